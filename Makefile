@@ -1,0 +1,39 @@
+# Every target does its own set-up: a fresh clone needs only python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: test demo test-all bench conformance lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(PY) -m statemachine_compiler compile examples/send_to_server.py
+
+# The suite on every installed CPython (3.11, 3.12, 3.13), each in its own venv.
+test-all:
+	@set -e; for v in 3.11 3.12 3.13; do \
+	  py=$$(command -v python$$v || ls -d $$HOME/.pyenv/versions/$$v*/bin/python$$v 2>/dev/null | head -1); \
+	  if [ -z "$$py" ]; then echo "python$$v: not installed, skipped"; continue; fi; \
+	  venv=.venv-$$v; test -x $$venv/bin/python || $$py -m venv $$venv; \
+	  $$venv/bin/python -m pip install -q -e '.[test]'; \
+	  echo "== Python $$v"; $$venv/bin/python -m pytest; \
+	done
+
+bench: $(STAMP)
+	$(PY) -m pip install -q uvloop
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) .venv-3.* build *.egg-info

@@ -1,0 +1,3 @@
+from statemachine_compiler.cli import main
+
+raise SystemExit(main())
