@@ -1,0 +1,304 @@
+"""The base class of every compiled coroutine.
+
+The compiler turns ``async def f(...)`` into a subclass of :class:`StateMachine`
+whose ``resume(value, error)`` method runs the function's body from the await
+it last stopped at (``self.state``) to the next one.  Everything that is the
+same for every function lives here, once:
+
+1. ``resume`` returns the awaitable it wants to wait on, after setting
+   ``self.state`` to the number of the await.  It returns with
+   ``self.state == 0`` only when the function itself returned.
+2. This class drives the awaitable exactly as PEP 380 ``yield from`` would:
+   whatever it yields goes out to the event loop, ``send``/``throw``/``close``
+   from the loop are forwarded to it, and when it finishes its result (or its
+   exception) goes back into ``resume``.
+3. When the awaitable finishes at once, ``resume`` is called again in the same
+   loop iteration, so a thousand awaits in a row never grow the Python stack.
+4. All of a coroutine's state is in the object's slots: there is no frame.
+   That is what lets a suspended machine be copied and pickled.
+
+Error messages are CPython's, word for word, so that code written against
+native coroutines cannot tell the difference.
+"""
+
+from collections.abc import Coroutine
+from inspect import CO_ITERABLE_COROUTINE
+from types import CoroutineType, GeneratorType
+
+__all__ = ["StateMachine", "EXHAUSTED"]
+
+DONE = -1  # state of a machine that returned or raised
+
+
+class _Exhausted:
+    """The value ``next(iterator, EXHAUSTED)`` returns at the end of a for loop."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "EXHAUSTED"
+
+    def __reduce__(self):
+        return "EXHAUSTED"
+
+
+EXHAUSTED = _Exhausted()
+
+# ``_awaiting`` holds the iterator being delegated to; while ``resume`` runs it
+# holds this marker instead, so that re-entering the machine is detected.
+_RUNNING = object()
+
+
+def _await_iterator(awaitable):
+    """Return the iterator that ``await awaitable`` delegates to (CPython's checks)."""
+    cls = type(awaitable)
+    if cls is CoroutineType:
+        return awaitable.__await__()
+    if cls is GeneratorType and awaitable.gi_code.co_flags & CO_ITERABLE_COROUTINE:
+        return awaitable  # a @types.coroutine generator: awaitable as it is
+    method = getattr(cls, "__await__", None)
+    if method is None:
+        raise TypeError(f"object {cls.__name__} can't be used in 'await' expression")
+    iterator = method(awaitable)
+    if isinstance(iterator, (CoroutineType, StateMachine)):
+        raise TypeError("__await__() returned a coroutine")
+    if not hasattr(type(iterator), "__next__"):
+        raise TypeError(f"__await__() returned non-iterator of type '{type(iterator).__name__}'")
+    return iterator
+
+
+class StateMachine:
+    """A suspended ``async def`` call: its state number and its saved locals.
+
+    Subclasses (generated) define ``__slots__`` for the function's locals,
+    ``__init__`` to store the arguments, and ``resume``.  The class attributes
+    ``_name``, ``_qualname`` and ``_lines`` (the source line of each state)
+    describe the function for ``repr`` and tracebacks.
+    """
+
+    __slots__ = ("state", "_awaiting", "__weakref__")
+
+    _name = "<coroutine>"
+    _qualname = "<coroutine>"
+    _lines = (0,)
+    _local_names = {}  # attribute -> source name, where they differ
+
+    def __init__(self):
+        self.state = 0  # not started yet
+        self._awaiting = None  # the iterator of the await we are suspended in
+
+    def resume(self, value, error):
+        """Run from the current state to the next await; generated for each function."""
+        raise NotImplementedError
+
+    # -- the coroutine protocol -------------------------------------------------
+
+    def send(self, value):
+        """Resume the coroutine with ``value`` as the result of its current await."""
+        awaiting = self._awaiting
+        if awaiting is None:
+            if self.state <= 0:
+                if self.state == DONE:
+                    raise RuntimeError("cannot reuse already awaited coroutine")
+                if value is not None:
+                    raise TypeError("can't send non-None value to a just-started coroutine")
+            return self._run(value, None)
+        if awaiting is _RUNNING:
+            raise ValueError("coroutine already executing")
+        self._awaiting = _RUNNING
+        # The result goes back into resume() outside of any except block, so
+        # that user code never sees this frame's exception as its context.
+        try:
+            if value is None:
+                yielded = awaiting.__next__()
+            else:
+                yielded = awaiting.send(value)
+        except StopIteration as stop:
+            value, error = stop.value, None
+        except BaseException as raised:
+            value, error = None, raised
+        else:
+            self._awaiting = awaiting
+            return yielded
+        return self._run(value, error)
+
+    def throw(self, typ, val=None, tb=None):
+        """Raise an exception at the await the coroutine is suspended in."""
+        if isinstance(typ, BaseException):
+            if val is not None:
+                raise TypeError("instance exception may not have a separate value")
+            error = typ
+        elif isinstance(typ, type) and issubclass(typ, BaseException):
+            error = typ() if val is None else val if isinstance(val, typ) else typ(val)
+        else:
+            raise TypeError(
+                "exceptions must be classes or instances deriving from BaseException, "
+                f"not {type(typ).__name__}"
+            )
+        if tb is not None:
+            error = error.with_traceback(tb)
+        awaiting = self._awaiting
+        if awaiting is _RUNNING:
+            raise ValueError("coroutine already executing")
+        if awaiting is None:
+            if self.state == DONE:
+                raise RuntimeError("cannot reuse already awaited coroutine")
+            if self.state == 0:
+                # Not started: the exception is raised before the first line,
+                # where no handler of the function can see it.
+                self.state = DONE
+                raise error
+            return self._run(None, error)
+        self._awaiting = _RUNNING
+        value = None
+        try:
+            if isinstance(error, GeneratorExit):
+                # PEP 380: close the delegate, then raise GeneratorExit here.
+                close = getattr(awaiting, "close", None)
+                if close is not None:
+                    close()
+            else:
+                throw = getattr(awaiting, "throw", None)
+                if throw is not None:
+                    yielded = throw(error)
+                    self._awaiting = awaiting
+                    return yielded
+        except StopIteration as stop:
+            value, error = stop.value, None
+        except BaseException as raised:
+            error = raised
+        return self._run(value, error)
+
+    def close(self):
+        """Raise GeneratorExit at the current await, so that cleanup code runs."""
+        if self.state <= 0 and self._awaiting is None:
+            self.state = DONE  # not started, or already finished
+            return None
+        try:
+            self.throw(GeneratorExit)
+        except (GeneratorExit, StopIteration):
+            return None
+        raise RuntimeError("coroutine ignored GeneratorExit")
+
+    def __await__(self):
+        return _AwaitIterator(self)
+
+    def _run(self, value, error):
+        """Call ``resume`` until it finishes or waits on something that suspends."""
+        self._awaiting = _RUNNING
+        while True:
+            try:
+                awaitable = self.resume(value, error)
+            except StopIteration as stop:
+                self._awaiting = None
+                self.state = DONE
+                raise RuntimeError("coroutine raised StopIteration") from stop
+            except BaseException:
+                self._awaiting = None
+                self.state = DONE
+                raise
+            if self.state == 0:  # resume returned from the function itself
+                self._awaiting = None
+                self.state = DONE
+                raise StopIteration(awaitable)
+            try:
+                iterator = _await_iterator(awaitable)
+                yielded = iterator.__next__()
+            except StopIteration as stop:
+                value, error = stop.value, None
+                continue
+            except BaseException as raised:
+                value, error = None, raised
+                continue
+            self._awaiting = iterator
+            return yielded
+
+    # -- introspection ----------------------------------------------------------
+
+    @property
+    def __name__(self):
+        return self._name
+
+    @property
+    def __qualname__(self):
+        return self._qualname
+
+    @property
+    def cr_running(self):
+        return self._awaiting is _RUNNING
+
+    @property
+    def cr_await(self):
+        awaiting = self._awaiting
+        return None if awaiting is _RUNNING else awaiting
+
+    @property
+    def line(self):
+        """The source line of the current state: the await it is suspended at."""
+        state = self.state
+        return self._lines[state] if 0 <= state < len(self._lines) else None
+
+    def saved_locals(self):
+        """Return the function's locals as the source names them (unbound ones left out)."""
+        names = self._local_names
+        saved = {}
+        for cls in type(self).__mro__:
+            if cls is StateMachine:
+                break
+            for attribute in cls.__dict__.get("__slots__", ()):
+                if attribute.startswith("_"):
+                    continue  # compiler temporaries, not the user's locals
+                try:
+                    saved[names.get(attribute, attribute)] = getattr(self, attribute)
+                except (AttributeError, UnboundLocalError):
+                    pass
+        return saved
+
+    def __getattr__(self, attribute):
+        # Only reached when a slot is unset: for a local of the function that
+        # means it was read before assignment, which CPython reports so.
+        if attribute.startswith("_") and attribute not in self._local_names:
+            raise AttributeError(attribute)
+        name = self._local_names.get(attribute, attribute)
+        raise UnboundLocalError(
+            f"cannot access local variable '{name}' where it is not associated with a value"
+        )
+
+    def __repr__(self):
+        if self.state == DONE:
+            where = "done"
+        elif self.state == 0 and self._awaiting is None:
+            where = "not started"
+        elif self._awaiting is _RUNNING:
+            where = "running"
+        else:
+            where = f"state {self.state} (line {self.line})"
+        variables = ", ".join(f"{k}={v!r}" for k, v in self.saved_locals().items())
+        return f"<{self._qualname} {where} {{{variables}}}>"
+
+
+class _AwaitIterator:
+    """What ``machine.__await__()`` returns: the iterator a ``yield from`` drives."""
+
+    __slots__ = ("machine",)
+
+    def __init__(self, machine):
+        self.machine = machine
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.machine.send(None)
+
+    def send(self, value):
+        return self.machine.send(value)
+
+    def throw(self, *args):
+        return self.machine.throw(*args)
+
+    def close(self):
+        return self.machine.close()
+
+
+Coroutine.register(StateMachine)
