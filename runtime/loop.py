@@ -48,7 +48,8 @@ __all__ = ["Kernel", "run", "spawn", "current_task", "running_kernel"]
 
 BLOCKED = object()  # returned by a trap handler when the task must wait
 
-_ARM = (EPOLLIN | EPOLLONESHOT, EPOLLOUT | EPOLLONESHOT)  # indexed by READ / WRITE
+_ARM_READ = EPOLLIN | EPOLLONESHOT
+_ARM_WRITE = EPOLLOUT | EPOLLONESHOT
 _ARM_BOTH = EPOLLIN | EPOLLOUT | EPOLLONESHOT
 _WAKES_READER = EPOLLIN | EPOLLHUP | EPOLLERR
 _WAKES_WRITER = EPOLLOUT | EPOLLHUP | EPOLLERR
@@ -224,24 +225,37 @@ class Kernel:
             except FileNotFoundError:
                 register(fd, mask)
 
-        def trap_io(task, fd, code):
+        def trap_read(task, fd):
             entry = io.get(fd)
             if entry is None:
                 entry = io[fd] = [None, None]
-            if entry[code] is not None:
-                raise RuntimeError(f"{entry[code]!r} is already waiting for fd {fd} "
-                                   f"to be {'readable' if code == READ else 'writable'}")
-            arm(fd, _ARM[code] if entry[1 - code] is None else _ARM_BOTH)
-            entry[code] = task
-            task._blocked = code
+            elif entry[0] is not None:
+                raise RuntimeError(f"{entry[0]!r} is already waiting to read fd {fd}")
+            mask = _ARM_READ if entry[1] is None else _ARM_BOTH
+            try:
+                modify(fd, mask)
+            except FileNotFoundError:
+                register(fd, mask)
+            entry[0] = task
+            task._blocked = READ
             task._wait = fd
             return BLOCKED
 
-        def trap_read(task, fd):
-            return trap_io(task, fd, READ)
-
         def trap_write(task, fd):
-            return trap_io(task, fd, WRITE)
+            entry = io.get(fd)
+            if entry is None:
+                entry = io[fd] = [None, None]
+            elif entry[1] is not None:
+                raise RuntimeError(f"{entry[1]!r} is already waiting to write fd {fd}")
+            mask = _ARM_WRITE if entry[0] is None else _ARM_BOTH
+            try:
+                modify(fd, mask)
+            except FileNotFoundError:
+                register(fd, mask)
+            entry[1] = task
+            task._blocked = WRITE
+            task._wait = fd
+            return BLOCKED
 
         def trap_sleep(task, seconds):
             if seconds <= 0:
@@ -302,7 +316,7 @@ class Kernel:
                 if reader is not None or writer is not None:
                     # One-shot disarmed the fd in both directions; re-arm for who still waits.
                     arm(fd, _ARM_BOTH if reader is not None and writer is not None
-                        else _ARM[READ] if reader is not None else _ARM[WRITE])
+                        else _ARM_READ if reader is not None else _ARM_WRITE)
 
             # ----------------------------------------------------------- timers
             if timers:

@@ -26,7 +26,8 @@ async def sock_recv(sock, n):
         try:
             return sock.recv(n)
         except BlockingIOError:
-            await trap(READ, sock.fileno())
+            pass
+        await trap(READ, sock.fileno())
 
 
 async def sock_recv_into(sock, buf, nbytes=0):
@@ -35,7 +36,10 @@ async def sock_recv_into(sock, buf, nbytes=0):
         try:
             return sock.recv_into(buf, nbytes)
         except BlockingIOError:
-            await trap(READ, sock.fileno())
+            pass
+        # Discussion: waiting outside the except clause keeps the
+        # BlockingIOError from living on (and chaining) while we sleep.
+        await trap(READ, sock.fileno())
 
 
 async def sock_sendall(sock, data):
@@ -44,7 +48,9 @@ async def sock_sendall(sock, data):
         sent = sock.send(data)
     except BlockingIOError:
         sent = 0
-    if sent == len(data) and data.__class__ is not memoryview:
+    kind = data.__class__
+    if sent == (len(data) if kind is bytes or kind is bytearray
+                else data.nbytes if kind is memoryview else memoryview(data).nbytes):
         return
     view = memoryview(data).cast("B")[sent:]
     while view:
@@ -76,10 +82,11 @@ async def sock_accept(sock):
         try:
             conn, address = sock.accept()
         except BlockingIOError:
-            await trap(READ, sock.fileno())
+            pass
         else:
             conn.setblocking(False)
             return conn, address
+        await trap(READ, sock.fileno())
 
 
 def close_socket(sock):
