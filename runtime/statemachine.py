@@ -81,7 +81,8 @@ class StateMachine:
     _name = "<coroutine>"
     _qualname = "<coroutine>"
     _lines = (0,)
-    _local_names = {}  # attribute -> source name, where they differ
+    _temporaries = ()  # slots the compiler made for itself, not the function's locals
+    _renamed = {}  # slot -> the local's name in the source, where they differ
 
     def __init__(self):
         self.state = 0  # not started yet
@@ -213,15 +214,12 @@ class StateMachine:
             self._awaiting = iterator
             return yielded
 
+    def assign(self, attribute, value):
+        """Store a local from inside an expression: what ``(x := value)`` becomes."""
+        setattr(self, attribute, value)
+        return value
+
     # -- introspection ----------------------------------------------------------
-
-    @property
-    def __name__(self):
-        return self._name
-
-    @property
-    def __qualname__(self):
-        return self._qualname
 
     @property
     def cr_running(self):
@@ -240,29 +238,40 @@ class StateMachine:
 
     def saved_locals(self):
         """Return the function's locals as the source names them (unbound ones left out)."""
-        names = self._local_names
         saved = {}
-        for cls in type(self).__mro__:
-            if cls is StateMachine:
-                break
-            for attribute in cls.__dict__.get("__slots__", ()):
-                if attribute.startswith("_"):
-                    continue  # compiler temporaries, not the user's locals
-                try:
-                    saved[names.get(attribute, attribute)] = getattr(self, attribute)
-                except (AttributeError, UnboundLocalError):
-                    pass
+        for attribute in type(self).__dict__.get("__slots__", ()):
+            if attribute in self._temporaries:
+                continue
+            try:
+                saved[self._renamed.get(attribute, attribute)] = object.__getattribute__(
+                    self, attribute
+                )
+            except AttributeError:
+                pass  # not bound yet
         return saved
 
     def __getattr__(self, attribute):
-        # Only reached when a slot is unset: for a local of the function that
-        # means it was read before assignment, which CPython reports so.
-        if attribute.startswith("_") and attribute not in self._local_names:
-            raise AttributeError(attribute)
-        name = self._local_names.get(attribute, attribute)
-        raise UnboundLocalError(
-            f"cannot access local variable '{name}' where it is not associated with a value"
-        )
+        # Reached only for what normal lookup did not find.  A class cannot
+        # have a ``__qualname__`` property, so the coroutine's names are here.
+        if attribute == "__name__":
+            return self._name
+        if attribute == "__qualname__":
+            return self._qualname
+        # An unset slot of a local means it was read before assignment, which
+        # CPython reports as UnboundLocalError.
+        if attribute in type(self).__dict__.get("__slots__", ()):
+            name = self._renamed.get(attribute, attribute)
+            raise UnboundLocalError(
+                f"cannot access local variable '{name}' where it is not associated with a value"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")
+
+    def __delattr__(self, attribute):
+        try:
+            object.__delattr__(self, attribute)
+        except AttributeError:
+            self.__getattr__(attribute)  # unbound local: the same error as reading it
+            raise
 
     def __repr__(self):
         if self.state == DONE:

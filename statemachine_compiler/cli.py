@@ -1,0 +1,88 @@
+"""Command line: ``statemachine-compiler compile SRC [-o OUT]``.
+
+Argument parsing only; the work is in ``pipeline``.  Errors in the input are
+printed as ``path:line:col: message`` with exit status 2, and nothing is
+written: outputs are produced in full before any file is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from statemachine_compiler.diagnostics import CompileError
+from statemachine_compiler.pipeline import Options, compile_source
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statemachine-compiler",
+        description="Compile Python async functions into readable state machines.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    compile_ = commands.add_parser("compile", help="print or write the compiled source")
+    compile_.add_argument("source", help="a .py file, or a directory (then -o is required)")
+    compile_.add_argument("-o", "--output", help="output file or directory")
+    compile_.add_argument(
+        "--no-format", action="store_true", help="skip black on the generated code"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "compile":
+        return compile_command(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def compile_command(args) -> int:
+    options = Options(format=not args.no_format)
+    source = Path(args.source)
+    if not source.exists():
+        print(f"{source}: no such file or directory", file=sys.stderr)
+        return 2
+    if source.is_dir():
+        if not args.output:
+            print(f"{source}: a directory needs -o OUTPUT_DIRECTORY", file=sys.stderr)
+            return 2
+        pairs = [(path, Path(args.output) / path.relative_to(source)) for path in sorted(source.rglob("*.py"))]
+    else:
+        pairs = [(source, Path(args.output) if args.output else None)]
+    outputs = []
+    failed = False
+    for path, destination in pairs:
+        try:
+            text = path.read_text(encoding="utf-8")
+            outputs.append((destination, compile_source(text, str(path), options).code))
+        except CompileError as error:
+            print(error, file=sys.stderr)
+            failed = True
+        except UnicodeDecodeError as error:
+            print(f"{path}:1:1: cannot decode as UTF-8: {error.reason}", file=sys.stderr)
+            failed = True
+    if failed:
+        return 2
+    for destination, code in outputs:
+        if destination is None:
+            sys.stdout.write(code)
+        else:
+            _write_atomically(destination, code)
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,123 @@
+"""The generated class of one async function, and the stub that replaces it.
+
+For ``async def send_to_server(addr)`` the output is::
+
+    class _send_to_server(StateMachine):
+        '''async def send_to_server(addr), line 1'''
+
+        __slots__ = ("addr", "time_before_next_request", "resp")
+        _name = "send_to_server"
+        _qualname = "send_to_server"
+        _lines = (1, 4, 5)  # source line of each state
+
+        def __init__(self, addr):
+            StateMachine.__init__(self)
+            self.addr = addr
+
+        def resume(self, value, error):
+            ...
+
+    def send_to_server(addr):
+        return _send_to_server(addr)
+
+The article's record ``{function_name, next_line, variables}`` is all there:
+``_name``, ``state`` (and ``_lines[state]``), and the slots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from statemachine_compiler.emit.resume import ResumeEmitter
+from statemachine_compiler.emit.writer import Writer
+from statemachine_compiler.lower.ir import Node
+
+__all__ = ["MachineSpec", "write_machine", "build_stub"]
+
+
+@dataclass
+class MachineSpec:
+    class_name: str
+    header: str  # "async def f(a, b=1)" as written
+    name: str
+    qualname: str
+    machine: str  # the name of the machine inside its methods ("self")
+    parameters: list[tuple[str, str]]  # (parameter, attribute)
+    slots: list[str]
+    temporaries: list[str]
+    renamed: dict[str, str]  # attribute -> source name, where they differ
+    lines: list[int]
+    value: str
+    error: str
+    declarations: list[str] = field(default_factory=list)  # "global x", "nonlocal y"
+
+
+def write_machine(spec: MachineSpec, body: list[Node], render, render_expression) -> Writer:
+    """Write the machine class as text (user statements as placeholders)."""
+    w = Writer()
+    m = spec.machine
+    w.line(f"class {spec.class_name}(StateMachine):")
+    with w.indented():
+        w.line(f'"""{_docstring_safe(spec.header)}, line {spec.lines[0]}"""')
+        w.line()
+        w.line(f"__slots__ = {_tuple(repr(s) for s in spec.slots)}")
+        w.line(f"_name = {spec.name!r}")
+        w.line(f"_qualname = {spec.qualname!r}")
+        w.line(f"_lines = {_tuple(str(n) for n in spec.lines)}  # source line of each state")
+        if spec.temporaries:
+            w.line(f"_temporaries = {_tuple(repr(t) for t in spec.temporaries)}")
+        if spec.renamed:
+            w.line(f"_renamed = {spec.renamed!r}")
+        w.line()
+        parameters = "".join(f", {p}" for p, _ in spec.parameters)
+        w.line(f"def __init__({m}{parameters}):")
+        with w.indented():
+            w.line(f"StateMachine.__init__({m})")
+            for parameter, attribute in spec.parameters:
+                w.line(f"{m}.{attribute} = {parameter}")
+        w.line()
+        w.line(f"def resume({m}, {spec.value}, {spec.error}):")
+        with w.indented():
+            for declaration in spec.declarations:
+                w.line(declaration)
+            emitter = ResumeEmitter(
+                w,
+                machine=m,
+                value=spec.value,
+                error=spec.error,
+                render=render,
+                render_expression=render_expression,
+            )
+            emitter.block(body)
+    return w
+
+
+def _tuple(items) -> str:
+    items = list(items)
+    # No trailing comma after several items: black would explode the tuple.
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _docstring_safe(text: str) -> str:
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def build_stub(node: cst.FunctionDef, class_name: str, arguments: list[str], prefix: list[str]) -> cst.FunctionDef:
+    """The plain ``def`` that keeps the function's name, signature and decorators.
+
+    ``prefix`` arguments come first (e.g. ``__class__`` for ``super()``).
+    """
+    body: list[cst.BaseStatement] = []
+    docstring = node.get_docstring(clean=False)
+    if docstring is not None:
+        body.append(node.body.body[0])
+    call = cst.Call(
+        cst.Name(class_name), [cst.Arg(cst.Name(a)) for a in [*prefix, *arguments]]
+    )
+    body.append(cst.SimpleStatementLine([cst.Return(call)]))
+    return node.with_changes(
+        asynchronous=None,
+        body=cst.IndentedBlock(body=body),
+    )

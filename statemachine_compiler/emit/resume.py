@@ -1,0 +1,176 @@
+"""Write the body of ``resume``: the lowered tree plus the dispatch into it.
+
+``self.state`` is 0 while the function runs normally, and the number of an
+await while the machine is suspended there.  When ``resume`` is called, the
+code must get from its first line to that await without running anything on
+the way, and then carry on as if it had never stopped.  Python has no
+``goto``, so every statement on the way gets a small guard:
+
+- code before an await runs only ``if self.state == 0``;
+- ``if self.state == 4:`` is the resume point of await 4: it sets the state
+  back to 0, raises the exception thrown in (if any), and stores the result;
+- a compound statement with awaits inside is entered when the state is one of
+  them, without evaluating its test: ``if (self.state == 0 and test) or
+  self.state in (4, 5):``, likewise ``while``.
+
+After the resume point the state is 0 again, so everything that follows runs
+normally: loops loop, ``break`` breaks, exceptions propagate, natively.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from statemachine_compiler.emit.writer import Writer
+from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While, points_of
+
+__all__ = ["ResumeEmitter"]
+
+_NEEDS_PARENS = (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)
+
+
+class ResumeEmitter:
+    """Write ``ir`` nodes as guarded Python (``emit``/``mark``/``jump`` of the tree)."""
+
+    def __init__(self, writer: Writer, *, machine: str, value: str, error: str, render, render_expression):
+        self.w = writer
+        self.state = f"{machine}.state"
+        self.value = value
+        self.error = error
+        self.render = render  # list of statements -> list of rewritten statements
+        self.render_expression = render_expression  # expression -> source text
+
+    # -- conditions -------------------------------------------------------------------
+
+    def resuming_in(self, points: tuple[int, ...]) -> str:
+        if len(points) == 1:
+            return f"{self.state} == {points[0]}"
+        return f"{self.state} in ({', '.join(map(str, points))})"
+
+    def test(self, node: cst.BaseExpression) -> str:
+        text = self.render_expression(node)
+        if isinstance(node, _NEEDS_PARENS) and not node.lpar:
+            text = f"({text})"
+        return text
+
+    def running_and(self, test: cst.BaseExpression, points: tuple[int, ...]) -> str:
+        running = f"{self.state} == 0 and {self.test(test)}"
+        if not points:
+            return running
+        return f"({running}) or {self.resuming_in(points)}"
+
+    # -- blocks -----------------------------------------------------------------------
+
+    def block(self, nodes: list[Node]) -> None:
+        pending: list[Plain] = []
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            if isinstance(node, Plain):
+                pending.append(node)
+                index += 1
+            elif isinstance(node, Suspend):
+                self.suspend(node, pending)
+                pending = []
+                end = index + 1
+                while end < len(nodes) and isinstance(nodes[end], Plain):
+                    end += 1
+                self.resume_point(node, nodes[index + 1 : end])
+                index = end
+            else:
+                if pending:
+                    self.running(pending)
+                    pending = []
+                skip = bool(points_of(nodes[index + 1 :]))
+                if isinstance(node, If):
+                    self.if_(node, skip)
+                else:
+                    self.while_(node, skip)
+                index += 1
+        if pending:
+            self.plain(pending)  # nothing after it suspends: runs whenever reached
+
+    def plain(self, nodes: list[Plain]) -> None:
+        statements = [s for node in nodes for s in node.statements]
+        self.w.statement(*self.render(statements))
+
+    def running(self, nodes: list[Plain]) -> None:
+        self.w.line(f"if {self.state} == 0:")
+        with self.w.indented():
+            self.plain(nodes)
+
+    # -- an await: suspend, and the point where the machine resumes -------------------
+
+    def suspend(self, node: Suspend, before: list[Plain]) -> None:
+        self.w.line(f"if {self.state} == 0:")
+        with self.w.indented():
+            if before:
+                self.plain(before)
+            self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
+            self.w.line(f"return {self.render_expression(node.awaitable)}")
+
+    def resume_point(self, node: Suspend, after: list[Plain]) -> None:
+        self.w.line(f"if {self.state} == {node.state}:")
+        with self.w.indented():
+            self.w.line(f"{self.state} = 0")
+            self.w.line(f"if {self.error} is not None:")
+            with self.w.indented():
+                self.w.line(f"raise {self.error}")
+            if node.target is not None:
+                target = cst.AssignTarget(node.target)
+                store = cst.SimpleStatementLine([cst.Assign([target], cst.Name(self.value))])
+                self.w.statement(*self.render([store]))
+            if after:
+                self.plain(after)
+
+    # -- compound statements ----------------------------------------------------------
+
+    def if_(self, node: If, skip: bool, keyword: str = "if") -> None:
+        self.w.line(f"{keyword} {self.running_and(node.test, points_of(node.body))}:")
+        with self.w.indented():
+            self.block(node.body)
+        if not node.orelse:
+            return
+        orelse_points = points_of(node.orelse)
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], If):
+            self.if_(node.orelse[0], skip, keyword="elif")  # keep elif chains flat
+            return
+        if skip:
+            condition = f"{self.state} == 0"
+            if orelse_points:
+                condition += f" or {self.resuming_in(orelse_points)}"
+            self.w.line(f"elif {condition}:")
+        else:
+            self.w.line("else:")
+        with self.w.indented():
+            self.block(node.orelse)
+
+    def while_(self, node: While, skip: bool) -> None:
+        body_points = points_of(node.body)
+        if isinstance(node.test, cst.Name) and node.test.value == "True":
+            node = While(test=None, body=node.body, orelse=node.orelse, line=node.line)
+        if node.test is None:
+            if skip:
+                condition = f"{self.state} in ({', '.join(map(str, (0, *body_points)))})"
+            else:
+                condition = "True"
+        else:
+            condition = self.running_and(node.test, body_points)
+        self.w.line(f"while {condition}:")
+        with self.w.indented():
+            self.block(node.body)
+        if not node.orelse:
+            return
+        self.w.line("else:")
+        with self.w.indented():
+            if skip:
+                # Jumping past the loop makes its test false too: not an else.
+                orelse_points = points_of(node.orelse)
+                condition = f"{self.state} == 0"
+                if orelse_points:
+                    condition += f" or {self.resuming_in(orelse_points)}"
+                self.w.line(f"if {condition}:")
+                with self.w.indented():
+                    self.block(node.orelse)
+            else:
+                self.block(node.orelse)

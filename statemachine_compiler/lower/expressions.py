@@ -1,0 +1,279 @@
+"""Expressions with ``await`` in them, taken apart in CPython's evaluation order.
+
+An await can only happen at statement level in a state machine: ``resume``
+returns there.  So ``f(a, await b)`` becomes
+
+    _t1 = f            # spilled: evaluated before the await
+    _t2 = a
+    await b            # a Suspend; its result arrives as ``value``
+    _t1(_t2, value)
+
+Every value computed before an await of the same expression is spilled to a
+temporary (an attribute of the machine, so that it survives the suspension),
+and nothing after the last await is.  ``and``/``or``/``if-else`` and chained
+comparisons keep short-circuiting: they become ``If`` nodes.
+
+``expression(node)`` returns an await-free expression for ``node`` and
+appends the statements that must run first to the current block.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from statemachine_compiler.analysis.suspensions import contains_await
+from statemachine_compiler.diagnostics import unsupported
+from statemachine_compiler.lower.ir import If, Suspend
+
+__all__ = ["ExpressionLowering"]
+
+_CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
+
+
+def assign(target: cst.BaseExpression, value: cst.BaseExpression) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], value)])
+
+
+def _is_constant(node: cst.BaseExpression) -> bool:
+    if isinstance(node, _CONSTANTS):
+        return True
+    return isinstance(node, cst.Name) and node.value in ("None", "True", "False")
+
+
+class ExpressionLowering:
+    """Mixin of the Lowerer: the expression half (``explodeExpression``)."""
+
+    # Provided by the Lowerer: out (current block), new_state(), new_temp(),
+    # line_of(node), source_of(node), value_name, lower_into(block) context.
+
+    def expression(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """Return ``node`` without awaits, emitting what must run before it."""
+        if not contains_await(node):
+            return node
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise unsupported(self.filename, self.position(node), _describe(node))
+        return method(node)
+
+    def spill(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """Save an already computed value in a temporary that outlives the next await."""
+        if _is_constant(node) or self.is_temp(node):
+            return node
+        if node is self.last_result and self.out and isinstance(self.out[-1], Suspend):
+            # The await's result goes straight into the temporary on resume.
+            temp = self.new_temp()
+            self.out[-1].target = temp
+            return temp
+        temp = self.new_temp()
+        self.emit(assign(temp, node))
+        return temp
+
+    def sequence(self, nodes: list[cst.BaseExpression]) -> list[cst.BaseExpression]:
+        """Evaluate ``nodes`` left to right; spill each one that a later await follows."""
+        results = []
+        for index, node in enumerate(nodes):
+            result = self.expression(node)
+            if any(contains_await(later) for later in nodes[index + 1 :]):
+                result = self.spill(result)
+            results.append(result)
+        return results
+
+    # -- one method per expression type --------------------------------------------
+
+    def expr_Await(self, node: cst.Await) -> cst.BaseExpression:
+        awaitable = self.expression(node.expression)
+        suspend = Suspend(
+            state=self.new_state(),
+            awaitable=awaitable,
+            target=None,
+            line=self.line_of(node),
+            source=self.source_of(node),
+        )
+        self.out.append(suspend)
+        result = cst.Name(self.value_name)
+        self.last_result = result
+        return result
+
+    def expr_BinaryOperation(self, node):
+        left, right = self.sequence([node.left, node.right])
+        return node.with_changes(left=left, right=right)
+
+    def expr_UnaryOperation(self, node):
+        return node.with_changes(expression=self.expression(node.expression))
+
+    def expr_Attribute(self, node):
+        return node.with_changes(value=self.expression(node.value))
+
+    def expr_BooleanOperation(self, node):
+        # ``a and b``: b runs only if a is true; the result is a or b itself.
+        left = self.expression(node.left)
+        if not contains_await(node.right):
+            return node.with_changes(left=left)
+        result = self.new_temp()
+        self.emit(assign(result, left))
+        test = result
+        if isinstance(node.operator, cst.Or):
+            test = cst.UnaryOperation(cst.Not(), result)
+        with self.block() as body:
+            self.emit(assign(result, self.expression(node.right)))
+        self.out.append(If(test=test, body=body, line=self.line_of(node)))
+        return result
+
+    def expr_IfExp(self, node):
+        test = self.expression(node.test)
+        if not (contains_await(node.body) or contains_await(node.orelse)):
+            return node.with_changes(test=test)
+        result = self.new_temp()
+        with self.block() as body:
+            self.emit(assign(result, self.expression(node.body)))
+        with self.block() as orelse:
+            self.emit(assign(result, self.expression(node.orelse)))
+        self.out.append(If(test=test, body=body, orelse=orelse, line=self.line_of(node)))
+        return result
+
+    def expr_Comparison(self, node):
+        # ``a < b < c`` is ``a < b and b < c`` with b evaluated once.
+        left = self.expression(node.left)
+        targets = list(node.comparisons)
+        if any(contains_await(t.comparator) for t in targets):
+            left = self.spill(left)
+        return self._compare(left, targets, node)
+
+    def _compare(self, left, targets, node):
+        first, rest = targets[0], targets[1:]
+        if not any(contains_await(t.comparator) for t in rest):
+            right = self.expression(first.comparator)
+            return node.with_changes(
+                left=left, comparisons=[first.with_changes(comparator=right), *rest]
+            )
+        right = self.spill(self.expression(first.comparator))
+        result = self.new_temp()
+        self.emit(
+            assign(
+                result,
+                cst.Comparison(left, [first.with_changes(comparator=right)]),
+            )
+        )
+        with self.block() as body:
+            self.emit(assign(result, self._compare(right, rest, node)))
+        self.out.append(If(test=result, body=body, line=self.line_of(node)))
+        return result
+
+    def expr_Call(self, node):
+        parts = [node.func, *(arg.value for arg in node.args)]
+        values = []
+        for index, part in enumerate(parts):
+            value = self.expression(part)
+            if any(contains_await(later) for later in parts[index + 1 :]):
+                star = node.args[index - 1].star if index else ""
+                value = self._spill_argument(value, star)
+            values.append(value)
+        args = [arg.with_changes(value=v) for arg, v in zip(node.args, values[1:], strict=True)]
+        return node.with_changes(func=values[0], args=args)
+
+    def _spill_argument(self, value, star: str):
+        # ``*xs`` is iterated (``**kw`` merged) where it stands, before later
+        # arguments are evaluated: spill the materialised sequence or mapping.
+        if star == "*":
+            return self.spill(cst.Tuple([cst.StarredElement(value)]))
+        if star == "**":
+            return self.spill(cst.Dict([cst.StarredDictElement(value)]))
+        return self.spill(value)
+
+    def expr_Subscript(self, node):
+        parts = [node.value]
+        for element in node.slice:
+            inner = element.slice
+            if isinstance(inner, cst.Index):
+                parts.append(inner.value)
+            else:
+                parts.extend(p for p in (inner.lower, inner.upper, inner.step) if p is not None)
+        values = iter(self.sequence(parts))
+        value = next(values)
+        elements = []
+        for element in node.slice:
+            inner = element.slice
+            if isinstance(inner, cst.Index):
+                inner = inner.with_changes(value=next(values))
+            else:
+                inner = inner.with_changes(
+                    lower=next(values) if inner.lower is not None else None,
+                    upper=next(values) if inner.upper is not None else None,
+                    step=next(values) if inner.step is not None else None,
+                )
+            elements.append(element.with_changes(slice=inner))
+        return node.with_changes(value=value, slice=elements)
+
+    def _elements(self, node):
+        elements = list(node.elements)
+        new = []
+        for index, element in enumerate(elements):
+            value = self.expression(element.value)
+            if any(contains_await(later.value) for later in elements[index + 1 :]):
+                if isinstance(element, cst.StarredElement):
+                    value = self.spill(cst.Tuple([cst.StarredElement(value)]))
+                else:
+                    value = self.spill(value)
+            new.append(element.with_changes(value=value))
+        return node.with_changes(elements=new)
+
+    expr_Tuple = expr_List = expr_Set = _elements
+
+    def expr_Dict(self, node):
+        parts = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                parts += [element.key, element.value]
+            else:
+                parts.append(cst.Dict([element]))  # ``**m`` is merged where it stands
+        values = iter(self.sequence(parts))
+        new = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                new.append(element.with_changes(key=next(values), value=next(values)))
+            else:
+                new.append(cst.StarredDictElement(next(values)))
+        return node.with_changes(elements=new)
+
+    def expr_FormattedString(self, node):
+        parts = list(node.parts)
+        expressions = [p for p in parts if isinstance(p, cst.FormattedStringExpression)]
+        new_parts = []
+        for part in parts:
+            if not isinstance(part, cst.FormattedStringExpression):
+                new_parts.append(part)
+                continue
+            if part.format_spec is not None and any(
+                contains_await(s) for s in part.format_spec
+            ):
+                raise unsupported(self.filename, self.position(node), "await in a format spec")
+            value = self.expression(part.expression)
+            later = expressions[expressions.index(part) + 1 :]
+            if any(contains_await(p.expression) for p in later):
+                # Formatting happens where the field stands: spill the text.
+                piece = node.with_changes(parts=[part.with_changes(expression=value)])
+                value = self.spill(piece)
+                part = cst.FormattedStringExpression(expression=value)
+            new_parts.append(part.with_changes(expression=value))
+        return node.with_changes(parts=new_parts)
+
+    def expr_ConcatenatedString(self, node):
+        left, right = self.sequence([node.left, node.right])
+        return node.with_changes(left=left, right=right)
+
+    def expr_NamedExpr(self, node):
+        value = self.spill(self.expression(node.value))
+        self.emit(assign(node.target, value))
+        return value
+
+
+def _describe(node: cst.CSTNode) -> str:
+    kinds = {
+        "ListComp": "await inside a list comprehension",
+        "SetComp": "await inside a set comprehension",
+        "DictComp": "await inside a dict comprehension",
+        "GeneratorExp": "await inside a generator expression",
+        "Yield": "yield inside async def (async generators)",
+    }
+    name = type(node).__name__
+    return kinds.get(name, f"await inside {name}")

@@ -1,0 +1,98 @@
+"""The lowered body of an async function, before it is written out.
+
+Lowering turns the function's statements into a tree that keeps Python's own
+structure (``if``, ``while``, ``try``) but in which every ``await`` has become a
+:class:`Suspend` node with a state number.  Each node knows the states inside
+it (``points``), which is all the emitter needs to write the dispatch that
+jumps back into the middle of the structure when the machine resumes.
+
+Code in these nodes is still libcst, written with the *source's* names; the
+emitter renders it through the name rewriter, which turns locals into
+attributes of the machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+__all__ = ["Node", "Plain", "Suspend", "If", "While", "Block", "points_of"]
+
+
+class Node:
+    """A piece of the lowered body; every node has a ``line`` of the source."""
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        return ()
+
+
+Block = list  # a list[Node]: statements run one after the other
+
+
+def points_of(block: list[Node]) -> tuple[int, ...]:
+    """The states (resume points) inside a block, in source order."""
+    points: list[int] = []
+    for node in block:
+        points.extend(node.points)
+    return tuple(points)
+
+
+@dataclass
+class Plain(Node):
+    """Statements with no await in them: emitted as written (names rewritten)."""
+
+    statements: list[cst.BaseStatement]
+    line: int = 0
+
+
+@dataclass
+class Suspend(Node):
+    """``target = await awaitable``: save the state, return, resume here later.
+
+    ``target`` is None when the result is used straight from ``value`` by the
+    code that follows (or not at all).
+    """
+
+    state: int
+    awaitable: cst.BaseExpression
+    target: cst.BaseExpression | None
+    line: int
+    source: str  # the await as the user wrote it, for the comment
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        return (self.state,)
+
+
+@dataclass
+class If(Node):
+    """``if test: body else: orelse``; ``test`` has no await (lowering hoisted it)."""
+
+    test: cst.BaseExpression
+    body: list[Node]
+    orelse: list[Node] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        return points_of(self.body) + points_of(self.orelse)
+
+
+@dataclass
+class While(Node):
+    """``while test: body else: orelse``; ``test`` None means ``while True``.
+
+    ``setup`` is run before each evaluation of ``test`` is *not* modelled
+    here: a test with an await in it is lowered into the body.
+    """
+
+    test: cst.BaseExpression | None
+    body: list[Node]
+    orelse: list[Node] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        return points_of(self.body) + points_of(self.orelse)

@@ -1,0 +1,448 @@
+"""Rewrite the locals of compiled functions into attributes of their machine.
+
+Inside ``resume`` a local ``x`` of the async function is ``self.x``: it has
+to survive ``resume`` returning at an await.  Nested functions, lambdas,
+comprehensions and classes that use ``x`` get ``self.x`` too, which makes
+them see the very variable the machine sees (what a closure cell would do).
+
+Most binding forms accept an attribute as target (``self.x = ...``,
+``for self.x in ...``, ``with ... as self.x``, ``del self.x``).  The others
+bind a plain name and copy it into the machine right after:
+
+- ``import m`` / ``def f`` / ``class C``: the statement, then ``self.m = m``;
+- ``except E as e``: ``self.e = e`` first in the handler, unbound again after
+  it, exactly as CPython's own expansion of the handler does;
+- ``case P(x)``: ``self.x = x`` first in the case body (the guard reads the
+  plain name, bound by the pattern);
+- ``(x := v)``: ``self.assign("x", v)``, which stores and returns ``v``.
+
+``global`` and ``nonlocal`` declarations of the compiled function itself are
+moved to the top of ``resume``.  The same transformer, with no machine in its
+scope chain, walks the whole module to find the async functions to compile.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import libcst as cst
+
+from statemachine_compiler.analysis.scopes import (
+    Scope,
+    class_bindings,
+    function_bindings,
+    target_names,
+)
+
+__all__ = ["NameRewriter", "resolve"]
+
+
+def resolve(name: str, stack: list[Scope]) -> Scope | None:
+    """Return the machine scope ``name`` resolves to, or None if it is not a machine local."""
+    innermost = len(stack) - 1
+    for depth in range(innermost, -1, -1):
+        scope = stack[depth]
+        if scope.kind == "class" and depth != innermost:
+            continue  # class bodies do not enclose the functions defined in them
+        if name in scope.globals:
+            return None
+        if name in scope.nonlocals:
+            continue
+        if name in scope.bound:
+            return scope if scope.kind == "machine" else None
+    return None
+
+
+def _copy(machine: str, attribute: str, name: str) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(
+        [
+            cst.Assign(
+                targets=[cst.AssignTarget(cst.Attribute(cst.Name(machine), cst.Name(attribute)))],
+                value=cst.Name(name),
+            )
+        ]
+    )
+
+
+def _prepend(block: cst.BaseSuite, statements: list[cst.BaseStatement]) -> cst.BaseSuite:
+    if isinstance(block, cst.IndentedBlock):
+        return block.with_changes(body=[*statements, *block.body])
+    # ``if x: pass`` on one line: turn it into an indented block
+    return cst.IndentedBlock(body=[*statements, cst.SimpleStatementLine(list(block.body))])
+
+
+def _body_statements(block: cst.BaseSuite) -> list[cst.BaseStatement]:
+    if isinstance(block, cst.IndentedBlock):
+        return list(block.body)
+    return [cst.SimpleStatementLine(list(block.body))]
+
+
+CompileNested = Callable[[cst.FunctionDef, list[Scope]], tuple[list[cst.BaseStatement], cst.FunctionDef]]
+
+
+class NameRewriter(cst.CSTTransformer):
+    """Rewrite one subtree that runs in the innermost scope of ``stack``.
+
+    ``compile_nested(node, stack)`` compiles an ``async def`` met on the way and
+    returns its machine class statements and its stub; the rewriter places the
+    machine classes: right before the stub in a function or module body, and
+    before the outermost enclosing class for methods (a class body is no
+    enclosing scope for its methods, so they could not see it there).
+    """
+
+    def __init__(self, stack: list[Scope], compile_nested: CompileNested):
+        super().__init__()
+        self.stack = stack
+        self.compile_nested = compile_nested
+        self.hoisted: list[cst.BaseStatement] = []  # machine classes waiting for a class to pass
+
+    # -- helpers ------------------------------------------------------------------
+
+    @property
+    def scope(self) -> Scope:
+        return self.stack[-1] if self.stack else Scope("module", set())
+
+    def inner(self, scope: Scope) -> NameRewriter:
+        return NameRewriter([*self.stack, scope], self.compile_nested)
+
+    def machine_here(self) -> Scope | None:
+        """The machine whose own body this is, if any (binding forms need copies)."""
+        scope = self.scope
+        return scope if scope.kind == "machine" else None
+
+    def attribute(self, name: str) -> cst.Attribute | None:
+        scope = resolve(name, self.stack)
+        if scope is None:
+            return None
+        return cst.Attribute(cst.Name(scope.machine), cst.Name(scope.attributes.get(name, name)))
+
+    def copies(self, names: list[str]) -> list[cst.BaseStatement]:
+        machine = self.machine_here()
+        if machine is None:
+            return []
+        return [
+            _copy(machine.machine, machine.attributes.get(n, n), n)
+            for n in names
+            if n in machine.bound
+        ]
+
+    # -- names ------------------------------------------------------------------
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if any(id(original_node) in scope.protected for scope in self.stack):
+            return updated_node
+        attribute = self.attribute(original_node.value)
+        if attribute is None:
+            return updated_node
+        return attribute.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+
+    # Names that are not variable references: put the original back.
+    def leave_Attribute(self, original_node, updated_node):
+        return updated_node.with_changes(attr=original_node.attr)
+
+    def leave_Arg(self, original_node, updated_node):
+        return updated_node.with_changes(keyword=original_node.keyword)
+
+    def leave_MatchKeywordElement(self, original_node, updated_node):
+        return updated_node.with_changes(key=original_node.key)
+
+    def visit_Import(self, node) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node) -> bool:
+        return False
+
+    def visit_Global(self, node) -> bool:
+        return False
+
+    def visit_Nonlocal(self, node) -> bool:
+        return False
+
+    def visit_MatchAs(self, node) -> bool:
+        if node.pattern is not None:
+            return True
+        return False
+
+    def leave_MatchAs(self, original_node, updated_node):
+        return updated_node.with_changes(name=original_node.name)
+
+    def visit_MatchStar(self, node) -> bool:
+        return False
+
+    def leave_MatchMapping(self, original_node, updated_node):
+        return updated_node.with_changes(rest=original_node.rest)
+
+    # -- statements that bind plain names ------------------------------------------
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):
+        machine = self.machine_here()
+        if machine is None:
+            return updated_node
+        copies: list[cst.BaseStatement] = []
+        kept = []
+        for small in updated_node.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                copies.extend(self.copies(_imported_names(small)))
+                kept.append(small)
+            elif isinstance(small, (cst.Global, cst.Nonlocal)):
+                continue  # declared once, at the top of resume
+            else:
+                kept.append(small)
+        if not kept:
+            kept = [cst.Pass()]
+        updated_node = updated_node.with_changes(body=kept)
+        if not copies:
+            return updated_node
+        return cst.FlattenSentinel([updated_node, *copies])
+
+    def leave_NamedExpr(self, original_node, updated_node):
+        names = target_names(original_node.target)
+        scope = resolve(names[0], self.stack) if names else None
+        if scope is None:
+            return updated_node.with_changes(target=original_node.target)
+        call = cst.Call(
+            func=cst.Attribute(cst.Name(scope.machine), cst.Name("assign")),
+            args=[
+                cst.Arg(cst.SimpleString(repr(scope.attributes.get(names[0], names[0])))),
+                cst.Arg(updated_node.value),
+            ],
+        )
+        return call.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+
+    def visit_ExceptHandler(self, node) -> bool:
+        return True
+
+    def leave_ExceptHandler(self, original_node, updated_node):
+        return self._rebind_handler(original_node, updated_node)
+
+    def leave_ExceptStarHandler(self, original_node, updated_node):
+        return self._rebind_handler(original_node, updated_node)
+
+    def _rebind_handler(self, original_node, updated_node):
+        if original_node.name is None:
+            return updated_node
+        updated_node = updated_node.with_changes(name=original_node.name)
+        names = target_names(original_node.name.name)
+        machine = self.machine_here()
+        if machine is None or not names or names[0] not in machine.bound:
+            return updated_node
+        # CPython unbinds the name when the handler ends, however it ends.
+        attribute = cst.Attribute(
+            cst.Name(machine.machine), cst.Name(machine.attributes.get(names[0], names[0]))
+        )
+        cleanup = cst.IndentedBlock(
+            body=[
+                cst.SimpleStatementLine(
+                    [cst.Assign([cst.AssignTarget(attribute)], cst.Name("None"))]
+                ),
+                cst.SimpleStatementLine([cst.Del(attribute)]),
+            ]
+        )
+        guarded = cst.Try(
+            body=cst.IndentedBlock(body=_body_statements(updated_node.body)),
+            finalbody=cst.Finally(body=cleanup),
+        )
+        return updated_node.with_changes(
+            body=cst.IndentedBlock(body=[*self.copies(names), guarded])
+        )
+
+    def leave_MatchCase(self, original_node, updated_node):
+        machine = self.machine_here()
+        if machine is None:
+            return updated_node
+        captured = _captured_names(original_node.pattern)
+        copies = self.copies(captured)
+        if original_node.guard is not None and captured:
+            # The guard runs after the pattern bound its names, before our
+            # copies: it reads the plain names.
+            guard_scope = Scope("function", set(captured))
+            updated_node = updated_node.with_changes(
+                guard=original_node.guard.visit(self.inner(guard_scope))
+            )
+        if not copies:
+            return updated_node
+        return updated_node.with_changes(body=_prepend(updated_node.body, copies))
+
+    # -- nested scopes -------------------------------------------------------------
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def leave_FunctionDef(self, original_node, updated_node):
+        node = original_node
+        if node.asynchronous is not None:
+            machine_classes, stub = self.compile_nested(node, self.stack)
+            statements: list[cst.BaseStatement] = [stub, *self.copies([node.name.value])]
+            if self.scope.kind == "class":
+                self.hoisted.extend(machine_classes)
+                return cst.FlattenSentinel(statements)
+            return cst.FlattenSentinel([*machine_classes, *statements])
+        # Decorators, defaults and annotations run here; the body in a new scope.
+        bindings = function_bindings(node.params, node.body)
+        inner = self.inner(
+            Scope(
+                "function",
+                bindings.locals,
+                globals=bindings.globals,
+                nonlocals=bindings.nonlocals,
+                name=node.name.value,
+            )
+        )
+        new = node.with_changes(
+            decorators=[d.visit(self) for d in node.decorators],
+            params=_rewrite_params(node.params, self),
+            returns=node.returns.visit(self) if node.returns is not None else None,
+            body=node.body.visit(inner),
+        )
+        new = _drop_machine_nonlocals(new, self.stack)
+        copies = self.copies([node.name.value])
+        return cst.FlattenSentinel([new, *copies]) if copies else new
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+    def leave_Lambda(self, original_node, updated_node):
+        node = original_node
+        bindings = function_bindings(node.params, node.body)
+        inner = self.inner(Scope("function", bindings.locals))
+        return node.with_changes(
+            params=_rewrite_params(node.params, self), body=node.body.visit(inner)
+        )
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def leave_ClassDef(self, original_node, updated_node):
+        node = original_node
+        inner = self.inner(Scope("class", class_bindings(node), name=node.name.value))
+        new = node.with_changes(
+            decorators=[d.visit(self) for d in node.decorators],
+            bases=[b.visit(self) for b in node.bases],
+            keywords=[k.visit(self) for k in node.keywords],
+            body=node.body.visit(inner),
+        )
+        statements: list[cst.BaseStatement] = [new, *self.copies([node.name.value])]
+        if self.scope.kind == "class":
+            self.hoisted.extend(inner.hoisted)
+            return cst.FlattenSentinel(statements)
+        return cst.FlattenSentinel([*inner.hoisted, *statements])
+
+    def _comprehension(self, node, elements: list[str]):
+        # The first iterable is evaluated in the enclosing scope, the rest inside.
+        bound: set[str] = set()
+        clause = node.for_in
+        while clause is not None:
+            bound.update(target_names(clause.target))
+            clause = clause.inner_for_in
+        inner = self.inner(Scope("comprehension", bound))
+        first = node.for_in
+        new_for = first.visit(inner).with_changes(iter=first.iter.visit(self))
+        changes = {name: getattr(node, name).visit(inner) for name in elements}
+        return node.with_changes(for_in=new_for, **changes)
+
+    def visit_ListComp(self, node) -> bool:
+        return False
+
+    def leave_ListComp(self, original_node, updated_node):
+        return self._comprehension(original_node, ["elt"])
+
+    def visit_SetComp(self, node) -> bool:
+        return False
+
+    def leave_SetComp(self, original_node, updated_node):
+        return self._comprehension(original_node, ["elt"])
+
+    def visit_GeneratorExp(self, node) -> bool:
+        return False
+
+    def leave_GeneratorExp(self, original_node, updated_node):
+        return self._comprehension(original_node, ["elt"])
+
+    def visit_DictComp(self, node) -> bool:
+        return False
+
+    def leave_DictComp(self, original_node, updated_node):
+        return self._comprehension(original_node, ["key", "value"])
+
+
+def _rewrite_params(params: cst.Parameters, outer: NameRewriter) -> cst.Parameters:
+    """Rewrite defaults and annotations (evaluated outside) but not the names."""
+
+    def one(param):
+        if not isinstance(param, cst.Param):
+            return param
+        return param.with_changes(
+            default=param.default.visit(outer) if param.default is not None else None,
+            annotation=param.annotation.visit(outer) if param.annotation is not None else None,
+        )
+
+    return params.with_changes(
+        params=[one(p) for p in params.params],
+        posonly_params=[one(p) for p in params.posonly_params],
+        kwonly_params=[one(p) for p in params.kwonly_params],
+        star_arg=one(params.star_arg),
+        star_kwarg=one(params.star_kwarg) if params.star_kwarg is not None else None,
+    )
+
+
+def _drop_machine_nonlocals(node: cst.FunctionDef, stack: list[Scope]) -> cst.FunctionDef:
+    """``nonlocal x`` for a machine local is not needed (and not valid) any more."""
+
+    class Dropper(cst.CSTTransformer):
+        def visit_FunctionDef(self, inner) -> bool:
+            return inner is node
+
+        def visit_ClassDef(self, inner) -> bool:
+            return False
+
+        def leave_Nonlocal(self, original_node, updated_node):
+            kept = [item for item in updated_node.names if resolve(item.name.value, stack) is None]
+            if not kept:
+                return cst.RemoveFromParent()
+            return updated_node.with_changes(
+                names=[item.with_changes(comma=cst.MaybeSentinel.DEFAULT) for item in kept]
+            )
+
+        def leave_SimpleStatementLine(self, original_node, updated_node):
+            if not updated_node.body:
+                return updated_node.with_changes(body=[cst.Pass()])
+            return updated_node
+
+    return node.visit(Dropper())
+
+
+def _imported_names(node: cst.Import | cst.ImportFrom) -> list[str]:
+    names = []
+    if isinstance(node.names, cst.ImportStar):
+        return names
+    for alias in node.names:
+        if alias.asname is not None:
+            names.extend(target_names(alias.asname.name))
+        else:
+            name = alias.name
+            while isinstance(name, cst.Attribute):
+                name = name.value
+            names.append(name.value)
+    return names
+
+
+def _captured_names(pattern: cst.MatchPattern) -> list[str]:
+    class Captures(cst.CSTVisitor):
+        def __init__(self):
+            self.names: list[str] = []
+
+        def visit_MatchAs(self, node):
+            if node.name is not None:
+                self.names.append(node.name.value)
+
+        def visit_MatchStar(self, node):
+            if node.name is not None:
+                self.names.append(node.name.value)
+
+        def visit_MatchMapping(self, node):
+            if node.rest is not None:
+                self.names.append(node.rest.value)
+
+    finder = Captures()
+    pattern.visit(finder)
+    return finder.names

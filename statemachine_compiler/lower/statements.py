@@ -1,0 +1,336 @@
+"""Statements with ``await`` in them, turned into the lowered tree of ``ir``.
+
+``lower_block`` routes; each ``stmt_X`` handles one statement type and reads
+like what the construct means.  Statements without an await are kept as they
+are (a ``Plain`` node).  Python's own control flow is kept: an ``if`` stays an
+``if``, a ``while`` a ``while``; a ``for`` loop whose body awaits becomes a
+``while`` over an iterator kept in the machine, because a suspended ``for``
+could not be re-entered without restarting its iterator.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import libcst as cst
+
+from statemachine_compiler.analysis.scopes import Scope
+from statemachine_compiler.analysis.suspensions import contains_await
+from statemachine_compiler.diagnostics import unsupported
+from statemachine_compiler.lower.expressions import ExpressionLowering, assign
+from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
+
+__all__ = ["Lowerer"]
+
+
+class Lowerer(ExpressionLowering):
+    """Lower one async function body into ``ir`` nodes, numbering its states."""
+
+    def __init__(self, *, filename: str, scope: Scope, fresh, positions, source_of, first_line):
+        self.filename = filename
+        self.scope = scope
+        self.fresh = fresh  # fresh(prefix) -> a name no source identifier uses
+        self.positions = positions  # node -> (line, column) of the source
+        self.code_of = source_of
+        self.out: list[Node] = []
+        self.lines = [first_line]  # source line of each state; state 0 is the def
+        self.last_result: cst.Name | None = None
+        self.current: tuple[int, int] = (first_line, 0)
+        self.value_name = fresh("value")
+        self.error_name = fresh("error")
+        self.item_name = fresh("item")
+        self.protected: set[int] = scope.protected
+
+    # -- verbs ----------------------------------------------------------------------
+
+    def new_state(self) -> int:
+        self.lines.append(self.current[0])
+        return len(self.lines) - 1
+
+    def new_temp(self, prefix: str = "_t") -> cst.Name:
+        name = self.fresh(prefix, numbered=True)
+        self.scope.bound.add(name)
+        self.scope.temporaries.append(name)
+        return cst.Name(name)
+
+    def is_temp(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value in self.scope.temporaries
+
+    def builtin(self, name: str) -> cst.Name:
+        """A name the compiler means as the global/builtin one, never a user's local."""
+        node = cst.Name(name)
+        self.protected.add(id(node))
+        return node
+
+    def emit(self, statement: cst.BaseStatement) -> None:
+        if self.out and isinstance(self.out[-1], Plain):
+            self.out[-1].statements.append(statement)
+        else:
+            self.out.append(Plain([statement], line=self.current[0]))
+
+    @contextmanager
+    def block(self):
+        saved = self.out
+        self.out = []
+        try:
+            yield self.out
+        finally:
+            self.out = saved
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        return self.positions(node) or self.current
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.position(node)[0]
+
+    def source_of(self, node: cst.CSTNode) -> str:
+        text = " ".join(self.code_of(node).split())
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    # -- routing --------------------------------------------------------------------
+
+    def lower_block(self, statements) -> list[Node]:
+        with self.block() as out:
+            for statement in statements:
+                self.statement(statement)
+        return out
+
+    def lower_suite(self, suite: cst.BaseSuite) -> list[Node]:
+        if isinstance(suite, cst.IndentedBlock):
+            return self.lower_block(suite.body)
+        return self.lower_block([cst.SimpleStatementLine(list(suite.body))])
+
+    def statement(self, node: cst.BaseStatement) -> None:
+        if not contains_await(node):
+            self.emit(node)
+            return
+        self.current = self.position(node)
+        method = getattr(self, "stmt_" + type(node).__name__, None)
+        if method is None:
+            raise unsupported(self.filename, self.current, _describe_statement(node))
+        method(node)
+
+    def stmt_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        for small in node.body:
+            if not contains_await(small):
+                self.emit(cst.SimpleStatementLine([small]))
+                continue
+            self.current = self.position(small)
+            method = getattr(self, "small_" + type(small).__name__, None)
+            if method is None:
+                raise unsupported(self.filename, self.current, _describe_statement(small))
+            method(small)
+
+    # -- simple statements -------------------------------------------------------------
+
+    def small_Expr(self, node: cst.Expr) -> None:
+        value = self.expression(node.value)
+        if value is self.last_result:
+            return  # ``await f()`` on its own: the result is dropped
+        self.emit(cst.SimpleStatementLine([node.with_changes(value=value)]))
+
+    def small_Assign(self, node: cst.Assign) -> None:
+        if any(contains_await(t.target) for t in node.targets):
+            value = self.spill(self.expression(node.value))
+            for target in node.targets:
+                self.store(target.target, value)
+            return
+        value = self.expression(node.value)
+        if len(node.targets) == 1 and self._result_goes_to(value, node.targets[0].target):
+            return
+        self.emit(cst.SimpleStatementLine([node.with_changes(value=value)]))
+
+    def small_AnnAssign(self, node: cst.AnnAssign) -> None:
+        # In a function body an annotation of a local is never evaluated.
+        if node.value is None:
+            self.emit(cst.SimpleStatementLine([cst.Pass()]))
+            return
+        self.small_Assign(cst.Assign([cst.AssignTarget(node.target)], node.value))
+
+    def _result_goes_to(self, value, target) -> bool:
+        """``x = await f()``: let the resume point store the result directly."""
+        last = self.out[-1] if self.out else None
+        if value is self.last_result and isinstance(last, Suspend) and last.target is None:
+            last.target = target
+            return True
+        return False
+
+    def store(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """Assign to a target whose subexpressions may await (evaluated after the value)."""
+        if isinstance(target, cst.Attribute):
+            target = target.with_changes(value=self.expression(target.value))
+        elif isinstance(target, cst.Subscript):
+            target = self.expr_Subscript(target)
+        elif contains_await(target):
+            raise unsupported(self.filename, self.position(target), "await inside an unpacking target")
+        self.emit(assign(target, value))
+
+    def small_AugAssign(self, node: cst.AugAssign) -> None:
+        target = node.target
+        if not contains_await(node.value):
+            # Only the target awaits: evaluate its parts, then update in place.
+            if isinstance(target, cst.Attribute):
+                target = target.with_changes(value=self.expression(target.value))
+            else:
+                target = self.expr_Subscript(target)
+            self.emit(cst.SimpleStatementLine([node.with_changes(target=target)]))
+            return
+        # The target's current value is read before the await.
+        if isinstance(target, cst.Name):
+            store = target
+        elif isinstance(target, cst.Attribute):
+            store = target.with_changes(value=self.spill(self.expression(target.value)))
+        elif isinstance(target, cst.Subscript):
+            container = self.spill(self.expression(target.value))
+            keyed = self.expr_Subscript(target.with_changes(value=container))
+            elements = [
+                e.with_changes(slice=e.slice.with_changes(value=self.spill(e.slice.value)))
+                if isinstance(e.slice, cst.Index)
+                else e
+                for e in keyed.slice
+            ]
+            store = keyed.with_changes(slice=elements)
+        else:
+            raise unsupported(self.filename, self.current, "augmented assignment target")
+        current = self.spill(store)
+        value = self.expression(node.value)
+        self.emit(
+            cst.SimpleStatementLine(
+                [cst.AugAssign(target=current, operator=node.operator, value=value)]
+            )
+        )
+        self.emit(assign(store, current))
+
+    def small_Return(self, node: cst.Return) -> None:
+        self.emit(cst.SimpleStatementLine([node.with_changes(value=self.expression(node.value))]))
+
+    def small_Raise(self, node: cst.Raise) -> None:
+        parts = [node.exc] + ([node.cause.item] if node.cause is not None else [])
+        values = self.sequence(parts)
+        cause = node.cause.with_changes(item=values[1]) if node.cause is not None else None
+        self.emit(cst.SimpleStatementLine([node.with_changes(exc=values[0], cause=cause)]))
+
+    def small_Assert(self, node: cst.Assert) -> None:
+        # ``assert t, m`` is ``if __debug__: if not t: raise AssertionError(m)``.
+        with self.block() as checked:
+            test = self.expression(node.test)
+            with self.block() as failing:
+                if node.msg is None:
+                    error = self.builtin("AssertionError")
+                else:
+                    error = cst.Call(self.builtin("AssertionError"), [cst.Arg(self.expression(node.msg))])
+                self.emit(cst.SimpleStatementLine([cst.Raise(exc=error)]))
+            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=failing, line=self.current[0]))
+        self.out.append(If(test=self.builtin("__debug__"), body=checked, line=self.current[0]))
+
+    def small_Del(self, node: cst.Del) -> None:
+        targets = node.target.elements if isinstance(node.target, cst.Tuple) else None
+        for target in [e.value for e in targets] if targets is not None else [node.target]:
+            if isinstance(target, cst.Attribute):
+                target = target.with_changes(value=self.expression(target.value))
+            elif isinstance(target, cst.Subscript):
+                target = self.expr_Subscript(target)
+            elif contains_await(target):
+                raise unsupported(self.filename, self.position(target), "await inside a del target")
+            self.emit(cst.SimpleStatementLine([cst.Del(target)]))
+
+    # -- compound statements -------------------------------------------------------------
+
+    def stmt_If(self, node: cst.If) -> None:
+        test = self.expression(node.test)
+        body = self.lower_suite(node.body)
+        orelse: list[Node] = []
+        if isinstance(node.orelse, cst.If):
+            orelse = self.lower_block([node.orelse])
+        elif isinstance(node.orelse, cst.Else):
+            orelse = self.lower_suite(node.orelse.body)
+        self.out.append(If(test=test, body=body, orelse=orelse, line=self.line_of(node)))
+
+    def stmt_While(self, node: cst.While) -> None:
+        line = self.line_of(node)
+        orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
+        if not contains_await(node.test):
+            body = self.lower_suite(node.body)
+            self.out.append(While(test=node.test, body=body, orelse=orelse, line=line))
+            return
+        # The test itself awaits: it becomes the first statements of the body.
+        # A flag in the machine tells the loop ending because the test was false
+        # (run ``else``) from a ``break``.
+        ended = self.new_temp() if orelse else None
+        if ended is not None:
+            self.emit(assign(ended, cst.Name("False")))
+        with self.block() as body:
+            test = self.expression(node.test)
+            with self.block() as stop:
+                if ended is not None:
+                    self.emit(assign(ended, cst.Name("True")))
+                self.emit(cst.SimpleStatementLine([cst.Break()]))
+            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=stop, line=line))
+            body.extend(self.lower_suite(node.body))
+        self.out.append(While(test=None, body=body, line=line))
+        if ended is not None:
+            self.out.append(If(test=ended, body=orelse, line=line))
+
+    def stmt_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None:
+            raise unsupported(self.filename, self.current, "async for")
+        if contains_await(node.target):
+            raise unsupported(self.filename, self.position(node.target), "await inside a for target")
+        line = self.line_of(node)
+        iterable = self.expression(node.iter)
+        iterator = self.new_temp("_it")
+        self.emit(assign(iterator, cst.Call(self.builtin("iter"), [cst.Arg(iterable)])))
+        item = cst.Name(self.item_name)
+        exhausted = self.builtin("EXHAUSTED")
+        fetch = cst.NamedExpr(
+            target=item,
+            value=cst.Call(self.builtin("next"), [cst.Arg(iterator), cst.Arg(exhausted)]),
+            lpar=[cst.LeftParen()],
+            rpar=[cst.RightParen()],
+        )
+        test = cst.Comparison(
+            fetch, [cst.ComparisonTarget(cst.IsNot(), self.builtin("EXHAUSTED"))]
+        )
+        with self.block() as body:
+            self.emit(assign(node.target, cst.Name(self.item_name)))
+            body.extend(self.lower_suite(node.body))
+        orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
+        self.out.append(While(test=test, body=body, orelse=orelse, line=line))
+
+    def stmt_Match(self, node: cst.Match) -> None:
+        subject = self.expression(node.subject)
+        matched = cst.Name(self.fresh("matched"))
+        cases = []
+        lowered: list[tuple[int, list[Node]]] = []
+        for number, case in enumerate(node.cases, start=1):
+            if case.guard is not None and contains_await(case.guard):
+                raise unsupported(self.filename, self.position(case.guard), "await in a case guard")
+            if not contains_await(case.body):
+                cases.append(case)
+                continue
+            # A case body that awaits runs after the match statement, where it
+            # can be re-entered; the match only records which case matched.
+            lowered.append((number, self.lower_suite(case.body)))
+            marker = assign(matched, cst.Integer(str(number)))
+            cases.append(case.with_changes(body=cst.IndentedBlock([marker])))
+        self.emit(assign(matched, cst.Integer("0")))
+        self.emit(node.with_changes(subject=subject, cases=cases))
+        chain: list[Node] = []
+        for number, body in reversed(lowered):
+            test = cst.Comparison(matched, [cst.ComparisonTarget(cst.Equal(), cst.Integer(str(number)))])
+            chain = [If(test=test, body=body, orelse=chain, line=self.line_of(node))]
+        self.out.extend(chain)
+
+
+def _describe_statement(node: cst.CSTNode) -> str:
+    name = type(node).__name__
+    if isinstance(node, cst.For) and node.asynchronous is not None:
+        return "async for"
+    if isinstance(node, cst.With):
+        return "async with" if node.asynchronous is not None else "await inside a with statement"
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        return "await inside a try statement"
+    return {
+        "FunctionDef": "await in a nested function's decorators or defaults",
+        "ClassDef": "await in a class statement's decorators or bases",
+    }.get(name, f"await inside {name}")

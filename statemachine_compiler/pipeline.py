@@ -1,0 +1,304 @@
+"""The whole compiler in one place: parse -> analyse -> lower -> emit -> format.
+
+``compile_source(text, filename)`` returns the module with every ``async def``
+replaced by a machine class and a stub; everything else is left as written.
+Per function, ``FunctionCompiler`` runs the passes in order:
+
+1. analyse: which names are the function's locals (``analysis.scopes``);
+2. lower: statements with awaits become the ``ir`` tree (``lower.statements``);
+3. emit: the class and its ``resume`` as text, the user's own statements
+   rewritten by ``lower.names`` and put in place (``emit.machine``);
+4. format: black, on the generated code only.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from statemachine_compiler.analysis.scopes import (
+    Scope,
+    all_identifiers,
+    function_bindings,
+)
+from statemachine_compiler.analysis.suspensions import contains_yield
+from statemachine_compiler.diagnostics import CompileError, unsupported
+from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
+from statemachine_compiler.emit.writer import fill_placeholders
+from statemachine_compiler.lower.names import NameRewriter, resolve
+from statemachine_compiler.lower.statements import Lowerer
+
+__all__ = ["Options", "Result", "compile_source"]
+
+# Attributes of the machine that a local of the same name would shadow.
+RESERVED = frozenset(
+    {
+        "state",
+        "resume",
+        "send",
+        "throw",
+        "close",
+        "assign",
+        "line",
+        "saved_locals",
+        "cr_running",
+        "cr_await",
+        "_awaiting",
+        "_name",
+        "_qualname",
+        "_lines",
+        "_temporaries",
+        "_renamed",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to compile: ``format`` runs black over the generated code."""
+
+    format: bool = True
+
+
+@dataclass
+class Result:
+    code: str
+    functions: list[str] = field(default_factory=list)  # qualnames of compiled functions
+
+
+def compile_source(text: str, filename: str = "<string>", options: Options = Options()) -> Result:
+    """Compile every ``async def`` in ``text`` into a state machine."""
+    check_syntax(text, filename)
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:  # CPython accepted it: libcst is behind
+        raise CompileError(
+            filename, error.raw_line, error.raw_column + 1, f"unsupported syntax: {error.message}"
+        ) from None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    compiler = FunctionCompiler(filename, module, positions, options)
+    rewritten = module.visit(NameRewriter([], compiler))
+    if compiler.compiled:
+        rewritten = _add_runtime_import(rewritten)
+    return Result(rewritten.code, compiler.compiled)
+
+
+def check_syntax(text: str, filename: str) -> None:
+    """Report a syntax error as CPython would, as ``path:line:col: SyntaxError: ...``."""
+    try:
+        compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        compile(text, filename, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        column = error.offset or 1
+        raise CompileError(filename, line, column, f"SyntaxError: {error.msg}") from None
+
+
+def _add_runtime_import(module: cst.Module) -> cst.Module:
+    body = list(module.body)
+    index = 0
+    if body and _is_docstring(body[0]):
+        index = 1
+    while index < len(body) and _is_future_import(body[index]):
+        index += 1
+    names = "EXHAUSTED, StateMachine" if "EXHAUSTED" in module.code else "StateMachine"
+    line = cst.parse_statement(f"from runtime.statemachine import {names}\n")
+    if index < len(body):
+        # Take the blank lines of the statement it goes before.
+        line = line.with_changes(leading_lines=body[index].leading_lines)
+        body[index] = body[index].with_changes(leading_lines=[])
+    body.insert(index, line)
+    return module.with_changes(body=body)
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _is_future_import(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.ImportFrom)
+        and isinstance(statement.body[0].module, cst.Name)
+        and statement.body[0].module.value == "__future__"
+    )
+
+
+class Fresh:
+    """Names no identifier of the source uses: ``fresh("_t")`` -> ``_t1``, ``_t2``..."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = set(taken)
+
+    def __call__(self, prefix: str, numbered: bool = False) -> str:
+        candidates = [] if numbered else [prefix]
+        candidates = itertools.chain(candidates, (f"{prefix}{n}" for n in itertools.count(1)))
+        for name in candidates:
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+        raise AssertionError("unreachable")
+
+
+class FunctionCompiler:
+    """Compile one ``async def`` (called by the name rewriter wherever it meets one)."""
+
+    def __init__(self, filename: str, module: cst.Module, positions, options: Options):
+        self.filename = filename
+        self.module = module
+        self.positions = positions
+        self.options = options
+        self.class_names = Fresh(all_identifiers(module))
+        self.compiled: list[str] = []
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        found = self.positions.get(node)
+        return (found.start.line, found.start.column + 1) if found is not None else None
+
+    def __call__(self, node: cst.FunctionDef, stack: list[Scope]):
+        where = self.position(node) or (1, 1)
+        if contains_yield(node.body):
+            raise unsupported(self.filename, where, "async generator (yield inside async def)")
+
+        # -- analyse ------------------------------------------------------------------
+        bindings = function_bindings(node.params, node.body)
+        enclosing_machines = {s.machine for s in stack if s.machine}
+        fresh = Fresh(all_identifiers(node) | enclosing_machines)
+        candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))
+        machine = next(n for n in candidates if n not in fresh.taken)
+        fresh.taken.add(machine)
+        attributes = {}
+        for name in sorted(bindings.locals):
+            attribute = name
+            while attribute in RESERVED or (attribute != name and attribute in fresh.taken):
+                attribute += "_"
+            fresh.taken.add(attribute)
+            attributes[name] = attribute
+        scope = Scope(
+            "machine",
+            set(bindings.locals),
+            name=node.name.value,
+            machine=machine,
+            attributes=attributes,
+            globals=bindings.globals,
+            nonlocals=bindings.nonlocals,
+        )
+        qualname = _qualname(stack, node.name.value)
+        class_name = self.class_names("_" + qualname.replace(".<locals>.", "_").replace(".", "_"))
+
+        # -- lower --------------------------------------------------------------------
+        lowerer = Lowerer(
+            filename=self.filename,
+            scope=scope,
+            fresh=fresh,
+            positions=self.position,
+            source_of=self.module.code_for_node,
+            first_line=where[0],
+        )
+        statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else [
+            cst.SimpleStatementLine(list(node.body.body))
+        ]
+        if statements and _is_docstring(statements[0]):
+            statements = statements[1:]  # the docstring belongs to the stub
+        body = lowerer.lower_block(statements)
+
+        # -- emit ---------------------------------------------------------------------
+        inner = NameRewriter([*stack, scope], self)
+        outer = NameRewriter(stack, self)
+
+        def render(nodes):
+            return list(cst.Module(body=nodes).visit(inner).body)
+
+        def render_expression(expression):
+            return self.module.code_for_node(expression.visit(inner))
+
+        declarations = []
+        if bindings.globals:
+            declarations.append("global " + ", ".join(sorted(bindings.globals)))
+        own_nonlocals = sorted(n for n in bindings.nonlocals if resolve(n, [*stack, scope]) is None)
+        if own_nonlocals:
+            declarations.append("nonlocal " + ", ".join(own_nonlocals))
+        locals_in_order = [p for p in bindings.params] + sorted(bindings.locals - set(bindings.params))
+        spec = MachineSpec(
+            class_name=class_name,
+            header=_header(self.module, node),
+            name=node.name.value,
+            qualname=qualname,
+            machine=machine,
+            parameters=[(p, attributes[p]) for p in bindings.params],
+            slots=[attributes[n] for n in locals_in_order] + scope.temporaries,
+            temporaries=list(scope.temporaries),
+            renamed={a: n for n, a in attributes.items() if a != n},
+            lines=lowerer.lines,
+            value=lowerer.value_name,
+            error=lowerer.error_name,
+            declarations=declarations,
+        )
+        writer = write_machine(spec, body, render, render_expression)
+        class_module = fill_placeholders(cst.parse_module(writer.text()), writer.statements)
+
+        stub = build_stub(node, class_name, bindings.params, prefix=[])
+        stub = stub.with_changes(
+            decorators=[d.visit(outer) for d in stub.decorators],
+            params=stub.params.visit(_ParamsOnly(outer)),
+            returns=stub.returns.visit(outer) if stub.returns is not None else None,
+        )
+
+        # -- format -------------------------------------------------------------------
+        code = class_module.code + "\n\n" + cst.Module(body=[stub]).code
+        if self.options.format:
+            code = _black(code)
+        generated = list(cst.parse_module(code).body)
+        self.compiled.append(qualname)
+        # The blank lines and comments above the async def now stand above its class.
+        blank = [cst.EmptyLine()] * (2 if not stack else 1)
+        generated[0] = generated[0].with_changes(leading_lines=node.leading_lines or blank)
+        generated[-1] = generated[-1].with_changes(leading_lines=blank)
+        return generated[:-1], generated[-1]
+
+
+class _ParamsOnly(cst.CSTTransformer):
+    """Rewrite the defaults and annotations of a stub's parameters, not their names."""
+
+    def __init__(self, outer: NameRewriter):
+        self.outer = outer
+
+    def leave_Param(self, original_node, updated_node):
+        return original_node.with_changes(
+            default=original_node.default.visit(self.outer) if original_node.default else None,
+            annotation=original_node.annotation.visit(self.outer) if original_node.annotation else None,
+        )
+
+
+def _qualname(stack: list[Scope], name: str) -> str:
+    parts = []
+    for scope in stack:
+        if scope.kind == "class":
+            parts.append(scope.name + ".")
+        elif scope.kind in ("function", "machine") and scope.name:
+            parts.append(scope.name + ".<locals>.")
+    return "".join(parts) + name
+
+
+def _header(module: cst.Module, node: cst.FunctionDef) -> str:
+    header = node.with_changes(
+        decorators=[], leading_lines=[], body=cst.SimpleStatementLine([cst.Pass()])
+    )
+    code = module.code_for_node(header).strip()
+    return code.removesuffix(": pass").removesuffix(":pass")
+
+
+def _black(code: str) -> str:
+    import black
+
+    return black.format_str(code, mode=black.Mode())
