@@ -95,6 +95,7 @@ class NameRewriter(cst.CSTTransformer):
         self.stack = stack
         self.compile_nested = compile_nested
         self.hoisted: list[cst.BaseStatement] = []  # machine classes waiting for a class to pass
+        self.plain_names: set[int] = set()  # ids of Name nodes that must stay names
 
     # -- helpers ------------------------------------------------------------------
 
@@ -129,7 +130,9 @@ class NameRewriter(cst.CSTTransformer):
     # -- names ------------------------------------------------------------------
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if any(id(original_node) in scope.protected for scope in self.stack):
+        if id(original_node) in self.plain_names or any(
+            id(original_node) in scope.protected for scope in self.stack
+        ):
             return updated_node
         attribute = self.attribute(original_node.value)
         if attribute is None:
@@ -210,7 +213,11 @@ class NameRewriter(cst.CSTTransformer):
         return call.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
 
     def visit_ExceptHandler(self, node) -> bool:
+        if node.name is not None:
+            self.plain_names.add(id(node.name.name))
         return True
+
+    visit_ExceptStarHandler = visit_ExceptHandler
 
     def leave_ExceptHandler(self, original_node, updated_node):
         return self._rebind_handler(original_node, updated_node)
