@@ -23,7 +23,6 @@ Design rules:
 """
 
 import heapq
-import itertools
 import os
 import select
 import selectors
@@ -87,10 +86,13 @@ def _make_poller(selector):
 class Kernel:
     """The loop: a ready queue, a timer heap and a poller, and the tasks among them."""
 
+    __slots__ = ("poller", "ready", "timers", "io", "tasks", "current", "main", "sockets",
+                 "asyncgens", "unobserved", "closed")
+
     def __init__(self, selector=None):
         self.poller = _make_poller(selector)   # select.epoll, or the selectors fallback
         self.ready = deque()                   # tasks that can run now
-        self.timers = []                       # heap of (deadline, sequence, task or timeout)
+        self.timers = []                       # heap of (deadline, task asleep or timeout scope)
         self.io = {}                           # fd -> [reader task, writer task]
         self.tasks = set()                     # every unfinished task: strong references
         self.current = None                    # the task being run
@@ -99,7 +101,6 @@ class Kernel:
         self.asyncgens = weakref.WeakSet()     # async generators started under this kernel
         self.unobserved = weakref.WeakSet()    # failed tasks nobody has asked about yet
         self.closed = False
-        self._sequence = itertools.count()     # tie-breaker so heap tuples never compare tasks
 
     def __repr__(self):
         return (f"<Kernel tasks={len(self.tasks)} ready={len(self.ready)} "
@@ -179,10 +180,10 @@ class Kernel:
     # -------------------------------------------------------------- file descriptors
 
     def add_timer(self, deadline, what):
-        """Push *what* (a Task asleep, or a timeout scope) on the timer heap; return its sequence."""
-        sequence = next(self._sequence)
-        heapq.heappush(self.timers, (deadline, sequence, what))
-        return sequence
+        """Push *what* (a Task asleep, or a timeout scope) on the timer heap; return the entry."""
+        entry = (deadline, what)
+        heapq.heappush(self.timers, entry)
+        return entry
 
     def forget_fd(self, fd):
         """Stop watching *fd* and wake its waiters with ClosedResourceError; call before closing it."""
@@ -216,7 +217,6 @@ class Kernel:
         register = poller.register
         heappop = heapq.heappop
         heappush = heapq.heappush
-        sequence = self._sequence
         finish = self._finish
 
         def arm(fd, mask):
@@ -262,10 +262,12 @@ class Kernel:
                 task._next_value = None
                 ready_append(task)
                 return BLOCKED
-            seq = next(sequence)
-            heappush(timers, (monotonic() + seconds, seq, task))
+            # Discussion: the entry itself marks the sleep; a cancelled sleep
+            # leaves its entry in the heap, and it no longer matches _wait.
+            entry = (monotonic() + seconds, task)
+            heappush(timers, entry)
             task._blocked = SLEEP
-            task._wait = seq
+            task._wait = entry
             return BLOCKED
 
         def trap_park(task, waiters):
@@ -322,10 +324,10 @@ class Kernel:
             if timers:
                 now = monotonic()
                 while timers and timers[0][0] <= now:
-                    _, seq, what = heappop(timers)
+                    entry = heappop(timers)
+                    what = entry[1]
                     if what.__class__ is Task:
-                        # A cancelled sleep left its entry behind: skip it.
-                        if what._blocked == SLEEP and what._wait == seq:
+                        if what._wait is entry:
                             what._blocked = what._wait = what._next_value = None
                             ready_append(what)
                     else:

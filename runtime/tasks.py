@@ -32,7 +32,7 @@ class Task:
         "_result",       # return value once done
         "_exception",    # exception once done (None on success)
         "_blocked",      # trap code the task is suspended on, None when not blocked
-        "_wait",         # what it waits on: fd, timer sequence number, deque or tasks
+        "_wait",         # what it waits on: fd, timer heap entry, deque or tasks
         "_next_value",   # value to send on the next resume
         "_next_exc",     # exception to throw on the next resume, or None
         "_cancel",       # cancellation pending until the task next blocks
@@ -74,6 +74,10 @@ class Task:
         if self._cancel is not None:
             state += " cancel pending"
         return f"<Task {self.id} {name}() {state}>"
+
+    def __lt__(self, other):
+        # Timer heap entries are (deadline, task); equal deadlines fall back to this.
+        return id(self) < id(other)
 
     def __await__(self):
         while not self._done:

@@ -32,6 +32,10 @@ class timeout:
         state = "expired" if self.expired else "active" if self._active else "idle"
         return f"<timeout {self.seconds}s {state}>"
 
+    def __lt__(self, other):
+        # Timer heap entries are (deadline, scope); equal deadlines fall back to this.
+        return id(self) < id(other)
+
     async def __aenter__(self):
         kernel = running_kernel()
         self._task = kernel.current

@@ -137,8 +137,9 @@ def suspension_count(source: str, call: str) -> int:
     return sum(1 for event in trace if event[0] == "yield")
 
 
-def assert_same_under_every_script(source: str, call: str, exception=ValueError("thrown")):
+def assert_same_under_every_script(source: str, call: str, exception: BaseException | None = None):
     """Compare plain runs, and a throw and a close at each suspension."""
+    exception = exception if exception is not None else ValueError("thrown")
     assert_same(source, call)
     for point in range(suspension_count(source, call)):
         before = [("send", n) for n in range(point)]
