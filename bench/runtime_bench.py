@@ -6,7 +6,8 @@ Two measurements, each in fresh processes so that no run inherits another's heap
 
 echo   A coroutine-per-connection echo server (``sock_recv_into`` / ``sock_sendall``)
        pinned to CPU 0; a bare epoll client in another process pinned to CPU 1
-       keeps 100 connections busy with 1 KiB messages and counts round trips/s.
+       keeps 100 connections busy with 1 KiB messages and counts round trips/s
+       over 3 s after a 0.5 s warm-up; the best of 3 alternating rounds is kept.
        A bare level-triggered epoll server (no coroutines) is the reference ceiling.
 sleep  100,000 tasks each sleep three random short times (same seed for every
        loop): wall time, and peak RSS growth divided by the number of tasks.
@@ -27,6 +28,7 @@ CONNECTIONS = 100
 MESSAGE = 1024
 WARMUP = 0.5
 DURATION = 3.0
+ROUNDS = 3
 TASKS = 100_000
 SEED = 7
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -314,8 +316,13 @@ def main():
     if args.only in (None, "echo"):
         print(f"Echo: {CONNECTIONS} connections, {MESSAGE} B messages, "
               f"{DURATION:.0f} s per server, client pinned to the other CPU")
-        rates = {name: measure_echo(name) for name in loops + ["bare epoll"]}
-        print(f"  {'server':<12}{'round trips/s':>15}{'vs asyncio':>12}")
+        # Discussion: rounds alternate between servers and each keeps its best,
+        # so that a burst of load from elsewhere on the machine hurts no one loop.
+        rates = dict.fromkeys(loops + ["bare epoll"], 0.0)
+        for _ in range(ROUNDS):
+            for name in rates:
+                rates[name] = max(rates[name], measure_echo(name))
+        print(f"  {'server':<12}{'round trips/s':>15}{'vs asyncio':>12}   (best of {ROUNDS} rounds)")
         for name, rate in rates.items():
             print(f"  {name:<12}{rate:>15,.0f}{rate / rates['asyncio']:>11.2f}x")
         print()
