@@ -1,0 +1,361 @@
+"""Compile selected modules into state machines as they are imported.
+
+    with install_import_hook(["myapp.*"]):
+        import myapp.server          # every async def in it is now a machine class
+
+1. A module is selected by its dotted name (an ``include`` pattern, fnmatch
+   style; ``pkg.*`` selects ``pkg`` itself too) or by the marker comment
+   ``# statemachine-compiler: compile`` on one of its first five lines.
+2. Unselected modules are not touched: the finder answers None and the import
+   system carries on exactly as it would without the hook.
+3. Compiled bytecode is cached next to the ordinary ``.pyc`` under its own tag
+   (``mod.cpython-311.opt-statemachine1.pyc``), keyed on a hash of the source
+   and of the compiler's version.  A stale entry is never used, a write is
+   atomic (temporary file, then ``os.replace``), and a directory we cannot
+   write to, or ``sys.dont_write_bytecode``, means no cache, not an error.
+4. The generated code is compiled under the user's filename with its line
+   numbers mapped back to the source, and each ``resume`` code object takes the
+   name of the function it runs: tracebacks, pdb, pytest and
+   ``inspect.getsource`` show the user's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from fnmatch import fnmatchcase
+from importlib.abc import MetaPathFinder
+from importlib.machinery import PathFinder, SourceFileLoader
+from importlib.util import MAGIC_NUMBER, cache_from_source, decode_source
+from types import CodeType
+
+import statemachine_compiler
+from statemachine_compiler.pipeline import Options, compile_source
+
+__all__ = [
+    "ImportHook",
+    "StateMachineFinder",
+    "StateMachineLoader",
+    "cache_path",
+    "compile_to_code",
+    "install_import_hook",
+]
+
+MARKER = b"# statemachine-compiler: compile"
+MARKER_LINES = 5  # the marker counts on any of the first five lines
+
+# Bump when the cache file layout or the meaning of its contents changes
+# without the compiler's version changing.
+CACHE_FORMAT = 1
+
+
+# -- compiling a module ---------------------------------------------------------------
+
+
+def compile_to_code(source: bytes | str, path: str) -> CodeType:
+    """Compile ``source`` (the text of the file at ``path``) into a module code object.
+
+    Raises ``CompileError`` for input the compiler does not handle.
+    """
+    text = decode_source(source) if isinstance(source, bytes) else source
+    result = compile_source(text, path, Options(format=False))
+    tree = ast.parse(result.code, filename=path)
+    generated_lines = result.code.splitlines()
+    linemap = getattr(result, "linemap", None)
+    if linemap is None:  # Discussion: until the pipeline reports a map, lines are 1:1.
+        linemap = list(range(1, len(generated_lines) + 1))
+    _map_positions(tree, linemap, generated_lines, text.splitlines(), parent_line=1)
+    renames = _machine_names(tree)
+    code = compile(tree, path, "exec", dont_inherit=True)
+    return _rename_code(code, renames) if renames else code
+
+
+def _map_positions(node, linemap, generated, source, parent_line):
+    """Move every position of ``node`` from the generated text onto the source.
+
+    A generated line the map does not know (0) takes its parent's source line.
+    Columns are kept only where the generated line is the source line as it
+    was, re-indented; elsewhere they are dropped (-1), so that tracebacks show
+    no caret rather than a caret under the wrong characters.
+    """
+    line = parent_line
+    if "lineno" in node._attributes and getattr(node, "lineno", None) is not None:
+        line = _source_line(linemap, node.lineno) or parent_line
+        end = _source_line(linemap, node.end_lineno or node.lineno) or line
+        if end < line:
+            end = line
+        start_column = _source_column(generated, source, node.lineno, line, node.col_offset)
+        end_column = _source_column(
+            generated, source, node.end_lineno or node.lineno, end, node.end_col_offset
+        )
+        if start_column is None or end_column is None or (line == end and end_column < start_column):
+            start_column = end_column = -1
+        node.lineno, node.end_lineno = line, end
+        node.col_offset, node.end_col_offset = start_column, end_column
+    for child in ast.iter_child_nodes(node):
+        _map_positions(child, linemap, generated, source, line)
+
+
+def _source_line(linemap, generated_line):
+    if generated_line is not None and 0 < generated_line <= len(linemap):
+        return linemap[generated_line - 1]
+    return 0
+
+
+def _source_column(generated, source, generated_line, source_line, column):
+    if column is None or not (0 < generated_line <= len(generated)):
+        return None
+    if not (0 < source_line <= len(source)):
+        return None
+    written, original = generated[generated_line - 1], source[source_line - 1]
+    if written.strip() != original.strip():
+        return None
+    shift = (len(original) - len(original.lstrip())) - (len(written) - len(written.lstrip()))
+    return column + shift if column + shift >= 0 else None
+
+
+def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
+    """Map the qualname of each generated ``resume`` to the name and qualname it runs.
+
+    A machine class is recognised by what the emitter writes in its body:
+    ``_name = "..."``, ``_qualname = "..."`` and a ``resume`` method.
+    """
+    renames = {}
+
+    def visit(body, prefix):
+        for statement in body:
+            if isinstance(statement, ast.ClassDef):
+                qualname = prefix + statement.name
+                described = _class_constants(statement)
+                if "_name" in described and "_qualname" in described and any(
+                    isinstance(s, ast.FunctionDef) and s.name == "resume" for s in statement.body
+                ):
+                    renames[qualname + ".resume"] = (described["_name"], described["_qualname"])
+                visit(statement.body, qualname + ".")
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(statement.body, prefix + statement.name + ".<locals>.")
+            else:
+                # Classes and functions defined under if/try/with/for keep the prefix.
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(statement, field, None)
+                    if isinstance(inner, list):
+                        visit(inner, prefix)
+
+    visit(tree.body, "")
+    return renames
+
+
+def _class_constants(node: ast.ClassDef) -> dict[str, str]:
+    found = {}
+    for statement in node.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        ):
+            found[statement.targets[0].id] = statement.value.value
+    return found
+
+
+def _rename_code(code: CodeType, renames: dict[str, tuple[str, str]]) -> CodeType:
+    """Give each ``resume`` (and what is nested in it) the names of the source function."""
+    consts = tuple(
+        _rename_code(c, renames) if isinstance(c, CodeType) else c for c in code.co_consts
+    )
+    changes = {}
+    if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
+        changes["co_consts"] = consts
+    qualname = code.co_qualname
+    for generated in sorted(renames, key=len, reverse=True):
+        name, original = renames[generated]
+        if qualname == generated:
+            changes.update(co_name=name, co_qualname=original)
+            break
+        if qualname.startswith(generated + "."):
+            # A def inside the function: "_f.resume.<locals>.g" -> "f.<locals>.g".
+            changes["co_qualname"] = original + qualname[len(generated) :]
+            break
+    return code.replace(**changes) if changes else code
+
+
+# -- the cache ----------------------------------------------------------------------
+
+
+def cache_path(source_path: str) -> str:
+    """Return where the compiled bytecode of ``source_path`` is cached."""
+    tag = f"statemachine{CACHE_FORMAT}"
+    if sys.flags.optimize:
+        tag += f"o{sys.flags.optimize}"
+    return cache_from_source(source_path, optimization=tag)
+
+
+def cache_key(source: bytes) -> bytes:
+    """Return the key a cache entry must carry to stand for ``source``."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{statemachine_compiler.__version__}/{CACHE_FORMAT}\0".encode())
+    digest.update(source)
+    return MAGIC_NUMBER + digest.digest()
+
+
+def read_cache(path: str, key: bytes) -> CodeType | None:
+    """Return the cached code at ``path`` if it was made from the source ``key`` names."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError:
+        return None
+    if data[: len(key)] != key:
+        return None  # stale: another source, compiler or Python
+    try:
+        code = marshal.loads(memoryview(data)[len(key) :])
+    except (EOFError, ValueError, TypeError):
+        return None
+    return code if isinstance(code, CodeType) else None
+
+
+def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None:
+    """Store ``code`` at ``path`` atomically; give up silently where we cannot write."""
+    if sys.dont_write_bytecode:
+        return
+    directory = os.path.dirname(path)
+    temporary = None
+    try:
+        os.makedirs(directory, exist_ok=True)
+        # Discussion: readers open the final name only, and os.replace is
+        # atomic, so a concurrent import sees the old file, the new one, or
+        # none: never half of one.
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".")
+        with os.fdopen(fd, "wb") as file:
+            try:  # the same permissions CPython gives a .pyc
+                os.fchmod(file.fileno(), (os.stat(source_path).st_mode | 0o200) & 0o666)
+            except (OSError, AttributeError):
+                pass
+            file.write(key)
+            file.write(marshal.dumps(code))
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+# -- the import system ---------------------------------------------------------------
+
+
+class StateMachineLoader(SourceFileLoader):
+    """A source loader whose code is the compiled module, cached under its own tag."""
+
+    def get_code(self, fullname):
+        source_path = self.get_filename(fullname)
+        source = self.get_data(source_path)
+        key = cache_key(source)
+        cached = cache_path(source_path)
+        code = read_cache(cached, key)
+        if code is None:
+            code = self.source_to_code(source, source_path)
+            write_cache(cached, key, code, source_path)
+        else:
+            _fix_filename(code, source_path)
+        return code
+
+    def source_to_code(self, data, path, *, _optimize=-1):
+        return compile_to_code(data, path)
+
+
+def _fix_filename(code: CodeType, path: str) -> None:
+    # The module may have moved since it was cached: point co_filename at
+    # where it is now, as CPython does for its own .pyc files.
+    fix = getattr(__import__("_imp"), "_fix_co_filename", None)
+    if fix is not None and code.co_filename != path:
+        fix(code, path)
+
+
+class StateMachineFinder(MetaPathFinder):
+    """Find modules as ``PathFinder`` does; claim the selected ones for the compiler."""
+
+    def __init__(self, include=(), marker=True):
+        self.include = tuple(include)
+        self.marker = marker
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not self.include and not self.marker:
+            return None
+        spec = PathFinder.find_spec(fullname, path, target)
+        if spec is None or type(spec.loader) is not SourceFileLoader or not spec.origin:
+            return None
+        if not (self.selects_name(fullname) or (self.marker and has_marker(spec.origin))):
+            return None
+        spec.loader = StateMachineLoader(fullname, spec.origin)
+        spec.cached = cache_path(spec.origin)
+        return spec
+
+    def selects_name(self, fullname: str) -> bool:
+        for pattern in self.include:
+            if fnmatchcase(fullname, pattern):
+                return True
+            if pattern.endswith(".*") and fullname == pattern[:-2]:
+                return True
+        return False
+
+    def __repr__(self):
+        return f"<StateMachineFinder include={list(self.include)!r} marker={self.marker}>"
+
+
+def has_marker(path: str) -> bool:
+    """Tell whether one of the first lines of the file at ``path`` is the marker comment."""
+    try:
+        with open(path, "rb") as file:
+            for _ in range(MARKER_LINES):
+                line = file.readline()
+                if not line:
+                    break
+                if line.strip() == MARKER:
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+class ImportHook:
+    """The handle ``install_import_hook`` returns: ``uninstall()``, or use it in ``with``."""
+
+    def __init__(self, finder: StateMachineFinder):
+        self.finder = finder
+
+    def uninstall(self) -> None:
+        try:
+            sys.meta_path.remove(self.finder)
+        except ValueError:
+            pass  # already uninstalled
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.uninstall()
+
+    def __repr__(self):
+        installed = "installed" if self.finder in sys.meta_path else "uninstalled"
+        return f"<ImportHook {installed} {self.finder!r}>"
+
+
+def install_import_hook(include=(), *, marker: bool = True) -> ImportHook:
+    """Compile the modules ``include`` selects (and those with the marker) when imported.
+
+    ``include`` holds fnmatch patterns of dotted module names.  Modules already
+    imported are not recompiled.  Returns a handle whose ``uninstall()`` (or the
+    end of a ``with`` block) removes the hook.
+    """
+    if isinstance(include, str):
+        include = [include]
+    finder = StateMachineFinder(include, marker)
+    sys.meta_path.insert(0, finder)
+    return ImportHook(finder)
