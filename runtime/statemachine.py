@@ -49,6 +49,22 @@ EXHAUSTED = _Exhausted()
 _RUNNING = object()
 
 
+def _without_machinery(error):
+    """Drop this module's frames from a traceback: users see their own code only."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    first = tb
+    while tb is not None:
+        following = tb.tb_next
+        while following is not None and following.tb_frame.f_code.co_filename == __file__:
+            following = following.tb_next
+        tb.tb_next = following
+        tb = following
+    error.__traceback__ = first
+    return error
+
+
 def _await_iterator(awaitable):
     """Return the iterator that ``await awaitable`` delegates to (CPython's checks)."""
     cls = type(awaitable)
@@ -117,7 +133,7 @@ class StateMachine:
         except StopIteration as stop:
             value, error = stop.value, None
         except BaseException as raised:
-            value, error = None, raised
+            value, error = None, _without_machinery(raised)
         else:
             self._awaiting = awaiting
             return yielded
@@ -167,7 +183,7 @@ class StateMachine:
         except StopIteration as stop:
             value, error = stop.value, None
         except BaseException as raised:
-            error = raised
+            error = _without_machinery(raised)
         return self._run(value, error)
 
     def close(self):
@@ -209,7 +225,7 @@ class StateMachine:
                 value, error = stop.value, None
                 continue
             except BaseException as raised:
-                value, error = None, raised
+                value, error = None, _without_machinery(raised)
                 continue
             self._awaiting = iterator
             return yielded

@@ -28,7 +28,7 @@ from statemachine_compiler.analysis.scopes import (
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError, unsupported
 from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
-from statemachine_compiler.emit.writer import fill_placeholders
+from statemachine_compiler.linemap import LineMap
 from statemachine_compiler.lower.names import NameRewriter, resolve
 from statemachine_compiler.lower.statements import Lowerer
 
@@ -68,6 +68,8 @@ class Options:
 class Result:
     code: str
     functions: list[str] = field(default_factory=list)  # qualnames of compiled functions
+    # linemap[i] is the source line of line i + 1 of ``code`` (without black only)
+    linemap: list[int] | None = None
 
 
 def compile_source(text: str, filename: str = "<string>", options: Options = Options()) -> Result:
@@ -83,9 +85,11 @@ def compile_source(text: str, filename: str = "<string>", options: Options = Opt
     positions = wrapper.resolve(PositionProvider)
     compiler = FunctionCompiler(filename, module, positions, options)
     rewritten = module.visit(NameRewriter([], compiler))
-    if compiler.compiled:
-        rewritten = _add_runtime_import(rewritten)
-    return Result(rewritten.code, compiler.compiled)
+    if not compiler.compiled:
+        return Result(text, [], list(range(1, text.count("\n") + 2)))
+    rewritten = _add_runtime_import(rewritten)
+    linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
+    return Result(rewritten.code, compiler.compiled, linemap)
 
 
 def check_syntax(text: str, filename: str) -> None:
@@ -160,9 +164,10 @@ class FunctionCompiler:
         self.options = options
         self.class_names = Fresh(all_identifiers(module))
         self.compiled: list[str] = []
+        self.linemap = LineMap(positions)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
-        found = self.positions.get(node)
+        found = self.positions.get(self.linemap.origin(node))
         return (found.start.line, found.start.column + 1) if found is not None else None
 
     def __call__(self, node: cst.FunctionDef, stack: list[Scope]):
@@ -244,8 +249,8 @@ class FunctionCompiler:
             error=lowerer.error_name,
             declarations=declarations,
         )
-        writer = write_machine(spec, body, render, render_expression)
-        class_module = fill_placeholders(cst.parse_module(writer.text()), writer.statements)
+        linemap = None if self.options.format else self.linemap
+        writer = write_machine(spec, body, render, render_expression, linemap)
 
         stub = build_stub(node, class_name, bindings.params, prefix=[])
         stub = stub.with_changes(
@@ -255,16 +260,29 @@ class FunctionCompiler:
         )
 
         # -- format -------------------------------------------------------------------
-        code = class_module.code + "\n\n" + cst.Module(body=[stub]).code
+        stub_code = cst.Module(body=[stub]).code
+        code = writer.text() + "\n\n" + stub_code
         if self.options.format:
             code = _black(code)
-        generated = list(cst.parse_module(code).body)
-        self.compiled.append(qualname)
+        parsed = cst.parse_module(code)
         # The blank lines and comments above the async def now stand above its class.
         blank = [cst.EmptyLine()] * (2 if not stack else 1)
+        generated = list(parsed.body)
         generated[0] = generated[0].with_changes(leading_lines=node.leading_lines or blank)
         generated[-1] = generated[-1].with_changes(leading_lines=blank)
+        if not self.options.format:
+            sources = writer.sources + [where[0]] * (2 + stub_code.count("\n") + 1)
+            self._register_lines(parsed, generated, sources)
+        self.compiled.append(qualname)
         return generated[:-1], generated[-1]
+
+
+    def _register_lines(self, module: cst.Module, statements, sources: list[int]) -> None:
+        """Give each generated statement the source lines the writer recorded."""
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        for parsed, statement in zip(module.body, statements, strict=True):
+            where = positions[parsed]
+            self.linemap.register(statement, sources[where.start.line - 1 : where.end.line])
 
 
 class _ParamsOnly(cst.CSTTransformer):

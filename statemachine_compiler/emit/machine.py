@@ -54,9 +54,10 @@ class MachineSpec:
     declarations: list[str] = field(default_factory=list)  # "global x", "nonlocal y"
 
 
-def write_machine(spec: MachineSpec, body: list[Node], render, render_expression) -> Writer:
-    """Write the machine class as text (user statements as placeholders)."""
-    w = Writer()
+def write_machine(spec: MachineSpec, body: list[Node], render, render_expression, linemap=None) -> Writer:
+    """Write the machine class as text, each line knowing its source line."""
+    w = Writer(linemap)
+    w.source = spec.lines[0]
     m = spec.machine
     w.line(f"class {spec.class_name}(StateMachine):")
     with w.indented():

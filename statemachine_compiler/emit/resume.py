@@ -66,29 +66,31 @@ class ResumeEmitter:
         index = 0
         while index < len(nodes):
             node = nodes[index]
-            if isinstance(node, Plain):
-                pending.append(node)
-                index += 1
-            elif isinstance(node, Suspend):
-                self.suspend(node, pending)
-                pending = []
-                end = index + 1
-                while end < len(nodes) and isinstance(nodes[end], Plain):
-                    end += 1
-                self.resume_point(node, nodes[index + 1 : end])
-                index = end
-            else:
-                if pending:
-                    self.running(pending)
-                    pending = []
-                skip = bool(points_of(nodes[index + 1 :]))
-                if isinstance(node, If):
-                    self.if_(node, skip)
-                else:
-                    self.while_(node, skip)
-                index += 1
+            with self.w.at(node.line):
+                index, pending = self.node(nodes, index, pending)
         if pending:
             self.plain(pending)  # nothing after it suspends: runs whenever reached
+
+    def node(self, nodes: list[Node], index: int, pending: list[Plain]):
+        """Write ``nodes[index]``; return the next index and the plain code still pending."""
+        node = nodes[index]
+        if isinstance(node, Plain):
+            return index + 1, [*pending, node]
+        if isinstance(node, Suspend):
+            self.suspend(node, pending)
+            end = index + 1
+            while end < len(nodes) and isinstance(nodes[end], Plain):
+                end += 1
+            self.resume_point(node, nodes[index + 1 : end])
+            return end, []
+        if pending:
+            self.running(pending)
+        skip = bool(points_of(nodes[index + 1 :]))
+        if isinstance(node, If):
+            self.if_(node, skip)
+        else:
+            self.while_(node, skip)
+        return index + 1, []
 
     def plain(self, nodes: list[Plain]) -> None:
         statements = [s for node in nodes for s in node.statements]

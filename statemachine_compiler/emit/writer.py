@@ -1,9 +1,10 @@
-"""A text writer for generated code: lines, indentation, and placeholders.
+"""A text writer for generated code: lines, indentation, and their source lines.
 
-Generated control flow is written as text (it reads like the code it makes);
-the user's own statements are put in as placeholders and swapped for their
-CST nodes afterwards, so that their comments, strings and layout are kept
-byte for byte, whatever the depth they end up at.
+Generated control flow is written as text (it reads like the code it makes).
+The user's own statements are rendered by libcst at the current depth, so
+that their comments, strings and layout are kept byte for byte (a multi-line
+string is never re-indented).  Every line written remembers the source line
+it stands for: that is the line map tracebacks are mapped back with.
 """
 
 from __future__ import annotations
@@ -12,22 +13,20 @@ from contextlib import contextmanager
 
 import libcst as cst
 
-__all__ = ["Writer", "fill_placeholders"]
-
-_PLACEHOLDER = "__statement_{}__"
+__all__ = ["Writer"]
 
 
 class Writer:
-    def __init__(self):
+    def __init__(self, linemap=None):
         self.lines: list[str] = []
+        self.sources: list[int] = []  # source line of each line written
         self.depth = 0
-        self.statements: dict[str, list[cst.BaseStatement]] = {}
+        self.source = 0  # the source line being written for
+        self.linemap = linemap
 
     def line(self, text: str = "") -> None:
         self.lines.append("    " * self.depth + text if text else "")
-
-    def comment(self, text: str) -> None:
-        self.line("# " + text)
+        self.sources.append(self.source)
 
     @contextmanager
     def indented(self):
@@ -37,28 +36,37 @@ class Writer:
         finally:
             self.depth -= 1
 
+    @contextmanager
+    def at(self, source_line: int):
+        """Write the lines inside for ``source_line`` of the source."""
+        saved = self.source
+        if source_line:
+            self.source = source_line
+        try:
+            yield
+        finally:
+            self.source = saved
+
     def statement(self, *nodes: cst.BaseStatement) -> None:
-        """Put CST statements here (they are swapped in by ``fill_placeholders``)."""
-        key = _PLACEHOLDER.format(len(self.statements))
-        self.statements[key] = list(nodes)
-        self.line(key)
+        """Write CST statements at the current depth, exactly as libcst renders them."""
+        module = cst.Module(body=list(nodes))
+        # Render inside ``depth`` dummy blocks: libcst indents every line it
+        # starts, and leaves the inside of string tokens alone.
+        wrapped = list(nodes)
+        for _ in range(self.depth):
+            nested = cst.If(test=cst.Name("True"), body=cst.IndentedBlock(body=wrapped))
+            wrapped = [nested]
+        code = cst.Module(body=wrapped).code
+        text_lines = code.split("\n")[self.depth :]
+        if text_lines and text_lines[-1] == "":
+            text_lines.pop()
+        if self.linemap is not None:
+            sources = self.linemap.table(module, default=self.source)
+        else:
+            sources = [self.source] * len(text_lines)
+        self.lines.extend(text_lines)
+        self.sources.extend(sources[: len(text_lines)])
+        self.sources.extend([self.source] * (len(text_lines) - len(sources)))
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
-
-
-class _Filler(cst.CSTTransformer):
-    def __init__(self, statements):
-        self.statements = statements
-
-    def leave_SimpleStatementLine(self, original_node, updated_node):
-        small = updated_node.body
-        if len(small) == 1 and isinstance(small[0], cst.Expr) and isinstance(small[0].value, cst.Name):
-            nodes = self.statements.get(small[0].value.value)
-            if nodes is not None:
-                return cst.FlattenSentinel(nodes)
-        return updated_node
-
-
-def fill_placeholders(module: cst.Module, statements) -> cst.Module:
-    return module.visit(_Filler(statements))

@@ -97,6 +97,15 @@ class NameRewriter(cst.CSTTransformer):
         self.hoisted: list[cst.BaseStatement] = []  # machine classes waiting for a class to pass
         self.plain_names: set[int] = set()  # ids of Name nodes that must stay names
 
+    def on_leave(self, original_node, updated_node):
+        result = super().on_leave(original_node, updated_node)
+        linemap = getattr(self.compile_nested, "linemap", None)
+        if linemap is not None:
+            for node in result.nodes if isinstance(result, cst.FlattenSentinel) else [result]:
+                if isinstance(node, cst.CSTNode):
+                    linemap.note_origin(node, original_node)
+        return result
+
     # -- helpers ------------------------------------------------------------------
 
     @property

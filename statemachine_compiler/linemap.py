@@ -1,0 +1,89 @@
+"""Generated line -> source line, so that tracebacks show the user's lines.
+
+Three kinds of code end up in the output:
+
+- the user's own statements, rewritten (``x`` -> ``self.x``) but on the same
+  lines relative to each other: the rewriter records each new node's
+  *origin*, whose position in the source is known;
+- code the compiler wrote (dispatch, suspensions): the writer knows which
+  source line it was writing for (the await's, the loop's) at every line;
+- machine classes and stubs, spliced into the module as nodes: each carries
+  the table it was written with (``register``).
+
+``table(module)`` walks the final tree with positions and lays these down,
+outer nodes first and inner ones over them, then fills the gaps from the line
+above (a blank line or a comment has no code to point at).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+__all__ = ["LineMap"]
+
+
+class LineMap:
+    def __init__(self, source_positions):
+        self.source_positions = source_positions  # source node -> CodeRange
+        self.origins: dict[int, tuple[cst.CSTNode, cst.CSTNode]] = {}
+        self.tables: dict[int, tuple[cst.CSTNode, list[int]]] = {}
+
+    def note_origin(self, new: cst.CSTNode, original: cst.CSTNode) -> None:
+        if new is not original and id(new) not in self.origins:
+            self.origins[id(new)] = (new, original)
+
+    def register(self, node: cst.CSTNode, lines: list[int]) -> None:
+        """``lines[i]``: the source line of the node's i-th line (from its first token)."""
+        self.tables[id(node)] = (node, lines)
+
+    def origin(self, node: cst.CSTNode) -> cst.CSTNode:
+        seen = 0
+        while id(node) in self.origins and seen < 100:
+            candidate, original = self.origins[id(node)]
+            if candidate is not node:
+                break
+            node = original
+            seen += 1
+        return node
+
+    def source_span(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        found = self.source_positions.get(self.origin(node))
+        return (found.start.line, found.end.line) if found is not None else None
+
+    def table(self, module: cst.Module, default: int = 0) -> list[int]:
+        """Source line for each line of ``module.code`` (index 0 is line 1)."""
+        code = module.code
+        count = code.count("\n") + 1
+        lines = [0] * (count + 1)
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+        def visit(node: cst.CSTNode) -> None:
+            where = positions.get(node)
+            registered = self.tables.get(id(node))
+            if where is not None and registered is not None and registered[0] is node:
+                for offset, source in enumerate(registered[1]):
+                    line = where.start.line + offset
+                    if line <= where.end.line and source:
+                        lines[line] = source
+                return
+            if where is not None and isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):
+                span = self.source_span(node)
+                if span is not None:
+                    start, end = span
+                    for line in range(where.start.line, where.end.line + 1):
+                        lines[line] = min(start + line - where.start.line, end)
+            for child in node.children:
+                visit(child)
+
+        visit(module)
+        result = lines[1:]
+        current = default
+        for index, line in enumerate(result):
+            if line:
+                current = line
+            else:
+                result[index] = current
+        # Lines before the first known one take the first known line.
+        first = next((line for line in result if line), default)
+        return [line or first for line in result]
