@@ -1,4 +1,8 @@
-"""Command line: ``statemachine-compiler compile SRC [-o OUT]``.
+"""Command line: ``statemachine-compiler compile SRC [-o OUT]`` and ``run``.
+
+``run [--include PATTERN]... SCRIPT [ARGS...]`` and ``run [--include
+PATTERN]... -m MODULE [ARGS...]`` run a program as ``python`` would, with the
+script (or module) compiled and the import hook installed for the patterns.
 
 Argument parsing only; the work is in ``pipeline``.  Errors in the input are
 printed as ``path:line:col: message`` with exit status 2, and nothing is
@@ -31,6 +35,23 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument(
         "--no-format", action="store_true", help="skip black on the generated code"
     )
+    run = commands.add_parser(
+        "run",
+        help="run a program with its async functions compiled",
+        usage="%(prog)s [--include PATTERN]... (SCRIPT | -m MODULE) [ARGS...]",
+    )
+    run.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="also compile the modules whose dotted name matches (fnmatch; repeatable)",
+    )
+    run.add_argument(
+        "-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE",
+        help="run a module as `python -m` does",
+    )
+    run.add_argument("program", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS...]")
     return parser
 
 
@@ -38,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "compile":
         return compile_command(args)
+    if args.command == "run":
+        return run_command(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -74,6 +97,22 @@ def compile_command(args) -> int:
         else:
             _write_atomically(destination, code)
     return 0
+
+
+def run_command(args) -> int:
+    from statemachine_compiler import runner
+
+    if args.module is not None:
+        if not args.module:
+            print("run: -m needs a module name", file=sys.stderr)
+            return 2
+        name, *arguments = args.module
+        return runner.run_module(name, arguments, args.include)
+    if not args.program:
+        print("run: needs a SCRIPT or -m MODULE", file=sys.stderr)
+        return 2
+    script, *arguments = args.program
+    return runner.run_script(script, arguments, args.include)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -1,0 +1,132 @@
+"""``statemachine-compiler run``: run a program as ``python`` would, compiled.
+
+``run_script("app.py", args)`` is ``python app.py args...`` and
+``run_module("app", args)`` is ``python -m app args...``, except that the
+script (or the module run as ``__main__``) is compiled, and the import hook is
+installed for the ``include`` patterns first.  What the program sees is what
+``python`` gives it: ``sys.argv``, ``sys.path[0]``, a module named
+``__main__``.  What the shell sees too: the exit status is 0, the code of a
+``SystemExit``, or 1 after the traceback of an uncaught exception.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import types
+
+from statemachine_compiler.diagnostics import CompileError
+from statemachine_compiler.importhook import StateMachineLoader, install_import_hook
+
+__all__ = ["run_module", "run_script"]
+
+
+def run_script(path: str, args: list[str], include=()) -> int:
+    """Run the file at ``path`` compiled, as ``python path args...`` would; return the status."""
+    if not os.path.exists(path):
+        print(f"{path}: no such file", file=sys.stderr)
+        return 2
+    sys.argv[:] = [path, *args]
+    path = os.path.abspath(path)  # __file__ and tracebacks, as python gives them
+    sys.path[0:1] = [os.path.dirname(path)]
+    hook = install_import_hook(include)
+    try:
+        loader = StateMachineLoader("__main__", path)
+        try:
+            code = loader.get_code("__main__")
+        except CompileError as error:
+            print(error, file=sys.stderr)
+            return 2
+        spec = importlib.machinery.ModuleSpec("__main__", loader, origin=path)
+        module = _main_module(spec, package=None)
+        module.__spec__ = None  # as for `python path`
+        return _execute(code, module)
+    finally:
+        hook.uninstall()
+
+
+def run_module(name: str, args: list[str], include=()) -> int:
+    """Run the module ``name`` compiled, as ``python -m name args...`` would; return the status."""
+    sys.argv[:] = ["-m", *args]  # as python does while it looks the module up
+    sys.path[0:1] = [os.getcwd()]
+    hook = install_import_hook(include)
+    try:
+        try:
+            spec = _find_main_spec(name)
+        except ImportError as error:
+            print(f"{sys.executable}: {error}", file=sys.stderr)
+            return 1
+        if not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            print(f"{spec.name}: not a Python source file, cannot compile it", file=sys.stderr)
+            return 2
+        sys.argv[0] = spec.origin
+        loader = StateMachineLoader(spec.name, spec.origin)
+        try:
+            code = loader.get_code(spec.name)
+        except CompileError as error:
+            print(error, file=sys.stderr)
+            return 2
+        spec.loader = loader
+        module = _main_module(spec, package=spec.name.rpartition(".")[0])
+        return _execute(code, module)
+    finally:
+        hook.uninstall()
+
+
+def _find_main_spec(name: str):
+    """Return the spec ``python -m name`` runs: the module, or a package's ``__main__``."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError) as error:
+        raise ImportError(f"Error while finding module specification for {name!r} ({error})") from error
+    if spec is None:
+        raise ImportError(f"No module named {name}")
+    if spec.submodule_search_locations is not None:
+        main = f"{name}.__main__"
+        spec = importlib.util.find_spec(main)
+        if spec is None:
+            raise ImportError(f"No module named {main}; '{name}' is a package and cannot be directly executed")
+    return spec
+
+
+def _main_module(spec, package) -> types.ModuleType:
+    module = types.ModuleType("__main__")
+    module.__file__ = spec.origin
+    module.__cached__ = None
+    module.__loader__ = spec.loader
+    module.__package__ = package
+    module.__spec__ = spec
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    return module
+
+
+def _execute(code, module) -> int:
+    """Run the program; turn how it ended into an exit status, as the interpreter does."""
+    try:
+        exec(code, module.__dict__)
+    except SystemExit as exit:
+        return _exit_status(exit)
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt):
+            raise  # let the interpreter exit as it does on SIGINT
+        # Show the traceback from the program's first line, not from here.
+        traceback = error.__traceback__
+        if traceback is not None and traceback.tb_frame.f_code is _execute.__code__:
+            traceback = traceback.tb_next
+            error.__traceback__ = traceback  # what sys.excepthook prints
+        sys.excepthook(type(error), error, traceback)
+        return 1
+    return 0
+
+
+def _exit_status(exit: SystemExit) -> int:
+    code = exit.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
