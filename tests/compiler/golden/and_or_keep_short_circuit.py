@@ -1,0 +1,53 @@
+async def f(a, b):
+    x = a and await fetch("and")
+    y = b or await fetch("or")
+    return x, y
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(a, b), line 1"""
+
+    __slots__ = ("a", "b", "x", "y", "_t1", "_t2")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 3)  # source line of each state
+    _temporaries = ("_t1", "_t2")
+
+    def __init__(self, a, b):
+        StateMachine.__init__(self)
+        self.a = a
+        self.b = b
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = self.a
+        if (self.state == 0 and self._t1) or self.state == 1:
+            if self.state == 0:
+                self.state = 1  # line 2: await fetch("and")
+                return fetch("and")
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self._t1 = value
+        if self.state == 0:
+            self.x = self._t1
+            self._t2 = self.b
+        if (self.state == 0 and not self._t2) or self.state == 2:
+            if self.state == 0:
+                self.state = 2  # line 3: await fetch("or")
+                return fetch("or")
+            if self.state == 2:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self._t2 = value
+        self.y = self._t2
+        return self.x, self.y
+
+
+def f(a, b):
+    return _f(a, b)

@@ -1,0 +1,43 @@
+async def f(n):
+    assert await fetch(n), f"bad {await fetch(n)}"
+    return n
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(n), line 1"""
+
+    __slots__ = ("n",)
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 2)  # source line of each state
+
+    def __init__(self, n):
+        StateMachine.__init__(self)
+        self.n = n
+
+    def resume(self, value, error):
+        if (self.state == 0 and __debug__) or self.state in (1, 2):
+            if self.state == 0:
+                self.state = 1  # line 2: await fetch(n)
+                return fetch(self.n)
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+            if (self.state == 0 and not value) or self.state == 2:
+                if self.state == 0:
+                    self.state = 2  # line 2: await fetch(n)
+                    return fetch(self.n)
+                if self.state == 2:
+                    self.state = 0
+                    if error is not None:
+                        raise error
+                    raise AssertionError(f"bad {value}")
+        return self.n
+
+
+def f(n):
+    return _f(n)

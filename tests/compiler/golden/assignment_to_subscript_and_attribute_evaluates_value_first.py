@@ -1,0 +1,63 @@
+async def f(box, d):
+    d[await fetch("key")] = await fetch("value")
+    box.value = await fetch(1)
+    a, b = await fetch((1, 2))
+    return a + b
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(box, d), line 1"""
+
+    __slots__ = ("box", "d", "a", "b", "_t1", "_t2")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 2, 3, 4)  # source line of each state
+    _temporaries = ("_t1", "_t2")
+
+    def __init__(self, box, d):
+        StateMachine.__init__(self)
+        self.box = box
+        self.d = d
+
+    def resume(self, value1, error):
+        if self.state == 0:
+            self.state = 1  # line 2: await fetch("value")
+            return fetch("value")
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t1 = value1
+            self._t2 = self.d
+        if self.state == 0:
+            self.state = 2  # line 2: await fetch("key")
+            return fetch("key")
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t2[value1] = self._t1
+        if self.state == 0:
+            self.state = 3  # line 3: await fetch(1)
+            return fetch(1)
+        if self.state == 3:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.box.value = value1
+        if self.state == 0:
+            self.state = 4  # line 4: await fetch((1, 2))
+            return fetch((1, 2))
+        if self.state == 4:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.a, self.b = value1
+            return self.a + self.b
+
+
+def f(box, d):
+    return _f(box, d)

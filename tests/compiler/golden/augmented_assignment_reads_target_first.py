@@ -1,0 +1,66 @@
+async def f(box, d, k):
+    total = 1
+    total += await fetch(2)
+    box.count -= await fetch(3)
+    d[k] *= await fetch(4)
+    return total
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(box, d, k), line 1"""
+
+    __slots__ = ("box", "d", "k", "total", "_t1", "_t2", "_t3", "_t4", "_t5", "_t6")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 3, 4, 5)  # source line of each state
+    _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5", "_t6")
+
+    def __init__(self, box, d, k):
+        StateMachine.__init__(self)
+        self.box = box
+        self.d = d
+        self.k = k
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self.total = 1
+            self._t1 = self.total
+            self.state = 1  # line 3: await fetch(2)
+            return fetch(2)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t1 += value
+            self.total = self._t1
+            self._t2 = self.box
+            self._t3 = self._t2.count
+        if self.state == 0:
+            self.state = 2  # line 4: await fetch(3)
+            return fetch(3)
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t3 -= value
+            self._t2.count = self._t3
+            self._t4 = self.d
+            self._t5 = self.k
+            self._t6 = self._t4[self._t5]
+        if self.state == 0:
+            self.state = 3  # line 5: await fetch(4)
+            return fetch(4)
+        if self.state == 3:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t6 *= value
+            self._t4[self._t5] = self._t6
+            return self.total
+
+
+def f(box, d, k):
+    return _f(box, d, k)

@@ -1,0 +1,42 @@
+async def f(a):
+    return a * 2 + await fetch(a) - -(await fetch(3))
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(a), line 1"""
+
+    __slots__ = ("a", "_t1", "_t2")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 2)  # source line of each state
+    _temporaries = ("_t1", "_t2")
+
+    def __init__(self, a):
+        StateMachine.__init__(self)
+        self.a = a
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = self.a * 2
+            self.state = 1  # line 2: await fetch(a)
+            return fetch(self.a)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t2 = self._t1 + value
+        if self.state == 0:
+            self.state = 2  # line 2: (await fetch(3))
+            return fetch(3)
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            return self._t2 - -value
+
+
+def f(a):
+    return _f(a)

@@ -1,0 +1,46 @@
+async def f(g, items, options):
+    return g(log(1), *items, await fetch(2), key=await fetch(3), **options)
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(g, items, options), line 1"""
+
+    __slots__ = ("g", "items", "options", "_t1", "_t2", "_t3", "_t4")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 2)  # source line of each state
+    _temporaries = ("_t1", "_t2", "_t3", "_t4")
+
+    def __init__(self, g, items, options):
+        StateMachine.__init__(self)
+        self.g = g
+        self.items = items
+        self.options = options
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = self.g
+            self._t2 = log(1)
+            self._t3 = (*self.items,)
+            self.state = 1  # line 2: await fetch(2)
+            return fetch(2)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t4 = value
+        if self.state == 0:
+            self.state = 2  # line 2: await fetch(3)
+            return fetch(3)
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            return self._t1(self._t2, *self._t3, self._t4, key=value, **self.options)
+
+
+def f(g, items, options):
+    return _f(g, items, options)

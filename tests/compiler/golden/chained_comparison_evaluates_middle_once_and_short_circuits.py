@@ -1,0 +1,51 @@
+async def f(a, b):
+    return a < await fetch(b) <= b < await fetch(a)
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(a, b), line 1"""
+
+    __slots__ = ("a", "b", "_t1", "_t2", "_t3", "_t4", "_t5")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 2)  # source line of each state
+    _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5")
+
+    def __init__(self, a, b):
+        StateMachine.__init__(self)
+        self.a = a
+        self.b = b
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = self.a
+            self.state = 1  # line 2: await fetch(b)
+            return fetch(self.b)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t2 = value
+            self._t3 = self._t1 < self._t2
+        if (self.state == 0 and self._t3) or self.state == 2:
+            if self.state == 0:
+                self._t4 = self.b
+                self._t5 = self._t2 <= self._t4
+            if (self.state == 0 and self._t5) or self.state == 2:
+                if self.state == 0:
+                    self.state = 2  # line 2: await fetch(a)
+                    return fetch(self.a)
+                if self.state == 2:
+                    self.state = 0
+                    if error is not None:
+                        raise error
+                    self._t5 = self._t4 < value
+            self._t3 = self._t5
+        return self._t3
+
+
+def f(a, b):
+    return _f(a, b)

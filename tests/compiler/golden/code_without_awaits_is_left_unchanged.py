@@ -1,0 +1,37 @@
+import os
+
+
+async def f(path):
+    if os.path.exists(path):
+        log(path)
+    for i in range(3):
+        log(i)
+    return path
+
+# output
+from runtime.statemachine import StateMachine
+import os
+
+
+class _f(StateMachine):
+    """async def f(path), line 4"""
+
+    __slots__ = ("path", "i")
+    _name = "f"
+    _qualname = "f"
+    _lines = (4,)  # source line of each state
+
+    def __init__(self, path):
+        StateMachine.__init__(self)
+        self.path = path
+
+    def resume(self, value, error):
+        if os.path.exists(self.path):
+            log(self.path)
+        for self.i in range(3):
+            log(self.i)
+        return self.path
+
+
+def f(path):
+    return _f(path)

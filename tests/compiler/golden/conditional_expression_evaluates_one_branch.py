@@ -1,0 +1,44 @@
+async def f(flag):
+    return (await fetch("yes")) if flag else (await fetch("no"))
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(flag), line 1"""
+
+    __slots__ = ("flag", "_t1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 2)  # source line of each state
+    _temporaries = ("_t1",)
+
+    def __init__(self, flag):
+        StateMachine.__init__(self)
+        self.flag = flag
+
+    def resume(self, value, error):
+        if (self.state == 0 and self.flag) or self.state == 1:
+            if self.state == 0:
+                self.state = 1  # line 2: (await fetch("yes"))
+                return fetch("yes")
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self._t1 = value
+        else:
+            if self.state == 0:
+                self.state = 2  # line 2: (await fetch("no"))
+                return fetch("no")
+            if self.state == 2:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self._t1 = value
+        return self._t1
+
+
+def f(flag):
+    return _f(flag)

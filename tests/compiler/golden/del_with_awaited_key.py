@@ -1,0 +1,37 @@
+async def f(d):
+    del d[await fetch("k")], d["other"]
+    return d
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(d), line 1"""
+
+    __slots__ = ("d", "_t1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2)  # source line of each state
+    _temporaries = ("_t1",)
+
+    def __init__(self, d):
+        StateMachine.__init__(self)
+        self.d = d
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = self.d
+            self.state = 1  # line 2: await fetch("k")
+            return fetch("k")
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            del self._t1[value]
+            del self.d["other"]
+            return self.d
+
+
+def f(d):
+    return _f(d)

@@ -1,0 +1,67 @@
+async def f(xs, d):
+    t = (1, *xs, await fetch(2))
+    s = {*xs, await fetch(3)}
+    m = {**d, "k": await fetch(4), await fetch(5): 6}
+    return [t, s, m]
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(xs, d), line 1"""
+
+    __slots__ = ("xs", "d", "m", "s", "t", "_t1", "_t2", "_t3", "_t4")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 3, 4, 4)  # source line of each state
+    _temporaries = ("_t1", "_t2", "_t3", "_t4")
+
+    def __init__(self, xs, d):
+        StateMachine.__init__(self)
+        self.xs = xs
+        self.d = d
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = (*self.xs,)
+            self.state = 1  # line 2: await fetch(2)
+            return fetch(2)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.t = (1, *self._t1, value)
+            self._t2 = (*self.xs,)
+        if self.state == 0:
+            self.state = 2  # line 3: await fetch(3)
+            return fetch(3)
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.s = {*self._t2, value}
+            self._t3 = {
+                **self.d,
+            }
+        if self.state == 0:
+            self.state = 3  # line 4: await fetch(4)
+            return fetch(4)
+        if self.state == 3:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t4 = value
+        if self.state == 0:
+            self.state = 4  # line 4: await fetch(5)
+            return fetch(5)
+        if self.state == 4:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.m = {**self._t3, "k": self._t4, value: 6}
+            return [self.t, self.s, self.m]
+
+
+def f(xs, d):
+    return _f(xs, d)

@@ -1,0 +1,54 @@
+async def f(rows):
+    total = 0
+    for row in rows:
+        if row is None:
+            break
+        total += await fetch(row)
+    else:
+        log("all rows")
+    return total
+
+# output
+
+
+from runtime.statemachine import EXHAUSTED, StateMachine
+class _f(StateMachine):
+    """async def f(rows), line 1"""
+
+    __slots__ = ("rows", "row", "total", "_it1", "_t1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 6)  # source line of each state
+    _temporaries = ("_it1", "_t1")
+
+    def __init__(self, rows):
+        StateMachine.__init__(self)
+        self.rows = rows
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self.total = 0
+            self._it1 = iter(self.rows)
+        while (
+            self.state == 0 and (item := next(self._it1, EXHAUSTED)) is not EXHAUSTED
+        ) or self.state == 1:
+            if self.state == 0:
+                self.row = item
+                if self.row is None:
+                    break
+                self._t1 = self.total
+                self.state = 1  # line 6: await fetch(row)
+                return fetch(self.row)
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self._t1 += value
+                self.total = self._t1
+        else:
+            log("all rows")
+        return self.total
+
+
+def f(rows):
+    return _f(rows)

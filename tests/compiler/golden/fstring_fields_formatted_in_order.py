@@ -1,0 +1,34 @@
+async def f(name):
+    return f"{name!r}: {await fetch(name):>8} ({len(name)})"
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(name), line 1"""
+
+    __slots__ = ("name", "_t1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2)  # source line of each state
+    _temporaries = ("_t1",)
+
+    def __init__(self, name):
+        StateMachine.__init__(self)
+        self.name = name
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = f"{self.name!r}"
+            self.state = 1  # line 2: await fetch(name)
+            return fetch(self.name)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            return f"{self._t1}: {value:>8} ({len(self.name)})"
+
+
+def f(name):
+    return _f(name)

@@ -1,0 +1,42 @@
+total = 0
+
+
+async def f():
+    global total
+    total = await fetch(5)
+    total += 1
+    return total
+
+# output
+from runtime.statemachine import StateMachine
+total = 0
+
+
+class _f(StateMachine):
+    """async def f(), line 4"""
+
+    __slots__ = ()
+    _name = "f"
+    _qualname = "f"
+    _lines = (4, 6)  # source line of each state
+
+    def __init__(self):
+        StateMachine.__init__(self)
+
+    def resume(self, value, error):
+        global total
+        if self.state == 0:
+            pass
+            self.state = 1  # line 6: await fetch(5)
+            return fetch(5)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            total = value
+            total += 1
+            return total
+
+
+def f():
+    return _f()

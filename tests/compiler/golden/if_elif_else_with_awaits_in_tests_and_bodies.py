@@ -1,0 +1,59 @@
+async def f(n):
+    if n == 0:
+        r = await fetch("zero")
+    elif await fetch(n) == 1:
+        r = "one"
+    else:
+        r = await fetch("many")
+    return r
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(n), line 1"""
+
+    __slots__ = ("n", "r")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 3, 4, 7)  # source line of each state
+
+    def __init__(self, n):
+        StateMachine.__init__(self)
+        self.n = n
+
+    def resume(self, value, error):
+        if (self.state == 0 and self.n == 0) or self.state == 1:
+            if self.state == 0:
+                self.state = 1  # line 3: await fetch("zero")
+                return fetch("zero")
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self.r = value
+        else:
+            if self.state == 0:
+                self.state = 2  # line 4: await fetch(n)
+                return fetch(self.n)
+            if self.state == 2:
+                self.state = 0
+                if error is not None:
+                    raise error
+            if self.state == 0 and value == 1:
+                self.r = "one"
+            else:
+                if self.state == 0:
+                    self.state = 3  # line 7: await fetch("many")
+                    return fetch("many")
+                if self.state == 3:
+                    self.state = 0
+                    if error is not None:
+                        raise error
+                    self.r = value
+        return self.r
+
+
+def f(n):
+    return _f(n)

@@ -1,0 +1,67 @@
+async def f(command):
+    match await fetch(command):
+        case ["go", direction] if direction != "up":
+            await fetch(direction)
+            result = direction
+        case ["stop"]:
+            result = "stopped"
+        case _:
+            result = await fetch(None)
+    return result
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(command), line 1"""
+
+    __slots__ = ("command", "direction", "result")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 4, 9)  # source line of each state
+
+    def __init__(self, command):
+        StateMachine.__init__(self)
+        self.command = command
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self.state = 1  # line 2: await fetch(command)
+            return fetch(self.command)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            matched = 0
+            match value:
+                case ["go", direction] if direction != "up":
+                    self.direction = direction
+                    matched = 1
+                case ["stop"]:
+                    self.result = "stopped"
+                case _:
+                    matched = 3
+        if (self.state == 0 and matched == 1) or self.state == 2:
+            if self.state == 0:
+                self.state = 2  # line 4: await fetch(direction)
+                return fetch(self.direction)
+            if self.state == 2:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self.result = self.direction
+        elif (self.state == 0 and matched == 3) or self.state == 3:
+            if self.state == 0:
+                self.state = 3  # line 9: await fetch(None)
+                return fetch(None)
+            if self.state == 3:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self.result = value
+        return self.result
+
+
+def f(command):
+    return _f(command)

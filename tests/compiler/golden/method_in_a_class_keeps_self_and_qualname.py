@@ -1,0 +1,42 @@
+class Client:
+    def __init__(self, host):
+        self.host = host
+
+    async def get(self, path):
+        """Fetch one path from the host."""
+        response = await fetch(self.host + path)
+        return response.upper()
+
+# output
+
+from runtime.statemachine import StateMachine
+class _Client_get(StateMachine):
+    """async def get(self, path), line 5"""
+
+    __slots__ = ("self", "path", "response")
+    _name = "get"
+    _qualname = "Client.get"
+    _lines = (5, 7)  # source line of each state
+
+    def __init__(frame, self, path):
+        StateMachine.__init__(frame)
+        frame.self = self
+        frame.path = path
+
+    def resume(frame, value, error):
+        if frame.state == 0:
+            frame.state = 1  # line 7: await fetch(self.host + path)
+            return fetch(frame.self.host + frame.path)
+        if frame.state == 1:
+            frame.state = 0
+            if error is not None:
+                raise error
+            frame.response = value
+            return frame.response.upper()
+class Client:
+    def __init__(self, host):
+        self.host = host
+    
+    def get(self, path):
+        """Fetch one path from the host."""
+        return _Client_get(self, path)

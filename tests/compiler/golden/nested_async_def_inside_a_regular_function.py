@@ -1,0 +1,41 @@
+def make_worker(base):
+    scale = 2
+
+    async def worker(x):
+        y = await fetch(x)
+        return base + y * scale
+
+    return worker
+
+# output
+from runtime.statemachine import StateMachine
+def make_worker(base):
+    scale = 2
+
+    class _make_worker_worker(StateMachine):
+        """async def worker(x), line 4"""
+
+        __slots__ = ("x", "y")
+        _name = "worker"
+        _qualname = "make_worker.<locals>.worker"
+        _lines = (4, 5)  # source line of each state
+
+        def __init__(self, x):
+            StateMachine.__init__(self)
+            self.x = x
+
+        def resume(self, value, error):
+            if self.state == 0:
+                self.state = 1  # line 5: await fetch(x)
+                return fetch(self.x)
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self.y = value
+                return base + self.y * scale
+    
+    def worker(x):
+        return _make_worker_worker(x)
+
+    return worker

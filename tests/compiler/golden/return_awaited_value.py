@@ -1,0 +1,43 @@
+async def f(x):
+    if x:
+        return await fetch(x)
+    return await fetch(None) + 1
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(x), line 1"""
+
+    __slots__ = ("x",)
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 3, 4)  # source line of each state
+
+    def __init__(self, x):
+        StateMachine.__init__(self)
+        self.x = x
+
+    def resume(self, value, error):
+        if (self.state == 0 and self.x) or self.state == 1:
+            if self.state == 0:
+                self.state = 1  # line 3: await fetch(x)
+                return fetch(self.x)
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+                return value
+        if self.state == 0:
+            self.state = 2  # line 4: await fetch(None)
+            return fetch(None)
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            return value + 1
+
+
+def f(x):
+    return _f(x)

@@ -1,0 +1,98 @@
+"""The article's example: two request loops sharing one thread."""
+
+import runtime
+
+
+async def http_get(addr):
+    # Stands in for a real request: the server answers with the next delay.
+    await runtime.sleep(0)
+    return Response(data=str(len(addr) % 3))
+
+
+class Response:
+    def __init__(self, data):
+        self.data = data
+
+
+async def send_to_server(addr):
+    time_before_next_request = 0
+    while True:
+        await runtime.sleep(time_before_next_request)
+        resp = await http_get(addr)
+        time_before_next_request = int(resp.data)
+
+# output
+"""The article's example: two request loops sharing one thread."""
+
+from runtime.statemachine import StateMachine
+import runtime
+
+
+class _http_get(StateMachine):
+    """async def http_get(addr), line 6"""
+
+    __slots__ = ("addr",)
+    _name = "http_get"
+    _qualname = "http_get"
+    _lines = (6, 8)  # source line of each state
+
+    def __init__(self, addr):
+        StateMachine.__init__(self)
+        self.addr = addr
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self.state = 1  # line 8: await runtime.sleep(0)
+            return runtime.sleep(0)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            return Response(data=str(len(self.addr) % 3))
+
+
+def http_get(addr):
+    return _http_get(addr)
+
+
+class Response:
+    def __init__(self, data):
+        self.data = data
+
+
+class _send_to_server(StateMachine):
+    """async def send_to_server(addr), line 17"""
+
+    __slots__ = ("addr", "resp", "time_before_next_request")
+    _name = "send_to_server"
+    _qualname = "send_to_server"
+    _lines = (17, 20, 21)  # source line of each state
+
+    def __init__(self, addr):
+        StateMachine.__init__(self)
+        self.addr = addr
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self.time_before_next_request = 0
+        while True:
+            if self.state == 0:
+                self.state = 1  # line 20: await runtime.sleep(time_before_next_request)
+                return runtime.sleep(self.time_before_next_request)
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+            if self.state == 0:
+                self.state = 2  # line 21: await http_get(addr)
+                return http_get(self.addr)
+            if self.state == 2:
+                self.state = 0
+                if error is not None:
+                    raise error
+                self.resp = value
+                self.time_before_next_request = int(self.resp.data)
+
+
+def send_to_server(addr):
+    return _send_to_server(addr)

@@ -1,0 +1,46 @@
+async def f(state, send, value, error, self):
+    resume = await fetch(state)
+    return state, send, value, error, self, resume
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(state, send, value, error, self), line 1"""
+
+    __slots__ = ("state_", "send_", "value", "error", "self", "resume_")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2)  # source line of each state
+    _renamed = {"resume_": "resume", "send_": "send", "state_": "state"}
+
+    def __init__(frame, state, send, value, error, self):
+        StateMachine.__init__(frame)
+        frame.state_ = state
+        frame.send_ = send
+        frame.value = value
+        frame.error = error
+        frame.self = self
+
+    def resume(frame, value1, error1):
+        if frame.state == 0:
+            frame.state = 1  # line 2: await fetch(state)
+            return fetch(frame.state_)
+        if frame.state == 1:
+            frame.state = 0
+            if error1 is not None:
+                raise error1
+            frame.resume_ = value1
+            return (
+                frame.state_,
+                frame.send_,
+                frame.value,
+                frame.error,
+                frame.self,
+                frame.resume_,
+            )
+
+
+def f(state, send, value, error, self):
+    return _f(state, send, value, error, self)

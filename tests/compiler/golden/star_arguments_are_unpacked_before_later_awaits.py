@@ -1,0 +1,46 @@
+async def f(g, items, options):
+    return g(*items, await fetch(1), **options, last=await fetch(2))
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(g, items, options), line 1"""
+
+    __slots__ = ("g", "items", "options", "_t1", "_t2", "_t3", "_t4")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 2)  # source line of each state
+    _temporaries = ("_t1", "_t2", "_t3", "_t4")
+
+    def __init__(self, g, items, options):
+        StateMachine.__init__(self)
+        self.g = g
+        self.items = items
+        self.options = options
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = self.g
+            self._t2 = (*self.items,)
+            self.state = 1  # line 2: await fetch(1)
+            return fetch(1)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t3 = value
+            self._t4 = {**self.options}
+        if self.state == 0:
+            self.state = 2  # line 2: await fetch(2)
+            return fetch(2)
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            return self._t1(*self._t2, self._t3, **self._t4, last=value)
+
+
+def f(g, items, options):
+    return _f(g, items, options)

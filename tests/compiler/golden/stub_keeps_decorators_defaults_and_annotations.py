@@ -1,0 +1,46 @@
+import functools
+
+
+@functools.lru_cache
+async def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int:
+    """Docs stay on the stub."""
+    return a + await fetch(b)
+
+# output
+from runtime.statemachine import StateMachine
+import functools
+
+
+class _f(StateMachine):
+    """async def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int, line 5"""
+
+    __slots__ = ("a", "b", "args", "c", "kwargs", "_t1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (5, 7)  # source line of each state
+    _temporaries = ("_t1",)
+
+    def __init__(self, a, b, args, c, kwargs):
+        StateMachine.__init__(self)
+        self.a = a
+        self.b = b
+        self.args = args
+        self.c = c
+        self.kwargs = kwargs
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._t1 = self.a
+            self.state = 1  # line 7: await fetch(b)
+            return fetch(self.b)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            return self._t1 + value
+
+
+@functools.lru_cache
+def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int:
+    """Docs stay on the stub."""
+    return _f(a, b, args, c, kwargs)

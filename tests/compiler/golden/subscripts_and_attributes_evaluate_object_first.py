@@ -1,0 +1,64 @@
+async def f(box, d):
+    x = box.items[await fetch("k")]
+    y = (await fetch(box)).value
+    z = d[await fetch(1) : await fetch(2)]
+    return x, y, z
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(box, d), line 1"""
+
+    __slots__ = ("box", "d", "x", "y", "z", "_t1", "_t2", "_t3")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2, 3, 4, 4)  # source line of each state
+    _temporaries = ("_t1", "_t2", "_t3")
+
+    def __init__(self, box, d):
+        StateMachine.__init__(self)
+        self.box = box
+        self.d = d
+
+    def resume(self, value1, error):
+        if self.state == 0:
+            self._t1 = self.box.items
+            self.state = 1  # line 2: await fetch("k")
+            return fetch("k")
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.x = self._t1[value1]
+        if self.state == 0:
+            self.state = 2  # line 3: (await fetch(box))
+            return fetch(self.box)
+        if self.state == 2:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.y = value1.value
+            self._t2 = self.d
+        if self.state == 0:
+            self.state = 3  # line 4: await fetch(1)
+            return fetch(1)
+        if self.state == 3:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t3 = value1
+        if self.state == 0:
+            self.state = 4  # line 4: await fetch(2)
+            return fetch(2)
+        if self.state == 4:
+            self.state = 0
+            if error is not None:
+                raise error
+            self.z = self._t2[self._t3 : value1]
+            return self.x, self.y, self.z
+
+
+def f(box, d):
+    return _f(box, d)

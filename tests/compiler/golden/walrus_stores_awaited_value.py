@@ -1,0 +1,39 @@
+async def f(n):
+    if (m := await fetch(n)) > 1:
+        log(m)
+    return m
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(n), line 1"""
+
+    __slots__ = ("n", "m", "_t1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 2)  # source line of each state
+    _temporaries = ("_t1",)
+
+    def __init__(self, n):
+        StateMachine.__init__(self)
+        self.n = n
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self.state = 1  # line 2: await fetch(n)
+            return fetch(self.n)
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                raise error
+            self._t1 = value
+            self.m = self._t1
+        if self.state == 0 and self._t1 > 1:
+            log(self.m)
+        return self.m
+
+
+def f(n):
+    return _f(n)

@@ -1,0 +1,52 @@
+async def f(n):
+    i = 0
+    while await fetch(i) < n:
+        i += 1
+        if i == 5:
+            break
+    else:
+        log("done")
+    return i
+
+# output
+
+
+from runtime.statemachine import StateMachine
+class _f(StateMachine):
+    """async def f(n), line 1"""
+
+    __slots__ = ("n", "i", "_t1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 3)  # source line of each state
+    _temporaries = ("_t1",)
+
+    def __init__(self, n):
+        StateMachine.__init__(self)
+        self.n = n
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self.i = 0
+            self._t1 = False
+        while True:
+            if self.state == 0:
+                self.state = 1  # line 3: await fetch(i)
+                return fetch(self.i)
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    raise error
+            if self.state == 0 and not value < self.n:
+                self._t1 = True
+                break
+            self.i += 1
+            if self.i == 5:
+                break
+        if self.state == 0 and self._t1:
+            log("done")
+        return self.i
+
+
+def f(n):
+    return _f(n)
