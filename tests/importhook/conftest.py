@@ -1,0 +1,53 @@
+"""Fixtures for the import hook tests: throwaway modules, imported in isolation."""
+
+import importlib
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def modules(tmp_path, monkeypatch):
+    """A directory on ``sys.path``; ``modules.write("a/b.py", source)`` adds a file.
+
+    Whatever the test imports from it is forgotten afterwards, and the cache
+    is written (the suite may run under PYTHONDONTWRITEBYTECODE).
+    """
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    meta_path = list(sys.meta_path)
+    before = set(sys.modules)
+
+    class Modules:
+        root = tmp_path
+
+        def write(self, relative, source):
+            path = tmp_path / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(source), encoding="utf-8")
+            importlib.invalidate_caches()
+            return path
+
+        def forget(self, *names):
+            for name in names:
+                sys.modules.pop(name, None)
+            importlib.invalidate_caches()
+
+    yield Modules()
+    sys.meta_path[:] = meta_path
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
+
+
+def subprocess_env(**changes):
+    """The environment for a child Python that can import this project."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(changes)
+    return env

@@ -1,0 +1,176 @@
+"""The bytecode cache: used when fresh, never when stale, never in the way."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import statemachine_compiler
+from runtime.statemachine import StateMachine
+from statemachine_compiler import importhook, install_import_hook
+from statemachine_compiler.importhook import cache_path
+
+from .conftest import subprocess_env
+
+SOURCE = """
+async def answer():
+    return {value}
+"""
+
+
+@pytest.fixture
+def compilations(monkeypatch):
+    """The list of paths the compiler was run on."""
+    compiled = []
+    compile_to_code = importhook.compile_to_code
+
+    def counting(source, path):
+        compiled.append(path)
+        return compile_to_code(source, path)
+
+    monkeypatch.setattr(importhook, "compile_to_code", counting)
+    return compiled
+
+
+def import_answer(modules):
+    modules.forget("cached")
+    with install_import_hook(["cached"]):
+        import cached
+    coroutine = cached.answer()
+    assert isinstance(coroutine, StateMachine)
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value
+
+
+def test_second_import_uses_the_cache(modules, compilations):
+    path = modules.write("cached.py", SOURCE.format(value=1))
+    assert import_answer(modules) == 1
+    assert os.path.exists(cache_path(str(path)))
+    assert import_answer(modules) == 1
+    assert len(compilations) == 1, "the second import compiled again"
+
+
+def test_cache_file_sits_next_to_pyc_under_its_own_tag(modules):
+    path = modules.write("cached.py", SOURCE.format(value=1))
+    import_answer(modules)
+    (entry,) = (modules.root / "__pycache__").iterdir()
+    assert entry.name == f"cached.{sys.implementation.cache_tag}.opt-statemachine1.pyc"
+    assert str(entry) == cache_path(str(path))
+
+
+def test_edited_source_is_compiled_again_even_with_the_same_size_and_mtime(modules, compilations):
+    path = modules.write("cached.py", SOURCE.format(value=1))
+    assert import_answer(modules) == 1
+    stat = os.stat(path)
+    path.write_text(textwrap.dedent(SOURCE.format(value=2)))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert os.stat(path).st_size == stat.st_size
+    assert import_answer(modules) == 2, "a stale cache entry was used"
+    assert len(compilations) == 2
+
+
+def test_new_compiler_version_compiles_again(modules, compilations, monkeypatch):
+    modules.write("cached.py", SOURCE.format(value=1))
+    import_answer(modules)
+    monkeypatch.setattr(statemachine_compiler, "__version__", "99.0")
+    import_answer(modules)
+    assert len(compilations) == 2, "the cache of another compiler version was used"
+    import_answer(modules)
+    assert len(compilations) == 2
+
+
+def test_truncated_cache_file_is_ignored(modules, compilations):
+    path = modules.write("cached.py", SOURCE.format(value=1))
+    import_answer(modules)
+    cached = cache_path(str(path))
+    with open(cached, "r+b") as file:
+        file.truncate(30)
+    assert import_answer(modules) == 1
+    assert len(compilations) == 2
+
+
+def test_dont_write_bytecode_means_no_cache(modules, compilations, monkeypatch):
+    path = modules.write("cached.py", SOURCE.format(value=1))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert import_answer(modules) == 1
+    assert not os.path.exists(cache_path(str(path)))
+
+
+def test_pythondontwritebytecode_means_no_cache(tmp_path):
+    (tmp_path / "cached.py").write_text(textwrap.dedent(SOURCE.format(value=5)))
+    program = (
+        "from statemachine_compiler import install_import_hook\n"
+        "install_import_hook(['cached'])\n"
+        "import cached\n"
+        "print(type(cached.answer()).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=tmp_path,
+        env=subprocess_env(PYTHONDONTWRITEBYTECODE="1"),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "_answer"
+    assert not (tmp_path / "__pycache__").exists()
+
+
+def test_cache_directory_that_cannot_be_created_means_no_cache_and_no_error(modules):
+    modules.write("cached.py", SOURCE.format(value=3))
+    (modules.root / "__pycache__").write_text("a file where the directory would go")
+    assert import_answer(modules) == 3
+    assert not os.path.isdir(modules.root / "__pycache__")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
+def test_read_only_directory_means_no_cache_and_no_error(modules):
+    path = modules.write("cached.py", SOURCE.format(value=4))
+    os.chmod(modules.root, 0o555)
+    try:
+        assert import_answer(modules) == 4
+    finally:
+        os.chmod(modules.root, 0o755)
+    assert not os.path.exists(cache_path(str(path)))
+
+
+def test_processes_importing_at_once_all_succeed(tmp_path):
+    # Many functions, so that compiling takes long enough for the writes to overlap.
+    body = "\n".join(f"async def f{i}(x):\n    return await g(x) + {i}\n" for i in range(150))
+    (tmp_path / "crowded.py").write_text("async def g(x):\n    return x\n\n" + body)
+    go = tmp_path / "go"
+    program = textwrap.dedent(f"""
+        import os, time
+        while not os.path.exists({str(go)!r}):
+            time.sleep(0.001)
+        from statemachine_compiler import install_import_hook
+        install_import_hook(['crowded'])
+        import crowded
+        coroutine = crowded.f149(1)
+        try:
+            coroutine.send(None)
+        except StopIteration as stop:
+            print(type(coroutine).__name__, stop.value)
+    """)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", program],
+            cwd=tmp_path,
+            env=subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    go.touch()
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        assert out.strip() == "_f149 150"
+    (entry,) = (tmp_path / "__pycache__").iterdir()  # no temporary file left behind
+    assert entry.name.endswith(".opt-statemachine1.pyc")

@@ -1,0 +1,126 @@
+"""Selecting modules for the compiler at import, and leaving the others alone."""
+
+import sys
+import types
+from importlib.machinery import SourceFileLoader
+
+import pytest
+
+from runtime.statemachine import StateMachine
+from statemachine_compiler import CompileError, install_import_hook
+from statemachine_compiler.importhook import StateMachineLoader, cache_path
+
+
+def run(coroutine):
+    """Drive a coroutine that never really suspends; return its result."""
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value
+    raise AssertionError(f"{coroutine!r} suspended")
+
+
+def test_package_with_relative_imports_is_compiled(modules):
+    modules.write("shop/__init__.py", """
+        from .prices import total
+
+        async def checkout(items):
+            return await total(items)
+    """)
+    modules.write("shop/prices.py", """
+        from . import tax
+        from .tax import RATE
+
+        async def total(items):
+            return sum(items) * RATE + await tax.fee()
+    """)
+    modules.write("shop/tax.py", """
+        RATE = 2
+
+        async def fee():
+            return 1
+    """)
+    with install_import_hook(["shop.*"]):
+        import shop
+
+    assert isinstance(shop.checkout([1, 2]), StateMachine)
+    assert isinstance(sys.modules["shop.prices"].total([]), StateMachine)
+    assert isinstance(sys.modules["shop.tax"].fee(), StateMachine)
+    assert isinstance(shop.__spec__.loader, StateMachineLoader)
+    assert run(shop.checkout([1, 2])) == 7
+
+
+def test_marker_comment_on_an_early_line_selects_the_module(modules):
+    modules.write("marked.py", """\
+        #!/usr/bin/env python
+        # statemachine-compiler: compile
+
+        async def f():
+            return 1
+    """)
+    modules.write("marked_too_late.py", "\n" * 5 + "# statemachine-compiler: compile\nasync def f():\n    return 1\n")
+    with install_import_hook():
+        import marked
+        import marked_too_late
+
+    assert isinstance(marked.f(), StateMachine)
+    coroutine = marked_too_late.f()
+    assert type(coroutine) is types.CoroutineType, "the marker counts on the first five lines only"
+    coroutine.close()
+
+
+def test_unselected_module_is_imported_exactly_as_before(modules):
+    modules.write("plain.py", """
+        async def f():
+            return 1
+    """)
+    with install_import_hook(["other.*"]):
+        import plain
+
+    assert type(plain.__spec__.loader) is SourceFileLoader
+    assert plain.__cached__ != cache_path(plain.__file__)
+    coroutine = plain.f()
+    assert type(coroutine) is types.CoroutineType
+    coroutine.close()
+    assert not (modules.root / "__pycache__").exists() or not any(
+        "statemachine" in p.name for p in (modules.root / "__pycache__").iterdir()
+    )
+
+
+def test_uninstalled_hook_compiles_nothing_more(modules):
+    modules.write("early.py", "async def f():\n    return 1\n")
+    modules.write("late.py", "async def f():\n    return 1\n")
+    hook = install_import_hook(["early", "late"])
+    import early
+
+    hook.uninstall()
+    hook.uninstall()  # twice is harmless
+    import late
+
+    assert hook.finder not in sys.meta_path
+    assert isinstance(early.f(), StateMachine)
+    coroutine = late.f()
+    assert type(coroutine) is types.CoroutineType
+    coroutine.close()
+
+
+def test_context_manager_uninstalls_on_exit(modules):
+    with install_import_hook(["x"]) as hook:
+        assert sys.meta_path[0] is hook.finder
+    assert hook.finder not in sys.meta_path
+
+
+def test_pattern_with_star_selects_the_package_itself(modules):
+    modules.write("app/__init__.py", "async def f():\n    return 1\n")
+    with install_import_hook(["app.*"]):
+        import app
+    assert isinstance(app.f(), StateMachine)
+
+
+def test_unsupported_construct_fails_the_import_loudly(modules):
+    modules.write("agen.py", """
+        async def numbers():
+            yield 1
+    """)
+    with install_import_hook(["agen"]), pytest.raises(CompileError, match=r"agen\.py:2:1: unsupported"):
+        import agen  # noqa: F401
