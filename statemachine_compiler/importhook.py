@@ -206,8 +206,7 @@ def cache_key(source: bytes) -> bytes:
 def read_cache(path: str, key: bytes) -> CodeType | None:
     """Return the cached code at ``path`` if it was made from the source ``key`` names."""
     try:
-        with open(path, "rb") as file:
-            data = file.read()
+        data = _read_file(path)
     except OSError:
         return None
     if data[: len(key)] != key:
@@ -217,6 +216,20 @@ def read_cache(path: str, key: bytes) -> CodeType | None:
     except (EOFError, ValueError, TypeError):
         return None
     return code if isinstance(code, CodeType) else None
+
+
+def _read_file(path: str) -> bytes:
+    # Discussion: os.read is half the cost of open().read() for a file this
+    # small, and a warm import is mostly reading files.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        size = os.fstat(fd).st_size + 1
+        while chunk := os.read(fd, size):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None:
