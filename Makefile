@@ -32,6 +32,10 @@ bench: $(STAMP)
 	$(PY) -m pip install -q uvloop
 	$(PY) bench/run.py
 
+# CPython's test_coroutines, test_asyncgen and test_contextlib_async, native and compiled.
+conformance: $(STAMP)
+	$(PY) tests/cpython/conformance.py
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
