@@ -187,6 +187,10 @@ class Kernel:
 
     def forget_fd(self, fd):
         """Stop watching *fd* and wake its waiters with ClosedResourceError; call before closing it."""
+        self.fail_fd(fd, ClosedResourceError(9, "file descriptor closed while waiting on it"))
+
+    def fail_fd(self, fd, error):
+        """Stop watching *fd* and throw *error* into every task waiting on it."""
         entry = self.io.pop(fd, None)
         if entry is None:
             return
@@ -194,7 +198,7 @@ class Kernel:
             if task is not None and task._blocked is not None:
                 task._blocked = None
                 task._wait = None
-                task._next_exc = ClosedResourceError(9, "file descriptor closed while waiting on it")
+                task._next_exc = error
                 self.ready.append(task)
         try:
             self.poller.unregister(fd)
@@ -317,8 +321,11 @@ class Kernel:
                     writer = None
                 if reader is not None or writer is not None:
                     # One-shot disarmed the fd in both directions; re-arm for who still waits.
-                    arm(fd, _ARM_BOTH if reader is not None and writer is not None
-                        else _ARM_READ if reader is not None else _ARM_WRITE)
+                    try:
+                        arm(fd, _ARM_BOTH if reader is not None and writer is not None
+                            else _ARM_READ if reader is not None else _ARM_WRITE)
+                    except OSError as error:  # closed behind our back: tell the waiters
+                        self.fail_fd(fd, error)
 
             # ----------------------------------------------------------- timers
             if timers:
