@@ -14,6 +14,15 @@
 the single place where tasks suspend.
 """
 
+__all__ = [
+    "run", "spawn", "current_task", "sleep", "gather", "timeout", "Task", "Kernel",
+    "Cancelled", "ClosedResourceError", "IncompleteReadError",
+    "wait_readable", "wait_writable", "close_socket",
+    "sock_accept", "sock_recv", "sock_recv_into", "sock_sendall", "sock_connect",
+    "Stream", "Server", "open_connection", "start_server",
+    "Event", "Lock", "Queue", "QueueEmpty", "QueueFull", "Semaphore",
+]
+
 from runtime.errors import Cancelled, ClosedResourceError, IncompleteReadError
 from runtime.loop import Kernel, current_task, run, spawn
 from runtime.sockets import (
@@ -30,11 +39,3 @@ from runtime.tasks import Task, gather
 from runtime.timeouts import timeout
 from runtime.traps import sleep, wait_readable, wait_writable
 
-__all__ = [
-    "run", "spawn", "current_task", "sleep", "gather", "timeout", "Task", "Kernel",
-    "Cancelled", "ClosedResourceError", "IncompleteReadError",
-    "wait_readable", "wait_writable", "close_socket",
-    "sock_accept", "sock_recv", "sock_recv_into", "sock_sendall", "sock_connect",
-    "Stream", "Server", "open_connection", "start_server",
-    "Event", "Lock", "Queue", "QueueEmpty", "QueueFull", "Semaphore",
-]

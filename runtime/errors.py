@@ -2,7 +2,6 @@
 
 __all__ = ["Cancelled", "ClosedResourceError", "IncompleteReadError"]
 
-
 class Cancelled(BaseException):
     """Raised inside a task at its current or next blocking await when the task is cancelled."""
 

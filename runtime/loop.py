@@ -22,6 +22,8 @@ Design rules:
    async generators are closed, and every fd the kernel opened is closed.
 """
 
+__all__ = ["Kernel", "run", "spawn", "current_task", "running_kernel"]
+
 import heapq
 import os
 import select
@@ -42,8 +44,6 @@ from runtime.selector_poller import (
 )
 from runtime.tasks import Task
 from runtime.traps import JOIN, PARK, READ, SLEEP, WRITE
-
-__all__ = ["Kernel", "run", "spawn", "current_task", "running_kernel"]
 
 BLOCKED = object()  # returned by a trap handler when the task must wait
 

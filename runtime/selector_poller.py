@@ -6,10 +6,10 @@ event bits and ``EPOLLONESHOT`` semantics.  :class:`SelectorPoller` offers the
 same methods over any ``selectors`` selector, so the kernel has one code path.
 """
 
+__all__ = ["SelectorPoller", "EPOLLIN", "EPOLLOUT", "EPOLLERR", "EPOLLHUP", "EPOLLONESHOT"]
+
 import select
 import selectors
-
-__all__ = ["SelectorPoller", "EPOLLIN", "EPOLLOUT", "EPOLLERR", "EPOLLHUP", "EPOLLONESHOT"]
 
 # Linux's values; only the kernel and this module look at them.
 EPOLLIN = getattr(select, "EPOLLIN", 0x001)

@@ -7,17 +7,17 @@ waiting on, use :func:`close_socket`: the waiter is woken with
 can no longer watch.
 """
 
+__all__ = [
+    "sock_accept", "sock_recv", "sock_recv_into", "sock_sendall", "sock_connect",
+    "close_socket",
+]
+
 import errno
 import os
 import socket
 
 from runtime import loop
 from runtime.traps import READ, WRITE, trap
-
-__all__ = [
-    "sock_accept", "sock_recv", "sock_recv_into", "sock_sendall", "sock_connect",
-    "close_socket",
-]
 
 
 async def sock_recv(sock, n):

@@ -1,12 +1,12 @@
 """Buffered byte streams over sockets, and a TCP server that runs a handler per connection."""
 
+__all__ = ["Stream", "Server", "open_connection", "start_server"]
+
 import socket
 
 from runtime.errors import Cancelled, IncompleteReadError
 from runtime.loop import running_kernel, spawn
 from runtime.sockets import close_socket, sock_accept, sock_connect, sock_recv, sock_sendall
-
-__all__ = ["Stream", "Server", "open_connection", "start_server"]
 
 _CHUNK = 65536  # bytes asked of recv() when the caller did not say how many
 

@@ -7,11 +7,11 @@ because a woken task always resumes with what it was given: a cancellation
 arriving after the wake-up waits for its next blocking await.
 """
 
+__all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull"]
+
 from collections import deque
 
 from runtime.traps import park
-
-__all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull"]
 
 
 class QueueEmpty(Exception):

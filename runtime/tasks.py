@@ -6,13 +6,13 @@ hand-written objects implementing the coroutine protocol (such as compiled
 state machines) run alike.
 """
 
+__all__ = ["Task", "gather"]
+
 import itertools
 import logging
 
 from runtime.errors import Cancelled
 from runtime.traps import TRAP_NAMES, join
-
-__all__ = ["Task", "gather"]
 
 log = logging.getLogger("runtime")
 

@@ -7,12 +7,12 @@ the scope, and the scope's exit turns exactly that exception into
 expiry; an outer one's cancellation passes through inner ones untouched.
 """
 
+__all__ = ["timeout"]
+
 from time import monotonic
 
 from runtime.errors import Cancelled
 from runtime.loop import running_kernel
-
-__all__ = ["timeout"]
 
 
 class timeout:

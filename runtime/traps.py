@@ -7,12 +7,12 @@ tiny function over :func:`trap`; nothing else yields to the loop, so the
 kernel has exactly one place where tasks suspend.
 """
 
-import types
-
 __all__ = [
     "READ", "WRITE", "SLEEP", "PARK", "JOIN", "TRAP_NAMES",
     "trap", "sleep", "wait_readable", "wait_writable", "park", "join",
 ]
+
+import types
 
 # Trap codes index the kernel's dispatch table, so they are small integers.
 READ = 0    # wait until a file descriptor is readable
