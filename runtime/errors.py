@@ -2,6 +2,7 @@
 
 __all__ = ["Cancelled", "ClosedResourceError", "IncompleteReadError"]
 
+
 class Cancelled(BaseException):
     """Raised inside a task at its current or next blocking await when the task is cancelled."""
 
