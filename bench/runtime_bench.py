@@ -311,7 +311,9 @@ def main():
     loops = ["runtime", "asyncio"] + (["uvloop"] if have_uvloop() else [])
     if not have_uvloop():
         print("uvloop not installed: skipped (pip install uvloop)")
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+    load = os.getloadavg()[0]
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.2f}"
+          + ("  (busy machine: figures will be low and noisy)" if load > 0.5 else "") + "\n")
 
     if args.only in (None, "echo"):
         print(f"Echo: {CONNECTIONS} connections, {MESSAGE} B messages, "
