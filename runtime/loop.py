@@ -131,14 +131,17 @@ class Kernel:
         if task._done:
             return False
         if exc is None:
+            queued = task._next_exc
+            if queued.__class__ is Cancelled and not queued.args:
+                return True  # a plain cancel is already on its way
             exc = Cancelled()
         if task._blocked is not None:
             self._unblock(task)
             task._next_exc = exc
             self.ready.append(task)
-        elif task._cancel is None and task._next_exc is None:
+        elif task._cancel is None:
             # Discussion: a running or ready task gets it at its next blocking
-            # trap, so a value it was already woken with is never lost.
+            # trap, so a value (or error) it was already woken with is never lost.
             task._cancel = exc
         return True
 

@@ -177,3 +177,54 @@ def test_cancelling_a_task_blocked_in_gather_cancels_its_children():
 
     runtime.run(main())
     assert sorted(cleaned) == [1, 2]
+
+
+def test_cancel_after_a_wake_up_with_an_error_is_not_lost():
+    import socket
+
+    log = []
+
+    async def reader(sock):
+        try:
+            await runtime.sock_recv(sock, 10)
+        except runtime.ClosedResourceError:
+            log.append("closed")
+        await runtime.sleep(10)  # the cancellation must land here
+        log.append("not reached")
+
+    async def main():
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        with b:
+            task = runtime.spawn(reader(a))
+            await runtime.sleep(0)
+            runtime.close_socket(a)   # wakes the reader with an error
+            task.cancel()             # arrives while that error is queued
+            async with runtime.timeout(5):
+                with pytest.raises(runtime.Cancelled):
+                    await task
+
+    runtime.run(main())
+    assert log == ["closed"]
+
+
+def test_cancelling_twice_delivers_one_cancellation():
+    log = []
+
+    async def child():
+        try:
+            await runtime.sleep(10)
+        finally:
+            await runtime.sleep(0)  # a second Cancelled would interrupt this cleanup
+            log.append("cleanup finished")
+
+    async def main():
+        task = runtime.spawn(child())
+        await runtime.sleep(0)
+        task.cancel()
+        task.cancel()
+        with pytest.raises(runtime.Cancelled):
+            await task
+
+    runtime.run(main())
+    assert log == ["cleanup finished"]
