@@ -49,7 +49,8 @@ class Scope:
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
     temporaries: list[str] = field(default_factory=list)  # compiler-made locals, in order
-    protected: set[int] = field(default_factory=set)  # ids of Name nodes never rewritten
+    # Name nodes the compiler wrote for builtins, never rewritten (by id, kept alive)
+    protected: dict[int, cst.Name] = field(default_factory=dict)
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import libcst as cst
 
 from statemachine_compiler.emit.writer import Writer
-from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While, points_of
+from statemachine_compiler.lower.ir import Handler, If, Node, Plain, Suspend, Try, While, points_of
 
 __all__ = ["ResumeEmitter"]
 
@@ -88,8 +88,15 @@ class ResumeEmitter:
         skip = bool(points_of(nodes[index + 1 :]))
         if isinstance(node, If):
             self.if_(node, skip)
-        else:
+        elif isinstance(node, While):
             self.while_(node, skip)
+        elif skip:
+            # A try cannot step over itself: its body would run.
+            self.w.line(f"if {self.state} == 0 or {self.resuming_in(node.points)}:")
+            with self.w.indented():
+                self.try_(node)
+        else:
+            self.try_(node)
         return index + 1, []
 
     def plain(self, nodes: list[Plain]) -> None:
@@ -176,3 +183,80 @@ class ResumeEmitter:
                     self.block(node.orelse)
             else:
                 self.block(node.orelse)
+
+    def try_(self, node: Try) -> None:
+        self.w.line("try:")
+        with self.w.indented():
+            for handler in node.handlers:
+                if handler.points:
+                    # Resuming inside an except clause: raise its exception
+                    # again and let the clause catch it, natively.
+                    self.w.line(f"if {self.resuming_in(handler.points)}:")
+                    with self.w.indented():
+                        self.w.line(f"raise {self.render_expression(handler.saved)}")
+            body_points = points_of(node.body)
+            if points_of(node.orelse) or points_of(node.finalbody):
+                condition = f"{self.state} == 0"
+                if body_points:
+                    condition += f" or {self.resuming_in(body_points)}"
+                self.w.line(f"if {condition}:")
+                with self.w.indented():
+                    self.block(node.body)
+            else:
+                self.block(node.body)
+        for handler in node.handlers:
+            with self.w.at(handler.line):
+                self.handler(handler)
+        if node.orelse:
+            self.w.line("else:")
+            with self.w.indented():
+                self.block(node.orelse)
+        if node.finalbody:
+            self.w.line("finally:")
+            with self.w.indented():
+                # Suspending returns through this finally: it must not run then.
+                condition = f"{self.state} == 0"
+                final_points = points_of(node.finalbody)
+                if final_points:
+                    condition += f" or {self.resuming_in(final_points)}"
+                self.w.line(f"if {condition}:")
+                with self.w.indented():
+                    self.block(node.finalbody)
+
+    def handler(self, handler: Handler) -> None:
+        clause = "except*" if handler.star else "except"
+        if handler.type is not None:
+            clause += " " + self.render_expression(handler.type)
+        if handler.name is not None:
+            clause += f" as {handler.name}"
+        self.w.line(clause + ":")
+        with self.w.indented():
+            if handler.saved is None and handler.bind is None:
+                self.block(handler.body)
+                return
+            saved = self.render_expression(handler.saved) if handler.saved is not None else None
+            bound = self.render_expression(handler.bind) if handler.bind is not None else None
+            self.w.line(f"if {self.state} == 0:")
+            with self.w.indented():
+                if saved:
+                    self.w.line(f"{saved} = {handler.name}")
+                if bound:
+                    self.w.line(f"{bound} = {handler.name}")
+            if saved:
+                self.w.line("else:  # resumed: drop the frame of the raise that got us here")
+                with self.w.indented():
+                    self.w.line(f"{handler.name}.__traceback__ = {handler.name}.__traceback__.tb_next")
+            # CPython unbinds the name when the clause ends, however it ends
+            # (but a suspension is not an end).
+            self.w.line("try:")
+            with self.w.indented():
+                self.block(handler.body)
+            self.w.line("finally:")
+            with self.w.indented():
+                self.w.line(f"if {self.state} == 0:")
+                with self.w.indented():
+                    if bound:
+                        self.w.line(f"{bound} = None")
+                        self.w.line(f"del {bound}")
+                    if saved:
+                        self.w.line(f"{saved} = None")

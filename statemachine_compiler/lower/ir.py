@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-__all__ = ["Node", "Plain", "Suspend", "If", "While", "Block", "points_of"]
+__all__ = ["Node", "Plain", "Suspend", "If", "While", "Try", "Handler", "Block", "points_of"]
 
 
 class Node:
@@ -96,3 +96,50 @@ class While(Node):
     @property
     def points(self) -> tuple[int, ...]:
         return points_of(self.body) + points_of(self.orelse)
+
+
+@dataclass
+class Handler:
+    """One ``except`` clause of a lowered ``try``.
+
+    ``name`` is the plain name the clause binds (the user's, or one of the
+    compiler's when the exception must be kept); ``bind`` is the machine
+    attribute the user's name lives in, copied from ``name``.  ``saved`` is
+    the temporary that keeps the exception while the handler is suspended:
+    resuming raises it again so that the handler is entered natively.
+    """
+
+    type: cst.BaseExpression | None
+    name: str | None
+    body: list[Node]
+    star: bool = False
+    bind: cst.BaseExpression | None = None
+    saved: cst.Name | None = None
+    line: int = 0
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        return points_of(self.body)
+
+
+@dataclass
+class Try(Node):
+    """``try``/``except``/``else``/``finally``, with awaits in any part."""
+
+    body: list[Node]
+    handlers: list[Handler] = field(default_factory=list)
+    orelse: list[Node] = field(default_factory=list)
+    finalbody: list[Node] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        handler_points: tuple[int, ...] = ()
+        for handler in self.handlers:
+            handler_points += handler.points
+        return (
+            points_of(self.body)
+            + handler_points
+            + points_of(self.orelse)
+            + points_of(self.finalbody)
+        )

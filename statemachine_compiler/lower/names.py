@@ -95,7 +95,7 @@ class NameRewriter(cst.CSTTransformer):
         self.stack = stack
         self.compile_nested = compile_nested
         self.hoisted: list[cst.BaseStatement] = []  # machine classes waiting for a class to pass
-        self.plain_names: set[int] = set()  # ids of Name nodes that must stay names
+        self.plain_names: dict[int, cst.Name] = {}  # Name nodes that must stay names
 
     def on_leave(self, original_node, updated_node):
         result = super().on_leave(original_node, updated_node)
@@ -139,8 +139,8 @@ class NameRewriter(cst.CSTTransformer):
     # -- names ------------------------------------------------------------------
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if id(original_node) in self.plain_names or any(
-            id(original_node) in scope.protected for scope in self.stack
+        if self.plain_names.get(id(original_node)) is original_node or any(
+            scope.protected.get(id(original_node)) is original_node for scope in self.stack
         ):
             return updated_node
         attribute = self.attribute(original_node.value)
@@ -223,7 +223,7 @@ class NameRewriter(cst.CSTTransformer):
 
     def visit_ExceptHandler(self, node) -> bool:
         if node.name is not None:
-            self.plain_names.add(id(node.name.name))
+            self.plain_names[id(node.name.name)] = node.name.name
         return True
 
     visit_ExceptStarHandler = visit_ExceptHandler

@@ -17,13 +17,14 @@ import libcst as cst
 from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
+from statemachine_compiler.lower.exceptions import ExceptionLowering
 from statemachine_compiler.lower.expressions import ExpressionLowering, assign
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
 
 __all__ = ["Lowerer"]
 
 
-class Lowerer(ExpressionLowering):
+class Lowerer(ExpressionLowering, ExceptionLowering):
     """Lower one async function body into ``ir`` nodes, numbering its states."""
 
     def __init__(self, *, filename: str, scope: Scope, fresh, positions, source_of, first_line):
@@ -39,7 +40,7 @@ class Lowerer(ExpressionLowering):
         self.value_name = fresh("value")
         self.error_name = fresh("error")
         self.item_name = fresh("item")
-        self.protected: set[int] = scope.protected
+        self.protected = scope.protected
 
     # -- verbs ----------------------------------------------------------------------
 
@@ -59,8 +60,19 @@ class Lowerer(ExpressionLowering):
     def builtin(self, name: str) -> cst.Name:
         """A name the compiler means as the global/builtin one, never a user's local."""
         node = cst.Name(name)
-        self.protected.add(id(node))
+        self.protected[id(node)] = node
         return node
+
+    def protect(self, node: cst.CSTNode, names: set[str]) -> None:
+        """Mark the builtins ``names`` in compiler-made ``node`` as never rewritten."""
+        protected = self.protected
+
+        class Marker(cst.CSTVisitor):
+            def visit_Name(self, name: cst.Name) -> None:
+                if name.value in names:
+                    protected[id(name)] = name
+
+        node.visit(Marker())
 
     def emit(self, statement: cst.BaseStatement) -> None:
         if self.out and isinstance(self.out[-1], Plain):

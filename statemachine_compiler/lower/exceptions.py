@@ -1,0 +1,189 @@
+"""``try`` and ``with`` statements with awaits inside, kept as Python's own.
+
+A ``try`` stays a ``try``, so exceptions, ``sys.exc_info()``, bare ``raise``
+and implicit ``__context__`` chaining are all CPython's own.  What suspending
+needs on top (the emitter writes it, see ``emit.resume``):
+
+- an ``except`` clause that awaits keeps its exception in the machine; to
+  resume inside it, ``resume`` raises that exception again at the top of the
+  ``try`` and lets the clause catch it natively;
+- a ``finally`` clause runs only when the machine is not suspending;
+- a ``finally`` clause that awaits gets completion records (``lower.jumps``).
+
+``with`` and ``async with`` become the ``try`` statements PEPs 343 and 492
+specify, and are lowered like any other ``try``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.helpers import parse_template_statement
+
+from statemachine_compiler.analysis.suspensions import contains_await
+from statemachine_compiler.diagnostics import unsupported
+from statemachine_compiler.lower.expressions import assign
+from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
+from statemachine_compiler.lower.jumps import record_jumps
+
+__all__ = ["ExceptionLowering"]
+
+
+class ExceptionLowering:
+    """Mixin of the Lowerer: ``try``, ``try``/``except*`` and ``with``."""
+
+    def stmt_Try(self, node: cst.Try) -> None:
+        self._try(node, star=False)
+
+    def stmt_TryStar(self, node: cst.TryStar) -> None:
+        self._try(node, star=True)
+
+    def _try(self, node, star: bool) -> None:
+        line = self.line_of(node)
+        if node.finalbody is not None and contains_await(node.finalbody):
+            self._try_with_awaiting_finally(node, star, line)
+            return
+        finalbody = self.lower_suite(node.finalbody.body) if node.finalbody is not None else []
+        self.out.append(
+            Try(
+                body=self.lower_suite(node.body),
+                handlers=[self._handler(h, star) for h in node.handlers],
+                orelse=self.lower_suite(node.orelse.body) if node.orelse is not None else [],
+                finalbody=finalbody,
+                line=line,
+            )
+        )
+
+    def _handler(self, node, star: bool) -> Handler:
+        if node.type is not None and contains_await(node.type):
+            raise unsupported(self.filename, self.position(node.type), "await in an except clause's type")
+        body = self.lower_suite(node.body)
+        awaits = bool(points_of(body))
+        name = bind = None
+        if node.name is not None:
+            user = node.name.name
+            if user.value in self.scope.bound:
+                name, bind = self.fresh("caught"), user  # the machine keeps the user's name
+            else:
+                name = user.value
+        elif awaits:
+            name = self.fresh("caught")
+        return Handler(
+            type=node.type,
+            name=name,
+            body=body,
+            star=star,
+            bind=bind,
+            saved=self.new_temp("_exc") if awaits else None,
+            line=self.line_of(node),
+        )
+
+    def _try_with_awaiting_finally(self, node, star: bool, line: int) -> None:
+        jump = self.new_temp("_jump")
+        result = self.new_temp("_ret")
+        pending = self.new_temp("_pending")
+        self.emit(assign(jump, cst.Name("None")))
+        if node.handlers:
+            protected = [node.with_changes(finalbody=None)]
+        else:
+            protected = _statements(node.body)
+        recorded, kinds = record_jumps(protected, jump, result)
+        # Exceptions leaving the protected part are recorded the same way.
+        caught = self.fresh("caught")
+        record = Handler(
+            type=self.builtin("BaseException"),
+            name=caught,
+            body=[
+                Plain(
+                    [
+                        assign(jump, cst.SimpleString('"raise"')),
+                        assign(pending, cst.Name(caught)),
+                        cst.SimpleStatementLine([cst.Raise()]),
+                    ],
+                    line=line,
+                )
+            ],
+            line=line,
+        )
+        body = self.lower_block(recorded)
+        finalbody = self.lower_suite(node.finalbody.body)
+        completion = [
+            parse_template_statement(
+                'if {jump} == "return":\n    return {result}\n', jump=jump, result=result
+            )
+        ]
+        for kind in ("break", "continue"):
+            if kind in kinds:
+                completion.append(parse_template_statement(f'if {{jump}} == "{kind}":\n    {kind}\n', jump=jump))
+        completion.append(
+            parse_template_statement('if {jump} == "raise":\n    raise {pending}\n', jump=jump, pending=pending)
+        )
+        finalbody.append(Plain(completion, line=line))
+        self.out.append(
+            Try(body=[Try(body=body, handlers=[record], line=line)], finalbody=finalbody, line=line)
+        )
+
+    # -- with / async with: PEP 343 and PEP 492, spelled out --------------------------------
+
+    def stmt_With(self, node: cst.With) -> None:
+        asynchronous = node.asynchronous is not None
+        if len(node.items) > 1:
+            # ``with a, b: body`` is ``with a: with b: body``.
+            inner = node.with_changes(items=node.items[1:], leading_lines=[])
+            first = node.items[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            outer = node.with_changes(
+                items=[first], body=cst.IndentedBlock([inner]), lpar=cst.MaybeSentinel.DEFAULT, rpar=cst.MaybeSentinel.DEFAULT
+            )
+            self.stmt_With(outer)
+            return
+        item = node.items[0]
+        line = self.line_of(node)
+        manager = self.new_temp("_mgr")
+        exit_ = self.new_temp("_exit")
+        exited = self.new_temp("_exited")
+        enter_name, exit_name = ("__aenter__", "__aexit__") if asynchronous else ("__enter__", "__exit__")
+        self.emit(assign(manager, self.expression(item.item)))
+        kind = cst.Call(self.builtin("type"), [cst.Arg(manager)])
+        enter = self.new_temp("_enter")
+        self.emit(assign(enter, cst.Attribute(kind, cst.Name(enter_name))))
+        self.emit(assign(exit_, cst.Attribute(kind, cst.Name(exit_name))))
+        entered = cst.Call(enter, [cst.Arg(manager)])
+        if asynchronous:
+            entered = cst.Await(entered)
+        value = self.expression(entered)
+        if item.asname is not None:
+            if isinstance(item.asname.name, cst.Name) and self._result_goes_to(value, item.asname.name):
+                pass
+            else:
+                self.store(item.asname.name, value)
+        elif not asynchronous:
+            self.emit(cst.SimpleStatementLine([cst.Expr(value)]))
+        self.emit(assign(exited, cst.Name("False")))
+        wait = "await " if asynchronous else ""
+        expansion = parse_template_statement(
+            "try:\n"
+            "    pass\n"
+            "except {BaseException} as {caught}:\n"
+            "    {exited} = True\n"
+            f"    if not {wait}{{exit}}({{manager}}, {{type}}({{caught}}), {{caught}}, {{caught}}.__traceback__):\n"
+            "        raise\n"
+            "finally:\n"
+            "    if not {exited}:\n"
+            f"        {wait}{{exit}}({{manager}}, None, None, None)\n",
+            BaseException=self.builtin("BaseException"),
+            type=self.builtin("type"),
+            caught=cst.Name(self.fresh("caught")),
+            exited=exited,
+            exit=exit_,
+            manager=manager,
+        )
+        self.protect(expansion, {"BaseException", "type"})
+        expansion = expansion.with_changes(body=node.body)
+        self.current = (line, self.current[1])
+        self.statement(expansion)
+
+
+def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    return [cst.SimpleStatementLine(list(suite.body))]
+
