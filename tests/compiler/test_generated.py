@@ -83,7 +83,7 @@ class Builder:
     def expression(self, depth: int = 0, in_fstring: bool = False) -> str:
         # Strings inside expressions use single quotes and f-strings do not
         # nest: a replacement field may not reuse its f-string's quote (3.11).
-        if depth >= 2 or self.draw(st.integers(0, 9)) < 5:
+        if depth >= 2 or self.draw(st.integers(0, 9)) < 6:
             return self.leaf()
         kinds = [
             "binary",
@@ -124,7 +124,7 @@ class Builder:
         return f"{{'x': {e()}, 'y': {e()}}}['{self.choice(['x', 'y'])}']"
 
     def leaf(self) -> str:
-        kind = self.choice(["int", "var", "var", "tick", "tick", "ready"])
+        kind = self.choice(["int", "var", "tick", "var", "tick", "ready", "tick"])
         if kind == "int":
             return str(self.integer(0, 5))
         if kind == "var":
@@ -150,7 +150,8 @@ class Builder:
             kinds += ["if", "if", "while", "for", "match"]
         if in_loop:
             kinds += ["break", "continue"]
-        kinds += ["return"]
+        if depth > 0:
+            kinds += ["return"]  # at the top level it would cut the function short
         kind = self.choice(kinds)
         if kind == "assign":
             return [f"{pad}{self.choice(VARIABLES)} = {self.expression()}"]
@@ -245,7 +246,7 @@ def async_functions(draw) -> str:
 @st.composite
 def driver_scripts(draw):
     """Sends at the first suspensions, then maybe a throw or a close at the next one."""
-    sends = draw(st.lists(st.integers(-2, 9), max_size=12))
+    sends = draw(st.lists(st.integers(-2, 9), max_size=4))  # short: throw/close often land
     script = [("send", value) for value in sends]
     ending = draw(st.sampled_from(["none", "none", "throw", "close"]))
     if ending == "throw":
