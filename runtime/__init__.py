@@ -21,8 +21,10 @@ __all__ = [
     "sock_accept", "sock_recv", "sock_recv_into", "sock_sendall", "sock_connect",
     "Stream", "Server", "open_connection", "start_server",
     "Event", "Lock", "Queue", "QueueEmpty", "QueueFull", "Semaphore",
+    "StateMachine", "AsyncGeneratorMachine",
 ]
 
+from runtime.asyncgen import AsyncGeneratorMachine
 from runtime.errors import Cancelled, ClosedResourceError, IncompleteReadError
 from runtime.loop import Kernel, current_task, run, spawn
 from runtime.sockets import (
@@ -33,6 +35,7 @@ from runtime.sockets import (
     sock_recv_into,
     sock_sendall,
 )
+from runtime.statemachine import StateMachine
 from runtime.streams import Server, Stream, open_connection, start_server
 from runtime.sync import Event, Lock, Queue, QueueEmpty, QueueFull, Semaphore
 from runtime.tasks import Task, gather

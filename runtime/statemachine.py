@@ -21,11 +21,13 @@ Error messages are CPython's, word for word, so that code written against
 native coroutines cannot tell the difference.
 """
 
+import sys
+import warnings
 from collections.abc import Coroutine
 from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
 
-__all__ = ["StateMachine", "EXHAUSTED"]
+__all__ = ["Machine", "StateMachine", "EXHAUSTED", "async_iterator", "next_awaitable"]
 
 DONE = -1  # state of a machine that returned or raised
 
@@ -83,17 +85,46 @@ def _await_iterator(awaitable):
     return iterator
 
 
-class StateMachine:
-    """A suspended ``async def`` call: its state number and its saved locals.
+def async_iterator(iterable):
+    """What ``async for`` calls first: ``__aiter__``, with CPython's error."""
+    method = getattr(type(iterable), "__aiter__", None)
+    if method is None:
+        raise TypeError(
+            f"'async for' requires an object with __aiter__ method, got {type(iterable).__name__}"
+        )
+    iterator = method(iterable)
+    if not hasattr(type(iterator), "__anext__"):
+        raise TypeError(
+            "'async for' received an object from __aiter__ that does not implement "
+            f"__anext__: {type(iterator).__name__}"
+        )
+    return iterator
 
-    Subclasses (generated) define ``__slots__`` for the function's locals,
+
+def next_awaitable(iterator):
+    """What ``async for`` awaits for each item: ``__anext__()``."""
+    awaitable = type(iterator).__anext__(iterator)
+    if not hasattr(type(awaitable), "__await__") and not isinstance(awaitable, GeneratorType):
+        raise TypeError(
+            f"'async for' received an invalid object from __anext__: {type(awaitable).__name__}"
+        )
+    return awaitable
+
+
+class Machine:
+    """A suspended call of a compiled function: its state number and its saved locals.
+
+    Generated classes define ``__slots__`` for the function's locals,
     ``__init__`` to store the arguments, and ``resume``.  The class attributes
     ``_name``, ``_qualname`` and ``_lines`` (the source line of each state)
-    describe the function for ``repr`` and tracebacks.
+    describe the function for ``repr`` and tracebacks.  Coroutines derive
+    from :class:`StateMachine`, async generators from
+    ``runtime.asyncgen.AsyncGeneratorMachine``.
     """
 
     __slots__ = ("state", "_awaiting", "__weakref__")
 
+    _kind = "coroutine"
     _name = "<coroutine>"
     _qualname = "<coroutine>"
     _lines = (0,)
@@ -118,7 +149,7 @@ class StateMachine:
                 if self.state == DONE:
                     raise RuntimeError("cannot reuse already awaited coroutine")
                 if value is not None:
-                    raise TypeError("can't send non-None value to a just-started coroutine")
+                    raise TypeError(f"can't send non-None value to a just-started {self._kind}")
             return self._run(value, None)
         if awaiting is _RUNNING:
             raise ValueError("coroutine already executing")
@@ -137,6 +168,7 @@ class StateMachine:
         else:
             self._awaiting = awaiting
             return yielded
+        awaiting = None  # finished: let it go now, as CPython's frame does
         return self._run(value, error)
 
     def throw(self, typ, val=None, tb=None):
@@ -184,6 +216,7 @@ class StateMachine:
             value, error = stop.value, None
         except BaseException as raised:
             error = _without_machinery(raised)
+        awaiting = None
         return self._run(value, error)
 
     def close(self):
@@ -195,10 +228,22 @@ class StateMachine:
             self.throw(GeneratorExit)
         except (GeneratorExit, StopIteration):
             return None
-        raise RuntimeError("coroutine ignored GeneratorExit")
+        raise RuntimeError(f"{self._kind} ignored GeneratorExit")
 
     def __await__(self):
         return _AwaitIterator(self)
+
+    def __del__(self):
+        # As CPython does when a coroutine object is collected: close it if it
+        # is suspended (its finally blocks run), warn if it never ran.
+        # An error escaping here is reported by Python as "Exception ignored".
+        state = self.state
+        if state > 0:
+            self.close()
+        elif state == 0 and self._awaiting is None and self._kind == "coroutine":
+            warnings.warn(
+                f"coroutine '{self._qualname}' was never awaited", RuntimeWarning, stacklevel=2
+            )
 
     def _run(self, value, error):
         """Call ``resume`` until it finishes or waits on something that suspends."""
@@ -223,9 +268,11 @@ class StateMachine:
                 yielded = iterator.__next__()
             except StopIteration as stop:
                 value, error = stop.value, None
+                iterator = awaitable = None  # finished: nothing may keep it alive
                 continue
             except BaseException as raised:
                 value, error = None, _without_machinery(raised)
+                iterator = awaitable = None
                 continue
             self._awaiting = iterator
             return yielded
@@ -299,7 +346,7 @@ class StateMachine:
         else:
             where = f"state {self.state} (line {self.line})"
         variables = ", ".join(f"{k}={v!r}" for k, v in self.saved_locals().items())
-        return f"<{self._qualname} {where} {{{variables}}}>"
+        return f"<{self._kind} {self._qualname} {where} {{{variables}}}>"
 
 
 class _AwaitIterator:
@@ -324,6 +371,12 @@ class _AwaitIterator:
 
     def close(self):
         return self.machine.close()
+
+
+class StateMachine(Machine):
+    """The base class of every compiled coroutine: a ``collections.abc.Coroutine``."""
+
+    __slots__ = ()
 
 
 Coroutine.register(StateMachine)

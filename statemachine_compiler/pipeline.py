@@ -57,6 +57,10 @@ RESERVED = frozenset(
 )
 
 
+# What generated code may use from runtime.statemachine (imported when used).
+RUNTIME_NAMES = ("EXHAUSTED", "StateMachine", "async_iterator", "next_awaitable")
+
+
 @dataclass(frozen=True)
 class Options:
     """How to compile: ``format`` runs black over the generated code."""
@@ -110,13 +114,19 @@ def _add_runtime_import(module: cst.Module) -> cst.Module:
         index = 1
     while index < len(body) and _is_future_import(body[index]):
         index += 1
-    names = "EXHAUSTED, StateMachine" if "EXHAUSTED" in module.code else "StateMachine"
-    line = cst.parse_statement(f"from runtime.statemachine import {names}\n")
+    code = module.code
+    imports = []
+    names = [n for n in RUNTIME_NAMES if n in code]
+    if names:
+        imports.append(f"from runtime.statemachine import {', '.join(names)}\n")
+    if "AsyncGeneratorMachine" in code:
+        imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
+    lines = [cst.parse_statement(text) for text in imports]
     if index < len(body):
-        # Take the blank lines of the statement it goes before.
-        line = line.with_changes(leading_lines=body[index].leading_lines)
+        # Take the blank lines of the statement they go before.
+        lines[0] = lines[0].with_changes(leading_lines=body[index].leading_lines)
         body[index] = body[index].with_changes(leading_lines=[])
-    body.insert(index, line)
+    body[index:index] = lines
     return module.with_changes(body=body)
 
 
@@ -172,8 +182,7 @@ class FunctionCompiler:
 
     def __call__(self, node: cst.FunctionDef, stack: list[Scope]):
         where = self.position(node) or (1, 1)
-        if contains_yield(node.body):
-            raise unsupported(self.filename, where, "async generator (yield inside async def)")
+        generator = contains_yield(node.body)
 
         # -- analyse ------------------------------------------------------------------
         bindings = function_bindings(node.params, node.body)
@@ -248,6 +257,7 @@ class FunctionCompiler:
             value=lowerer.value_name,
             error=lowerer.error_name,
             declarations=declarations,
+            base="AsyncGeneratorMachine" if generator else "StateMachine",
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap)

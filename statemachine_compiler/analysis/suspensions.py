@@ -56,13 +56,14 @@ def _contains(node: cst.CSTNode, kind: str, wanted) -> bool:
 
 
 def _is_suspension(node: cst.CSTNode) -> bool:
-    return isinstance(node, cst.Await) or (
-        isinstance(node, cst.CompFor) and node.asynchronous is not None
+    # ``yield`` suspends an async generator just as ``await`` does.
+    return isinstance(node, (cst.Await, cst.Yield)) or (
+        isinstance(node, (cst.CompFor, cst.For, cst.With)) and node.asynchronous is not None
     )
 
 
 def contains_await(node: cst.CSTNode) -> bool:
-    """Whether running ``node`` can suspend the enclosing coroutine."""
+    """Whether running ``node`` can suspend the enclosing coroutine (await, yield, async for)."""
     return _contains(node, "await", _is_suspension)
 
 

@@ -52,6 +52,7 @@ class MachineSpec:
     value: str
     error: str
     declarations: list[str] = field(default_factory=list)  # "global x", "nonlocal y"
+    base: str = "StateMachine"  # or "AsyncGeneratorMachine"
 
 
 def write_machine(spec: MachineSpec, body: list[Node], render, render_expression, linemap=None) -> Writer:
@@ -59,7 +60,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
     w = Writer(linemap)
     w.source = spec.lines[0]
     m = spec.machine
-    w.line(f"class {spec.class_name}(StateMachine):")
+    w.line(f"class {spec.class_name}({spec.base}):")
     with w.indented():
         w.line(f'"""{_docstring_safe(spec.header)}, line {spec.lines[0]}"""')
         w.line()
@@ -75,7 +76,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
         parameters = "".join(f", {p}" for p, _ in spec.parameters)
         w.line(f"def __init__({m}{parameters}):")
         with w.indented():
-            w.line(f"StateMachine.__init__({m})")
+            w.line(f"{spec.base}.__init__({m})")
             for parameter, attribute in spec.parameters:
                 w.line(f"{m}.{attribute} = {parameter}")
         w.line()

@@ -116,7 +116,10 @@ class ResumeEmitter:
             if before:
                 self.plain(before)
             self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
-            self.w.line(f"return {self.render_expression(node.awaitable)}")
+            if node.kind == "yield":
+                self.w.line(f"return YieldValue({self.render_expression(node.awaitable)})")
+            else:
+                self.w.line(f"return {self.render_expression(node.awaitable)}")
 
     def resume_point(self, node: Suspend, after: list[Plain]) -> None:
         self.w.line(f"if {self.state} == {node.state}:")

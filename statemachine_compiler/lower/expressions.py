@@ -94,6 +94,23 @@ class ExpressionLowering:
         self.last_result = result
         return result
 
+    def expr_Yield(self, node: cst.Yield) -> cst.BaseExpression:
+        if isinstance(node.value, cst.From):
+            raise unsupported(self.filename, self.position(node), "yield from in an async generator")
+        value = self.expression(node.value) if node.value is not None else cst.Name("None")
+        suspend = Suspend(
+            state=self.new_state(),
+            awaitable=value,
+            target=None,
+            line=self.line_of(node),
+            source=self.source_of(node),
+            kind="yield",
+        )
+        self.out.append(suspend)
+        result = cst.Name(self.value_name)
+        self.last_result = result
+        return result
+
     def expr_BinaryOperation(self, node):
         left, right = self.sequence([node.left, node.right])
         return node.with_changes(left=left, right=right)

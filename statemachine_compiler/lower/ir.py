@@ -56,10 +56,11 @@ class Suspend(Node):
     """
 
     state: int
-    awaitable: cst.BaseExpression
+    awaitable: cst.BaseExpression | None  # for a yield: the value yielded
     target: cst.BaseExpression | None
     line: int
     source: str  # the await as the user wrote it, for the comment
+    kind: str = "await"  # or "yield", in an async generator
 
     @property
     def points(self) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import libcst as cst
+from libcst.helpers import parse_template_statement
 
 from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
@@ -285,7 +286,8 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
 
     def stmt_For(self, node: cst.For) -> None:
         if node.asynchronous is not None:
-            raise unsupported(self.filename, self.current, "async for")
+            self.async_for(node)
+            return
         if contains_await(node.target):
             raise unsupported(self.filename, self.position(node.target), "await inside a for target")
         line = self.line_of(node)
@@ -308,6 +310,39 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             body.extend(self.lower_suite(node.body))
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
         self.out.append(While(test=test, body=body, orelse=orelse, line=line))
+        self.emit(assign(iterator, cst.Name("None")))  # the loop lets go of its iterator
+
+    def async_for(self, node: cst.For) -> None:
+        """``async for`` as PEP 492 spells it out, lowered like the code it stands for."""
+        iterator = self.new_temp("_ait")
+        call = cst.Call(self.builtin("async_iterator"), [cst.Arg(self.expression(node.iter))])
+        self.emit(assign(iterator, call))
+        ended = self.new_temp("_ended") if node.orelse is not None else None
+        if ended is not None:
+            self.emit(assign(ended, cst.Name("False")))
+        loop = parse_template_statement(
+            "while True:\n"
+            "    try:\n"
+            "        {target} = await {next_awaitable}({iterator})\n"
+            "    except {StopAsyncIteration}:\n"
+            + ("        {ended} = True\n" if ended is not None else "")
+            + "        break\n",
+            target=node.target,
+            next_awaitable=cst.Name("next_awaitable"),
+            iterator=iterator,
+            StopAsyncIteration=cst.Name("StopAsyncIteration"),
+            **({"ended": ended} if ended is not None else {}),
+        )
+        self.protect(loop, {"next_awaitable", "StopAsyncIteration"})
+        body = [*loop.body.body, *_statements(node.body)]
+        self.statement(loop.with_changes(body=loop.body.with_changes(body=body)))
+        # The loop lets go of its iterator when it ends, as the native one does
+        # (an async generator left behind is finalized now, not later).
+        self.emit(assign(iterator, cst.Name("None")))
+        if ended is not None:
+            self.statement(
+                cst.If(test=ended, body=node.orelse.body)
+            )
 
     def stmt_Match(self, node: cst.Match) -> None:
         subject = self.expression(node.subject)
@@ -332,6 +367,12 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             test = cst.Comparison(matched, [cst.ComparisonTarget(cst.Equal(), cst.Integer(str(number)))])
             chain = [If(test=test, body=body, orelse=chain, line=self.line_of(node))]
         self.out.extend(chain)
+
+
+def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    return [cst.SimpleStatementLine(list(suite.body))]
 
 
 def _describe_statement(node: cst.CSTNode) -> str:

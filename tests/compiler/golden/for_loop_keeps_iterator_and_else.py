@@ -47,6 +47,7 @@ class _f(StateMachine):
                 self.total = self._t1
         else:
             log("all rows")
+        self._it1 = None
         return self.total
 
 

@@ -1,0 +1,248 @@
+"""The base class of compiled async generators (PEP 525).
+
+An async generator is a coroutine that stops twice over: at an ``await``
+(its caller's event loop waits) and at a ``yield`` (its consumer gets a
+value).  The compiled ``resume`` tells them apart by what it returns: an
+awaitable, or a :class:`YieldValue`.
+
+``__anext__``, ``asend``, ``athrow`` and ``aclose`` return small awaitables
+(:class:`_Step`).  Awaiting one runs the generator until its next ``yield``
+(the awaitable's result), its end (``StopAsyncIteration``) or an exception;
+the awaits it meets on the way are passed through to whoever drives it.
+Everything else (delegation, PEP 380 forwarding) is the ``StateMachine``'s.
+"""
+
+import sys
+from collections.abc import AsyncGenerator as _AsyncGeneratorABC
+
+from runtime.statemachine import _RUNNING, DONE, Machine, _await_iterator, _without_machinery
+
+__all__ = ["AsyncGeneratorMachine", "YieldValue"]
+
+
+class YieldValue:
+    """What ``resume`` returns at a ``yield``: the value for the consumer."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class AsyncGeneratorMachine(Machine):
+    """A suspended async generator: ``async for`` and ``anext()`` drive it."""
+
+    __slots__ = ("_hooked", "_finalizer", "_step")
+
+    _kind = "async generator"
+
+    def __init__(self):
+        Machine.__init__(self)
+        self._hooked = False  # firstiter called
+        self._finalizer = None
+        self._step = None  # the asend/athrow awaitable running now, if any
+
+    # -- the async iterator protocol ---------------------------------------------
+
+    def __aiter__(self):
+        return self
+
+    def __anext__(self):
+        return _Step(self, "send", None)
+
+    def asend(self, value):
+        return _Step(self, "send", value)
+
+    def athrow(self, typ, val=None, tb=None):
+        return _Step(self, "throw", (typ, val, tb))
+
+    def aclose(self):
+        return _Step(self, "close", None)
+
+    def _first_iteration(self):
+        self._hooked = True
+        firstiter, finalizer = sys.get_asyncgen_hooks()
+        self._finalizer = finalizer
+        if firstiter is not None:
+            firstiter(self)
+
+    def __del__(self):
+        if self.state <= 0:
+            return
+        if self._hooked and self._finalizer is not None:
+            self._finalizer(self)  # the event loop will aclose() it
+        else:
+            Machine.__del__(self)  # closed here, as CPython does without hooks
+
+    # -- running to the next yield -------------------------------------------------
+
+    def _run(self, value, error):
+        self._awaiting = _RUNNING
+        while True:
+            try:
+                result = self.resume(value, error)
+            except (StopIteration, StopAsyncIteration) as stop:
+                self._awaiting = None
+                self.state = DONE
+                raise RuntimeError(f"async generator raised {type(stop).__name__}") from stop
+            except BaseException:
+                self._awaiting = None
+                self.state = DONE
+                raise
+            if self.state == 0:  # returned: the iteration is over
+                self._awaiting = None
+                self.state = DONE
+                raise StopAsyncIteration
+            if type(result) is YieldValue:
+                self._awaiting = None
+                raise StopIteration(result.value)
+            try:
+                iterator = _await_iterator(result)
+                yielded = iterator.__next__()
+            except StopIteration as stop:
+                value, error = stop.value, None
+                iterator = result = None  # finished: nothing may keep it alive
+                continue
+            except BaseException as raised:
+                value, error = None, _without_machinery(raised)
+                iterator = result = None
+                continue
+            self._awaiting = iterator
+            return yielded
+
+    # -- introspection ---------------------------------------------------------------
+
+    @property
+    def ag_running(self):
+        return self._step is not None and self._step.started and not self._step.finished
+
+    @property
+    def ag_await(self):
+        return self.cr_await
+
+
+class _Step:
+    """The awaitable of one ``asend``/``athrow``/``aclose``: runs to the next yield."""
+
+    __slots__ = ("generator", "action", "argument", "started", "finished")
+
+    def __init__(self, generator, action, argument):
+        self.generator = generator
+        self.action = action
+        self.argument = argument
+        self.started = False
+        self.finished = False
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.finished:
+            raise RuntimeError(
+                "cannot reuse already awaited __anext__()/asend()"
+                if self.action == "send"
+                else "cannot reuse already awaited aclose()/athrow()"
+            )
+        generator = self.generator
+        if not self.started:
+            running = generator._step
+            if running is not None and running is not self and running.started and not running.finished:
+                self.finished = True
+                raise RuntimeError(_ALREADY_RUNNING[self.action])
+            self.started = True
+            generator._step = self
+            if not generator._hooked:
+                generator._first_iteration()
+            return self._guard(self._start)
+        if value is not None and generator._awaiting is None:
+            raise TypeError("can't send non-None value to a just-started async generator")
+        return self._guard(generator.send, value)
+
+    def throw(self, typ, val=None, tb=None):
+        if self.finished:
+            raise RuntimeError("cannot reuse already awaited __anext__()/asend()")
+        if not self.started:
+            self.started = True
+            self.generator._step = self
+        return self._guard(self.generator.throw, typ, val, tb)
+
+    def close(self):
+        self.finished = True
+
+    def _start(self):
+        generator = self.generator
+        if self.action == "send":
+            if generator.state == DONE:
+                raise StopAsyncIteration
+            return generator.send(self.argument)
+        if self.action == "throw":
+            if generator.state == DONE:
+                typ, val, tb = self.argument
+                raise _exception(typ, val, tb)
+            if generator.state == 0:
+                # Thrown into a generator that never started: it is over.
+                generator.state = DONE
+                typ, val, tb = self.argument
+                raise _exception(typ, val, tb)
+            return generator.throw(*self.argument)
+        # aclose()
+        if generator.state <= 0:
+            generator.state = DONE
+            raise StopIteration(None)
+        return generator.throw(GeneratorExit)
+
+    def _guard(self, call, *args):
+        """Run one step; on the last one, let go of the generator's running flag.
+
+        Discussion: the outcome is raised after the ``except`` blocks, never
+        inside one.  Raised inside, it would carry the caught exception as its
+        context, whose traceback holds this frame, which holds the
+        generator: a cycle that keeps a finished generator alive until the
+        next garbage collection instead of releasing it at once.
+        """
+        generator = self.generator
+        try:
+            return call(*args)
+        except StopIteration as stop:
+            finished_with = stop.value
+            if self.action == "close" and generator.state != DONE:
+                # aclose() got a yield back instead of the end of the generator
+                finished_with = RuntimeError("async generator ignored GeneratorExit")
+        except (GeneratorExit, StopAsyncIteration) as stop:
+            finished_with = None if self.action == "close" else stop
+        except BaseException:
+            self._finish()
+            raise
+        self._finish()
+        if isinstance(finished_with, BaseException):
+            raise finished_with
+        raise StopIteration(finished_with)
+
+    def _finish(self):
+        self.finished = True
+        if self.generator._step is self:
+            self.generator._step = None
+
+
+_ALREADY_RUNNING = {
+    "send": "anext(): asynchronous generator is already running",
+    "throw": "athrow(): asynchronous generator is already running",
+    "close": "aclose(): asynchronous generator is already running",
+}
+
+
+def _exception(typ, val, tb):
+    if isinstance(typ, BaseException):
+        error = typ
+    else:
+        error = typ() if val is None else val if isinstance(val, typ) else typ(val)
+    return error.with_traceback(tb) if tb is not None else error
+
+
+_AsyncGeneratorABC.register(AsyncGeneratorMachine)
