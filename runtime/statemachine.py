@@ -21,7 +21,6 @@ Error messages are CPython's, word for word, so that code written against
 native coroutines cannot tell the difference.
 """
 
-import sys
 import warnings
 from collections.abc import Coroutine
 from inspect import CO_ITERABLE_COROUTINE

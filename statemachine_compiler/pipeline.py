@@ -26,7 +26,7 @@ from statemachine_compiler.analysis.scopes import (
     function_bindings,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
-from statemachine_compiler.diagnostics import CompileError, unsupported
+from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
 from statemachine_compiler.linemap import LineMap
 from statemachine_compiler.lower.names import NameRewriter, resolve
