@@ -278,10 +278,116 @@ class ExpressionLowering:
         left, right = self.sequence([node.left, node.right])
         return node.with_changes(left=left, right=right)
 
+    # -- comprehensions that await: written out as the loops they stand for -----------
+
+    def _comprehension(self, node, empty: cst.BaseExpression, add):
+        """``[elt for x in xs if c]`` -> ``_list1 = []`` and a loop appending to it.
+
+        The comprehension's variables are renamed to temporaries: in Python
+        they belong to the comprehension's own scope, not to the function.
+        """
+        first_iter = self.expression(node.for_in.iter)
+        renames = {name: self.new_temp(f"_{name}").value for name in _comprehension_targets(node)}
+        renamed = node.visit(_Renamer(renames)).with_changes()
+        renamed = renamed.with_changes(for_in=renamed.for_in.with_changes(iter=first_iter))
+        result = self.new_temp({"ListComp": "_list", "SetComp": "_set", "DictComp": "_dict"}[type(node).__name__])
+        self.emit(assign(result, empty))
+        self.statement(_loops(renamed.for_in, add(result, renamed)))
+        return result
+
+    def expr_ListComp(self, node):
+        return self._comprehension(
+            node,
+            cst.List([]),
+            lambda result, n: [
+                cst.SimpleStatementLine(
+                    [cst.Expr(cst.Call(cst.Attribute(result, cst.Name("append")), [cst.Arg(n.elt)]))]
+                )
+            ],
+        )
+
+    def expr_SetComp(self, node):
+        return self._comprehension(
+            node,
+            cst.Call(self.builtin("set")),
+            lambda result, n: [
+                cst.SimpleStatementLine(
+                    [cst.Expr(cst.Call(cst.Attribute(result, cst.Name("add")), [cst.Arg(n.elt)]))]
+                )
+            ],
+        )
+
+    def expr_DictComp(self, node):
+        def add(result, n):
+            # The key is evaluated before the value, as in the comprehension.
+            key = self.new_temp("_key")
+            return [
+                assign(key, n.key),
+                assign(cst.Subscript(result, [cst.SubscriptElement(cst.Index(key))]), n.value),
+            ]
+
+        return self._comprehension(node, cst.Dict([]), add)
+
+    def expr_GeneratorExp(self, node):
+        # An async generator expression is an async generator: written out as
+        # one, called with the first iterable (evaluated here, as Python does).
+        first = node.for_in
+        iterable = self.spill(self.expression(first.iter))
+        if first.asynchronous is not None:
+            iterator = cst.Call(self.builtin("async_iterator"), [cst.Arg(iterable)])
+        else:
+            iterator = cst.Call(self.builtin("iter"), [cst.Arg(iterable)])
+        parameter = self.fresh("iterator")
+        name = self.fresh("_genexpr")
+        body = _loops(
+            first.with_changes(iter=cst.Name(parameter)),
+            [cst.SimpleStatementLine([cst.Expr(cst.Yield(node.elt))])],
+        )
+        function = cst.FunctionDef(
+            name=cst.Name(name),
+            params=cst.Parameters([cst.Param(cst.Name(parameter))]),
+            body=cst.IndentedBlock([body]),
+            asynchronous=cst.Asynchronous(),
+        )
+        self.emit(function)
+        return cst.Call(cst.Name(name), [cst.Arg(iterator)])
+
     def expr_NamedExpr(self, node):
         value = self.spill(self.expression(node.value))
         self.emit(assign(node.target, value))
         return value
+
+
+def _loops(first: cst.CompFor, innermost: list[cst.BaseStatement]) -> cst.BaseStatement:
+    """The nested ``for``/``if`` statements a comprehension's clauses stand for."""
+    clauses = []
+    clause = first
+    while clause is not None:
+        clauses.append(clause)
+        clause = clause.inner_for_in
+    body = innermost
+    for clause in reversed(clauses):
+        for condition in reversed(clause.ifs):
+            body = [cst.If(test=condition.test, body=cst.IndentedBlock(body))]
+        loop = cst.For(
+            target=clause.target,
+            iter=clause.iter,
+            body=cst.IndentedBlock(body),
+            asynchronous=clause.asynchronous,
+        )
+        body = [loop]
+    return body[0]
+
+
+def _comprehension_targets(node) -> list[str]:
+    from statemachine_compiler.analysis.scopes import target_names
+
+    names: list[str] = []
+    clause = node.for_in
+    while clause is not None:
+        names += [n for n in target_names(clause.target) if n not in names]
+        clause = clause.inner_for_in
+    return names
 
 
 def _describe(node: cst.CSTNode) -> str:
@@ -294,3 +400,36 @@ def _describe(node: cst.CSTNode) -> str:
     }
     name = type(node).__name__
     return kinds.get(name, f"await inside {name}")
+
+
+class _Renamer(cst.CSTTransformer):
+    """Give a comprehension's variables new names (they are not the function's locals)."""
+
+    def __init__(self, renames: dict[str, str]):
+        self.renames = renames
+
+    def leave_Name(self, original_node, updated_node):
+        new = self.renames.get(original_node.value)
+        return updated_node.with_changes(value=new) if new else updated_node
+
+    def leave_Attribute(self, original_node, updated_node):
+        return updated_node.with_changes(attr=original_node.attr)
+
+    def leave_Arg(self, original_node, updated_node):
+        return updated_node.with_changes(keyword=original_node.keyword)
+
+    def _shadows(self, node) -> bool:
+        from statemachine_compiler.analysis.scopes import function_bindings
+
+        params = getattr(node, "params", None)
+        bound = function_bindings(params, node.body if hasattr(node, "body") else node).locals
+        return bool(bound & set(self.renames))
+
+    def visit_Lambda(self, node) -> bool:
+        return not self._shadows(node)
+
+    def visit_FunctionDef(self, node) -> bool:
+        return not self._shadows(node)
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
