@@ -1,0 +1,1040 @@
+"""Native CPython versus compiled: exceptions and context managers across awaits (issue 3).
+
+The grid crosses each statement form (try/except, try/finally, try/except/finally,
+try/except/else, try/except/else/finally, with, async with) with an await in each of
+its clauses (and in all of them at once), and drives every cell with a normal run, an
+exception raised inside the body, and a ``throw()`` and a ``close()`` at each
+suspension.  The rest are the single bullets of issue 3.
+
+Thrown exceptions are made afresh for each run (``check`` takes factories): the
+harness's ``assert_same_under_every_script`` throws one instance into both runs, so
+``__context__`` set on it by the native run would survive into the compiled run and
+could hide a missing context there.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import sys
+import textwrap
+import traceback
+
+import pytest
+
+from statemachine_compiler import compile_source
+from tests.compiler.differential import PRELUDE, drive, load
+
+PENDING_IN_FINALLY = (
+    "compiler bug: after an await inside a finally entered with a pending exception, that "
+    "exception is no longer the handled one: sys.exc_info() there is None and an exception "
+    "raised or thrown there does not get it as __context__"
+)
+EXCEPT_STAR_AWAIT = (
+    "compiler bug: an await inside an except* handler is lowered to a `return` inside the "
+    "except* block, which CPython rejects (SyntaxError: 'break', 'continue' and 'return' "
+    "cannot appear in an except* block)"
+)
+CALLEE_EXC_INFO = (
+    "compiler bug: a coroutine awaited inside an except handler does not see the handled "
+    "exception in sys.exc_info() (natively it does, before and after its own suspensions)"
+)
+
+# -- driving with fresh exceptions -------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def code_for(source: str, compiled: bool):
+    """What ``differential.load`` executes, compiled once per source."""
+    text = PRELUDE + textwrap.dedent(source)
+    if compiled:
+        text = compile_source(text, "<subject>").code
+    return compile(text, "<subject>", "exec")
+
+
+def run(source: str, call: str, script=(), compiled=False):
+    """``differential.run`` with the cached code: (trace, log)."""
+    namespace = {"__name__": "subject"}
+    exec(code_for(source, compiled), namespace)
+    coroutine = eval(call, namespace)
+    trace = drive(coroutine, script)
+    logged = list(namespace["log"])
+    # A coroutine left suspended (close() that met another await) is finalized
+    # here, not at a random later point: a finalizer running while CPython 3.11
+    # builds an AST raises "SystemError: AST constructor recursion depth mismatch".
+    suspended = (
+        getattr(coroutine, "cr_frame", None) is not None or getattr(coroutine, "state", -1) > 0
+    )
+    hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
+    try:
+        del coroutine
+        namespace.clear()
+        if suspended:
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    return trace, logged
+
+
+def materialize(script):
+    """Scripts hold exception factories for throws; build a fresh one per run."""
+    return [
+        ("throw", step[1]()) if step[0] == "throw" and callable(step[1]) else step
+        for step in script
+    ]
+
+
+def check(source: str, call: str, script=()):
+    """Native and compiled agree on ``call`` driven by ``script``."""
+    saved = sys.exc_info()
+    native = run(source, call, materialize(script), compiled=False)
+    compiled = run(source, call, materialize(script), compiled=True)
+    assert sys.exc_info() == saved
+    assert compiled == native, (
+        f"compiled differs from native for {call} with script {script!r}\n"
+        f"native:   {native}\ncompiled: {compiled}"
+    )
+    return native
+
+
+def suspensions(source: str, call: str) -> int:
+    trace, _ = run(source, call)
+    return sum(1 for event in trace if event[0] == "yield")
+
+
+def check_every_script(source: str, call: str, exception=lambda: ValueError("thrown")):
+    """A plain run, then a throw and a close at each suspension (fresh exceptions)."""
+    check(source, call)
+    count = suspensions(source, call)
+    for point in range(count):
+        before = [("send", n) for n in range(point)]
+        check(source, call, [*before, ("throw", exception)])
+        check(source, call, [*before, ("close",)])
+    return count
+
+
+# -- the grid ----------------------------------------------------------------------------
+
+CONTEXT_MANAGERS = """
+import sys
+
+class CM:
+    def __init__(self, name, suppress=False):
+        self.name = name
+        self.suppress = suppress
+    def __enter__(self):
+        log.append(("enter", self.name))
+        return self.name
+    def __exit__(self, typ, value, tb):
+        log.append(("exit", self.name, typ and typ.__name__, repr(value), repr(sys.exc_info()[1])))
+        return self.suppress
+
+class ACM:
+    def __init__(self, name, suppress=False):
+        self.name = name
+        self.suppress = suppress
+    async def __aenter__(self):
+        log.append(("aenter", self.name))
+        await tick("aenter " + self.name)
+        return self.name
+    async def __aexit__(self, typ, value, tb):
+        log.append(("aexit", self.name, typ and typ.__name__, repr(value)))
+        await tick("aexit " + self.name)
+        log.append(("aexit resumed", self.name))
+        return self.suppress
+"""
+
+FORMS = {
+    "try_except": ("body", "handler"),
+    "try_finally": ("body", "finally"),
+    "try_except_finally": ("body", "handler", "finally"),
+    "try_except_else": ("body", "handler", "else"),
+    "try_except_else_finally": ("body", "handler", "else", "finally"),
+    "with": ("body",),
+    "async_with": ("body",),
+}
+
+
+def grid_source(form: str, awaits: tuple[str, ...]) -> str:
+    def maybe(clause, indent):
+        pad = "    " * indent
+        return (
+            f"{pad}log.append(('{clause} resumed', await tick('{clause}')))\n"
+            if clause in awaits
+            else ""
+        )
+
+    body = (
+        "        log.append('body')\n"
+        + maybe("body", 2)
+        + "        if fail:\n"
+        + "            raise KeyError('body')\n"
+        + "        log.append('body end')\n"
+    )
+    handler = (
+        "    except (KeyError, ValueError) as e:\n"
+        "        log.append(('handler', repr(e), repr(sys.exc_info()[1])))\n"
+        + maybe("handler", 2)
+        + "        log.append(('handler end', repr(sys.exc_info()[1])))\n"
+    )
+    else_ = (
+        "    else:\n        log.append('else')\n"
+        + maybe("else", 2)
+        + "        log.append('else end')\n"
+    )
+    finally_ = (
+        "    finally:\n"
+        "        log.append(('finally', repr(sys.exc_info()[1])))\n"
+        + maybe("finally", 2)
+        + "        log.append('finally end')\n"
+    )
+    if form in ("with", "async_with"):
+        head = (
+            "    with CM('w', suppress) as name:\n"
+            if form == "with"
+            else "    async with ACM('w', suppress) as name:\n"
+        )
+        text = head + "        log.append(('as', name))\n" + body
+    else:
+        text = "    try:\n" + body
+        if "except" in form:
+            text += handler
+        if "else" in form:
+            text += else_
+        if "finally" in form:
+            text += finally_
+    return (
+        CONTEXT_MANAGERS
+        + "async def f(fail, suppress=False):\n"
+        + text
+        + "    log.append('after')\n    return 'done'\n"
+    )
+
+
+GRID = [
+    (form, awaits)
+    for form, clauses in FORMS.items()
+    for awaits in [(clause,) for clause in clauses] + ([clauses] if len(clauses) > 1 else [])
+]
+
+
+GRID_CASES = [
+    (form, awaits, call, thrown)
+    for form, awaits in GRID
+    for call in (["f(False)", "f(True)"] + (["f(True, True)"] if "with" in form else []))
+    for thrown in (ValueError, TypeError)
+]
+RUNS = {"f(False)": "normal", "f(True)": "body_raises", "f(True, True)": "body_raises_suppressed"}
+THROWN = {ValueError: "throw_caught_by_handler", TypeError: "throw_not_caught"}
+
+
+def grid_id(form, awaits, call, thrown):
+    return f"{form}-await_in_{'+'.join(awaits)}-{RUNS[call]}-{THROWN[thrown]}"
+
+
+def grid_param(form, awaits, call, thrown):
+    marks = []
+    if form == "try_finally" and "finally" in awaits and call == "f(True)":
+        marks.append(pytest.mark.xfail(strict=True, reason=PENDING_IN_FINALLY))
+    return pytest.param(
+        form, awaits, call, thrown, id=grid_id(form, awaits, call, thrown), marks=marks
+    )
+
+
+@pytest.mark.parametrize(("form", "awaits", "call", "thrown"), [grid_param(*c) for c in GRID_CASES])
+def test_grid_normal_raise_throw_close_at_every_suspension(form, awaits, call, thrown):
+    check_every_script(grid_source(form, awaits), call, lambda: thrown("thrown"))
+
+
+# -- single bullets ----------------------------------------------------------------------
+
+CASES = {
+    "several_except_clauses_and_tuples": (
+        """
+        async def f(kind):
+            errors = {"k": KeyError, "i": IndexError, "t": TypeError, "z": ZeroDivisionError}
+            try:
+                await tick("body")
+                raise errors[kind](kind)
+            except KeyError as e:
+                await tick("key")
+                log.append(("key", repr(e)))
+            except (IndexError, TypeError) as e:
+                log.append(("tuple", repr(e)))
+                await tick("tuple")
+                log.append(("tuple resumed", repr(e)))
+            except Exception:
+                await tick("exception")
+                log.append("exception")
+            return kind
+        """,
+        ["f('k')", "f('i')", "f('t')", "f('z')"],
+    ),
+    "as_name_unbound_after_handler": (
+        """
+        async def f():
+            try:
+                raise KeyError("k")
+            except KeyError as e:
+                await tick("handler")
+                log.append(repr(e))
+            try:
+                return e
+            except UnboundLocalError as error:
+                log.append(("unbound", type(error).__name__))
+            await tick("after")
+            return e
+        """,
+        ["f()"],
+    ),
+    "as_name_unbound_even_if_bound_before": (
+        """
+        async def f():
+            e = "before"
+            try:
+                await tick("body")
+                raise KeyError("k")
+            except KeyError as e:
+                await tick("handler")
+            return "e" in locals(), e
+        """,
+        ["f()"],
+    ),
+    "as_name_unbound_after_handler_left_by_break": (
+        """
+        async def f():
+            for i in range(2):
+                try:
+                    raise KeyError(i)
+                except KeyError as e:
+                    await tick(i)
+                    break
+            return e
+        """,
+        ["f()"],
+    ),
+    "nested_try_depth_three_in_loops": (
+        """
+        async def f(n):
+            total = 0
+            for i in range(n):
+                j = 0
+                while j < 2:
+                    j += 1
+                    try:
+                        try:
+                            try:
+                                await tick(("inner", i, j))
+                                if (i + j) % 3 == 0:
+                                    raise KeyError(i)
+                                if (i + j) % 3 == 1:
+                                    continue
+                                total += 1
+                            except KeyError as e:
+                                await tick(("handler", i, j))
+                                if i == 2:
+                                    raise ValueError(i) from e
+                                total += 10
+                            finally:
+                                log.append(("inner finally", i, j))
+                                await tick(("inner finally", i, j))
+                        except ValueError:
+                            await tick(("middle", i, j))
+                            if j == 2:
+                                break
+                        else:
+                            log.append(("middle else", i, j))
+                        finally:
+                            await tick(("middle finally", i, j))
+                    finally:
+                        log.append(("outer finally", i, j))
+                        if i == 3 and j == 1:
+                            await tick("outer finally")
+            return total
+        """,
+        ["f(4)"],
+    ),
+    "raise_from_after_await_in_handler": (
+        """
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("original")
+            except KeyError as e:
+                await tick("handler")
+                raise ValueError("wrapped") from e
+        """,
+        ["f()"],
+    ),
+    "raise_from_none_after_await": (
+        """
+        async def f():
+            try:
+                raise KeyError("original")
+            except KeyError:
+                await tick("handler")
+                raise ValueError("no context shown") from None
+        """,
+        ["f()"],
+    ),
+    "bare_raise_after_await_in_handler": (
+        """
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("original")
+            except KeyError:
+                await tick("handler")
+                log.append(repr(sys.exc_info()[1]))
+                raise
+        """,
+        ["f()"],
+    ),
+    "bare_raise_after_nested_handler_inside_handler": (
+        """
+        async def f():
+            try:
+                raise KeyError("outer")
+            except KeyError:
+                try:
+                    await tick("inner body")
+                    raise IndexError("inner")
+                except IndexError:
+                    await tick("inner handler")
+                    log.append(repr(sys.exc_info()[1]))
+                log.append(repr(sys.exc_info()[1]))
+                await tick("outer handler")
+                raise
+        """,
+        ["f()"],
+    ),
+    "exc_info_in_handler_after_await": (
+        """
+        async def f():
+            log.append(repr(sys.exc_info()))
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                await tick("handler")
+                typ, value, tb = sys.exc_info()
+                log.append((typ.__name__, repr(value), tb is not None))
+                await tick("again")
+                log.append(repr(sys.exc_info()[1]))
+            log.append(repr(sys.exc_info()))
+            return "ok"
+        """,
+        ["f()"],
+    ),
+    "exc_info_in_handler_after_awaiting_a_failing_coroutine": (
+        """
+        async def fails():
+            await tick("inner")
+            raise IndexError("inner")
+        async def f():
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                try:
+                    await fails()
+                except IndexError:
+                    log.append(repr(sys.exc_info()[1]))
+                log.append(repr(sys.exc_info()[1]))
+                await tick("after")
+                log.append(repr(sys.exc_info()[1]))
+        """,
+        ["f()"],
+    ),
+    "new_exception_in_handler_after_await_has_context": (
+        """
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("handled")
+            except KeyError:
+                await tick("handler")
+                raise ValueError("new")
+        """,
+        ["f()"],
+    ),
+    "exception_from_awaited_coroutine_in_handler_has_context": (
+        """
+        async def fails():
+            await tick("inner")
+            raise IndexError("from callee")
+        async def f():
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                await fails()
+        """,
+        ["f()"],
+    ),
+    "return_through_finally": (
+        """
+        async def f(await_in_finally):
+            try:
+                await tick("body")
+                return "from body"
+            finally:
+                log.append("finally")
+                if await_in_finally:
+                    await tick("finally")
+                log.append("finally end")
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "break_and_continue_through_finally": (
+        """
+        async def f(await_in_finally):
+            for i in range(5):
+                try:
+                    await tick(("body", i))
+                    if i == 1:
+                        continue
+                    if i == 3:
+                        break
+                    log.append(("body end", i))
+                finally:
+                    log.append(("finally", i))
+                    if await_in_finally:
+                        await tick(("finally", i))
+            else:
+                log.append("else")
+            return i
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "return_in_finally_overrides_pending_exception": (
+        """
+        async def f(await_in_finally):
+            try:
+                await tick("body")
+                raise KeyError("lost")
+            finally:
+                if await_in_finally:
+                    await tick("finally")
+                return "finally wins"
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "return_in_finally_overrides_pending_return": (
+        """
+        async def f(await_in_finally):
+            try:
+                await tick("body")
+                return "body"
+            finally:
+                if await_in_finally:
+                    await tick("finally")
+                return "finally"
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "break_in_finally_overrides_pending_exception_and_return": (
+        """
+        async def f(await_in_finally):
+            for i in range(3):
+                try:
+                    await tick(i)
+                    if i == 0:
+                        raise KeyError("lost")
+                    return "lost return"
+                finally:
+                    if await_in_finally:
+                        await tick(("finally", i))
+                    log.append(("break", i))
+                    break
+            return ("after loop", i)
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "continue_in_finally_overrides_pending_exception": (
+        """
+        async def f(await_in_finally):
+            for i in range(3):
+                try:
+                    await tick(i)
+                    raise KeyError(i)
+                finally:
+                    if await_in_finally:
+                        await tick(("finally", i))
+                    continue
+            return i
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "exception_in_finally_has_pending_as_context": (
+        """
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("pending")
+            finally:
+                raise ValueError("from finally")
+        """,
+        ["f()"],
+    ),
+    "with_several_items_and_as_targets": (
+        """
+        async def f(fail):
+            with CM("a") as a, CM("bc") as (b1, b2), CM("c"):
+                log.append((a, b1, b2))
+                await tick("inside")
+                if fail:
+                    raise KeyError("inside")
+                x = await tick("inside again")
+            log.append(x)
+            return a
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "with_exit_returning_true_suppresses": (
+        """
+        async def f():
+            with CM("outer"):
+                with CM("inner", suppress=True) as name:
+                    await tick("inside")
+                    raise KeyError(name)
+                log.append("suppressed")
+                await tick("after inner")
+            return "done"
+        """,
+        ["f()"],
+    ),
+    "with_exit_suppressing_thrown_exception_continues": (
+        """
+        async def f():
+            for i in range(2):
+                with CM(i, suppress=True):
+                    await tick(("first", i))
+                    await tick(("second", i))
+                log.append(("after with", i))
+            return "done"
+        """,
+        ["f()"],
+    ),
+    "with_return_break_continue_run_exit": (
+        """
+        async def f():
+            for i in range(4):
+                with CM(i):
+                    await tick(i)
+                    if i == 0:
+                        continue
+                    if i == 2:
+                        break
+            with CM("ret"):
+                return await tick("return")
+        """,
+        ["f()"],
+    ),
+    "async_with_several_items_and_suppression": (
+        """
+        async def f(fail):
+            async with ACM("a") as a, ACM("b", suppress=True) as b:
+                log.append((a, b))
+                await tick("inside")
+                if fail:
+                    raise KeyError("inside")
+            log.append("after")
+            async with ACM("c") as c:
+                return c
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "async_with_aexit_suppresses_exception_from_body": (
+        """
+        async def f():
+            async with ACM("s", suppress=True):
+                await tick("body")
+                raise KeyError("suppressed")
+            return "after"
+        """,
+        ["f()"],
+    ),
+    "async_with_inside_except_and_finally": (
+        """
+        async def f():
+            try:
+                raise KeyError("k")
+            except KeyError:
+                async with ACM("in handler"):
+                    log.append(repr(sys.exc_info()[1]))
+                    await tick("handler body")
+                log.append(repr(sys.exc_info()[1]))
+            finally:
+                async with ACM("in finally"):
+                    await tick("finally body")
+            return "done"
+        """,
+        ["f()"],
+    ),
+    "try_in_while_suspends_in_finally_then_continues": (
+        """
+        async def f():
+            i = 0
+            while i < 4:
+                i += 1
+                try:
+                    if i % 2:
+                        continue
+                    await tick(("body", i))
+                finally:
+                    log.append(("finally", i))
+                    await tick(("finally", i))
+                    log.append(("finally resumed", i))
+                log.append(("after try", i))
+            return i
+        """,
+        ["f()"],
+    ),
+    "exception_group_except_star": (
+        """
+        async def f(split):
+            try:
+                await tick("body")
+                if split:
+                    raise ExceptionGroup("eg", [KeyError("k"), ValueError("v"), TypeError("t")])
+                raise ExceptionGroup("eg", [KeyError("k1"), KeyError("k2")])
+            except* KeyError as group:
+                log.append(("keys", repr(group.exceptions)))
+                await tick("keys")
+                log.append(("keys resumed", repr(group.exceptions)))
+            except* ValueError as group:
+                await tick("values")
+                log.append(("values", repr(group.exceptions)))
+            return "done"
+        """,
+        ["f(False)", "f(True)"],
+    ),
+    "except_star_raising_new_exception_after_await": (
+        """
+        async def f():
+            try:
+                await tick("body")
+                raise ExceptionGroup("eg", [KeyError("k")])
+            except* KeyError:
+                await tick("handler")
+                raise ValueError("new")
+        """,
+        ["f()"],
+    ),
+    "except_star_naked_exception_is_wrapped": (
+        """
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("naked")
+            except* KeyError as group:
+                await tick("handler")
+                log.append(repr(group))
+            return "done"
+        """,
+        ["f()"],
+    ),
+}
+
+XFAIL_ANY_THROW = {
+    ("break_in_finally_overrides_pending_exception_and_return", "f(True)"): PENDING_IN_FINALLY,
+    ("continue_in_finally_overrides_pending_exception", "f(True)"): PENDING_IN_FINALLY,
+    ("return_in_finally_overrides_pending_exception", "f(True)"): PENDING_IN_FINALLY,
+    ("exception_group_except_star", "f(False)"): EXCEPT_STAR_AWAIT,
+    ("exception_group_except_star", "f(True)"): EXCEPT_STAR_AWAIT,
+    ("except_star_naked_exception_is_wrapped", "f()"): EXCEPT_STAR_AWAIT,
+    ("except_star_raising_new_exception_after_await", "f()"): EXCEPT_STAR_AWAIT,
+}
+XFAIL_UNMATCHED_THROW = {
+    # The thrown OSError passes through "inner finally" while a ValueError is pending.
+    ("nested_try_depth_three_in_loops", "f(4)"): PENDING_IN_FINALLY,
+}
+
+
+def case_params(xfails):
+    params = []
+    for name, (_, calls) in sorted(CASES.items()):
+        for call in calls:
+            reason = xfails.get((name, call))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            params.append(pytest.param(name, call, id=f"{name}-{call}", marks=marks))
+    return params
+
+
+def case_source(name: str) -> str:
+    return CONTEXT_MANAGERS + textwrap.dedent(CASES[name][0])
+
+
+@pytest.mark.parametrize(("name", "call"), case_params(XFAIL_ANY_THROW))
+def test_native_and_compiled_agree_under_every_script(name, call):
+    check_every_script(case_source(name), call)
+
+
+@pytest.mark.parametrize(
+    ("name", "call"), case_params({**XFAIL_ANY_THROW, **XFAIL_UNMATCHED_THROW})
+)
+def test_thrown_exception_not_matched_by_any_handler(name, call):
+    check_every_script(case_source(name), call, lambda: OSError("not handled anywhere"))
+
+
+@pytest.mark.xfail(strict=True, reason=PENDING_IN_FINALLY)
+def test_exception_raised_in_finally_after_await_has_pending_as_context():
+    source = """
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("pending")
+            finally:
+                await tick("finally")
+                raise ValueError("from finally")
+    """
+    check_every_script(source, "f()")
+
+
+@pytest.mark.xfail(strict=True, reason=PENDING_IN_FINALLY)
+def test_exc_info_in_finally_after_await_is_the_pending_exception():
+    source = """
+        import sys
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("pending")
+            finally:
+                log.append(repr(sys.exc_info()[1]))
+                await tick("finally")
+                log.append(repr(sys.exc_info()[1]))
+    """
+    check_every_script(source, "f()")
+
+
+def test_exception_raised_in_finally_without_await_has_pending_as_context():
+    source = """
+        async def f():
+            try:
+                await tick("body")
+                raise KeyError("pending")
+            finally:
+                log.append("finally")
+                raise ValueError("from finally")
+    """
+    native = check(source, "f()")
+    assert native[0][-1][1][3][0] == "KeyError", native
+
+
+def test_exception_in_finally_after_await_when_no_exception_is_pending_has_no_context():
+    source = """
+        async def f():
+            try:
+                await tick("body")
+            finally:
+                await tick("finally")
+                raise ValueError("from finally")
+    """
+    native = check(source, "f()")
+    assert native[0][-1][1][3] is None, native
+    check(source, "f()", [("send", 0), ("throw", lambda: KeyError("at the finally's await"))])
+    check(source, "f()", [("send", 0), ("close",)])
+
+
+@pytest.mark.xfail(strict=True, reason=CALLEE_EXC_INFO)
+def test_exc_info_in_coroutine_awaited_inside_a_handler():
+    source = """
+        import sys
+        async def inner():
+            log.append(repr(sys.exc_info()[1]))
+            await tick("inner")
+            log.append(repr(sys.exc_info()[1]))
+        async def f():
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                await inner()
+    """
+    check_every_script(source, "f()")
+
+
+@pytest.mark.xfail(strict=True, reason=CALLEE_EXC_INFO)
+def test_exc_info_in_aexit_when_async_with_exits_with_an_exception():
+    source = """
+        import sys
+        class ACM:
+            async def __aenter__(self):
+                return self
+            async def __aexit__(self, typ, value, tb):
+                log.append(repr(sys.exc_info()[1]))
+                await tick("aexit")
+                log.append(repr(sys.exc_info()[1]))
+        async def f():
+            async with ACM():
+                await tick("body")
+                raise KeyError("leaving")
+    """
+    check_every_script(source, "f()")
+
+
+def test_close_while_suspended_in_finally_that_awaits_again_is_ignored_generatorexit():
+    source = """
+        async def f():
+            try:
+                await tick("body")
+            finally:
+                log.append("finally")
+                await tick("finally 1")
+                log.append("finally resumed")
+                await tick("finally 2")
+    """
+    native = check(source, "f()", [("close",)])
+    assert native[0][-1][1][:2] == ("RuntimeError", ("'coroutine ignored GeneratorExit'",)), native
+
+
+def test_close_while_suspended_in_finally_whose_handler_awaits_again_is_ignored_generatorexit():
+    source = """
+        async def f():
+            try:
+                await tick("body")
+            finally:
+                try:
+                    await tick("finally")
+                except GeneratorExit:
+                    log.append("caught in finally")
+                    await tick("again")
+    """
+    native = check(source, "f()", [("send", 0), ("close",)])
+    assert native[0][-1][1][:2] == ("RuntimeError", ("'coroutine ignored GeneratorExit'",)), native
+
+
+def test_close_while_in_handler_that_catches_generatorexit_and_awaits():
+    source = """
+        async def f():
+            try:
+                await tick("body")
+            except GeneratorExit:
+                log.append("caught")
+                await tick("handler")
+    """
+    native = check(source, "f()", [("close",)])
+    assert native[0][-1][0] == "raise", native
+
+
+def test_close_runs_every_pending_finally_and_exit_in_order():
+    source = (
+        CONTEXT_MANAGERS
+        + """
+async def f():
+    with CM("outer"):
+        try:
+            try:
+                await tick("deep")
+            finally:
+                log.append("inner finally")
+        finally:
+            log.append("outer finally")
+"""
+    )
+    native = check(source, "f()", [("close",)])
+    assert native[1] == [
+        ("enter", "outer"),
+        "inner finally",
+        "outer finally",
+        ("exit", "outer", "GeneratorExit", "GeneratorExit()", "GeneratorExit()"),
+    ], native
+
+
+def test_suspending_inside_try_does_not_run_finally():
+    source = """
+        async def f():
+            try:
+                await tick("body")
+            finally:
+                log.append("finally")
+    """
+    trace, logged = run(source, "f()", compiled=True)
+    assert logged == ["finally"], logged
+    namespace = load(source, compiled=True)
+    coroutine = namespace["f"]()
+    assert coroutine.send(None) == "body"
+    assert namespace["log"] == [], "finally ran while suspending"
+    coroutine.close()
+    assert namespace["log"] == ["finally"]
+
+
+# -- tracebacks --------------------------------------------------------------------------
+
+TRACEBACK_SOURCE = """
+    async def inner():
+        await tick("inner")
+        raise KeyError("deep")
+    async def middle():
+        try:
+            return await inner()
+        finally:
+            await tick("middle finally")
+    async def f():
+        try:
+            await middle()
+        except KeyError:
+            await tick("handler")
+            raise
+"""
+
+
+def traceback_frames(compiled: bool):
+    namespace = load(TRACEBACK_SOURCE, compiled)
+    trace = []
+    coroutine = namespace["f"]()
+    try:
+        while True:
+            coroutine.send(None)
+    except KeyError as error:
+        tb = error.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == "<subject>":
+                trace.append(tb.tb_frame)
+            tb = tb.tb_next
+    return trace
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="compiler bug: traceback frames of compiled code are named 'resume' (the machine "
+    "method), not after the async function",
+)
+def test_traceback_names_the_compiled_functions_it_passed_through():
+    native = [frame.f_code.co_name for frame in traceback_frames(compiled=False)]
+    assert native == ["f", "middle", "inner"]
+    error = None
+    namespace = load(TRACEBACK_SOURCE, compiled=True)
+    coroutine = namespace["f"]()
+    try:
+        while True:
+            coroutine.send(None)
+    except KeyError as caught:
+        error = caught
+    names = [
+        frame.name
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename == "<subject>"
+    ]
+    assert names == native, f"native: {native}\ncompiled: {names}"
+
+
+def machine_name(frame):
+    owner = frame.f_locals.get("self")
+    return getattr(owner, "_name", frame.f_code.co_name)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="compiler bug: a finally that awaits re-raises its pending exception with "
+    "`raise pending`, adding a second traceback entry for the same function (native RERAISE "
+    "adds none)",
+)
+def test_traceback_has_one_frame_per_compiled_function_it_passed_through():
+    native = [frame.f_code.co_name for frame in traceback_frames(compiled=False)]
+    compiled = [machine_name(frame) for frame in traceback_frames(compiled=True)]
+    assert compiled == native, f"native: {native}\ncompiled: {compiled}"
+
+
+def test_traceback_includes_a_frame_of_each_compiled_function_in_order():
+    native = [frame.f_code.co_name for frame in traceback_frames(compiled=False)]
+    compiled = [machine_name(frame) for frame in traceback_frames(compiled=True)]
+    collapsed = [name for i, name in enumerate(compiled) if i == 0 or compiled[i - 1] != name]
+    assert collapsed == native, f"native: {native}\ncompiled: {compiled}"
