@@ -281,6 +281,12 @@ class Machine:
         setattr(self, attribute, value)
         return value
 
+    def bind(self, **locals_):
+        """Store the names a ``case`` pattern captured, before its guard runs."""
+        for attribute, value in locals_.items():
+            setattr(self, attribute, value)
+        return True
+
     # -- introspection ----------------------------------------------------------
 
     @property

@@ -24,12 +24,18 @@ from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
     function_bindings,
+    parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
 from statemachine_compiler.linemap import LineMap
-from statemachine_compiler.lower.names import NameRewriter, resolve
+from statemachine_compiler.lower.methods import (
+    explicit_super,
+    mangle_private_names,
+    uses_class_cell,
+)
+from statemachine_compiler.lower.names import NameRewriter, blank_lines, resolve
 from statemachine_compiler.lower.statements import Lowerer
 
 __all__ = ["Options", "Result", "compile_source"]
@@ -43,6 +49,7 @@ RESERVED = frozenset(
         "throw",
         "close",
         "assign",
+        "bind",
         "line",
         "saved_locals",
         "cr_running",
@@ -123,9 +130,19 @@ def _add_runtime_import(module: cst.Module) -> cst.Module:
         imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
     lines = [cst.parse_statement(text) for text in imports]
     if index < len(body):
-        # Take the blank lines of the statement they go before.
-        lines[0] = lines[0].with_changes(leading_lines=body[index].leading_lines)
-        body[index] = body[index].with_changes(leading_lines=[])
+        # Take the blank lines of the statement they go before, and leave it
+        # the blank lines black wants after imports.
+        following = body[index]
+        lines[0] = lines[0].with_changes(
+            leading_lines=following.leading_lines if index else []
+        )
+        if isinstance(following, (cst.ClassDef, cst.FunctionDef)):
+            after = [cst.EmptyLine(indent=False)] * 2
+        elif _is_import(following):
+            after = []
+        else:
+            after = [cst.EmptyLine(indent=False)]
+        body[index] = following.with_changes(leading_lines=after)
     body[index:index] = lines
     return module.with_changes(body=body)
 
@@ -136,6 +153,12 @@ def _is_docstring(statement: cst.CSTNode) -> bool:
         and len(statement.body) == 1
         and isinstance(statement.body[0], cst.Expr)
         and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _is_import(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and isinstance(
+        statement.body[0], (cst.Import, cst.ImportFrom)
     )
 
 
@@ -183,11 +206,23 @@ class FunctionCompiler:
     def __call__(self, node: cst.FunctionDef, stack: list[Scope]):
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
+        original = node
+        owner = None  # the attribute that holds ``__class__``, for super()
+        if stack and stack[-1].kind == "class":
+            node = mangle_private_names(node, stack[-1].name)
+            if uses_class_cell(node.body):
+                owner = "_class"
 
         # -- analyse ------------------------------------------------------------------
         bindings = function_bindings(node.params, node.body)
         enclosing_machines = {s.machine for s in stack if s.machine}
         fresh = Fresh(all_identifiers(node) | enclosing_machines)
+        if owner is not None:
+            owner = fresh(owner)
+            bindings.params.insert(0, owner)
+            bindings.locals.add(owner)
+            first = next(iter(bindings.params[1:]), None)
+            node = node.with_changes(body=explicit_super(node.body, owner, first))
         candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))
         machine = next(n for n in candidates if n not in fresh.taken)
         fresh.taken.add(machine)
@@ -245,7 +280,7 @@ class FunctionCompiler:
         locals_in_order = [p for p in bindings.params] + sorted(bindings.locals - set(bindings.params))
         spec = MachineSpec(
             class_name=class_name,
-            header=_header(self.module, node),
+            header=_header(self.module, original),
             name=node.name.value,
             qualname=qualname,
             machine=machine,
@@ -262,7 +297,12 @@ class FunctionCompiler:
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap)
 
-        stub = build_stub(node, class_name, bindings.params, prefix=[])
+        stub = build_stub(
+            original,
+            class_name,
+            parameter_names(original.params),
+            prefix=["__class__"] if owner is not None else [],
+        )
         stub = stub.with_changes(
             decorators=[d.visit(outer) for d in stub.decorators],
             params=stub.params.visit(_ParamsOnly(outer)),
@@ -276,7 +316,7 @@ class FunctionCompiler:
             code = _black(code)
         parsed = cst.parse_module(code)
         # The blank lines and comments above the async def now stand above its class.
-        blank = [cst.EmptyLine()] * (2 if not stack else 1)
+        blank = blank_lines(stack)
         generated = list(parsed.body)
         generated[0] = generated[0].with_changes(leading_lines=node.leading_lines or blank)
         generated[-1] = generated[-1].with_changes(leading_lines=blank)

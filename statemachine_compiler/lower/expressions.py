@@ -177,16 +177,20 @@ class ExpressionLowering:
         return result
 
     def expr_Call(self, node):
-        parts = [node.func, *(arg.value for arg in node.args)]
-        values = []
-        for index, part in enumerate(parts):
+        # CPython evaluates the callee, then the positional and ``*`` arguments,
+        # then the keyword and ``**`` ones, whatever order they are written in.
+        positional = [a for a in node.args if a.keyword is None and a.star != "**"]
+        keywords = [a for a in node.args if a.keyword is not None or a.star == "**"]
+        order = [None, *positional, *keywords]  # None stands for the callee
+        parts = [node.func, *(a.value for a in positional), *(a.value for a in keywords)]
+        values = {}
+        for index, (arg, part) in enumerate(zip(order, parts, strict=True)):
             value = self.expression(part)
             if any(contains_await(later) for later in parts[index + 1 :]):
-                star = node.args[index - 1].star if index else ""
-                value = self._spill_argument(value, star)
-            values.append(value)
-        args = [arg.with_changes(value=v) for arg, v in zip(node.args, values[1:], strict=True)]
-        return node.with_changes(func=values[0], args=args)
+                value = self._spill_argument(value, arg.star if arg is not None else "")
+            values[id(arg)] = value
+        args = [arg.with_changes(value=values[id(arg)]) for arg in node.args]
+        return node.with_changes(func=values[id(None)], args=args)
 
     def _spill_argument(self, value, star: str):
         # ``*xs`` is iterated (``**kw`` merged) where it stands, before later

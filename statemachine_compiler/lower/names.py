@@ -266,18 +266,26 @@ class NameRewriter(cst.CSTTransformer):
         machine = self.machine_here()
         if machine is None:
             return updated_node
-        captured = _captured_names(original_node.pattern)
-        copies = self.copies(captured)
-        if original_node.guard is not None and captured:
-            # The guard runs after the pattern bound its names, before our
-            # copies: it reads the plain names.
-            guard_scope = Scope("function", set(captured))
-            updated_node = updated_node.with_changes(
-                guard=original_node.guard.visit(self.inner(guard_scope))
-            )
-        if not copies:
+        captured = [n for n in _captured_names(original_node.pattern) if n in machine.bound]
+        if not captured:
             return updated_node
-        return updated_node.with_changes(body=_prepend(updated_node.body, copies))
+        if original_node.guard is not None:
+            # The pattern binds its names before the guard runs, and they stay
+            # bound when the guard fails: store them first, then test.
+            bind = cst.Call(
+                cst.Attribute(cst.Name(machine.machine), cst.Name("bind")),
+                [
+                    cst.Arg(cst.Name(n), keyword=cst.Name(machine.attributes.get(n, n)))
+                    for n in captured
+                ],
+            )
+            guard = updated_node.guard
+            if isinstance(guard, (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)):
+                guard = guard.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            return updated_node.with_changes(
+                guard=cst.BooleanOperation(bind, cst.And(), guard)
+            )
+        return updated_node.with_changes(body=_prepend(updated_node.body, self.copies(captured)))
 
     # -- nested scopes -------------------------------------------------------------
 
@@ -341,7 +349,15 @@ class NameRewriter(cst.CSTTransformer):
         if self.scope.kind == "class":
             self.hoisted.extend(inner.hoisted)
             return cst.FlattenSentinel(statements)
-        return cst.FlattenSentinel([*inner.hoisted, *statements])
+        if not inner.hoisted:
+            return cst.FlattenSentinel(statements)
+        # The machines of its methods stand before the class, which keeps its
+        # own blank lines and comments above the first of them.
+        blank = blank_lines(self.stack)
+        hoisted = [h.with_changes(leading_lines=blank) for h in inner.hoisted]
+        hoisted[0] = hoisted[0].with_changes(leading_lines=new.leading_lines)
+        statements[0] = new.with_changes(leading_lines=blank)
+        return cst.FlattenSentinel([*hoisted, *statements])
 
     def _comprehension(self, node, elements: list[str]):
         # The first iterable is evaluated in the enclosing scope, the rest inside.
@@ -379,6 +395,12 @@ class NameRewriter(cst.CSTTransformer):
 
     def leave_DictComp(self, original_node, updated_node):
         return self._comprehension(original_node, ["key", "value"])
+
+
+def blank_lines(stack: list[Scope]) -> list[cst.EmptyLine]:
+    """The blank lines black puts before a class or def at this depth."""
+    depth = sum(1 for scope in stack if scope.kind in ("class", "function", "machine"))
+    return [cst.EmptyLine(indent=False)] * (1 if depth else 2)
 
 
 def _rewrite_params(params: cst.Parameters, outer: NameRewriter) -> cst.Parameters:

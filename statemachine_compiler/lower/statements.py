@@ -260,16 +260,17 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.out.append(If(test=test, body=body, orelse=orelse, line=self.line_of(node)))
 
     def stmt_While(self, node: cst.While) -> None:
+        # States are numbered in source order: the body before the else.
         line = self.line_of(node)
-        orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
         if not contains_await(node.test):
             body = self.lower_suite(node.body)
+            orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
             self.out.append(While(test=node.test, body=body, orelse=orelse, line=line))
             return
         # The test itself awaits: it becomes the first statements of the body.
         # A flag in the machine tells the loop ending because the test was false
         # (run ``else``) from a ``break``.
-        ended = self.new_temp() if orelse else None
+        ended = self.new_temp("_ended") if node.orelse is not None else None
         if ended is not None:
             self.emit(assign(ended, cst.Name("False")))
         with self.block() as body:
@@ -282,6 +283,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             body.extend(self.lower_suite(node.body))
         self.out.append(While(test=None, body=body, line=line))
         if ended is not None:
+            orelse = self.lower_suite(node.orelse.body)
             self.out.append(If(test=ended, body=orelse, line=line))
 
     def stmt_For(self, node: cst.For) -> None:
@@ -346,27 +348,76 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
 
     def stmt_Match(self, node: cst.Match) -> None:
         subject = self.expression(node.subject)
-        matched = cst.Name(self.fresh("matched"))
-        cases = []
+        guarded = next(
+            (i for i, case in enumerate(node.cases) if case.guard is not None and contains_await(case.guard)),
+            None,
+        )
+        if guarded is None:
+            self._match(subject, node, list(node.cases), cst.Name(self.fresh("matched")))
+            return
+        # A guard that awaits cannot run inside the match statement.  Match up
+        # to its case there, recording that the pattern matched; run the guard
+        # after; if it fails, match the remaining cases in a second statement.
+        subject = self.spill(subject)
+        matched = self.new_temp("_case")
+        case = node.cases[guarded]
+        number = guarded + 1
+        recorder = case.with_changes(
+            guard=None,
+            whitespace_after_if=cst.SimpleWhitespace(""),
+            whitespace_before_if=cst.SimpleWhitespace(""),
+            body=cst.IndentedBlock([assign(matched, cst.Integer(str(number)))]),
+        )
+        unmatched = cst.MatchCase(
+            pattern=cst.MatchAs(),
+            body=cst.IndentedBlock([assign(matched, _minus_one())]),
+        )
+        self.emit(assign(matched, cst.Integer("0")))
+        self._match(subject, node, [*node.cases[:guarded], recorder, unmatched], matched, initialised=True)
+        line = self.line_of(case)
+        with self.block() as guard:
+            test = self.expression(case.guard.with_changes())
+            with self.block() as failed:
+                self.emit(assign(matched, _minus_one()))
+            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=failed, line=line))
+        is_this_case = _equals(matched, cst.Integer(str(number)))
+        self.out.append(If(test=is_this_case, body=guard, line=line))
+        self.out.append(If(test=is_this_case, body=self.lower_suite(case.body), line=line))
+        rest = node.cases[guarded + 1 :]
+        if rest:
+            with self.block() as later:
+                self.stmt_Match(node.with_changes(subject=subject, cases=rest))
+            self.out.append(If(test=_equals(matched, _minus_one()), body=later, line=line))
+
+    def _match(self, subject, node, cases, matched: cst.Name, initialised: bool = False) -> None:
+        """A match statement whose case bodies may await (guards do not)."""
+        kept = []
         lowered: list[tuple[int, list[Node]]] = []
-        for number, case in enumerate(node.cases, start=1):
-            if case.guard is not None and contains_await(case.guard):
-                raise unsupported(self.filename, self.position(case.guard), "await in a case guard")
+        for number, case in enumerate(cases, start=1):
             if not contains_await(case.body):
-                cases.append(case)
+                kept.append(case)
                 continue
             # A case body that awaits runs after the match statement, where it
             # can be re-entered; the match only records which case matched.
             lowered.append((number, self.lower_suite(case.body)))
             marker = assign(matched, cst.Integer(str(number)))
-            cases.append(case.with_changes(body=cst.IndentedBlock([marker])))
-        self.emit(assign(matched, cst.Integer("0")))
-        self.emit(node.with_changes(subject=subject, cases=cases))
+            kept.append(case.with_changes(body=cst.IndentedBlock([marker])))
+        if lowered and not initialised:
+            self.emit(assign(matched, cst.Integer("0")))
+        self.emit(node.with_changes(subject=subject, cases=kept))
         chain: list[Node] = []
         for number, body in reversed(lowered):
-            test = cst.Comparison(matched, [cst.ComparisonTarget(cst.Equal(), cst.Integer(str(number)))])
+            test = _equals(matched, cst.Integer(str(number)))
             chain = [If(test=test, body=body, orelse=chain, line=self.line_of(node))]
         self.out.extend(chain)
+
+
+def _equals(left: cst.BaseExpression, right: cst.BaseExpression) -> cst.Comparison:
+    return cst.Comparison(left, [cst.ComparisonTarget(cst.Equal(), right)])
+
+
+def _minus_one() -> cst.UnaryOperation:
+    return cst.UnaryOperation(cst.Minus(), cst.Integer("1"))
 
 
 def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:

@@ -247,11 +247,6 @@ def test_sent_values_pass_through_delegation():
 # -- compiler bugs: written as they should pass, marked until fixed -----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: keyword argument written before *args is evaluated before it "
-    "(CPython evaluates all positional and starred arguments first)",
-)
 def test_keyword_argument_before_star_args_is_evaluated_after_them():
     assert_same_under_every_script(
         """
@@ -264,10 +259,6 @@ def test_keyword_argument_before_star_args_is_evaluated_after_them():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: super() with no arguments fails in a compiled method (no __class__ cell)",
-)
 def test_super_without_arguments_in_a_method():
     assert_same_under_every_script(
         """
@@ -283,10 +274,6 @@ def test_super_without_arguments_in_a_method():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: __private names in a method are mangled with the machine class's name",
-)
 def test_private_names_in_a_method_are_mangled_with_the_class_name():
     assert_same_under_every_script(
         """
@@ -300,10 +287,6 @@ def test_private_names_in_a_method_are_mangled_with_the_class_name():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler gap: await in a case guard is reported unsupported (issue 2 lists guards)",
-)
 def test_await_in_a_match_case_guard():
     source = """
         async def f(v):

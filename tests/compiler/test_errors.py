@@ -82,18 +82,6 @@ def test_syntax_error_to_stdout_prints_nothing(tmp_path, capsys):
 
 UNSUPPORTED = {
     # name: (source, line of the construct, words the message must contain)
-    "await_in_match_guard": (
-        """
-        async def f(v):
-            match v:
-                case [a, b]:
-                    return a
-                case [a] if await check(a):
-                    return None
-        """,
-        5,
-        "guard",
-    ),
     "await_in_format_spec": (
         """
         async def f(x):

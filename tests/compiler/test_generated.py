@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -266,11 +265,6 @@ def test_random_async_function_native_equals_compiled(source, script):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: a capture bound by a case pattern whose guard then fails "
-    "is not stored in the machine (CPython keeps the binding)",
-)
 def test_match_capture_bound_before_a_failing_guard():
     """Found by the strategy above; kept out of it until fixed."""
     source = """

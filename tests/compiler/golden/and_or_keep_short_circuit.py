@@ -4,9 +4,9 @@ async def f(a, b):
     return x, y
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(a, b), line 1"""
 

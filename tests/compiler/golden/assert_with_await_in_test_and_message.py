@@ -3,9 +3,9 @@ async def f(n):
     return n
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(n), line 1"""
 

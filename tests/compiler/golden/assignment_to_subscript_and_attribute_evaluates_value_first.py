@@ -5,9 +5,9 @@ async def f(box, d):
     return a + b
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(box, d), line 1"""
 

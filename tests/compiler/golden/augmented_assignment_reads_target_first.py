@@ -6,9 +6,9 @@ async def f(box, d, k):
     return total
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(box, d, k), line 1"""
 

@@ -2,9 +2,9 @@ async def f(a):
     return a * 2 + await fetch(a) - -(await fetch(3))
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(a), line 1"""
 

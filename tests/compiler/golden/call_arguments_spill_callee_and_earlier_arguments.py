@@ -2,9 +2,9 @@ async def f(g, items, options):
     return g(log(1), *items, await fetch(2), key=await fetch(3), **options)
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(g, items, options), line 1"""
 

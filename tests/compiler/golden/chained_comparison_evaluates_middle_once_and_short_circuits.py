@@ -2,9 +2,9 @@ async def f(a, b):
     return a < await fetch(b) <= b < await fetch(a)
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(a, b), line 1"""
 

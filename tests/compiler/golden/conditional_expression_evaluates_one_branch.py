@@ -2,9 +2,9 @@ async def f(flag):
     return (await fetch("yes")) if flag else (await fetch("no"))
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(flag), line 1"""
 

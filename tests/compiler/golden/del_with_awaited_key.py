@@ -3,9 +3,9 @@ async def f(d):
     return d
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(d), line 1"""
 

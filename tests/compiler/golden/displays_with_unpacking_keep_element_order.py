@@ -5,9 +5,9 @@ async def f(xs, d):
     return [t, s, m]
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(xs, d), line 1"""
 

@@ -9,9 +9,9 @@ async def f(rows):
     return total
 
 # output
-
-
 from runtime.statemachine import EXHAUSTED, StateMachine
+
+
 class _f(StateMachine):
     """async def f(rows), line 1"""
 

@@ -2,9 +2,9 @@ async def f(name):
     return f"{name!r}: {await fetch(name):>8} ({len(name)})"
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(name), line 1"""
 

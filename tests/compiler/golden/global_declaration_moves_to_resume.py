@@ -9,6 +9,7 @@ async def f():
 
 # output
 from runtime.statemachine import StateMachine
+
 total = 0
 
 

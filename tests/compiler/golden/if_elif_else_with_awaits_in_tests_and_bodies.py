@@ -8,9 +8,9 @@ async def f(n):
     return r
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(n), line 1"""
 

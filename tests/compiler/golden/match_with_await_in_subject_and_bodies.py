@@ -10,9 +10,9 @@ async def f(command):
     return result
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(command), line 1"""
 
@@ -35,8 +35,9 @@ class _f(StateMachine):
                 raise error
             matched = 0
             match value:
-                case ["go", direction] if direction != "up":
-                    self.direction = direction
+                case ["go", direction] if (
+                    self.bind(direction=direction) and self.direction != "up"
+                ):
                     matched = 1
                 case ["stop"]:
                     self.result = "stopped"

@@ -8,15 +8,16 @@ class Client:
         return response.upper()
 
 # output
-
 from runtime.statemachine import StateMachine
+
+
 class _Client_get(StateMachine):
     """async def get(self, path), line 5"""
 
     __slots__ = ("self", "path", "response")
     _name = "get"
     _qualname = "Client.get"
-    _lines = (5, 7)  # source line of each state
+    _lines = (5, 5)  # source line of each state
 
     def __init__(frame, self, path):
         StateMachine.__init__(frame)
@@ -25,7 +26,7 @@ class _Client_get(StateMachine):
 
     def resume(frame, value, error):
         if frame.state == 0:
-            frame.state = 1  # line 7: await fetch(self.host + path)
+            frame.state = 1  # line 5: await fetch(self.host + path)
             return fetch(frame.self.host + frame.path)
         if frame.state == 1:
             frame.state = 0
@@ -33,10 +34,12 @@ class _Client_get(StateMachine):
                 raise error
             frame.response = value
             return frame.response.upper()
+
+
 class Client:
     def __init__(self, host):
         self.host = host
-    
+
     def get(self, path):
         """Fetch one path from the host."""
         return _Client_get(self, path)

@@ -9,6 +9,8 @@ def make_worker(base):
 
 # output
 from runtime.statemachine import StateMachine
+
+
 def make_worker(base):
     scale = 2
 
@@ -34,7 +36,7 @@ def make_worker(base):
                     raise error
                 self.y = value
                 return base + self.y * scale
-    
+
     def worker(x):
         return _make_worker_worker(x)
 

@@ -4,9 +4,9 @@ async def f(x):
     return await fetch(None) + 1
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(x), line 1"""
 

@@ -3,9 +3,9 @@ async def f(state, send, value, error, self):
     return state, send, value, error, self, resume
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(state, send, value, error, self), line 1"""
 

@@ -2,9 +2,9 @@ async def f(g, items, options):
     return g(*items, await fetch(1), **options, last=await fetch(2))
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(g, items, options), line 1"""
 

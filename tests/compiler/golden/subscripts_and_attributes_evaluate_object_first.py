@@ -5,9 +5,9 @@ async def f(box, d):
     return x, y, z
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(box, d), line 1"""
 

@@ -4,9 +4,9 @@ async def f(n):
     return m
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(n), line 1"""
 

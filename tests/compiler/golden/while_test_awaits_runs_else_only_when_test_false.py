@@ -9,17 +9,17 @@ async def f(n):
     return i
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(n), line 1"""
 
-    __slots__ = ("n", "i", "_t1")
+    __slots__ = ("n", "i", "_ended1")
     _name = "f"
     _qualname = "f"
     _lines = (1, 3)  # source line of each state
-    _temporaries = ("_t1",)
+    _temporaries = ("_ended1",)
 
     def __init__(self, n):
         StateMachine.__init__(self)
@@ -28,7 +28,7 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self.i = 0
-            self._t1 = False
+            self._ended1 = False
         while True:
             if self.state == 0:
                 self.state = 1  # line 3: await fetch(i)
@@ -38,12 +38,12 @@ class _f(StateMachine):
                 if error is not None:
                     raise error
             if self.state == 0 and not value < self.n:
-                self._t1 = True
+                self._ended1 = True
                 break
             self.i += 1
             if self.i == 5:
                 break
-        if self.state == 0 and self._t1:
+        if self.state == 0 and self._ended1:
             log("done")
         return self.i
 

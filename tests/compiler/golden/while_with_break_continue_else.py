@@ -11,16 +11,16 @@ async def f(n):
     return i
 
 # output
-
-
 from runtime.statemachine import StateMachine
+
+
 class _f(StateMachine):
     """async def f(n), line 1"""
 
     __slots__ = ("n", "i")
     _name = "f"
     _qualname = "f"
-    _lines = (1, 10, 7)  # source line of each state
+    _lines = (1, 7, 10)  # source line of each state
 
     def __init__(self, n):
         StateMachine.__init__(self)
@@ -29,14 +29,14 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self.i = 0
-        while (self.state == 0 and self.i < self.n) or self.state == 2:
+        while (self.state == 0 and self.i < self.n) or self.state == 1:
             if self.state == 0:
                 self.i += 1
                 if self.i == 2:
                     continue
-                self.state = 2  # line 7: await fetch(i)
+                self.state = 1  # line 7: await fetch(i)
                 return fetch(self.i)
-            if self.state == 2:
+            if self.state == 1:
                 self.state = 0
                 if error is not None:
                     raise error
@@ -44,9 +44,9 @@ class _f(StateMachine):
                 break
         else:
             if self.state == 0:
-                self.state = 1  # line 10: await fetch("else")
+                self.state = 2  # line 10: await fetch("else")
                 return fetch("else")
-            if self.state == 1:
+            if self.state == 2:
                 self.state = 0
                 if error is not None:
                     raise error

@@ -1,0 +1,102 @@
+"""What a method's body needs when it moves out of its class.
+
+A compiled method's body runs in ``resume`` of a machine class defined
+outside the user's class.  Two things Python does by position must be done by
+hand:
+
+- private names: ``self.__secret`` in ``class Account`` means
+  ``self._Account__secret``; written in the machine class it would mangle
+  with the machine's name.  So the compiler mangles them first.
+- zero-argument ``super()`` and ``__class__`` need the class the method was
+  defined in.  The stub (still inside the class) passes ``__class__`` to the
+  machine, and ``super()`` becomes ``super(<that class>, <first argument>)``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+__all__ = ["mangle_private_names", "uses_class_cell", "explicit_super"]
+
+
+def _mangled(name: str, class_name: str) -> str:
+    owner = class_name.lstrip("_")
+    if not owner or not name.startswith("__") or name.endswith("__") or "." in name:
+        return name
+    return f"_{owner}{name}"
+
+
+class _Mangler(cst.CSTTransformer):
+    def __init__(self, class_name: str):
+        self.class_name = class_name
+
+    def visit_ClassDef(self, node) -> bool:
+        return False  # a nested class mangles with its own name (Python does it)
+
+    def leave_Name(self, original_node, updated_node):
+        new = _mangled(original_node.value, self.class_name)
+        return updated_node.with_changes(value=new) if new != original_node.value else updated_node
+
+
+def mangle_private_names(node: cst.FunctionDef, class_name: str) -> cst.FunctionDef:
+    """Mangle ``__private`` identifiers in a method's parameters and body."""
+    mangler = _Mangler(class_name)
+    return node.with_changes(params=node.params.visit(mangler), body=node.body.visit(mangler))
+
+
+class _ClassCellFinder(cst.CSTVisitor):
+    def __init__(self):
+        self.found = False
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+    def visit_Name(self, node) -> None:
+        if node.value in ("super", "__class__"):
+            self.found = True
+
+
+def uses_class_cell(body: cst.CSTNode) -> bool:
+    """Whether the body itself (not nested functions) uses ``super`` or ``__class__``."""
+    finder = _ClassCellFinder()
+    body.visit(finder)
+    return finder.found
+
+
+class _SuperRewriter(cst.CSTTransformer):
+    def __init__(self, owner: str, first: str | None):
+        self.owner = owner
+        self.first = first
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+    def leave_Call(self, original_node, updated_node):
+        func = original_node.func
+        if isinstance(func, cst.Name) and func.value == "super" and not original_node.args and self.first:
+            return updated_node.with_changes(
+                args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(self.first))]
+            )
+        return updated_node
+
+    def leave_Name(self, original_node, updated_node):
+        if original_node.value == "__class__":
+            return updated_node.with_changes(value=self.owner)
+        return updated_node
+
+
+def explicit_super(body: cst.BaseSuite, owner: str, first: str | None) -> cst.BaseSuite:
+    """``super()`` -> ``super(owner, first)`` and ``__class__`` -> ``owner``."""
+    return body.visit(_SuperRewriter(owner, first))
