@@ -197,6 +197,12 @@ class ResumeEmitter:
                     self.w.line(f"if {self.resuming_in(handler.points)}:")
                     with self.w.indented():
                         self.w.line(f"raise {self.render_expression(handler.saved)}")
+            if node.records is not None:
+                jump, pending = map(self.render_expression, node.records)
+                condition = f"{self.resuming_in(points_of(node.finalbody))} and {jump} == \"raise\""
+                self.w.line(f"if {condition}:")
+                with self.w.indented():
+                    self.w.line(f"raise {pending}  # the finally resumes with it in flight")
             body_points = points_of(node.body)
             if points_of(node.orelse) or points_of(node.finalbody):
                 condition = f"{self.state} == 0"

@@ -56,6 +56,10 @@ class ExceptionLowering:
     def _handler(self, node, star: bool) -> Handler:
         if node.type is not None and contains_await(node.type):
             raise unsupported(self.filename, self.position(node.type), "await in an except clause's type")
+        if star and contains_await(node.body):
+            # Python allows no return inside an except* clause, and resume
+            # must return to suspend.
+            raise unsupported(self.filename, self.position(node), "await inside an except* clause")
         body = self.lower_suite(node.body)
         awaits = bool(points_of(body))
         name = bind = None
@@ -119,7 +123,12 @@ class ExceptionLowering:
         )
         finalbody.append(Plain(completion, line=line))
         self.out.append(
-            Try(body=[Try(body=body, handlers=[record], line=line)], finalbody=finalbody, line=line)
+            Try(
+                body=[Try(body=body, handlers=[record], line=line)],
+                finalbody=finalbody,
+                line=line,
+                records=(jump, pending),
+            )
         )
 
     # -- with / async with: PEP 343 and PEP 492, spelled out --------------------------------

@@ -132,6 +132,10 @@ class Try(Node):
     orelse: list[Node] = field(default_factory=list)
     finalbody: list[Node] = field(default_factory=list)
     line: int = 0
+    # For a finally that awaits: the (jump, pending) records.  Resuming inside
+    # the finally raises the pending exception again, so that the finally runs
+    # with it in flight (sys.exc_info(), __context__) as it first did.
+    records: tuple[cst.BaseExpression, cst.BaseExpression] | None = None
 
     @property
     def points(self) -> tuple[int, ...]:
