@@ -35,6 +35,7 @@ class AsyncGeneratorMachine(Machine):
     __slots__ = ("_hooked", "_finalizer", "_step")
 
     _kind = "async generator"
+    __await__ = None  # an async generator is iterated, not awaited
 
     def __init__(self):
         Machine.__init__(self)
@@ -76,7 +77,13 @@ class AsyncGeneratorMachine(Machine):
 
     # -- running to the next yield -------------------------------------------------
 
-    def _run(self, value, error):
+    def _advance(self, value, error):
+        """Run to the next ``yield`` (raised as StopIteration), the end, or a suspension.
+
+        Awaits that suspend return ``(False, yielded)`` as for coroutines; a
+        ``yield`` finishes the current ``asend()``/``athrow()`` awaitable with
+        the value, and the end of the generator with StopAsyncIteration.
+        """
         self._awaiting = _RUNNING
         while True:
             try:
@@ -108,7 +115,7 @@ class AsyncGeneratorMachine(Machine):
                 iterator = result = None
                 continue
             self._awaiting = iterator
-            return yielded
+            return False, yielded
 
     # -- introspection ---------------------------------------------------------------
 

@@ -142,33 +142,56 @@ class Machine:
 
     def send(self, value):
         """Resume the coroutine with ``value`` as the result of its current await."""
+        finished, result = self._send(value)
+        if finished:
+            raise StopIteration(result)
+        return result
+
+    def _send(self, value):
+        """``send`` without StopIteration: ``(True, result)`` or ``(False, yielded)``.
+
+        Discussion: between two compiled machines no exception is needed to
+        say "finished"; raising and catching StopIteration at every level of
+        a chain of awaits is what makes pure-Python coroutines slow.
+        """
         awaiting = self._awaiting
         if awaiting is None:
             if self.state <= 0:
                 if self.state == DONE:
-                    raise RuntimeError("cannot reuse already awaited coroutine")
+                    raise RuntimeError(f"cannot reuse already awaited {self._kind}")
                 if value is not None:
                     raise TypeError(f"can't send non-None value to a just-started {self._kind}")
-            return self._run(value, None)
+            return self._advance(value, None)
         if awaiting is _RUNNING:
-            raise ValueError("coroutine already executing")
+            raise ValueError(f"{self._kind} already executing")
         self._awaiting = _RUNNING
         # The result goes back into resume() outside of any except block, so
         # that user code never sees this frame's exception as its context.
-        try:
-            if value is None:
-                yielded = awaiting.__next__()
+        if getattr(type(awaiting), "__await__", None) is _machine_await:
+            try:
+                finished, result = awaiting._send(value)
+            except BaseException as raised:
+                value, error = None, _without_machinery(raised)
             else:
-                yielded = awaiting.send(value)
-        except StopIteration as stop:
-            value, error = stop.value, None
-        except BaseException as raised:
-            value, error = None, _without_machinery(raised)
+                if not finished:
+                    self._awaiting = awaiting
+                    return False, result
+                value, error = result, None
         else:
-            self._awaiting = awaiting
-            return yielded
+            try:
+                if value is None:
+                    yielded = awaiting.__next__()
+                else:
+                    yielded = awaiting.send(value)
+            except StopIteration as stop:
+                value, error = stop.value, None
+            except BaseException as raised:
+                value, error = None, _without_machinery(raised)
+            else:
+                self._awaiting = awaiting
+                return False, yielded
         awaiting = None  # finished: let it go now, as CPython's frame does
-        return self._run(value, error)
+        return self._advance(value, error)
 
     def throw(self, typ, val=None, tb=None):
         """Raise an exception at the await the coroutine is suspended in."""
@@ -196,7 +219,7 @@ class Machine:
                 # where no handler of the function can see it.
                 self.state = DONE
                 raise error
-            return self._run(None, error)
+            return self._finish(self._advance(None, error))
         self._awaiting = _RUNNING
         value = None
         try:
@@ -216,7 +239,14 @@ class Machine:
         except BaseException as raised:
             error = _without_machinery(raised)
         awaiting = None
-        return self._run(value, error)
+        return self._finish(self._advance(value, error))
+
+    @staticmethod
+    def _finish(outcome):
+        finished, result = outcome
+        if finished:
+            raise StopIteration(result)
+        return result
 
     def close(self):
         """Raise GeneratorExit at the current await, so that cleanup code runs."""
@@ -244,8 +274,12 @@ class Machine:
                 f"coroutine '{self._qualname}' was never awaited", RuntimeWarning, stacklevel=2
             )
 
-    def _run(self, value, error):
-        """Call ``resume`` until it finishes or waits on something that suspends."""
+    def _advance(self, value, error):
+        """Call ``resume`` until the function returns or waits on something that suspends.
+
+        Returns ``(True, result)`` when it returned, ``(False, yielded)``
+        when an awaitable yielded something for the event loop.
+        """
         self._awaiting = _RUNNING
         while True:
             try:
@@ -253,7 +287,7 @@ class Machine:
             except StopIteration as stop:
                 self._awaiting = None
                 self.state = DONE
-                raise RuntimeError("coroutine raised StopIteration") from stop
+                raise RuntimeError(f"{self._kind} raised StopIteration") from stop
             except BaseException:
                 self._awaiting = None
                 self.state = DONE
@@ -261,7 +295,25 @@ class Machine:
             if self.state == 0:  # resume returned from the function itself
                 self._awaiting = None
                 self.state = DONE
-                raise StopIteration(awaitable)
+                return True, awaitable
+            if (
+                getattr(type(awaitable), "__await__", None) is _machine_await
+                and awaitable._awaiting is None
+                and awaitable.state == 0
+            ):
+                # A compiled coroutine, not started: run it right here.
+                try:
+                    finished, result = awaitable._advance(None, None)
+                except BaseException as raised:
+                    value, error = None, _without_machinery(raised)
+                    awaitable = None
+                    continue
+                if finished:
+                    value, error = result, None
+                    awaitable = None
+                    continue
+                self._awaiting = awaitable
+                return False, result
             try:
                 iterator = _await_iterator(awaitable)
                 yielded = iterator.__next__()
@@ -274,7 +326,7 @@ class Machine:
                 iterator = awaitable = None
                 continue
             self._awaiting = iterator
-            return yielded
+            return False, yielded
 
     def assign(self, attribute, value):
         """Store a local from inside an expression: what ``(x := value)`` becomes."""
@@ -382,6 +434,10 @@ class StateMachine(Machine):
     """The base class of every compiled coroutine: a ``collections.abc.Coroutine``."""
 
     __slots__ = ()
+
+
+# How the machinery recognises a compiled coroutine it can run directly.
+_machine_await = Machine.__await__
 
 
 Coroutine.register(StateMachine)

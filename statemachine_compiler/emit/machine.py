@@ -11,7 +11,8 @@ For ``async def send_to_server(addr)`` the output is::
         _lines = (1, 4, 5)  # source line of each state
 
         def __init__(self, addr):
-            StateMachine.__init__(self)
+            self.state = 0  # not started
+            self._awaiting = None
             self.addr = addr
 
         def resume(self, value, error):
@@ -76,7 +77,12 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
         parameters = "".join(f", {p}" for p, _ in spec.parameters)
         w.line(f"def __init__({m}{parameters}):")
         with w.indented():
-            w.line(f"{spec.base}.__init__({m})")
+            if spec.base == "StateMachine":
+                # What StateMachine.__init__ does, without the cost of a call.
+                w.line(f"{m}.state = 0  # not started")
+                w.line(f"{m}._awaiting = None")
+            else:
+                w.line(f"{spec.base}.__init__({m})")
             for parameter, attribute in spec.parameters:
                 w.line(f"{m}.{attribute} = {parameter}")
         w.line()

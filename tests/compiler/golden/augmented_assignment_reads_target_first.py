@@ -19,7 +19,8 @@ class _f(StateMachine):
     _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5", "_t6")
 
     def __init__(self, box, d, k):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.box = box
         self.d = d
         self.k = k

@@ -15,7 +15,8 @@ class _f(StateMachine):
     _temporaries = ("_t1", "_t2")
 
     def __init__(self, a):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.a = a
 
     def resume(self, value, error):

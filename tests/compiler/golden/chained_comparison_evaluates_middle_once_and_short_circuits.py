@@ -15,7 +15,8 @@ class _f(StateMachine):
     _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5")
 
     def __init__(self, a, b):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.a = a
         self.b = b
 

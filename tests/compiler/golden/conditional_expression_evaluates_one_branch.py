@@ -15,7 +15,8 @@ class _f(StateMachine):
     _temporaries = ("_t1",)
 
     def __init__(self, flag):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.flag = flag
 
     def resume(self, value, error):

@@ -16,7 +16,8 @@ class _f(StateMachine):
     _temporaries = ("_t1",)
 
     def __init__(self, d):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.d = d
 
     def resume(self, value, error):

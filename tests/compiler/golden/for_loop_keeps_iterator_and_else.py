@@ -22,7 +22,8 @@ class _f(StateMachine):
     _temporaries = ("_it1", "_t1")
 
     def __init__(self, rows):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.rows = rows
 
     def resume(self, value, error):

@@ -22,7 +22,8 @@ class _f(StateMachine):
     _lines = (4, 6)  # source line of each state
 
     def __init__(self):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
 
     def resume(self, value, error):
         global total

@@ -20,7 +20,8 @@ class _f(StateMachine):
     _lines = (1, 3, 4, 7)  # source line of each state
 
     def __init__(self, n):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.n = n
 
     def resume(self, value, error):

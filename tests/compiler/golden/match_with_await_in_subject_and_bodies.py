@@ -22,7 +22,8 @@ class _f(StateMachine):
     _lines = (1, 2, 4, 9)  # source line of each state
 
     def __init__(self, command):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.command = command
 
     def resume(self, value, error):

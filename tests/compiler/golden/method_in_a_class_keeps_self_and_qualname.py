@@ -20,7 +20,8 @@ class _Client_get(StateMachine):
     _lines = (5, 5)  # source line of each state
 
     def __init__(frame, self, path):
-        StateMachine.__init__(frame)
+        frame.state = 0  # not started
+        frame._awaiting = None
         frame.self = self
         frame.path = path
 

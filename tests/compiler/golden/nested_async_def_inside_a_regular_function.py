@@ -23,7 +23,8 @@ def make_worker(base):
         _lines = (4, 5)  # source line of each state
 
         def __init__(self, x):
-            StateMachine.__init__(self)
+            self.state = 0  # not started
+            self._awaiting = None
             self.x = x
 
         def resume(self, value, error):

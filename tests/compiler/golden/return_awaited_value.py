@@ -16,7 +16,8 @@ class _f(StateMachine):
     _lines = (1, 3, 4)  # source line of each state
 
     def __init__(self, x):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.x = x
 
     def resume(self, value, error):

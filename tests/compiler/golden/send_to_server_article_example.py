@@ -37,7 +37,8 @@ class _http_get(StateMachine):
     _lines = (6, 8)  # source line of each state
 
     def __init__(self, addr):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.addr = addr
 
     def resume(self, value, error):
@@ -69,7 +70,8 @@ class _send_to_server(StateMachine):
     _lines = (17, 20, 21)  # source line of each state
 
     def __init__(self, addr):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.addr = addr
 
     def resume(self, value, error):

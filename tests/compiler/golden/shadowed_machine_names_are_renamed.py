@@ -16,7 +16,8 @@ class _f(StateMachine):
     _renamed = {"resume_": "resume", "send_": "send", "state_": "state"}
 
     def __init__(frame, state, send, value, error, self):
-        StateMachine.__init__(frame)
+        frame.state = 0  # not started
+        frame._awaiting = None
         frame.state_ = state
         frame.send_ = send
         frame.value = value

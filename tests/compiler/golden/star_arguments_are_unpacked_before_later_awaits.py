@@ -15,7 +15,8 @@ class _f(StateMachine):
     _temporaries = ("_t1", "_t2", "_t3", "_t4")
 
     def __init__(self, g, items, options):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.g = g
         self.items = items
         self.options = options

@@ -21,7 +21,8 @@ class _f(StateMachine):
     _temporaries = ("_t1",)
 
     def __init__(self, a, b, args, c, kwargs):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.a = a
         self.b = b
         self.args = args

@@ -17,7 +17,8 @@ class _f(StateMachine):
     _temporaries = ("_t1",)
 
     def __init__(self, n):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.n = n
 
     def resume(self, value, error):

@@ -22,7 +22,8 @@ class _f(StateMachine):
     _temporaries = ("_ended1",)
 
     def __init__(self, n):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.n = n
 
     def resume(self, value, error):

@@ -23,7 +23,8 @@ class _f(StateMachine):
     _lines = (1, 7, 10)  # source line of each state
 
     def __init__(self, n):
-        StateMachine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None
         self.n = n
 
     def resume(self, value, error):
