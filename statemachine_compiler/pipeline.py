@@ -269,7 +269,10 @@ class FunctionCompiler:
             return list(cst.Module(body=nodes).visit(inner).body)
 
         def render_expression(expression):
-            return self.module.code_for_node(expression.visit(inner))
+            code = self.module.code_for_node(expression.visit(inner))
+            if "\n" in code and not (code.startswith("(") and code.endswith(")")):
+                code = f"({code})"  # it spans lines: it needs brackets of its own
+            return code
 
         declarations = []
         if bindings.globals:

@@ -31,7 +31,18 @@ _CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellip
 
 
 def assign(target: cst.BaseExpression, value: cst.BaseExpression) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], value)])
+    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], standalone(value))])
+
+
+def standalone(node: cst.BaseExpression) -> cst.BaseExpression:
+    """Parenthesize a piece of an expression that spans lines.
+
+    Inside the brackets of the expression it came from, a line break was
+    fine; standing on its own it needs brackets of its own.
+    """
+    if node.lpar or "\n" not in cst.Module([]).code_for_node(node):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def _is_constant(node: cst.BaseExpression) -> bool:

@@ -19,7 +19,7 @@ from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.exceptions import ExceptionLowering
-from statemachine_compiler.lower.expressions import ExpressionLowering, assign
+from statemachine_compiler.lower.expressions import ExpressionLowering, assign, standalone
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
 
 __all__ = ["Lowerer"]
@@ -140,7 +140,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         value = self.expression(node.value)
         if value is self.last_result:
             return  # ``await f()`` on its own: the result is dropped
-        self.emit(cst.SimpleStatementLine([node.with_changes(value=value)]))
+        self.emit(cst.SimpleStatementLine([node.with_changes(value=standalone(value))]))
 
     def small_Assign(self, node: cst.Assign) -> None:
         if any(contains_await(t.target) for t in node.targets):
@@ -209,13 +209,14 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         value = self.expression(node.value)
         self.emit(
             cst.SimpleStatementLine(
-                [cst.AugAssign(target=current, operator=node.operator, value=value)]
+                [cst.AugAssign(target=current, operator=node.operator, value=standalone(value))]
             )
         )
         self.emit(assign(store, current))
 
     def small_Return(self, node: cst.Return) -> None:
-        self.emit(cst.SimpleStatementLine([node.with_changes(value=self.expression(node.value))]))
+        value = self.expression(node.value)
+        self.emit(cst.SimpleStatementLine([node.with_changes(value=standalone(value) if value else None)]))
 
     def small_Raise(self, node: cst.Raise) -> None:
         parts = [node.exc] + ([node.cause.item] if node.cause is not None else [])
