@@ -128,6 +128,8 @@ def _add_runtime_import(module: cst.Module) -> cst.Module:
         imports.append(f"from runtime.statemachine import {', '.join(names)}\n")
     if "AsyncGeneratorMachine" in code:
         imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
+    if "@coroutine_function" in code:
+        imports.append("from runtime.marks import coroutine_function\n")
     lines = [cst.parse_statement(text) for text in imports]
     if index < len(body):
         # Take the blank lines of the statement they go before, and leave it
@@ -305,6 +307,7 @@ class FunctionCompiler:
             class_name,
             parameter_names(original.params),
             prefix=["__class__"] if owner is not None else [],
+            coroutine=not generator,
         )
         stub = stub.with_changes(
             decorators=[d.visit(outer) for d in stub.decorators],

@@ -112,10 +112,15 @@ def _docstring_safe(text: str) -> str:
     return " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def build_stub(node: cst.FunctionDef, class_name: str, arguments: list[str], prefix: list[str]) -> cst.FunctionDef:
+def build_stub(
+    node: cst.FunctionDef, class_name: str, arguments: list[str], prefix: list[str], coroutine: bool
+) -> cst.FunctionDef:
     """The plain ``def`` that keeps the function's name, signature and decorators.
 
-    ``prefix`` arguments come first (e.g. ``__class__`` for ``super()``).
+    ``prefix`` arguments come first (e.g. ``__class__`` for ``super()``).  A
+    coroutine's stub is marked so that ``inspect.iscoroutinefunction`` and
+    ``asyncio.iscoroutinefunction`` say what they would of the original; the
+    mark goes on first, so the user's decorators see (and copy) it.
     """
     body: list[cst.BaseStatement] = []
     docstring = node.get_docstring(clean=False)
@@ -125,7 +130,11 @@ def build_stub(node: cst.FunctionDef, class_name: str, arguments: list[str], pre
         cst.Name(class_name), [cst.Arg(cst.Name(a)) for a in [*prefix, *arguments]]
     )
     body.append(cst.SimpleStatementLine([cst.Return(call)]))
+    decorators = list(node.decorators)
+    if coroutine:
+        decorators.append(cst.Decorator(cst.Name("coroutine_function")))
     return node.with_changes(
         asynchronous=None,
+        decorators=decorators,
         body=cst.IndentedBlock(body=body),
     )

@@ -118,9 +118,8 @@ class ExceptionLowering:
         for kind in ("break", "continue"):
             if kind in kinds:
                 completion.append(parse_template_statement(f'if {{jump}} == "{kind}":\n    {kind}\n', jump=jump))
-        completion.append(
-            parse_template_statement('if {jump} == "raise":\n    raise {pending}\n', jump=jump, pending=pending)
-        )
+        # A pending exception needs nothing: it is in flight here (resuming
+        # raised it again), and the end of the finally clause re-raises it.
         finalbody.append(Plain(completion, line=line))
         self.out.append(
             Try(

@@ -207,6 +207,21 @@ class NameRewriter(cst.CSTTransformer):
             return updated_node
         return cst.FlattenSentinel([updated_node, *copies])
 
+    def leave_Call(self, original_node, updated_node):
+        # ``locals()`` (and ``vars()``) in the function itself: its locals are
+        # the machine's saved ones, not the locals of ``resume``.
+        machine = self.machine_here()
+        func = original_node.func
+        if (
+            machine is not None
+            and isinstance(func, cst.Name)
+            and func.value in ("locals", "vars")
+            and not original_node.args
+            and not any(func.value in scope.bound for scope in self.stack)
+        ):
+            return cst.Call(cst.Attribute(cst.Name(machine.machine), cst.Name("saved_locals")))
+        return updated_node
+
     def leave_NamedExpr(self, original_node, updated_node):
         names = target_names(original_node.target)
         scope = resolve(names[0], self.stack) if names else None
