@@ -15,8 +15,12 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+# The article's program: what it compiles to, then the compiled program running
+# on the runtime, printing each coroutine's {function, line, variables} record.
 demo: $(STAMP)
 	$(PY) -m statemachine_compiler compile examples/send_to_server.py
+	@echo "== running it, compiled, on the runtime:"
+	$(VENV)/bin/statemachine-compiler run examples/send_to_server.py
 
 # The suite on every installed CPython (3.11, 3.12, 3.13), each in its own venv.
 test-all:
