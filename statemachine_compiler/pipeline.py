@@ -128,6 +128,8 @@ def _add_runtime_import(module: cst.Module) -> cst.Module:
         imports.append(f"from runtime.statemachine import {', '.join(names)}\n")
     if "AsyncGeneratorMachine" in code:
         imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
+    if "return Handling(" in code:
+        imports.append("from runtime.handling import Handling\n")
     if "@coroutine_function" in code:
         imports.append("from runtime.marks import coroutine_function\n")
     lines = [cst.parse_statement(text) for text in imports]

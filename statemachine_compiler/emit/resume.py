@@ -118,6 +118,9 @@ class ResumeEmitter:
             self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
             if node.kind == "yield":
                 self.w.line(f"return YieldValue({self.render_expression(node.awaitable)})")
+            elif node.handling:
+                # still handling an exception: what we await must see it too
+                self.w.line(f"return Handling({self.render_expression(node.awaitable)})")
             else:
                 self.w.line(f"return {self.render_expression(node.awaitable)}")
 

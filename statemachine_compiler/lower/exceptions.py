@@ -60,7 +60,8 @@ class ExceptionLowering:
             # Python allows no return inside an except* clause, and resume
             # must return to suspend.
             raise unsupported(self.filename, self.position(node), "await inside an except* clause")
-        body = self.lower_suite(node.body)
+        with self.handling_exception():
+            body = self.lower_suite(node.body)
         awaits = bool(points_of(body))
         name = bind = None
         if node.name is not None:
@@ -109,7 +110,8 @@ class ExceptionLowering:
             line=line,
         )
         body = self.lower_block(recorded)
-        finalbody = self.lower_suite(node.finalbody.body)
+        with self.handling_exception():  # an exception may be on its way through
+            finalbody = self.lower_suite(node.finalbody.body)
         completion = [
             parse_template_statement(
                 'if {jump} == "return":\n    return {result}\n', jump=jump, result=result

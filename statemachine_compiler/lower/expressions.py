@@ -99,6 +99,7 @@ class ExpressionLowering:
             target=None,
             line=self.line_of(node),
             source=self.source_of(node),
+            handling=self.handling > 0,
         )
         self.out.append(suspend)
         result = cst.Name(self.value_name)

@@ -61,6 +61,7 @@ class Suspend(Node):
     line: int
     source: str  # the await as the user wrote it, for the comment
     kind: str = "await"  # or "yield", in an async generator
+    handling: bool = False  # inside an except (or finally) block: see runtime.handling
 
     @property
     def points(self) -> tuple[int, ...]:

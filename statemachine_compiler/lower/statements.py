@@ -42,6 +42,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.error_name = fresh("error")
         self.item_name = fresh("item")
         self.protected = scope.protected
+        self.handling = 0  # depth of except/finally blocks around the code being lowered
 
     # -- verbs ----------------------------------------------------------------------
 
@@ -80,6 +81,15 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             self.out[-1].statements.append(statement)
         else:
             self.out.append(Plain([statement], line=self.current[0]))
+
+    @contextmanager
+    def handling_exception(self):
+        """Lower code that runs while an exception is being handled."""
+        self.handling += 1
+        try:
+            yield
+        finally:
+            self.handling -= 1
 
     @contextmanager
     def block(self):

@@ -29,10 +29,6 @@ EXCEPT_STAR_AWAIT = (
     "not supported: the compiler rejects an await inside an except* handler (the lowering "
     "would need a return inside except*, which Python forbids)"
 )
-CALLEE_EXC_INFO = (
-    "compiler bug: a coroutine awaited inside an except handler does not see the handled "
-    "exception in sys.exc_info() (natively it does, before and after its own suspensions)"
-)
 
 # -- driving with fresh exceptions -------------------------------------------------------
 
@@ -855,7 +851,6 @@ def test_exception_in_finally_after_await_when_no_exception_is_pending_has_no_co
     check(source, "f()", [("send", 0), ("close",)])
 
 
-@pytest.mark.xfail(strict=True, reason=CALLEE_EXC_INFO)
 def test_exc_info_in_coroutine_awaited_inside_a_handler():
     source = """
         import sys
@@ -872,7 +867,6 @@ def test_exc_info_in_coroutine_awaited_inside_a_handler():
     check_every_script(source, "f()")
 
 
-@pytest.mark.xfail(strict=True, reason=CALLEE_EXC_INFO)
 def test_exc_info_in_aexit_when_async_with_exits_with_an_exception():
     source = """
         import sys

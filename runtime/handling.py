@@ -1,0 +1,71 @@
+"""Awaiting from inside an ``except`` or ``finally`` block.
+
+While a coroutine awaits inside ``except`` (or inside ``finally`` with an
+exception on its way), CPython keeps that exception "being handled" for
+everything the await runs: ``sys.exc_info()`` in the awaited coroutine
+returns it, and an exception raised there gets it as ``__context__``.
+
+A compiled coroutine suspends by returning from ``resume``, which leaves the
+``except`` block.  So an await inside one returns ``Handling(awaitable)``
+instead: it remembers the exception being handled, and every step of the
+awaited code runs inside an ``except`` block for it again.
+"""
+
+import sys
+
+__all__ = ["Handling"]
+
+
+class Handling:
+    """An awaitable awaited while an exception is being handled."""
+
+    __slots__ = ("awaitable", "exception")
+
+    def __init__(self, awaitable):
+        self.awaitable = awaitable
+        self.exception = sys.exc_info()[1]
+
+    def __await__(self):
+        from runtime.statemachine import _await_iterator
+
+        iterator = _await_iterator(self.awaitable)
+        if self.exception is None:
+            return iterator
+        return _HandlingIterator(iterator, self.exception)
+
+
+class _HandlingIterator:
+    __slots__ = ("iterator", "exception")
+
+    def __init__(self, iterator, exception):
+        self.iterator = iterator
+        self.exception = exception
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._step(self.iterator.__next__)
+
+    def send(self, value):
+        if value is None:
+            return self._step(self.iterator.__next__)
+        return self._step(self.iterator.send, value)
+
+    def throw(self, *args):
+        return self._step(self.iterator.throw, *args)
+
+    def close(self):
+        close = getattr(self.iterator, "close", None)
+        if close is not None:
+            return self._step(close)
+        return None
+
+    def _step(self, method, *args):
+        exception = self.exception
+        traceback = exception.__traceback__
+        try:
+            raise exception
+        except BaseException:
+            exception.__traceback__ = traceback  # raising it again added a frame
+            return method(*args)
