@@ -23,6 +23,14 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 __all__ = ["LineMap"]
 
 
+def first_line(node: cst.CSTNode, positions) -> int:
+    """The first line of a statement, its decorators included (positions leave them out)."""
+    decorators = getattr(node, "decorators", None)
+    if decorators:
+        return positions[decorators[0]].start.line
+    return positions[node].start.line
+
+
 class LineMap:
     def __init__(self, source_positions):
         self.source_positions = source_positions  # source node -> CodeRange
@@ -63,7 +71,7 @@ class LineMap:
             registered = self.tables.get(id(node))
             if where is not None and registered is not None and registered[0] is node:
                 for offset, source in enumerate(registered[1]):
-                    line = where.start.line + offset
+                    line = first_line(node, positions) + offset
                     if line <= where.end.line and source:
                         lines[line] = source
                 return

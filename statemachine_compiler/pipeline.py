@@ -29,7 +29,7 @@ from statemachine_compiler.analysis.scopes import (
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
-from statemachine_compiler.linemap import LineMap
+from statemachine_compiler.linemap import LineMap, first_line
 from statemachine_compiler.lower.methods import (
     explicit_super,
     mangle_private_names,
@@ -339,8 +339,8 @@ class FunctionCompiler:
         """Give each generated statement the source lines the writer recorded."""
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         for parsed, statement in zip(module.body, statements, strict=True):
-            where = positions[parsed]
-            self.linemap.register(statement, sources[where.start.line - 1 : where.end.line])
+            start = first_line(parsed, positions)
+            self.linemap.register(statement, sources[start - 1 : positions[parsed].end.line])
 
 
 class _ParamsOnly(cst.CSTTransformer):

@@ -26,7 +26,8 @@ class Writer:
 
     def line(self, text: str = "") -> None:
         self.lines.append("    " * self.depth + text if text else "")
-        self.sources.append(self.source)
+        # An expression spanning lines is one entry here, several lines of code.
+        self.sources.extend([self.source] * (text.count("\n") + 1))
 
     @contextmanager
     def indented(self):

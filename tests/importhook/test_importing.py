@@ -119,8 +119,8 @@ def test_pattern_with_star_selects_the_package_itself(modules):
 
 def test_unsupported_construct_fails_the_import_loudly(modules):
     modules.write("agen.py", """
-        async def numbers():
-            yield 1
+        async def numbers(x):
+            return f"{x:{await x}}"
     """)
-    with install_import_hook(["agen"]), pytest.raises(CompileError, match=r"agen\.py:2:1: unsupported"):
+    with install_import_hook(["agen"]), pytest.raises(CompileError, match=r"agen\.py:3:12: unsupported"):
         import agen  # noqa: F401

@@ -125,7 +125,7 @@ def test_missing_module_is_reported_like_python(tmp_path):
 
 
 def test_uncompilable_script_is_reported_as_path_line_column(tmp_path):
-    script = write(tmp_path, "prog.py", "async def numbers():\n    yield 1\n")
+    script = write(tmp_path, "prog.py", 'async def numbers(x):\n    return f"{x:{await x}}"\n')
     done = run(tmp_path, str(script))
     assert done.returncode == 2
-    assert done.stderr.startswith(f"{script}:1:1: unsupported")
+    assert done.stderr.startswith(f"{script}:2:12: unsupported")

@@ -5,8 +5,6 @@ import inspect
 import sys
 import traceback
 
-import pytest
-
 import runtime.statemachine
 from statemachine_compiler import install_import_hook
 
@@ -84,10 +82,6 @@ def test_traceback_three_calls_deep_names_the_same_files_lines_and_functions(mod
     assert frames(compiled.drive()) == expected
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Result.linemap maps the lines after a multi-line await to the def line",
-)
 def test_traceback_through_a_multiline_await_names_the_await_line(modules):
     native, compiled = import_twice(modules)
     assert frames(compiled.drive(compiled.spread)) == frames(native.drive(native.spread))

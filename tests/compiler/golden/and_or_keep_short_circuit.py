@@ -5,6 +5,7 @@ async def f(a, b):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -50,5 +51,6 @@ class _f(StateMachine):
         return self.x, self.y
 
 
+@coroutine_function
 def f(a, b):
     return _f(a, b)

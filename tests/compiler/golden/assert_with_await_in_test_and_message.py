@@ -4,6 +4,7 @@ async def f(n):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -40,5 +41,6 @@ class _f(StateMachine):
         return self.n
 
 
+@coroutine_function
 def f(n):
     return _f(n)

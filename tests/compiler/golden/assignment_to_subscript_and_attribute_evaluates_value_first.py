@@ -6,6 +6,7 @@ async def f(box, d):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -60,5 +61,6 @@ class _f(StateMachine):
             return self.a + self.b
 
 
+@coroutine_function
 def f(box, d):
     return _f(box, d)

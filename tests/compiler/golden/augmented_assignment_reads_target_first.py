@@ -7,6 +7,7 @@ async def f(box, d, k):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -63,5 +64,6 @@ class _f(StateMachine):
             return self.total
 
 
+@coroutine_function
 def f(box, d, k):
     return _f(box, d, k)

@@ -3,6 +3,7 @@ async def f(a):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -39,5 +40,6 @@ class _f(StateMachine):
             return self._t2 - -value
 
 
+@coroutine_function
 def f(a):
     return _f(a)

@@ -3,6 +3,7 @@ async def f(a, b):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -48,5 +49,6 @@ class _f(StateMachine):
         return self._t3
 
 
+@coroutine_function
 def f(a, b):
     return _f(a, b)

@@ -10,6 +10,7 @@ async def f(path):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 import os
 
 
@@ -34,5 +35,6 @@ class _f(StateMachine):
         return self.path
 
 
+@coroutine_function
 def f(path):
     return _f(path)

@@ -3,6 +3,7 @@ async def f(flag):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -41,5 +42,6 @@ class _f(StateMachine):
         return self._t1
 
 
+@coroutine_function
 def f(flag):
     return _f(flag)

@@ -4,6 +4,7 @@ async def f(d):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -34,5 +35,6 @@ class _f(StateMachine):
             return self.d
 
 
+@coroutine_function
 def f(d):
     return _f(d)

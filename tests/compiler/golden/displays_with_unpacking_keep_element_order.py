@@ -6,6 +6,7 @@ async def f(xs, d):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -64,5 +65,6 @@ class _f(StateMachine):
             return [self.t, self.s, self.m]
 
 
+@coroutine_function
 def f(xs, d):
     return _f(xs, d)

@@ -10,6 +10,7 @@ async def f(rows):
 
 # output
 from runtime.statemachine import EXHAUSTED, StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -52,5 +53,6 @@ class _f(StateMachine):
         return self.total
 
 
+@coroutine_function
 def f(rows):
     return _f(rows)

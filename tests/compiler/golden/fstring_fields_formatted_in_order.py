@@ -3,6 +3,7 @@ async def f(name):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -31,5 +32,6 @@ class _f(StateMachine):
             return f"{self._t1}: {value:>8} ({len(self.name)})"
 
 
+@coroutine_function
 def f(name):
     return _f(name)

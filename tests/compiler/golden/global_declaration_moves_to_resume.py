@@ -9,6 +9,7 @@ async def f():
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 total = 0
 
@@ -40,5 +41,6 @@ class _f(StateMachine):
             return total
 
 
+@coroutine_function
 def f():
     return _f()

@@ -9,6 +9,7 @@ async def f(n):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -56,5 +57,6 @@ class _f(StateMachine):
         return self.r
 
 
+@coroutine_function
 def f(n):
     return _f(n)

@@ -11,6 +11,7 @@ async def f(command):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -65,5 +66,6 @@ class _f(StateMachine):
         return self.result
 
 
+@coroutine_function
 def f(command):
     return _f(command)

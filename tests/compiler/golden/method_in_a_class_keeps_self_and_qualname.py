@@ -9,6 +9,7 @@ class Client:
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _Client_get(StateMachine):
@@ -41,6 +42,7 @@ class Client:
     def __init__(self, host):
         self.host = host
 
+    @coroutine_function
     def get(self, path):
         """Fetch one path from the host."""
         return _Client_get(self, path)

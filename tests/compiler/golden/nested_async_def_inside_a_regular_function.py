@@ -9,6 +9,7 @@ def make_worker(base):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 def make_worker(base):
@@ -38,6 +39,7 @@ def make_worker(base):
                 self.y = value
                 return base + self.y * scale
 
+    @coroutine_function
     def worker(x):
         return _make_worker_worker(x)
 

@@ -5,6 +5,7 @@ async def f(x):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -40,5 +41,6 @@ class _f(StateMachine):
             return value + 1
 
 
+@coroutine_function
 def f(x):
     return _f(x)

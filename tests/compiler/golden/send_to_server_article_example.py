@@ -25,6 +25,7 @@ async def send_to_server(addr):
 """The article's example: two request loops sharing one thread."""
 
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 import runtime
 
 
@@ -52,6 +53,7 @@ class _http_get(StateMachine):
             return Response(data=str(len(self.addr) % 3))
 
 
+@coroutine_function
 def http_get(addr):
     return _http_get(addr)
 
@@ -96,5 +98,6 @@ class _send_to_server(StateMachine):
                 self.time_before_next_request = int(self.resp.data)
 
 
+@coroutine_function
 def send_to_server(addr):
     return _send_to_server(addr)

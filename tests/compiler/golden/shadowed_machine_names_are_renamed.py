@@ -4,6 +4,7 @@ async def f(state, send, value, error, self):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -43,5 +44,6 @@ class _f(StateMachine):
             )
 
 
+@coroutine_function
 def f(state, send, value, error, self):
     return _f(state, send, value, error, self)

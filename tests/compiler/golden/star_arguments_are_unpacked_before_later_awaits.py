@@ -3,6 +3,7 @@ async def f(g, items, options):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -43,5 +44,6 @@ class _f(StateMachine):
             return self._t1(*self._t2, self._t3, **self._t4, last=value)
 
 
+@coroutine_function
 def f(g, items, options):
     return _f(g, items, options)

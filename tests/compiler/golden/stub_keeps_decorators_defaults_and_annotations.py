@@ -8,6 +8,7 @@ async def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int:
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 import functools
 
 
@@ -42,6 +43,7 @@ class _f(StateMachine):
 
 
 @functools.lru_cache
+@coroutine_function
 def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int:
     """Docs stay on the stub."""
     return _f(a, b, args, c, kwargs)

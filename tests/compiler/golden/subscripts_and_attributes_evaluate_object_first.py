@@ -6,6 +6,7 @@ async def f(box, d):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -61,5 +62,6 @@ class _f(StateMachine):
             return self.x, self.y, self.z
 
 
+@coroutine_function
 def f(box, d):
     return _f(box, d)

@@ -5,6 +5,7 @@ async def f(n):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -36,5 +37,6 @@ class _f(StateMachine):
         return self.m
 
 
+@coroutine_function
 def f(n):
     return _f(n)

@@ -12,6 +12,7 @@ async def f(n):
 
 # output
 from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
 
 
 class _f(StateMachine):
@@ -54,5 +55,6 @@ class _f(StateMachine):
         return self.i
 
 
+@coroutine_function
 def f(n):
     return _f(n)
