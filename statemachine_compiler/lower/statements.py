@@ -43,6 +43,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.item_name = fresh("item")
         self.protected = scope.protected
         self.handling = 0  # depth of except/finally blocks around the code being lowered
+        self.statement_text = ""  # first line of the source statement being lowered
 
     # -- verbs ----------------------------------------------------------------------
 
@@ -107,7 +108,15 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         return self.position(node)[0]
 
     def source_of(self, node: cst.CSTNode) -> str:
-        text = " ".join(self.code_of(node).split())
+        """The source text of an await, for the comment on its state.
+
+        An await the compiler wrote itself (``async with``, ``async for``)
+        has no text of its own: the comment shows the statement's first line.
+        """
+        if self.positions(node) is None and self.statement_text:
+            text = self.statement_text
+        else:
+            text = " ".join(self.code_of(node).split())
         return text if len(text) <= 60 else text[:57] + "..."
 
     # -- routing --------------------------------------------------------------------
@@ -127,7 +136,10 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         if not contains_await(node):
             self.emit(node)
             return
-        self.current = self.position(node)
+        if self.positions(node) is not None:
+            self.current = self.position(node)
+            header = self.code_of(node.with_changes(leading_lines=[])).strip().splitlines()[0]
+            self.statement_text = header.rstrip(":").strip()
         method = getattr(self, "stmt_" + type(node).__name__, None)
         if method is None:
             raise unsupported(self.filename, self.current, _describe_statement(node))
