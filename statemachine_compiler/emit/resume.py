@@ -226,6 +226,14 @@ class ResumeEmitter:
         if node.finalbody:
             self.w.line("finally:")
             with self.w.indented():
+                if node.records is not None:
+                    # Resumed with the pending exception raised again: drop the
+                    # traceback entry that raise added; it was here already.
+                    jump, pending = map(self.render_expression, node.records)
+                    condition = f"{self.resuming_in(points_of(node.finalbody))} and {jump} == \"raise\""
+                    self.w.line(f"if {condition}:")
+                    with self.w.indented():
+                        self.w.line(f"{pending}.__traceback__ = {pending}.__traceback__.tb_next")
                 # Suspending returns through this finally: it must not run then.
                 condition = f"{self.state} == 0"
                 final_points = points_of(node.finalbody)

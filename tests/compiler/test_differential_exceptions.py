@@ -1036,12 +1036,6 @@ def machine_name(frame):
     return getattr(owner, "_name", frame.f_code.co_name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: a finally that awaits re-raises its pending exception with "
-    "`raise pending`, adding a second traceback entry for the same function (native RERAISE "
-    "adds none)",
-)
 def test_traceback_has_one_frame_per_compiled_function_it_passed_through():
     native = [frame.f_code.co_name for frame in traceback_frames(compiled=False)]
     compiled = [machine_name(frame) for frame in traceback_frames(compiled=True)]
