@@ -15,7 +15,15 @@ Everything else (delegation, PEP 380 forwarding) is the ``StateMachine``'s.
 import sys
 from collections.abc import AsyncGenerator as _AsyncGeneratorABC
 
-from runtime.statemachine import _RUNNING, DONE, Machine, _await_iterator, _without_machinery
+from runtime.statemachine import (
+    _DIRECT_AWAITABLES,
+    _RUNNING,
+    DONE,
+    Machine,
+    SuspendedFrame,
+    _await_iterator,
+    _without_machinery,
+)
 
 __all__ = ["AsyncGeneratorMachine", "YieldValue"]
 
@@ -27,6 +35,16 @@ class YieldValue:
 
     def __init__(self, value):
         self.value = value
+
+
+class _Absent:
+    """An attribute of the base class that this subclass does not have."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        raise AttributeError(f"'async_generator' object has no attribute '{self.name}'")
 
 
 class AsyncGeneratorMachine(Machine):
@@ -88,6 +106,7 @@ class AsyncGeneratorMachine(Machine):
         while True:
             try:
                 result = self.resume(value, error)
+                error = None  # handled: see StateMachine._advance
             except (StopIteration, StopAsyncIteration) as stop:
                 self._awaiting = None
                 self.state = DONE
@@ -125,7 +144,23 @@ class AsyncGeneratorMachine(Machine):
 
     @property
     def ag_await(self):
-        return self.cr_await
+        awaiting = self._awaiting
+        return None if awaiting is _RUNNING else awaiting
+
+    @property
+    def ag_suspended(self):
+        return self.state > 0 and not self.ag_running
+
+    @property
+    def ag_code(self):
+        return type(self).resume.__code__
+
+    @property
+    def ag_frame(self):
+        return None if self.state == DONE else SuspendedFrame(self)
+
+    # A coroutine's, not an async generator's: hasattr() says False, as natively.
+    cr_code = cr_frame = cr_suspended = cr_origin = cr_running = cr_await = _Absent()
 
 
 class _Step:
@@ -166,6 +201,8 @@ class _Step:
             generator._step = self
             if not generator._hooked:
                 generator._first_iteration()
+            if value is not None and self.action == "send":
+                self.argument = value  # as CPython's asend: the value sent replaces asend's
             return self._guard(self._start)
         if value is not None and generator._awaiting is None:
             raise TypeError("can't send non-None value to a just-started async generator")
@@ -214,21 +251,24 @@ class _Step:
         next garbage collection instead of releasing it at once.
         """
         generator = self.generator
+        error = None
         try:
             return call(*args)
         except StopIteration as stop:
-            finished_with = stop.value
+            finished_with = stop.value  # what the generator yielded (an exception, maybe)
             if self.action == "close" and generator.state != DONE:
                 # aclose() got a yield back instead of the end of the generator
-                finished_with = RuntimeError("async generator ignored GeneratorExit")
+                error = RuntimeError("async generator ignored GeneratorExit")
         except (GeneratorExit, StopAsyncIteration) as stop:
-            finished_with = None if self.action == "close" else stop
+            finished_with = None
+            if self.action != "close":
+                error = stop
         except BaseException:
             self._finish()
             raise
         self._finish()
-        if isinstance(finished_with, BaseException):
-            raise finished_with
+        if error is not None:
+            raise error
         raise StopIteration(finished_with)
 
     def _finish(self):
@@ -253,3 +293,4 @@ def _exception(typ, val, tb):
 
 
 _AsyncGeneratorABC.register(AsyncGeneratorMachine)
+_DIRECT_AWAITABLES.add(_Step)

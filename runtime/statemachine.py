@@ -21,8 +21,11 @@ Error messages are CPython's, word for word, so that code written against
 native coroutines cannot tell the difference.
 """
 
+import sys
 import warnings
+import weakref
 from collections.abc import Coroutine
+from dis import opmap
 from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
 
@@ -70,7 +73,14 @@ def _await_iterator(awaitable):
     """Return the iterator that ``await awaitable`` delegates to (CPython's checks)."""
     cls = type(awaitable)
     if cls is CoroutineType:
+        if awaitable.cr_await is not None:
+            raise RuntimeError("coroutine is being awaited already")
         return awaitable.__await__()
+    if getattr(cls, "__await__", None) is _machine_await:
+        waiting = awaitable._awaiting
+        if waiting is not None and waiting is not _RUNNING:
+            raise RuntimeError(f"{awaitable._kind} is being awaited already")
+        return _AwaitIterator(awaitable)
     if cls is GeneratorType and awaitable.gi_code.co_flags & CO_ITERABLE_COROUTINE:
         return awaitable  # a @types.coroutine generator: awaitable as it is
     method = getattr(cls, "__await__", None)
@@ -101,13 +111,44 @@ def async_iterator(iterable):
 
 
 def next_awaitable(iterator):
-    """What ``async for`` awaits for each item: ``__anext__()``."""
+    """What ``async for`` awaits for each item: ``__anext__()``.
+
+    As CPython does, the awaitable's ``__await__()`` is called here, and any
+    error in doing so is the cause of "received an invalid object".  Compiled
+    coroutines and async generator steps are returned as they are, so that
+    the base class can still run them directly.
+    """
     awaitable = type(iterator).__anext__(iterator)
-    if not hasattr(type(awaitable), "__await__") and not isinstance(awaitable, GeneratorType):
+    cls = type(awaitable)
+    if cls in _DIRECT_AWAITABLES or getattr(cls, "__await__", None) is _machine_await:
+        return awaitable
+    try:
+        return _Awaiting(_await_iterator(awaitable))
+    except BaseException as error:
         raise TypeError(
-            f"'async for' received an invalid object from __anext__: {type(awaitable).__name__}"
-        )
-    return awaitable
+            f"'async for' received an invalid object from __anext__: {cls.__name__}"
+        ) from error
+
+
+class _Awaiting:
+    """An awaitable whose ``__await__()`` was already called: gives its iterator."""
+
+    __slots__ = ("iterator",)
+
+    def __init__(self, iterator):
+        self.iterator = iterator
+
+    def __await__(self):
+        return self.iterator
+
+
+# Awaitables whose __await__ cannot fail: next_awaitable() need not call it early.
+# runtime.asyncgen adds its asend/athrow awaitable.
+_DIRECT_AWAITABLES = {CoroutineType}
+
+
+# What a frame's last instruction is when ``yield from x`` asks for ``iter(x)``.
+_GET_YIELD_FROM_ITER = opmap["GET_YIELD_FROM_ITER"]
 
 
 class Machine:
@@ -270,9 +311,7 @@ class Machine:
         if state > 0:
             self.close()
         elif state == 0 and self._awaiting is None and self._kind == "coroutine":
-            warnings.warn(
-                f"coroutine '{self._qualname}' was never awaited", RuntimeWarning, stacklevel=2
-            )
+            _warn_never_awaited(self)
 
     def _advance(self, value, error):
         """Call ``resume`` until the function returns or waits on something that suspends.
@@ -284,6 +323,11 @@ class Machine:
         while True:
             try:
                 awaitable = self.resume(value, error)
+                # Discussion: resume has handled the exception; keeping it
+                # here would make a cycle (its traceback holds this frame)
+                # that keeps the machine and its locals alive until the
+                # next garbage collection, where CPython frees them at once.
+                error = None
             except StopIteration as stop:
                 self._awaiting = None
                 self.state = DONE
@@ -351,6 +395,24 @@ class Machine:
         return None if awaiting is _RUNNING else awaiting
 
     @property
+    def cr_suspended(self):
+        return self.state > 0 and self._awaiting is not _RUNNING
+
+    cr_origin = None  # sys.set_coroutine_origin_tracking_depth() is not supported
+
+    @property
+    def cr_code(self):
+        # The import hook gives resume's code object the function's name,
+        # file and lines: what a native cr_code says.
+        return type(self).resume.__code__
+
+    @property
+    def cr_frame(self):
+        # None once finished, as natively; there is no real frame between two
+        # resumes, so a stand-in with the fields asyncio, trio and inspect read.
+        return None if self.state == DONE else SuspendedFrame(self)
+
+    @property
     def line(self):
         """The source line of the current state: the await it is suspended at."""
         state = self.state
@@ -393,6 +455,27 @@ class Machine:
             self.__getattr__(attribute)  # unbound local: the same error as reading it
             raise
 
+    def __iter__(self):
+        # ``yield from machine`` in a @types.coroutine generator delegates to
+        # it, as to a native coroutine; everything else cannot iterate it.
+        caller = sys._getframe(1)
+        if caller.f_code.co_code[caller.f_lasti] == _GET_YIELD_FROM_ITER:
+            if caller.f_code.co_flags & CO_ITERABLE_COROUTINE:
+                return _AwaitIterator(self)
+            raise TypeError(
+                f"cannot 'yield from' a {self._kind} object in a non-coroutine generator"
+            )
+        raise TypeError(f"'{type(self).__name__}' object is not iterable")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "resume" not in cls.__dict__:
+            return  # a base class of the runtime's, not a compiled function
+        # CPython's messages name the type: "'coroutine' object is not
+        # iterable", "'coroutine' object has no attribute 'x'".  Pickle and
+        # the class's repr go by __qualname__, which stays the generated name.
+        cls.__name__ = cls._kind.replace(" ", "_")
+
     def __repr__(self):
         if self.state == DONE:
             where = "done"
@@ -403,7 +486,8 @@ class Machine:
         else:
             where = f"state {self.state} (line {self.line})"
         variables = ", ".join(f"{k}={v!r}" for k, v in self.saved_locals().items())
-        return f"<{self._kind} {self._qualname} {where} {{{variables}}}>"
+        kind = self._kind.replace(" ", "_")
+        return f"<{kind} object {self.__qualname__} at {id(self):#x}: {where} {{{variables}}}>"
 
 
 class _AwaitIterator:
@@ -413,6 +497,9 @@ class _AwaitIterator:
 
     def __init__(self, machine):
         self.machine = machine
+
+    def __repr__(self):
+        return f"<coroutine_wrapper object at {id(self):#x}>"
 
     def __iter__(self):
         return self
@@ -438,6 +525,134 @@ class StateMachine(Machine):
 
 # How the machinery recognises a compiled coroutine it can run directly.
 _machine_await = Machine.__await__
+
+
+class SuspendedFrame:
+    """What ``cr_frame`` gives: the fields of a frame that callers read, no more.
+
+    There is no frame between two resumes of a machine.  asyncio (task reprs,
+    ``Task.get_stack()``), trio and ``inspect.getcoroutinestate`` /
+    ``getcoroutinelocals`` read these fields.  Deliberately not a
+    ``types.FrameType``: code that needs a real frame gets an AttributeError
+    naming this stand-in, not wrong data.  As a native frame does, it does not
+    keep its coroutine alive; once the coroutine is gone it looks like a
+    cleared frame.
+    """
+
+    __slots__ = ("_machine", "f_code", "f_globals", "__weakref__")
+
+    f_back = None
+    f_trace = None
+
+    def __init__(self, machine):
+        self._machine = weakref.ref(machine)
+        resume = type(machine).resume
+        self.f_code = resume.__code__
+        self.f_globals = resume.__globals__
+
+    @property
+    def f_builtins(self):
+        return self.f_globals.get("__builtins__", {})
+
+    @property
+    def f_lineno(self):
+        machine = self._machine()
+        if machine is None or machine.state <= 0:
+            return self.f_code.co_firstlineno
+        return machine.line
+
+    @property
+    def f_lasti(self):
+        # -1 before the first step (what inspect read before 3.11 to say
+        # CREATED; traceback and inspect then give no column positions);
+        # otherwise the offset in f_code of the first instruction of the
+        # current line, so that positions derived from it name that line.
+        machine = self._machine()
+        if machine is None or (machine.state == 0 and machine._awaiting is None):
+            return -1
+        line = machine.line
+        for start, _end, code_line in self.f_code.co_lines():
+            if code_line == line:
+                return start
+        return 0
+
+    @property
+    def f_locals(self):
+        machine = self._machine()
+        return {} if machine is None else machine.saved_locals()
+
+    def clear(self):
+        """As ``frame.clear()`` on a coroutine's frame: finalize the coroutine."""
+        machine = self._machine()
+        if machine is None:
+            return
+        if machine._awaiting is _RUNNING:
+            raise RuntimeError("cannot clear an executing frame")
+        if machine.state == 0 and machine._awaiting is None:
+            machine.state = DONE
+            if machine._kind == "coroutine":
+                _warn_never_awaited(machine)
+        elif machine.state > 0:
+            machine.close()
+
+    def __repr__(self):
+        return (
+            f"<frame stand-in of {self.f_code.co_name} at {id(self):#x}, "
+            f"file {self.f_code.co_filename!r}, line {self.f_lineno}>"
+        )
+
+
+def _warn_never_awaited(machine):
+    """CPython's RuntimeWarning for a coroutine collected before it ran.
+
+    As ``_PyErr_WarnUnawaitedCoroutine`` does: ``warnings._warn_unawaited_coroutine``
+    words it; an error (a warning turned into one, or a broken warnings
+    module) is reported as unraisable with the coroutine as its object
+    (raising from ``__del__`` would name ``__del__`` instead), and the plain
+    warning is the fallback.
+    """
+    warned = False
+    try:
+        sys.modules["warnings"]._warn_unawaited_coroutine(machine)
+        warned = True
+    except BaseException as error:  # noqa: BLE001 - reported, as CPython does
+        warned = isinstance(error, RuntimeWarning)
+        _write_unraisable(error, machine)
+    if not warned:
+        try:
+            warnings.warn(
+                f"coroutine '{machine.__qualname__}' was never awaited", RuntimeWarning, stacklevel=2
+            )
+        except BaseException as error:  # noqa: BLE001
+            _write_unraisable(error, machine)
+
+
+def _write_unraisable(error, obj):
+    """What C's ``PyErr_WriteUnraisable(obj)`` does: hand the error to sys.unraisablehook."""
+    arguments = _unraisable_type()((type(error), error, error.__traceback__, None, obj))
+    sys.unraisablehook(arguments)
+
+
+_UNRAISABLE_TYPE = []
+
+
+def _unraisable_type():
+    """``sys.UnraisableHookArgs``, which Python does not name: caught once from a probe."""
+    if not _UNRAISABLE_TYPE:
+        caught = []
+        hook = sys.unraisablehook
+        sys.unraisablehook = caught.append
+        try:
+
+            class _Probe:
+                def __del__(self):
+                    raise RuntimeError
+
+            _Probe()
+        finally:
+            sys.unraisablehook = hook
+        _UNRAISABLE_TYPE.append(type(caught[0]))
+    return _UNRAISABLE_TYPE[0]
 
 
 Coroutine.register(StateMachine)
