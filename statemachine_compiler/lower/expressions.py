@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.analysis.scopes import function_bindings, target_names
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.ir import If, Suspend
@@ -304,7 +305,7 @@ class ExpressionLowering:
         """
         first_iter = self.expression(node.for_in.iter)
         renames = {name: self.new_temp(f"_{name}").value for name in _comprehension_targets(node)}
-        renamed = node.visit(_Renamer(renames)).with_changes()
+        renamed = node.visit(_Renamer(renames))
         renamed = renamed.with_changes(for_in=renamed.for_in.with_changes(iter=first_iter))
         result = self.new_temp({"ListComp": "_list", "SetComp": "_set", "DictComp": "_dict"}[type(node).__name__])
         self.emit(assign(result, empty))
@@ -396,8 +397,6 @@ def _loops(first: cst.CompFor, innermost: list[cst.BaseStatement]) -> cst.BaseSt
 
 
 def _comprehension_targets(node) -> list[str]:
-    from statemachine_compiler.analysis.scopes import target_names
-
     names: list[str] = []
     clause = node.for_in
     while clause is not None:
@@ -435,8 +434,6 @@ class _Renamer(cst.CSTTransformer):
         return updated_node.with_changes(keyword=original_node.keyword)
 
     def _shadows(self, node) -> bool:
-        from statemachine_compiler.analysis.scopes import function_bindings
-
         params = getattr(node, "params", None)
         bound = function_bindings(params, node.body if hasattr(node, "body") else node).locals
         return bool(bound & set(self.renames))

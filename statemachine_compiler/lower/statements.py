@@ -399,7 +399,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self._match(subject, node, [*node.cases[:guarded], recorder, unmatched], matched, initialised=True)
         line = self.line_of(case)
         with self.block() as guard:
-            test = self.expression(case.guard.with_changes())
+            test = self.expression(case.guard)
             with self.block() as failed:
                 self.emit(assign(matched, _minus_one()))
             self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=failed, line=line))
