@@ -162,7 +162,9 @@ class Machine:
     ``runtime.asyncgen.AsyncGeneratorMachine``.
     """
 
-    __slots__ = ("state", "_awaiting", "__weakref__")
+    # __name__ and __qualname__ are writable, as a native coroutine's are;
+    # unset (the usual case) they read the class's _name and _qualname.
+    __slots__ = ("state", "_awaiting", "__weakref__", "__name__", "__qualname__")
 
     _kind = "coroutine"
     _name = "<coroutine>"

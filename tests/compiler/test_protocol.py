@@ -181,6 +181,22 @@ CASES = {
             log.append((coro.cr_frame, coro.cr_await, coro.cr_running, coro.cr_origin))
             me.clear()
         """,
+    "names_are_writable": """
+        async def coro():
+            pass
+
+        async def gen():
+            yield
+
+        async def main():
+            for made in (coro(), gen()):
+                log.append((made.__name__, made.__qualname__))
+                made.__name__ = "renamed"
+                made.__qualname__ = "re.named"
+                log.append((made.__name__, made.__qualname__))
+                log.append(repr(made).split(" at ")[0])
+                await made.aclose() if hasattr(made, "aclose") else made.close()
+        """,
     "inspect_async_generator_attributes": """
         async def gen():
             await tick("in gen")
