@@ -448,7 +448,8 @@ class Machine:
             raise UnboundLocalError(
                 f"cannot access local variable '{name}' where it is not associated with a value"
             )
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")
+        kind = self._kind.replace(" ", "_")
+        raise AttributeError(f"'{kind}' object has no attribute {attribute!r}")
 
     def __delattr__(self, attribute):
         try:
@@ -467,16 +468,9 @@ class Machine:
             raise TypeError(
                 f"cannot 'yield from' a {self._kind} object in a non-coroutine generator"
             )
-        raise TypeError(f"'{type(self).__name__}' object is not iterable")
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "resume" not in cls.__dict__:
-            return  # a base class of the runtime's, not a compiled function
-        # CPython's messages name the type: "'coroutine' object is not
-        # iterable", "'coroutine' object has no attribute 'x'".  Pickle and
-        # the class's repr go by __qualname__, which stays the generated name.
-        cls.__name__ = cls._kind.replace(" ", "_")
+        # CPython's messages name the type, 'coroutine'; the generated class
+        # keeps its own __name__ (tools tell compiled code by it).
+        raise TypeError(f"'{self._kind.replace(' ', '_')}' object is not iterable")
 
     def __repr__(self):
         if self.state == DONE:
