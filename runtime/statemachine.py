@@ -29,7 +29,14 @@ from dis import opmap
 from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
 
-__all__ = ["Machine", "StateMachine", "EXHAUSTED", "async_iterator", "next_awaitable"]
+__all__ = [
+    "Machine",
+    "StateMachine",
+    "EXHAUSTED",
+    "async_iterator",
+    "context_manager",
+    "next_awaitable",
+]
 
 DONE = -1  # state of a machine that returned or raised
 
@@ -69,6 +76,26 @@ def _without_machinery(error):
     return error
 
 
+def _release_frames(error, code):
+    """Clear the finished frames of ``code`` in an exception's traceback.
+
+    Discussion: such a frame still holds ``error`` (the exception thrown into
+    ``resume``, and handled there), whose traceback holds the frame: a cycle
+    that would keep the machine and the function's locals alive until the
+    next garbage collection.  Nobody will read that traceback: the exception
+    was handled.
+    """
+    tb = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code is code:
+            try:
+                frame.clear()
+            except RuntimeError:
+                pass  # still executing: leave it
+        tb = tb.tb_next
+
+
 def _await_iterator(awaitable):
     """Return the iterator that ``await awaitable`` delegates to (CPython's checks)."""
     cls = type(awaitable)
@@ -92,6 +119,45 @@ def _await_iterator(awaitable):
     if not hasattr(type(iterator), "__next__"):
         raise TypeError(f"__await__() returned non-iterator of type '{type(iterator).__name__}'")
     return iterator
+
+
+def context_manager(manager, asynchronous=False):
+    """What ``with`` / ``async with`` look up first: the enter and exit methods.
+
+    Returns the two functions, with CPython's errors when the object is not a
+    context manager, and (for ``async with``) when what they return cannot be
+    awaited.
+    """
+    kind = type(manager)
+    enter_name, exit_name = ("__aenter__", "__aexit__") if asynchronous else ("__enter__", "__exit__")
+    protocol = "asynchronous context manager" if asynchronous else "context manager"
+    enter = getattr(kind, enter_name, None)
+    if enter is None:
+        raise TypeError(f"'{kind.__name__}' object does not support the {protocol} protocol")
+    exit_ = getattr(kind, exit_name, None)
+    if exit_ is None:
+        raise TypeError(
+            f"'{kind.__name__}' object does not support the {protocol} protocol "
+            f"(missed {exit_name} method)"
+        )
+    if not asynchronous:
+        return enter, exit_
+    return _awaitable_from(enter, enter_name), _awaitable_from(exit_, exit_name)
+
+
+def _awaitable_from(method, name):
+    def call(*args):
+        result = method(*args)
+        if not hasattr(type(result), "__await__") and not (
+            type(result) is GeneratorType and result.gi_code.co_flags & CO_ITERABLE_COROUTINE
+        ):
+            raise TypeError(
+                f"'async with' received an object from {name} that does not implement "
+                f"__await__: {type(result).__name__}"
+            )
+        return result
+
+    return call
 
 
 def async_iterator(iterable):
@@ -172,6 +238,14 @@ class Machine:
     _lines = (0,)
     _temporaries = ()  # slots the compiler made for itself, not the function's locals
     _renamed = {}  # slot -> the local's name in the source, where they differ
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Frames of resume carry the function's name, as a native coroutine's
+        # frames do: tracebacks, profilers and asyncio's reprs show it.
+        resume = cls.__dict__.get("resume")
+        if resume is not None and "_name" in cls.__dict__:
+            resume.__code__ = resume.__code__.replace(co_name=cls._name, co_qualname=cls._qualname)
 
     def __init__(self):
         self.state = 0  # not started yet
@@ -325,23 +399,30 @@ class Machine:
         while True:
             try:
                 awaitable = self.resume(value, error)
-                # Discussion: resume has handled the exception; keeping it
-                # here would make a cycle (its traceback holds this frame)
-                # that keeps the machine and its locals alive until the
-                # next garbage collection, where CPython frees them at once.
-                error = None
             except StopIteration as stop:
                 self._awaiting = None
                 self.state = DONE
                 raise RuntimeError(f"{self._kind} raised StopIteration") from stop
             except BaseException:
+                # Discussion: the frames in the traceback are not cleared here:
+                # whoever looks at the exception (pdb.post_mortem, pytest)
+                # wants to see them as they were.
                 self._awaiting = None
                 self.state = DONE
                 raise
             if self.state == 0:  # resume returned from the function itself
+                if error is not None:
+                    # Discussion: the function handled the exception thrown in
+                    # and returned.  Its traceback still holds resume's frame,
+                    # which holds the exception (``error``): a cycle that keeps
+                    # the machine and its locals alive until the next garbage
+                    # collection, where CPython frees them at once.
+                    _release_frames(error, type(self).resume.__code__)
+                    error = None
                 self._awaiting = None
                 self.state = DONE
                 return True, awaitable
+            error = None  # handled by resume: this frame must not keep it alive
             if (
                 getattr(type(awaitable), "__await__", None) is _machine_await
                 and awaitable._awaiting is None

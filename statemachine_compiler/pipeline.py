@@ -60,12 +60,30 @@ RESERVED = frozenset(
         "_lines",
         "_temporaries",
         "_renamed",
+        "_kind",
+        "cr_code",
+        "cr_frame",
+        "cr_suspended",
+        "cr_origin",
+        "ag_code",
+        "ag_frame",
+        "ag_suspended",
+        "ag_running",
+        "ag_await",
+        "__name__",
+        "__qualname__",
     }
 )
 
 
 # What generated code may use from runtime.statemachine (imported when used).
-RUNTIME_NAMES = ("EXHAUSTED", "StateMachine", "async_iterator", "next_awaitable")
+RUNTIME_NAMES = (
+    "EXHAUSTED",
+    "StateMachine",
+    "async_iterator",
+    "context_manager",
+    "next_awaitable",
+)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 An ``await`` belongs to the innermost function around it.  Lambdas, nested
 ``def``s and class bodies are their own functions, so an await is never
-looked for inside them; comprehensions are not (an ``await`` or ``async for``
-in a comprehension inside an ``async def`` suspends the enclosing coroutine).
+looked for inside them; list, set and dict comprehensions are not (an
+``await`` or ``async for`` in one inside an ``async def`` suspends the
+enclosing coroutine).  A generator expression is: it runs when iterated,
+and an asynchronous one is an async generator, valid in any function.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ class _Finder(cst.CSTVisitor):
             return False
         if self.wanted(node):
             self.found = True
+            return False
+        if isinstance(node, cst.GeneratorExp):
+            # A generator expression runs later, in its own frame (an async one
+            # is allowed in any function); only its first iterable runs here.
+            node.for_in.iter.visit(self)
             return False
         return not isinstance(node, _SCOPES)
 

@@ -150,12 +150,17 @@ class ExceptionLowering:
         manager = self.new_temp("_mgr")
         exit_ = self.new_temp("_exit")
         exited = self.new_temp("_exited")
-        enter_name, exit_name = ("__aenter__", "__aexit__") if asynchronous else ("__enter__", "__exit__")
         self.emit(assign(manager, self.expression(item.item)))
-        kind = cst.Call(self.builtin("type"), [cst.Arg(manager)])
         enter = self.new_temp("_enter")
-        self.emit(assign(enter, cst.Attribute(kind, cst.Name(enter_name))))
-        self.emit(assign(exit_, cst.Attribute(kind, cst.Name(exit_name))))
+        lookup = cst.Call(
+            self.builtin("context_manager"),
+            [cst.Arg(manager)] + ([cst.Arg(cst.Name("True"))] if asynchronous else []),
+        )
+        self.emit(
+            cst.SimpleStatementLine(
+                [cst.Assign([cst.AssignTarget(cst.Tuple([cst.Element(enter), cst.Element(exit_)]))], lookup)]
+            )
+        )
         entered = cst.Call(enter, [cst.Arg(manager)])
         if asynchronous:
             entered = cst.Await(entered)

@@ -346,28 +346,10 @@ class ExpressionLowering:
         return self._comprehension(node, cst.Dict([]), add)
 
     def expr_GeneratorExp(self, node):
-        # An async generator expression is an async generator: written out as
-        # one, called with the first iterable (evaluated here, as Python does).
+        # Only the first iterable is evaluated here; the rest runs when the
+        # generator is iterated, in its own frame.
         first = node.for_in
-        iterable = self.spill(self.expression(first.iter))
-        if first.asynchronous is not None:
-            iterator = cst.Call(self.builtin("async_iterator"), [cst.Arg(iterable)])
-        else:
-            iterator = cst.Call(self.builtin("iter"), [cst.Arg(iterable)])
-        parameter = self.fresh("iterator")
-        name = self.fresh("_genexpr")
-        body = _loops(
-            first.with_changes(iter=cst.Name(parameter)),
-            [cst.SimpleStatementLine([cst.Expr(cst.Yield(node.elt))])],
-        )
-        function = cst.FunctionDef(
-            name=cst.Name(name),
-            params=cst.Parameters([cst.Param(cst.Name(parameter))]),
-            body=cst.IndentedBlock([body]),
-            asynchronous=cst.Asynchronous(),
-        )
-        self.emit(function)
-        return cst.Call(cst.Name(name), [cst.Arg(iterator)])
+        return node.with_changes(for_in=first.with_changes(iter=self.expression(first.iter)))
 
     def expr_NamedExpr(self, node):
         value = self.spill(self.expression(node.value))

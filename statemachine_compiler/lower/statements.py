@@ -345,21 +345,27 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         ended = self.new_temp("_ended") if node.orelse is not None else None
         if ended is not None:
             self.emit(assign(ended, cst.Name("False")))
+        # The target is assigned outside the try: a StopAsyncIteration from
+        # storing it (a subscript, a property) is not the end of the loop.
+        # A plain name cannot raise, so it is stored straight away.
+        direct = isinstance(node.target, cst.Name)
+        received = node.target if direct else self.new_temp("_item")
         loop = parse_template_statement(
             "while True:\n"
             "    try:\n"
-            "        {target} = await {next_awaitable}({iterator})\n"
+            "        {received} = await {next_awaitable}({iterator})\n"
             "    except {StopAsyncIteration}:\n"
             + ("        {ended} = True\n" if ended is not None else "")
             + "        break\n",
-            target=node.target,
+            received=received,
             next_awaitable=cst.Name("next_awaitable"),
             iterator=iterator,
             StopAsyncIteration=cst.Name("StopAsyncIteration"),
             **({"ended": ended} if ended is not None else {}),
         )
         self.protect(loop, {"next_awaitable", "StopAsyncIteration"})
-        body = [*loop.body.body, *_statements(node.body)]
+        store = [] if direct else [assign(node.target, received)]
+        body = [*loop.body.body, *store, *_statements(node.body)]
         self.statement(loop.with_changes(body=loop.body.with_changes(body=body)))
         # The loop lets go of its iterator when it ends, as the native one does
         # (an async generator left behind is finalized now, not later).

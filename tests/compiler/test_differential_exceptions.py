@@ -1007,11 +1007,6 @@ def traceback_frames(compiled: bool):
     return trace
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: traceback frames of compiled code are named 'resume' (the machine "
-    "method), not after the async function",
-)
 def test_traceback_names_the_compiled_functions_it_passed_through():
     native = [frame.f_code.co_name for frame in traceback_frames(compiled=False)]
     assert native == ["f", "middle", "inner"]

@@ -323,16 +323,7 @@ async def main(resource):
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["native", "compiled"])
-def test_a_finished_machine_is_freed_without_the_garbage_collector(compiled, request):
-    if compiled:
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="compiler bug: resume() keeps the handled exception in its `error` "
-                "parameter, whose traceback holds resume's frame: a cycle",
-                strict=False,
-            )
-        )
-
+def test_a_finished_machine_is_freed_without_the_garbage_collector(compiled):
     class Resource:
         pass
 
@@ -382,5 +373,5 @@ def test_asyncio_task_repr_and_stack(compiled):
     lines = (PRELUDE + textwrap.dedent(ASYNCIO)).splitlines()
     line = lines.index("    await event.wait()") + 1
     assert f"coro=<inner() running at <subject>:{line}>" in running, running
-    assert stack == [("inner" if not compiled else "resume", line)], stack
+    assert stack == [("inner", line)], stack
     assert "coro=<inner() done, defined at " in done, done
