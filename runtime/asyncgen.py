@@ -16,6 +16,7 @@ import sys
 from collections.abc import AsyncGenerator as _AsyncGeneratorABC
 
 from runtime.statemachine import (
+    _CLOSE_RETURNS_VALUE,
     _DIRECT_AWAITABLES,
     _RUNNING,
     DONE,
@@ -217,6 +218,14 @@ class _Step:
         return self._guard(self.generator.throw, typ, val, tb)
 
     def close(self):
+        if _CLOSE_RETURNS_VALUE and self.started and not self.finished:
+            # 3.13: closing a running asend()/athrow() closes the generator's
+            # step: GeneratorExit goes in, and awaiting again is an error.
+            try:
+                self.throw(GeneratorExit)
+            except (GeneratorExit, StopIteration, StopAsyncIteration):
+                return
+            raise RuntimeError("coroutine ignored GeneratorExit")
         self.finished = True
 
     def _start(self):

@@ -40,6 +40,11 @@ __all__ = [
 
 DONE = -1  # state of a machine that returned or raised
 
+# What close() does changed in 3.13 (gh-104770, gh-117881): it returns the value
+# of a coroutine that returns when closed, and closing an async generator's
+# asend() throws GeneratorExit into the generator.
+_CLOSE_RETURNS_VALUE = sys.version_info >= (3, 13)
+
 
 class _Exhausted:
     """The value ``next(iterator, EXHAUSTED)`` returns at the end of a for loop."""
@@ -372,8 +377,11 @@ class Machine:
             return None
         try:
             self.throw(GeneratorExit)
-        except (GeneratorExit, StopIteration):
+        except GeneratorExit:
             return None
+        except StopIteration as stop:
+            # The function returned while closing: 3.13 hands back its value.
+            return stop.value if _CLOSE_RETURNS_VALUE else None
         raise RuntimeError(f"{self._kind} ignored GeneratorExit")
 
     def __await__(self):
