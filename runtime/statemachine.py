@@ -27,7 +27,7 @@ import weakref
 from collections.abc import Coroutine
 from dis import opmap
 from inspect import CO_ITERABLE_COROUTINE
-from types import CoroutineType, GeneratorType
+from types import CodeType, CoroutineType, GeneratorType
 
 __all__ = [
     "Machine",
@@ -79,6 +79,21 @@ def _without_machinery(error):
         tb = following
     error.__traceback__ = first
     return error
+
+
+def _requalified(code, old, new):
+    """``code`` with the qualified names under ``old`` moved under ``new``."""
+    consts = []
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            const = _requalified(const, old, new)
+        elif isinstance(const, str) and const.startswith(old):
+            const = new + const[len(old) :]  # a class body's __qualname__
+        consts.append(const)
+    qualname = code.co_qualname
+    if qualname.startswith(old):
+        qualname = new + qualname[len(old) :]
+    return code.replace(co_consts=tuple(consts), co_qualname=qualname)
 
 
 def _release_frames(error, code):
@@ -250,7 +265,12 @@ class Machine:
         # frames do: tracebacks, profilers and asyncio's reprs show it.
         resume = cls.__dict__.get("resume")
         if resume is not None and "_name" in cls.__dict__:
-            resume.__code__ = resume.__code__.replace(co_name=cls._name, co_qualname=cls._qualname)
+            # What is defined inside takes its qualified name from the function
+            # too: ``f.<locals>.g``, not ``_f.resume.<locals>.g``.
+            code = _requalified(
+                resume.__code__, f"{cls.__qualname__}.resume.<locals>.", f"{cls._qualname}.<locals>."
+            )
+            resume.__code__ = code.replace(co_name=cls._name, co_qualname=cls._qualname)
 
     def __init__(self):
         self.state = 0  # not started yet
@@ -543,9 +563,13 @@ class Machine:
     def __delattr__(self, attribute):
         try:
             object.__delattr__(self, attribute)
+            return
         except AttributeError:
-            self.__getattr__(attribute)  # unbound local: the same error as reading it
-            raise
+            pass
+        # Raised outside the except block, so it carries no AttributeError
+        # as its context: an unbound local gives the same error as reading it.
+        self.__getattr__(attribute)
+        raise AttributeError(attribute)
 
     def __iter__(self):
         # ``yield from machine`` in a @types.coroutine generator delegates to

@@ -146,7 +146,7 @@ def _add_runtime_import(module: cst.Module) -> cst.Module:
         imports.append(f"from runtime.statemachine import {', '.join(names)}\n")
     if "AsyncGeneratorMachine" in code:
         imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
-    if "return Handling(" in code:
+    if " = Handling(" in code:
         imports.append("from runtime.handling import Handling\n")
     if "@coroutine_function" in code:
         imports.append("from runtime.marks import coroutine_function\n")
@@ -318,6 +318,7 @@ class FunctionCompiler:
             error=lowerer.error_name,
             declarations=declarations,
             base="AsyncGeneratorMachine" if generator else "StateMachine",
+            suspending=(fresh("awaitable"), fresh("yielded")),
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap)

@@ -195,6 +195,10 @@ class _BindingCollector(cst.CSTVisitor):
         if node.rest is not None:
             self.bind(node.rest.value)
 
+    def visit_TypeAlias(self, node) -> bool:
+        self.bind(node.name.value)  # ``type X = ...`` binds X (3.12)
+        return False
+
     def visit_Global(self, node: cst.Global) -> None:
         self.bindings.globals.update(item.name.value for item in node.names)
 

@@ -54,6 +54,7 @@ class MachineSpec:
     error: str
     declarations: list[str] = field(default_factory=list)  # "global x", "nonlocal y"
     base: str = "StateMachine"  # or "AsyncGeneratorMachine"
+    suspending: tuple[str, str] = ("awaitable", "yielded")  # resume's locals at a suspension
 
 
 def write_machine(spec: MachineSpec, body: list[Node], render, render_expression, linemap=None) -> Writer:
@@ -95,6 +96,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
                 machine=m,
                 value=spec.value,
                 error=spec.error,
+                locals_=spec.suspending,
                 render=render,
                 render_expression=render_expression,
             )

@@ -32,8 +32,11 @@ _NEEDS_PARENS = (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)
 class ResumeEmitter:
     """Write ``ir`` nodes as guarded Python (``emit``/``mark``/``jump`` of the tree)."""
 
-    def __init__(self, writer: Writer, *, machine: str, value: str, error: str, render, render_expression):
+    def __init__(
+        self, writer: Writer, *, machine: str, value: str, error: str, locals_, render, render_expression
+    ):
         self.w = writer
+        self.awaitable, self.yielded = locals_  # names of resume's own locals
         self.state = f"{machine}.state"
         self.value = value
         self.error = error
@@ -115,14 +118,19 @@ class ResumeEmitter:
         with self.w.indented():
             if before:
                 self.plain(before)
-            self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
+            # The awaitable is evaluated before the state changes: if that
+            # raises, the function is still running at state 0.
+            expression = self.render_expression(node.awaitable)
             if node.kind == "yield":
-                self.w.line(f"return YieldValue({self.render_expression(node.awaitable)})")
+                local, expression = self.yielded, f"YieldValue({expression})"
             elif node.handling:
                 # still handling an exception: what we await must see it too
-                self.w.line(f"return Handling({self.render_expression(node.awaitable)})")
+                local, expression = self.awaitable, f"Handling({expression})"
             else:
-                self.w.line(f"return {self.render_expression(node.awaitable)}")
+                local = self.awaitable
+            self.w.line(f"{local} = {expression}")
+            self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
+            self.w.line(f"return {local}")
 
     def resume_point(self, node: Suspend, after: list[Plain]) -> None:
         self.w.line(f"if {self.state} == {node.state}:")

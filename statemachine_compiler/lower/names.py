@@ -198,6 +198,9 @@ class NameRewriter(cst.CSTTransformer):
                 kept.append(small)
             elif isinstance(small, (cst.Global, cst.Nonlocal)):
                 continue  # declared once, at the top of resume
+            elif type(small).__name__ == "TypeAlias":  # ``type X = ...`` (3.12)
+                copies.extend(self.copies([small.name.value]))
+                kept.append(small)
             else:
                 kept.append(small)
         if not kept:
@@ -242,6 +245,10 @@ class NameRewriter(cst.CSTTransformer):
         return True
 
     visit_ExceptStarHandler = visit_ExceptHandler
+
+    def visit_TypeAlias(self, node) -> bool:
+        self.plain_names[id(node.name)] = node.name  # ``type X = ...`` binds a plain name
+        return True
 
     def leave_ExceptHandler(self, original_node, updated_node):
         return self._rebind_handler(original_node, updated_node)

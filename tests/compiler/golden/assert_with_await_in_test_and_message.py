@@ -23,16 +23,18 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and __debug__) or self.state in (1, 2):
             if self.state == 0:
+                awaitable = fetch(self.n)
                 self.state = 1  # line 2: await fetch(n)
-                return fetch(self.n)
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
                     raise error
             if (self.state == 0 and not value) or self.state == 2:
                 if self.state == 0:
+                    awaitable = fetch(self.n)
                     self.state = 2  # line 2: await fetch(n)
-                    return fetch(self.n)
+                    return awaitable
                 if self.state == 2:
                     self.state = 0
                     if error is not None:

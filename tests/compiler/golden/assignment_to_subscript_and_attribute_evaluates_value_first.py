@@ -26,8 +26,9 @@ class _f(StateMachine):
 
     def resume(self, value1, error):
         if self.state == 0:
+            awaitable = fetch("value")
             self.state = 1  # line 2: await fetch("value")
-            return fetch("value")
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -35,24 +36,27 @@ class _f(StateMachine):
             self._t1 = value1
             self._t2 = self.d
         if self.state == 0:
+            awaitable = fetch("key")
             self.state = 2  # line 2: await fetch("key")
-            return fetch("key")
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
                 raise error
             self._t2[value1] = self._t1
         if self.state == 0:
+            awaitable = fetch(1)
             self.state = 3  # line 3: await fetch(1)
-            return fetch(1)
+            return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
                 raise error
             self.box.value = value1
         if self.state == 0:
+            awaitable = fetch((1, 2))
             self.state = 4  # line 4: await fetch((1, 2))
-            return fetch((1, 2))
+            return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:

@@ -30,8 +30,9 @@ class _f(StateMachine):
         if self.state == 0:
             self.total = 1
             self._t1 = self.total
+            awaitable = fetch(2)
             self.state = 1  # line 3: await fetch(2)
-            return fetch(2)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -41,8 +42,9 @@ class _f(StateMachine):
             self._t2 = self.box
             self._t3 = self._t2.count
         if self.state == 0:
+            awaitable = fetch(3)
             self.state = 2  # line 4: await fetch(3)
-            return fetch(3)
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
@@ -53,8 +55,9 @@ class _f(StateMachine):
             self._t5 = self.k
             self._t6 = self._t4[self._t5]
         if self.state == 0:
+            awaitable = fetch(4)
             self.state = 3  # line 5: await fetch(4)
-            return fetch(4)
+            return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:

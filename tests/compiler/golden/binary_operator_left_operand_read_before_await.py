@@ -23,16 +23,18 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a * 2
+            awaitable = fetch(self.a)
             self.state = 1  # line 2: await fetch(a)
-            return fetch(self.a)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
                 raise error
             self._t2 = self._t1 + value
         if self.state == 0:
+            awaitable = fetch(3)
             self.state = 2  # line 2: (await fetch(3))
-            return fetch(3)
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:

@@ -27,16 +27,18 @@ class _f(StateMachine):
             self._t1 = self.g
             self._t2 = log(1)
             self._t3 = (*self.items,)
+            awaitable = fetch(2)
             self.state = 1  # line 2: await fetch(2)
-            return fetch(2)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
                 raise error
             self._t4 = value
         if self.state == 0:
+            awaitable = fetch(3)
             self.state = 2  # line 2: await fetch(3)
-            return fetch(3)
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:

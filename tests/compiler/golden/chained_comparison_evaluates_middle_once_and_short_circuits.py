@@ -24,8 +24,9 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a
+            awaitable = fetch(self.b)
             self.state = 1  # line 2: await fetch(b)
-            return fetch(self.b)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -38,8 +39,9 @@ class _f(StateMachine):
                 self._t5 = self._t2 <= self._t4
             if (self.state == 0 and self._t5) or self.state == 2:
                 if self.state == 0:
+                    awaitable = fetch(self.a)
                     self.state = 2  # line 2: await fetch(a)
-                    return fetch(self.a)
+                    return awaitable
                 if self.state == 2:
                     self.state = 0
                     if error is not None:

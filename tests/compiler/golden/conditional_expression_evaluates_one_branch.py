@@ -23,8 +23,9 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and self.flag) or self.state == 1:
             if self.state == 0:
+                awaitable = fetch("yes")
                 self.state = 1  # line 2: (await fetch("yes"))
-                return fetch("yes")
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -32,8 +33,9 @@ class _f(StateMachine):
                 self._t1 = value
         else:
             if self.state == 0:
+                awaitable = fetch("no")
                 self.state = 2  # line 2: (await fetch("no"))
-                return fetch("no")
+                return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:

@@ -24,8 +24,9 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.d
+            awaitable = fetch("k")
             self.state = 1  # line 2: await fetch("k")
-            return fetch("k")
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

@@ -27,8 +27,9 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = (*self.xs,)
+            awaitable = fetch(2)
             self.state = 1  # line 2: await fetch(2)
-            return fetch(2)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -36,8 +37,9 @@ class _f(StateMachine):
             self.t = (1, *self._t1, value)
             self._t2 = (*self.xs,)
         if self.state == 0:
+            awaitable = fetch(3)
             self.state = 2  # line 3: await fetch(3)
-            return fetch(3)
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
@@ -47,16 +49,18 @@ class _f(StateMachine):
                 **self.d,
             }
         if self.state == 0:
+            awaitable = fetch(4)
             self.state = 3  # line 4: await fetch(4)
-            return fetch(4)
+            return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
                 raise error
             self._t4 = value
         if self.state == 0:
+            awaitable = fetch(5)
             self.state = 4  # line 4: await fetch(5)
-            return fetch(5)
+            return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:

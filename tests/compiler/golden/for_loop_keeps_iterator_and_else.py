@@ -39,8 +39,9 @@ class _f(StateMachine):
                 if self.row is None:
                     break
                 self._t1 = self.total
+                awaitable = fetch(self.row)
                 self.state = 1  # line 6: await fetch(row)
-                return fetch(self.row)
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:

@@ -23,8 +23,9 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = f"{self.name!r}"
+            awaitable = fetch(self.name)
             self.state = 1  # line 2: await fetch(name)
-            return fetch(self.name)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

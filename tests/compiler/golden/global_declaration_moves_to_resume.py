@@ -30,8 +30,9 @@ class _f(StateMachine):
         global total
         if self.state == 0:
             pass
+            awaitable = fetch(5)
             self.state = 1  # line 6: await fetch(5)
-            return fetch(5)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

@@ -28,8 +28,9 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and self.n == 0) or self.state == 1:
             if self.state == 0:
+                awaitable = fetch("zero")
                 self.state = 1  # line 3: await fetch("zero")
-                return fetch("zero")
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -37,8 +38,9 @@ class _f(StateMachine):
                 self.r = value
         else:
             if self.state == 0:
+                awaitable = fetch(self.n)
                 self.state = 2  # line 4: await fetch(n)
-                return fetch(self.n)
+                return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:
@@ -47,8 +49,9 @@ class _f(StateMachine):
                 self.r = "one"
             else:
                 if self.state == 0:
+                    awaitable = fetch("many")
                     self.state = 3  # line 7: await fetch("many")
-                    return fetch("many")
+                    return awaitable
                 if self.state == 3:
                     self.state = 0
                     if error is not None:

@@ -29,8 +29,9 @@ class _f(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
+            awaitable = fetch(self.command)
             self.state = 1  # line 2: await fetch(command)
-            return fetch(self.command)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -47,8 +48,9 @@ class _f(StateMachine):
                     matched = 3
         if (self.state == 0 and matched == 1) or self.state == 2:
             if self.state == 0:
+                awaitable = fetch(self.direction)
                 self.state = 2  # line 4: await fetch(direction)
-                return fetch(self.direction)
+                return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:
@@ -56,8 +58,9 @@ class _f(StateMachine):
                 self.result = self.direction
         elif (self.state == 0 and matched == 3) or self.state == 3:
             if self.state == 0:
+                awaitable = fetch(None)
                 self.state = 3  # line 9: await fetch(None)
-                return fetch(None)
+                return awaitable
             if self.state == 3:
                 self.state = 0
                 if error is not None:

@@ -28,8 +28,9 @@ class _Client_get(StateMachine):
 
     def resume(frame, value, error):
         if frame.state == 0:
+            awaitable = fetch(frame.self.host + frame.path)
             frame.state = 1  # line 5: await fetch(self.host + path)
-            return fetch(frame.self.host + frame.path)
+            return awaitable
         if frame.state == 1:
             frame.state = 0
             if error is not None:

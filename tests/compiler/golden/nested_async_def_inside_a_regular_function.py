@@ -30,8 +30,9 @@ def make_worker(base):
 
         def resume(self, value, error):
             if self.state == 0:
+                awaitable = fetch(self.x)
                 self.state = 1  # line 5: await fetch(x)
-                return fetch(self.x)
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:

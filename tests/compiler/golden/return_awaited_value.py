@@ -24,16 +24,18 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and self.x) or self.state == 1:
             if self.state == 0:
+                awaitable = fetch(self.x)
                 self.state = 1  # line 3: await fetch(x)
-                return fetch(self.x)
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
                     raise error
                 return value
         if self.state == 0:
+            awaitable = fetch(None)
             self.state = 2  # line 4: await fetch(None)
-            return fetch(None)
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:

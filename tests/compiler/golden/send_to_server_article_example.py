@@ -44,8 +44,9 @@ class _http_get(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
+            awaitable = runtime.sleep(0)
             self.state = 1  # line 8: await runtime.sleep(0)
-            return runtime.sleep(0)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -81,15 +82,17 @@ class _send_to_server(StateMachine):
             self.time_before_next_request = 0
         while True:
             if self.state == 0:
+                awaitable = runtime.sleep(self.time_before_next_request)
                 self.state = 1  # line 20: await runtime.sleep(time_before_next_request)
-                return runtime.sleep(self.time_before_next_request)
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
                     raise error
             if self.state == 0:
+                awaitable = http_get(self.addr)
                 self.state = 2  # line 21: await http_get(addr)
-                return http_get(self.addr)
+                return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:

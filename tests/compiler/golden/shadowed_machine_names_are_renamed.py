@@ -27,8 +27,9 @@ class _f(StateMachine):
 
     def resume(frame, value1, error1):
         if frame.state == 0:
+            awaitable = fetch(frame.state_)
             frame.state = 1  # line 2: await fetch(state)
-            return fetch(frame.state_)
+            return awaitable
         if frame.state == 1:
             frame.state = 0
             if error1 is not None:

@@ -26,8 +26,9 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = self.g
             self._t2 = (*self.items,)
+            awaitable = fetch(1)
             self.state = 1  # line 2: await fetch(1)
-            return fetch(1)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -35,8 +36,9 @@ class _f(StateMachine):
             self._t3 = value
             self._t4 = {**self.options}
         if self.state == 0:
+            awaitable = fetch(2)
             self.state = 2  # line 2: await fetch(2)
-            return fetch(2)
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:

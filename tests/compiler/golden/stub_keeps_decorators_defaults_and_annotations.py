@@ -33,8 +33,9 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a
+            awaitable = fetch(self.b)
             self.state = 1  # line 7: await fetch(b)
-            return fetch(self.b)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

@@ -27,16 +27,18 @@ class _f(StateMachine):
     def resume(self, value1, error):
         if self.state == 0:
             self._t1 = self.box.items
+            awaitable = fetch("k")
             self.state = 1  # line 2: await fetch("k")
-            return fetch("k")
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
                 raise error
             self.x = self._t1[value1]
         if self.state == 0:
+            awaitable = fetch(self.box)
             self.state = 2  # line 3: (await fetch(box))
-            return fetch(self.box)
+            return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
@@ -44,16 +46,18 @@ class _f(StateMachine):
             self.y = value1.value
             self._t2 = self.d
         if self.state == 0:
+            awaitable = fetch(1)
             self.state = 3  # line 4: await fetch(1)
-            return fetch(1)
+            return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
                 raise error
             self._t3 = value1
         if self.state == 0:
+            awaitable = fetch(2)
             self.state = 4  # line 4: await fetch(2)
-            return fetch(2)
+            return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:

@@ -24,8 +24,9 @@ class _f(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
+            awaitable = fetch(self.n)
             self.state = 1  # line 2: await fetch(n)
-            return fetch(self.n)
+            return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

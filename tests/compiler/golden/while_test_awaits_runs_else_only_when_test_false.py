@@ -33,8 +33,9 @@ class _f(StateMachine):
             self._ended1 = False
         while True:
             if self.state == 0:
+                awaitable = fetch(self.i)
                 self.state = 1  # line 3: await fetch(i)
-                return fetch(self.i)
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:

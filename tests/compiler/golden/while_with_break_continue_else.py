@@ -36,8 +36,9 @@ class _f(StateMachine):
                 self.i += 1
                 if self.i == 2:
                     continue
+                awaitable = fetch(self.i)
                 self.state = 1  # line 7: await fetch(i)
-                return fetch(self.i)
+                return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -46,8 +47,9 @@ class _f(StateMachine):
                 break
         else:
             if self.state == 0:
+                awaitable = fetch("else")
                 self.state = 2  # line 10: await fetch("else")
-                return fetch("else")
+                return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:
