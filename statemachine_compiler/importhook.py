@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import marshal
 import os
@@ -31,6 +32,7 @@ from fnmatch import fnmatchcase
 from importlib.abc import MetaPathFinder
 from importlib.machinery import PathFinder, SourceFileLoader
 from importlib.util import MAGIC_NUMBER, cache_from_source, decode_source
+from pathlib import Path
 from types import CodeType
 
 import statemachine_compiler
@@ -199,8 +201,26 @@ def cache_key(source: bytes) -> bytes:
     """Return the key a cache entry must carry to stand for ``source``."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{statemachine_compiler.__version__}/{CACHE_FORMAT}\0".encode())
+    digest.update(compiler_fingerprint())
     digest.update(source)
     return MAGIC_NUMBER + digest.digest()
+
+
+@functools.lru_cache(maxsize=None)
+def compiler_fingerprint() -> bytes:
+    """A hash of the compiler's own source files.
+
+    Discussion: the version number alone would let a cache entry written by
+    an earlier build of the same version (a development checkout) be used;
+    what the compiler emits depends on its code, so the key does.  Read once
+    per process.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    package = Path(statemachine_compiler.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.digest()
 
 
 def read_cache(path: str, key: bytes) -> CodeType | None:
