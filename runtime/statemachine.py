@@ -264,7 +264,7 @@ class Machine:
         # Frames of resume carry the function's name, as a native coroutine's
         # frames do: tracebacks, profilers and asyncio's reprs show it.
         resume = cls.__dict__.get("resume")
-        if resume is not None and "_name" in cls.__dict__:
+        if resume is not None and "_name" in cls.__dict__ and resume.__code__.co_name == "resume":
             # What is defined inside takes its qualified name from the function
             # too: ``f.<locals>.g``, not ``_f.resume.<locals>.g``.
             code = _requalified(
@@ -554,6 +554,13 @@ class Machine:
         # CPython reports as UnboundLocalError.
         if attribute in type(self).__dict__.get("__slots__", ()):
             name = self._renamed.get(attribute, attribute)
+            if sys._getframe(1).f_code is not type(self).resume.__code__:
+                # Read from a nested function: for it, the local is a free
+                # variable of the enclosing scope, and CPython says so.
+                raise NameError(
+                    f"cannot access free variable '{name}' where it is not associated "
+                    "with a value in enclosing scope"
+                )
             raise UnboundLocalError(
                 f"cannot access local variable '{name}' where it is not associated with a value"
             )

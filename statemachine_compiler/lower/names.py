@@ -216,13 +216,22 @@ class NameRewriter(cst.CSTTransformer):
         machine = self.machine_here()
         func = original_node.func
         if (
-            machine is not None
-            and isinstance(func, cst.Name)
-            and func.value in ("locals", "vars")
-            and not original_node.args
-            and not any(func.value in scope.bound for scope in self.stack)
+            machine is None
+            or not isinstance(func, cst.Name)
+            or any(func.value in scope.bound for scope in self.stack)
         ):
-            return cst.Call(cst.Attribute(cst.Name(machine.machine), cst.Name("saved_locals")))
+            return updated_node
+        saved = cst.Call(cst.Attribute(cst.Name(machine.machine), cst.Name("saved_locals")))
+        if func.value in ("locals", "vars") and not original_node.args:
+            return saved
+        if func.value == "dir" and not original_node.args:
+            return cst.Call(cst.Name("sorted"), [cst.Arg(saved)])
+        if func.value in ("eval", "exec") and len(original_node.args) == 1:
+            # Without namespaces they would see resume's frame.
+            globals_ = cst.Call(cst.Name("globals"))
+            return updated_node.with_changes(
+                args=[*updated_node.args, cst.Arg(globals_), cst.Arg(saved)]
+            )
         return updated_node
 
     def leave_NamedExpr(self, original_node, updated_node):

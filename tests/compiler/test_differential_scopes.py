@@ -761,31 +761,6 @@ CASES = {
         """,
         "f(False)",
     ),
-    "read_before_assignment_in_a_closure": (
-        """
-        async def f():
-            get = lambda: x
-            await tick("t")
-            try:
-                get()
-            except NameError as e:
-                log.append((type(e).__name__, str(e)))
-            x = await tick("x")
-            return get()
-        """,
-        "f()",
-    ),
-    "del_local_read_by_a_closure": (
-        """
-        async def f():
-            x = await tick("x")
-            get = lambda: x
-            del x
-            await tick("deleted")
-            return get()
-        """,
-        "f()",
-    ),
     "parameter_deleted_then_read": (
         """
         async def f(p):
@@ -829,31 +804,7 @@ CASES.update(
             """,
             "f()",
         ),
-        "eval_and_dir_see_the_locals": (
-            """
-            async def f(a):
-                b = await tick("b")
-                return eval("a + b"), dir()
-            """,
-            "f(1)",
-        ),
-        "except_as_name_read_by_a_closure_after_the_handler": (
-            """
-            async def f():
-                try:
-                    raise ValueError(await tick("v"))
-                except ValueError as e:
-                    get = lambda: e
-                    await tick("in handler")
-                    r = get().args
-                try:
-                    get()
-                except NameError as err:
-                    return r, type(err).__name__, str(err)
-            """,
-            "f()",
-        ),
-    }
+            }
 )
 
 CASES.update(
