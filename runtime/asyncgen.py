@@ -23,6 +23,7 @@ from runtime.statemachine import (
     Machine,
     SuspendedFrame,
     _await_iterator,
+    _release_frames,
     _without_machinery,
 )
 
@@ -107,7 +108,9 @@ class AsyncGeneratorMachine(Machine):
         while True:
             try:
                 result = self.resume(value, error)
-                error = None  # handled: see StateMachine._advance
+                if error is not None:
+                    _release_frames(error, type(self).resume.__code__)  # see Machine._advance
+                    error = None
             except (StopIteration, StopAsyncIteration) as stop:
                 self._awaiting = None
                 self.state = DONE

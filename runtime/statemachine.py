@@ -438,19 +438,20 @@ class Machine:
                 self._awaiting = None
                 self.state = DONE
                 raise
+            if error is not None:
+                # Discussion: resume returned after the exception thrown in
+                # (handled, or pending in a finally).  Its traceback holds
+                # resume's finished frame, which holds the exception in its
+                # ``error`` parameter: a cycle that would keep the machine and
+                # its locals alive until the next garbage collection, where
+                # CPython frees them at once.  Clearing that finished frame
+                # breaks it; the function's own locals are in the machine.
+                _release_frames(error, type(self).resume.__code__)
+                error = None
             if self.state == 0:  # resume returned from the function itself
-                if error is not None:
-                    # Discussion: the function handled the exception thrown in
-                    # and returned.  Its traceback still holds resume's frame,
-                    # which holds the exception (``error``): a cycle that keeps
-                    # the machine and its locals alive until the next garbage
-                    # collection, where CPython frees them at once.
-                    _release_frames(error, type(self).resume.__code__)
-                    error = None
                 self._awaiting = None
                 self.state = DONE
                 return True, awaitable
-            error = None  # handled by resume: this frame must not keep it alive
             if (
                 getattr(type(awaitable), "__await__", None) is _machine_await
                 and awaitable._awaiting is None

@@ -125,6 +125,8 @@ def main():
             for test in sorted(missing - listed):
                 if "import_error" not in compiled:
                     details.append(f"{name}: passes natively, not compiled ({compiled['outcomes'].get(test, 'missing')}): {test}")
+            for test in sorted(listed):
+                details.append(f"{name}: listed in docs/conformance.md, not compiled: {test}")
         print()
         for line in details:
             print(line)
