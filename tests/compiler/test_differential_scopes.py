@@ -1568,9 +1568,6 @@ PEP695_XFAIL = {
     "class_type_parameter_read_in_a_method": (
         "compiler bug: a generic class's type parameter is not visible in a compiled method (NameError 'T')"
     ),
-    "type_statement_before_an_await": (
-        "compiler bug: a `type X = ...` alias is not saved across an await (UnboundLocalError 'Alias')"
-    ),
 }
 
 
