@@ -122,6 +122,7 @@ class AsyncGeneratorMachine(Machine):
             if self.state == 0:  # returned: the iteration is over
                 self._awaiting = None
                 self.state = DONE
+                self._release_locals()
                 raise StopAsyncIteration
             if type(result) is YieldValue:
                 self._awaiting = None

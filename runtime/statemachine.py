@@ -451,6 +451,13 @@ class Machine:
             if self.state == 0:  # resume returned from the function itself
                 self._awaiting = None
                 self.state = DONE
+                # Let go of the locals as CPython frees a returned coroutine's
+                # frame (see _release_locals); inlined: this is every return.
+                for attribute in type(self).__slots__:
+                    try:
+                        object.__delattr__(self, attribute)
+                    except AttributeError:
+                        pass
                 return True, awaitable
             if (
                 getattr(type(awaitable), "__await__", None) is _machine_await
@@ -483,6 +490,20 @@ class Machine:
                 continue
             self._awaiting = iterator
             return False, yielded
+
+    def _release_locals(self):
+        """Let go of the function's locals, as CPython frees a returned coroutine's frame.
+
+        Discussion: an object the function held (an unfinished async
+        generator, a file) is finalized when the function returns, not when
+        the machine object is collected.  Only on return: after an exception
+        the locals stay, for whoever inspects it.
+        """
+        for attribute in type(self).__dict__.get("__slots__", ()):
+            try:
+                object.__delattr__(self, attribute)
+            except AttributeError:
+                pass
 
     def assign(self, attribute, value):
         """Store a local from inside an expression: what ``(x := value)`` becomes."""

@@ -302,7 +302,14 @@ class FunctionCompiler:
         own_nonlocals = sorted(n for n in bindings.nonlocals if resolve(n, [*stack, scope]) is None)
         if own_nonlocals:
             declarations.append("nonlocal " + ", ".join(own_nonlocals))
-        locals_in_order = [p for p in bindings.params] + sorted(bindings.locals - set(bindings.params))
+        # Slots in the order locals() lists them natively: parameters, then
+        # the other locals in the order they are first bound.
+        locals_in_order = [p for p in bindings.params if p != owner] + [
+            n for n in bindings.order if n in bindings.locals and n not in bindings.params
+        ]
+        locals_in_order += sorted(bindings.locals - set(locals_in_order) - {owner})
+        if owner is not None:
+            locals_in_order.append(owner)  # __class__, a free variable, comes last
         spec = MachineSpec(
             class_name=class_name,
             header=_header(self.module, original),
@@ -312,7 +319,10 @@ class FunctionCompiler:
             parameters=[(p, attributes[p]) for p in bindings.params],
             slots=[attributes[n] for n in locals_in_order] + scope.temporaries,
             temporaries=list(scope.temporaries),
-            renamed={a: n for n, a in attributes.items() if a != n},
+            renamed={
+                **{a: n for n, a in attributes.items() if a != n},
+                **({attributes[owner]: "__class__"} if owner is not None else {}),
+            },
             lines=lowerer.lines,
             value=lowerer.value_name,
             error=lowerer.error_name,

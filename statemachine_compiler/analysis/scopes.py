@@ -28,6 +28,7 @@ class FunctionBindings:
 
     params: list[str] = field(default_factory=list)
     locals: set[str] = field(default_factory=set)
+    order: list[str] = field(default_factory=list)  # locals in order of first binding
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
 
@@ -87,6 +88,8 @@ class _BindingCollector(cst.CSTVisitor):
         self.comprehension_depth = 0
 
     def bind(self, name: str) -> None:
+        if name not in self.bindings.locals:
+            self.bindings.order.append(name)
         self.bindings.locals.add(name)
 
     def bind_target(self, target: cst.BaseExpression) -> None:

@@ -539,12 +539,6 @@ def test_exception_thrown_into_async_generator_iterated_in_a_handler_has_no_cont
     assert native[0][-1][1][3] is None, native
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: a finished compiled coroutine keeps its locals until the machine is "
-    "collected (native frees its frame when it returns), so an unfinished async generator it "
-    "held is finalized (its finally run) later than natively",
-)
 def test_unfinished_async_generator_finalized_when_its_coroutine_returns():
     text = source(
         """

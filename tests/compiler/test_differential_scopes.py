@@ -936,10 +936,6 @@ XFAIL = {
         "compiler bug: when evaluating the awaited expression raises (state already advanced), "
         "`except E as e` does not bind e: UnboundLocalError chained to the real error"
     ),
-    "super_method_locals": (
-        "compiler bug: locals() in a method using super() shows the machine's '_class' "
-        "instead of the free variable '__class__'"
-    ),
     "locals_with_cells_and_free_variables": (
         "compiler bug: locals() omits free variables of the enclosing plain function"
     ),
@@ -1446,11 +1442,6 @@ def test_user_names_like_the_runtime_imports():
 # -- locals(): order and identity -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: locals() keys are not in the native order (parameters, then locals in order of "
-    "first binding)",
-)
 def test_locals_keys_in_native_order():
     source = """
         async def f(p, q):
