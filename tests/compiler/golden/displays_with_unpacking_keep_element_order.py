@@ -12,7 +12,7 @@ from runtime.marks import coroutine_function
 class _f(StateMachine):
     """async def f(xs, d), line 1"""
 
-    __slots__ = ("xs", "d", "m", "s", "t", "_t1", "_t2", "_t3", "_t4")
+    __slots__ = ("xs", "d", "t", "s", "m", "_t1", "_t2", "_t3", "_t4")
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 3, 4, 4)  # source line of each state

@@ -16,7 +16,7 @@ from runtime.marks import coroutine_function
 class _f(StateMachine):
     """async def f(rows), line 1"""
 
-    __slots__ = ("rows", "row", "total", "_it1", "_t1")
+    __slots__ = ("rows", "total", "row", "_it1", "_t1")
     _name = "f"
     _qualname = "f"
     _lines = (1, 6)  # source line of each state

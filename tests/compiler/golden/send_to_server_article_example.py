@@ -67,7 +67,7 @@ class Response:
 class _send_to_server(StateMachine):
     """async def send_to_server(addr), line 17"""
 
-    __slots__ = ("addr", "resp", "time_before_next_request")
+    __slots__ = ("addr", "time_before_next_request", "resp")
     _name = "send_to_server"
     _qualname = "send_to_server"
     _lines = (17, 20, 21)  # source line of each state
