@@ -22,9 +22,8 @@ from runtime.statemachine import (
     DONE,
     Machine,
     SuspendedFrame,
-    _await_iterator,
+    _first_step,
     _release_frames,
-    _without_machinery,
 )
 
 __all__ = ["AsyncGeneratorMachine", "YieldValue"]
@@ -127,19 +126,11 @@ class AsyncGeneratorMachine(Machine):
             if type(result) is YieldValue:
                 self._awaiting = None
                 raise StopIteration(result.value)
-            try:
-                iterator = _await_iterator(result)
-                yielded = iterator.__next__()
-            except StopIteration as stop:
-                value, error = stop.value, None
-                iterator = result = None  # finished: nothing may keep it alive
-                continue
-            except BaseException as raised:
-                value, error = None, _without_machinery(raised)
-                iterator = result = None
-                continue
-            self._awaiting = iterator
-            return False, yielded
+            iterator, value, error = _first_step(result)
+            result = None  # finished or not, nothing here may keep it alive
+            if iterator is not None:
+                self._awaiting = iterator
+                return False, value
 
     # -- introspection ---------------------------------------------------------------
 

@@ -96,6 +96,22 @@ def _requalified(code, old, new):
     return code.replace(co_consts=tuple(consts), co_qualname=qualname)
 
 
+def _first_step(awaitable):
+    """Start awaiting ``awaitable`` as ``yield from`` does: its first step.
+
+    Returns ``(iterator, yielded, None)`` when it suspends, and
+    ``(None, result, None)`` or ``(None, None, exception)`` when it finished
+    at once.
+    """
+    try:
+        iterator = _await_iterator(awaitable)
+        return iterator, iterator.__next__(), None
+    except StopIteration as stop:
+        return None, stop.value, None
+    except BaseException as raised:
+        return None, None, _without_machinery(raised)
+
+
 def _release_frames(error, code):
     """Clear the finished frames of ``code`` in an exception's traceback.
 
@@ -477,19 +493,11 @@ class Machine:
                     continue
                 self._awaiting = awaitable
                 return False, result
-            try:
-                iterator = _await_iterator(awaitable)
-                yielded = iterator.__next__()
-            except StopIteration as stop:
-                value, error = stop.value, None
-                iterator = awaitable = None  # finished: nothing may keep it alive
-                continue
-            except BaseException as raised:
-                value, error = None, _without_machinery(raised)
-                iterator = awaitable = None
-                continue
-            self._awaiting = iterator
-            return False, yielded
+            iterator, value, error = _first_step(awaitable)
+            awaitable = None  # finished or not, nothing here may keep it alive
+            if iterator is not None:
+                self._awaiting = iterator
+                return False, value
 
     def _release_locals(self):
         """Let go of the function's locals, as CPython frees a returned coroutine's frame.
