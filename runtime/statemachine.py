@@ -139,17 +139,19 @@ def _await_iterator(awaitable):
         if awaitable.cr_await is not None:
             raise RuntimeError("coroutine is being awaited already")
         return awaitable.__await__()
-    if getattr(cls, "__await__", None) is _machine_await:
+    if cls is GeneratorType and awaitable.gi_code.co_flags & CO_ITERABLE_COROUTINE:
+        return awaitable  # a @types.coroutine generator: awaitable as it is
+    method = getattr(cls, "__await__", None)
+    if method is _machine_await:
         waiting = awaitable._awaiting
         if waiting is not None and waiting is not _RUNNING:
             raise RuntimeError(f"{awaitable._kind} is being awaited already")
         return _AwaitIterator(awaitable)
-    if cls is GeneratorType and awaitable.gi_code.co_flags & CO_ITERABLE_COROUTINE:
-        return awaitable  # a @types.coroutine generator: awaitable as it is
-    method = getattr(cls, "__await__", None)
     if method is None:
         raise TypeError(f"object {cls.__name__} can't be used in 'await' expression")
     iterator = method(awaitable)
+    if type(iterator) is GeneratorType:  # the usual ``def __await__(self): yield``
+        return iterator
     if isinstance(iterator, (CoroutineType, StateMachine)):
         raise TypeError("__await__() returned a coroutine")
     if not hasattr(type(iterator), "__next__"):
@@ -325,7 +327,7 @@ class Machine:
         self._awaiting = _RUNNING
         # The result goes back into resume() outside of any except block, so
         # that user code never sees this frame's exception as its context.
-        if getattr(type(awaiting), "__await__", None) is _machine_await:
+        if isinstance(awaiting, StateMachine):  # a compiled coroutine: no StopIteration
             try:
                 finished, result = awaiting._send(value)
             except BaseException as raised:
@@ -476,7 +478,7 @@ class Machine:
                         pass
                 return True, awaitable
             if (
-                getattr(type(awaitable), "__await__", None) is _machine_await
+                isinstance(awaitable, StateMachine)
                 and awaitable._awaiting is None
                 and awaitable.state == 0
             ):
