@@ -3,8 +3,8 @@
 Usage: python load_client.py PORT CONNECTIONS
 
 Opens CONNECTIONS connections (at most 200 handshakes at a time), holds them
-all open at once, then sends a distinct line on each and checks its echo.
-Prints ``ok N`` on success.
+all open at once, then sends a distinct line on each and checks its echo, and
+closes them only when every one has been echoed.  Prints ``ok N`` on success.
 """
 
 import resource
@@ -22,10 +22,11 @@ def raise_fd_limit(needed):
 async def main(port, count):
     connecting = runtime.Semaphore(200)
     all_open = runtime.Event()
-    opened = 0
+    all_echoed = runtime.Event()
+    opened = echoed = 0
 
     async def one(i):
-        nonlocal opened
+        nonlocal opened, echoed
         async with connecting:
             stream = await runtime.open_connection("127.0.0.1", port)
         async with stream:
@@ -34,8 +35,18 @@ async def main(port, count):
                 all_open.set()
             await all_open.wait()
             line = f"connection {i}\n".encode()
-            await stream.write(line)
-            return await stream.readline() == line
+            try:
+                await stream.write(line)
+                ok = await stream.readline() == line
+            finally:
+                # Close nothing until every connection has been echoed (or
+                # failed): then all of the server's handlers are running at
+                # once, however slowly it accepted them.
+                echoed += 1
+                if echoed == count:
+                    all_echoed.set()
+            await all_echoed.wait()
+            return ok
 
     results = await runtime.gather(*(one(i) for i in range(count)))
     return sum(results)
