@@ -469,13 +469,7 @@ class Machine:
             if self.state == 0:  # resume returned from the function itself
                 self._awaiting = None
                 self.state = DONE
-                # Let go of the locals as CPython frees a returned coroutine's
-                # frame (see _release_locals); inlined: this is every return.
-                for attribute in type(self).__slots__:
-                    try:
-                        object.__delattr__(self, attribute)
-                    except AttributeError:
-                        pass
+                self._release_locals()
                 return True, awaitable
             if (
                 isinstance(awaitable, StateMachine)
@@ -509,7 +503,7 @@ class Machine:
         the machine object is collected.  Only on return: after an exception
         the locals stay, for whoever inspects it.
         """
-        for attribute in type(self).__dict__.get("__slots__", ()):
+        for attribute in type(self).__slots__:  # the generated class's: the locals
             try:
                 object.__delattr__(self, attribute)
             except AttributeError:

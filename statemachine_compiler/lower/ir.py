@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-__all__ = ["Node", "Plain", "Suspend", "If", "While", "Try", "Handler", "Block", "points_of"]
+__all__ = ["Node", "Plain", "Suspend", "If", "While", "Try", "Handler", "points_of"]
 
 
 class Node:
@@ -26,9 +26,6 @@ class Node:
     @property
     def points(self) -> tuple[int, ...]:
         return ()
-
-
-Block = list  # a list[Node]: statements run one after the other
 
 
 def points_of(block: list[Node]) -> tuple[int, ...]:
