@@ -24,18 +24,25 @@ from runtime.statemachine import (
     SuspendedFrame,
     _first_step,
     _release_frames,
+    reraise,
 )
 
 __all__ = ["AsyncGeneratorMachine", "YieldValue"]
 
 
 class YieldValue:
-    """What ``resume`` returns at a ``yield``: the value for the consumer."""
+    """What ``resume`` returns at a ``yield``: the value for the consumer.
 
-    __slots__ = ("value",)
+    A ``yield`` inside ``except`` or ``finally`` says ``handling=True``: the
+    exception being handled there is what an exception thrown in at that
+    ``yield`` (``athrow``) gets as its context.
+    """
 
-    def __init__(self, value):
+    __slots__ = ("value", "handled")
+
+    def __init__(self, value, handling=False):
         self.value = value
+        self.handled = sys.exc_info()[1] if handling else None
 
 
 class _Absent:
@@ -51,7 +58,7 @@ class _Absent:
 class AsyncGeneratorMachine(Machine):
     """A suspended async generator: ``async for`` and ``anext()`` drive it."""
 
-    __slots__ = ("_hooked", "_finalizer", "_step")
+    __slots__ = ("_hooked", "_finalizer", "_step", "_handled_at_yield")
 
     _kind = "async generator"
     __await__ = None  # an async generator is iterated, not awaited
@@ -61,6 +68,7 @@ class AsyncGeneratorMachine(Machine):
         self._hooked = False  # firstiter called
         self._finalizer = None
         self._step = None  # the asend/athrow awaitable running now, if any
+        self._handled_at_yield = None  # the exception being handled at the current yield
 
     # -- the async iterator protocol ---------------------------------------------
 
@@ -125,12 +133,18 @@ class AsyncGeneratorMachine(Machine):
                 raise StopAsyncIteration
             if type(result) is YieldValue:
                 self._awaiting = None
+                self._handled_at_yield = result.handled
                 raise StopIteration(result.value)
             iterator, value, error = _first_step(result)
             result = None  # finished or not, nothing here may keep it alive
             if iterator is not None:
                 self._awaiting = iterator
                 return False, value
+
+    def _handled(self):
+        if self._awaiting is None:  # suspended at a yield
+            return self._handled_at_yield
+        return Machine._handled(self)
 
     # -- introspection ---------------------------------------------------------------
 
@@ -230,14 +244,12 @@ class _Step:
                 raise StopAsyncIteration
             return generator.send(self.argument)
         if self.action == "throw":
-            if generator.state == DONE:
-                typ, val, tb = self.argument
-                raise _exception(typ, val, tb)
-            if generator.state == 0:
-                # Thrown into a generator that never started: it is over.
+            if generator.state <= 0:
+                # Thrown into a generator that never started (it is over
+                # now) or that is over: nothing in it handles the exception,
+                # and nothing chains it.
                 generator.state = DONE
-                typ, val, tb = self.argument
-                raise _exception(typ, val, tb)
+                reraise(_exception(*self.argument))
             return generator.throw(*self.argument)
         # aclose()
         if generator.state <= 0:

@@ -52,20 +52,34 @@ class _HandlingIterator:
             return self._step(self.iterator.__next__)
         return self._step(self.iterator.send, value)
 
-    def throw(self, *args):
-        return self._step(self.iterator.throw, *args)
+    # Discussion: a throw (and close, which throws GeneratorExit) is not a
+    # step of the awaiting function.  CPython forwards it to the awaited code
+    # without making the awaiting coroutine's exception state current (only
+    # the coroutine that the exception is raised in pushes its own), so the
+    # awaited code handles it under its caller's state, not this one.  If it
+    # comes back out, ``Machine.throw`` chains it to ``exception``.
+
+    def throw(self, error, *args):
+        throw = getattr(self.iterator, "throw", None)
+        if throw is None:
+            raise error  # as CPython does: raised at the await itself
+        return throw(error, *args)
 
     def close(self):
         close = getattr(self.iterator, "close", None)
         if close is not None:
-            return self._step(close)
+            return close()
         return None
 
     def _step(self, method, *args):
         exception = self.exception
         traceback = exception.__traceback__
+        context = exception.__context__
         try:
             raise exception
         except BaseException:
-            exception.__traceback__ = traceback  # raising it again added a frame
+            # Raising it again added a frame, and chained it to whatever the
+            # caller is handling: it is the same exception as before.
+            exception.__traceback__ = traceback
+            exception.__context__ = context
             return method(*args)

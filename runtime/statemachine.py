@@ -29,6 +29,8 @@ from dis import opmap
 from inspect import CO_ITERABLE_COROUTINE
 from types import CodeType, CoroutineType, GeneratorType
 
+from runtime.handling import _HandlingIterator
+
 __all__ = [
     "Machine",
     "StateMachine",
@@ -78,6 +80,52 @@ def _without_machinery(error):
         tb.tb_next = following
         tb = following
     error.__traceback__ = first
+    return error
+
+
+def reraise(error):
+    """Raise ``error`` where this is called, with its ``__context__`` as it is.
+
+    What a resume point raises: the exception its await ended with.  A plain
+    ``raise error`` there would chain it to the exception being handled at
+    that point (or by whoever called ``send``); CPython's await does not.
+    An exception raised by the awaited code comes out as it was raised
+    there, and one thrown in has already been chained by ``Machine.throw``
+    to what the function was handling, as ``_PyErr_ChainStackItem`` does.
+    Used as well to re-enter an ``except`` clause: its exception is the same
+    exception as before, context included.
+    """
+    context = error.__context__
+    traceback = error.__traceback__
+    try:
+        raise error
+    except BaseException:
+        # Raised again from here, nothing chained, the traceback as it was:
+        # the caller's frame is the one that raises it.
+        error.__context__ = context
+        error.__traceback__ = traceback
+        raise
+
+
+def _chained(error, handled):
+    """``error``, thrown into a function that suspended while handling ``handled``.
+
+    CPython chains an exception thrown into a suspended coroutine to the
+    exception that coroutine itself was handling there, not to its
+    caller's (``gen_send_ex2`` -> ``_PyErr_ChainStackItem``); with nothing
+    being handled, the exception keeps its context.
+    """
+    if handled is None or handled is error:
+        return error
+    # As _PyErr_SetObject: break a cycle through ``error``, leave others alone.
+    link, seen = handled, set()
+    while (context := link.__context__) is not None and id(link) not in seen:
+        if context is error:
+            link.__context__ = None
+            break
+        seen.add(id(link))
+        link = context
+    error.__context__ = handled
     return error
 
 
@@ -298,6 +346,10 @@ class Machine:
         """Run from the current state to the next await; generated for each function."""
         raise NotImplementedError
 
+    # What resume raises at an await that ended with an exception.  A method,
+    # not a global: closing a machine must work while its module is torn down.
+    reraise = staticmethod(reraise)
+
     # -- the coroutine protocol -------------------------------------------------
 
     def send(self, value):
@@ -378,8 +430,9 @@ class Machine:
                 # Not started: the exception is raised before the first line,
                 # where no handler of the function can see it.
                 self.state = DONE
-                raise error
-            return self._finish(self._advance(None, error))
+                reraise(error)
+            return self._finish(self._advance(None, _chained(error, self._handled())))
+        handled = self._handled()
         self._awaiting = _RUNNING
         value = None
         try:
@@ -399,7 +452,18 @@ class Machine:
         except BaseException as raised:
             error = _without_machinery(raised)
         awaiting = None
+        if error is not None:
+            error = _chained(error, handled)
         return self._finish(self._advance(value, error))
+
+    def _handled(self):
+        """The exception the function was handling where it is suspended, or None.
+
+        An await inside ``except`` or ``finally`` waits on a
+        ``runtime.handling.Handling``, which remembers it.
+        """
+        awaiting = self._awaiting
+        return awaiting.exception if type(awaiting) is _HandlingIterator else None
 
     @staticmethod
     def _finish(outcome):

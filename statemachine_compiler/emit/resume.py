@@ -8,7 +8,10 @@ the way, and then carry on as if it had never stopped.  Python has no
 
 - code before an await runs only ``if self.state == 0``;
 - ``if self.state == 4:`` is the resume point of await 4: it sets the state
-  back to 0, raises the exception thrown in (if any), and stores the result;
+  back to 0, raises the exception the await ended with (if any), and stores
+  the result.  ``self.reraise(error)`` raises it with the ``__context__`` it
+  came with, where a plain ``raise`` would chain it to whatever is being
+  handled there: CPython's await does not;
 - a compound statement with awaits inside is entered when the state is one of
   them, without evaluating its test: ``if (self.state == 0 and test) or
   self.state in (4, 5):``, likewise ``while``.
@@ -38,6 +41,7 @@ class ResumeEmitter:
         self.w = writer
         self.awaitable, self.yielded = locals_  # names of resume's own locals
         self.state = f"{machine}.state"
+        self.reraise = f"{machine}.reraise"
         self.value = value
         self.error = error
         self.render = render  # list of statements -> list of rewritten statements
@@ -122,7 +126,12 @@ class ResumeEmitter:
             # raises, the function is still running at state 0.
             expression = self.render_expression(node.awaitable)
             if node.kind == "yield":
-                local, expression = self.yielded, f"YieldValue({expression})"
+                local = self.yielded
+                if node.handling:
+                    # still handling an exception: what athrow() throws in here chains to it
+                    expression = f"YieldValue({expression}, handling=True)"
+                else:
+                    expression = f"YieldValue({expression})"
             elif node.handling:
                 # still handling an exception: what we await must see it too
                 local, expression = self.awaitable, f"Handling({expression})"
@@ -138,7 +147,7 @@ class ResumeEmitter:
             self.w.line(f"{self.state} = 0")
             self.w.line(f"if {self.error} is not None:")
             with self.w.indented():
-                self.w.line(f"raise {self.error}")
+                self.w.line(f"{self.reraise}({self.error})")
             if node.target is not None:
                 target = cst.AssignTarget(node.target)
                 store = cst.SimpleStatementLine([cst.Assign([target], cst.Name(self.value))])
@@ -207,13 +216,13 @@ class ResumeEmitter:
                     # again and let the clause catch it, natively.
                     self.w.line(f"if {self.resuming_in(handler.points)}:")
                     with self.w.indented():
-                        self.w.line(f"raise {self.render_expression(handler.saved)}")
+                        self.w.line(f"{self.reraise}({self.render_expression(handler.saved)})")
             if node.records is not None:
                 jump, pending = map(self.render_expression, node.records)
                 condition = f"{self.resuming_in(points_of(node.finalbody))} and {jump} == \"raise\""
                 self.w.line(f"if {condition}:")
                 with self.w.indented():
-                    self.w.line(f"raise {pending}  # the finally resumes with it in flight")
+                    self.w.line(f"{self.reraise}({pending})  # the finally resumes with it in flight")
             body_points = points_of(node.body)
             if points_of(node.orelse) or points_of(node.finalbody):
                 condition = f"{self.state} == 0"

@@ -496,30 +496,11 @@ COMPREHENSIONS = {
 }
 
 
-THROWN_CONTEXT_THROUGH_ASEND = (
-    "compiler bug: an exception thrown at an await inside an async generator that a "
-    "coroutine iterates from inside an except handler gets the handled exception as "
-    "__context__ when compiled; natively the asend object breaks the exception-state chain "
-    "and the context is None"
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name, marks=[pytest.mark.xfail(strict=True, reason=THROWN_CONTEXT_THROUGH_ASEND)]
-        )
-        if name == "comprehension_inside_async_generator_and_handler"
-        else name
-        for name in sorted(COMPREHENSIONS)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(COMPREHENSIONS))
 def test_async_comprehension_under_every_script(name):
     check_every_script(source(COMPREHENSIONS[name]), "f()")
 
 
-@pytest.mark.xfail(strict=True, reason=THROWN_CONTEXT_THROUGH_ASEND)
 def test_exception_thrown_into_async_generator_iterated_in_a_handler_has_no_context():
     text = """
         async def gen():

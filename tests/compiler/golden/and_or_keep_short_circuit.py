@@ -34,7 +34,7 @@ class _f(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self._t1 = value
         if self.state == 0:
             self.x = self._t1
@@ -47,7 +47,7 @@ class _f(StateMachine):
             if self.state == 2:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self._t2 = value
         self.y = self._t2
         return self.x, self.y

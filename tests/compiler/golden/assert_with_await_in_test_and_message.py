@@ -29,7 +29,7 @@ class _f(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
             if (self.state == 0 and not value) or self.state == 2:
                 if self.state == 0:
                     awaitable = fetch(self.n)
@@ -38,7 +38,7 @@ class _f(StateMachine):
                 if self.state == 2:
                     self.state = 0
                     if error is not None:
-                        raise error
+                        self.reraise(error)
                     raise AssertionError(f"bad {value}")
         return self.n
 

@@ -32,7 +32,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t1 = value1
             self._t2 = self.d
         if self.state == 0:
@@ -42,7 +42,7 @@ class _f(StateMachine):
         if self.state == 2:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t2[value1] = self._t1
         if self.state == 0:
             awaitable = fetch(1)
@@ -51,7 +51,7 @@ class _f(StateMachine):
         if self.state == 3:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.box.value = value1
         if self.state == 0:
             awaitable = fetch((1, 2))
@@ -60,7 +60,7 @@ class _f(StateMachine):
         if self.state == 4:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.a, self.b = value1
             return self.a + self.b
 

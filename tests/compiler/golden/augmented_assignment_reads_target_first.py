@@ -36,7 +36,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t1 += value
             self.total = self._t1
             self._t2 = self.box
@@ -48,7 +48,7 @@ class _f(StateMachine):
         if self.state == 2:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t3 -= value
             self._t2.count = self._t3
             self._t4 = self.d
@@ -61,7 +61,7 @@ class _f(StateMachine):
         if self.state == 3:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t6 *= value
             self._t4[self._t5] = self._t6
             return self.total

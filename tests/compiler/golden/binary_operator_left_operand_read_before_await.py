@@ -29,7 +29,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t2 = self._t1 + value
         if self.state == 0:
             awaitable = fetch(3)
@@ -38,7 +38,7 @@ class _f(StateMachine):
         if self.state == 2:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             return self._t2 - -value
 
 

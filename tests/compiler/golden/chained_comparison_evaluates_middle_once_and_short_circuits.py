@@ -30,7 +30,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t2 = value
             self._t3 = self._t1 < self._t2
         if (self.state == 0 and self._t3) or self.state == 2:
@@ -45,7 +45,7 @@ class _f(StateMachine):
                 if self.state == 2:
                     self.state = 0
                     if error is not None:
-                        raise error
+                        self.reraise(error)
                     self._t5 = self._t4 < value
             self._t3 = self._t5
         return self._t3

@@ -29,7 +29,7 @@ class _f(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self._t1 = value
         else:
             if self.state == 0:
@@ -39,7 +39,7 @@ class _f(StateMachine):
             if self.state == 2:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self._t1 = value
         return self._t1
 

@@ -30,7 +30,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             del self._t1[value]
             del self.d["other"]
             return self.d

@@ -33,7 +33,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.t = (1, *self._t1, value)
             self._t2 = (*self.xs,)
         if self.state == 0:
@@ -43,7 +43,7 @@ class _f(StateMachine):
         if self.state == 2:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.s = {*self._t2, value}
             self._t3 = {
                 **self.d,
@@ -55,7 +55,7 @@ class _f(StateMachine):
         if self.state == 3:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t4 = value
         if self.state == 0:
             awaitable = fetch(5)
@@ -64,7 +64,7 @@ class _f(StateMachine):
         if self.state == 4:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.m = {**self._t3, "k": self._t4, value: 6}
             return [self.t, self.s, self.m]
 

@@ -45,7 +45,7 @@ class _f(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self._t1 += value
                 self.total = self._t1
         else:

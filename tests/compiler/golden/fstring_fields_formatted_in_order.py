@@ -29,7 +29,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             return f"{self._t1}: {value:>8} ({len(self.name)})"
 
 

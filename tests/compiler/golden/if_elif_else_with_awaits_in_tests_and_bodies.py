@@ -34,7 +34,7 @@ class _f(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self.r = value
         else:
             if self.state == 0:
@@ -44,7 +44,7 @@ class _f(StateMachine):
             if self.state == 2:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
             if self.state == 0 and value == 1:
                 self.r = "one"
             else:
@@ -55,7 +55,7 @@ class _f(StateMachine):
                 if self.state == 3:
                     self.state = 0
                     if error is not None:
-                        raise error
+                        self.reraise(error)
                     self.r = value
         return self.r
 

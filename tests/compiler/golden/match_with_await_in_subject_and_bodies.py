@@ -35,7 +35,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             matched = 0
             match value:
                 case ["go", direction] if (
@@ -54,7 +54,7 @@ class _f(StateMachine):
             if self.state == 2:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self.result = self.direction
         elif (self.state == 0 and matched == 3) or self.state == 3:
             if self.state == 0:
@@ -64,7 +64,7 @@ class _f(StateMachine):
             if self.state == 3:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self.result = value
         return self.result
 

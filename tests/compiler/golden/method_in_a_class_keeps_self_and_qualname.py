@@ -34,7 +34,7 @@ class _Client_get(StateMachine):
         if frame.state == 1:
             frame.state = 0
             if error is not None:
-                raise error
+                frame.reraise(error)
             frame.response = value
             return frame.response.upper()
 

@@ -36,7 +36,7 @@ def make_worker(base):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self.y = value
                 return base + self.y * scale
 

@@ -30,7 +30,7 @@ class _f(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 return value
         if self.state == 0:
             awaitable = fetch(None)
@@ -39,7 +39,7 @@ class _f(StateMachine):
         if self.state == 2:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             return value + 1
 
 

@@ -50,7 +50,7 @@ class _http_get(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             return Response(data=str(len(self.addr) % 3))
 
 
@@ -88,7 +88,7 @@ class _send_to_server(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
             if self.state == 0:
                 awaitable = http_get(self.addr)
                 self.state = 2  # line 21: await http_get(addr)
@@ -96,7 +96,7 @@ class _send_to_server(StateMachine):
             if self.state == 2:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
                 self.resp = value
                 self.time_before_next_request = int(self.resp.data)
 

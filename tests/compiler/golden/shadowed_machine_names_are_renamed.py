@@ -33,7 +33,7 @@ class _f(StateMachine):
         if frame.state == 1:
             frame.state = 0
             if error1 is not None:
-                raise error1
+                frame.reraise(error1)
             frame.resume_ = value1
             return (
                 frame.state_,

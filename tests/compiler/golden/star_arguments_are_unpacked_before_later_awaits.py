@@ -32,7 +32,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t3 = value
             self._t4 = {**self.options}
         if self.state == 0:
@@ -42,7 +42,7 @@ class _f(StateMachine):
         if self.state == 2:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             return self._t1(*self._t2, self._t3, **self._t4, last=value)
 
 

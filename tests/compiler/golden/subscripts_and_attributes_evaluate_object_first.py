@@ -33,7 +33,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.x = self._t1[value1]
         if self.state == 0:
             awaitable = fetch(self.box)
@@ -42,7 +42,7 @@ class _f(StateMachine):
         if self.state == 2:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.y = value1.value
             self._t2 = self.d
         if self.state == 0:
@@ -52,7 +52,7 @@ class _f(StateMachine):
         if self.state == 3:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t3 = value1
         if self.state == 0:
             awaitable = fetch(2)
@@ -61,7 +61,7 @@ class _f(StateMachine):
         if self.state == 4:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self.z = self._t2[self._t3 : value1]
             return self.x, self.y, self.z
 

@@ -30,7 +30,7 @@ class _f(StateMachine):
         if self.state == 1:
             self.state = 0
             if error is not None:
-                raise error
+                self.reraise(error)
             self._t1 = value
             self.m = self._t1
         if self.state == 0 and self._t1 > 1:

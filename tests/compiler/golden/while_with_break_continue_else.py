@@ -42,7 +42,7 @@ class _f(StateMachine):
             if self.state == 1:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
             if self.state == 0 and value == "stop":
                 break
         else:
@@ -53,7 +53,7 @@ class _f(StateMachine):
             if self.state == 2:
                 self.state = 0
                 if error is not None:
-                    raise error
+                    self.reraise(error)
         return self.i
 
 
