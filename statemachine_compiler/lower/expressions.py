@@ -118,6 +118,7 @@ class ExpressionLowering:
             line=self.line_of(node),
             source=self.source_of(node),
             kind="yield",
+            handling=self.handling > 0,
         )
         self.out.append(suspend)
         result = cst.Name(self.value_name)

@@ -554,3 +554,80 @@ def test_unfinished_async_generator_finalized_when_its_coroutine_returns():
     native, compiled = observed
     assert "agen finally" in native, native
     assert compiled == native, f"native:   {native}\ncompiled: {compiled}"
+
+
+# What an exception thrown into an async generator gets as __context__: what the
+# generator itself handles where it is suspended, never what its consumer handles
+# (CPython throws through asend/athrow into the generator's own exception state).
+THROWN_INTO_GENERATORS = {
+    "athrow_from_a_handler_into_a_generator_at_a_plain_yield": """
+        async def gen():
+            try:
+                yield 0
+            except ValueError as thrown:
+                log.append(repr(thrown.__context__))
+                raise
+        async def f():
+            g = gen()
+            await g.asend(None)
+            try:
+                raise KeyError("f")
+            except KeyError:
+                await g.athrow(ValueError("athrown"))
+    """,
+    "athrow_into_a_yield_inside_the_generators_handler": """
+        async def gen():
+            try:
+                raise KeyError("gen")
+            except KeyError:
+                yield 0
+                await tick("after yield")
+        async def f():
+            g = gen()
+            await g.asend(None)
+            await g.athrow(ValueError("athrown"))
+    """,
+    "athrow_from_a_handler_into_a_generator_not_started": """
+        async def gen():
+            yield 0
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                await g.athrow(ValueError("athrown"))
+        g = gen()
+    """,
+    "thrown_at_an_await_of_a_generator_iterated_in_a_handler_finally_without_await": """
+        async def gen():
+            try:
+                yield 0
+                await tick("after yield")
+            finally:
+                log.append("gen finally")
+        async def f():
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                async for x in gen():
+                    pass
+    """,
+    "thrown_at_an_await_inside_the_generators_handler_iterated_in_a_handler": """
+        async def gen():
+            try:
+                raise KeyError("gen")
+            except KeyError:
+                yield 0
+                await tick("in gen's handler")
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                async for x in gen():
+                    pass
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(THROWN_INTO_GENERATORS))
+def test_context_of_exception_thrown_into_async_generator(name):
+    check_every_script(source(THROWN_INTO_GENERATORS[name]), "f()")

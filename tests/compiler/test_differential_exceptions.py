@@ -1042,3 +1042,162 @@ def test_traceback_includes_a_frame_of_each_compiled_function_in_order():
     compiled = [machine_name(frame) for frame in traceback_frames(compiled=True)]
     collapsed = [name for i, name in enumerate(compiled) if i == 0 or compiled[i - 1] != name]
     assert collapsed == native, f"native: {native}\ncompiled: {compiled}"
+
+
+# -- __context__ of an exception that crosses an await ------------------------------------
+#
+# CPython's rule (genobject.c): an exception thrown into a suspended coroutine is
+# chained only to what that coroutine itself was handling where it suspended
+# (gen_send_ex2 -> _PyErr_ChainStackItem, with the generator's own exception state);
+# a throw forwarded to an awaited coroutine does not make the awaiting one's state
+# current; and an exception that comes out of awaited code on send is passed on as
+# it was raised there.  So every level that the thrown exception leaves while
+# suspended inside a handler chains it again, and the outermost such level wins.
+
+CROSSING_CONTEXTS = {
+    "thrown_into_three_levels_each_in_a_handler": """
+        async def c():
+            await tick("c")
+        async def b():
+            try:
+                raise KeyError("b")
+            except KeyError:
+                await c()
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                await b()
+    """,
+    "caught_where_thrown_then_new_exception_sees_no_outer_handler": """
+        import sys
+        async def inner():
+            try:
+                await tick("inner")
+            except ValueError:
+                pass
+            log.append(repr(sys.exc_info()[1]))
+            raise TypeError("new")
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                await inner()
+    """,
+    "raised_on_send_inside_the_awaited_functions_own_handler": """
+        async def c():
+            await tick("c")
+            try:
+                raise KeyError("c")
+            except KeyError:
+                raise TypeError("from c's handler")
+        async def b():
+            await c()
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                await b()
+    """,
+    "raised_on_send_with_context_cleared_by_hand": """
+        async def inner():
+            await tick("inner")
+            error = TypeError("no context")
+            try:
+                raise error
+            finally:
+                error.__context__ = None
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                await inner()
+    """,
+    "thrown_into_a_finally_with_an_exception_pending": """
+        async def inner():
+            await tick("inner")
+        async def f():
+            try:
+                raise KeyError("pending")
+            finally:
+                await inner()
+    """,
+    "generator_exit_sees_the_handled_exception": """
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                try:
+                    await tick("in handler")
+                except BaseException as thrown:
+                    log.append((type(thrown).__name__, repr(thrown.__context__)))
+                    raise
+    """,
+    "handled_exception_keeps_its_own_context_across_resumes": """
+        async def gen():
+            try:
+                raise KeyError("gen")
+            except KeyError as handled:
+                yield 1
+                log.append(repr(handled.__context__))
+                await tick("gen")
+                log.append(repr(handled.__context__))
+                yield 2
+        async def f():
+            g = gen()
+            await g.__anext__()
+            try:
+                raise OSError("f")
+            except OSError:
+                await g.__anext__()
+            await g.aclose()
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CROSSING_CONTEXTS))
+def test_context_of_an_exception_crossing_an_await(name):
+    check_every_script(CROSSING_CONTEXTS[name], "f()")
+
+
+def drive_while_handling(coroutine, action):
+    """Step ``coroutine`` once, then throw/close/send from inside an except block."""
+    trace = [("yield", repr(coroutine.send(None)))]
+    try:
+        raise OSError("the driver's")
+    except OSError:
+        try:
+            if action == "throw":
+                trace.append(("yield", repr(coroutine.throw(ValueError("thrown")))))
+            elif action == "close":
+                coroutine.close()
+            else:
+                trace.append(("yield", repr(coroutine.send(None))))
+        except StopIteration as stop:
+            trace.append(("return", repr(stop.value)))
+        except BaseException as error:  # noqa: BLE001 - everything is observable
+            trace.append(("raise", repr(error), repr(error.__context__)))
+    return trace
+
+
+@pytest.mark.parametrize("action", ["throw", "close", "send"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "await tick('plain')",
+        "try:\n    await tick('in try')\nexcept ValueError as e:\n    log.append(repr(e.__context__))\n    raise",
+        "try:\n    raise KeyError('own')\nexcept KeyError:\n    await tick('in handler')",
+        "await tick('first')\nraise TypeError('after')",
+    ],
+)
+def test_caller_handling_an_exception_is_not_the_context_of_what_the_coroutine_raises(body, action):
+    # Natively the caller's exception is seen through the exception-state
+    # chain by code that raises a new exception, but a thrown one is chained
+    # only to the coroutine's own.
+    source = "import sys\nasync def f():\n" + textwrap.indent(body, "    ") + "\n"
+    observed = []
+    for compiled in (False, True):
+        namespace = load(source, compiled)
+        observed.append((drive_while_handling(namespace["f"](), action), namespace["log"]))
+    native, compiled = observed
+    assert compiled == native, f"native:   {native}\ncompiled: {compiled}"
