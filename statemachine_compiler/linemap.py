@@ -20,7 +20,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-__all__ = ["LineMap"]
+__all__ = ["LineMap", "LineKeepingTransformer"]
 
 
 def first_line(node: cst.CSTNode, positions) -> int:
@@ -44,6 +44,13 @@ class LineMap:
     def register(self, node: cst.CSTNode, lines: list[int]) -> None:
         """``lines[i]``: the source line of the node's i-th line (from its first token)."""
         self.tables[id(node)] = (node, lines)
+
+    def moved(self, new: cst.CSTNode, old: cst.CSTNode) -> None:
+        """``new`` is ``old`` with other blank lines before it: it maps as ``old`` did."""
+        registered = self.tables.get(id(old))
+        if registered is not None and registered[0] is old:
+            self.register(new, registered[1])
+        self.note_origin(new, old)
 
     def origin(self, node: cst.CSTNode) -> cst.CSTNode:
         seen = 0
@@ -95,3 +102,23 @@ class LineMap:
         # Lines before the first known one take the first known line.
         first = next((line for line in result if line), default)
         return [line or first for line in result]
+
+
+class LineKeepingTransformer(cst.CSTTransformer):
+    """A transformer whose rebuilt nodes keep the source lines of the nodes they replace.
+
+    libcst rebuilds every node a transformer passes through, changed or not,
+    so a node that is not the parsed one has no position.  ``note_origin``
+    (``LineMap.note_origin``) links each rebuilt node to the one it came from.
+    """
+
+    def __init__(self, note_origin=None):
+        super().__init__()
+        self.note_origin = note_origin or (lambda new, original: None)
+
+    def on_leave(self, original_node, updated_node):
+        result = super().on_leave(original_node, updated_node)
+        for node in result.nodes if isinstance(result, cst.FlattenSentinel) else [result]:
+            if isinstance(node, cst.CSTNode):
+                self.note_origin(node, original_node)
+        return result

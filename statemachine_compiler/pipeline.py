@@ -119,7 +119,7 @@ def compile_source(text: str, filename: str = "<string>", options: Options = Opt
     rewritten = module.visit(NameRewriter([], compiler))
     if not compiler.compiled:
         return Result(text, [], list(range(1, text.count("\n") + 2)))
-    rewritten = _add_runtime_import(rewritten)
+    rewritten = _add_runtime_import(rewritten, compiler.linemap)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
     return Result(rewritten.code, compiler.compiled, linemap)
 
@@ -135,7 +135,7 @@ def check_syntax(text: str, filename: str) -> None:
         raise CompileError(filename, line, column, f"SyntaxError: {error.msg}") from None
 
 
-def _add_runtime_import(module: cst.Module) -> cst.Module:
+def _add_runtime_import(module: cst.Module, linemap: LineMap) -> cst.Module:
     body = list(module.body)
     index = 0
     if body and _is_docstring(body[0]):
@@ -168,6 +168,7 @@ def _add_runtime_import(module: cst.Module) -> cst.Module:
         else:
             after = [cst.EmptyLine(indent=False)]
         body[index] = following.with_changes(leading_lines=after)
+        linemap.moved(body[index], following)  # the same statement, lines and all
     body[index:index] = lines
     return module.with_changes(body=body)
 
@@ -234,7 +235,7 @@ class FunctionCompiler:
         original = node
         owner = None  # the attribute that holds ``__class__``, for super()
         if stack and stack[-1].kind == "class":
-            node = mangle_private_names(node, stack[-1].name)
+            node = mangle_private_names(node, stack[-1].name, self.linemap.note_origin)
             if uses_class_cell(node.body):
                 owner = "_class"
 
@@ -247,7 +248,9 @@ class FunctionCompiler:
             bindings.params.insert(0, owner)
             bindings.locals.add(owner)
             first = next(iter(bindings.params[1:]), None)
-            node = node.with_changes(body=explicit_super(node.body, owner, first))
+            node = node.with_changes(
+                body=explicit_super(node.body, owner, first, self.linemap.note_origin)
+            )
         candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))
         machine = next(n for n in candidates if n not in fresh.taken)
         fresh.taken.add(machine)
@@ -278,6 +281,7 @@ class FunctionCompiler:
             positions=self.position,
             source_of=self.module.code_for_node,
             first_line=where[0],
+            note_origin=self.linemap.note_origin,
         )
         statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else [
             cst.SimpleStatementLine(list(node.body.body))

@@ -91,7 +91,7 @@ class ExceptionLowering:
             protected = [node.with_changes(finalbody=None)]
         else:
             protected = _statements(node.body)
-        recorded, kinds = record_jumps(protected, jump, result)
+        recorded, kinds = record_jumps(protected, jump, result, self.note_origin)
         # Exceptions leaving the protected part are recorded the same way.
         caught = self.fresh("caught")
         record = Handler(

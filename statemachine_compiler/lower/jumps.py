@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.linemap import LineKeepingTransformer
+
 __all__ = ["record_jumps"]
 
 
-class _JumpRecorder(cst.CSTTransformer):
-    def __init__(self, jump: cst.Name, result: cst.Name):
+class _JumpRecorder(LineKeepingTransformer):
+    def __init__(self, jump: cst.Name, result: cst.Name, note_origin):
+        super().__init__(note_origin)
         self.jump = jump
         self.result = result
         self.loop_depth = 0  # loops inside the try: their break/continue stay inside
@@ -87,8 +90,13 @@ class _JumpRecorder(cst.CSTTransformer):
         return cst.FlattenSentinel(new)
 
 
-def record_jumps(statements: list[cst.BaseStatement], jump: cst.Name, result: cst.Name):
-    """Return the statements with their leaving jumps recorded, and the kinds found."""
-    recorder = _JumpRecorder(jump, result)
+def record_jumps(
+    statements: list[cst.BaseStatement], jump: cst.Name, result: cst.Name, note_origin=None
+):
+    """Return the statements with their leaving jumps recorded, and the kinds found.
+
+    ``note_origin(new, original)`` is told of every rebuilt node (see ``linemap``).
+    """
+    recorder = _JumpRecorder(jump, result, note_origin)
     module = cst.Module(body=statements).visit(recorder)
     return list(module.body), recorder.kinds

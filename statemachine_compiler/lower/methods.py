@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.linemap import LineKeepingTransformer
+
 __all__ = ["mangle_private_names", "uses_class_cell", "explicit_super"]
 
 
@@ -26,8 +28,9 @@ def _mangled(name: str, class_name: str) -> str:
     return f"_{owner}{name}"
 
 
-class _Mangler(cst.CSTTransformer):
-    def __init__(self, class_name: str):
+class _Mangler(LineKeepingTransformer):
+    def __init__(self, class_name: str, note_origin=None):
+        super().__init__(note_origin)
         self.class_name = class_name
 
     def visit_ClassDef(self, node) -> bool:
@@ -38,9 +41,12 @@ class _Mangler(cst.CSTTransformer):
         return updated_node.with_changes(value=new) if new != original_node.value else updated_node
 
 
-def mangle_private_names(node: cst.FunctionDef, class_name: str) -> cst.FunctionDef:
-    """Mangle ``__private`` identifiers in a method's parameters and body."""
-    mangler = _Mangler(class_name)
+def mangle_private_names(node: cst.FunctionDef, class_name: str, note_origin=None) -> cst.FunctionDef:
+    """Mangle ``__private`` identifiers in a method's parameters and body.
+
+    ``note_origin(new, original)`` is told of every rebuilt node (see ``linemap``).
+    """
+    mangler = _Mangler(class_name, note_origin)
     return node.with_changes(params=node.params.visit(mangler), body=node.body.visit(mangler))
 
 
@@ -69,8 +75,9 @@ def uses_class_cell(body: cst.CSTNode) -> bool:
     return finder.found
 
 
-class _SuperRewriter(cst.CSTTransformer):
-    def __init__(self, owner: str, first: str | None):
+class _SuperRewriter(LineKeepingTransformer):
+    def __init__(self, owner: str, first: str | None, note_origin=None):
+        super().__init__(note_origin)
         self.owner = owner
         self.first = first
 
@@ -97,6 +104,6 @@ class _SuperRewriter(cst.CSTTransformer):
         return updated_node
 
 
-def explicit_super(body: cst.BaseSuite, owner: str, first: str | None) -> cst.BaseSuite:
+def explicit_super(body: cst.BaseSuite, owner: str, first: str | None, note_origin=None) -> cst.BaseSuite:
     """``super()`` -> ``super(owner, first)`` and ``__class__`` -> ``owner``."""
-    return body.visit(_SuperRewriter(owner, first))
+    return body.visit(_SuperRewriter(owner, first, note_origin))

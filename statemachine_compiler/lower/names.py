@@ -387,6 +387,10 @@ class NameRewriter(cst.CSTTransformer):
         blank = blank_lines(self.stack)
         hoisted = [h.with_changes(leading_lines=blank) for h in inner.hoisted]
         hoisted[0] = hoisted[0].with_changes(leading_lines=new.leading_lines)
+        linemap = getattr(self.compile_nested, "linemap", None)
+        if linemap is not None:  # each machine keeps its own lines, not the class's
+            for moved, machine in zip(hoisted, inner.hoisted, strict=True):
+                linemap.moved(moved, machine)
         statements[0] = new.with_changes(leading_lines=blank)
         return cst.FlattenSentinel([*hoisted, *statements])
 

@@ -28,11 +28,15 @@ __all__ = ["Lowerer"]
 class Lowerer(ExpressionLowering, ExceptionLowering):
     """Lower one async function body into ``ir`` nodes, numbering its states."""
 
-    def __init__(self, *, filename: str, scope: Scope, fresh, positions, source_of, first_line):
+    def __init__(
+        self, *, filename: str, scope: Scope, fresh, positions, source_of, first_line, note_origin=None
+    ):
         self.filename = filename
         self.scope = scope
         self.fresh = fresh  # fresh(prefix) -> a name no source identifier uses
         self.positions = positions  # node -> (line, column) of the source
+        # note_origin(new, original): a node rebuilt from a source node keeps its line
+        self.note_origin = note_origin or (lambda new, original: None)
         self.code_of = source_of
         self.out: list[Node] = []
         self.lines = [first_line]  # source line of each state; state 0 is the def

@@ -135,3 +135,116 @@ def test_run_reports_uncaught_exception_with_the_script_lines(tmp_path):
 
     assert user_frames(compiled.stderr) == user_frames(native.stderr)
     assert compiled.stderr.splitlines()[-1] == "ValueError: 6"
+
+
+EXITS = '''\
+async def starts_the_module(x):
+    await Ready()
+    raise ValueError(x)
+
+
+class Ready:
+    def __await__(self):
+        return 1
+        yield
+
+
+class Exit:
+    """An async context manager whose exit awaits, then lets the exception go."""
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, typ, value, tb):
+        await Ready()
+        return False
+
+
+class ReRaise(Exit):
+    """Raises the exception again from __aexit__, its traceback reset, as
+    contextlib.asynccontextmanager does."""
+
+    async def __aexit__(self, typ, value, tb):
+        await Ready()
+        try:
+            raise value
+        except BaseException as exc:
+            exc.__traceback__ = tb
+            return False
+
+
+async def in_async_with(manager, x):
+    async with manager():
+        raise ValueError(x)
+
+
+async def in_try_whose_finally_awaits(x):
+    try:
+        if x:
+            raise ValueError(x)
+        return x
+    finally:
+        await Ready()
+
+
+class Base:
+    def value(self):
+        return 1
+
+
+class Methods(Base):
+    async def plain(self, x):
+        await Ready()
+        raise ValueError(x)
+
+    async def private_and_super(self, x):
+        self.__secret = super().value()
+        await Ready()
+        raise ValueError(x + self.__secret)
+
+
+def drive(function, *args):
+    try:
+        function(*args).send(None)
+    except ValueError as error:
+        return error
+'''
+
+
+def import_exits_twice(modules):
+    modules.write("exits.py", EXITS)
+    native = importlib.import_module("exits")
+    modules.forget("exits")
+    with install_import_hook(["exits"]):
+        compiled = importlib.import_module("exits")
+    assert compiled is not native and compiled.drive.__module__ == "exits"
+    return native, compiled
+
+
+def test_traceback_of_exception_leaving_async_with_keeps_the_raise_line(modules):
+    native, compiled = import_exits_twice(modules)
+    for manager in ("Exit", "ReRaise"):
+        expected = frames(native.drive(native.in_async_with, getattr(native, manager), 1))
+        assert expected[-1][3] == "raise ValueError(x)", expected
+        got = frames(compiled.drive(compiled.in_async_with, getattr(compiled, manager), 1))
+        assert got == expected, manager
+
+
+def test_traceback_of_exception_in_try_whose_finally_awaits_keeps_the_raise_line(modules):
+    native, compiled = import_exits_twice(modules)
+    expected = frames(native.drive(native.in_try_whose_finally_awaits, 1))
+    assert frames(compiled.drive(compiled.in_try_whose_finally_awaits, 1)) == expected
+
+
+def test_traceback_lines_of_async_def_that_starts_the_module(modules):
+    native, compiled = import_exits_twice(modules)
+    expected = frames(native.drive(native.starts_the_module, 1))
+    assert frames(compiled.drive(compiled.starts_the_module, 1)) == expected
+
+
+def test_traceback_lines_of_methods_and_of_methods_that_use_super_and_private_names(modules):
+    native, compiled = import_exits_twice(modules)
+    for name in ("plain", "private_and_super"):
+        expected = frames(native.drive(getattr(native.Methods(), name), 1))
+        assert expected[-1][3].startswith("raise ValueError"), expected
+        assert frames(compiled.drive(getattr(compiled.Methods(), name), 1)) == expected, name
