@@ -1201,3 +1201,61 @@ def test_caller_handling_an_exception_is_not_the_context_of_what_the_coroutine_r
         observed.append((drive_while_handling(namespace["f"](), action), namespace["log"]))
     native, compiled = observed
     assert compiled == native, f"native:   {native}\ncompiled: {compiled}"
+
+
+# test_contextlib_async's test_async_exit_exception_chaining and
+# test_async_exit_exception_explicit_none_context, in small: what AsyncExitStack
+# and asynccontextmanager (native code) raise out of an awaited __aexit__ keeps
+# the context they gave it.
+EXIT_STACKS = {
+    "exit_stack_callbacks_chain_their_exceptions": """
+        from contextlib import AsyncExitStack
+        async def raise_exc(exc):
+            await tick(("raise", exc.__name__))
+            raise exc
+        async def suppress_exc(*details):
+            log.append((type(details[1]).__name__, repr(details[1].__context__)))
+            return True
+        async def f():
+            async with AsyncExitStack() as stack:
+                stack.push_async_callback(raise_exc, IndexError)
+                stack.push_async_callback(raise_exc, KeyError)
+                stack.push_async_callback(raise_exc, AttributeError)
+                stack.push_async_exit(suppress_exc)
+                stack.push_async_callback(raise_exc, ValueError)
+                1 / 0
+    """,
+    "context_cleared_by_a_context_manager_stays_cleared": """
+        from contextlib import AsyncExitStack, asynccontextmanager
+        class MyException(Exception):
+            pass
+        @asynccontextmanager
+        async def my_cm():
+            try:
+                yield
+            except BaseException:
+                await tick("my_cm handler")
+                exc = MyException()
+                try:
+                    raise exc
+                finally:
+                    exc.__context__ = None
+        @asynccontextmanager
+        async def my_cm_with_exit_stack():
+            async with AsyncExitStack() as stack:
+                await stack.enter_async_context(my_cm())
+                yield stack
+        async def f():
+            for cm in (my_cm, my_cm_with_exit_stack):
+                try:
+                    async with cm():
+                        raise IndexError()
+                except MyException as exc:
+                    log.append(repr(exc.__context__))
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXIT_STACKS))
+def test_exception_out_of_awaited_exit_keeps_its_context(name):
+    check_every_script(EXIT_STACKS[name], "f()")

@@ -143,6 +143,14 @@ async def starts_the_module(x):
     raise ValueError(x)
 
 
+import contextlib
+
+
+@contextlib.asynccontextmanager
+async def generator_based():
+    yield
+
+
 class Ready:
     def __await__(self):
         return 1
@@ -223,7 +231,8 @@ def import_exits_twice(modules):
 
 def test_traceback_of_exception_leaving_async_with_keeps_the_raise_line(modules):
     native, compiled = import_exits_twice(modules)
-    for manager in ("Exit", "ReRaise"):
+    # test_contextlib_async's test_contextmanager_traceback, in small
+    for manager in ("Exit", "ReRaise", "generator_based"):
         expected = frames(native.drive(native.in_async_with, getattr(native, manager), 1))
         assert expected[-1][3] == "raise ValueError(x)", expected
         got = frames(compiled.drive(compiled.in_async_with, getattr(compiled, manager), 1))
