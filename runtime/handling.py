@@ -21,9 +21,12 @@ class Handling:
 
     __slots__ = ("awaitable", "exception")
 
-    def __init__(self, awaitable):
+    def __init__(self, awaitable, pending=True):
         self.awaitable = awaitable
-        self.exception = sys.exc_info()[1]
+        # In a ``finally`` clause: handling one only when it runs because of
+        # one (``pending``); otherwise sys.exc_info() is whatever the caller
+        # handles, which the awaited code sees anyway (and at each step).
+        self.exception = sys.exc_info()[1] if pending else None
 
     def __await__(self):
         from runtime.statemachine import _await_iterator

@@ -125,21 +125,33 @@ class ResumeEmitter:
             # The awaitable is evaluated before the state changes: if that
             # raises, the function is still running at state 0.
             expression = self.render_expression(node.awaitable)
+            handling = self.handling(node)
             if node.kind == "yield":
+                # handling an exception: what athrow() throws in here chains to it
                 local = self.yielded
-                if node.handling:
-                    # still handling an exception: what athrow() throws in here chains to it
-                    expression = f"YieldValue({expression}, handling=True)"
-                else:
-                    expression = f"YieldValue({expression})"
-            elif node.handling:
-                # still handling an exception: what we await must see it too
-                local, expression = self.awaitable, f"Handling({expression})"
+                argument = "" if handling is None else f", handling={handling}"
+                expression = f"YieldValue({expression}{argument})"
+            elif handling is not None:
+                # handling an exception: what we await must see it too
+                argument = "" if handling == "True" else f", pending={handling}"
+                local, expression = self.awaitable, f"Handling({expression}{argument})"
             else:
                 local = self.awaitable
             self.w.line(f"{local} = {expression}")
             self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
             self.w.line(f"return {local}")
+
+    def handling(self, node: Suspend) -> str | None:
+        """Whether an exception is being handled at ``node``, as an expression (None: never).
+
+        In a ``finally`` clause it is only when the clause runs because of
+        one: its completion record says "raise".
+        """
+        if node.handling is False:
+            return None
+        if node.handling is True:
+            return "True"
+        return " or ".join(f'{self.render_expression(jump)} == "raise"' for jump in node.handling)
 
     def resume_point(self, node: Suspend, after: list[Plain]) -> None:
         self.w.line(f"if {self.state} == {node.state}:")

@@ -42,16 +42,29 @@ class ExceptionLowering:
         if node.finalbody is not None and contains_await(node.finalbody):
             self._try_with_awaiting_finally(node, star, line)
             return
+        where = self._where()
         finalbody = self.lower_suite(node.finalbody.body) if node.finalbody is not None else []
-        self.out.append(
-            Try(
-                body=self.lower_suite(node.body),
-                handlers=[self._handler(h, star) for h in node.handlers],
-                orelse=self.lower_suite(node.orelse.body) if node.orelse is not None else [],
-                finalbody=finalbody,
-                line=line,
-            )
-        )
+        self._where(where)
+        body = self.lower_suite(node.body)
+        handlers = []
+        for handler in node.handlers:
+            self._where(where)
+            handlers.append(self._handler(handler, star))
+        self._where(where)
+        orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
+        self.out.append(Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line))
+
+    def _where(self, where=None):
+        """The line (and text) that what has no position of its own is put at; or set it.
+
+        Each clause of a ``try`` starts again from the ``try``'s: an await the
+        compiler wrote in a clause (``async with``'s exit) is on the
+        ``async with`` line, not on the last line of the clause before it.
+        """
+        if where is None:
+            return self.current, self.statement_text
+        self.current, self.statement_text = where
+        return where
 
     def _handler(self, node, star: bool) -> Handler:
         if node.type is not None and contains_await(node.type):
@@ -83,6 +96,7 @@ class ExceptionLowering:
         )
 
     def _try_with_awaiting_finally(self, node, star: bool, line: int) -> None:
+        where = self._where()
         jump = self.new_temp("_jump")
         result = self.new_temp("_ret")
         pending = self.new_temp("_pending")
@@ -110,7 +124,8 @@ class ExceptionLowering:
             line=line,
         )
         body = self.lower_block(recorded)
-        with self.handling_exception():  # an exception may be on its way through
+        self._where(where)
+        with self.handling_exception(jump):  # an exception may be on its way through
             finalbody = self.lower_suite(node.finalbody.body)
         completion = [
             parse_template_statement(

@@ -100,7 +100,7 @@ class ExpressionLowering:
             target=None,
             line=self.line_of(node),
             source=self.source_of(node),
-            handling=self.handling > 0,
+            handling=self.handling_now(),
         )
         self.out.append(suspend)
         result = cst.Name(self.value_name)
@@ -118,7 +118,7 @@ class ExpressionLowering:
             line=self.line_of(node),
             source=self.source_of(node),
             kind="yield",
-            handling=self.handling > 0,
+            handling=self.handling_now(),
         )
         self.out.append(suspend)
         result = cst.Name(self.value_name)

@@ -46,7 +46,9 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.error_name = fresh("error")
         self.item_name = fresh("item")
         self.protected = scope.protected
-        self.handling = 0  # depth of except/finally blocks around the code being lowered
+        # The except (None) and finally (its jump record) clauses around the code
+        # being lowered.
+        self.handling: list[cst.BaseExpression | None] = []
         self.statement_text = ""  # first line of the source statement being lowered
 
     # -- verbs ----------------------------------------------------------------------
@@ -88,13 +90,25 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             self.out.append(Plain([statement], line=self.current[0]))
 
     @contextmanager
-    def handling_exception(self):
-        """Lower code that runs while an exception is being handled."""
-        self.handling += 1
+    def handling_exception(self, jump: cst.BaseExpression | None = None):
+        """Lower code that runs while an exception is being handled.
+
+        In a ``finally`` clause (``jump``: its completion record) only when
+        the record says an exception is on its way through.
+        """
+        self.handling.append(jump)
         try:
             yield
         finally:
-            self.handling -= 1
+            self.handling.pop()
+
+    def handling_now(self) -> bool | tuple[cst.BaseExpression, ...]:
+        """What ``Suspend.handling`` says for a suspension written now."""
+        if not self.handling:
+            return False
+        if any(jump is None for jump in self.handling):
+            return True
+        return tuple(self.handling)
 
     @contextmanager
     def block(self):

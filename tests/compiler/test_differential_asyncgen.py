@@ -597,6 +597,26 @@ THROWN_INTO_GENERATORS = {
                 await g.athrow(ValueError("athrown"))
         g = gen()
     """,
+    "athrow_into_a_yield_in_a_finally_with_nothing_pending_from_a_handler": """
+        async def gen():
+            try:
+                log.append("body")
+            finally:
+                try:
+                    yield 1
+                except ValueError as e:
+                    log.append(repr(e.__context__))
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                g = gen()
+                await g.asend(None)
+                try:
+                    await g.athrow(ValueError("athrown"))
+                except StopAsyncIteration:
+                    pass
+    """,
     "thrown_at_an_await_of_a_generator_iterated_in_a_handler_finally_without_await": """
         async def gen():
             try:

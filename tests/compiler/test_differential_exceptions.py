@@ -1122,6 +1122,21 @@ CROSSING_CONTEXTS = {
             finally:
                 await inner()
     """,
+    "thrown_into_a_finally_with_nothing_pending_while_the_caller_handles_one": """
+        async def b():
+            try:
+                log.append("body")
+            finally:
+                try:
+                    await tick("b finally")
+                except ValueError as e:
+                    log.append(repr(e.__context__))
+        async def f():
+            try:
+                raise KeyError("f")
+            except KeyError:
+                await b()
+    """,
     "generator_exit_sees_the_handled_exception": """
         async def f():
             try:
