@@ -1,0 +1,150 @@
+async def close_all(connections):
+    try:
+        await connections.flush()
+    except OSError:
+        # an await inside except: the awaited code still sees the OSError
+        await connections.reset()
+    try:
+        await connections.drain()
+    finally:
+        # handled here only when an exception is on its way through
+        await connections.close()
+
+
+async def numbers():
+    try:
+        raise KeyError("no numbers")
+    except KeyError:
+        yield 0
+
+# output
+from runtime.statemachine import StateMachine
+from runtime.asyncgen import AsyncGeneratorMachine, YieldValue
+from runtime.handling import Handling
+from runtime.marks import coroutine_function
+
+
+class _close_all(StateMachine):
+    """async def close_all(connections), line 1"""
+
+    __slots__ = ("connections", "_exc1", "_jump1", "_ret1", "_pending1")
+    _name = "close_all"
+    _qualname = "close_all"
+    _lines = (1, 3, 6, 8, 11)  # source line of each state
+    _temporaries = ("_exc1", "_jump1", "_ret1", "_pending1")
+
+    def __init__(self, connections):
+        self.state = 0  # not started
+        self._awaiting = None
+        self.connections = connections
+
+    def resume(self, value, error):
+        if self.state == 0 or self.state in (1, 2):
+            try:
+                if self.state == 2:
+                    self.reraise(self._exc1)
+                if self.state == 0:
+                    awaitable = self.connections.flush()
+                    self.state = 1  # line 3: await connections.flush()
+                    return awaitable
+                if self.state == 1:
+                    self.state = 0
+                    if error is not None:
+                        self.reraise(error)
+            except OSError as caught:
+                if self.state == 0:
+                    self._exc1 = caught
+                else:  # resumed: drop the frame of the raise that got us here
+                    caught.__traceback__ = caught.__traceback__.tb_next
+                try:
+                    if self.state == 0:
+                        awaitable = Handling(self.connections.reset())
+                        self.state = 2  # line 6: await connections.reset()
+                        return awaitable
+                    if self.state == 2:
+                        self.state = 0
+                        if error is not None:
+                            self.reraise(error)
+                finally:
+                    if self.state == 0:
+                        self._exc1 = None
+        if self.state == 0:
+            self._jump1 = None
+        try:
+            if self.state == 4 and self._jump1 == "raise":
+                self.reraise(self._pending1)  # the finally resumes with it in flight
+            if self.state == 0 or self.state == 3:
+                try:
+                    if self.state == 0:
+                        awaitable = self.connections.drain()
+                        self.state = 3  # line 8: await connections.drain()
+                        return awaitable
+                    if self.state == 3:
+                        self.state = 0
+                        if error is not None:
+                            self.reraise(error)
+                except BaseException as caught1:
+                    self._jump1 = "raise"
+                    self._pending1 = caught1
+                    raise
+        finally:
+            if self.state == 4 and self._jump1 == "raise":
+                self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
+            if self.state == 0 or self.state == 4:
+                if self.state == 0:
+                    awaitable = Handling(
+                        self.connections.close(), pending=self._jump1 == "raise"
+                    )
+                    self.state = 4  # line 11: await connections.close()
+                    return awaitable
+                if self.state == 4:
+                    self.state = 0
+                    if error is not None:
+                        self.reraise(error)
+                    if self._jump1 == "return":
+                        return self._ret1
+
+
+@coroutine_function
+def close_all(connections):
+    return _close_all(connections)
+
+
+class _numbers(AsyncGeneratorMachine):
+    """async def numbers(), line 14"""
+
+    __slots__ = ("_exc1",)
+    _name = "numbers"
+    _qualname = "numbers"
+    _lines = (14, 18)  # source line of each state
+    _temporaries = ("_exc1",)
+
+    def __init__(self):
+        AsyncGeneratorMachine.__init__(self)
+
+    def resume(self, value, error):
+        try:
+            if self.state == 1:
+                self.reraise(self._exc1)
+            raise KeyError("no numbers")
+        except KeyError as caught:
+            if self.state == 0:
+                self._exc1 = caught
+            else:  # resumed: drop the frame of the raise that got us here
+                caught.__traceback__ = caught.__traceback__.tb_next
+            try:
+                if self.state == 0:
+                    yielded = YieldValue(0, handling=True)
+                    self.state = 1  # line 18: yield 0
+                    return yielded
+                if self.state == 1:
+                    self.state = 0
+                    if error is not None:
+                        self.reraise(error)
+            finally:
+                if self.state == 0:
+                    self._exc1 = None
+
+
+def numbers():
+    return _numbers()
