@@ -112,6 +112,7 @@ class AsyncGeneratorMachine(Machine):
         the value, and the end of the generator with StopAsyncIteration.
         """
         self._awaiting = _RUNNING
+        self._handled_at_yield = None  # left behind, it would keep its frames alive
         while True:
             try:
                 result = self.resume(value, error)
