@@ -278,11 +278,17 @@ class Machine:
     _renamed = {}  # slot -> the local's name in the source, where they differ
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
+        # Discussion: this runs for every async def of a module as it is
+        # imported, so it does as little as it can.  The import hook already
+        # gave resume its names when it compiled the module: then it only
+        # looks.  (object.__init_subclass__ does nothing but refuse keywords.)
+        if kwargs:
+            super().__init_subclass__(**kwargs)
         # Frames of resume carry the function's name, as a native coroutine's
         # frames do: tracebacks, profilers and asyncio's reprs show it.
-        resume = cls.__dict__.get("resume")
-        if resume is not None and "_name" in cls.__dict__ and resume.__code__.co_name == "resume":
+        namespace = cls.__dict__
+        resume = namespace.get("resume")
+        if resume is not None and resume.__code__.co_name == "resume" and "_name" in namespace:
             # What is defined inside takes its qualified name from the function
             # too: ``f.<locals>.g``, not ``_f.resume.<locals>.g``.
             code = _requalified(

@@ -18,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 from statemachine_compiler.diagnostics import CompileError
-from statemachine_compiler.pipeline import Options, compile_source
 
 __all__ = ["main"]
 
@@ -65,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def compile_command(args) -> int:
+    # Imported here: `run` with a warm cache does without libcst and black.
+    from statemachine_compiler.pipeline import Options, compile_source
+
     options = Options(format=not args.no_format)
     source = Path(args.source)
     if not source.exists():

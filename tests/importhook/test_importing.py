@@ -2,7 +2,7 @@
 
 import sys
 import types
-from importlib.machinery import SourceFileLoader
+from importlib.machinery import PathFinder, SourceFileLoader
 
 import pytest
 
@@ -106,7 +106,7 @@ def test_uninstalled_hook_compiles_nothing_more(modules):
 
 def test_context_manager_uninstalls_on_exit(modules):
     with install_import_hook(["x"]) as hook:
-        assert sys.meta_path[0] is hook.finder
+        assert sys.meta_path[sys.meta_path.index(hook.finder) + 1] is PathFinder
     assert hook.finder not in sys.meta_path
 
 
