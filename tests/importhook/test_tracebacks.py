@@ -135,3 +135,36 @@ def test_run_reports_uncaught_exception_with_the_script_lines(tmp_path):
 
     assert user_frames(compiled.stderr) == user_frames(native.stderr)
     assert compiled.stderr.splitlines()[-1] == "ValueError: 6"
+
+
+NESTED = '''\
+import sys
+
+
+def enclosing():
+    async def inner():
+        return 1
+
+    first = sys._getframe().f_lineno
+    def helper():
+        return inner()
+    second = sys._getframe().f_lineno
+    raise ValueError(first, second)
+'''
+
+
+def test_lines_after_a_nested_async_def_keep_their_numbers(modules):
+    modules.write("nested.py", NESTED)
+    native = importlib.import_module("nested")
+    modules.forget("nested")
+    with install_import_hook(["nested"]):
+        compiled = importlib.import_module("nested")
+    assert compiled is not native
+
+    def outcome(module):
+        try:
+            module.enclosing()
+        except ValueError as error:
+            return error.args, frames(error)[-1][1:]
+
+    assert outcome(compiled) == outcome(native) == ((8, 11), (12, "enclosing", "raise ValueError(first, second)"))
