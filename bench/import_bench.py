@@ -1,6 +1,6 @@
 """What a warm import of a compiled module costs, against a plain import.
 
-    python bench/import_bench.py [--n N] [--rounds R] [--check] [--tree DIR]
+    python bench/import_bench.py [--n N] [--rounds R] [--processes P] [--check] [--tree DIR]
 
 Each example in ``examples/`` (and a module of nothing but async functions) is
 copied twice into a temporary directory: one copy is imported plainly (from
@@ -10,9 +10,10 @@ its ordinary ``.pyc``), the other through the import hook (from its
 1. Second import (issue 6, budget 1.2x): one import is ``del sys.modules[name]``,
    ``importlib.invalidate_caches()``, ``import_module(name)``.  The plain copy
    is imported with the hook *not* installed, as a program without the
-   compiler would; the compiled copy with it installed.  Rounds of N imports
-   alternate between the two; the figures are the medians over R rounds, the
-   ratio the median of the rounds' ratios.  A third column, "hooked", is the
+   compiler would; the compiled copy with it installed.  Short rounds of N
+   imports alternate between the two, so that a neighbour's load hits both
+   alike; the figures are the medians over R rounds, the ratio the median of
+   the rounds' ratios.  A third column, "hooked", is the
    plain copy imported while the hook is installed: what the hook costs the
    modules it does not compile (it looks each one up, and reads its first
    lines for the marker comment).
@@ -20,7 +21,7 @@ its ordinary ``.pyc``), the other through the import hook (from its
    pays, in milliseconds, from its first line to having the module, once
    plainly (``import name``) and once through the hook (importing the hook,
    installing it, ``import name``).  This is where fixed costs show: the
-   compiler package, the runtime, asyncio's marker on 3.11.  Median of R
+   compiler package, the runtime, asyncio's marker on 3.11.  Median of P
    processes each.
 
 ``--check`` makes the exit status 1 when a second-import ratio is over the
@@ -128,8 +129,9 @@ def _read(path: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=500, help="imports per round")
-    parser.add_argument("--rounds", type=int, default=9, help="rounds (and fresh processes); medians count")
+    parser.add_argument("--n", type=int, default=100, help="imports per round")
+    parser.add_argument("--rounds", type=int, default=41, help="rounds; medians count")
+    parser.add_argument("--processes", type=int, default=9, help="fresh processes; medians count")
     parser.add_argument("--check", action="store_true", help=f"exit 1 when over {BUDGET}x")
     parser.add_argument("--tree", default=ROOT, help="checkout to import the compiler and runtime from")
     args = parser.parse_args()
@@ -167,10 +169,10 @@ def main() -> int:
                 f"{compiled_time * 1e6:>7.1f}us "
                 f"{ratio:>6.2f}x  {verdict}"
             )
-        print(f"first import in a fresh process, warm caches, median of {args.rounds} processes")
+        print(f"first import in a fresh process, warm caches, median of {args.processes} processes")
         print(f"{'module':<22} {'plain':>9} {'compiled':>9} {'extra':>9}")
         for example, plain, compiled in written:
-            plain_time, compiled_time = fresh_process(plain, compiled, directory, tree, args.rounds)
+            plain_time, compiled_time = fresh_process(plain, compiled, directory, tree, args.processes)
             print(
                 f"{example:<22} {plain_time * 1e3:>7.2f}ms {compiled_time * 1e3:>7.2f}ms "
                 f"{(compiled_time - plain_time) * 1e3:>7.2f}ms"
