@@ -326,11 +326,17 @@ class Machine:
     _renamed = {}  # slot -> the local's name in the source, where they differ
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
+        # Discussion: this runs for every async def of a module as it is
+        # imported, so it does as little as it can.  The import hook already
+        # gave resume its names when it compiled the module: then it only
+        # looks.  (object.__init_subclass__ does nothing but refuse keywords.)
+        if kwargs:
+            super().__init_subclass__(**kwargs)
         # Frames of resume carry the function's name, as a native coroutine's
         # frames do: tracebacks, profilers and asyncio's reprs show it.
-        resume = cls.__dict__.get("resume")
-        if resume is not None and "_name" in cls.__dict__ and resume.__code__.co_name == "resume":
+        namespace = cls.__dict__
+        resume = namespace.get("resume")
+        if resume is not None and resume.__code__.co_name == "resume" and "_name" in namespace:
             # What is defined inside takes its qualified name from the function
             # too: ``f.<locals>.g``, not ``_f.resume.<locals>.g``.
             code = _requalified(
@@ -599,7 +605,7 @@ class Machine:
     def cr_suspended(self):
         return self.state > 0 and self._awaiting is not _RUNNING
 
-    cr_origin = None  # sys.set_coroutine_origin_tracking_depth() is not supported
+    cr_origin = None  # where it was created: coroutines only (StateMachine)
 
     @property
     def cr_code(self):
@@ -726,7 +732,70 @@ class _AwaitIterator:
 class StateMachine(Machine):
     """The base class of every compiled coroutine: a ``collections.abc.Coroutine``."""
 
-    __slots__ = ()
+    __slots__ = ("_origin",)  # set only while origin tracking is on
+
+    @property
+    def cr_origin(self):
+        """Where the coroutine was created: ``(filename, line, function)`` frames, innermost first.
+
+        None unless ``sys.set_coroutine_origin_tracking_depth()`` was above 0
+        when it was created, as natively.
+        """
+        try:
+            return _get_origin(self, StateMachine)
+        except AttributeError:
+            return None
+
+
+_get_origin = StateMachine.__dict__["_origin"].__get__
+
+
+# -- origin tracking ---------------------------------------------------------------
+#
+# Discussion: CPython records ``cr_origin`` at every coroutine's creation when
+# the thread's tracking depth is above 0 (asyncio's debug mode sets it).
+# A machine is created by the generated ``__init__``, with no code of ours
+# before it; asking for the depth there would cost every creation a call.
+# Instead ``StateMachine`` gets a ``__new__`` that records the origin, and
+# only from the moment tracking is first switched on: this module wraps
+# ``sys.set_coroutine_origin_tracking_depth`` to notice.  The depth is
+# per thread, so the ``__new__`` stays once installed, and asks each time.
+
+
+def _new_with_origin(cls, *args, **kwargs):
+    machine = object.__new__(cls)
+    depth = sys.get_coroutine_origin_tracking_depth()
+    if depth:
+        # Frame 1 is the stub (type.__call__ has none): the origin starts
+        # at whoever called the function, as natively.
+        frame = sys._getframe(1).f_back
+        origin = []
+        while frame is not None and len(origin) < depth:
+            origin.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+            frame = frame.f_back
+        machine._origin = tuple(origin)
+    return machine
+
+
+def _track_origins():
+    if "__new__" not in StateMachine.__dict__:
+        StateMachine.__new__ = staticmethod(_new_with_origin)
+
+
+def _tracking_setter(set_depth):
+    def set_coroutine_origin_tracking_depth(depth):
+        set_depth(depth)  # ValueError for a negative depth, and nothing changed
+        if depth:
+            _track_origins()
+
+    set_coroutine_origin_tracking_depth.__doc__ = set_depth.__doc__
+    set_coroutine_origin_tracking_depth.__wrapped__ = set_depth
+    return set_coroutine_origin_tracking_depth
+
+
+sys.set_coroutine_origin_tracking_depth = _tracking_setter(sys.set_coroutine_origin_tracking_depth)
+if sys.get_coroutine_origin_tracking_depth():
+    _track_origins()
 
 
 # How the machinery recognises a compiled coroutine it can run directly.

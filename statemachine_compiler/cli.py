@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 from statemachine_compiler.diagnostics import CompileError
-from statemachine_compiler.pipeline import Options, compile_source
 
 __all__ = ["main"]
 
@@ -65,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def compile_command(args) -> int:
+    # Imported here: `run` with a warm cache does without libcst and black
+    # (and pathlib).
+    from pathlib import Path
+
+    from statemachine_compiler.pipeline import Options, compile_source
+
     options = Options(format=not args.no_format)
     source = Path(args.source)
     if not source.exists():
@@ -115,7 +118,9 @@ def run_command(args) -> int:
     return runner.run_script(script, arguments, args.include)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path, text: str) -> None:  # path: a pathlib.Path
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -349,7 +349,7 @@ class NameRewriter(cst.CSTTransformer):
             returns=node.returns.visit(self) if node.returns is not None else None,
             body=node.body.visit(inner),
         )
-        new = _drop_machine_nonlocals(new, self.stack)
+        new = _drop_machine_nonlocals(new, self.stack, getattr(self.compile_nested, "linemap", None))
         copies = self.copies([node.name.value])
         return cst.FlattenSentinel([new, *copies]) if copies else new
 
@@ -458,10 +458,17 @@ def _rewrite_params(params: cst.Parameters, outer: NameRewriter) -> cst.Paramete
     )
 
 
-def _drop_machine_nonlocals(node: cst.FunctionDef, stack: list[Scope]) -> cst.FunctionDef:
+def _drop_machine_nonlocals(node: cst.FunctionDef, stack: list[Scope], linemap=None) -> cst.FunctionDef:
     """``nonlocal x`` for a machine local is not needed (and not valid) any more."""
 
     class Dropper(cst.CSTTransformer):
+        def on_leave(self, original_node, updated_node):
+            # libcst rebuilds every node it visits: each keeps its source line.
+            result = super().on_leave(original_node, updated_node)
+            if linemap is not None and isinstance(result, cst.CSTNode):
+                linemap.note_origin(result, original_node)
+            return result
+
         def visit_FunctionDef(self, inner) -> bool:
             return inner is node
 

@@ -174,3 +174,51 @@ def test_processes_importing_at_once_all_succeed(tmp_path):
         assert out.strip() == "_f149 150"
     (entry,) = (tmp_path / "__pycache__").iterdir()  # no temporary file left behind
     assert entry.name.endswith(".opt-statemachine1.pyc")
+
+
+def test_warm_import_in_a_fresh_process_does_not_import_the_compiler(tmp_path):
+    (tmp_path / "warm.py").write_text(textwrap.dedent(SOURCE.format(value=7)))
+    program = (
+        "import sys\n"
+        "from statemachine_compiler import install_import_hook\n"
+        "install_import_hook(['warm'])\n"
+        "import warm\n"
+        "print(type(warm.answer()).__name__, sorted(m for m in ('libcst', 'black') if m in sys.modules))\n"
+    )
+
+    def run():
+        done = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", program],
+            cwd=tmp_path,
+            env=subprocess_env(),
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert run()[0] == "_answer"  # compiles, and writes the cache
+    assert run() == ["_answer", "[]"], "a warm import loaded the compiler"
+
+
+def test_edited_compiler_file_compiles_again_even_with_the_same_size_and_mtime(modules, compilations, monkeypatch, tmp_path):
+    # Files in a directory stand for the compiler's: the key follows their contents.
+    package = tmp_path / "compiler_copy"
+    package.mkdir()
+    for source in ("__init__.py", "pipeline.py"):
+        (package / source).write_text(f"# {source}\n")
+    monkeypatch.setattr(statemachine_compiler, "__file__", str(package / "__init__.py"))
+    importhook.compiler_fingerprint.cache_clear()
+    try:
+        modules.write("cached.py", SOURCE.format(value=1))
+        import_answer(modules)
+        import_answer(modules)
+        assert len(compilations) == 1
+        stat = os.stat(package / "pipeline.py")
+        (package / "pipeline.py").write_text("# pipeline.pz\n")  # same size, same time
+        os.utime(package / "pipeline.py", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        importhook.compiler_fingerprint.cache_clear()  # a new process
+        import_answer(modules)
+        assert len(compilations) == 2, "the cache of another build of the compiler was used"
+    finally:
+        importhook.compiler_fingerprint.cache_clear()

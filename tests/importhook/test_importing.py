@@ -1,8 +1,9 @@
 """Selecting modules for the compiler at import, and leaving the others alone."""
 
+import importlib.util
 import sys
 import types
-from importlib.machinery import SourceFileLoader
+from importlib.machinery import PathFinder, SourceFileLoader
 
 import pytest
 
@@ -106,7 +107,7 @@ def test_uninstalled_hook_compiles_nothing_more(modules):
 
 def test_context_manager_uninstalls_on_exit(modules):
     with install_import_hook(["x"]) as hook:
-        assert sys.meta_path[0] is hook.finder
+        assert sys.meta_path[sys.meta_path.index(hook.finder) + 1] is PathFinder
     assert hook.finder not in sys.meta_path
 
 
@@ -124,3 +125,45 @@ def test_unsupported_construct_fails_the_import_loudly(modules):
     """)
     with install_import_hook(["agen"]), pytest.raises(CompileError, match=r"agen\.py:3:12: unsupported"):
         import agen  # noqa: F401
+
+
+def test_marker_after_long_first_lines_is_still_found(modules):
+    long_line = "# " + "x" * 5000 + "\n"
+    modules.write("long_marked.py", long_line * 3 + "# statemachine-compiler: compile\nasync def f():\n    return 1\n")
+    with install_import_hook():
+        import long_marked
+
+    assert isinstance(long_marked.f(), StateMachine)
+
+
+def test_unselected_module_is_looked_up_once(modules, monkeypatch):
+    modules.write("looked_up.py", "X = 1\n")
+    lookups = []
+    find_spec = PathFinder.find_spec.__func__
+
+    def counting(cls, fullname, path=None, target=None):
+        if fullname == "looked_up":
+            lookups.append(fullname)
+        return find_spec(cls, fullname, path, target)
+
+    monkeypatch.setattr(PathFinder, "find_spec", classmethod(counting))
+    with install_import_hook(["other"]):
+        import looked_up
+
+    assert looked_up.X == 1
+    assert type(looked_up.__spec__.loader) is SourceFileLoader
+    assert lookups == ["looked_up"], "PathFinder was asked again after the hook"
+
+
+def test_finders_before_path_finder_still_come_first(modules):
+    # A built-in module not imported yet, and a file of the same name that the
+    # hook would find and compile if it were asked first.
+    # (Stateless ones only: the fixture forgets what the test imported.)
+    candidates = [n for n in ("pwd", "_string", "_symtable") if n in sys.builtin_module_names]
+    name = next((n for n in candidates if n not in sys.modules), None)
+    if name is None:
+        pytest.skip("no stateless built-in module left to import")
+    modules.write(f"{name}.py", "async def f():\n    return 1\n")
+    with install_import_hook([name]):
+        module = importlib.import_module(name)
+    assert module.__spec__.origin == "built-in"

@@ -257,3 +257,36 @@ def test_traceback_lines_of_methods_and_of_methods_that_use_super_and_private_na
         expected = frames(native.drive(getattr(native.Methods(), name), 1))
         assert expected[-1][3].startswith("raise ValueError"), expected
         assert frames(compiled.drive(getattr(compiled.Methods(), name), 1)) == expected, name
+
+
+NESTED = '''\
+import sys
+
+
+def enclosing():
+    async def inner():
+        return 1
+
+    first = sys._getframe().f_lineno
+    def helper():
+        return inner()
+    second = sys._getframe().f_lineno
+    raise ValueError(first, second)
+'''
+
+
+def test_lines_after_a_nested_async_def_keep_their_numbers(modules):
+    modules.write("nested.py", NESTED)
+    native = importlib.import_module("nested")
+    modules.forget("nested")
+    with install_import_hook(["nested"]):
+        compiled = importlib.import_module("nested")
+    assert compiled is not native
+
+    def outcome(module):
+        try:
+            module.enclosing()
+        except ValueError as error:
+            return error.args, frames(error)[-1][1:]
+
+    assert outcome(compiled) == outcome(native) == ((8, 11), (12, "enclosing", "raise ValueError(first, second)"))
