@@ -35,7 +35,10 @@ class ExceptionLowering:
         self._try(node, star=False)
 
     def stmt_TryStar(self, node: cst.TryStar) -> None:
-        self._try(node, star=True)
+        if any(contains_await(handler.body) for handler in node.handlers):
+            self._try_star_spelled_out(node)
+        else:
+            self._try(node, star=True)
 
     def _try(self, node, star: bool) -> None:
         line = self.line_of(node)
@@ -56,10 +59,6 @@ class ExceptionLowering:
     def _handler(self, node, star: bool) -> Handler:
         if node.type is not None and contains_await(node.type):
             raise unsupported(self.filename, self.position(node.type), "await in an except clause's type")
-        if star and contains_await(node.body):
-            # Python allows no return inside an except* clause, and resume
-            # must return to suspend.
-            raise unsupported(self.filename, self.position(node), "await inside an except* clause")
         with self.handling_exception():
             body = self.lower_suite(node.body)
         awaits = bool(points_of(body))
@@ -131,6 +130,83 @@ class ExceptionLowering:
                 records=(jump, pending),
             )
         )
+
+    # -- try / except* with an await in a clause: PEP 654, spelled out ------------------------
+
+    def _try_star_spelled_out(self, node: cst.TryStar) -> None:
+        """A ``try``/``except*`` whose clauses await, as plain ``try``/``except``.
+
+        Python allows no ``return`` inside an ``except*`` clause, and resume
+        must return to suspend.  So the statement becomes the steps the
+        interpreter takes (``runtime.exception_groups`` shows the shape):
+        catch everything the body raises, then run each clause whose type
+        matches part of it, inside an ``except`` block for that part, and
+        collect what the clauses raise; at the end raise what is left.
+        """
+        for handler in node.handlers:
+            if contains_await(handler.type):
+                raise unsupported(self.filename, self.position(handler.type), "await in an except clause's type")
+        line = self.line_of(node)
+        star = self.new_temp("_star")
+        names = {"BaseException", "ExceptStar"}
+        catch = parse_template_statement(
+            "try:\n"
+            "    pass\n"
+            "except {BaseException} as {caught}:\n"
+            "    # except*: each clause below takes the part of it that it matches\n"
+            "    {star} = {ExceptStar}({caught})\n",
+            BaseException=cst.Name("BaseException"),
+            ExceptStar=cst.Name("ExceptStar"),
+            caught=cst.Name(self.fresh("caught")),
+            star=star,
+        )
+        self.protect(catch, names)
+        catch = catch.with_changes(body=node.body, orelse=node.orelse)
+        reraise = parse_template_statement(
+            "# Raise what no clause handled, together with what the clauses raised.\n{star}.reraise()\n",
+            star=star,
+        )
+        clauses = parse_template_statement("if {star} is not None:\n    pass\n", star=star)
+        clauses = clauses.with_changes(
+            body=clauses.body.with_changes(body=[*(self._star_clause(star, h) for h in node.handlers), reraise])
+        )
+        statements = [assign(star, cst.Name("None")), catch, clauses]
+        if node.finalbody is not None:
+            statements = [cst.Try(body=cst.IndentedBlock(statements), finalbody=node.finalbody)]
+        for statement in statements:
+            self.current = (line, self.current[1])
+            self.statement(statement)
+
+    def _star_clause(self, star: cst.Name, handler: cst.ExceptStarHandler) -> cst.If:
+        """One ``except*`` clause: its body runs in an ``except`` block for the part that matched."""
+        clause = parse_template_statement(
+            "if {star}.match({types}):\n"
+            "    try:\n"
+            "        # The clause runs with the part it matched as the exception being handled.\n"
+            "        raise {star}.matched\n"
+            "    except {BaseException}:\n"
+            "        {star}.entered()\n"
+            "        try:\n"
+            "            pass\n"
+            "        except {BaseException} as {raised}:\n"
+            "            # What a clause raises waits for the end: the next clauses run first.\n"
+            "            {star}.raised({raised})\n",
+            star=star,
+            types=cst.Name("types"),
+            BaseException=cst.Name("BaseException"),
+            raised=cst.Name(self.fresh("caught")),
+        )
+        self.protect(clause, {"BaseException"})
+        enter = clause.body.body[0]
+        entered = enter.handlers[0]
+        collect = entered.body.body[1]
+        entered = entered.with_changes(
+            name=handler.name,
+            body=entered.body.with_changes(body=[entered.body.body[0], collect.with_changes(body=handler.body)]),
+        )
+        enter = enter.with_changes(handlers=[entered])
+        test = clause.test.with_changes(args=[cst.Arg(handler.type)])
+        return clause.with_changes(test=test, body=clause.body.with_changes(body=[enter]))
 
     # -- with / async with: PEP 343 and PEP 492, spelled out --------------------------------
 

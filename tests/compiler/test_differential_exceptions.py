@@ -25,11 +25,6 @@ import pytest
 from statemachine_compiler import compile_source
 from tests.compiler.differential import PRELUDE, drive, load
 
-EXCEPT_STAR_AWAIT = (
-    "not supported: the compiler rejects an await inside an except* handler (the lowering "
-    "would need a return inside except*, which Python forbids)"
-)
-
 # -- driving with fresh exceptions -------------------------------------------------------
 
 
@@ -759,12 +754,7 @@ CASES = {
     ),
 }
 
-XFAIL_ANY_THROW = {
-    ("exception_group_except_star", "f(False)"): EXCEPT_STAR_AWAIT,
-    ("exception_group_except_star", "f(True)"): EXCEPT_STAR_AWAIT,
-    ("except_star_naked_exception_is_wrapped", "f()"): EXCEPT_STAR_AWAIT,
-    ("except_star_raising_new_exception_after_await", "f()"): EXCEPT_STAR_AWAIT,
-}
+XFAIL_ANY_THROW: dict[tuple[str, str], str] = {}
 XFAIL_UNMATCHED_THROW = {}
 
 
