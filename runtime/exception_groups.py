@@ -80,8 +80,13 @@ class ExceptStar:
         self.matched = match
         if match is not None:
             self.handled = match
-            self._traceback, self._context = match.__traceback__, match.__context__
         return match is not None
+
+    def enter(self):
+        """Return the matched part, to raise, noting what raising it will change."""
+        matched = self.matched
+        self._traceback, self._context = matched.__traceback__, matched.__context__
+        return matched
 
     def entered(self):
         """The clause is entered: undo what raising the matched part changed on it."""

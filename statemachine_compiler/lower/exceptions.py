@@ -49,14 +49,15 @@ class ExceptionLowering:
         self.out.append(
             Try(
                 body=self.lower_suite(node.body),
-                handlers=[self._handler(h, star) for h in node.handlers],
+                handlers=[self._handler(h, star, self._clause_of(node)) for h in node.handlers],
                 orelse=self.lower_suite(node.orelse.body) if node.orelse is not None else [],
                 finalbody=finalbody,
                 line=line,
             )
         )
 
-    def _handler(self, node, star: bool) -> Handler:
+    def _handler(self, node, star: bool, clause_of: cst.Name | None = None) -> Handler:
+        """An except clause; ``clause_of`` is the ``ExceptStar`` when it is an ``except*`` clause spelled out."""
         if node.type is not None and contains_await(node.type):
             raise unsupported(self.filename, self.position(node.type), "await in an except clause's type")
         with self.handling_exception():
@@ -69,17 +70,44 @@ class ExceptionLowering:
                 name, bind = self.fresh("caught"), user  # the machine keeps the user's name
             else:
                 name = user.value
-        elif awaits:
+        elif awaits and clause_of is None:
             name = self.fresh("caught")
-        return Handler(
+        handler = Handler(
             type=node.type,
             name=name,
             body=body,
             star=star,
             bind=bind,
-            saved=self.new_temp("_exc") if awaits else None,
+            saved=self.new_temp("_exc") if awaits and clause_of is None else None,
             line=self.line_of(node),
         )
+        if clause_of is not None:
+            # The ExceptStar keeps the part this clause handles; raising it
+            # gets back in, and what raising changes on it is put back.
+            handler.reenter = cst.Call(cst.Attribute(clause_of, cst.Name("enter")))
+            handler.entered = parse_template_statement(
+                "{star}.entered()  # undo what raising it changed: traceback, context\n",
+                star=clause_of,
+            )
+        return handler
+
+    def _clause_of(self, node: cst.Try) -> cst.Name | None:
+        """The ``ExceptStar`` whose clause ``node`` enters (``raise _star1.enter()``), if it is one.
+
+        Recognised by its shape and its temporary, which only the compiler
+        writes: the statement may have been rebuilt on the way
+        (``lower.jumps``), so no identity holds.
+        """
+        body = node.body.body
+        if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+            return None
+        raised = body[0].body[0]
+        if not (isinstance(raised, cst.Raise) and isinstance(raised.exc, cst.Call)):
+            return None
+        method = raised.exc.func
+        if isinstance(method, cst.Attribute) and method.attr.value == "enter" and self.is_temp(method.value):
+            return method.value
+        return None
 
     def _try_with_awaiting_finally(self, node, star: bool, line: int) -> None:
         jump = self.new_temp("_jump")
@@ -183,9 +211,8 @@ class ExceptionLowering:
             "if {star}.match({types}):\n"
             "    try:\n"
             "        # The clause runs with the part it matched as the exception being handled.\n"
-            "        raise {star}.matched\n"
+            "        raise {star}.enter()\n"
             "    except {BaseException}:\n"
-            "        {star}.entered()\n"
             "        try:\n"
             "            pass\n"
             "        except {BaseException} as {raised}:\n"
@@ -199,10 +226,10 @@ class ExceptionLowering:
         self.protect(clause, {"BaseException"})
         enter = clause.body.body[0]
         entered = enter.handlers[0]
-        collect = entered.body.body[1]
+        collect = entered.body.body[0]
         entered = entered.with_changes(
             name=handler.name,
-            body=entered.body.with_changes(body=[entered.body.body[0], collect.with_changes(body=handler.body)]),
+            body=entered.body.with_changes(body=[collect.with_changes(body=handler.body)]),
         )
         enter = enter.with_changes(handlers=[entered])
         test = clause.test.with_changes(args=[cst.Arg(handler.type)])
