@@ -63,7 +63,7 @@ class ExceptStar:
 
     def match(self, types):
         """Split off the part a clause of ``types`` handles; true if there is one."""
-        _check_clause_types(types, self.handled)
+        _check_clause_types(types)
         rest = self.rest
         if rest is None:
             match = None
@@ -83,16 +83,16 @@ class ExceptStar:
         return match is not None
 
     def enter(self):
-        """Return the matched part, to raise, noting what raising it will change."""
-        matched = self.matched
-        self._traceback, self._context = matched.__traceback__, matched.__context__
-        return matched
+        """Return what is to be handled now, to raise, noting what raising it will change."""
+        handled = self.handled
+        self._traceback, self._context = handled.__traceback__, handled.__context__
+        return handled
 
     def entered(self):
-        """The clause is entered: undo what raising the matched part changed on it."""
-        matched = self.matched
-        matched.__traceback__ = self._traceback
-        matched.__context__ = self._context
+        """Undo what raising it changed on what is handled now."""
+        handled = self.handled
+        handled.__traceback__ = self._traceback
+        handled.__context__ = self._context
 
     def raised(self, exception):
         """A clause raised ``exception`` (or re-raised what it handles)."""
@@ -119,7 +119,7 @@ class ExceptStar:
             result = None
 
 
-def _check_clause_types(types, handled):
+def _check_clause_types(types):
     """Reject what ``except*`` may not name, as the interpreter does."""
     items = types if isinstance(types, tuple) else (types,)
     message = None
@@ -128,12 +128,7 @@ def _check_clause_types(types, handled):
     elif any(issubclass(t, BaseExceptionGroup) for t in items):
         message = _A_GROUP
     if message is not None:
-        error = TypeError(message)
-        try:
-            raise error
-        finally:
-            error.__context__ = handled  # natively raised while that is handled
-            error = None
+        raise TypeError(message)
 
 
 def _matches(exception, types):

@@ -60,6 +60,11 @@ class ExceptionLowering:
         """An except clause; ``clause_of`` is the ``ExceptStar`` when it is an ``except*`` clause spelled out."""
         if node.type is not None and contains_await(node.type):
             raise unsupported(self.filename, self.position(node.type), "await in an except clause's type")
+        entered = None
+        if clause_of is not None:
+            # Its first statement is ``_star1.entered()``: run on every entry.
+            entered, *rest = node.body.body
+            node = _with_body(node, rest)
         with self.handling_exception():
             body = self.lower_suite(node.body)
         awaits = bool(points_of(body))
@@ -82,13 +87,10 @@ class ExceptionLowering:
             line=self.line_of(node),
         )
         if clause_of is not None:
-            # The ExceptStar keeps the part this clause handles; raising it
+            # The ExceptStar keeps what this clause handles; raising it again
             # gets back in, and what raising changes on it is put back.
             handler.reenter = cst.Call(cst.Attribute(clause_of, cst.Name("enter")))
-            handler.entered = parse_template_statement(
-                "{star}.entered()  # undo what raising it changed: traceback, context\n",
-                star=clause_of,
-            )
+            handler.entered = entered
         return handler
 
     def _clause_of(self, node: cst.Try) -> cst.Name | None:
@@ -205,35 +207,48 @@ class ExceptionLowering:
             self.current = (line, self.current[1])
             self.statement(statement)
 
-    def _star_clause(self, star: cst.Name, handler: cst.ExceptStarHandler) -> cst.If:
-        """One ``except*`` clause: its body runs in an ``except`` block for the part that matched."""
-        clause = parse_template_statement(
-            "if {star}.match({types}):\n"
-            "    try:\n"
-            "        # The clause runs with the part it matched as the exception being handled.\n"
-            "        raise {star}.enter()\n"
-            "    except {BaseException}:\n"
-            "        try:\n"
-            "            pass\n"
-            "        except {BaseException} as {raised}:\n"
-            "            # What a clause raises waits for the end: the next clauses run first.\n"
-            "            {star}.raised({raised})\n",
-            star=star,
-            types=cst.Name("types"),
-            BaseException=cst.Name("BaseException"),
+    def _star_clause(self, star: cst.Name, handler: cst.ExceptStarHandler) -> cst.Try:
+        """One ``except*`` clause, entered (by raising) as the interpreter has it.
+
+        Its type is tested while what the previous clause matched (or, first,
+        the whole exception) is being handled; its body runs while the part
+        it matched is, and what escapes the body is kept for the end.
+        """
+        words = {"star": star, "BaseException": cst.Name("BaseException")}
+        collect = parse_template_statement(
+            "try:\n"
+            "    pass\n"
+            "except {BaseException} as {raised}:\n"
+            "    # What a clause raises is kept for the end: the next clauses run first.\n"
+            "    {star}.raised({raised})\n",
             raised=cst.Name(self.fresh("caught")),
+            **words,
         )
-        self.protect(clause, {"BaseException"})
-        enter = clause.body.body[0]
-        entered = enter.handlers[0]
-        collect = entered.body.body[0]
-        entered = entered.with_changes(
-            name=handler.name,
-            body=entered.body.with_changes(body=[collect.with_changes(body=handler.body)]),
+        body = parse_template_statement(
+            "try:\n"
+            "    # The clause runs while the part it matched is handled.\n"
+            "    raise {star}.enter()\n"
+            "except {BaseException}:\n"
+            "    {star}.entered()  # undo what raising it changed: traceback, context\n",
+            **words,
         )
-        enter = enter.with_changes(handlers=[entered])
-        test = clause.test.with_changes(args=[cst.Arg(handler.type)])
-        return clause.with_changes(test=test, body=clause.body.with_changes(body=[enter]))
+        matching = parse_template_statement("if {star}.match({types}):\n    pass\n", star=star, types=handler.type)
+        test = parse_template_statement(
+            "try:\n"
+            "    # The type is tested while the last part matched (first: all of it) is handled.\n"
+            "    raise {star}.enter()\n"
+            "except {BaseException}:\n"
+            "    {star}.entered()  # undo what raising it changed: traceback, context\n",
+            **words,
+        )
+        for made in (collect, body, test):
+            self.protect(made, {"BaseException"})
+        collect = collect.with_changes(body=handler.body)
+        entering = body.handlers[0]
+        entering = _with_body(entering, [*entering.body.body, collect]).with_changes(name=handler.name)
+        matching = _with_body(matching, [body.with_changes(handlers=[entering])])
+        testing = test.handlers[0]
+        return test.with_changes(handlers=[_with_body(testing, [*testing.body.body, matching])])
 
     # -- with / async with: PEP 343 and PEP 492, spelled out --------------------------------
 
@@ -298,6 +313,10 @@ class ExceptionLowering:
         expansion = expansion.with_changes(body=node.body)
         self.current = (line, self.current[1])
         self.statement(expansion)
+
+
+def _with_body(node, statements: list[cst.BaseStatement]):
+    return node.with_changes(body=node.body.with_changes(body=statements))
 
 
 def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:

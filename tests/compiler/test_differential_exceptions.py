@@ -1333,6 +1333,52 @@ EXCEPT_STAR_CASES = {
         """,
         ["f(3)", "f(ExceptionGroup)", "f((ValueError, ExceptionGroup))", "f((ValueError, 'x'))"],
     ),
+    "clause_types_are_evaluated_in_order_with_the_last_part_matched_handled": (
+        """
+        def kind(t):
+            log.append(("type", getattr(t, "__name__", t), repr(sys.exc_info()[1])))
+            return t
+        async def f(last):
+            try:
+                try:
+                    await tick("body")
+                    raise ExceptionGroup("eg", [KeyError(1), ValueError(2)])
+                except* kind(KeyError):
+                    log.append(("K", repr(sys.exc_info()[1])))
+                    await tick("K")
+                except* kind(TypeError):
+                    log.append("never")
+                except* kind(ValueError):
+                    await tick("V")
+                    log.append(("V", repr(sys.exc_info()[1])))
+                except* kind(last):
+                    log.append("never")
+            except BaseException as escaped:
+                log.append(("escaped", deep(escaped)))
+                raise
+        """,
+        ["f(OSError)", "f(3)"],
+    ),
+    "type_expression_raising_has_the_last_part_matched_as_context": (
+        """
+        async def f():
+            try:
+                try:
+                    await tick("body")
+                    raise ExceptionGroup("eg", [KeyError(1)])
+                except* KeyError:
+                    await tick("K")
+                    raise RuntimeError("lost with the NameError")
+                except* undefined_name:
+                    log.append("never")
+                finally:
+                    log.append(("finally", deep(sys.exc_info()[1])))
+            except BaseException as escaped:
+                log.append(("escaped", deep(escaped)))
+                raise
+        """,
+        ["f()"],
+    ),
     "group_subclass_derives_its_parts": (
         """
         class Tagged(ExceptionGroup):
