@@ -2,44 +2,54 @@
 
 An ``except*`` clause may not contain ``return``, and a compiled coroutine
 suspends by returning from ``resume``.  So when a clause awaits, the compiler
-spells the statement out with plain ``try``/``except`` (PEP 654 describes
-these steps; ``lower.exceptions`` writes them)::
+spells the statement out with plain ``try``/``except`` (``lower.exceptions``
+writes it; PEP 654 describes the steps)::
 
-    try:                                   _star1 = None
-        body                               try:
-    except* KeyError as group:                 body
-        handler                            except BaseException as caught:
-                                               _star1 = ExceptStar(caught)
-                                           if _star1 is not None:
-                                               if _star1.match(KeyError):
-                                                   try:
-                                                       raise _star1.matched
-                                                   except BaseException as group:
-                                                       _star1.entered()
-                                                       try:
-                                                           handler
-                                                       except BaseException as raised:
-                                                           _star1.raised(raised)
-                                               _star1.reraise()
+    try:
+        body
+    except* KeyError as group:
+        handler
+
+becomes::
+
+    _star1 = None
+    try:
+        body
+    except BaseException as caught:
+        _star1 = ExceptStar(caught)
+    if _star1 is not None:
+        try:
+            raise _star1.enter()              # the type is tested while the
+        except BaseException:                 # last part matched is handled
+            _star1.entered()
+            if _star1.match(KeyError):
+                try:
+                    raise _star1.enter()      # the clause runs while the part
+                except BaseException as group:  # it matched is handled
+                    _star1.entered()
+                    try:
+                        handler
+                    except BaseException as raised:
+                        _star1.raised(raised)
+        _star1.reraise()
 
 ``ExceptStar`` holds what the interpreter keeps on its stack meanwhile, and
 does what its ``CHECK_EG_MATCH`` and ``PREP_RERAISE_STAR`` steps do:
 
-1. ``match(types)`` splits off the part of what is left that a clause
+1. ``match(types)`` splits off the part of what is left that the clause
    handles.  A naked exception is wrapped in ``BaseExceptionGroup("", (exc,))``
    first; a group's own ``split`` is called, so subclasses split as natively.
-2. A clause runs with the part that matched being handled: raising it is the
-   only way to get there, and ``entered`` undoes what raising changed on it
-   (``__traceback__``, and ``__context__`` when another exception is handled).
+2. Raising an exception is the only way to make it the one being handled,
+   and raising changes it: ``enter`` notes its ``__traceback__`` and
+   ``__context__`` (set when something else is being handled) and
+   ``entered`` puts them back.  Resuming inside a clause enters it again the
+   same way.
 3. ``reraise()`` raises nothing, or what is left: the parts of the original
    group that no clause handled or that a clause re-raised (bare ``raise``:
    its traceback, cause and context are still the original's), kept in the
    original's nesting, next to whatever the clauses raised, in a new
-   ``ExceptionGroup("", [...])`` when there is more than one.
-
-Discussion: CPython clears none of ``__context__`` when re-raising at the end
-of the statement (it is a re-raise), so ``reraise`` puts back what raising
-from inside a handled exception would have set.
+   ``ExceptionGroup("", [...])`` when there is more than one.  Natively that
+   is a re-raise, which sets no ``__context__``: neither does ``reraise``.
 """
 
 __all__ = ["ExceptStar"]
@@ -51,13 +61,12 @@ _A_GROUP = "catching ExceptionGroup with except* is not allowed. Use except inst
 class ExceptStar:
     """One ``try``/``except*`` statement while its clauses run."""
 
-    __slots__ = ("caught", "rest", "matched", "handled", "excs", "_traceback", "_context")
+    __slots__ = ("caught", "rest", "handled", "excs", "_traceback", "_context")
 
     def __init__(self, caught):
         self.caught = caught  # what the body raised
         self.rest = caught  # the part no clause has matched yet
-        self.matched = None  # the part the current clause handles
-        self.handled = caught  # what sys.exc_info() natively is between clauses
+        self.handled = caught  # what natively is being handled: all, then the last part matched
         self.excs = []  # what the clauses raised or re-raised, in order
         self._traceback = self._context = None
 
@@ -77,7 +86,6 @@ class ExceptStar:
             match, self.rest = rest.split(types)
         else:
             match = None
-        self.matched = match
         if match is not None:
             self.handled = match
         return match is not None
@@ -103,10 +111,9 @@ class ExceptStar:
         excs = [*self.excs, self.rest]
         result = _prepare_reraise(self.caught, excs)
         # Let go of everything, as the interpreter pops its stack.
-        self.caught = self.rest = self.matched = self.handled = None
+        self.caught = self.rest = self.handled = None
         self._traceback = self._context = None
         self.excs = []
-        excs = None
         if result is None:
             return
         context, traceback = result.__context__, result.__traceback__
@@ -116,7 +123,6 @@ class ExceptStar:
             # A re-raise, natively: no new context, and no frame of ours.
             result.__context__ = context
             result.__traceback__ = traceback
-            result = None
 
 
 def _check_clause_types(types):
