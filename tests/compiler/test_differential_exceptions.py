@@ -1379,6 +1379,65 @@ EXCEPT_STAR_CASES = {
         """,
         ["f()"],
     ),
+    "async_generator_yields_and_awaits_inside_except_star_clauses": (
+        """
+        async def gen():
+            try:
+                yield "body"
+                raise ExceptionGroup("eg", [KeyError(1), ValueError(2)])
+            except* KeyError:
+                log.append(("K", deep(sys.exc_info()[1])))
+                sent = yield "in K"
+                log.append(("sent", sent))
+                await tick("K")
+                raise
+            except* ValueError as g:
+                yield ("in V", repr(g))
+            log.append("after")
+        async def f():
+            try:
+                items = []
+                async for item in gen():
+                    items.append(item)
+                    await tick(item)
+                return items
+            except BaseException as escaped:
+                log.append(("escaped", deep(escaped)))
+                raise
+        """,
+        ["f()"],
+    ),
+    "clause_with_async_with_and_try_finally_that_await": (
+        """
+        async def f(fail_in_else):
+            try:
+                try:
+                    await tick("body")
+                    if not fail_in_else:
+                        raise ExceptionGroup("eg", [KeyError(1), ValueError(2)])
+                except* KeyError as g:
+                    async with ACM("in clause"):
+                        log.append(("K", deep(sys.exc_info()[1])))
+                        await tick("K")
+                    try:
+                        await tick("K try")
+                        raise IndexError("in K")
+                    finally:
+                        log.append(("K finally", deep(sys.exc_info()[1])))
+                        await tick("K finally")
+                except* ValueError:
+                    with CM("sync"):
+                        await tick("V")
+                        raise
+                else:
+                    await tick("else")
+                    raise KeyError("from else: not for the clauses")
+            except BaseException as escaped:
+                log.append(("escaped", deep(escaped)))
+                raise
+        """,
+        ["f(False)", "f(True)"],
+    ),
     "group_subclass_derives_its_parts": (
         """
         class Tagged(ExceptionGroup):
@@ -1467,7 +1526,7 @@ def except_star_params():
 
 @pytest.mark.parametrize(("name", "call", "thrown"), except_star_params())
 def test_except_star_with_awaits_in_clauses_agrees_with_native(name, call, thrown):
-    source = EXCEPT_STAR_PRELUDE + textwrap.dedent(EXCEPT_STAR_CASES[name][0])
+    source = CONTEXT_MANAGERS + EXCEPT_STAR_PRELUDE + textwrap.dedent(EXCEPT_STAR_CASES[name][0])
     check_every_script(source, call, EXCEPT_STAR_THROWN[thrown])
 
 
