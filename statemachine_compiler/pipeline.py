@@ -151,6 +151,8 @@ def _add_runtime_import(module: cst.Module, linemap: LineMap) -> cst.Module:
         imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
     if " = Handling(" in code:
         imports.append("from runtime.handling import Handling\n")
+    if " = ExceptStar(" in code:
+        imports.append("from runtime.exception_groups import ExceptStar\n")
     if "@coroutine_function" in code:
         imports.append("from runtime.marks import coroutine_function\n")
     lines = [cst.parse_statement(text) for text in imports]

@@ -227,8 +227,9 @@ class ResumeEmitter:
                     # Resuming inside an except clause: raise its exception
                     # again and let the clause catch it, natively.
                     self.w.line(f"if {self.resuming_in(handler.points)}:")
+                    reenter = handler.reenter if handler.reenter is not None else handler.saved
                     with self.w.indented():
-                        self.w.line(f"{self.reraise}({self.render_expression(handler.saved)})")
+                        self.w.line(f"{self.reraise}({self.render_expression(reenter)})")
             if node.records is not None:
                 jump, pending = map(self.render_expression, node.records)
                 condition = f"{self.resuming_in(points_of(node.finalbody))} and {jump} == \"raise\""
@@ -283,6 +284,8 @@ class ResumeEmitter:
         self.w.line(clause + ":")
         with self.w.indented():
             if handler.saved is None and handler.bind is None:
+                if handler.entered is not None:
+                    self.w.statement(*self.render([handler.entered]))
                 self.block(handler.body)
                 return
             saved = self.render_expression(handler.saved) if handler.saved is not None else None
@@ -297,6 +300,8 @@ class ResumeEmitter:
                 self.w.line("else:  # resumed: drop the frame of the raise that got us here")
                 with self.w.indented():
                     self.w.line(f"{handler.name}.__traceback__ = {handler.name}.__traceback__.tb_next")
+            if handler.entered is not None:
+                self.w.statement(*self.render([handler.entered]))
             # CPython unbinds the name when the clause ends, however it ends
             # (but a suspension is not an end).
             self.w.line("try:")

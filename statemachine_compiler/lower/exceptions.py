@@ -35,7 +35,10 @@ class ExceptionLowering:
         self._try(node, star=False)
 
     def stmt_TryStar(self, node: cst.TryStar) -> None:
-        self._try(node, star=True)
+        if any(contains_await(handler.body) for handler in node.handlers):
+            self._try_star_spelled_out(node)
+        else:
+            self._try(node, star=True)
 
     def _try(self, node, star: bool) -> None:
         line = self.line_of(node)
@@ -46,10 +49,11 @@ class ExceptionLowering:
         finalbody = self.lower_suite(node.finalbody.body) if node.finalbody is not None else []
         self._where(where)
         body = self.lower_suite(node.body)
+        clause_of = self._clause_of(node)
         handlers = []
         for handler in node.handlers:
             self._where(where)
-            handlers.append(self._handler(handler, star))
+            handlers.append(self._handler(handler, star, clause_of))
         self._where(where)
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
         self.out.append(Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line))
@@ -66,13 +70,15 @@ class ExceptionLowering:
         self.current, self.statement_text = where
         return where
 
-    def _handler(self, node, star: bool) -> Handler:
+    def _handler(self, node, star: bool, clause_of: cst.Name | None = None) -> Handler:
+        """An except clause; ``clause_of`` is the ``ExceptStar`` when it is an ``except*`` clause spelled out."""
         if node.type is not None and contains_await(node.type):
             raise unsupported(self.filename, self.position(node.type), "await in an except clause's type")
-        if star and contains_await(node.body):
-            # Python allows no return inside an except* clause, and resume
-            # must return to suspend.
-            raise unsupported(self.filename, self.position(node), "await inside an except* clause")
+        entered = None
+        if clause_of is not None:
+            # Its first statement is ``_star1.entered()``: run on every entry.
+            entered, *rest = node.body.body
+            node = _with_body(node, rest)
         with self.handling_exception():
             body = self.lower_suite(node.body)
         awaits = bool(points_of(body))
@@ -83,17 +89,41 @@ class ExceptionLowering:
                 name, bind = self.fresh("caught"), user  # the machine keeps the user's name
             else:
                 name = user.value
-        elif awaits:
+        elif awaits and clause_of is None:
             name = self.fresh("caught")
-        return Handler(
+        handler = Handler(
             type=node.type,
             name=name,
             body=body,
             star=star,
             bind=bind,
-            saved=self.new_temp("_exc") if awaits else None,
+            saved=self.new_temp("_exc") if awaits and clause_of is None else None,
             line=self.line_of(node),
         )
+        if clause_of is not None:
+            # The ExceptStar keeps what this clause handles; raising it again
+            # gets back in, and what raising changes on it is put back.
+            handler.reenter = cst.Call(cst.Attribute(clause_of, cst.Name("enter")))
+            handler.entered = entered
+        return handler
+
+    def _clause_of(self, node: cst.Try) -> cst.Name | None:
+        """The ``ExceptStar`` whose clause ``node`` enters (``raise _star1.enter()``), if it is one.
+
+        Recognised by its shape and its temporary, which only the compiler
+        writes: the statement may have been rebuilt on the way
+        (``lower.jumps``), so no identity holds.
+        """
+        body = node.body.body
+        if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+            return None
+        raised = body[0].body[0]
+        if not (isinstance(raised, cst.Raise) and isinstance(raised.exc, cst.Call)):
+            return None
+        method = raised.exc.func
+        if isinstance(method, cst.Attribute) and method.attr.value == "enter" and self.is_temp(method.value):
+            return method.value
+        return None
 
     def _try_with_awaiting_finally(self, node, star: bool, line: int) -> None:
         where = self._where()
@@ -146,6 +176,95 @@ class ExceptionLowering:
                 records=(jump, pending),
             )
         )
+
+    # -- try / except* with an await in a clause: PEP 654, spelled out ------------------------
+
+    def _try_star_spelled_out(self, node: cst.TryStar) -> None:
+        """A ``try``/``except*`` whose clauses await, as plain ``try``/``except``.
+
+        Python allows no ``return`` inside an ``except*`` clause, and resume
+        must return to suspend.  So the statement becomes the steps the
+        interpreter takes (``runtime.exception_groups`` shows the shape):
+        catch everything the body raises, then run each clause whose type
+        matches part of it, inside an ``except`` block for that part, and
+        collect what the clauses raise; at the end raise what is left.
+        """
+        for handler in node.handlers:
+            if contains_await(handler.type):
+                raise unsupported(self.filename, self.position(handler.type), "await in an except clause's type")
+        line = self.line_of(node)
+        star = self.new_temp("_star")
+        names = {"BaseException", "ExceptStar"}
+        catch = parse_template_statement(
+            "try:\n"
+            "    pass\n"
+            "except {BaseException} as {caught}:\n"
+            "    # except*: each clause below takes the part of it that it matches\n"
+            "    {star} = {ExceptStar}({caught})\n",
+            BaseException=cst.Name("BaseException"),
+            ExceptStar=cst.Name("ExceptStar"),
+            caught=cst.Name(self.fresh("caught")),
+            star=star,
+        )
+        self.protect(catch, names)
+        catch = catch.with_changes(body=node.body, orelse=node.orelse)
+        reraise = parse_template_statement(
+            "# Raise what no clause handled, together with what the clauses raised.\n{star}.reraise()\n",
+            star=star,
+        )
+        clauses = parse_template_statement("if {star} is not None:\n    pass\n", star=star)
+        clauses = clauses.with_changes(
+            body=clauses.body.with_changes(body=[*(self._star_clause(star, h) for h in node.handlers), reraise])
+        )
+        statements = [assign(star, cst.Name("None")), catch, clauses]
+        if node.finalbody is not None:
+            statements = [cst.Try(body=cst.IndentedBlock(statements), finalbody=node.finalbody)]
+        for statement in statements:
+            self.current = (line, self.current[1])
+            self.statement(statement)
+
+    def _star_clause(self, star: cst.Name, handler: cst.ExceptStarHandler) -> cst.Try:
+        """One ``except*`` clause, entered (by raising) as the interpreter has it.
+
+        Its type is tested while what the previous clause matched (or, first,
+        the whole exception) is being handled; its body runs while the part
+        it matched is, and what escapes the body is kept for the end.
+        """
+        words = {"star": star, "BaseException": cst.Name("BaseException")}
+        collect = parse_template_statement(
+            "try:\n"
+            "    pass\n"
+            "except {BaseException} as {raised}:\n"
+            "    # What a clause raises is kept for the end: the next clauses run first.\n"
+            "    {star}.raised({raised})\n",
+            raised=cst.Name(self.fresh("caught")),
+            **words,
+        )
+        body = parse_template_statement(
+            "try:\n"
+            "    # The clause runs while the part it matched is handled.\n"
+            "    raise {star}.enter()\n"
+            "except {BaseException}:\n"
+            "    {star}.entered()  # undo what raising it changed: traceback, context\n",
+            **words,
+        )
+        matching = parse_template_statement("if {star}.match({types}):\n    pass\n", star=star, types=handler.type)
+        test = parse_template_statement(
+            "try:\n"
+            "    # The type is tested while the last part matched (first: all of it) is handled.\n"
+            "    raise {star}.enter()\n"
+            "except {BaseException}:\n"
+            "    {star}.entered()  # undo what raising it changed: traceback, context\n",
+            **words,
+        )
+        for made in (collect, body, test):
+            self.protect(made, {"BaseException"})
+        collect = collect.with_changes(body=handler.body)
+        entering = body.handlers[0]
+        entering = _with_body(entering, [*entering.body.body, collect]).with_changes(name=handler.name)
+        matching = _with_body(matching, [body.with_changes(handlers=[entering])])
+        testing = test.handlers[0]
+        return test.with_changes(handlers=[_with_body(testing, [*testing.body.body, matching])])
 
     # -- with / async with: PEP 343 and PEP 492, spelled out --------------------------------
 
@@ -210,6 +329,10 @@ class ExceptionLowering:
         expansion = expansion.with_changes(body=node.body)
         self.current = (line, self.current[1])
         self.statement(expansion)
+
+
+def _with_body(node, statements: list[cst.BaseStatement]):
+    return node.with_changes(body=node.body.with_changes(body=statements))
 
 
 def _statements(suite: cst.BaseSuite) -> list[cst.BaseStatement]:

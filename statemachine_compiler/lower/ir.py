@@ -109,6 +109,11 @@ class Handler:
     attribute the user's name lives in, copied from ``name``.  ``saved`` is
     the temporary that keeps the exception while the handler is suspended:
     resuming raises it again so that the handler is entered natively.
+
+    A clause of a spelled-out ``except*`` (``lower.exceptions``) is entered
+    by raising the part it matched, which changes that part's traceback and
+    context: ``reenter`` is what resuming raises instead of ``saved``, and
+    ``entered`` runs each time the clause is entered, to undo the changes.
     """
 
     type: cst.BaseExpression | None
@@ -118,6 +123,8 @@ class Handler:
     bind: cst.BaseExpression | None = None
     saved: cst.Name | None = None
     line: int = 0
+    reenter: cst.BaseExpression | None = None
+    entered: cst.SimpleStatementLine | None = None
 
     @property
     def points(self) -> tuple[int, ...]:

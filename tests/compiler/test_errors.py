@@ -42,6 +42,22 @@ SYNTAX_ERRORS = {
     "await_outside_async_function": ("def f():\n    return await g()\n", 2),
     "bad_indentation": ("async def f():\n    x = 1\n      y = 2\n", 3),
     "yield_from_in_async_def": ("async def f():\n    yield from g()\n", 2),
+    # Natively a syntax error, and the compiler spells such a statement out as plain
+    # try/except, where they would be allowed: they must still be reported.
+    "return_in_except_star_clause_that_awaits": (
+        "async def f():\n    try:\n        pass\n    except* KeyError:\n        await g()\n        return 1\n",
+        6,
+    ),
+    "break_in_except_star_clause_that_awaits": (
+        "async def f(xs):\n    for x in xs:\n        try:\n            pass\n"
+        "        except* KeyError:\n            await g()\n            break\n",
+        7,
+    ),
+    "continue_in_except_star_clause_that_awaits": (
+        "async def f(xs):\n    for x in xs:\n        try:\n            pass\n"
+        "        except* KeyError:\n            continue\n        finally:\n            await g()\n",
+        6,
+    ),
 }
 
 

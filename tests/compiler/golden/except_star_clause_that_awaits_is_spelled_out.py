@@ -1,0 +1,107 @@
+async def f(client):
+    try:
+        await client.send_all()
+    except* ConnectionError as group:
+        await client.report(group)
+    except* ValueError:
+        client.retry = True
+    return "done"
+
+# output
+from runtime.statemachine import StateMachine
+from runtime.handling import Handling
+from runtime.exception_groups import ExceptStar
+from runtime.marks import coroutine_function
+
+
+class _f(StateMachine):
+    """async def f(client), line 1"""
+
+    __slots__ = ("client", "group", "_star1")
+    _name = "f"
+    _qualname = "f"
+    _lines = (1, 3, 5)  # source line of each state
+    _temporaries = ("_star1",)
+
+    def __init__(self, client):
+        self.state = 0  # not started
+        self._awaiting = None
+        self.client = client
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._star1 = None
+        if self.state == 0 or self.state == 1:
+            try:
+                if self.state == 0:
+                    awaitable = self.client.send_all()
+                    self.state = 1  # line 3: await client.send_all()
+                    return awaitable
+                if self.state == 1:
+                    self.state = 0
+                    if error is not None:
+                        self.reraise(error)
+            except BaseException as caught:
+                # except*: each clause below takes the part of it that it matches
+                self._star1 = ExceptStar(caught)
+        if (self.state == 0 and self._star1 is not None) or self.state == 2:
+            try:
+                if self.state == 2:
+                    self.reraise(self._star1.enter())
+                # The type is tested while the last part matched (first: all of it) is handled.
+                raise self._star1.enter()
+            except BaseException:
+                self._star1.entered()  # undo what raising it changed: traceback, context
+                if (
+                    self.state == 0 and self._star1.match(ConnectionError)
+                ) or self.state == 2:
+                    try:
+                        if self.state == 2:
+                            self.reraise(self._star1.enter())
+                        # The clause runs while the part it matched is handled.
+                        raise self._star1.enter()
+                    except BaseException as caught3:
+                        if self.state == 0:
+                            self.group = caught3
+                        self._star1.entered()  # undo what raising it changed: traceback, context
+                        try:
+                            try:
+                                if self.state == 0:
+                                    awaitable = Handling(self.client.report(self.group))
+                                    self.state = 2  # line 5: await client.report(group)
+                                    return awaitable
+                                if self.state == 2:
+                                    self.state = 0
+                                    if error is not None:
+                                        self.reraise(error)
+                            except BaseException as caught1:
+                                # What a clause raises is kept for the end: the next clauses run first.
+                                self._star1.raised(caught1)
+                        finally:
+                            if self.state == 0:
+                                self.group = None
+                                del self.group
+            try:
+                # The type is tested while the last part matched (first: all of it) is handled.
+                raise self._star1.enter()
+            except BaseException:
+                self._star1.entered()  # undo what raising it changed: traceback, context
+                if self._star1.match(ValueError):
+                    try:
+                        # The clause runs while the part it matched is handled.
+                        raise self._star1.enter()
+                    except BaseException:
+                        self._star1.entered()  # undo what raising it changed: traceback, context
+                        try:
+                            self.client.retry = True
+                        except BaseException as caught2:
+                            # What a clause raises is kept for the end: the next clauses run first.
+                            self._star1.raised(caught2)
+            # Raise what no clause handled, together with what the clauses raised.
+            self._star1.reraise()
+        return "done"
+
+
+@coroutine_function
+def f(client):
+    return _f(client)
