@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -76,14 +77,24 @@ RESERVED = frozenset(
 )
 
 
-# What generated code may use from runtime.statemachine (imported when used).
-RUNTIME_NAMES = (
-    "EXHAUSTED",
-    "StateMachine",
-    "async_iterator",
-    "context_manager",
-    "next_awaitable",
-)
+# What generated code may use from the runtime, by module (imported when used).
+# Discussion: the generated code calls them by these names, as a reader would
+# expect; a module that spells one of them itself (``StateMachine = ...``, an
+# attribute, anything) gets it imported under a fresh alias instead
+# (``StateMachine as StateMachine_``), so the user's name keeps its meaning.
+RUNTIME_IMPORTS = {
+    "runtime.statemachine": (
+        "EXHAUSTED",
+        "StateMachine",
+        "async_iterator",
+        "context_manager",
+        "next_awaitable",
+    ),
+    "runtime.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
+    "runtime.handling": ("Handling",),
+    "runtime.marks": ("coroutine_function",),
+}
+RUNTIME_NAMES = tuple(name for names in RUNTIME_IMPORTS.values() for name in names)
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,7 @@ def compile_source(text: str, filename: str = "<string>", options: Options = Opt
     rewritten = module.visit(NameRewriter([], compiler))
     if not compiler.compiled:
         return Result(text, [], list(range(1, text.count("\n") + 2)))
-    rewritten = _add_runtime_import(rewritten)
+    rewritten = _add_runtime_import(rewritten, compiler.runtime_names, options)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
     return Result(rewritten.code, compiler.compiled, linemap)
 
@@ -132,7 +143,7 @@ def check_syntax(text: str, filename: str) -> None:
         raise CompileError(filename, line, column, f"SyntaxError: {error.msg}") from None
 
 
-def _add_runtime_import(module: cst.Module) -> cst.Module:
+def _add_runtime_import(module: cst.Module, spelling: dict[str, str], options: Options) -> cst.Module:
     body = list(module.body)
     index = 0
     if body and _is_docstring(body[0]):
@@ -141,15 +152,16 @@ def _add_runtime_import(module: cst.Module) -> cst.Module:
         index += 1
     code = module.code
     imports = []
-    names = [n for n in RUNTIME_NAMES if n in code]
-    if names:
-        imports.append(f"from runtime.statemachine import {', '.join(names)}\n")
-    if "AsyncGeneratorMachine" in code:
-        imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
-    if " = Handling(" in code:
-        imports.append("from runtime.handling import Handling\n")
-    if "@coroutine_function" in code:
-        imports.append("from runtime.marks import coroutine_function\n")
+    for module_name, names in RUNTIME_IMPORTS.items():
+        used = [
+            name if spelling[name] == name else f"{name} as {spelling[name]}"
+            for name in names
+            if re.search(rf"\b{re.escape(spelling[name])}\b", code)
+        ]
+        if used:
+            imports.append(f"from {module_name} import {', '.join(used)}\n")
+    if options.format:
+        imports = [_black(text) for text in imports]  # aliases can make them long
     lines = [cst.parse_statement(text) for text in imports]
     if index < len(body):
         # Take the blank lines of the statement they go before, and leave it
@@ -217,7 +229,13 @@ class FunctionCompiler:
         self.module = module
         self.positions = positions
         self.options = options
-        self.class_names = Fresh(all_identifiers(module))
+        identifiers = all_identifiers(module)
+        self.class_names = Fresh(identifiers | set(RUNTIME_NAMES))
+        # How generated code spells each runtime name (see RUNTIME_IMPORTS).
+        self.runtime_names = {
+            name: self.class_names(name + "_") if name in identifiers else name
+            for name in RUNTIME_NAMES
+        }
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
 
@@ -354,7 +372,9 @@ class FunctionCompiler:
         parsed = cst.parse_module(code)
         # The blank lines and comments above the async def now stand above its class.
         blank = blank_lines(stack)
-        generated = list(parsed.body)
+        generated = _spell_runtime_names(
+            list(parsed.body), self.runtime_names, spec.suspending, marked=not generator
+        )
         generated[0] = generated[0].with_changes(leading_lines=node.leading_lines or blank)
         generated[-1] = generated[-1].with_changes(leading_lines=blank)
         if not self.options.format:
@@ -370,6 +390,66 @@ class FunctionCompiler:
         for parsed, statement in zip(module.body, statements, strict=True):
             start = first_line(parsed, positions)
             self.linemap.register(statement, sources[start - 1 : positions[parsed].end.line])
+
+
+def _spell_runtime_names(
+    generated: list[cst.BaseStatement],
+    spelling: dict[str, str],
+    suspending: tuple[str, str],
+    marked: bool,
+) -> list[cst.BaseStatement]:
+    """Use the runtime's aliases where the machine class and the stub name them.
+
+    Only what the compiler wrote is renamed (the user's code inside ``resume``
+    keeps its names): the machine's base class, what a suspension wraps the
+    awaitable in (``awaitable = Handling(...)``) and, when ``marked``, the
+    stub's last decorator (``@coroutine_function``).
+    """
+    renamed = {name: alias for name, alias in spelling.items() if alias != name}
+    if not renamed:
+        return generated
+
+    def spelled(node: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(node, cst.Name) and node.value in renamed:
+            return node.with_changes(value=renamed[node.value])
+        return node
+
+    class Suspensions(cst.CSTTransformer):
+        def leave_Assign(self, original_node, updated_node):
+            value = updated_node.value
+            if (
+                len(updated_node.targets) == 1
+                and isinstance(updated_node.targets[0].target, cst.Name)
+                and updated_node.targets[0].target.value in suspending
+                and isinstance(value, cst.Call)
+            ):
+                return updated_node.with_changes(value=value.with_changes(func=spelled(value.func)))
+            return updated_node
+
+    class BaseInit(cst.CSTTransformer):  # ``AsyncGeneratorMachine.__init__(self)``
+        def leave_Attribute(self, original_node, updated_node):
+            return updated_node.with_changes(value=spelled(updated_node.value))
+
+    def spell_machine(machine: cst.ClassDef) -> cst.ClassDef:
+        body = [
+            statement.visit(BaseInit())
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"
+            else statement.visit(Suspensions())
+            for statement in machine.body.body
+        ]
+        return machine.with_changes(
+            bases=[base.with_changes(value=spelled(base.value)) for base in machine.bases],
+            body=machine.body.with_changes(body=body),
+        )
+
+    *machines, stub = generated
+    machines = [spell_machine(machine) for machine in machines]
+    if marked:
+        *decorators, mark = stub.decorators
+        stub = stub.with_changes(
+            decorators=[*decorators, mark.with_changes(decorator=spelled(mark.decorator))]
+        )
+    return [*machines, stub]
 
 
 class _ParamsOnly(cst.CSTTransformer):

@@ -139,10 +139,12 @@ class NameRewriter(cst.CSTTransformer):
     # -- names ------------------------------------------------------------------
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if self.plain_names.get(id(original_node)) is original_node or any(
-            scope.protected.get(id(original_node)) is original_node for scope in self.stack
-        ):
+        if self.plain_names.get(id(original_node)) is original_node:
             return updated_node
+        if any(scope.protected.get(id(original_node)) is original_node for scope in self.stack):
+            # A name the compiler wrote: a builtin, or a runtime name it may import under an alias.
+            spelling = getattr(self.compile_nested, "runtime_names", {})
+            return updated_node.with_changes(value=spelling.get(original_node.value, original_node.value))
         attribute = self.attribute(original_node.value)
         if attribute is None:
             return updated_node

@@ -1421,20 +1421,63 @@ def test_parameter_named_like_the_generated_class():
     assert_same_under_every_script(source, "f()")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: a module-level name StateMachine (or coroutine_function) shadows the runtime "
-    "import that the generated classes and stubs use",
-)
+RUNTIME_NAMES_SOURCE = """
+    StateMachine = AsyncGeneratorMachine = YieldValue = Handling = EXHAUSTED = "user's"
+    async_iterator = next_awaitable = context_manager = "user's"
+    def coroutine_function(fn):
+        return "user's"
+    class CM:
+        async def __aenter__(self):
+            return await tick("enter")
+        async def __aexit__(self, *exc):
+            await tick("exit")
+        def __enter__(self):
+            return "sync"
+        def __exit__(self, *exc):
+            pass
+    async def agen():
+        for i in range(2):
+            yield await tick(i)
+    async def g():
+        out = []
+        for x in range(2):
+            out.append(await tick(x))
+        async for y in agen():
+            out.append(y)
+        async with CM() as c:
+            out.append(c)
+        with CM() as s:
+            out.append(await tick(s))
+        try:
+            raise ValueError
+        except ValueError:
+            out.append(await tick("handling"))
+        return out, (StateMachine, AsyncGeneratorMachine, YieldValue, Handling, EXHAUSTED,
+                     async_iterator, next_awaitable, context_manager)
+    async def f():
+        return await g(), coroutine_function(None)
+"""
+
+
 def test_user_names_like_the_runtime_imports():
+    """Every name generated code imports from ``runtime`` is also a name of the module's own."""
+    assert_same_under_every_script(RUNTIME_NAMES_SOURCE, "f()")
+
+
+def test_user_names_like_the_runtime_imports_in_nested_scopes():
     source = """
-        StateMachine = "user's"
-        def coroutine_function(fn):
-            return "user's"
-        async def g():
-            return await tick(StateMachine)
+        class K:
+            def coroutine_function(self):
+                return "method"
+            async def m(self):
+                return await tick(self.coroutine_function())
+        def make():
+            StateMachine = "local"
+            async def inner():
+                return await tick(StateMachine)
+            return inner
         async def f():
-            return await g(), coroutine_function(None)
+            return await K().m(), await make()()
     """
     assert_same_under_every_script(source, "f()")
 
