@@ -24,8 +24,11 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
+    cell_names,
+    free_names,
     function_bindings,
     parameter_names,
+    type_parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
@@ -34,7 +37,6 @@ from statemachine_compiler.linemap import LineMap, first_line
 from statemachine_compiler.lower.methods import (
     explicit_super,
     mangle_private_names,
-    uses_class_cell,
 )
 from statemachine_compiler.lower.names import NameRewriter, blank_lines, resolve
 from statemachine_compiler.lower.statements import Lowerer
@@ -73,6 +75,7 @@ RESERVED = frozenset(
         "ag_await",
         "__name__",
         "__qualname__",
+        "_f_locals",
     }
 )
 
@@ -247,22 +250,33 @@ class FunctionCompiler:
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
         original = node
-        owner = None  # the attribute that holds ``__class__``, for super()
-        if stack and stack[-1].kind == "class":
-            node = mangle_private_names(node, stack[-1].name)
-            if uses_class_cell(node.body):
-                owner = "_class"
+        classes = [s for s in stack if s.kind == "class"]
+        if classes:  # its body moves out of the class: mangle as the class would
+            node = mangle_private_names(node, classes[-1].name, self.linemap)
 
         # -- analyse ------------------------------------------------------------------
+        # PEP 695: a generic function's type parameters are bound in a scope
+        # of their own around it.
+        type_parameters = Scope("type parameters", set(type_parameter_names(node)))
+        enclosing = [*stack, type_parameters] if type_parameters.bound else list(stack)
+        free = sorted(n for n in free_names(node.params, node.body) if _is_free(n, enclosing))
+        # Free variables the machine class cannot see where it stands (type
+        # parameters, __class__): the stub passes them in, they become slots.
+        hidden = [n for n in free if n in _hidden_names(enclosing)]
         bindings = function_bindings(node.params, node.body)
+        cells = sorted(cell_names(node.params, node.body) - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
         fresh = Fresh(all_identifiers(node) | enclosing_machines)
-        if owner is not None:
-            owner = fresh(owner)
-            bindings.params.insert(0, owner)
-            bindings.locals.add(owner)
-            first = next(iter(bindings.params[1:]), None)
-            node = node.with_changes(body=explicit_super(node.body, owner, first))
+        owner = None  # the local that holds ``__class__``, for super()
+        user_parameters = list(bindings.params)
+        passed = [n for n in hidden if n != "__class__"]
+        if "__class__" in hidden:
+            owner = fresh("_class")
+            passed.insert(0, owner)
+            first = next(iter(user_parameters), None)
+            node = node.with_changes(body=explicit_super(node.body, owner, first, self.linemap))
+        bindings.params[:0] = passed
+        bindings.locals.update(passed)
         candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))
         machine = next(n for n in candidates if n not in fresh.taken)
         fresh.taken.add(machine)
@@ -281,7 +295,10 @@ class FunctionCompiler:
             attributes=attributes,
             globals=bindings.globals,
             nonlocals=bindings.nonlocals,
+            free=[(n, owner if n == "__class__" else n) for n in free],
         )
+        if _calls_locals(node.body):
+            scope.locals_slot = "_f_locals"
         qualname = _qualname(stack, node.name.value)
         class_name = self.class_names("_" + qualname.replace(".<locals>.", "_").replace(".", "_"))
 
@@ -310,7 +327,9 @@ class FunctionCompiler:
 
         def render_expression(expression):
             code = self.module.code_for_node(expression.visit(inner))
-            if "\n" in code and not (code.startswith("(") and code.endswith(")")):
+            if isinstance(expression, cst.Tuple) and not expression.lpar:
+                code = f"({code})"  # ``yield a, b``: it becomes an argument
+            elif "\n" in code and not (code.startswith("(") and code.endswith(")")):
                 code = f"({code})"  # it spans lines: it needs brackets of its own
             return code
 
@@ -320,14 +339,21 @@ class FunctionCompiler:
         own_nonlocals = sorted(n for n in bindings.nonlocals if resolve(n, [*stack, scope]) is None)
         if own_nonlocals:
             declarations.append("nonlocal " + ", ".join(own_nonlocals))
-        # Slots in the order locals() lists them natively: parameters, then
-        # the other locals in the order they are first bound.
-        locals_in_order = [p for p in bindings.params if p != owner] + [
-            n for n in bindings.order if n in bindings.locals and n not in bindings.params
+        # Slots in the order locals() lists them natively: parameters, the
+        # other locals in the order they are first bound, the locals nested
+        # scopes use (cells), sorted; then the free variables kept in slots,
+        # sorted by their source names, as all free variables are.
+        locals_in_order = user_parameters + [
+            n
+            for n in bindings.order
+            if n in bindings.locals and n not in user_parameters and n not in cells
         ]
-        locals_in_order += sorted(bindings.locals - set(locals_in_order) - {owner})
-        if owner is not None:
-            locals_in_order.append(owner)  # __class__, a free variable, comes last
+        locals_in_order += sorted(bindings.locals - set(locals_in_order) - set(cells) - set(passed))
+        locals_in_order += cells
+        locals_in_order += sorted(passed, key=lambda n: "__class__" if n == owner else n)
+        compiler_slots = list(scope.temporaries)
+        if scope.locals_slot is not None:
+            compiler_slots.append(scope.locals_slot)
         spec = MachineSpec(
             class_name=class_name,
             header=_header(self.module, original),
@@ -335,8 +361,8 @@ class FunctionCompiler:
             qualname=qualname,
             machine=machine,
             parameters=[(p, attributes[p]) for p in bindings.params],
-            slots=[attributes[n] for n in locals_in_order] + scope.temporaries,
-            temporaries=list(scope.temporaries),
+            slots=[attributes[n] for n in locals_in_order] + compiler_slots,
+            temporaries=compiler_slots,
             renamed={
                 **{a: n for n, a in attributes.items() if a != n},
                 **({attributes[owner]: "__class__"} if owner is not None else {}),
@@ -355,13 +381,15 @@ class FunctionCompiler:
             original,
             class_name,
             parameter_names(original.params),
-            prefix=["__class__"] if owner is not None else [],
+            prefix=["__class__" if n == owner else n for n in passed],
             coroutine=not generator,
         )
+        # Its annotations see its type parameters (PEP 695), its decorators do not.
+        annotations = NameRewriter(enclosing, self)
         stub = stub.with_changes(
             decorators=[d.visit(outer) for d in stub.decorators],
-            params=stub.params.visit(_ParamsOnly(outer)),
-            returns=stub.returns.visit(outer) if stub.returns is not None else None,
+            params=stub.params.visit(_ParamsOnly(annotations)),
+            returns=stub.returns.visit(annotations) if stub.returns is not None else None,
         )
 
         # -- format -------------------------------------------------------------------
@@ -463,6 +491,73 @@ class _ParamsOnly(cst.CSTTransformer):
             default=original_node.default.visit(self.outer) if original_node.default else None,
             annotation=original_node.annotation.visit(self.outer) if original_node.annotation else None,
         )
+
+
+def _binding_scope(name: str, enclosing: list[Scope]) -> Scope | None:
+    """The function-like scope a function nested in ``enclosing`` finds ``name`` in.
+
+    None for a global.  Class bodies are skipped, except that the nearest
+    class provides ``__class__``.
+    """
+    for scope in reversed(enclosing):
+        if scope.kind == "class":
+            if name == "__class__":
+                return scope
+            continue
+        if name in scope.globals:
+            return None
+        if name in scope.nonlocals:
+            continue
+        if name in scope.bound:
+            return scope
+    return None
+
+
+def _is_free(name: str, enclosing: list[Scope]) -> bool:
+    return _binding_scope(name, enclosing) is not None
+
+
+def _hidden_names(enclosing: list[Scope]) -> set[str]:
+    """Names bound in scopes that the machine class, where it stands, cannot see.
+
+    ``__class__`` in the machine's methods is the machine class.  A method's
+    machine stands before its class (the outermost one of classes nested in
+    each other): their type parameters, and the function's own, are out of
+    its sight.
+    """
+    hidden = {"__class__"}
+    for scope in reversed(enclosing):
+        if scope.kind == "type parameters":
+            hidden |= scope.bound
+        elif scope.kind != "class":
+            break
+    return hidden
+
+
+class _LocalsCalls(cst.CSTVisitor):
+    def __init__(self):
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in ("locals", "vars", "dir", "eval", "exec"):
+            self.found = True
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+
+def _calls_locals(body: cst.CSTNode) -> bool:
+    """Whether the body itself may call ``locals()`` (or what reads it: vars, dir, eval, exec)."""
+    finder = _LocalsCalls()
+    body.visit(finder)
+    return finder.found
 
 
 def _qualname(stack: list[Scope], name: str) -> str:

@@ -9,14 +9,15 @@ hand:
   with the machine's name.  So the compiler mangles them first.
 - zero-argument ``super()`` and ``__class__`` need the class the method was
   defined in.  The stub (still inside the class) passes ``__class__`` to the
-  machine, and ``super()`` becomes ``super(<that class>, <first argument>)``.
+  machine, and ``super()`` becomes ``super(<that class>, <first argument>)``,
+  in the method's body and in the functions nested in it.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-__all__ = ["mangle_private_names", "uses_class_cell", "explicit_super"]
+__all__ = ["mangle_private_names", "explicit_super"]
 
 
 def _mangled(name: str, class_name: str) -> str:
@@ -26,8 +27,22 @@ def _mangled(name: str, class_name: str) -> str:
     return f"_{owner}{name}"
 
 
-class _Mangler(cst.CSTTransformer):
-    def __init__(self, class_name: str):
+class _Rewriter(cst.CSTTransformer):
+    """A transformer whose new nodes keep the source positions of those they replace."""
+
+    def __init__(self, linemap=None):
+        self.linemap = linemap
+
+    def on_leave(self, original_node, updated_node):
+        result = super().on_leave(original_node, updated_node)
+        if self.linemap is not None and isinstance(result, cst.CSTNode):
+            self.linemap.note_origin(result, original_node)
+        return result
+
+
+class _Mangler(_Rewriter):
+    def __init__(self, class_name: str, linemap=None):
+        super().__init__(linemap)
         self.class_name = class_name
 
     def visit_ClassDef(self, node) -> bool:
@@ -38,56 +53,49 @@ class _Mangler(cst.CSTTransformer):
         return updated_node.with_changes(value=new) if new != original_node.value else updated_node
 
 
-def mangle_private_names(node: cst.FunctionDef, class_name: str) -> cst.FunctionDef:
+def mangle_private_names(node: cst.FunctionDef, class_name: str, linemap=None) -> cst.FunctionDef:
     """Mangle ``__private`` identifiers in a method's parameters and body."""
-    mangler = _Mangler(class_name)
+    mangler = _Mangler(class_name, linemap)
     return node.with_changes(params=node.params.visit(mangler), body=node.body.visit(mangler))
 
 
-class _ClassCellFinder(cst.CSTVisitor):
-    def __init__(self):
-        self.found = False
+class _SuperRewriter(_Rewriter):
+    """``super()`` -> ``super(owner, <first argument>)``; ``__class__`` -> ``owner``.
 
-    def visit_FunctionDef(self, node) -> bool:
-        return False
+    In functions and lambdas nested in the method too: their ``super()`` reads
+    the method's ``__class__`` and their own first argument.
+    """
 
-    def visit_ClassDef(self, node) -> bool:
-        return False
-
-    def visit_Lambda(self, node) -> bool:
-        return False
-
-    def visit_Name(self, node) -> None:
-        if node.value in ("super", "__class__"):
-            self.found = True
-
-
-def uses_class_cell(body: cst.CSTNode) -> bool:
-    """Whether the body itself (not nested functions) uses ``super`` or ``__class__``."""
-    finder = _ClassCellFinder()
-    body.visit(finder)
-    return finder.found
-
-
-class _SuperRewriter(cst.CSTTransformer):
-    def __init__(self, owner: str, first: str | None):
+    def __init__(self, owner: str, first: str | None, linemap=None):
+        super().__init__(linemap)
         self.owner = owner
-        self.first = first
-
-    def visit_FunctionDef(self, node) -> bool:
-        return False
+        self.first = [first]  # of the innermost function
 
     def visit_ClassDef(self, node) -> bool:
-        return False
+        return False  # its methods have a __class__ of their own
+
+    def visit_FunctionDef(self, node) -> bool:
+        self.first.append(_first_positional(node.params))
+        return True
+
+    def leave_FunctionDef(self, original_node, updated_node):
+        self.first.pop()
+        return updated_node
 
     def visit_Lambda(self, node) -> bool:
-        return False
+        self.first.append(_first_positional(node.params))
+        return True
+
+    def leave_Lambda(self, original_node, updated_node):
+        self.first.pop()
+        return updated_node
 
     def leave_Call(self, original_node, updated_node):
         func = original_node.func
-        if isinstance(func, cst.Name) and func.value == "super" and not original_node.args and self.first:
+        first = self.first[-1]
+        if isinstance(func, cst.Name) and func.value == "super" and not original_node.args and first:
             return updated_node.with_changes(
-                args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(self.first))]
+                args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(first))]
             )
         return updated_node
 
@@ -97,6 +105,11 @@ class _SuperRewriter(cst.CSTTransformer):
         return updated_node
 
 
-def explicit_super(body: cst.BaseSuite, owner: str, first: str | None) -> cst.BaseSuite:
+def _first_positional(params: cst.Parameters) -> str | None:
+    positional = [*params.posonly_params, *params.params]
+    return positional[0].name.value if positional else None
+
+
+def explicit_super(body: cst.BaseSuite, owner: str, first: str | None, linemap=None) -> cst.BaseSuite:
     """``super()`` -> ``super(owner, first)`` and ``__class__`` -> ``owner``."""
-    return body.visit(_SuperRewriter(owner, first))
+    return body.visit(_SuperRewriter(owner, first, linemap))

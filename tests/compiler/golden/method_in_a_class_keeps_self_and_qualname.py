@@ -18,7 +18,7 @@ class _Client_get(StateMachine):
     __slots__ = ("self", "path", "response")
     _name = "get"
     _qualname = "Client.get"
-    _lines = (5, 5)  # source line of each state
+    _lines = (5, 7)  # source line of each state
 
     def __init__(frame, self, path):
         frame.state = 0  # not started
@@ -29,7 +29,7 @@ class _Client_get(StateMachine):
     def resume(frame, value, error):
         if frame.state == 0:
             awaitable = fetch(frame.self.host + frame.path)
-            frame.state = 1  # line 5: await fetch(self.host + path)
+            frame.state = 1  # line 7: await fetch(self.host + path)
             return awaitable
         if frame.state == 1:
             frame.state = 0
