@@ -1069,6 +1069,22 @@ CASES.update(
             """,
             "f()",
         ),
+        "locals_order_with_comprehensions_inlined_or_not": (
+            # 3.11: what a comprehension reads is a cell (it is a function);
+            # 3.12+ (PEP 709): list/set/dict comprehensions are inlined.
+            """
+            async def f(n):
+                base = await tick("b")
+                lst = [base + i for i in range(n)]
+                gen = list(k * base for k in range(n))
+                other = 1
+                z = {w: other for w in range(n)}
+                last = None
+                seen = [last := i for i in range(n)]
+                return list(locals())
+            """,
+            "f(2)",
+        ),
         "locals_lists_the_free_variables_of_an_enclosing_async_def": (
             """
             async def f():
@@ -1076,7 +1092,8 @@ CASES.update(
                 y = 1
                 async def inner(a):
                     b = await tick(a)
-                    return list(locals()), y
+                    get = lambda: y
+                    return list(locals())
                 del y
                 r1 = await inner(1)
                 y = 2
