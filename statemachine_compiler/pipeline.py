@@ -24,6 +24,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
+    bound_names,
     cell_names,
     free_names,
     function_bindings,
@@ -96,6 +97,20 @@ RUNTIME_IMPORTS = {
     "runtime.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
     "runtime.handling": ("Handling",),
     "runtime.marks": ("coroutine_function",),
+    # The builtins generated code calls are imported only when the module
+    # binds the name somewhere (``def next(...)``, ``type = ...``): then
+    # ``from builtins import next as next_``.
+    "builtins": (
+        "AssertionError",
+        "BaseException",
+        "StopAsyncIteration",
+        "globals",
+        "iter",
+        "next",
+        "set",
+        "sorted",
+        "type",
+    ),
 }
 RUNTIME_NAMES = tuple(name for names in RUNTIME_IMPORTS.values() for name in names)
 
@@ -159,7 +174,8 @@ def _add_runtime_import(module: cst.Module, spelling: dict[str, str], options: O
         used = [
             name if spelling[name] == name else f"{name} as {spelling[name]}"
             for name in names
-            if re.search(rf"\b{re.escape(spelling[name])}\b", code)
+            if (spelling[name] != name or module_name != "builtins")
+            and re.search(rf"\b{re.escape(spelling[name])}\b", code)
         ]
         if used:
             imports.append(f"from {module_name} import {', '.join(used)}\n")
@@ -235,8 +251,9 @@ class FunctionCompiler:
         identifiers = all_identifiers(module)
         self.class_names = Fresh(identifiers | set(RUNTIME_NAMES))
         # How generated code spells each runtime name (see RUNTIME_IMPORTS).
+        clashes = identifiers - set(RUNTIME_IMPORTS["builtins"]) | bound_names(module)
         self.runtime_names = {
-            name: self.class_names(name + "_") if name in identifiers else name
+            name: self.class_names(name + "_") if name in clashes else name
             for name in RUNTIME_NAMES
         }
         self.compiled: list[str] = []

@@ -35,6 +35,7 @@ __all__ = [
     "free_names",
     "cell_names",
     "type_parameter_names",
+    "bound_names",
 ]
 
 
@@ -444,3 +445,42 @@ def cell_names(params: cst.Parameters | None, body: cst.CSTNode) -> set[str]:
     uses = _Uses()
     body.visit(uses)
     return uses.nested & bindings.locals
+
+
+class _EveryBinding(_BindingCollector):
+    """What ``_BindingCollector`` finds, in nested scopes too, with parameters and type parameters."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.bind(node.name.value)
+        return True
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.bind(node.name.value)
+        return True
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return True
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        self.bind(node.name.value)
+        return True
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.bind_target(node.target)
+
+    def visit_TypeVar(self, node) -> None:
+        self.bind(node.name.value)
+
+    visit_TypeVarTuple = visit_ParamSpec = visit_TypeVar
+
+    def visit_TypeAlias(self, node) -> bool:
+        self.bind(node.name.value)
+        return True
+
+
+def bound_names(module: cst.Module) -> set[str]:
+    """Every name the module binds, in any scope (a star import's aside)."""
+    bindings = FunctionBindings()
+    module.visit(_EveryBinding(bindings))
+    bindings.locals.update(bindings.globals | bindings.nonlocals)
+    return bindings.locals

@@ -123,6 +123,10 @@ class NameRewriter(cst.CSTTransformer):
             return self
         return self.inner(Scope("type parameters", set(parameters)))
 
+    def builtin(self, name: str) -> str:
+        """How generated code spells the builtin ``name`` (an alias if the module binds it)."""
+        return getattr(self.compile_nested, "runtime_names", {}).get(name, name)
+
     def machine_here(self) -> Scope | None:
         """The machine whose own body this is, if any (binding forms need copies)."""
         scope = self.scope
@@ -238,10 +242,10 @@ class NameRewriter(cst.CSTTransformer):
         if func.value in ("locals", "vars") and not original_node.args:
             return saved
         if func.value == "dir" and not original_node.args:
-            return cst.Call(cst.Name("sorted"), [cst.Arg(saved)])
+            return cst.Call(cst.Name(self.builtin("sorted")), [cst.Arg(saved)])
         if func.value in ("eval", "exec") and len(original_node.args) == 1:
             # Without namespaces they would see resume's frame.
-            globals_ = cst.Call(cst.Name("globals"))
+            globals_ = cst.Call(cst.Name(self.builtin("globals")))
             return updated_node.with_changes(
                 args=[*updated_node.args, cst.Arg(globals_), cst.Arg(saved)]
             )

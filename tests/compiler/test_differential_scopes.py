@@ -1712,6 +1712,59 @@ def test_user_names_like_the_runtime_imports():
     assert_same_under_every_script(RUNTIME_NAMES_SOURCE, "f()")
 
 
+def test_module_binding_the_builtins_generated_code_calls():
+    """``for`` calls iter/next, ``with`` type/BaseException, ``dir()`` sorted, ...: the builtins."""
+    source = """
+        import builtins
+        def iter(x):
+            return "user iter"
+        def next(*a):
+            return "user next"
+        type = set = sorted = globals = "user's"
+        class StopAsyncIteration(Exception):
+            pass
+        class AssertionError(Exception):
+            pass
+        class BaseException(Exception):
+            pass
+        class CM:
+            def __enter__(self):
+                return "cm"
+            def __exit__(self, *exc):
+                return False
+        class AIter:
+            def __init__(self):
+                self.n = 0
+            def __aiter__(self):
+                return self
+            async def __anext__(self):
+                self.n += 1
+                if self.n > 2:
+                    raise builtins.StopAsyncIteration
+                return await tick(self.n)
+        async def g(flag):
+            out = []
+            for x in [1, 2]:
+                out.append(await tick(x))
+            async for y in AIter():
+                out.append(y)
+            with CM() as c:
+                out.append(await tick(c))
+            out.append(len({*[await tick("s")], 1}))
+            out.append(sorted_ := {await tick(k) for k in "ab"})
+            try:
+                assert flag, await tick("msg")
+            except builtins.AssertionError as e:
+                out.append(e.__class__.__name__)
+            out.append(dir())
+            out.append(eval("flag"))
+            return out, iter(1), next(1), type, set, sorted, globals
+        async def f():
+            return await g(False)
+    """
+    assert_same_under_every_script(source, "f()")
+
+
 def test_user_names_like_the_runtime_imports_in_nested_scopes():
     source = """
         class K:
