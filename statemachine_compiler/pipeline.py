@@ -314,6 +314,10 @@ class FunctionCompiler:
             nonlocals=bindings.nonlocals,
             free=[(n, owner if n == "__class__" else n) for n in free],
         )
+        if owner is not None:
+            # An async def nested in it reads __class__ from here.
+            scope.bound.add("__class__")
+            scope.attributes["__class__"] = attributes[owner]
         if _calls_locals(node.body):
             scope.locals_slot = "_f_locals"
         qualname = _qualname(stack, node.name.value)
@@ -401,6 +405,14 @@ class FunctionCompiler:
             prefix=["__class__" if n == owner else n for n in passed],
             coroutine=not generator,
         )
+        if passed:
+            # What it passes is read where it stands: ``__class__`` in an
+            # enclosing compiled method is that machine's saved class.
+            *docstring, line = stub.body.body
+            call = line.body[0].value
+            arguments = [a.visit(outer) for a in call.args[: len(passed)]] + list(call.args[len(passed) :])
+            line = line.with_changes(body=[line.body[0].with_changes(value=call.with_changes(args=arguments))])
+            stub = stub.with_changes(body=stub.body.with_changes(body=[*docstring, line]))
         # Its annotations see its type parameters (PEP 695), its decorators do not.
         annotations = NameRewriter(enclosing, self)
         stub = stub.with_changes(

@@ -63,7 +63,8 @@ class _SuperRewriter(_Rewriter):
     """``super()`` -> ``super(owner, <first argument>)``; ``__class__`` -> ``owner``.
 
     In functions and lambdas nested in the method too: their ``super()`` reads
-    the method's ``__class__`` and their own first argument.
+    the method's ``__class__`` and their own first argument.  A nested async
+    def is left alone: compiled, it gets ``__class__`` passed in as well.
     """
 
     def __init__(self, owner: str, first: str | None, linemap=None):
@@ -76,7 +77,7 @@ class _SuperRewriter(_Rewriter):
 
     def visit_FunctionDef(self, node) -> bool:
         self.first.append(_first_positional(node.params))
-        return True
+        return node.asynchronous is None  # a nested async def is compiled on its own
 
     def leave_FunctionDef(self, original_node, updated_node):
         self.first.pop()

@@ -1149,6 +1149,25 @@ CASES.update(
             """,
             "f()",
         ),
+        "async_def_in_an_async_method_uses_super_and_class": (
+            """
+            class A:
+                def who(self):
+                    return "A"
+            class B(A):
+                def who(self):
+                    return "B"
+                async def m(self):
+                    async def inner(me):
+                        await tick("inner")
+                        return super().who(), __class__.__name__, list(locals())
+                    await tick("m")
+                    return await inner(self), list(locals())
+            async def f():
+                return await B().m()
+            """,
+            "f()",
+        ),
         "async_def_in_a_plain_method_uses_super_class_and_private_names": (
             """
             class A:
