@@ -25,8 +25,7 @@ from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
     bound_names,
-    cell_names,
-    free_names,
+    free_and_cell_names,
     function_bindings,
     parameter_names,
     type_parameter_names,
@@ -276,12 +275,13 @@ class FunctionCompiler:
         # of their own around it.
         type_parameters = Scope("type parameters", set(type_parameter_names(node)))
         enclosing = [*stack, type_parameters] if type_parameters.bound else list(stack)
-        free = sorted(n for n in free_names(node.params, node.body) if _is_free(n, enclosing))
+        free, cells = free_and_cell_names(node.params, node.body)
+        free = sorted(n for n in free if _is_free(n, enclosing))
         # Free variables the machine class cannot see where it stands (type
         # parameters, __class__): the stub passes them in, they become slots.
         hidden = [n for n in free if n in _hidden_names(enclosing)]
         bindings = function_bindings(node.params, node.body)
-        cells = sorted(cell_names(node.params, node.body) - set(bindings.params))
+        cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
         fresh = Fresh(all_identifiers(node) | enclosing_machines)
         owner = None  # the local that holds ``__class__``, for super()

@@ -14,9 +14,9 @@ are the language reference's "Naming and binding":
 
 ``free_names`` finds what a function uses but does not bind: the names that
 are its free variables when an enclosing function binds them (natively,
-``locals()`` lists them after the function's own).  ``cell_names`` finds the
-locals that nested scopes use (natively, its cells: ``locals()`` lists them
-after the other locals, sorted).
+``locals()`` lists them after the function's own).  ``free_and_cell_names``
+also finds the locals that nested scopes use (natively, its cells:
+``locals()`` lists them after the other locals, sorted).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
     "target_names",
     "all_identifiers",
     "free_names",
-    "cell_names",
+    "free_and_cell_names",
     "type_parameter_names",
     "bound_names",
 ]
@@ -391,7 +391,7 @@ class _Uses(cst.CSTVisitor):
             element.visit(inner)
         if inline:
             self.used |= inner.used - targets
-            self.nested |= inner.nested
+            self.nested |= inner.nested - targets
         else:
             self.nested |= (inner.used | inner.nested) - targets
         return False
@@ -433,18 +433,16 @@ def free_names(params: cst.Parameters | None, body: cst.CSTNode) -> set[str]:
     Each is a free variable of the function if an enclosing function binds
     it (a nonlocal declaration always is one); otherwise it is a global.
     """
+    return free_and_cell_names(params, body)[0]
+
+
+def free_and_cell_names(params: cst.Parameters | None, body: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """``free_names``, and the function's locals that scopes nested in it use: natively, its cells."""
     bindings = function_bindings(params, body)
     uses = _Uses()
     body.visit(uses)
-    return ((uses.used | uses.nested) - bindings.locals - bindings.globals) | bindings.nonlocals
-
-
-def cell_names(params: cst.Parameters | None, body: cst.CSTNode) -> set[str]:
-    """The function's locals that scopes nested in it use: natively, its cells."""
-    bindings = function_bindings(params, body)
-    uses = _Uses()
-    body.visit(uses)
-    return uses.nested & bindings.locals
+    free = ((uses.used | uses.nested) - bindings.locals - bindings.globals) | bindings.nonlocals
+    return free, uses.nested & bindings.locals
 
 
 class _EveryBinding(_BindingCollector):
