@@ -405,16 +405,17 @@ class FunctionCompiler:
             prefix=["__class__" if n == owner else n for n in passed],
             coroutine=not generator,
         )
-        if passed:
-            # What it passes is read where it stands: ``__class__`` in an
-            # enclosing compiled method is that machine's saved class.
-            *docstring, line = stub.body.body
-            call = line.body[0].value
-            arguments = [a.visit(outer) for a in call.args[: len(passed)]] + list(call.args[len(passed) :])
-            line = line.with_changes(body=[line.body[0].with_changes(value=call.with_changes(args=arguments))])
-            stub = stub.with_changes(body=stub.body.with_changes(body=[*docstring, line]))
         # Its annotations see its type parameters (PEP 695), its decorators do not.
         annotations = NameRewriter(enclosing, self)
+        if passed:
+            # What it passes is read where its body stands: ``__class__`` in
+            # an enclosing compiled method is that machine's saved class.
+            *docstring, line = stub.body.body
+            call = line.body[0].value
+            arguments = [a.visit(annotations) for a in call.args[: len(passed)]]
+            arguments += call.args[len(passed) :]
+            line = line.with_changes(body=[line.body[0].with_changes(value=call.with_changes(args=arguments))])
+            stub = stub.with_changes(body=stub.body.with_changes(body=[*docstring, line]))
         stub = stub.with_changes(
             decorators=[d.visit(outer) for d in stub.decorators],
             params=stub.params.visit(_ParamsOnly(annotations)),
