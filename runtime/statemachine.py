@@ -41,6 +41,11 @@ __all__ = [
 ]
 
 DONE = -1  # state of a machine that returned or raised
+_UNBOUND = object()  # the value of a local that is not bound, for locals()
+
+# Before 3.13 (PEP 667) locals() in a function returns the frame's one dict,
+# brought up to date at each call; since, a new snapshot each time.
+_LOCALS_ARE_SNAPSHOTS = sys.version_info >= (3, 13)
 
 # What close() does changed in 3.13 (gh-104770, gh-117881): it returns the value
 # of a coroutine that returns when closed, and closing an async generator's
@@ -625,19 +630,60 @@ class Machine:
         state = self.state
         return self._lines[state] if 0 <= state < len(self._lines) else None
 
-    def saved_locals(self):
-        """Return the function's locals as the source names them (unbound ones left out)."""
-        saved = {}
-        for attribute in type(self).__dict__.get("__slots__", ()):
-            if attribute in self._temporaries:
-                continue
-            try:
-                saved[self._renamed.get(attribute, attribute)] = object.__getattribute__(
-                    self, attribute
-                )
-            except AttributeError:
-                pass  # not bound yet
+    def saved_locals(self, free=None):
+        """Return the function's locals as the source names them: what ``locals()`` there gives.
+
+        In CPython's order: parameters, other locals, cells, then free
+        variables by name; unbound ones left out.  ``free`` maps the names of
+        free variables that are no slots of the machine (the enclosing
+        function's) to functions reading them.  Before 3.13 (PEP 667) it is
+        the same dict at each call, brought up to date, as the frame's
+        ``f_locals``: kept in the ``_f_locals`` slot that the compiler gives
+        the machines of functions calling ``locals()``.
+        """
+        saved = self._shared_locals()
+        if saved is None:
+            saved = {}
+        for name, value in self._local_values(free):
+            if value is _UNBOUND:
+                saved.pop(name, None)
+            else:
+                saved[name] = value
         return saved
+
+    def _shared_locals(self):
+        if _LOCALS_ARE_SNAPSHOTS:
+            return None
+        try:
+            return object.__getattribute__(self, "_f_locals")
+        except AttributeError:
+            pass
+        shared = {}
+        try:
+            object.__setattr__(self, "_f_locals", shared)
+        except AttributeError:
+            return None  # no such slot: the function does not call locals()
+        return shared
+
+    def _local_values(self, free=None):
+        """Each local's (name, value), in locals() order; the value ``_UNBOUND`` when unbound."""
+        renamed = self._renamed
+        temporaries = self._temporaries
+        for attribute in type(self).__dict__.get("__slots__", ()):
+            if attribute in temporaries:
+                continue
+            name = renamed.get(attribute, attribute)
+            if free is not None and name in free:
+                continue  # read in its place among the free variables
+            try:
+                yield name, object.__getattribute__(self, attribute)
+            except AttributeError:
+                yield name, _UNBOUND
+        for name, read in (free or {}).items():
+            try:
+                yield name, read()
+            except NameError:
+                yield name, _UNBOUND
 
     def __getattr__(self, attribute):
         # Reached only for what normal lookup did not find.  A class cannot
@@ -646,11 +692,17 @@ class Machine:
             return self._name
         if attribute == "__qualname__":
             return self._qualname
+        self._unbound(attribute, sys._getframe(1).f_code)
+        kind = self._kind.replace(" ", "_")
+        raise AttributeError(f"'{kind}' object has no attribute {attribute!r}")
+
+    def _unbound(self, attribute, code):
+        """Raise the error of ``code`` reading the local ``attribute`` unbound, if it is a local."""
         # An unset slot of a local means it was read before assignment, which
         # CPython reports as UnboundLocalError.
         if attribute in type(self).__dict__.get("__slots__", ()):
             name = self._renamed.get(attribute, attribute)
-            if sys._getframe(1).f_code is not type(self).resume.__code__:
+            if code is not type(self).resume.__code__:
                 # Read from a nested function: for it, the local is a free
                 # variable of the enclosing scope, and CPython says so.
                 raise NameError(
@@ -660,8 +712,6 @@ class Machine:
             raise UnboundLocalError(
                 f"cannot access local variable '{name}' where it is not associated with a value"
             )
-        kind = self._kind.replace(" ", "_")
-        raise AttributeError(f"'{kind}' object has no attribute {attribute!r}")
 
     def __delattr__(self, attribute):
         try:
@@ -671,7 +721,7 @@ class Machine:
             pass
         # Raised outside the except block, so it carries no AttributeError
         # as its context: an unbound local gives the same error as reading it.
-        self.__getattr__(attribute)
+        self._unbound(attribute, sys._getframe(1).f_code)
         raise AttributeError(attribute)
 
     def __iter__(self):
@@ -697,7 +747,9 @@ class Machine:
             where = "running"
         else:
             where = f"state {self.state} (line {self.line})"
-        variables = ", ".join(f"{k}={v!r}" for k, v in self.saved_locals().items())
+        variables = ", ".join(
+            f"{k}={v!r}" for k, v in self._local_values() if v is not _UNBOUND
+        )
         kind = self._kind.replace(" ", "_")
         return f"<{kind} object {self.__qualname__} at {id(self):#x}: {where} {{{variables}}}>"
 

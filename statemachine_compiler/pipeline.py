@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -23,8 +24,11 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
+    bound_names,
+    free_and_cell_names,
     function_bindings,
     parameter_names,
+    type_parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
@@ -33,7 +37,6 @@ from statemachine_compiler.linemap import LineMap, first_line
 from statemachine_compiler.lower.methods import (
     explicit_super,
     mangle_private_names,
-    uses_class_cell,
 )
 from statemachine_compiler.lower.names import NameRewriter, blank_lines, resolve
 from statemachine_compiler.lower.statements import Lowerer
@@ -75,18 +78,44 @@ RESERVED = frozenset(
         "ag_await",
         "__name__",
         "__qualname__",
+        "_f_locals",
     }
 )
 
 
-# What generated code may use from runtime.statemachine (imported when used).
-RUNTIME_NAMES = (
-    "EXHAUSTED",
-    "StateMachine",
-    "async_iterator",
-    "context_manager",
-    "next_awaitable",
-)
+# What generated code may use from the runtime, by module (imported when used).
+# Discussion: the generated code calls them by these names, as a reader would
+# expect; a module that spells one of them itself (``StateMachine = ...``, an
+# attribute, anything) gets it imported under a fresh alias instead
+# (``StateMachine as StateMachine_``), so the user's name keeps its meaning.
+RUNTIME_IMPORTS = {
+    "runtime.statemachine": (
+        "EXHAUSTED",
+        "StateMachine",
+        "async_iterator",
+        "context_manager",
+        "next_awaitable",
+    ),
+    "runtime.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
+    "runtime.handling": ("Handling",),
+    "runtime.exception_groups": ("ExceptStar",),
+    "runtime.marks": ("coroutine_function",),
+    # The builtins generated code calls are imported only when the module
+    # binds the name somewhere (``def next(...)``, ``type = ...``): then
+    # ``from builtins import next as next_``.
+    "builtins": (
+        "AssertionError",
+        "BaseException",
+        "StopAsyncIteration",
+        "globals",
+        "iter",
+        "next",
+        "set",
+        "sorted",
+        "type",
+    ),
+}
+RUNTIME_NAMES = tuple(name for names in RUNTIME_IMPORTS.values() for name in names)
 
 
 @dataclass(frozen=True)
@@ -119,7 +148,7 @@ def compile_source(text: str, filename: str = "<string>", options: Options = Opt
     rewritten = module.visit(NameRewriter([], compiler))
     if not compiler.compiled:
         return Result(text, [], list(range(1, text.count("\n") + 2)))
-    rewritten = _add_runtime_import(rewritten, compiler.linemap)
+    rewritten = _add_runtime_import(rewritten, compiler.runtime_names, options, compiler.linemap)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
     return Result(rewritten.code, compiler.compiled, linemap)
 
@@ -135,7 +164,9 @@ def check_syntax(text: str, filename: str) -> None:
         raise CompileError(filename, line, column, f"SyntaxError: {error.msg}") from None
 
 
-def _add_runtime_import(module: cst.Module, linemap: LineMap) -> cst.Module:
+def _add_runtime_import(
+    module: cst.Module, spelling: dict[str, str], options: Options, linemap: LineMap
+) -> cst.Module:
     body = list(module.body)
     index = 0
     if body and _is_docstring(body[0]):
@@ -144,17 +175,17 @@ def _add_runtime_import(module: cst.Module, linemap: LineMap) -> cst.Module:
         index += 1
     code = module.code
     imports = []
-    names = [n for n in RUNTIME_NAMES if n in code]
-    if names:
-        imports.append(f"from runtime.statemachine import {', '.join(names)}\n")
-    if "AsyncGeneratorMachine" in code:
-        imports.append("from runtime.asyncgen import AsyncGeneratorMachine, YieldValue\n")
-    if " = Handling(" in code:
-        imports.append("from runtime.handling import Handling\n")
-    if " = ExceptStar(" in code:
-        imports.append("from runtime.exception_groups import ExceptStar\n")
-    if "@coroutine_function" in code:
-        imports.append("from runtime.marks import coroutine_function\n")
+    for module_name, names in RUNTIME_IMPORTS.items():
+        used = [
+            name if spelling[name] == name else f"{name} as {spelling[name]}"
+            for name in names
+            if (spelling[name] != name or module_name != "builtins")
+            and re.search(rf"\b{re.escape(spelling[name])}\b", code)
+        ]
+        if used:
+            imports.append(f"from {module_name} import {', '.join(used)}\n")
+    if options.format:
+        imports = [_black(text) for text in imports]  # aliases can make them long
     lines = [cst.parse_statement(text) for text in imports]
     if index < len(body):
         # Take the blank lines of the statement they go before, and leave it
@@ -223,7 +254,14 @@ class FunctionCompiler:
         self.module = module
         self.positions = positions
         self.options = options
-        self.class_names = Fresh(all_identifiers(module))
+        identifiers = all_identifiers(module)
+        self.class_names = Fresh(identifiers | set(RUNTIME_NAMES))
+        # How generated code spells each runtime name (see RUNTIME_IMPORTS).
+        clashes = identifiers - set(RUNTIME_IMPORTS["builtins"]) | bound_names(module)
+        self.runtime_names = {
+            name: self.class_names(name + "_") if name in clashes else name
+            for name in RUNTIME_NAMES
+        }
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
 
@@ -235,24 +273,34 @@ class FunctionCompiler:
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
         original = node
-        owner = None  # the attribute that holds ``__class__``, for super()
-        if stack and stack[-1].kind == "class":
-            node = mangle_private_names(node, stack[-1].name, self.linemap.note_origin)
-            if uses_class_cell(node.body):
-                owner = "_class"
+        classes = [s for s in stack if s.kind == "class"]
+        if classes:  # its body moves out of the class: mangle as the class would
+            node = mangle_private_names(node, classes[-1].name, self.linemap.note_origin)
 
         # -- analyse ------------------------------------------------------------------
+        # PEP 695: a generic function's type parameters are bound in a scope
+        # of their own around it.
+        type_parameters = Scope("type parameters", set(type_parameter_names(node)))
+        enclosing = [*stack, type_parameters] if type_parameters.bound else list(stack)
+        free, cells = free_and_cell_names(node.params, node.body)
+        free = sorted(n for n in free if _is_free(n, enclosing))
+        # Free variables the machine class cannot see where it stands (type
+        # parameters, __class__): the stub passes them in, they become slots.
+        hidden = [n for n in free if n in _hidden_names(enclosing)]
         bindings = function_bindings(node.params, node.body)
+        cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
         fresh = Fresh(all_identifiers(node) | enclosing_machines)
-        if owner is not None:
-            owner = fresh(owner)
-            bindings.params.insert(0, owner)
-            bindings.locals.add(owner)
-            first = next(iter(bindings.params[1:]), None)
-            node = node.with_changes(
-                body=explicit_super(node.body, owner, first, self.linemap.note_origin)
-            )
+        owner = None  # the local that holds ``__class__``, for super()
+        user_parameters = list(bindings.params)
+        passed = [n for n in hidden if n != "__class__"]
+        if "__class__" in hidden:
+            owner = fresh("_class")
+            passed.insert(0, owner)
+            first = next(iter(user_parameters), None)
+            node = node.with_changes(body=explicit_super(node.body, owner, first, self.linemap.note_origin))
+        bindings.params[:0] = passed
+        bindings.locals.update(passed)
         candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))
         machine = next(n for n in candidates if n not in fresh.taken)
         fresh.taken.add(machine)
@@ -271,7 +319,14 @@ class FunctionCompiler:
             attributes=attributes,
             globals=bindings.globals,
             nonlocals=bindings.nonlocals,
+            free=[(n, owner if n == "__class__" else n) for n in free],
         )
+        if owner is not None:
+            # An async def nested in it reads __class__ from here.
+            scope.bound.add("__class__")
+            scope.attributes["__class__"] = attributes[owner]
+        if _calls_locals(node.body):
+            scope.locals_slot = "_f_locals"
         qualname = _qualname(stack, node.name.value)
         class_name = self.class_names("_" + qualname.replace(".<locals>.", "_").replace(".", "_"))
 
@@ -301,7 +356,9 @@ class FunctionCompiler:
 
         def render_expression(expression):
             code = self.module.code_for_node(expression.visit(inner))
-            if "\n" in code and not (code.startswith("(") and code.endswith(")")):
+            if isinstance(expression, cst.Tuple) and not expression.lpar:
+                code = f"({code})"  # ``yield a, b``: it becomes an argument
+            elif "\n" in code and not (code.startswith("(") and code.endswith(")")):
                 code = f"({code})"  # it spans lines: it needs brackets of its own
             return code
 
@@ -311,14 +368,21 @@ class FunctionCompiler:
         own_nonlocals = sorted(n for n in bindings.nonlocals if resolve(n, [*stack, scope]) is None)
         if own_nonlocals:
             declarations.append("nonlocal " + ", ".join(own_nonlocals))
-        # Slots in the order locals() lists them natively: parameters, then
-        # the other locals in the order they are first bound.
-        locals_in_order = [p for p in bindings.params if p != owner] + [
-            n for n in bindings.order if n in bindings.locals and n not in bindings.params
+        # Slots in the order locals() lists them natively: parameters, the
+        # other locals in the order they are first bound, the locals nested
+        # scopes use (cells), sorted; then the free variables kept in slots,
+        # sorted by their source names, as all free variables are.
+        locals_in_order = user_parameters + [
+            n
+            for n in bindings.order
+            if n in bindings.locals and n not in user_parameters and n not in cells
         ]
-        locals_in_order += sorted(bindings.locals - set(locals_in_order) - {owner})
-        if owner is not None:
-            locals_in_order.append(owner)  # __class__, a free variable, comes last
+        locals_in_order += sorted(bindings.locals - set(locals_in_order) - set(cells) - set(passed))
+        locals_in_order += cells
+        locals_in_order += sorted(passed, key=lambda n: "__class__" if n == owner else n)
+        compiler_slots = list(scope.temporaries)
+        if scope.locals_slot is not None:
+            compiler_slots.append(scope.locals_slot)
         spec = MachineSpec(
             class_name=class_name,
             header=_header(self.module, original),
@@ -326,8 +390,8 @@ class FunctionCompiler:
             qualname=qualname,
             machine=machine,
             parameters=[(p, attributes[p]) for p in bindings.params],
-            slots=[attributes[n] for n in locals_in_order] + scope.temporaries,
-            temporaries=list(scope.temporaries),
+            slots=[attributes[n] for n in locals_in_order] + compiler_slots,
+            temporaries=compiler_slots,
             renamed={
                 **{a: n for n, a in attributes.items() if a != n},
                 **({attributes[owner]: "__class__"} if owner is not None else {}),
@@ -346,13 +410,24 @@ class FunctionCompiler:
             original,
             class_name,
             parameter_names(original.params),
-            prefix=["__class__"] if owner is not None else [],
+            prefix=["__class__" if n == owner else n for n in passed],
             coroutine=not generator,
         )
+        # Its annotations see its type parameters (PEP 695), its decorators do not.
+        annotations = NameRewriter(enclosing, self)
+        if passed:
+            # What it passes is read where its body stands: ``__class__`` in
+            # an enclosing compiled method is that machine's saved class.
+            *docstring, line = stub.body.body
+            call = line.body[0].value
+            arguments = [a.visit(annotations) for a in call.args[: len(passed)]]
+            arguments += call.args[len(passed) :]
+            line = line.with_changes(body=[line.body[0].with_changes(value=call.with_changes(args=arguments))])
+            stub = stub.with_changes(body=stub.body.with_changes(body=[*docstring, line]))
         stub = stub.with_changes(
             decorators=[d.visit(outer) for d in stub.decorators],
-            params=stub.params.visit(_ParamsOnly(outer)),
-            returns=stub.returns.visit(outer) if stub.returns is not None else None,
+            params=stub.params.visit(_ParamsOnly(annotations)),
+            returns=stub.returns.visit(annotations) if stub.returns is not None else None,
         )
 
         # -- format -------------------------------------------------------------------
@@ -363,7 +438,9 @@ class FunctionCompiler:
         parsed = cst.parse_module(code)
         # The blank lines and comments above the async def now stand above its class.
         blank = blank_lines(stack)
-        generated = list(parsed.body)
+        generated = _spell_runtime_names(
+            list(parsed.body), self.runtime_names, spec.suspending, marked=not generator
+        )
         generated[0] = generated[0].with_changes(leading_lines=node.leading_lines or blank)
         generated[-1] = generated[-1].with_changes(leading_lines=blank)
         if not self.options.format:
@@ -381,6 +458,66 @@ class FunctionCompiler:
             self.linemap.register(statement, sources[start - 1 : positions[parsed].end.line])
 
 
+def _spell_runtime_names(
+    generated: list[cst.BaseStatement],
+    spelling: dict[str, str],
+    suspending: tuple[str, str],
+    marked: bool,
+) -> list[cst.BaseStatement]:
+    """Use the runtime's aliases where the machine class and the stub name them.
+
+    Only what the compiler wrote is renamed (the user's code inside ``resume``
+    keeps its names): the machine's base class, what a suspension wraps the
+    awaitable in (``awaitable = Handling(...)``) and, when ``marked``, the
+    stub's last decorator (``@coroutine_function``).
+    """
+    renamed = {name: alias for name, alias in spelling.items() if alias != name}
+    if not renamed:
+        return generated
+
+    def spelled(node: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(node, cst.Name) and node.value in renamed:
+            return node.with_changes(value=renamed[node.value])
+        return node
+
+    class Suspensions(cst.CSTTransformer):
+        def leave_Assign(self, original_node, updated_node):
+            value = updated_node.value
+            if (
+                len(updated_node.targets) == 1
+                and isinstance(updated_node.targets[0].target, cst.Name)
+                and updated_node.targets[0].target.value in suspending
+                and isinstance(value, cst.Call)
+            ):
+                return updated_node.with_changes(value=value.with_changes(func=spelled(value.func)))
+            return updated_node
+
+    class BaseInit(cst.CSTTransformer):  # ``AsyncGeneratorMachine.__init__(self)``
+        def leave_Attribute(self, original_node, updated_node):
+            return updated_node.with_changes(value=spelled(updated_node.value))
+
+    def spell_machine(machine: cst.ClassDef) -> cst.ClassDef:
+        body = [
+            statement.visit(BaseInit())
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"
+            else statement.visit(Suspensions())
+            for statement in machine.body.body
+        ]
+        return machine.with_changes(
+            bases=[base.with_changes(value=spelled(base.value)) for base in machine.bases],
+            body=machine.body.with_changes(body=body),
+        )
+
+    *machines, stub = generated
+    machines = [spell_machine(machine) for machine in machines]
+    if marked:
+        *decorators, mark = stub.decorators
+        stub = stub.with_changes(
+            decorators=[*decorators, mark.with_changes(decorator=spelled(mark.decorator))]
+        )
+    return [*machines, stub]
+
+
 class _ParamsOnly(cst.CSTTransformer):
     """Rewrite the defaults and annotations of a stub's parameters, not their names."""
 
@@ -392,6 +529,73 @@ class _ParamsOnly(cst.CSTTransformer):
             default=original_node.default.visit(self.outer) if original_node.default else None,
             annotation=original_node.annotation.visit(self.outer) if original_node.annotation else None,
         )
+
+
+def _binding_scope(name: str, enclosing: list[Scope]) -> Scope | None:
+    """The function-like scope a function nested in ``enclosing`` finds ``name`` in.
+
+    None for a global.  Class bodies are skipped, except that the nearest
+    class provides ``__class__``.
+    """
+    for scope in reversed(enclosing):
+        if scope.kind == "class":
+            if name == "__class__":
+                return scope
+            continue
+        if name in scope.globals:
+            return None
+        if name in scope.nonlocals:
+            continue
+        if name in scope.bound:
+            return scope
+    return None
+
+
+def _is_free(name: str, enclosing: list[Scope]) -> bool:
+    return _binding_scope(name, enclosing) is not None
+
+
+def _hidden_names(enclosing: list[Scope]) -> set[str]:
+    """Names bound in scopes that the machine class, where it stands, cannot see.
+
+    ``__class__`` in the machine's methods is the machine class.  A method's
+    machine stands before its class (the outermost one of classes nested in
+    each other): their type parameters, and the function's own, are out of
+    its sight.
+    """
+    hidden = {"__class__"}
+    for scope in reversed(enclosing):
+        if scope.kind == "type parameters":
+            hidden |= scope.bound
+        elif scope.kind != "class":
+            break
+    return hidden
+
+
+class _LocalsCalls(cst.CSTVisitor):
+    def __init__(self):
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in ("locals", "vars", "dir", "eval", "exec"):
+            self.found = True
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+
+def _calls_locals(body: cst.CSTNode) -> bool:
+    """Whether the body itself may call ``locals()`` (or what reads it: vars, dir, eval, exec)."""
+    finder = _LocalsCalls()
+    body.visit(finder)
+    return finder.found
 
 
 def _qualname(stack: list[Scope], name: str) -> str:

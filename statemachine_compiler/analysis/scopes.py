@@ -11,15 +11,32 @@ are the language reference's "Naming and binding":
   ``global`` or ``nonlocal``;
 - a walrus inside a comprehension binds in the enclosing function;
 - class bodies are not enclosing scopes for the functions defined in them.
+
+``free_names`` finds what a function uses but does not bind: the names that
+are its free variables when an enclosing function binds them (natively,
+``locals()`` lists them after the function's own).  ``free_and_cell_names``
+also finds the locals that nested scopes use (natively, its cells:
+``locals()`` lists them after the other locals, sorted).
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-__all__ = ["Scope", "FunctionBindings", "function_bindings", "target_names", "all_identifiers"]
+__all__ = [
+    "Scope",
+    "FunctionBindings",
+    "function_bindings",
+    "target_names",
+    "all_identifiers",
+    "free_names",
+    "free_and_cell_names",
+    "type_parameter_names",
+    "bound_names",
+]
 
 
 @dataclass
@@ -52,6 +69,10 @@ class Scope:
     temporaries: list[str] = field(default_factory=list)  # compiler-made locals, in order
     # Name nodes the compiler wrote for builtins, never rewritten (by id, kept alive)
     protected: dict[int, cst.Name] = field(default_factory=dict)
+    # A machine's free variables, sorted, as (source name, the name it reads):
+    # what locals() adds after the function's own locals.
+    free: list[tuple[str, str]] = field(default_factory=list)
+    locals_slot: str | None = None  # a machine's slot for the dict locals() returns (3.11, 3.12)
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:
@@ -247,3 +268,217 @@ def all_identifiers(node: cst.CSTNode) -> set[str]:
     collector = _IdentifierCollector()
     node.visit(collector)
     return collector.names
+
+
+def type_parameter_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
+    """The PEP 695 type parameters of a generic function or class (3.12), in order."""
+    parameters = getattr(node, "type_parameters", None)
+    if parameters is None:
+        return []
+    return [p.param.name.value for p in parameters.params]
+
+
+# Since 3.12 (PEP 709) list, set and dict comprehensions run inline in their
+# function: what they use is the function's own use, not a nested scope's.
+_INLINE_COMPREHENSIONS = sys.version_info >= (3, 12)
+
+
+class _Uses(cst.CSTVisitor):
+    """The names one scope uses, and separately what the scopes nested in it use freely."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+        self.nested: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.used.add(node.value)
+        if node.value == "super":
+            self.used.add("__class__")  # zero-argument super() reads the __class__ cell
+
+    # -- names that are not variables ------------------------------------------
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_MatchKeywordElement(self, node) -> bool:
+        node.pattern.visit(self)
+        return False
+
+    def visit_Import(self, node) -> bool:
+        return False  # what it binds is a local of the scope, not a use
+
+    def visit_ImportFrom(self, node) -> bool:
+        return False
+
+    def visit_Global(self, node) -> bool:
+        return False
+
+    def visit_Nonlocal(self, node) -> bool:
+        return False
+
+    # -- nested scopes ------------------------------------------------------------
+
+    def _parameters(self, params: cst.Parameters, annotations: _Uses | None = None) -> None:
+        for param in _all_params(params):
+            if param.default is not None:
+                param.default.visit(self)
+            if param.annotation is not None:
+                param.annotation.visit(annotations or self)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        parameters = set(type_parameter_names(node))
+        # Defaults and annotations are evaluated here, or (PEP 695) in the
+        # generic function's type parameters' scope, itself nested here.
+        outer = _Uses() if parameters else self
+        self._parameters(node.params, outer)
+        if node.returns is not None:
+            node.returns.visit(outer)
+        self.nested |= free_names(node.params, node.body) - parameters
+        if parameters:
+            self.nested |= (outer.used | outer.nested) - parameters
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self._parameters(node.params)
+        self.nested |= free_names(node.params, node.body)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        outer = _Uses()
+        for arg in (*node.bases, *node.keywords):
+            arg.visit(outer)
+        body = _Uses()
+        node.body.visit(body)
+        bindings = FunctionBindings()
+        node.body.visit(_BindingCollector(bindings))
+        # The class body's own uses resolve past its bindings; its methods'
+        # skip the class namespace, and get __class__ from the class itself.
+        free = (body.used - bindings.locals - bindings.globals) | bindings.nonlocals
+        free |= body.nested - {"__class__"}
+        parameters = set(type_parameter_names(node))
+        if parameters:
+            self.nested |= (outer.used | outer.nested | free) - parameters
+        else:
+            self.used |= outer.used
+            self.nested |= outer.nested | free
+        return False
+
+    def _comprehension(self, node, elements, inline: bool) -> bool:
+        node.for_in.iter.visit(self)  # the first iterable is evaluated outside
+        inner = _Uses()
+        targets: set[str] = set()
+        clause = node.for_in
+        first = True
+        while clause is not None:
+            targets.update(target_names(clause.target))
+            clause.target.visit(inner)
+            if not first:
+                clause.iter.visit(inner)
+            for condition in clause.ifs:
+                condition.visit(inner)
+            first = False
+            clause = clause.inner_for_in
+        for element in elements:
+            element.visit(inner)
+        if inline:
+            self.used |= inner.used - targets
+            self.nested |= inner.nested - targets
+        else:
+            self.nested |= (inner.used | inner.nested) - targets
+        return False
+
+    def visit_ListComp(self, node) -> bool:
+        return self._comprehension(node, [node.elt], _INLINE_COMPREHENSIONS)
+
+    def visit_SetComp(self, node) -> bool:
+        return self._comprehension(node, [node.elt], _INLINE_COMPREHENSIONS)
+
+    def visit_DictComp(self, node) -> bool:
+        return self._comprehension(node, [node.key, node.value], _INLINE_COMPREHENSIONS)
+
+    def visit_GeneratorExp(self, node) -> bool:
+        return self._comprehension(node, [node.elt], False)
+
+    def visit_TypeAlias(self, node) -> bool:
+        # ``type X[T] = value``: the value is evaluated lazily, in a scope of its own.
+        inner = _Uses()
+        node.value.visit(inner)
+        parameters = set(type_parameter_names(node))
+        self.used.add(node.name.value)
+        self.nested |= (inner.used | inner.nested) - parameters
+        return False
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if isinstance(params.star_arg, cst.Param):
+        every.append(params.star_arg)
+    if params.star_kwarg is not None:
+        every.append(params.star_kwarg)
+    return every
+
+
+def free_names(params: cst.Parameters | None, body: cst.CSTNode) -> set[str]:
+    """Names a function (or lambda) uses without binding them, nor declaring them global.
+
+    Each is a free variable of the function if an enclosing function binds
+    it (a nonlocal declaration always is one); otherwise it is a global.
+    """
+    return free_and_cell_names(params, body)[0]
+
+
+def free_and_cell_names(params: cst.Parameters | None, body: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """``free_names``, and the function's locals that scopes nested in it use: natively, its cells."""
+    bindings = function_bindings(params, body)
+    uses = _Uses()
+    body.visit(uses)
+    free = ((uses.used | uses.nested) - bindings.locals - bindings.globals) | bindings.nonlocals
+    return free, uses.nested & bindings.locals
+
+
+class _EveryBinding(_BindingCollector):
+    """What ``_BindingCollector`` finds, in nested scopes too, with parameters and type parameters."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.bind(node.name.value)
+        return True
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.bind(node.name.value)
+        return True
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return True
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        self.bind(node.name.value)
+        return True
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.bind_target(node.target)
+
+    def visit_TypeVar(self, node) -> None:
+        self.bind(node.name.value)
+
+    visit_TypeVarTuple = visit_ParamSpec = visit_TypeVar
+
+    def visit_TypeAlias(self, node) -> bool:
+        self.bind(node.name.value)
+        return True
+
+
+def bound_names(module: cst.Module) -> set[str]:
+    """Every name the module binds, in any scope (a star import's aside)."""
+    bindings = FunctionBindings()
+    module.visit(_EveryBinding(bindings))
+    bindings.locals.update(bindings.globals | bindings.nonlocals)
+    return bindings.locals

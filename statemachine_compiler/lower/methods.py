@@ -9,7 +9,8 @@ hand:
   with the machine's name.  So the compiler mangles them first.
 - zero-argument ``super()`` and ``__class__`` need the class the method was
   defined in.  The stub (still inside the class) passes ``__class__`` to the
-  machine, and ``super()`` becomes ``super(<that class>, <first argument>)``.
+  machine, and ``super()`` becomes ``super(<that class>, <first argument>)``,
+  in the method's body and in the functions nested in it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import libcst as cst
 
 from statemachine_compiler.linemap import LineKeepingTransformer
 
-__all__ = ["mangle_private_names", "uses_class_cell", "explicit_super"]
+__all__ = ["mangle_private_names", "explicit_super"]
 
 
 def _mangled(name: str, class_name: str) -> str:
@@ -50,51 +51,44 @@ def mangle_private_names(node: cst.FunctionDef, class_name: str, note_origin=Non
     return node.with_changes(params=node.params.visit(mangler), body=node.body.visit(mangler))
 
 
-class _ClassCellFinder(cst.CSTVisitor):
-    def __init__(self):
-        self.found = False
-
-    def visit_FunctionDef(self, node) -> bool:
-        return False
-
-    def visit_ClassDef(self, node) -> bool:
-        return False
-
-    def visit_Lambda(self, node) -> bool:
-        return False
-
-    def visit_Name(self, node) -> None:
-        if node.value in ("super", "__class__"):
-            self.found = True
-
-
-def uses_class_cell(body: cst.CSTNode) -> bool:
-    """Whether the body itself (not nested functions) uses ``super`` or ``__class__``."""
-    finder = _ClassCellFinder()
-    body.visit(finder)
-    return finder.found
-
-
 class _SuperRewriter(LineKeepingTransformer):
+    """``super()`` -> ``super(owner, <first argument>)``; ``__class__`` -> ``owner``.
+
+    In functions and lambdas nested in the method too: their ``super()`` reads
+    the method's ``__class__`` and their own first argument.  A nested async
+    def is left alone: compiled, it gets ``__class__`` passed in as well.
+    """
+
     def __init__(self, owner: str, first: str | None, note_origin=None):
         super().__init__(note_origin)
         self.owner = owner
-        self.first = first
-
-    def visit_FunctionDef(self, node) -> bool:
-        return False
+        self.first = [first]  # of the innermost function
 
     def visit_ClassDef(self, node) -> bool:
-        return False
+        return False  # its methods have a __class__ of their own
+
+    def visit_FunctionDef(self, node) -> bool:
+        self.first.append(_first_positional(node.params))
+        return node.asynchronous is None  # a nested async def is compiled on its own
+
+    def leave_FunctionDef(self, original_node, updated_node):
+        self.first.pop()
+        return updated_node
 
     def visit_Lambda(self, node) -> bool:
-        return False
+        self.first.append(_first_positional(node.params))
+        return True
+
+    def leave_Lambda(self, original_node, updated_node):
+        self.first.pop()
+        return updated_node
 
     def leave_Call(self, original_node, updated_node):
         func = original_node.func
-        if isinstance(func, cst.Name) and func.value == "super" and not original_node.args and self.first:
+        first = self.first[-1]
+        if isinstance(func, cst.Name) and func.value == "super" and not original_node.args and first:
             return updated_node.with_changes(
-                args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(self.first))]
+                args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(first))]
             )
         return updated_node
 
@@ -102,6 +96,11 @@ class _SuperRewriter(LineKeepingTransformer):
         if original_node.value == "__class__":
             return updated_node.with_changes(value=self.owner)
         return updated_node
+
+
+def _first_positional(params: cst.Parameters) -> str | None:
+    positional = [*params.posonly_params, *params.params]
+    return positional[0].name.value if positional else None
 
 
 def explicit_super(body: cst.BaseSuite, owner: str, first: str | None, note_origin=None) -> cst.BaseSuite:

@@ -32,6 +32,7 @@ from statemachine_compiler.analysis.scopes import (
     class_bindings,
     function_bindings,
     target_names,
+    type_parameter_names,
 )
 
 __all__ = ["NameRewriter", "resolve"]
@@ -115,6 +116,17 @@ class NameRewriter(cst.CSTTransformer):
     def inner(self, scope: Scope) -> NameRewriter:
         return NameRewriter([*self.stack, scope], self.compile_nested)
 
+    def with_type_parameters(self, node: cst.FunctionDef | cst.ClassDef) -> NameRewriter:
+        """The rewriter for what a generic definition evaluates in its type parameters' scope."""
+        parameters = type_parameter_names(node)
+        if not parameters:
+            return self
+        return self.inner(Scope("type parameters", set(parameters)))
+
+    def builtin(self, name: str) -> str:
+        """How generated code spells the builtin ``name`` (an alias if the module binds it)."""
+        return getattr(self.compile_nested, "runtime_names", {}).get(name, name)
+
     def machine_here(self) -> Scope | None:
         """The machine whose own body this is, if any (binding forms need copies)."""
         scope = self.scope
@@ -139,10 +151,12 @@ class NameRewriter(cst.CSTTransformer):
     # -- names ------------------------------------------------------------------
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if self.plain_names.get(id(original_node)) is original_node or any(
-            scope.protected.get(id(original_node)) is original_node for scope in self.stack
-        ):
+        if self.plain_names.get(id(original_node)) is original_node:
             return updated_node
+        if any(scope.protected.get(id(original_node)) is original_node for scope in self.stack):
+            # A name the compiler wrote: a builtin, or a runtime name it may import under an alias.
+            spelling = getattr(self.compile_nested, "runtime_names", {})
+            return updated_node.with_changes(value=spelling.get(original_node.value, original_node.value))
         attribute = self.attribute(original_node.value)
         if attribute is None:
             return updated_node
@@ -221,18 +235,41 @@ class NameRewriter(cst.CSTTransformer):
             or any(func.value in scope.bound for scope in self.stack)
         ):
             return updated_node
-        saved = cst.Call(cst.Attribute(cst.Name(machine.machine), cst.Name("saved_locals")))
+        saved = cst.Call(
+            cst.Attribute(cst.Name(machine.machine), cst.Name("saved_locals")),
+            [cst.Arg(self.free_variables(machine))] if self.reads_free_variables(machine) else [],
+        )
         if func.value in ("locals", "vars") and not original_node.args:
             return saved
         if func.value == "dir" and not original_node.args:
-            return cst.Call(cst.Name("sorted"), [cst.Arg(saved)])
+            return cst.Call(cst.Name(self.builtin("sorted")), [cst.Arg(saved)])
         if func.value in ("eval", "exec") and len(original_node.args) == 1:
             # Without namespaces they would see resume's frame.
-            globals_ = cst.Call(cst.Name("globals"))
+            globals_ = cst.Call(cst.Name(self.builtin("globals")))
             return updated_node.with_changes(
                 args=[*updated_node.args, cst.Arg(globals_), cst.Arg(saved)]
             )
         return updated_node
+
+    def reads_free_variables(self, machine: Scope) -> bool:
+        """Whether some free variable of the machine is no slot of it (a closure, an enclosing machine's)."""
+        return any(local not in machine.bound for _, local in machine.free)
+
+    def free_variables(self, machine: Scope) -> cst.Dict:
+        """``{"name": lambda: name, ...}``: how ``saved_locals`` reads the free variables.
+
+        A function each, so that an unbound one can be left out, as natively.
+        """
+        elements = []
+        for name, local in machine.free:
+            read = self.attribute(local) or cst.Name(local)
+            elements.append(
+                cst.DictElement(
+                    cst.SimpleString(repr(name)),
+                    cst.Lambda(cst.Parameters(), read),
+                )
+            )
+        return cst.Dict(elements)
 
     def leave_NamedExpr(self, original_node, updated_node):
         names = target_names(original_node.target)
@@ -332,9 +369,11 @@ class NameRewriter(cst.CSTTransformer):
                 self.hoisted.extend(machine_classes)
                 return cst.FlattenSentinel(statements)
             return cst.FlattenSentinel([*machine_classes, *statements])
-        # Decorators, defaults and annotations run here; the body in a new scope.
+        # Decorators, defaults and annotations run here (annotations in the
+        # scope of its type parameters, if generic); the body in a new scope.
         bindings = function_bindings(node.params, node.body)
-        inner = self.inner(
+        outer = self.with_type_parameters(node)
+        inner = outer.inner(
             Scope(
                 "function",
                 bindings.locals,
@@ -345,8 +384,8 @@ class NameRewriter(cst.CSTTransformer):
         )
         new = node.with_changes(
             decorators=[d.visit(self) for d in node.decorators],
-            params=_rewrite_params(node.params, self),
-            returns=node.returns.visit(self) if node.returns is not None else None,
+            params=_rewrite_params(node.params, self, outer),
+            returns=node.returns.visit(outer) if node.returns is not None else None,
             body=node.body.visit(inner),
         )
         new = _drop_machine_nonlocals(new, self.stack, getattr(self.compile_nested, "linemap", None))
@@ -369,11 +408,12 @@ class NameRewriter(cst.CSTTransformer):
 
     def leave_ClassDef(self, original_node, updated_node):
         node = original_node
-        inner = self.inner(Scope("class", class_bindings(node), name=node.name.value))
+        outer = self.with_type_parameters(node)
+        inner = outer.inner(Scope("class", class_bindings(node), name=node.name.value))
         new = node.with_changes(
             decorators=[d.visit(self) for d in node.decorators],
-            bases=[b.visit(self) for b in node.bases],
-            keywords=[k.visit(self) for k in node.keywords],
+            bases=[b.visit(outer) for b in node.bases],
+            keywords=[k.visit(outer) for k in node.keywords],
             body=node.body.visit(inner),
         )
         statements: list[cst.BaseStatement] = [new, *self.copies([node.name.value])]
@@ -438,15 +478,18 @@ def blank_lines(stack: list[Scope]) -> list[cst.EmptyLine]:
     return [cst.EmptyLine(indent=False)] * (1 if depth else 2)
 
 
-def _rewrite_params(params: cst.Parameters, outer: NameRewriter) -> cst.Parameters:
+def _rewrite_params(
+    params: cst.Parameters, outer: NameRewriter, annotations: NameRewriter | None = None
+) -> cst.Parameters:
     """Rewrite defaults and annotations (evaluated outside) but not the names."""
+    annotations = annotations or outer
 
     def one(param):
         if not isinstance(param, cst.Param):
             return param
         return param.with_changes(
             default=param.default.visit(outer) if param.default is not None else None,
-            annotation=param.annotation.visit(outer) if param.annotation is not None else None,
+            annotation=param.annotation.visit(annotations) if param.annotation is not None else None,
         )
 
     return params.with_changes(

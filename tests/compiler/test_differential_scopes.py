@@ -923,40 +923,307 @@ CASES.update(
     }
 )
 
-XFAIL = {
-    "qualnames_of_definitions_inside_an_async_def": (
-        "compiler bug: functions/classes/lambdas defined in the body get __qualname__ "
-        "'_f.resume.<locals>.g' instead of 'f.<locals>.g'"
-    ),
-    "qualnames_of_definitions_inside_an_async_method": (
-        "compiler bug: __qualname__ of a def in an async method is '_C_m.resume.<locals>.g', "
-        "natively 'C.m.<locals>.g'"
-    ),
-    "exception_from_the_awaited_expression_bound_by_except_as": (
-        "compiler bug: when evaluating the awaited expression raises (state already advanced), "
-        "`except E as e` does not bind e: UnboundLocalError chained to the real error"
-    ),
-    "locals_with_cells_and_free_variables": (
-        "compiler bug: locals() omits free variables of the enclosing plain function"
-    ),
-    "eval_and_dir_see_the_locals": (
-        "compiler bug: eval() and dir() without arguments see resume()'s frame, not the function's locals"
-    ),
-    "del_local_read_by_a_closure": (
-        "compiler bug: a closure reading a deleted local raises UnboundLocalError 'cannot access local variable' "
-        "instead of NameError 'cannot access free variable ... in enclosing scope'"
-    ),
-    "read_before_assignment_in_a_closure": (
-        "compiler bug: a closure reading an unassigned local raises UnboundLocalError instead of NameError "
-        "'cannot access free variable ... in enclosing scope'"
-    ),
-    "except_as_name_read_by_a_closure_after_the_handler": (
-        "compiler bug: closure reading an except-as name after the handler: UnboundLocalError instead of NameError"
-    ),
-    "del_unbound_local_raises_unboundlocalerror": (
-        "compiler bug: `del x` of an unbound local raises UnboundLocalError with __context__ AttributeError('x')"
-    ),
-}
+# Cases of bugs since fixed (each was an xfail of this file).
+CASES.update(
+    {
+        "del_unbound_local_raises_unboundlocalerror": (
+            """
+            async def f(flag):
+                if flag:
+                    x = 1
+                await tick("t")
+                del x
+            """,
+            "f(False)",
+        ),
+        "qualnames_of_definitions_inside_an_async_def": (
+            """
+            async def f():
+                await tick("t")
+                def g():
+                    pass
+                class K:
+                    def m(self):
+                        pass
+                async def h():
+                    pass
+                return g.__qualname__, K.__qualname__, K.m.__qualname__, h.__qualname__, (lambda: 0).__qualname__
+            """,
+            "f()",
+        ),
+        "qualnames_of_definitions_inside_an_async_method": (
+            """
+            class C:
+                async def m(self):
+                    await tick("t")
+                    def g():
+                        pass
+                    return g.__qualname__, [lambda: 0 for _ in "x"][0].__qualname__
+            async def f():
+                return await C().m()
+            """,
+            "f()",
+        ),
+        "exception_from_the_awaited_expression_bound_by_except_as": (
+            """
+            async def g(a):
+                return await tick(a)
+            async def f():
+                try:
+                    await g()
+                except TypeError as e:
+                    log.append(str(e))
+                try:
+                    await (1 / 0)
+                except ZeroDivisionError as e:
+                    return str(e)
+            """,
+            "f()",
+        ),
+        "read_before_assignment_in_a_closure": (
+            """
+            async def f():
+                get = lambda: x
+                await tick("t")
+                try:
+                    get()
+                except NameError as e:
+                    log.append((type(e).__name__, str(e)))
+                x = await tick("x")
+                return get()
+            """,
+            "f()",
+        ),
+        "del_local_read_by_a_closure": (
+            """
+            async def f():
+                x = await tick("x")
+                get = lambda: x
+                del x
+                await tick("deleted")
+                return get()
+            """,
+            "f()",
+        ),
+        "del_unbound_local_from_a_closure_raises_nameerror": (
+            """
+            async def f():
+                def drop():
+                    nonlocal x
+                    del x
+                await tick("t")
+                try:
+                    drop()
+                except NameError as e:
+                    log.append((type(e).__name__, str(e)))
+                x = await tick("x")
+                drop()
+                return sorted(locals())
+            """,
+            "f()",
+        ),
+        "eval_and_dir_see_the_locals": (
+            """
+            async def f(a):
+                b = await tick("b")
+                return eval("a + b"), dir()
+            """,
+            "f(1)",
+        ),
+        "except_as_name_read_by_a_closure_after_the_handler": (
+            """
+            async def f():
+                try:
+                    raise ValueError(await tick("v"))
+                except ValueError as e:
+                    get = lambda: e
+                    await tick("in handler")
+                    r = get().args
+                try:
+                    get()
+                except NameError as err:
+                    return r, type(err).__name__, str(err)
+            """,
+            "f()",
+        ),
+    }
+)
+
+# locals(): free variables (after the cells, sorted) and __class__ in nested functions.
+CASES.update(
+    {
+        "locals_in_native_order_with_cells_and_free_variables": (
+            """
+            def make(outer, zed):
+                aa = 1
+                class B:
+                    async def m(self, p):
+                        q = await tick("q")
+                        c = 2
+                        f = lambda: c
+                        r = (outer, zed, aa, __class__)
+                        return list(locals())
+                return B
+            async def f():
+                return await make(1, 2)().m(0)
+            """,
+            "f()",
+        ),
+        "locals_order_with_comprehensions_inlined_or_not": (
+            # 3.11: what a comprehension reads is a cell (it is a function);
+            # 3.12+ (PEP 709): list/set/dict comprehensions are inlined.
+            """
+            async def f(n):
+                base = await tick("b")
+                lst = [base + i for i in range(n)]
+                gen = list(k * base for k in range(n))
+                other = 1
+                z = {w: other for w in range(n)}
+                last = None
+                seen = [last := i for i in range(n)]
+                return list(locals())
+            """,
+            "f(2)",
+        ),
+        "locals_lists_the_free_variables_of_an_enclosing_async_def": (
+            """
+            async def f():
+                x = await tick("x")
+                y = 1
+                async def inner(a):
+                    b = await tick(a)
+                    get = lambda: y
+                    return list(locals())
+                del y
+                r1 = await inner(1)
+                y = 2
+                return r1, await inner(2)
+            """,
+            "f()",
+        ),
+        "locals_leaves_out_an_unbound_free_variable": (
+            """
+            def make():
+                async def g():
+                    await tick("g")
+                    get = lambda: late
+                    return sorted(locals()), dir()
+                late = 1
+                del late
+                return g
+            async def f():
+                return await make()()
+            """,
+            "f()",
+        ),
+        "locals_lists_a_nonlocal_of_the_async_function": (
+            """
+            def make():
+                n = 0
+                async def step():
+                    nonlocal n
+                    n += await tick(n)
+                    return list(locals())
+                return step
+            async def f():
+                return await make()()
+            """,
+            "f()",
+        ),
+        "class_cell_in_nested_functions_of_a_method": (
+            """
+            class A:
+                def who(self):
+                    return "A"
+            class B(A):
+                def who(self):
+                    return "B"
+                async def m(self):
+                    await tick("m")
+                    get = lambda: __class__
+                    def sup(me):
+                        return super().who()
+                    return get().__name__, sup(self), list(locals())
+            async def f():
+                return await B().m()
+            """,
+            "f()",
+        ),
+        "async_def_in_an_async_method_uses_super_and_class": (
+            """
+            class A:
+                def who(self):
+                    return "A"
+            class B(A):
+                def who(self):
+                    return "B"
+                async def m(self):
+                    async def inner(me):
+                        await tick("inner")
+                        return super().who(), __class__.__name__, list(locals())
+                    await tick("m")
+                    return await inner(self), list(locals())
+            async def f():
+                return await B().m()
+            """,
+            "f()",
+        ),
+        "async_def_in_a_plain_method_uses_super_class_and_private_names": (
+            """
+            class A:
+                def who(self):
+                    return "A"
+            class B(A):
+                __secret = "s"
+                def who(self):
+                    return "B"
+                def m(self):
+                    async def inner():
+                        await tick("inner")
+                        return super(B, self).who(), __class__.__name__, self.__secret, list(locals())
+                    return inner()
+                def z(this):
+                    async def inner2(other):
+                        await tick("inner2")
+                        return super().who()
+                    return inner2(this)
+            async def f():
+                return await B().m(), await B().z()
+            """,
+            "f()",
+        ),
+        "locals_snapshot_kept_and_updated": (
+            """
+            async def f(p):
+                d = locals()
+                x = await tick("x")
+                d["extra"] = "mine"
+                e = locals()
+                del p
+                exec("y = 5")
+                g = locals()
+                return sorted(d), d is e, e is g, sorted(g), dir(), vars() is d
+            """,
+            "f(1)",
+        ),
+        "locals_snapshot_in_an_async_generator": (
+            """
+            async def agen():
+                d = locals()
+                x = await tick("x")
+                yield d is locals(), sorted(d)
+            async def f():
+                out = []
+                async for v in agen():
+                    out.append(v)
+                return out
+            """,
+            "f()",
+        ),
+    }
+)
+
+XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -1421,22 +1688,140 @@ def test_parameter_named_like_the_generated_class():
     assert_same_under_every_script(source, "f()")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compiler bug: a module-level name StateMachine (or coroutine_function) shadows the runtime "
-    "import that the generated classes and stubs use",
-)
+RUNTIME_NAMES_SOURCE = """
+    StateMachine = AsyncGeneratorMachine = YieldValue = Handling = EXHAUSTED = "user's"
+    async_iterator = next_awaitable = context_manager = "user's"
+    def coroutine_function(fn):
+        return "user's"
+    class CM:
+        async def __aenter__(self):
+            return await tick("enter")
+        async def __aexit__(self, *exc):
+            await tick("exit")
+        def __enter__(self):
+            return "sync"
+        def __exit__(self, *exc):
+            pass
+    async def agen():
+        for i in range(2):
+            yield await tick(i)
+    async def g():
+        out = []
+        for x in range(2):
+            out.append(await tick(x))
+        async for y in agen():
+            out.append(y)
+        async with CM() as c:
+            out.append(c)
+        with CM() as s:
+            out.append(await tick(s))
+        try:
+            raise ValueError
+        except ValueError:
+            out.append(await tick("handling"))
+        return out, (StateMachine, AsyncGeneratorMachine, YieldValue, Handling, EXHAUSTED,
+                     async_iterator, next_awaitable, context_manager)
+    async def f():
+        return await g(), coroutine_function(None)
+"""
+
+
 def test_user_names_like_the_runtime_imports():
+    """Every name generated code imports from ``runtime`` is also a name of the module's own."""
+    assert_same_under_every_script(RUNTIME_NAMES_SOURCE, "f()")
+
+
+def test_module_binding_the_builtins_generated_code_calls():
+    """``for`` calls iter/next, ``with`` type/BaseException, ``dir()`` sorted, ...: the builtins."""
     source = """
-        StateMachine = "user's"
-        def coroutine_function(fn):
-            return "user's"
-        async def g():
-            return await tick(StateMachine)
+        import builtins
+        def iter(x):
+            return "user iter"
+        def next(*a):
+            return "user next"
+        type = set = sorted = globals = "user's"
+        class StopAsyncIteration(Exception):
+            pass
+        class AssertionError(Exception):
+            pass
+        class BaseException(Exception):
+            pass
+        class CM:
+            def __enter__(self):
+                return "cm"
+            def __exit__(self, *exc):
+                return False
+        class AIter:
+            def __init__(self):
+                self.n = 0
+            def __aiter__(self):
+                return self
+            async def __anext__(self):
+                self.n += 1
+                if self.n > 2:
+                    raise builtins.StopAsyncIteration
+                return await tick(self.n)
+        async def g(flag):
+            out = []
+            for x in [1, 2]:
+                out.append(await tick(x))
+            async for y in AIter():
+                out.append(y)
+            with CM() as c:
+                out.append(await tick(c))
+            out.append(len({*[await tick("s")], 1}))
+            out.append(sorted_ := {await tick(k) for k in "ab"})
+            try:
+                assert flag, await tick("msg")
+            except builtins.AssertionError as e:
+                out.append(e.__class__.__name__)
+            out.append(dir())
+            out.append(eval("flag"))
+            return out, iter(1), next(1), type, set, sorted, globals
         async def f():
-            return await g(), coroutine_function(None)
+            return await g(False)
     """
     assert_same_under_every_script(source, "f()")
+
+
+def test_user_names_like_the_runtime_imports_in_nested_scopes():
+    source = """
+        class K:
+            def coroutine_function(self):
+                return "method"
+            async def m(self):
+                return await tick(self.coroutine_function())
+        def make():
+            StateMachine = "local"
+            async def inner():
+                return await tick(StateMachine)
+            return inner
+        async def f():
+            return await K().m(), await make()()
+    """
+    assert_same_under_every_script(source, "f()")
+
+
+def test_suspended_method_reports_the_line_of_its_await():
+    """Its body is rewritten (private names, super()); the states keep their source lines."""
+    source = """
+        class A:
+            async def m(self):
+                return "A"
+        class B(A):
+            __x = 1
+            async def m(self):
+                first = self.__x
+                await tick("one")
+                return await super().m()
+    """
+    lines = []
+    for compiled in (False, True):
+        coroutine = load_module(source, compiled)["B"]().m()
+        coroutine.send(None)
+        lines.append(coroutine.cr_frame.f_lineno)
+        coroutine.close()
+    assert lines[1] == lines[0]
 
 
 # -- locals(): order and identity -----------------------------------------------------------
@@ -1453,12 +1838,6 @@ def test_locals_keys_in_native_order():
     assert_same_under_every_script(source, "f(1, 2)")
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 13),
-    strict=True,
-    reason="compiler limitation before 3.13 (PEP 667): natively locals() returns the frame's one dict, updated "
-    "at each call; compiled it is a new dict each time",
-)
 def test_locals_snapshot_semantics():
     source = """
         async def f():
@@ -1552,14 +1931,80 @@ PEP695_CASES = {
     ),
 }
 
-PEP695_XFAIL = {
-    "type_parameter_read_in_the_body": (
-        "compiler bug: a function's PEP 695 type parameter is not visible in the compiled body (NameError 'T')"
-    ),
-    "class_type_parameter_read_in_a_method": (
-        "compiler bug: a generic class's type parameter is not visible in a compiled method (NameError 'T')"
-    ),
-}
+PEP695_CASES.update(
+    {
+        "type_parameters_are_the_stubs_own_objects": (
+            """
+            async def g[T, *Ts, **P](x: T) -> T:
+                await tick("g")
+                return (T is g.__type_params__[0], Ts is g.__type_params__[1], P is g.__type_params__[2],
+                        g.__annotations__["x"] is T, (lambda: T)() is T, list(locals()))
+            async def f():
+                return await g(1)
+            """,
+            "f()",
+        ),
+        "class_type_parameters_in_methods_and_a_nested_class": (
+            """
+            class Box[T, U]:
+                async def get[V](self, v: V) -> tuple[T, V]:
+                    await tick("get")
+                    return (T is Box.__type_params__[0], V is Box.get.__type_params__[0],
+                            Box.get.__annotations__["return"] == tuple[T, V], list(locals()))
+                @classmethod
+                async def make(cls):
+                    return await tick(U.__name__), sorted(locals()), __class__.__name__
+                class Inner:
+                    async def deep(self):
+                        await tick("deep")
+                        return T.__name__, list(locals())
+            async def f():
+                return await Box().get(1), await Box.make(), await Box.Inner().deep()
+            """,
+            "f()",
+        ),
+        "type_parameters_shadow_an_enclosing_local": (
+            """
+            async def f():
+                T = "outer local"
+                async def g[T](x: T) -> T:
+                    return await tick(T.__name__), g.__annotations__["x"] is g.__type_params__[0]
+                def h[T](y: T):
+                    return T.__name__, h.__annotations__["y"] is h.__type_params__[0]
+                class K[T]:
+                    name = T.__name__
+                return await g(1), h(2), K.name, T
+            """,
+            "f()",
+        ),
+        "generic_async_def_in_a_plain_function": (
+            """
+            def make(base):
+                async def g[T](x: T):
+                    y = await tick(x)
+                    return base + y, T.__name__, list(locals())
+                return g
+            async def f():
+                return await make(10)(1)
+            """,
+            "f()",
+        ),
+        "type_parameter_in_a_nested_function_and_a_comprehension": (
+            """
+            async def g[T](xs):
+                await tick("g")
+                def inner():
+                    return T
+                return [T for _ in xs][0] is T, inner() is T, sorted(locals())
+            async def f():
+                return await g([1])
+            """,
+            "f()",
+        ),
+    }
+)
+
+PEP695_XFAIL: dict[str, str] = {}
 
 
 @needs_312

@@ -1,0 +1,45 @@
+def make(base):
+    async def scaled(x):
+        y = await fetch(x)
+        return base * y, locals()
+
+    return scaled
+
+# output
+from runtime.statemachine import StateMachine
+from runtime.marks import coroutine_function
+
+
+def make(base):
+
+    class _make_scaled(StateMachine):
+        """async def scaled(x), line 2"""
+
+        __slots__ = ("x", "y", "_f_locals")
+        _name = "scaled"
+        _qualname = "make.<locals>.scaled"
+        _lines = (2, 3)  # source line of each state
+        _temporaries = ("_f_locals",)
+
+        def __init__(self, x):
+            self.state = 0  # not started
+            self._awaiting = None
+            self.x = x
+
+        def resume(self, value, error):
+            if self.state == 0:
+                awaitable = fetch(self.x)
+                self.state = 1  # line 3: await fetch(x)
+                return awaitable
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
+                self.y = value
+                return base * self.y, self.saved_locals({"base": lambda: base})
+
+    @coroutine_function
+    def scaled(x):
+        return _make_scaled(x)
+
+    return scaled

@@ -1,0 +1,53 @@
+from myapp.fsm import StateMachine
+
+
+async def fetch(url):
+    for attempt in range(3):
+        reply = await get(url)
+        if reply:
+            return StateMachine(reply)
+
+# output
+from runtime.statemachine import EXHAUSTED, StateMachine as StateMachine_
+from runtime.marks import coroutine_function
+from myapp.fsm import StateMachine
+
+
+class _fetch(StateMachine_):
+    """async def fetch(url), line 4"""
+
+    __slots__ = ("url", "attempt", "reply", "_it1")
+    _name = "fetch"
+    _qualname = "fetch"
+    _lines = (4, 6)  # source line of each state
+    _temporaries = ("_it1",)
+
+    def __init__(self, url):
+        self.state = 0  # not started
+        self._awaiting = None
+        self.url = url
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._it1 = iter(range(3))
+        while (
+            self.state == 0 and (item := next(self._it1, EXHAUSTED)) is not EXHAUSTED
+        ) or self.state == 1:
+            if self.state == 0:
+                self.attempt = item
+                awaitable = get(self.url)
+                self.state = 1  # line 6: await get(url)
+                return awaitable
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
+                self.reply = value
+                if self.reply:
+                    return StateMachine(self.reply)
+        self._it1 = None
+
+
+@coroutine_function
+def fetch(url):
+    return _fetch(url)
