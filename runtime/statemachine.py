@@ -630,7 +630,7 @@ class Machine:
         state = self.state
         return self._lines[state] if 0 <= state < len(self._lines) else None
 
-    def saved_locals(self, free=None):
+    def saved_locals(self, free=None, inlined=None, order=()):
         """Return the function's locals as the source names them: what ``locals()`` there gives.
 
         In CPython's order: parameters, other locals, cells, then free
@@ -640,11 +640,27 @@ class Machine:
         the same dict at each call, brought up to date, as the frame's
         ``f_locals``: kept in the ``_f_locals`` slot that the compiler gives
         the machines of functions calling ``locals()``.
+
+        Inside a comprehension that 3.12+ runs in the function's frame (PEP
+        709), ``inlined`` maps its loop variables to functions reading them,
+        and ``order`` is where the frame lists them among the locals.
         """
         saved = self._shared_locals()
         if saved is None:
             saved = {}
-        for name, value in self._local_values(free):
+        values = self._local_values(free)
+        if inlined is not None:
+            values = dict(values)
+            for name, read in inlined.items():
+                try:
+                    values[name] = read()
+                except NameError:
+                    values[name] = _UNBOUND
+            # A comprehension variable out of its comprehension is unbound.
+            values = [(n, values.get(n, _UNBOUND)) for n in order] + [
+                (n, v) for n, v in values.items() if n not in order
+            ]
+        for name, value in values:
             if value is _UNBOUND:
                 saved.pop(name, None)
             else:

@@ -380,6 +380,15 @@ class FunctionCompiler:
         locals_in_order += sorted(bindings.locals - set(locals_in_order) - set(cells) - set(passed))
         locals_in_order += cells
         locals_in_order += sorted(passed, key=lambda n: "__class__" if n == owner else n)
+        # 3.12+: where the frame lists the variables of inlined comprehensions.
+        scope.varnames = tuple(
+            user_parameters
+            + [
+                n
+                for n in bindings.varnames
+                if n not in user_parameters and n not in cells and n not in passed
+            ]
+        )
         compiler_slots = list(scope.temporaries)
         if scope.locals_slot is not None:
             compiler_slots.append(scope.locals_slot)

@@ -46,6 +46,11 @@ class FunctionBindings:
     params: list[str] = field(default_factory=list)
     locals: set[str] = field(default_factory=set)
     order: list[str] = field(default_factory=list)  # locals in order of first binding
+    # 3.12+ (PEP 709): the loop targets of list, set and dict comprehensions
+    # become hidden locals of the function; ``varnames`` is ``order`` with
+    # them in their places, as ``locals()`` inside such a comprehension lists them.
+    inlined: list[str] = field(default_factory=list)
+    varnames: list[str] = field(default_factory=list)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
 
@@ -73,6 +78,8 @@ class Scope:
     # what locals() adds after the function's own locals.
     free: list[tuple[str, str]] = field(default_factory=list)
     locals_slot: str | None = None  # a machine's slot for the dict locals() returns (3.11, 3.12)
+    inlined: bool = False  # a comprehension that 3.12+ runs in the function's own frame
+    varnames: tuple[str, ...] = ()  # a machine's locals() order, with inlined comprehension targets
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:
@@ -107,10 +114,13 @@ class _BindingCollector(cst.CSTVisitor):
     def __init__(self, bindings: FunctionBindings):
         self.bindings = bindings
         self.comprehension_depth = 0
+        self.comprehensions: list[cst.CSTNode] = []  # the ones being visited, outermost first
 
     def bind(self, name: str) -> None:
         if name not in self.bindings.locals:
             self.bindings.order.append(name)
+            if name not in self.bindings.varnames:
+                self.bindings.varnames.append(name)
         self.bindings.locals.add(name)
 
     def bind_target(self, target: cst.BaseExpression) -> None:
@@ -150,21 +160,36 @@ class _BindingCollector(cst.CSTVisitor):
     def _visit_comprehension(self, node) -> bool:
         # Only walrus targets inside bind in this scope; the loop targets do not.
         self.comprehension_depth += 1
+        self.comprehensions.append(node)
+        if INLINE_COMPREHENSIONS and not any(
+            isinstance(c, cst.GeneratorExp) for c in self.comprehensions
+        ):
+            clause = node.for_in
+            while clause is not None:
+                for name in target_names(clause.target):
+                    if name not in self.bindings.inlined:
+                        self.bindings.inlined.append(name)
+                    if name not in self.bindings.varnames:
+                        self.bindings.varnames.append(name)
+                clause = clause.inner_for_in
         return True
 
     def _leave_comprehension(self, node) -> None:
         self.comprehension_depth -= 1
+        self.comprehensions.pop()
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
 
     # -- binding forms ----------------------------------------------------------
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    # After the value: CPython numbers a function's locals in the order its
+    # code first names them, and the value is compiled before the targets.
+    def leave_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self.bind_target(target.target)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.bind_target(node.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
@@ -280,7 +305,7 @@ def type_parameter_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
 
 # Since 3.12 (PEP 709) list, set and dict comprehensions run inline in their
 # function: what they use is the function's own use, not a nested scope's.
-_INLINE_COMPREHENSIONS = sys.version_info >= (3, 12)
+INLINE_COMPREHENSIONS = sys.version_info >= (3, 12)
 
 
 class _Uses(cst.CSTVisitor):
@@ -397,13 +422,13 @@ class _Uses(cst.CSTVisitor):
         return False
 
     def visit_ListComp(self, node) -> bool:
-        return self._comprehension(node, [node.elt], _INLINE_COMPREHENSIONS)
+        return self._comprehension(node, [node.elt], INLINE_COMPREHENSIONS)
 
     def visit_SetComp(self, node) -> bool:
-        return self._comprehension(node, [node.elt], _INLINE_COMPREHENSIONS)
+        return self._comprehension(node, [node.elt], INLINE_COMPREHENSIONS)
 
     def visit_DictComp(self, node) -> bool:
-        return self._comprehension(node, [node.key, node.value], _INLINE_COMPREHENSIONS)
+        return self._comprehension(node, [node.key, node.value], INLINE_COMPREHENSIONS)
 
     def visit_GeneratorExp(self, node) -> bool:
         return self._comprehension(node, [node.elt], False)

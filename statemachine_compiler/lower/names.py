@@ -28,6 +28,7 @@ from typing import Callable
 import libcst as cst
 
 from statemachine_compiler.analysis.scopes import (
+    INLINE_COMPREHENSIONS,
     Scope,
     class_bindings,
     function_bindings,
@@ -227,7 +228,7 @@ class NameRewriter(cst.CSTTransformer):
     def leave_Call(self, original_node, updated_node):
         # ``locals()`` (and ``vars()``) in the function itself: its locals are
         # the machine's saved ones, not the locals of ``resume``.
-        machine = self.machine_here()
+        machine, inlined = self.frame_of_locals()
         func = original_node.func
         if (
             machine is None
@@ -235,10 +236,23 @@ class NameRewriter(cst.CSTTransformer):
             or any(func.value in scope.bound for scope in self.stack)
         ):
             return updated_node
-        saved = cst.Call(
-            cst.Attribute(cst.Name(machine.machine), cst.Name("saved_locals")),
-            [cst.Arg(self.free_variables(machine))] if self.reads_free_variables(machine) else [],
-        )
+        arguments = [cst.Arg(self.free_variables(machine))] if self.reads_free_variables(machine) else []
+        if inlined or set(machine.varnames) - machine.bound:
+            # Inside a comprehension 3.12+ inlines, its loop variables are
+            # locals of the function's frame too, listed in their places;
+            # outside it they are unbound (and leave the dict of 3.12).
+            readers = cst.Dict(
+                [
+                    cst.DictElement(cst.SimpleString(repr(n)), cst.Lambda(cst.Parameters(), cst.Name(n)))
+                    for n in inlined
+                ]
+            )
+            order = cst.Tuple([cst.Element(cst.SimpleString(repr(n))) for n in machine.varnames])
+            arguments += [
+                cst.Arg(readers, keyword=cst.Name("inlined")),
+                cst.Arg(order, keyword=cst.Name("order")),
+            ]
+        saved = cst.Call(cst.Attribute(cst.Name(machine.machine), cst.Name("saved_locals")), arguments)
         if func.value in ("locals", "vars") and not original_node.args:
             return saved
         if func.value == "dir" and not original_node.args:
@@ -250,6 +264,21 @@ class NameRewriter(cst.CSTTransformer):
                 args=[*updated_node.args, cst.Arg(globals_), cst.Arg(saved)]
             )
         return updated_node
+
+    def frame_of_locals(self) -> tuple[Scope | None, list[str]]:
+        """The machine whose frame ``locals()`` here reads, and the comprehension variables in it.
+
+        In the machine's own body; on 3.12+ also inside list, set and dict
+        comprehensions there (PEP 709), whose loop variables join its locals.
+        """
+        inlined: list[str] = []
+        for scope in reversed(self.stack):
+            if scope.kind == "machine":
+                return scope, inlined
+            if scope.kind != "comprehension" or not scope.inlined:
+                return None, []
+            inlined += [n for n in sorted(scope.bound) if n not in inlined]
+        return None, []
 
     def reads_free_variables(self, machine: Scope) -> bool:
         """Whether some free variable of the machine is no slot of it (a closure, an enclosing machine's)."""
@@ -441,7 +470,8 @@ class NameRewriter(cst.CSTTransformer):
         while clause is not None:
             bound.update(target_names(clause.target))
             clause = clause.inner_for_in
-        inner = self.inner(Scope("comprehension", bound))
+        inlined = INLINE_COMPREHENSIONS and not isinstance(node, cst.GeneratorExp)
+        inner = self.inner(Scope("comprehension", bound, inlined=inlined))
         first = node.for_in
         new_for = first.visit(inner).with_changes(iter=first.iter.visit(self))
         changes = {name: getattr(node, name).visit(inner) for name in elements}

@@ -1849,6 +1849,38 @@ def test_locals_snapshot_semantics():
     assert_same_under_every_script(source, "f()")
 
 
+def test_locals_inside_comprehensions_as_natively():
+    # 3.12+ (PEP 709) runs list, set and dict comprehensions in the function's
+    # frame: locals() there lists the function's locals with the loop
+    # variables in their places, never resume's own (self, value, error).
+    # Before 3.12 it is the comprehension's own frame.
+    source = """
+        async def f(p):
+            a = 1
+            await tick("a")
+            r = [list(locals()) for x in range(1)]
+            b = 2
+            s = [[list(locals()) for y in range(1) if y == 0] for x in range(1)]
+            await tick("b")
+            t = [list(locals()) for a in range(1)]
+            d = {k: list(locals()) for k in "q"}
+            g = list(list(locals()) for z in range(1))
+            v = [locals()["a"] for a in range(5, 6)]
+            w = [locals() is locals() for x in range(1)]
+            return r, s, t, d, g, v, w, list(locals())
+    """
+    assert_same_under_every_script(source, "f(0)")
+
+
+def test_locals_lists_a_walrus_in_the_value_before_the_assigned_name():
+    source = """
+        async def f():
+            r = (q := await tick("q"))
+            return list(locals())
+    """
+    assert_same_under_every_script(source, "f()")
+
+
 # -- Python 3.12+: PEP 695 type parameters and the type statement ----------------------------
 
 needs_312 = pytest.mark.skipif(
