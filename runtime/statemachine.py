@@ -95,7 +95,7 @@ def reraise(error):
     ``raise error`` there would chain it to the exception being handled at
     that point (or by whoever called ``send``); CPython's await does not.
     An exception raised by the awaited code comes out as it was raised
-    there, and one thrown in has already been chained by ``Machine.throw``
+    there, and one thrown in has already been chained by ``Machine._throw``
     to what the function was handling, as ``_PyErr_ChainStackItem`` does.
     Used as well to re-enter an ``except`` clause: its exception is the same
     exception as before, context included.
@@ -152,9 +152,10 @@ def _requalified(code, old, new):
 def _first_step(awaitable):
     """Start awaiting ``awaitable`` as ``yield from`` does: its first step.
 
-    Returns ``(iterator, yielded, None)`` when it suspends, and
-    ``(None, result, None)`` or ``(None, None, exception)`` when it finished
-    at once.
+    What an async generator's loop calls; a coroutine's (``Machine._advance``)
+    spells the same steps out in its own frame.  Returns ``(iterator,
+    yielded, None)`` when it suspends, and ``(None, result, None)`` or
+    ``(None, None, exception)`` when it finished at once.
     """
     try:
         iterator = _await_iterator(awaitable)
@@ -591,8 +592,9 @@ class Machine:
                     continue
                 self._awaiting = awaitable
                 return False, result
-            # The first step of the await, as _first_step takes it; spelled out
-            # here so that the awaited code runs right under this frame.
+            # The first step of the await, as _first_step takes it.  Discussion:
+            # spelled out here, the awaited code runs right under this frame
+            # (one frame per level, see send) and each await costs a call less.
             try:
                 iterator = _await_iterator(awaitable)
                 awaitable = None  # finished or not, nothing here may keep it alive
