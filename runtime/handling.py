@@ -60,7 +60,7 @@ class _HandlingIterator:
     # without making the awaiting coroutine's exception state current (only
     # the coroutine that the exception is raised in pushes its own), so the
     # awaited code handles it under its caller's state, not this one.  If it
-    # comes back out, ``Machine.throw`` chains it to ``exception``.
+    # comes back out, ``Machine._throw`` chains it to ``exception``.
 
     def throw(self, error, *args):
         throw = getattr(self.iterator, "throw", None)

@@ -95,7 +95,7 @@ def reraise(error):
     ``raise error`` there would chain it to the exception being handled at
     that point (or by whoever called ``send``); CPython's await does not.
     An exception raised by the awaited code comes out as it was raised
-    there, and one thrown in has already been chained by ``Machine.throw``
+    there, and one thrown in has already been chained by ``Machine._throw``
     to what the function was handling, as ``_PyErr_ChainStackItem`` does.
     Used as well to re-enter an ``except`` clause: its exception is the same
     exception as before, context included.
@@ -152,9 +152,10 @@ def _requalified(code, old, new):
 def _first_step(awaitable):
     """Start awaiting ``awaitable`` as ``yield from`` does: its first step.
 
-    Returns ``(iterator, yielded, None)`` when it suspends, and
-    ``(None, result, None)`` or ``(None, None, exception)`` when it finished
-    at once.
+    What an async generator's loop calls; a coroutine's (``Machine._advance``)
+    spells the same steps out in its own frame.  Returns ``(iterator,
+    yielded, None)`` when it suspends, and ``(None, result, None)`` or
+    ``(None, None, exception)`` when it finished at once.
     """
     try:
         iterator = _await_iterator(awaitable)
@@ -365,7 +366,16 @@ class Machine:
 
     def send(self, value):
         """Resume the coroutine with ``value`` as the result of its current await."""
-        finished, result = self._send(value)
+        if self._awaiting is None:
+            # Not started (or an async generator at a yield): run it from this
+            # frame.  Discussion: each path into the awaited code (first send,
+            # later sends, throw) then has one frame of ours per compiled
+            # level, as a native chain has one frame per coroutine; code that
+            # counts its stack (cpython#93592) sees the same depth each time.
+            self._check_resumable(value)
+            finished, result = self._advance(value, None)
+        else:
+            finished, result = self._send(value)
         if finished:
             raise StopIteration(result)
         return result
@@ -379,11 +389,7 @@ class Machine:
         """
         awaiting = self._awaiting
         if awaiting is None:
-            if self.state <= 0:
-                if self.state == DONE:
-                    raise RuntimeError(f"cannot reuse already awaited {self._kind}")
-                if value is not None:
-                    raise TypeError(f"can't send non-None value to a just-started {self._kind}")
+            self._check_resumable(value)
             return self._advance(value, None)
         if awaiting is _RUNNING:
             raise ValueError(f"{self._kind} already executing")
@@ -416,6 +422,14 @@ class Machine:
         awaiting = None  # finished: let it go now, as CPython's frame does
         return self._advance(value, error)
 
+    def _check_resumable(self, value):
+        """Raise CPython's error for sending ``value`` to a machine that awaits nothing."""
+        if self.state <= 0:
+            if self.state == DONE:
+                raise RuntimeError(f"cannot reuse already awaited {self._kind}")
+            if value is not None:
+                raise TypeError(f"can't send non-None value to a just-started {self._kind}")
+
     def throw(self, typ, val=None, tb=None):
         """Raise an exception at the await the coroutine is suspended in."""
         if isinstance(typ, BaseException):
@@ -431,6 +445,14 @@ class Machine:
             )
         if tb is not None:
             error = error.with_traceback(tb)
+        return self._finish(self._throw(error))
+
+    def _throw(self, error):
+        """``throw`` of an exception instance, without StopIteration: as ``_send``.
+
+        A compiled coroutine being awaited gets the exception through its own
+        ``_throw``: one frame per level, as for ``_send``.
+        """
         awaiting = self._awaiting
         if awaiting is _RUNNING:
             raise ValueError("coroutine already executing")
@@ -442,12 +464,18 @@ class Machine:
                 # where no handler of the function can see it.
                 self.state = DONE
                 reraise(error)
-            return self._finish(self._advance(None, _chained(error, self._handled())))
+            return self._advance(None, _chained(error, self._handled()))
         handled = self._handled()
         self._awaiting = _RUNNING
         value = None
         try:
-            if isinstance(error, GeneratorExit):
+            if isinstance(awaiting, StateMachine) and not isinstance(error, GeneratorExit):
+                finished, result = awaiting._throw(error)
+                if not finished:
+                    self._awaiting = awaiting
+                    return False, result
+                value, error = result, None
+            elif isinstance(error, GeneratorExit):
                 # PEP 380: close the delegate, then raise GeneratorExit here.
                 close = getattr(awaiting, "close", None)
                 if close is not None:
@@ -457,7 +485,7 @@ class Machine:
                 if throw is not None:
                     yielded = throw(error)
                     self._awaiting = awaiting
-                    return yielded
+                    return False, yielded
         except StopIteration as stop:
             value, error = stop.value, None
         except BaseException as raised:
@@ -465,7 +493,7 @@ class Machine:
         awaiting = None
         if error is not None:
             error = _chained(error, handled)
-        return self._finish(self._advance(value, error))
+        return self._advance(value, error)
 
     def _handled(self):
         """The exception the function was handling where it is suspended, or None.
@@ -564,11 +592,23 @@ class Machine:
                     continue
                 self._awaiting = awaitable
                 return False, result
-            iterator, value, error = _first_step(awaitable)
-            awaitable = None  # finished or not, nothing here may keep it alive
-            if iterator is not None:
-                self._awaiting = iterator
-                return False, value
+            # The first step of the await, as _first_step takes it.  Discussion:
+            # spelled out here, the awaited code runs right under this frame
+            # (one frame per level, see send) and each await costs a call less.
+            try:
+                iterator = _await_iterator(awaitable)
+                awaitable = None  # finished or not, nothing here may keep it alive
+                value = iterator.__next__()
+            except StopIteration as stop:
+                awaitable = iterator = None
+                value = stop.value
+                continue
+            except BaseException as raised:
+                awaitable = iterator = None
+                value, error = None, _without_machinery(raised)
+                continue
+            self._awaiting = iterator
+            return False, value
 
     def _release_locals(self):
         """Let go of the function's locals, as CPython frees a returned coroutine's frame.

@@ -375,3 +375,37 @@ def test_asyncio_task_repr_and_stack(compiled):
     assert f"coro=<inner() running at <subject>:{line}>" in running, running
     assert stack == [("inner", line)], stack
     assert "coro=<inner() done, defined at " in done, done
+
+
+# -- the stack depth the awaited code sees (cpython#93592) ----------------------------
+
+STACK_DEPTH = """
+import traceback
+import types
+
+{chain}
+
+@types.coroutine
+def c():
+    try:
+        yield len(traceback.extract_stack())
+    except ZeroDivisionError:
+        yield len(traceback.extract_stack())
+    yield len(traceback.extract_stack())
+"""
+
+
+@pytest.mark.parametrize("levels", [1, 2, 3])
+@pytest.mark.parametrize("compiled", [False, True], ids=["native", "compiled"])
+def test_stack_depth_is_the_same_for_send_throw_and_later_sends(compiled, levels):
+    """CPython's test_stack_in_coroutine_throw, for chains of 1 to 3 async functions."""
+    names = [f"f{i}" for i in range(levels)] + ["c"]
+    chain = "\n".join(
+        f"async def {names[i]}():\n    return await {names[i + 1]}()" for i in range(levels)
+    )
+    coro = load(STACK_DEPTH.format(chain=chain), compiled)["f0"]()
+    len_send = coro.send(None)
+    len_throw = coro.throw(ZeroDivisionError)
+    len_later = coro.send(None)
+    coro.close()
+    assert len_send == len_throw == len_later, (len_send, len_throw, len_later)
