@@ -120,7 +120,8 @@ class ExceptStar:
         try:
             raise result
         finally:
-            # A re-raise, natively: no new context, and no frame of ours.
+            # A re-raise, natively: no new context, and no frame of ours
+            # (``runtime.statemachine.reraise`` would leave this one in).
             result.__context__ = context
             result.__traceback__ = traceback
 

@@ -411,6 +411,7 @@ class FunctionCompiler:
             declarations=declarations,
             base="AsyncGeneratorMachine" if generator else "StateMachine",
             suspending=(fresh("awaitable"), fresh("yielded")),
+            spelling=self.runtime_names,
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap)
@@ -420,7 +421,7 @@ class FunctionCompiler:
             class_name,
             parameter_names(original.params),
             prefix=["__class__" if n == owner else n for n in passed],
-            coroutine=not generator,
+            mark=None if generator else spec.spelled("coroutine_function"),
         )
         # Its annotations see its type parameters (PEP 695), its decorators do not.
         annotations = NameRewriter(enclosing, self)
@@ -447,9 +448,7 @@ class FunctionCompiler:
         parsed = cst.parse_module(code)
         # The blank lines and comments above the async def now stand above its class.
         blank = blank_lines(stack)
-        generated = _spell_runtime_names(
-            list(parsed.body), self.runtime_names, spec.suspending, marked=not generator
-        )
+        generated = list(parsed.body)
         generated[0] = generated[0].with_changes(leading_lines=node.leading_lines or blank)
         generated[-1] = generated[-1].with_changes(leading_lines=blank)
         if not self.options.format:
@@ -465,66 +464,6 @@ class FunctionCompiler:
         for parsed, statement in zip(module.body, statements, strict=True):
             start = first_line(parsed, positions)
             self.linemap.register(statement, sources[start - 1 : positions[parsed].end.line])
-
-
-def _spell_runtime_names(
-    generated: list[cst.BaseStatement],
-    spelling: dict[str, str],
-    suspending: tuple[str, str],
-    marked: bool,
-) -> list[cst.BaseStatement]:
-    """Use the runtime's aliases where the machine class and the stub name them.
-
-    Only what the compiler wrote is renamed (the user's code inside ``resume``
-    keeps its names): the machine's base class, what a suspension wraps the
-    awaitable in (``awaitable = Handling(...)``) and, when ``marked``, the
-    stub's last decorator (``@coroutine_function``).
-    """
-    renamed = {name: alias for name, alias in spelling.items() if alias != name}
-    if not renamed:
-        return generated
-
-    def spelled(node: cst.BaseExpression) -> cst.BaseExpression:
-        if isinstance(node, cst.Name) and node.value in renamed:
-            return node.with_changes(value=renamed[node.value])
-        return node
-
-    class Suspensions(cst.CSTTransformer):
-        def leave_Assign(self, original_node, updated_node):
-            value = updated_node.value
-            if (
-                len(updated_node.targets) == 1
-                and isinstance(updated_node.targets[0].target, cst.Name)
-                and updated_node.targets[0].target.value in suspending
-                and isinstance(value, cst.Call)
-            ):
-                return updated_node.with_changes(value=value.with_changes(func=spelled(value.func)))
-            return updated_node
-
-    class BaseInit(cst.CSTTransformer):  # ``AsyncGeneratorMachine.__init__(self)``
-        def leave_Attribute(self, original_node, updated_node):
-            return updated_node.with_changes(value=spelled(updated_node.value))
-
-    def spell_machine(machine: cst.ClassDef) -> cst.ClassDef:
-        body = [
-            statement.visit(BaseInit())
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"
-            else statement.visit(Suspensions())
-            for statement in machine.body.body
-        ]
-        return machine.with_changes(
-            bases=[base.with_changes(value=spelled(base.value)) for base in machine.bases],
-            body=machine.body.with_changes(body=body),
-        )
-
-    *machines, stub = generated
-    machines = [spell_machine(machine) for machine in machines]
-    if marked:
-        *decorators, mark = stub.decorators
-        stub = stub.with_changes(
-            decorators=[*decorators, mark.with_changes(decorator=spelled(mark.decorator))]
-        )
-    return [*machines, stub]
 
 
 class _ParamsOnly(cst.CSTTransformer):

@@ -55,6 +55,12 @@ class MachineSpec:
     declarations: list[str] = field(default_factory=list)  # "global x", "nonlocal y"
     base: str = "StateMachine"  # or "AsyncGeneratorMachine"
     suspending: tuple[str, str] = ("awaitable", "yielded")  # resume's locals at a suspension
+    # How the generated code spells a runtime name, where the module makes it
+    # use an alias (``StateMachine_`` when the module binds ``StateMachine``).
+    spelling: dict[str, str] = field(default_factory=dict)
+
+    def spelled(self, name: str) -> str:
+        return self.spelling.get(name, name)
 
 
 def write_machine(spec: MachineSpec, body: list[Node], render, render_expression, linemap=None) -> Writer:
@@ -62,7 +68,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
     w = Writer(linemap)
     w.source = spec.lines[0]
     m = spec.machine
-    w.line(f"class {spec.class_name}({spec.base}):")
+    w.line(f"class {spec.class_name}({spec.spelled(spec.base)}):")
     with w.indented():
         w.line(f'"""{_docstring_safe(spec.header)}, line {spec.lines[0]}"""')
         w.line()
@@ -83,7 +89,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
                 w.line(f"{m}.state = 0  # not started")
                 w.line(f"{m}._awaiting = None")
             else:
-                w.line(f"{spec.base}.__init__({m})")
+                w.line(f"{spec.spelled(spec.base)}.__init__({m})")
             for parameter, attribute in spec.parameters:
                 w.line(f"{m}.{attribute} = {parameter}")
         w.line()
@@ -99,6 +105,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
                 locals_=spec.suspending,
                 render=render,
                 render_expression=render_expression,
+                spelled=spec.spelled,
             )
             emitter.block(body)
     return w
@@ -115,14 +122,19 @@ def _docstring_safe(text: str) -> str:
 
 
 def build_stub(
-    node: cst.FunctionDef, class_name: str, arguments: list[str], prefix: list[str], coroutine: bool
+    node: cst.FunctionDef,
+    class_name: str,
+    arguments: list[str],
+    prefix: list[str],
+    mark: str | None,
 ) -> cst.FunctionDef:
     """The plain ``def`` that keeps the function's name, signature and decorators.
 
     ``prefix`` arguments come first (e.g. ``__class__`` for ``super()``).  A
     coroutine's stub is marked so that ``inspect.iscoroutinefunction`` and
     ``asyncio.iscoroutinefunction`` say what they would of the original; the
-    mark goes on first, so the user's decorators see (and copy) it.
+    mark (``mark``, the spelling of ``coroutine_function``; None for an async
+    generator) goes on first, so the user's decorators see (and copy) it.
     """
     body: list[cst.BaseStatement] = []
     docstring = node.get_docstring(clean=False)
@@ -133,8 +145,8 @@ def build_stub(
     )
     body.append(cst.SimpleStatementLine([cst.Return(call)]))
     decorators = list(node.decorators)
-    if coroutine:
-        decorators.append(cst.Decorator(cst.Name("coroutine_function")))
+    if mark is not None:
+        decorators.append(cst.Decorator(cst.Name(mark)))
     return node.with_changes(
         asynchronous=None,
         decorators=decorators,

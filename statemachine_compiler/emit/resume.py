@@ -36,9 +36,19 @@ class ResumeEmitter:
     """Write ``ir`` nodes as guarded Python (``emit``/``mark``/``jump`` of the tree)."""
 
     def __init__(
-        self, writer: Writer, *, machine: str, value: str, error: str, locals_, render, render_expression
+        self,
+        writer: Writer,
+        *,
+        machine: str,
+        value: str,
+        error: str,
+        locals_,
+        render,
+        render_expression,
+        spelled=lambda name: name,
     ):
         self.w = writer
+        self.spelled = spelled  # runtime name -> how the module spells it
         self.awaitable, self.yielded = locals_  # names of resume's own locals
         self.state = f"{machine}.state"
         self.reraise = f"{machine}.reraise"
@@ -130,11 +140,11 @@ class ResumeEmitter:
                 # handling an exception: what athrow() throws in here chains to it
                 local = self.yielded
                 argument = "" if handling is None else f", handling={handling}"
-                expression = f"YieldValue({expression}{argument})"
+                expression = f"{self.spelled('YieldValue')}({expression}{argument})"
             elif handling is not None:
                 # handling an exception: what we await must see it too
                 argument = "" if handling == "True" else f", pending={handling}"
-                local, expression = self.awaitable, f"Handling({expression}{argument})"
+                local, expression = self.awaitable, f"{self.spelled('Handling')}({expression}{argument})"
             else:
                 local = self.awaitable
             self.w.line(f"{local} = {expression}")
