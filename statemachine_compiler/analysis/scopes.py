@@ -49,7 +49,6 @@ class FunctionBindings:
     # 3.12+ (PEP 709): the loop targets of list, set and dict comprehensions
     # become hidden locals of the function; ``varnames`` is ``order`` with
     # them in their places, as ``locals()`` inside such a comprehension lists them.
-    inlined: list[str] = field(default_factory=list)
     varnames: list[str] = field(default_factory=list)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
@@ -167,8 +166,6 @@ class _BindingCollector(cst.CSTVisitor):
             clause = node.for_in
             while clause is not None:
                 for name in target_names(clause.target):
-                    if name not in self.bindings.inlined:
-                        self.bindings.inlined.append(name)
                     if name not in self.bindings.varnames:
                         self.bindings.varnames.append(name)
                 clause = clause.inner_for_in
