@@ -10,9 +10,23 @@
 
     runtime.run(main())
 
-``runtime.loop`` holds the kernel and its design rules; ``runtime.traps`` is
-the single place where tasks suspend.
+Two layers, two folders:
+
+- ``runtime.machines``: what every compiled module imports (the base classes
+  of compiled coroutines and async generators, exceptions handled across
+  awaits, the marks that make a stub look like an ``async def``).  Small,
+  cheap to import, and no event loop in it: compiled code runs on any loop.
+- ``runtime.loop``: the event loop.  ``runtime.loop.kernel`` holds the kernel
+  and its design rules; ``runtime.loop.traps`` is the single place where
+  tasks suspend.
+
+This module gives the loop's public API.  Discussion: importing it is what
+``import runtime.machines.statemachine`` does first, so it loads nothing
+until a name is asked for (PEP 562); a compiled program that never touches
+the loop never pays for it.
 """
+
+import importlib
 
 __all__ = [
     "run", "spawn", "current_task", "sleep", "gather", "timeout", "Task", "Kernel",
@@ -24,21 +38,33 @@ __all__ = [
     "StateMachine", "AsyncGeneratorMachine",
 ]
 
-from runtime.asyncgen import AsyncGeneratorMachine
-from runtime.errors import Cancelled, ClosedResourceError, IncompleteReadError
-from runtime.loop import Kernel, current_task, run, spawn
-from runtime.sockets import (
-    close_socket,
-    sock_accept,
-    sock_connect,
-    sock_recv,
-    sock_recv_into,
-    sock_sendall,
-)
-from runtime.statemachine import StateMachine
-from runtime.streams import Server, Stream, open_connection, start_server
-from runtime.sync import Event, Lock, Queue, QueueEmpty, QueueFull, Semaphore
-from runtime.tasks import Task, gather
-from runtime.timeouts import timeout
-from runtime.traps import sleep, wait_readable, wait_writable
+# Each public name, and the module that defines it.
+_HOMES = {
+    "runtime.loop.kernel": ("Kernel", "current_task", "run", "spawn"),
+    "runtime.loop.errors": ("Cancelled", "ClosedResourceError", "IncompleteReadError"),
+    "runtime.loop.sockets": (
+        "close_socket", "sock_accept", "sock_connect", "sock_recv", "sock_recv_into",
+        "sock_sendall",
+    ),
+    "runtime.loop.streams": ("Server", "Stream", "open_connection", "start_server"),
+    "runtime.loop.sync": ("Event", "Lock", "Queue", "QueueEmpty", "QueueFull", "Semaphore"),
+    "runtime.loop.tasks": ("Task", "gather"),
+    "runtime.loop.timeouts": ("timeout",),
+    "runtime.loop.traps": ("sleep", "wait_readable", "wait_writable"),
+    "runtime.machines.statemachine": ("StateMachine",),
+    "runtime.machines.asyncgen": ("AsyncGeneratorMachine",),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
+
+def __getattr__(name):
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'runtime' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found once; later lookups are plain attribute reads
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

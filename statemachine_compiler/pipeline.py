@@ -89,17 +89,17 @@ RESERVED = frozenset(
 # attribute, anything) gets it imported under a fresh alias instead
 # (``StateMachine as StateMachine_``), so the user's name keeps its meaning.
 RUNTIME_IMPORTS = {
-    "runtime.statemachine": (
+    "runtime.machines.statemachine": (
         "EXHAUSTED",
         "StateMachine",
         "async_iterator",
         "context_manager",
         "next_awaitable",
     ),
-    "runtime.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
-    "runtime.handling": ("Handling",),
-    "runtime.exception_groups": ("ExceptStar",),
-    "runtime.marks": ("coroutine_function",),
+    "runtime.machines.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
+    "runtime.machines.handling": ("Handling",),
+    "runtime.machines.exception_groups": ("ExceptStar",),
+    "runtime.machines.marks": ("coroutine_function",),
     # The builtins generated code calls are imported only when the module
     # binds the name somewhere (``def next(...)``, ``type = ...``): then
     # ``from builtins import next as next_``.

@@ -184,7 +184,7 @@ class ExceptionLowering:
 
         Python allows no ``return`` inside an ``except*`` clause, and resume
         must return to suspend.  So the statement becomes the steps the
-        interpreter takes (``runtime.exception_groups`` shows the shape):
+        interpreter takes (``runtime.machines.exception_groups`` shows the shape):
         catch everything the body raises, then run each clause whose type
         matches part of it, inside an ``except`` block for that part, and
         collect what the clauses raise; at the end raise what is left.

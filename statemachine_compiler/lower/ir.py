@@ -58,7 +58,7 @@ class Suspend(Node):
     line: int
     source: str  # the await as the user wrote it, for the comment
     kind: str = "await"  # or "yield", in an async generator
-    # Whether an exception is being handled there (see runtime.handling): False;
+    # Whether an exception is being handled there (see runtime.machines.handling): False;
     # True (inside an except clause); or the completion records of the finally
     # clauses around it, when it is handled only if one of them says "raise".
     handling: bool | tuple[cst.BaseExpression, ...] = False

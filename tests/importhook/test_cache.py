@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 import statemachine_compiler
-from runtime.statemachine import StateMachine
+from runtime.machines.statemachine import StateMachine
 from statemachine_compiler import importhook, install_import_hook
 from statemachine_compiler.importhook import cache_path
 

@@ -7,7 +7,7 @@ from importlib.machinery import PathFinder, SourceFileLoader
 
 import pytest
 
-from runtime.statemachine import StateMachine
+from runtime.machines.statemachine import StateMachine
 from statemachine_compiler import CompileError, install_import_hook
 from statemachine_compiler.importhook import StateMachineLoader, cache_path
 

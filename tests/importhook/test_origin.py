@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from runtime.statemachine import StateMachine
+from runtime.machines.statemachine import StateMachine
 from statemachine_compiler import install_import_hook
 
 CREATORS = '''\

@@ -5,7 +5,7 @@ import inspect
 import sys
 import traceback
 
-import runtime.statemachine
+import runtime.machines.statemachine
 from statemachine_compiler import install_import_hook
 
 DEEP = '''\
@@ -53,7 +53,7 @@ def drive(function=None):
         return error
 '''
 
-MACHINERY = runtime.statemachine.__file__
+MACHINERY = runtime.machines.statemachine.__file__
 
 
 def import_twice(modules):

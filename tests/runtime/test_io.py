@@ -10,7 +10,7 @@ import time
 import pytest
 
 import runtime
-from runtime.selector_poller import SelectorPoller
+from runtime.loop.selector_poller import SelectorPoller
 
 
 def pair():
@@ -164,13 +164,13 @@ class CountingPoller:
 
 def test_close_socket_wakes_the_waiter_with_an_error_without_spinning(monkeypatch, no_fd_leak):
     pollers = []
-    make_poller = runtime.loop._make_poller
+    make_poller = runtime.loop.kernel._make_poller
 
     def counting_poller(selector):
         pollers.append(CountingPoller(make_poller(selector)))
         return pollers[-1]
 
-    monkeypatch.setattr(runtime.loop, "_make_poller", counting_poller)
+    monkeypatch.setattr(runtime.loop.kernel, "_make_poller", counting_poller)
 
     async def main():
         a, b = pair()

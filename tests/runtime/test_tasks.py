@@ -7,7 +7,7 @@ import types
 import pytest
 
 import runtime
-from runtime.loop import running_kernel
+from runtime.loop.kernel import running_kernel
 
 
 def test_run_returns_the_result_of_a_plain_native_coroutine():

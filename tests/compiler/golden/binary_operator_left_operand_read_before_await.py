@@ -2,8 +2,8 @@ async def f(a):
     return a * 2 + await fetch(a) - -(await fetch(3))
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

@@ -2,8 +2,8 @@ async def f(g, items, options):
     return g(log(1), *items, await fetch(2), key=await fetch(3), **options)
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

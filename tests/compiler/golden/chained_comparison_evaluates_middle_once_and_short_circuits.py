@@ -2,8 +2,8 @@ async def f(a, b):
     return a < await fetch(b) <= b < await fetch(a)
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

@@ -2,8 +2,8 @@ async def f(flag):
     return (await fetch("yes")) if flag else (await fetch("no"))
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

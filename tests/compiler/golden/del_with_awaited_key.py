@@ -3,8 +3,8 @@ async def f(d):
     return d
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

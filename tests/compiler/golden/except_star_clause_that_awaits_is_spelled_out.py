@@ -8,10 +8,10 @@ async def f(client):
     return "done"
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.handling import Handling
-from runtime.exception_groups import ExceptStar
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.handling import Handling
+from runtime.machines.exception_groups import ExceptStar
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

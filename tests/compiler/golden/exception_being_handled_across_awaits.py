@@ -18,10 +18,10 @@ async def numbers():
         yield 0
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.asyncgen import AsyncGeneratorMachine, YieldValue
-from runtime.handling import Handling
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.asyncgen import AsyncGeneratorMachine, YieldValue
+from runtime.machines.handling import Handling
+from runtime.machines.marks import coroutine_function
 
 
 class _close_all(StateMachine):

@@ -9,8 +9,8 @@ async def f(rows):
     return total
 
 # output
-from runtime.statemachine import EXHAUSTED, StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import EXHAUSTED, StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

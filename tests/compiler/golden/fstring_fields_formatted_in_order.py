@@ -2,8 +2,8 @@ async def f(name):
     return f"{name!r}: {await fetch(name):>8} ({len(name)})"
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

@@ -8,8 +8,8 @@ class Client:
         return response.upper()
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _Client_get(StateMachine):

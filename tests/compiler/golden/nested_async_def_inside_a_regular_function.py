@@ -8,8 +8,8 @@ def make_worker(base):
     return worker
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 def make_worker(base):

@@ -24,8 +24,8 @@ async def send_to_server(addr):
 # output
 """The article's example: two request loops sharing one thread."""
 
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 import runtime
 
 

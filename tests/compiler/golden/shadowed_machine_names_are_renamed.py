@@ -3,8 +3,8 @@ async def f(state, send, value, error, self):
     return state, send, value, error, self, resume
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

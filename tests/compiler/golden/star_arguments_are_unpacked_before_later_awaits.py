@@ -2,8 +2,8 @@ async def f(g, items, options):
     return g(*items, await fetch(1), **options, last=await fetch(2))
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

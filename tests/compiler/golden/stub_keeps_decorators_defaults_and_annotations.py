@@ -7,8 +7,8 @@ async def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int:
     return a + await fetch(b)
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 import functools
 
 

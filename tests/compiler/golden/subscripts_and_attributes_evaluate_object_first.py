@@ -5,8 +5,8 @@ async def f(box, d):
     return x, y, z
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

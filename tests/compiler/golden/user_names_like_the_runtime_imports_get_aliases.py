@@ -8,8 +8,8 @@ async def fetch(url):
             return StateMachine(reply)
 
 # output
-from runtime.statemachine import EXHAUSTED, StateMachine as StateMachine_
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import EXHAUSTED, StateMachine as StateMachine_
+from runtime.machines.marks import coroutine_function
 from myapp.fsm import StateMachine
 
 

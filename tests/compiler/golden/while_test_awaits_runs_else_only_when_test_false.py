@@ -9,8 +9,8 @@ async def f(n):
     return i
 
 # output
-from runtime.statemachine import StateMachine
-from runtime.marks import coroutine_function
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
 
 
 class _f(StateMachine):

@@ -16,8 +16,8 @@ import errno
 import os
 import socket
 
-from runtime import loop
-from runtime.traps import READ, WRITE, trap
+from runtime.loop import kernel as kernel_module
+from runtime.loop.traps import READ, WRITE, trap
 
 
 async def sock_recv(sock, n):
@@ -97,7 +97,7 @@ def close_socket(sock):
     waiting on through this function (Stream and Server do).
     """
     fd = sock if sock.__class__ is int else sock.fileno()
-    kernel = loop._running
+    kernel = kernel_module._running
     if fd >= 0 and kernel is not None:
         kernel.forget_fd(fd)
         kernel.sockets.discard(sock)

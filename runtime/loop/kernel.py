@@ -4,7 +4,7 @@ Design rules:
 
 1. One loop, three phases: poll for I/O readiness, expire timers, run the
    tasks that are ready.  A task runs until it yields a trap that blocks.
-2. A coroutine reaches the kernel only by yielding a trap (``runtime.traps``).
+2. A coroutine reaches the kernel only by yielding a trap (``runtime.loop.traps``).
    The kernel drives coroutines with ``send()`` and ``throw()`` alone, so any
    object implementing the coroutine protocol runs as a task.
 3. A blocked task sits in exactly one wait structure (an fd's reader or writer
@@ -33,8 +33,8 @@ import weakref
 from collections import deque
 from time import monotonic
 
-from runtime.errors import Cancelled, ClosedResourceError
-from runtime.selector_poller import (
+from runtime.loop.errors import Cancelled, ClosedResourceError
+from runtime.loop.selector_poller import (
     EPOLLERR,
     EPOLLHUP,
     EPOLLIN,
@@ -42,8 +42,8 @@ from runtime.selector_poller import (
     EPOLLOUT,
     SelectorPoller,
 )
-from runtime.tasks import Task
-from runtime.traps import JOIN, PARK, READ, SLEEP, WRITE
+from runtime.loop.tasks import Task
+from runtime.loop.traps import JOIN, PARK, READ, SLEEP, WRITE
 
 BLOCKED = object()  # returned by a trap handler when the task must wait
 

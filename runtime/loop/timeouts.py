@@ -11,8 +11,8 @@ __all__ = ["timeout"]
 
 from time import monotonic
 
-from runtime.errors import Cancelled
-from runtime.loop import running_kernel
+from runtime.loop.errors import Cancelled
+from runtime.loop.kernel import running_kernel
 
 
 class timeout:

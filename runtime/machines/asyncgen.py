@@ -15,7 +15,7 @@ Everything else (delegation, PEP 380 forwarding) is the ``StateMachine``'s.
 import sys
 from collections.abc import AsyncGenerator as _AsyncGeneratorABC
 
-from runtime.statemachine import (
+from runtime.machines.statemachine import (
     _CLOSE_RETURNS_VALUE,
     _DIRECT_AWAITABLES,
     _RUNNING,

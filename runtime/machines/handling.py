@@ -29,7 +29,7 @@ class Handling:
         self.exception = sys.exc_info()[1] if pending else None
 
     def __await__(self):
-        from runtime.statemachine import _await_iterator
+        from runtime.machines.statemachine import _await_iterator
 
         iterator = _await_iterator(self.awaitable)
         if self.exception is None:

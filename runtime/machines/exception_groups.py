@@ -121,7 +121,7 @@ class ExceptStar:
             raise result
         finally:
             # A re-raise, natively: no new context, and no frame of ours
-            # (``runtime.statemachine.reraise`` would leave this one in).
+            # (``runtime.machines.statemachine.reraise`` would leave this one in).
             result.__context__ = context
             result.__traceback__ = traceback
 

@@ -4,9 +4,9 @@ __all__ = ["Stream", "Server", "open_connection", "start_server"]
 
 import socket
 
-from runtime.errors import Cancelled, IncompleteReadError
-from runtime.loop import running_kernel, spawn
-from runtime.sockets import close_socket, sock_accept, sock_connect, sock_recv, sock_sendall
+from runtime.loop.errors import Cancelled, IncompleteReadError
+from runtime.loop.kernel import running_kernel, spawn
+from runtime.loop.sockets import close_socket, sock_accept, sock_connect, sock_recv, sock_sendall
 
 _CHUNK = 65536  # bytes asked of recv() when the caller did not say how many
 

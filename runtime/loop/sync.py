@@ -11,7 +11,7 @@ __all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull"]
 
 from collections import deque
 
-from runtime.traps import park
+from runtime.loop.traps import park
 
 
 class QueueEmpty(Exception):

@@ -29,7 +29,7 @@ from dis import opmap
 from inspect import CO_ITERABLE_COROUTINE
 from types import CodeType, CoroutineType, GeneratorType
 
-from runtime.handling import _HandlingIterator
+from runtime.machines.handling import _HandlingIterator
 
 __all__ = [
     "Machine",
@@ -301,7 +301,7 @@ class _Awaiting:
 
 
 # Awaitables whose __await__ cannot fail: next_awaitable() need not call it early.
-# runtime.asyncgen adds its asend/athrow awaitable.
+# runtime.machines.asyncgen adds its asend/athrow awaitable.
 _DIRECT_AWAITABLES = {CoroutineType}
 
 
@@ -317,7 +317,7 @@ class Machine:
     ``_name``, ``_qualname`` and ``_lines`` (the source line of each state)
     describe the function for ``repr`` and tracebacks.  Coroutines derive
     from :class:`StateMachine`, async generators from
-    ``runtime.asyncgen.AsyncGeneratorMachine``.
+    ``runtime.machines.asyncgen.AsyncGeneratorMachine``.
     """
 
     # __name__ and __qualname__ are writable, as a native coroutine's are;
@@ -499,7 +499,7 @@ class Machine:
         """The exception the function was handling where it is suspended, or None.
 
         An await inside ``except`` or ``finally`` waits on a
-        ``runtime.handling.Handling``, which remembers it.
+        ``runtime.machines.handling.Handling``, which remembers it.
         """
         awaiting = self._awaiting
         return awaiting.exception if type(awaiting) is _HandlingIterator else None

@@ -11,8 +11,8 @@ __all__ = ["Task", "gather"]
 import itertools
 import logging
 
-from runtime.errors import Cancelled
-from runtime.traps import TRAP_NAMES, join
+from runtime.loop.errors import Cancelled
+from runtime.loop.traps import TRAP_NAMES, join
 
 log = logging.getLogger("runtime")
 
@@ -140,7 +140,7 @@ async def gather(*awaitables, return_exceptions=False):
     exception (``Cancelled`` included) is returned in its child's place.  If
     gather itself is cancelled, the children it spawned are cancelled too.
     """
-    from runtime.loop import spawn
+    from runtime.loop.kernel import spawn
 
     tasks = []
     spawned = []
