@@ -61,9 +61,10 @@ def test_directory_is_mirrored_into_output_directory(tmp_path, capsys):
     out_dir = tmp_path / "out"
     assert main(["compile", str(source), "-o", str(out_dir)]) == 0
     written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
-    assert written == sorted(files), f"mirrored tree {written}, expected {sorted(files)}"
+    assert written == sorted([*files, "notes.txt"]), f"mirrored tree {written}"
     for name in files:
         assert (out_dir / name).read_text(encoding="utf-8") == expected(source / name), name
+    assert (out_dir / "notes.txt").read_text() == "not python\n", "data file not copied as is"
 
 
 def test_directory_without_output_is_an_error(tmp_path, capsys):
