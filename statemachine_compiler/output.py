@@ -85,16 +85,17 @@ class Transaction:
             raise _naming(error, path) from None
 
     def _stage(self, path: str, data: bytes, mode: int | None) -> None:
-        target = os.path.realpath(path)
         try:
-            status = os.stat(target)
+            status = os.stat(path)  # through any links
         except FileNotFoundError:
             status = None
         if status is not None and stat.S_ISDIR(status.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
         if status is not None and not stat.S_ISREG(status.st_mode):
-            self.staged.append(Staged(path, target, None, data))
+            # Opened by the name given: /dev/stdout's link leads to no name.
+            self.staged.append(Staged(path, path, None, data))
             return
+        target = os.path.realpath(path)
         self._make_directories(os.path.dirname(target))
         temporary = _create_temporary(target)
         self.staged.append(Staged(path, target, temporary))
