@@ -55,14 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_traceback_option(parser, default) -> None:
     parser.add_argument(
         "--traceback", action="store_true", default=default,
-        help=f"on an error, also print the Python traceback (or set {TRACEBACK_VARIABLE}=1)",
+        help="when compiling fails, also print the Python traceback"
+        f" (or set {TRACEBACK_VARIABLE}=1)",
     )
 
 
 def _add_compile_command(commands) -> None:
     compile_ = commands.add_parser(
         "compile", help="print or write the compiled source",
-        description=COMPILE_DESCRIPTION, usage="%(prog)s [-o OUTPUT] [-j N] [--no-format] SOURCE",
+        description=COMPILE_DESCRIPTION, usage="%(prog)s [-o OUTPUT] [-j N] [--no-format] [--traceback] SOURCE",
     )
     compile_.add_argument(
         "source", metavar="SOURCE",
@@ -86,7 +87,7 @@ def _add_compile_command(commands) -> None:
 def _add_run_command(commands) -> None:
     run = commands.add_parser(
         "run", help="run a program with its async functions compiled",
-        description=RUN_DESCRIPTION,
+        description=RUN_DESCRIPTION, formatter_class=_RunHelpFormatter,
         usage="%(prog)s [--include PATTERN]... (SCRIPT | -m MODULE) [ARGS...]",
     )
     run.add_argument(
@@ -95,14 +96,22 @@ def _add_run_command(commands) -> None:
         " (fnmatch; 'pkg.*' includes pkg itself; repeatable)",
     )
     run.add_argument(
-        "-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE",
-        help="run a module (or a package's __main__) as `python -m` does; ARGS follow it",
+        "-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE [ARGS...]",
+        help="run a module (or a package's __main__) as `python -m` does, with ARGS",
     )
     run.add_argument(
         "program", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS...]",
         help="the script to run and the arguments it gets as sys.argv[1:]",
     )
-    _add_traceback_option(run, argparse.SUPPRESS)
+
+
+class _RunHelpFormatter(argparse.HelpFormatter):
+    """Shows ``-m MODULE [ARGS...]``: argparse spells any rest-of-line argument ``...``."""
+
+    def _format_args(self, action, default_metavar):
+        if action.nargs == argparse.REMAINDER and action.metavar:
+            return action.metavar
+        return super()._format_args(action, default_metavar)
 
 
 def _positive(text: str) -> int:
