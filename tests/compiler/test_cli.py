@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from pathlib import Path
@@ -215,17 +218,56 @@ def test_output_error_is_one_line_and_exit_2(tmp_path, capsys, make_output, mess
     assert compile_to(tmp_path, capsys, out) == (2, f"{out}: {message}\n")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
-def test_unwritable_directory_is_one_line_and_leaves_nothing(tmp_path, capsys):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
+@contextlib.contextmanager
+def unprivileged():
+    """Run the block as a user that permissions apply to: as root, as ``nobody`` for a while.
+
+    Discussion: root writes to read-only directories, so a permission test
+    run as root (the suite is) would test nothing.  Root may set its
+    effective user id and take it back: file access checks use that one.
+    """
+    if os.geteuid() != 0:
+        yield
+        return
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    os.setegid(nobody.pw_gid)
+    os.seteuid(nobody.pw_uid)
     try:
-        status, err = compile_to(tmp_path, capsys, locked / "out.py")
+        yield
     finally:
-        locked.chmod(0o700)
-    assert (status, err) == (2, f"{locked / 'out.py'}: Permission denied\n")
-    assert list(locked.iterdir()) == []
+        os.seteuid(0)
+        os.setegid(0)
+
+
+@pytest.fixture
+def shared_tmp():
+    """A temporary directory the unprivileged user can read (pytest's own is root's only)."""
+    directory = Path(tempfile.mkdtemp())
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory)
+
+
+@pytest.mark.parametrize("tree", [False, True], ids=["file", "tree"])
+def test_unwritable_directory_is_one_line_and_leaves_nothing(shared_tmp, capsys, tree):
+    source = write(shared_tmp / "src" / "app.py")
+    write(shared_tmp / "src" / "notes.txt", "data\n")
+    # Once with our rights: what the compiler imports lazily, under /root, is imported.
+    assert main(["compile", str(shared_tmp / "src"), "-o", str(shared_tmp / "warm"), "-j", "1"]) == 0
+    for path in (shared_tmp / "src", source, shared_tmp / "src" / "notes.txt"):
+        path.chmod(0o755)
+    locked = shared_tmp / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    arguments = [shared_tmp / "src", locked] if tree else [source, locked / "out.py"]
+    with unprivileged():
+        status = main(["compile", str(arguments[0]), "-o", str(arguments[1]), "-j", "1"])
+    err = capsys.readouterr().err
+    where = locked / "app.py" if tree else locked / "out.py"
+    assert (status, err) == (2, f"{where}: Permission denied\n")
+    assert list(locked.iterdir()) == [], "something was written"
 
 
 def test_tree_blocked_halfway_leaves_the_output_tree_as_it_was(tmp_path, capsys):
