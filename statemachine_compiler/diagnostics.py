@@ -22,7 +22,8 @@ class CompileError(SyntaxError):
         # msg is what the traceback prints after the type's name: no
         # "SyntaxError: " twice.
         reason = message.removeprefix(SYNTAX_ERROR_PREFIX)
-        super().__init__(reason, (path, line, column, text))
+        # One column: without an end, 3.13 underlines to the end of the line.
+        super().__init__(reason, (path, line, column, text, line, column + 1))
         self.path = path
         self.line = line
         self.column = column

@@ -176,6 +176,15 @@ def test_symlink_output_is_followed_and_its_target_written(tmp_path, capsys):
     assert target.read_text(encoding="utf-8") == expected(tmp_path / "app.py")
 
 
+def test_dangling_symlink_output_creates_its_target(tmp_path, capsys):
+    link = tmp_path / "link.py"
+    link.symlink_to(tmp_path / "target.py")
+    assert compile_to(tmp_path, capsys, link) == (0, "")
+    assert link.is_symlink() and (tmp_path / "target.py").read_text(encoding="utf-8") == expected(
+        tmp_path / "app.py"
+    )
+
+
 def test_fifo_output_is_opened_and_written_not_replaced(tmp_path, capsys):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -272,7 +281,7 @@ def test_unwritable_directory_is_one_line_and_leaves_nothing(shared_tmp, capsys,
 
 def test_tree_blocked_halfway_leaves_the_output_tree_as_it_was(tmp_path, capsys):
     source = tmp_path / "src"
-    for name in ["a.py", "b/c.py", "d/e.py"]:
+    for name in ["a.py", "aa/new/y.py", "b/c.py", "d/e.py"]:  # staged in this order
         write(source / name)
     out = tmp_path / "out"
     (out / "d").mkdir(parents=True)
