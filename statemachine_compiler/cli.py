@@ -159,11 +159,12 @@ def compile_command(args) -> int:
         planner = build.plan_tree
     else:
         planner = build.plan_file
+    # A traceback does not cross from a worker process: --traceback compiles here.
+    workers = 1 if args.traceback else args.jobs or build.default_workers()
     try:
         jobs = planner(args.source, args.output)
         outputs = build.compile_jobs(
-            jobs, Options(format=not args.no_format),
-            workers=args.jobs or build.default_workers(), progress=sys.stderr,
+            jobs, Options(format=not args.no_format), workers=workers, progress=sys.stderr
         )
     except build.BuildFailed as failure:
         if args.traceback and failure.first is not None:

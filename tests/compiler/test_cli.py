@@ -514,3 +514,14 @@ def test_readme_documents_every_option():
         "compile -", "--include", "marker=", "quiet=", "STATEMACHINE_COMPILER_QUIET",
     ]:
         assert documented in readme, f"README.md does not mention {documented}"
+
+
+def test_compiler_bug_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
+    def crash(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(build, "compile_file", crash)
+    path = write(tmp_path / "app.py")
+    assert main(["compile", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: internal error: RuntimeError: a bug") and err.count("\n") == 1
