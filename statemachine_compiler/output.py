@@ -61,8 +61,13 @@ def write_stdout(data: bytes, stream) -> None:
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):  # a stream without a descriptor (captured)
-        stream.write(data.decode(stream.encoding or "utf-8", errors="surrogateescape"))
         stream.flush()
+        if hasattr(stream, "buffer"):  # the bytes as they are, in the source's encoding
+            stream.buffer.write(data)
+            stream.buffer.flush()
+        else:
+            stream.write(data.decode("utf-8", errors="surrogateescape"))
+            stream.flush()
         return
     try:
         stream.flush()

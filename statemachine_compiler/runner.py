@@ -44,6 +44,9 @@ def run_script(path: str, args: list[str], include=()) -> int:
     except OSError as error:
         print(f"{shown}: {error.strerror}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # while compiling: the program has not started
+        print(f"{shown}: interrupted", file=sys.stderr)
+        return 2
     sys.argv[:] = [shown, *args]
     sys.path[0:1] = [os.path.dirname(path)]
     hook = install_import_hook(include)
@@ -80,6 +83,9 @@ def run_module(name: str, args: list[str], include=()) -> int:
             return 2
         except OSError as error:
             print(f"{spec.origin}: {error.strerror}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:  # while compiling: the program has not started
+            print(f"{spec.origin}: interrupted", file=sys.stderr)
             return 2
         spec.loader = loader
         module = _main_module(spec, package=spec.name.rpartition(".")[0])

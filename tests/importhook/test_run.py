@@ -149,3 +149,17 @@ def test_unreadable_script_is_one_line(tmp_path):
 def test_missing_script_says_no_such_file_or_directory(tmp_path):
     done = run(tmp_path, "nope.py")
     assert (done.returncode, done.stderr) == (2, "nope.py: No such file or directory\n")
+
+
+def test_interrupt_while_compiling_the_script_is_one_line(tmp_path, monkeypatch, capsys):
+    from statemachine_compiler import runner
+
+    def interrupted(source, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "compile_to_code", interrupted)
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    script = write(tmp_path, "prog.py", REPORT)
+    assert runner.run_script(str(script), []) == 2
+    assert capsys.readouterr().err == f"{script}: interrupted\n"
