@@ -4,9 +4,11 @@
 PATTERN]... -m MODULE [ARGS...]`` run a program as ``python`` would, with the
 script (or module) compiled and the import hook installed for the patterns.
 
-Argument parsing only; the work is in ``pipeline``.  Errors in the input are
-printed as ``path:line:col: message`` with exit status 2, and nothing is
-written: outputs are produced in full before any file is touched.
+Argument parsing and error reporting only; the work is in ``build`` and
+``runner``.  Every failure is one line on stderr, ``path[:line:col]:
+message``, with exit status 2; ``--traceback`` (or the environment variable
+``STATEMACHINE_COMPILER_TRACEBACK=1``) adds the Python traceback, for bug
+reports.
 """
 
 from __future__ import annotations
@@ -15,90 +17,164 @@ import argparse
 import os
 import sys
 
-from statemachine_compiler.diagnostics import CompileError
-
 __all__ = ["main"]
+
+TRACEBACK_VARIABLE = "STATEMACHINE_COMPILER_TRACEBACK"
+
+DESCRIPTION = "Compile Python async functions into readable state machines."
+COMPILE_DESCRIPTION = """\
+Compile SOURCE: every async def becomes a state-machine class. A file (or -
+for standard input) is printed, or written to -o FILE. A directory is
+mirrored into -o DIRECTORY: .py files compiled, other files copied,
+__pycache__ skipped. Nothing is written unless everything compiled; an
+existing file keeps its permissions, a symlink is followed, a device or FIFO
+is written to, never replaced."""
+RUN_DESCRIPTION = """\
+Run a program as `python SCRIPT ARGS...` or `python -m MODULE ARGS...` would,
+with the script (or module) compiled and the import hook installed for the
+--include patterns (and for modules carrying the marker comment
+`# statemachine-compiler: compile`). The script itself is not cached, as python
+does not cache it; imported modules are."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="statemachine-compiler",
-        description="Compile Python async functions into readable state machines.",
+    from statemachine_compiler import __version__
+
+    parser = argparse.ArgumentParser(prog="statemachine-compiler", description=DESCRIPTION)
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}",
+        help="print the version and exit",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    compile_ = commands.add_parser("compile", help="print or write the compiled source")
-    compile_.add_argument("source", help="a .py file, or a directory (then -o is required)")
-    compile_.add_argument("-o", "--output", help="output file or directory")
+    _add_traceback_option(parser, argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_compile_command(commands)
+    _add_run_command(commands)
+    return parser
+
+
+def _add_traceback_option(parser, default) -> None:
+    parser.add_argument(
+        "--traceback", action="store_true", default=default,
+        help="when compiling fails, also print the Python traceback"
+        f" (or set {TRACEBACK_VARIABLE}=1)",
+    )
+
+
+def _add_compile_command(commands) -> None:
+    compile_ = commands.add_parser(
+        "compile", help="print or write the compiled source",
+        description=COMPILE_DESCRIPTION, usage="%(prog)s [-o OUTPUT] [-j N] [--no-format] [--traceback] SOURCE",
+    )
     compile_.add_argument(
-        "--no-format", action="store_true", help="skip black on the generated code"
+        "source", metavar="SOURCE",
+        help="a .py file, - for standard input, or a directory (then -o is required)",
     )
+    compile_.add_argument(
+        "-o", "--output", metavar="OUTPUT",
+        help="the file (for a file; - is standard output, the default) or directory to write",
+    )
+    compile_.add_argument(
+        "-j", "--jobs", type=_positive, metavar="N",
+        help="compile a directory's files in N processes (default: one per core)",
+    )
+    compile_.add_argument(
+        "--no-format", action="store_true",
+        help="do not run black on the generated code: faster, same behaviour",
+    )
+    _add_traceback_option(compile_, argparse.SUPPRESS)
+
+
+def _add_run_command(commands) -> None:
     run = commands.add_parser(
-        "run",
-        help="run a program with its async functions compiled",
+        "run", help="run a program with its async functions compiled",
+        description=RUN_DESCRIPTION, formatter_class=_RunHelpFormatter,
         usage="%(prog)s [--include PATTERN]... (SCRIPT | -m MODULE) [ARGS...]",
     )
     run.add_argument(
-        "--include",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="also compile the modules whose dotted name matches (fnmatch; repeatable)",
+        "--include", action="append", default=[], metavar="PATTERN",
+        help="also compile the imported modules whose dotted name matches"
+        " (fnmatch; 'pkg.*' includes pkg itself; repeatable)",
     )
     run.add_argument(
-        "-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE",
-        help="run a module as `python -m` does",
+        "-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE [ARGS...]",
+        help="run a module (or a package's __main__) as `python -m` does, with ARGS",
     )
-    run.add_argument("program", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS...]")
-    return parser
+    run.add_argument(
+        "program", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS...]",
+        help="the script to run and the arguments it gets as sys.argv[1:]",
+    )
+
+
+class _RunHelpFormatter(argparse.HelpFormatter):
+    """Shows ``-m MODULE [ARGS...]``: argparse spells any rest-of-line argument ``...``."""
+
+    def _format_args(self, action, default_metavar):
+        if action.nargs == argparse.REMAINDER and action.metavar:
+            return action.metavar
+        return super()._format_args(action, default_metavar)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "compile":
-        return compile_command(args)
+    args.traceback = getattr(args, "traceback", False) or os.environ.get(
+        TRACEBACK_VARIABLE, ""
+    ) not in ("", "0")
     if args.command == "run":
+        # What the program raises is the program's: python's traceback, python's status.
         return run_command(args)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    try:
+        return compile_command(args)
+    except KeyboardInterrupt as error:
+        return _report(error, f"{args.source}: interrupted", args)
+    except Exception as error:
+        from statemachine_compiler.build import describe
+
+        return _report(error, describe(error, args.source), args)
+
+
+def _report(error: BaseException, message: str, args) -> int:
+    if args.traceback:
+        import traceback
+
+        traceback.print_exception(error)
+    print(message, file=sys.stderr)
+    return 2
 
 
 def compile_command(args) -> int:
-    # Imported here: `run` with a warm cache does without libcst and black
-    # (and pathlib).
-    from pathlib import Path
+    from statemachine_compiler import build
+    from statemachine_compiler.pipeline import Options
 
-    from statemachine_compiler.pipeline import Options, compile_source
-
-    options = Options(format=not args.no_format)
-    source = Path(args.source)
-    if not source.exists():
-        print(f"{source}: no such file or directory", file=sys.stderr)
-        return 2
-    if source.is_dir():
-        if not args.output:
-            print(f"{source}: a directory needs -o OUTPUT_DIRECTORY", file=sys.stderr)
-            return 2
-        pairs = [(path, Path(args.output) / path.relative_to(source)) for path in sorted(source.rglob("*.py"))]
+    if args.source != build.STDIN and os.path.isdir(args.source):
+        planner = build.plan_tree
     else:
-        pairs = [(source, Path(args.output) if args.output else None)]
-    outputs = []
-    failed = False
-    for path, destination in pairs:
-        try:
-            text = path.read_text(encoding="utf-8")
-            outputs.append((destination, compile_source(text, str(path), options).code))
-        except CompileError as error:
-            print(error, file=sys.stderr)
-            failed = True
-        except UnicodeDecodeError as error:
-            print(f"{path}:1:1: cannot decode as UTF-8: {error.reason}", file=sys.stderr)
-            failed = True
-    if failed:
+        planner = build.plan_file
+    # A traceback does not cross from a worker process: --traceback compiles here.
+    workers = 1 if args.traceback else args.jobs or build.default_workers()
+    try:
+        jobs = planner(args.source, args.output)
+        outputs = build.compile_jobs(
+            jobs, Options(format=not args.no_format), workers=workers, progress=sys.stderr
+        )
+    except build.BuildFailed as failure:
+        if args.traceback and failure.first is not None:
+            import traceback
+
+            traceback.print_exception(failure.first)
+        for line in failure.errors:
+            print(line, file=sys.stderr)
         return 2
-    for destination, code in outputs:
-        if destination is None:
-            sys.stdout.write(code)
-        else:
-            _write_atomically(destination, code)
+    build.write_outputs(outputs, sys.stdout)
     return 0
 
 
@@ -107,26 +183,12 @@ def run_command(args) -> int:
 
     if args.module is not None:
         if not args.module:
-            print("run: -m needs a module name", file=sys.stderr)
+            print("statemachine-compiler run: -m needs a module name", file=sys.stderr)
             return 2
         name, *arguments = args.module
         return runner.run_module(name, arguments, args.include)
     if not args.program:
-        print("run: needs a SCRIPT or -m MODULE", file=sys.stderr)
+        print("statemachine-compiler run: needs a SCRIPT or -m MODULE", file=sys.stderr)
         return 2
     script, *arguments = args.program
     return runner.run_script(script, arguments, args.include)
-
-
-def _write_atomically(path, text: str) -> None:  # path: a pathlib.Path
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -20,6 +20,12 @@
    numbers mapped back to the source, and each ``resume`` code object takes the
    name of the function it runs: tracebacks, pdb, pytest and
    ``inspect.getsource`` show the user's code.
+5. A module the compiler rejects fails its import as a broken module does
+   natively: with a ``SyntaxError`` (``CompileError``) carrying the file, line,
+   column and text, and none of the compiler's frames in its traceback.
+6. The hook prints nothing, except that a first import whose compiling takes
+   longer than a second says so, once per process, on stderr (not with
+   ``quiet=True`` or ``STATEMACHINE_COMPILER_QUIET=1``).
 """
 
 from __future__ import annotations
@@ -32,10 +38,11 @@ import os
 import sys
 from fnmatch import fnmatchcase
 from importlib.machinery import PathFinder, SourceFileLoader
-from importlib.util import MAGIC_NUMBER, cache_from_source, decode_source
+from importlib.util import MAGIC_NUMBER, cache_from_source
 from types import CodeType
 
 import statemachine_compiler
+from statemachine_compiler.diagnostics import CompileError
 
 try:
     # Discussion: hashlib imports OpenSSL's bindings, a few milliseconds at
@@ -61,6 +68,8 @@ MARKER_LINES = 5  # the marker counts on any of the first five lines
 # without the compiler's version changing.
 CACHE_FORMAT = 1
 
+QUIET_VARIABLE = "STATEMACHINE_COMPILER_QUIET"  # set (not empty, not 0): no slow-compile notice
+
 
 # -- compiling a module ---------------------------------------------------------------
 
@@ -68,14 +77,19 @@ CACHE_FORMAT = 1
 def compile_to_code(source: bytes | str, path: str) -> CodeType:
     """Compile ``source`` (the text of the file at ``path``) into a module code object.
 
-    Raises ``CompileError`` for input the compiler does not handle.
+    Raises ``CompileError`` (a ``SyntaxError``) for input the compiler does
+    not handle, with the offending line as its ``text``.
     """
     # Imported here, not above: with a warm cache a program never pays for
     # importing libcst and black.
+    from statemachine_compiler.decoding import decode_source
     from statemachine_compiler.pipeline import Options, compile_source
 
-    text = decode_source(source) if isinstance(source, bytes) else source
-    result = compile_source(text, path, Options(format=False))
+    text = decode_source(source, path).text if isinstance(source, bytes) else source
+    try:
+        result = compile_source(text, path, Options(format=False))
+    except CompileError as error:
+        raise _with_source_line(error, text) from None
     tree = ast.parse(result.code, filename=path)
     generated_lines = result.code.splitlines()
     linemap = getattr(result, "linemap", None)
@@ -85,6 +99,13 @@ def compile_to_code(source: bytes | str, path: str) -> CodeType:
     renames = _machine_names(tree)
     code = compile(tree, path, "exec", dont_inherit=True)
     return _rename_code(code, renames) if renames else code
+
+
+def _with_source_line(error: CompileError, text: str) -> CompileError:
+    """Give ``error`` the text of its line, which tracebacks print with a caret under it."""
+    if error.text is None and 0 < error.line <= text.count("\n") + 1:
+        error.text = text.split("\n", error.line)[error.line - 1] + "\n"
+    return error
 
 
 def _map_positions(node, linemap, generated, source, parent_line):
@@ -313,9 +334,10 @@ def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None
 class StateMachineLoader(SourceFileLoader):
     """A source loader whose code is the compiled module, cached under its own tag."""
 
-    def __init__(self, fullname, path, cached=None):
+    def __init__(self, fullname, path, cached=None, quiet=False):
         super().__init__(fullname, path)
         self.cached = cached  # where the cache entry is; the finder already knows
+        self.quiet = quiet  # no notice of a slow first compile
 
     def get_code(self, fullname):
         source_path = self.get_filename(fullname)
@@ -324,7 +346,13 @@ class StateMachineLoader(SourceFileLoader):
         cached = self.cached if source_path == self.path and self.cached else cache_path(source_path)
         code = read_cache(cached, key)
         if code is None:
-            code = self.source_to_code(source, source_path)
+            try:
+                with SlowCompileNotice(fullname, quiet=self.quiet):
+                    code = self.source_to_code(source, source_path)
+            except CompileError as error:
+                # Discussion: the compiler's frames (libcst, the passes) say
+                # nothing about the user's module; the error itself says where.
+                raise error.with_traceback(None) from None
             write_cache(cached, key, code, source_path)
         else:
             _fix_filename(code, source_path)
@@ -332,6 +360,48 @@ class StateMachineLoader(SourceFileLoader):
 
     def source_to_code(self, data, path, *, _optimize=-1):
         return compile_to_code(data, path)
+
+
+class SlowCompileNotice:
+    """Around a compile: say once per process, on stderr, that a first import is compiling.
+
+    Discussion: a cold cache makes a program's first run compile each
+    selected module, seconds for a big one; silent, that looks like a hang.
+    The notice comes only when a compile has taken ``DELAY`` seconds, from a
+    timer thread, so that a fast one prints nothing.
+    """
+
+    DELAY = 1.0  # seconds
+    given = False  # once per process
+
+    def __init__(self, fullname: str, quiet: bool = False):
+        self.fullname = fullname
+        self.quiet = quiet or os.environ.get(QUIET_VARIABLE, "") not in ("", "0")
+        self.timer = None
+
+    def __enter__(self):
+        if not (self.quiet or SlowCompileNotice.given):
+            import threading  # only when compiling, which imports far more
+
+            self.timer = threading.Timer(self.DELAY, self.give)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def give(self) -> None:
+        if SlowCompileNotice.given:
+            return
+        SlowCompileNotice.given = True
+        print(
+            f"statemachine-compiler: compiling {self.fullname} on its first import"
+            f" (cached for the next runs; {QUIET_VARIABLE}=1 hides this)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _fix_filename(code: CodeType, path: str) -> None:
@@ -350,9 +420,10 @@ class StateMachineFinder:
     program run through the hook.
     """
 
-    def __init__(self, include=(), marker=True):
+    def __init__(self, include=(), marker=True, quiet=False):
         self.include = tuple(include)
         self.marker = marker
+        self.quiet = quiet
 
     def find_spec(self, fullname, path=None, target=None):
         if not self.include and not self.marker:
@@ -367,7 +438,7 @@ class StateMachineFinder:
         ):
             return spec if self._precedes_path_finder() else None
         spec.cached = cache_path(spec.origin)
-        spec.loader = StateMachineLoader(fullname, spec.origin, spec.cached)
+        spec.loader = StateMachineLoader(fullname, spec.origin, spec.cached, self.quiet)
         return spec
 
     def _precedes_path_finder(self) -> bool:
@@ -441,16 +512,19 @@ class ImportHook:
         return f"<ImportHook {installed} {self.finder!r}>"
 
 
-def install_import_hook(include=(), *, marker: bool = True) -> ImportHook:
+def install_import_hook(include=(), *, marker: bool = True, quiet: bool = False) -> ImportHook:
     """Compile the modules ``include`` selects (and those with the marker) when imported.
 
-    ``include`` holds fnmatch patterns of dotted module names.  Modules already
-    imported are not recompiled.  Returns a handle whose ``uninstall()`` (or the
-    end of a ``with`` block) removes the hook.
+    ``include`` holds fnmatch patterns of dotted module names; ``marker=False``
+    ignores the marker comment.  ``quiet=True`` (or the environment variable
+    ``STATEMACHINE_COMPILER_QUIET=1``) silences the one notice the hook can
+    print, when a first import compiles for more than a second.  Modules
+    already imported are not recompiled.  Returns a handle whose
+    ``uninstall()`` (or the end of a ``with`` block) removes the hook.
     """
     if isinstance(include, str):
         include = [include]
-    finder = StateMachineFinder(include, marker)
+    finder = StateMachineFinder(include, marker, quiet)
     # Just before PathFinder: the finders that come first (built-in and
     # frozen modules, other hooks) keep coming first.
     try:

@@ -6,7 +6,10 @@ script (or the module run as ``__main__``) is compiled, and the import hook is
 installed for the ``include`` patterns first.  What the program sees is what
 ``python`` gives it: ``sys.argv``, ``sys.path[0]``, a module named
 ``__main__``.  What the shell sees too: the exit status is 0, the code of a
-``SystemExit``, or 1 after the traceback of an uncaught exception.
+``SystemExit``, or 1 after the traceback of an uncaught exception.  Like
+``python``, a script is compiled afresh on every run, never cached (a module
+run with ``-m`` is cached, as ``python -m`` caches its ``.pyc``).  A script
+that cannot be read or compiled is one line on stderr, exit status 2.
 """
 
 from __future__ import annotations
@@ -18,27 +21,37 @@ import sys
 import types
 
 from statemachine_compiler.diagnostics import CompileError
-from statemachine_compiler.importhook import StateMachineLoader, install_import_hook
+from statemachine_compiler.importhook import (
+    StateMachineLoader,
+    compile_to_code,
+    install_import_hook,
+)
 
 __all__ = ["run_module", "run_script"]
 
 
 def run_script(path: str, args: list[str], include=()) -> int:
     """Run the file at ``path`` compiled, as ``python path args...`` would; return the status."""
-    if not os.path.exists(path):
-        print(f"{path}: no such file", file=sys.stderr)
-        return 2
-    sys.argv[:] = [path, *args]
+    shown = path
     path = os.path.abspath(path)  # __file__ and tracebacks, as python gives them
+    try:
+        with open(path, "rb") as file:
+            source = file.read()
+        code = compile_to_code(source, path)
+    except CompileError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"{shown}: {error.strerror}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # while compiling: the program has not started
+        print(f"{shown}: interrupted", file=sys.stderr)
+        return 2
+    sys.argv[:] = [shown, *args]
     sys.path[0:1] = [os.path.dirname(path)]
     hook = install_import_hook(include)
     try:
-        loader = StateMachineLoader("__main__", path)
-        try:
-            code = loader.get_code("__main__")
-        except CompileError as error:
-            print(error, file=sys.stderr)
-            return 2
+        loader = StateMachineLoader("__main__", path)  # for inspect.getsource and linecache
         spec = importlib.machinery.ModuleSpec("__main__", loader, origin=path)
         module = _main_module(spec, package=None)
         module.__spec__ = None  # as for `python path`
@@ -67,6 +80,12 @@ def run_module(name: str, args: list[str], include=()) -> int:
             code = loader.get_code(spec.name)
         except CompileError as error:
             print(error, file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"{spec.origin}: {error.strerror}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:  # while compiling: the program has not started
+            print(f"{spec.origin}: interrupted", file=sys.stderr)
             return 2
         spec.loader = loader
         module = _main_module(spec, package=spec.name.rpartition(".")[0])

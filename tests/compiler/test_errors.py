@@ -190,12 +190,21 @@ def test_missing_source_is_an_error(tmp_path, capsys):
     assert_no_traceback(err)
 
 
-def test_undecodable_source_is_reported_not_raised(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("data", "position"),
+    [
+        (b"x = '\xe9'\n", "1:6"),
+        (b"x = 1\ny = 'ab\xff'\n", "2:8"),
+        (b"# -*- coding: ascii -*-\nx = 1\ny = '\xe9'\n", "3:6"),
+    ],
+    ids=["first_line", "second_line", "declared_ascii"],
+)
+def test_undecodable_source_is_reported_at_the_bad_byte(tmp_path, capsys, data, position):
     path = tmp_path / "latin.py"
-    path.write_bytes(b"x = '\xe9'\n")
+    path.write_bytes(data)
     status, _, err = run_cli(capsys, "compile", path)
     assert status == 2
-    assert err.startswith(f"{path}:1:1: "), err
+    assert err.startswith(f"{path}:{position}: SyntaxError: "), err
     assert_no_traceback(err)
 
 

@@ -129,3 +129,37 @@ def test_uncompilable_script_is_reported_as_path_line_column(tmp_path):
     done = run(tmp_path, str(script))
     assert done.returncode == 2
     assert done.stderr.startswith(f"{script}:2:12: unsupported")
+
+
+@pytest.mark.parametrize("name", ["prog.py", "prog"], ids=["with_py", "without_py"])
+def test_script_is_not_cached_as_python_does_not_cache_main(tmp_path, name):
+    write(tmp_path, name, REPORT)
+    done = run(tmp_path, name)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "__main__ [] 42 compiled"
+    assert not (tmp_path / "__pycache__").exists(), list((tmp_path / "__pycache__").iterdir())
+
+
+def test_unreadable_script_is_one_line(tmp_path):
+    (tmp_path / "adir").mkdir()
+    done = run(tmp_path, "adir")
+    assert (done.returncode, done.stderr) == (2, "adir: Is a directory\n")
+
+
+def test_missing_script_says_no_such_file_or_directory(tmp_path):
+    done = run(tmp_path, "nope.py")
+    assert (done.returncode, done.stderr) == (2, "nope.py: No such file or directory\n")
+
+
+def test_interrupt_while_compiling_the_script_is_one_line(tmp_path, monkeypatch, capsys):
+    from statemachine_compiler import runner
+
+    def interrupted(source, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "compile_to_code", interrupted)
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    script = write(tmp_path, "prog.py", REPORT)
+    assert runner.run_script(str(script), []) == 2
+    assert capsys.readouterr().err == f"{script}: interrupted\n"
