@@ -483,6 +483,24 @@ CASES = {
         """,
         "f()",
     ),
+    # The machine class of _Conn.get must not be spelled __Conn_get: the stub,
+    # inside the class body, would read a mangled name (_Conn__Conn_get).
+    "method_of_a_class_named_with_an_underscore": (
+        """
+        class _Conn:
+            async def get(self, k):
+                return await tick(k)
+            class __Inner:
+                async def m(self):
+                    return await tick("inner")
+            async def inner(self):
+                return await self.__Inner().m()
+        async def f():
+            c = _Conn()
+            return await c.get("g"), await c.inner()
+        """,
+        "f()",
+    ),
     "private_names_in_nested_class_and_lambda": (
         """
         class Outer:
