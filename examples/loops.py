@@ -68,6 +68,13 @@ class _Connections:
         stream = AsyncioStream(reader, writer)
         try:
             await self.handler(stream)
+        except asyncio.CancelledError:
+            # Discussion: asyncio.run cancels the connection tasks on its way
+            # out; on 3.11 the stream's done-callback then calls exception()
+            # on a cancelled task and logs the CancelledError that raises.
+            # This is the task's outermost coroutine: ending it quietly is
+            # what cancellation asks.
+            pass
         finally:
             stream.close()
 
