@@ -21,6 +21,7 @@ methods of ``LoopTrace``; nothing here runs unless tracing is on.
 
 __all__ = ["LoopTrace", "describe"]
 
+import gc
 import heapq
 import reprlib
 import sys
@@ -193,7 +194,17 @@ def _awaited(coro):
     awaited = getattr(coro, "cr_await", None)
     if awaited is None:
         awaited = getattr(coro, "gi_yieldfrom", None)
-    return awaited
+    return _coroutine_behind(awaited)
+
+
+def _coroutine_behind(iterator):
+    """The coroutine an ``__await__()`` iterator drives, where one can be found."""
+    if type(iterator).__name__ == "coroutine_wrapper":
+        # Discussion: what a native coroutine's __await__() returns names its
+        # coroutine nowhere but in its references; tracing is the only reader.
+        referents = gc.get_referents(iterator)
+        return referents[0] if len(referents) == 1 else iterator
+    return getattr(iterator, "machine", iterator)  # a compiled machine's _AwaitIterator
 
 
 def _name(coro):
