@@ -38,7 +38,7 @@ class Response:
         self.server = server
 
     def __repr__(self):
-        return f"Response(status={self.status}, data={self.data!r}, server={self.server!r})"
+        return f"Response({self.status}, data={self.data!r}, server={self.server!r})"
 
 
 async def next_event(connection, stream):

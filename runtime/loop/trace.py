@@ -34,7 +34,7 @@ _DUE_LIMIT = 8    # expired timers named in one turn
 
 _values = reprlib.Repr()
 _values.maxstring = 40
-_values.maxother = 40
+_values.maxother = 50
 _values.maxlist = _values.maxtuple = _values.maxdict = _values.maxset = 4
 
 
