@@ -99,11 +99,11 @@ class DelayServer:
         headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(body))),
                    ("Server", self.name)]
         if self.flaky and self.answered % self.flaky == 0:
-            await send(connection, stream, h11.Response(status_code=200, headers=headers),
+            await send(connection, stream, h11.Response(status_code=200, reason=b"OK", headers=headers),
                        h11.Data(data=body[:1]))
             self._report(f"cut response {self.answered} short and closed the connection")
             return False
-        await send(connection, stream, h11.Response(status_code=200, headers=headers),
+        await send(connection, stream, h11.Response(status_code=200, reason=b"OK", headers=headers),
                    h11.Data(data=body), h11.EndOfMessage())
         self._report(f"{request.method.decode()} {request.target.decode()} -> {body.decode()}")
         return connection.our_state is h11.DONE and connection.their_state is h11.DONE

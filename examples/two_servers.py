@@ -23,6 +23,8 @@ import time
 from delay_http import CONNECTION_LOST, DelayServer, HTTPClient
 from loops import LOOPS
 
+import runtime
+
 RECONNECT_DELAY = 0.1  # seconds before trying a lost server again
 
 LOOP = LOOPS["runtime"]()  # --loop asyncio replaces it
@@ -121,9 +123,7 @@ def run(args):
     client = HTTPClient(LOOP)
     trace = None
     if args.trace_every is not None:
-        from runtime.loop.trace import LoopTrace
-
-        trace = LoopTrace(file=sys.stdout, every=args.trace_every or None)
+        trace = runtime.LoopTrace(file=sys.stdout, every=args.trace_every or None)
     coro = serve(args.flaky) if args.serve else run_for(args.duration, args.servers, args.flaky)
     try:
         LOOP.run(coro, trace=trace)

@@ -522,7 +522,7 @@ def run(coro, *, selector=None, trace=None):
     timer and the timeout passed to ``epoll_wait``, the file descriptors that
     came back ready, the timers that expired, and each task run with its
     ``{function, line, variables}`` record before and after.  A
-    ``runtime.loop.trace.LoopTrace`` as *trace* chooses the file and how
+    ``runtime.LoopTrace`` as *trace* chooses the file and how
     often a turn is printed.
     """
     global _running
