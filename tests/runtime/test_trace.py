@@ -121,3 +121,16 @@ def test_exceptions_pass_through_a_traced_loop():
 
     with pytest.raises(ValueError, match="from main"):
         traced(main())
+
+
+def test_trace_works_over_the_selectors_fallback():
+    import selectors
+
+    async def main():
+        await runtime.sleep(0.001)
+        return "ok"
+
+    out = io.StringIO()
+    assert runtime.run(main(), selector=selectors.SelectSelector,
+                       trace=LoopTrace(file=out)) == "ok"
+    assert "epoll_wait(timeout=" in out.getvalue()
