@@ -2,16 +2,17 @@
 
 A turn of the kernel is the article's three steps, in the kernel's order::
 
-    -- turn 12 at 1.204 s ------------------------------------------
-      nearest timer in 0.118 s: task 4 send_to_server asleep
-      epoll_wait(timeout=0.118) -> fd 7 readable: task 5
+    -- turn 6 at 0.032 s ----------------------------------------
+      nearest timer in 0.270 s: timeout of task 1 (0.3 s)
+      epoll_wait(timeout=0.270)
+        -> fd 6 readable: task 4 reads
       timers due: none
-      ready queue: task 5
-      run task 5 send_to_server
-          before  send_to_server line 40 {addr='...', time_before_next_request=0.31}
-                    awaiting http_get line 88 < Stream.read line 45 < sock_recv line 29
-          after   send_to_server line 39 {addr='...', time_before_next_request=0.27, ...}
-                    blocked on sleep
+      ready queue: task 4
+      run task 4 send_to_server
+          before  send_to_server line 66 {addr='http://127.0.0.1:38835/', time_before_next_request=0}
+                    awaiting http_get line 53 < HTTPClient.get line 140 < ... < sock_recv line 30
+          after   send_to_server line 65 {addr='http://127.0.0.1:38835/', time_before_next_request=0.11, ...}
+                    blocked on sleep 0.110 s
 
 The records are read through the coroutine protocol alone (``cr_frame``,
 ``cr_await``, ``__qualname__``), so compiled and native coroutines show
