@@ -199,3 +199,15 @@ def test_simulated_send_to_server_prints_each_record():
     output = run_example("send_to_server.py", "0.2")
     assert re.search(r"send_to_server at 0x[0-9a-f]+: state 2 \(line 40\) \{addr='server1'", output), output
     assert "server2 answered" in output
+
+
+def test_readme_walkthrough_names_the_lines_two_servers_has():
+    lines = (ROOT / "examples" / "two_servers.py").read_text().splitlines()
+    readme = (ROOT / "README.md").read_text()
+    for number, text in ((62, "async def send_to_server(addr):"),
+                         (65, "await sleep(time_before_next_request)"),
+                         (66, "resp = await http_get(addr)")):
+        assert lines[number - 1].strip() == text, (
+            f"examples/two_servers.py line {number} is no longer {text!r}: "
+            "update the line numbers in README.md, 'Reading make demo'")
+        assert f"line {number}" in readme
