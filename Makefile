@@ -15,12 +15,15 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-# The article's program: what it compiles to, then the compiled program running
-# on the runtime, printing each coroutine's {function, line, variables} record.
+# The article's program for real: two local HTTP servers and the client, one thread.
+# First the state machine send_to_server becomes, then the program compiled
+# (through the import hook) on the runtime for 5 s, with a traced loop turn each second.
 demo: $(STAMP)
-	$(PY) -m statemachine_compiler compile examples/send_to_server.py
-	@echo "== running it, compiled, on the runtime:"
-	$(VENV)/bin/statemachine-compiler run examples/send_to_server.py
+	@echo "== send_to_server, compiled (all of it: $(VENV)/bin/statemachine-compiler compile examples/two_servers.py):"
+	@$(VENV)/bin/statemachine-compiler compile examples/two_servers.py \
+	  | awk '/^class _send_to_server\(/ {on = 1; print; next} on && /^[^ ]/ {exit} on'
+	@echo "== running it, compiled, on the runtime (README.md, 'Reading make demo'):"
+	$(VENV)/bin/statemachine-compiler run examples/two_servers.py --duration 5 --trace-every 1
 
 # The suite on every installed CPython (3.11, 3.12, 3.13), each in its own venv.
 test-all:

@@ -35,7 +35,7 @@ __all__ = [
     "sock_accept", "sock_recv", "sock_recv_into", "sock_sendall", "sock_connect",
     "Stream", "Server", "open_connection", "start_server",
     "Event", "Lock", "Queue", "QueueEmpty", "QueueFull", "Semaphore",
-    "StateMachine", "AsyncGeneratorMachine",
+    "StateMachine", "AsyncGeneratorMachine", "LoopTrace",
 ]
 
 # Each public name, and the module that defines it.
@@ -51,6 +51,7 @@ _HOMES = {
     "runtime.loop.tasks": ("Task", "gather"),
     "runtime.loop.timeouts": ("timeout",),
     "runtime.loop.traps": ("sleep", "wait_readable", "wait_writable"),
+    "runtime.loop.trace": ("LoopTrace",),
     "runtime.machines.statemachine": ("StateMachine",),
     "runtime.machines.asyncgen": ("AsyncGeneratorMachine",),
 }

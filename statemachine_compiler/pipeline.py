@@ -328,7 +328,12 @@ class FunctionCompiler:
         if _calls_locals(node.body):
             scope.locals_slot = "_f_locals"
         qualname = _qualname(stack, node.name.value)
-        class_name = self.class_names("_" + qualname.replace(".<locals>.", "_").replace(".", "_"))
+        flat = "_" + qualname.replace(".<locals>.", "_").replace(".", "_")
+        if any(outer.kind == "class" for outer in stack):
+            # Discussion: a stub inside a class body that named ``__Conn_get``
+            # (for ``_Conn.get``) would read the mangled ``_Conn__Conn_get``.
+            flat = "_" + flat.lstrip("_")
+        class_name = self.class_names(flat)
 
         # -- lower --------------------------------------------------------------------
         lowerer = Lowerer(

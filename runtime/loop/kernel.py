@@ -20,9 +20,13 @@ Design rules:
    first; a task waits only when the call would block.
 7. On exit, remaining tasks are cancelled and run to completion, unfinished
    async generators are closed, and every fd the kernel opened is closed.
+8. Tracing (``run(..., trace=True)``) is a ``TracingKernel``, chosen once by
+   ``run()``: it watches the loop from the two places every turn passes
+   through, the poller and the ready queue, so the loop's code is the same
+   with tracing on or off, and a plain ``Kernel`` pays nothing for it.
 """
 
-__all__ = ["Kernel", "run", "spawn", "current_task", "running_kernel"]
+__all__ = ["Kernel", "TracingKernel", "run", "spawn", "current_task", "running_kernel"]
 
 import heapq
 import os
@@ -425,11 +429,84 @@ class Kernel:
             self.spawn(agen.aclose())
 
 
+class TracingKernel(Kernel):
+    """The same loop, narrated turn by turn by a ``runtime.loop.trace.LoopTrace``.
+
+    Discussion: nothing in the loop asks whether it is traced.  Each turn
+    starts with one ``poll`` (the timeout and the ready fds are there), and
+    each task run starts with one ``popleft`` of the ready queue (the task's
+    record before; the next ``popleft`` or ``poll`` is when it stopped).  So
+    the narrator wraps those two objects, and the untraced ``Kernel`` runs
+    exactly the code it runs without this class.
+    """
+
+    __slots__ = ("trace",)
+
+    def __init__(self, selector=None, trace=None):
+        super().__init__(selector)
+        if trace is None:
+            from runtime.loop.trace import LoopTrace
+            trace = LoopTrace()
+        self.trace = trace                          # what prints each turn
+        self.poller = _TracedPoller(self.poller, self)
+        self.ready = _TracedReady(self)
+
+    def run_until(self, main=None):
+        try:
+            super().run_until(main)
+        finally:
+            self.trace.end_turn(self)
+
+
+class _TracedPoller:
+    """The kernel's poller, telling the trace when each turn polls and what came back."""
+
+    __slots__ = ("_poller", "_kernel", "modify", "register", "unregister", "close")
+
+    def __init__(self, poller, kernel):
+        self._poller = poller
+        self._kernel = kernel
+        self.modify = poller.modify
+        self.register = poller.register
+        self.unregister = poller.unregister
+        self.close = poller.close
+
+    def poll(self, timeout=-1):
+        kernel = self._kernel
+        kernel.trace.start_turn(kernel, timeout)
+        events = self._poller.poll(timeout)
+        kernel.trace.polled(kernel, events)
+        return events
+
+
+class _TracedReady(deque):
+    """The ready queue, telling the trace which task is about to run."""
+
+    __slots__ = ("_kernel",)
+
+    def __init__(self, kernel):
+        super().__init__()
+        self._kernel = kernel
+
+    def popleft(self):
+        task = super().popleft()
+        self._kernel.trace.running(self._kernel, task, self)
+        return task
+
+
+def _make_kernel(selector, trace):
+    if trace is None:
+        trace = os.environ.get("RUNTIME_TRACE", "") not in ("", "0")
+    if not trace:
+        return Kernel(selector)
+    return TracingKernel(selector, None if trace is True else trace)
+
+
 async def _await(awaitable):
     return await awaitable
 
 
-def run(coro, *, selector=None):
+def run(coro, *, selector=None, trace=None):
     """Run *coro* to completion on a new loop and return its result, or raise its exception.
 
     Then every task still running is cancelled and finished, unfinished async
@@ -439,11 +516,19 @@ def run(coro, *, selector=None):
     The loop uses ``select.epoll`` when it exists.  Passing a ``selectors``
     selector class as *selector* (or setting ``RUNTIME_POLLER=selectors``)
     uses that instead, through the same interface.
+
+    With *trace* true (or ``RUNTIME_TRACE=1`` in the environment, when *trace*
+    is not given), each turn of the loop is printed to stderr: the nearest
+    timer and the timeout passed to ``epoll_wait``, the file descriptors that
+    came back ready, the timers that expired, and each task run with its
+    ``{function, line, variables}`` record before and after.  A
+    ``runtime.LoopTrace`` as *trace* chooses the file and how
+    often a turn is printed.
     """
     global _running
     if _running is not None:
         raise RuntimeError("runtime.run() cannot be called while a loop is running")
-    kernel = Kernel(selector)
+    kernel = _make_kernel(selector, trace)
     hooks = sys.get_asyncgen_hooks()
     sys.set_asyncgen_hooks(firstiter=kernel.asyncgen_firstiter,
                            finalizer=kernel.asyncgen_finalizer)
