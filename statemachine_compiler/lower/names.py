@@ -202,28 +202,26 @@ class NameRewriter(cst.CSTTransformer):
     # -- statements that bind plain names ------------------------------------------
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
+        return self._copy_bindings(updated_node)
+
+    def leave_SimpleStatementSuite(self, original_node, updated_node):
+        return self._copy_bindings(updated_node)  # ``if x: import os; print(os.sep)``
+
+    def _copy_bindings(self, line: cst.SimpleStatementLine | cst.SimpleStatementSuite):
+        """Copy what each statement of a line binds right after it, before the next one runs."""
         machine = self.machine_here()
         if machine is None:
-            return updated_node
-        copies: list[cst.BaseStatement] = []
+            return line
         kept = []
-        for small in updated_node.body:
-            if isinstance(small, (cst.Import, cst.ImportFrom)):
-                copies.extend(self.copies(_imported_names(small)))
-                kept.append(small)
-            elif isinstance(small, (cst.Global, cst.Nonlocal)):
+        for small in line.body:
+            if isinstance(small, (cst.Global, cst.Nonlocal)):
                 continue  # declared once, at the top of resume
+            kept.append(small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                kept += [copy.body[0] for copy in self.copies(_imported_names(small))]
             elif type(small).__name__ == "TypeAlias":  # ``type X = ...`` (3.12)
-                copies.extend(self.copies([small.name.value]))
-                kept.append(small)
-            else:
-                kept.append(small)
-        if not kept:
-            kept = [cst.Pass()]
-        updated_node = updated_node.with_changes(body=kept)
-        if not copies:
-            return updated_node
-        return cst.FlattenSentinel([updated_node, *copies])
+                kept += [copy.body[0] for copy in self.copies([small.name.value])]
+        return line.with_changes(body=kept or [cst.Pass()])
 
     def leave_Call(self, original_node, updated_node):
         # ``locals()`` (and ``vars()``) in the function itself: its locals are
