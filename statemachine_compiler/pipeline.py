@@ -36,6 +36,7 @@ from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
 from statemachine_compiler.linemap import LineMap, first_line
+from statemachine_compiler.lower.fstrings import spell_out_self_documenting_fields
 from statemachine_compiler.lower.methods import (
     explicit_super,
     mangle_private_names,
@@ -325,6 +326,13 @@ class FunctionCompiler:
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
         original = node
+        # Before any rewriting: a ``=`` field prints its source text.
+        body = spell_out_self_documenting_fields(
+            node.body, self.module, self.positions, self.linemap.note_origin
+        )
+        if body is not node.body:
+            node = node.with_changes(body=body)
+            self.linemap.note_origin(node, original)
         classes = [s for s in stack if s.kind == "class"]
         if classes:  # its body moves out of the class: mangle as the class would
             node = mangle_private_names(node, classes[-1].name, self.linemap.note_origin)
