@@ -64,10 +64,12 @@ class _Spelling(cst.CSTTransformer):
                 conversion = original.conversion
                 if conversion is None and original.format_spec is None:
                     conversion = "r"
+                # ``{ {'a': 1}!r}``: a space keeps ``{{`` from reading as a brace.
+                braced = self.source.code_for_node(updated.expression).startswith("{")
                 updated = updated.with_changes(
                     equal=None,
                     conversion=conversion,
-                    whitespace_before_expression=cst.SimpleWhitespace(""),
+                    whitespace_before_expression=cst.SimpleWhitespace(" " if braced else ""),
                     whitespace_after_expression=cst.SimpleWhitespace(""),
                 )
             parts.append(updated)
