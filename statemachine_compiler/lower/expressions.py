@@ -46,6 +46,23 @@ def standalone(node: cst.BaseExpression) -> cst.BaseExpression:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
+def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``node`` as it can stand inside another expression: a bare tuple gets brackets.
+
+    ``for i in 0, 2, 3:`` iterates a tuple; as an argument it would be three.
+    """
+    if isinstance(node, cst.Tuple) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def negated(test: cst.BaseExpression) -> cst.UnaryOperation:
+    """``not test``, bracketed where ``not`` would bind tighter than ``test``'s own operator."""
+    if isinstance(test, (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)) and not test.lpar:
+        test = test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.UnaryOperation(cst.Not(), test)
+
+
 def _is_constant(node: cst.BaseExpression) -> bool:
     if isinstance(node, _CONSTANTS):
         return True
@@ -255,19 +272,26 @@ class ExpressionLowering:
     expr_Tuple = expr_List = expr_Set = _elements
 
     def expr_Dict(self, node):
-        parts = []
+        parts = []  # (expression, whether it is a ``**`` element)
         for element in node.elements:
             if isinstance(element, cst.DictElement):
-                parts += [element.key, element.value]
+                parts += [(element.key, False), (element.value, False)]
             else:
-                parts.append(cst.Dict([element]))  # ``**m`` is merged where it stands
-        values = iter(self.sequence(parts))
+                parts.append((element.value, True))
+        values = []
+        for index, (part, merged) in enumerate(parts):
+            value = self.expression(part)
+            if any(contains_await(later) for later, _ in parts[index + 1 :]):
+                # ``**m`` is merged where it stands: spill the merged mapping.
+                value = self.spill(cst.Dict([cst.StarredDictElement(value)]) if merged else value)
+            values.append(value)
+        remaining = iter(values)
         new = []
         for element in node.elements:
             if isinstance(element, cst.DictElement):
-                new.append(element.with_changes(key=next(values), value=next(values)))
+                new.append(element.with_changes(key=next(remaining), value=next(remaining)))
             else:
-                new.append(cst.StarredDictElement(next(values)))
+                new.append(element.with_changes(value=next(remaining)))
         return node.with_changes(elements=new)
 
     def expr_FormattedString(self, node):

@@ -19,7 +19,13 @@ from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.exceptions import ExceptionLowering
-from statemachine_compiler.lower.expressions import ExpressionLowering, assign, standalone
+from statemachine_compiler.lower.expressions import (
+    ExpressionLowering,
+    assign,
+    negated,
+    parenthesized,
+    standalone,
+)
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
 
 __all__ = ["Lowerer"]
@@ -274,7 +280,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
                 else:
                     error = cst.Call(self.builtin("AssertionError"), [cst.Arg(self.expression(node.msg))])
                 self.emit(cst.SimpleStatementLine([cst.Raise(exc=error)]))
-            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=failing, line=self.current[0]))
+            self.out.append(If(test=negated(test), body=failing, line=self.current[0]))
         self.out.append(If(test=self.builtin("__debug__"), body=checked, line=self.current[0]))
 
     def small_Del(self, node: cst.Del) -> None:
@@ -320,7 +326,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
                 if ended is not None:
                     self.emit(assign(ended, cst.Name("True")))
                 self.emit(cst.SimpleStatementLine([cst.Break()]))
-            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=stop, line=line))
+            self.out.append(If(test=negated(test), body=stop, line=line))
             body.extend(self.lower_suite(node.body))
         self.out.append(While(test=None, body=body, line=line))
         if ended is not None:
@@ -334,7 +340,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         if contains_await(node.target):
             raise unsupported(self.filename, self.position(node.target), "await inside a for target")
         line = self.line_of(node)
-        iterable = self.expression(node.iter)
+        iterable = parenthesized(self.expression(node.iter))
         iterator = self.new_temp("_it")
         self.emit(assign(iterator, cst.Call(self.builtin("iter"), [cst.Arg(iterable)])))
         item = cst.Name(self.item_name)
@@ -358,7 +364,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
     def async_for(self, node: cst.For) -> None:
         """``async for`` as PEP 492 spells it out, lowered like the code it stands for."""
         iterator = self.new_temp("_ait")
-        call = cst.Call(self.builtin("async_iterator"), [cst.Arg(self.expression(node.iter))])
+        call = cst.Call(self.builtin("async_iterator"), [cst.Arg(parenthesized(self.expression(node.iter)))])
         self.emit(assign(iterator, call))
         ended = self.new_temp("_ended") if node.orelse is not None else None
         if ended is not None:
@@ -426,7 +432,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             test = self.expression(case.guard)
             with self.block() as failed:
                 self.emit(assign(matched, _minus_one()))
-            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=failed, line=line))
+            self.out.append(If(test=negated(test), body=failed, line=line))
         is_this_case = _equals(matched, cst.Integer(str(number)))
         self.out.append(If(test=is_this_case, body=guard, line=line))
         self.out.append(If(test=is_this_case, body=self.lower_suite(case.body), line=line))

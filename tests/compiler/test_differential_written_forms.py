@@ -256,6 +256,18 @@ FORMS = {
                 case (1, 2): log.append("matched")
             return 1, await tick("r")
     """,
+    "negated_tests_keep_their_precedence": """
+        async def f(v=0):
+            n = 0
+            while await ready(0) or n < 2:
+                n += 1
+            assert await ready(0) or True, "or"
+            assert await ready(1) if n else 0, "if-else"
+            match n:
+                case int() if await tick("guard") or n:
+                    log.append("guard passed")
+            return n
+    """,
     "bare_tuple_yielded_by_async_generator": """
         async def gen():
             yield 1, await tick("y")
