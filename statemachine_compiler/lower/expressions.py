@@ -26,7 +26,7 @@ from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.ir import If, Suspend
 
-__all__ = ["ExpressionLowering"]
+__all__ = ["ExpressionLowering", "signature_parts", "with_defaults"]
 
 _CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
 
@@ -376,10 +376,42 @@ class ExpressionLowering:
         first = node.for_in
         return node.with_changes(for_in=first.with_changes(iter=self.expression(first.iter)))
 
+    def expr_Lambda(self, node):
+        # Its defaults are evaluated where it stands, left to right.
+        parts = signature_parts(node.params)
+        values = self.sequence([param.default for param in parts])
+        return node.with_changes(params=with_defaults(node.params, parts, values))
+
     def expr_NamedExpr(self, node):
         value = self.spill(self.expression(node.value))
         self.emit(assign(node.target, value))
         return value
+
+
+def signature_parts(params: cst.Parameters) -> list[cst.Param]:
+    """The parameters whose defaults a signature evaluates, in CPython's order.
+
+    Positional defaults, then keyword-only ones.  (Annotations cannot await:
+    CPython rejects it.)
+    """
+    positional = [p for p in [*params.posonly_params, *params.params] if p.default is not None]
+    return positional + [p for p in params.kwonly_params if p.default is not None]
+
+
+def with_defaults(params: cst.Parameters, parts: list[cst.Param], values) -> cst.Parameters:
+    """``params`` with the defaults of ``parts`` replaced by ``values``."""
+    defaults = {id(param): value for param, value in zip(parts, values, strict=True)}
+
+    def one(param):
+        if isinstance(param, cst.Param) and id(param) in defaults:
+            return param.with_changes(default=defaults[id(param)])
+        return param
+
+    return params.with_changes(
+        posonly_params=[one(p) for p in params.posonly_params],
+        params=[one(p) for p in params.params],
+        kwonly_params=[one(p) for p in params.kwonly_params],
+    )
 
 
 def _loops(first: cst.CompFor, innermost: list[cst.BaseStatement]) -> cst.BaseStatement:

@@ -24,7 +24,9 @@ from statemachine_compiler.lower.expressions import (
     assign,
     negated,
     parenthesized,
+    signature_parts,
     standalone,
+    with_defaults,
 )
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
 
@@ -293,6 +295,45 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             elif contains_await(target):
                 raise unsupported(self.filename, self.position(target), "await inside a del target")
             self.emit(cst.SimpleStatementLine([cst.Del(target)]))
+
+    # -- definitions whose decorators, defaults, annotations or bases await ---------------
+
+    def stmt_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # CPython's order: decorators, then defaults (annotations, which
+        # cannot await, after them).  Each becomes the value it had, in a
+        # temporary when a later one awaits; the def is then an ordinary
+        # statement.
+        self._no_type_parameters(node)
+        parts = signature_parts(node.params)
+        values = self.sequence([d.decorator for d in node.decorators] + [p.default for p in parts])
+        decorators = [d.with_changes(decorator=v) for d, v in zip(node.decorators, values, strict=False)]
+        params = with_defaults(node.params, parts, values[len(decorators) :])
+        self.emit_definition(node, node.with_changes(decorators=decorators, params=params))
+
+    def stmt_ClassDef(self, node: cst.ClassDef) -> None:
+        # Decorators, then the bases and keywords as the arguments of a call.
+        self._no_type_parameters(node)
+        arguments = [*node.bases, *node.keywords]
+        parts = [(None, d.decorator) for d in node.decorators] + [(a.star, a.value) for a in arguments]
+        values = []
+        for index, (star, part) in enumerate(parts):
+            value = self.expression(part)
+            if any(contains_await(later) for _, later in parts[index + 1 :]):
+                value = self.spill(value) if star is None else self._spill_argument(value, star)
+            values.append(value)
+        decorators = [d.with_changes(decorator=v) for d, v in zip(node.decorators, values, strict=False)]
+        values = values[len(decorators) :]
+        arguments = [a.with_changes(value=v) for a, v in zip(arguments, values, strict=True)]
+        bases, keywords = arguments[: len(node.bases)], arguments[len(node.bases) :]
+        self.emit_definition(node, node.with_changes(decorators=decorators, bases=bases, keywords=keywords))
+
+    def emit_definition(self, original: cst.CSTNode, node: cst.CSTNode) -> None:
+        self.note_origin(node, original)
+        self.emit(node)
+
+    def _no_type_parameters(self, node) -> None:
+        if getattr(node, "type_parameters", None) is not None:  # natively a SyntaxError
+            raise unsupported(self.filename, self.position(node), "await in a generic definition")
 
     # -- compound statements -------------------------------------------------------------
 

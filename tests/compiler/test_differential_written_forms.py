@@ -192,11 +192,14 @@ NESTED_DEFINITIONS = {
         def s(x):
             log.append(x)
             return lambda f: f
+        def v(x):
+            log.append(x)
+            return x
         async def f():
             @s(await tick("dec1"))
             @s("dec2")
-            def g(a: s("ann_a") = await tick("def_a"), /, b: await tick("ann_b") = s("def_b"),
-                  *c: s("ann_c"), d=await tick("def_d"), **e: s("ann_e")) -> await tick("ret"):
+            def g(a: s("ann_a") = await tick("def_a"), /, b: s("ann_b") = v("def_b"),
+                  *c: s("ann_c"), d=await tick("def_d"), **e: s("ann_e")) -> s("ret"):
                 return a, b, d
             return g(), sorted(g.__annotations__)
     """,
@@ -213,6 +216,19 @@ NESTED_DEFINITIONS = {
                 return a + await tick("inner")
             return await g()
     """,
+    "await_in_nested_async_def_decorator_and_lambda_in_comprehension": """
+        def deco(tag):
+            def apply(fn):
+                log.append(("decorated", tag, fn.__name__))
+                return fn
+            return apply
+        async def f():
+            @deco(await tick("deco"))
+            async def g(b=await ready(2), **kw):
+                return b + await tick("inner")
+            makers = [lambda k=await ready(i): k for i in range(2)]
+            return await g(), [m() for m in makers]
+    """,
     "await_in_class_bases_and_keywords": """
         class Meta(type):
             def __new__(mcls, name, bases, ns, **kw):
@@ -225,7 +241,7 @@ NESTED_DEFINITIONS = {
             return c
         async def f():
             @deco
-            class K(await ready(Base), *[object][:0], metaclass=await tick(Meta), flag=await ready(1)):
+            class K(await ready(Base), *[object][:0], metaclass=await tick(Meta), flag=await ready(1), **await ready({"more": 2})):
                 x = 1
             return K.__name__, K.__bases__[0].__name__, K.x
     """,
