@@ -262,12 +262,17 @@ FORMS = {
             return i
     """,
     "bare_tuples_elsewhere": """
+        def g(*args, **kwargs):
+            return args, kwargs
         async def f():
             d = {(1, 2): "v"}
             log.append(d[1, await ready(2)])
             x = 1, await tick("x")
             x += 3, await ready(4)
             log.append((*await ready([5, 6]), *x))
+            log.append([{*await ready({7})}, g(*await ready([8]), **await ready({"k": 9}), z=await tick("z"))])
+            first, *rest = 1, await ready(2), 3
+            log.append((first, rest))
             match 1, await ready(2):
                 case (1, 2): log.append("matched")
             return 1, await tick("r")
