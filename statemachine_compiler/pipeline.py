@@ -183,7 +183,8 @@ def check_output(code: str, filename: str) -> None:
     try:
         compile(code, filename, "exec", dont_inherit=True)
     except SyntaxError as error:
-        line = (code.splitlines()[error.lineno - 1:error.lineno] or [""])[0].strip() if error.lineno else ""
+        lines = io.StringIO(code, newline="").readlines()
+        line = (lines[error.lineno - 1 : error.lineno] or [""])[0].strip() if error.lineno else ""
         raise CompileError(
             filename,
             1,
@@ -203,7 +204,7 @@ def without_form_feeds_in_indentation(text: str) -> str:
     """
     if "\f" not in text:
         return text
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text, newline="").readlines()  # str.splitlines splits at form feeds
     inside_strings: set[int] = set()  # 0-based numbers of lines that continue a token
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):

@@ -21,6 +21,7 @@ holding that string.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import warnings
 
@@ -44,7 +45,8 @@ def spell_out_self_documenting_fields(
 class _Spelling(cst.CSTTransformer):
     def __init__(self, source: cst.Module, positions, note_origin):
         self.source = source
-        self.lines = source.code.splitlines(keepends=True)
+        # Lines as the tokenizer counts them (str.splitlines also splits at form feeds).
+        self.lines = io.StringIO(source.code, newline="").readlines()
         self.positions = positions
         self.note_origin = note_origin
 

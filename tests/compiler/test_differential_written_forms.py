@@ -251,6 +251,10 @@ FORMS = {
     "form_feed_lines_between_statements": (
         "async def f():\n    x = 1\n\f\n    await tick('x')\n    if x:\n\f        x += 1\n    return x\n"
     ),
+    "form_feeds_in_strings_comments_and_brackets": (
+        'async def f():\n\f    s = """a\n\f    b"""\n\f    x = (1 +\n\f         2)\n\f    # comment\n'
+        '\f    def g():\n\f        return x\n    await tick("t")\n\f    return s, g(), f"{x=}\f{s=}"\n'
+    ),
     "bare_tuple_for_iterable": """
         async def f():
             for i in 0, 2, 3:
