@@ -2,10 +2,10 @@
 
 An ``await`` belongs to the innermost function around it.  Lambdas, nested
 ``def``s and class bodies are their own functions, so an await is never
-looked for inside them (only in what they evaluate where they stand:
-decorators, defaults, annotations, bases); list, set and dict comprehensions are not (an
-``await`` or ``async for`` in one inside an ``async def`` suspends the
-enclosing coroutine).  A generator expression is: it runs when iterated,
+looked for inside them, only in what they evaluate where they stand
+(decorators, defaults, bases); list, set and dict comprehensions are not
+their own functions here (an ``await`` or ``async for`` in one inside an
+``async def`` suspends the enclosing coroutine).  A generator expression is: it runs when iterated,
 and an asynchronous one is an async generator, valid in any function.
 """
 
