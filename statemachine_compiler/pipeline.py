@@ -14,8 +14,10 @@ Per function, ``FunctionCompiler`` runs the passes in order:
 from __future__ import annotations
 
 import ast
+import io
 import itertools
 import re
+import tokenize
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -34,6 +36,7 @@ from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
 from statemachine_compiler.linemap import LineMap, first_line
+from statemachine_compiler.lower.fstrings import spell_out_self_documenting_fields
 from statemachine_compiler.lower.methods import (
     explicit_super,
     mangle_private_names,
@@ -136,6 +139,7 @@ class Result:
 def compile_source(text: str, filename: str = "<string>", options: Options = Options()) -> Result:
     """Compile every ``async def`` in ``text`` into a state machine."""
     check_syntax(text, filename)
+    text = without_form_feeds_in_indentation(text)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:  # CPython accepted it: libcst is behind
@@ -145,11 +149,17 @@ def compile_source(text: str, filename: str = "<string>", options: Options = Opt
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     compiler = FunctionCompiler(filename, module, positions, options)
-    rewritten = module.visit(NameRewriter([], compiler))
+    try:
+        rewritten = module.visit(NameRewriter([], compiler))
+    except RecursionError:
+        raise CompileError(
+            filename, 1, 1, "internal error: the compiler recursed too deeply; please report this"
+        ) from None
     if not compiler.compiled:
         return Result(text, [], list(range(1, text.count("\n") + 2)))
     rewritten = _add_runtime_import(rewritten, compiler.runtime_names, options, compiler.linemap)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
+    check_output(rewritten.code, filename)
     return Result(rewritten.code, compiler.compiled, linemap)
 
 
@@ -162,6 +172,50 @@ def check_syntax(text: str, filename: str) -> None:
         line = error.lineno or 1
         column = error.offset or 1
         raise CompileError(filename, line, column, f"SyntaxError: {error.msg}") from None
+
+
+def check_output(code: str, filename: str) -> None:
+    """Report generated code that does not compile: a bug of the compiler, never the user's.
+
+    Discussion: without this check such output would be written (or run)
+    with exit status 0 and fail later, far from its cause.
+    """
+    try:
+        compile(code, filename, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        lines = io.StringIO(code, newline="").readlines()
+        line = (lines[error.lineno - 1 : error.lineno] or [""])[0].strip() if error.lineno else ""
+        raise CompileError(
+            filename,
+            1,
+            1,
+            f"internal error: the generated code does not compile ({error.msg}, at generated line "
+            f"{error.lineno}: {line!r}); please report this",
+        ) from None
+
+
+def without_form_feeds_in_indentation(text: str) -> str:
+    """Drop the form feeds of the indentation of each line, as CPython's tokenizer does.
+
+    A form feed there resets the column count to zero, so only what follows
+    the last one counts.  libcst (and the generated code, which takes the
+    module's indentation) would count it as indentation.  Lines inside
+    multi-line strings are left alone: a form feed there is text.
+    """
+    if "\f" not in text:
+        return text
+    lines = io.StringIO(text, newline="").readlines()  # str.splitlines splits at form feeds
+    inside_strings: set[int] = set()  # 0-based numbers of lines that continue a token
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            inside_strings.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - check_syntax accepted it
+        return text
+    for number, line in enumerate(lines):
+        indentation = line[: len(line) - len(line.lstrip(" \t\f"))]
+        if "\f" in indentation and number not in inside_strings:
+            lines[number] = line[indentation.rindex("\f") + 1 :]
+    return "".join(lines)
 
 
 def _add_runtime_import(
@@ -273,6 +327,13 @@ class FunctionCompiler:
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
         original = node
+        # Before any rewriting: a ``=`` field prints its source text.
+        body = spell_out_self_documenting_fields(
+            node.body, self.module, self.positions, self.linemap.note_origin
+        )
+        if body is not node.body:
+            node = node.with_changes(body=body)
+            self.linemap.note_origin(node, original)
         classes = [s for s in stack if s.kind == "class"]
         if classes:  # its body moves out of the class: mangle as the class would
             node = mangle_private_names(node, classes[-1].name, self.linemap.note_origin)
@@ -350,6 +411,8 @@ class FunctionCompiler:
         ]
         if statements and _is_docstring(statements[0]):
             statements = statements[1:]  # the docstring belongs to the stub
+        if not statements:  # an abstract method's docstring, nothing else
+            statements = [cst.SimpleStatementLine([cst.Pass()])]
         body = lowerer.lower_block(statements)
 
         # -- emit ---------------------------------------------------------------------

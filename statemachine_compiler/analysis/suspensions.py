@@ -2,9 +2,10 @@
 
 An ``await`` belongs to the innermost function around it.  Lambdas, nested
 ``def``s and class bodies are their own functions, so an await is never
-looked for inside them; list, set and dict comprehensions are not (an
-``await`` or ``async for`` in one inside an ``async def`` suspends the
-enclosing coroutine).  A generator expression is: it runs when iterated,
+looked for inside them, only in what they evaluate where they stand
+(decorators, defaults, bases); list, set and dict comprehensions are not
+their own functions here (an ``await`` or ``async for`` in one inside an
+``async def`` suspends the enclosing coroutine).  A generator expression is: it runs when iterated,
 and an asynchronous one is an async generator, valid in any function.
 """
 
@@ -33,7 +34,12 @@ class _Finder(cst.CSTVisitor):
             # is allowed in any function); only its first iterable runs here.
             node.for_in.iter.visit(self)
             return False
-        return not isinstance(node, _SCOPES)
+        if isinstance(node, _SCOPES):
+            # Its decorators, defaults, annotations and bases run here.
+            for part in _parts_in_enclosing_scope(node):
+                part.visit(self)
+            return False
+        return True
 
 
 def _parts_in_enclosing_scope(node: cst.CSTNode) -> list[cst.CSTNode]:

@@ -139,7 +139,10 @@ def build_stub(
     body: list[cst.BaseStatement] = []
     docstring = node.get_docstring(clean=False)
     if docstring is not None:
-        body.append(node.body.body[0])
+        first = node.body.body[0]
+        if isinstance(first, cst.BaseSmallStatement):  # ``async def f(): "doc"``
+            first = cst.SimpleStatementLine([first.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+        body.append(first)
     call = cst.Call(
         cst.Name(class_name), [cst.Arg(cst.Name(a)) for a in [*prefix, *arguments]]
     )

@@ -26,7 +26,7 @@ from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.ir import If, Suspend
 
-__all__ = ["ExpressionLowering"]
+__all__ = ["ExpressionLowering", "signature_parts", "with_defaults"]
 
 _CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
 
@@ -44,6 +44,23 @@ def standalone(node: cst.BaseExpression) -> cst.BaseExpression:
     if node.lpar or "\n" not in cst.Module([]).code_for_node(node):
         return node
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``node`` as it can stand inside another expression: a bare tuple gets brackets.
+
+    ``for i in 0, 2, 3:`` iterates a tuple; as an argument it would be three.
+    """
+    if isinstance(node, cst.Tuple) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def negated(test: cst.BaseExpression) -> cst.UnaryOperation:
+    """``not test``, bracketed where ``not`` would bind tighter than ``test``'s own operator."""
+    if isinstance(test, (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)) and not test.lpar:
+        test = test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.UnaryOperation(cst.Not(), test)
 
 
 def _is_constant(node: cst.BaseExpression) -> bool:
@@ -255,19 +272,26 @@ class ExpressionLowering:
     expr_Tuple = expr_List = expr_Set = _elements
 
     def expr_Dict(self, node):
-        parts = []
+        parts = []  # (expression, whether it is a ``**`` element)
         for element in node.elements:
             if isinstance(element, cst.DictElement):
-                parts += [element.key, element.value]
+                parts += [(element.key, False), (element.value, False)]
             else:
-                parts.append(cst.Dict([element]))  # ``**m`` is merged where it stands
-        values = iter(self.sequence(parts))
+                parts.append((element.value, True))
+        values = []
+        for index, (part, merged) in enumerate(parts):
+            value = self.expression(part)
+            if any(contains_await(later) for later, _ in parts[index + 1 :]):
+                # ``**m`` is merged where it stands: spill the merged mapping.
+                value = self.spill(cst.Dict([cst.StarredDictElement(value)]) if merged else value)
+            values.append(value)
+        remaining = iter(values)
         new = []
         for element in node.elements:
             if isinstance(element, cst.DictElement):
-                new.append(element.with_changes(key=next(values), value=next(values)))
+                new.append(element.with_changes(key=next(remaining), value=next(remaining)))
             else:
-                new.append(cst.StarredDictElement(next(values)))
+                new.append(element.with_changes(value=next(remaining)))
         return node.with_changes(elements=new)
 
     def expr_FormattedString(self, node):
@@ -352,10 +376,42 @@ class ExpressionLowering:
         first = node.for_in
         return node.with_changes(for_in=first.with_changes(iter=self.expression(first.iter)))
 
+    def expr_Lambda(self, node):
+        # Its defaults are evaluated where it stands, left to right.
+        parts = signature_parts(node.params)
+        values = self.sequence([param.default for param in parts])
+        return node.with_changes(params=with_defaults(node.params, parts, values))
+
     def expr_NamedExpr(self, node):
         value = self.spill(self.expression(node.value))
         self.emit(assign(node.target, value))
         return value
+
+
+def signature_parts(params: cst.Parameters) -> list[cst.Param]:
+    """The parameters whose defaults a signature evaluates, in CPython's order.
+
+    Positional defaults, then keyword-only ones.  (Annotations cannot await:
+    CPython rejects it.)
+    """
+    positional = [p for p in [*params.posonly_params, *params.params] if p.default is not None]
+    return positional + [p for p in params.kwonly_params if p.default is not None]
+
+
+def with_defaults(params: cst.Parameters, parts: list[cst.Param], values) -> cst.Parameters:
+    """``params`` with the defaults of ``parts`` replaced by ``values``."""
+    defaults = {id(param): value for param, value in zip(parts, values, strict=True)}
+
+    def one(param):
+        if isinstance(param, cst.Param) and id(param) in defaults:
+            return param.with_changes(default=defaults[id(param)])
+        return param
+
+    return params.with_changes(
+        posonly_params=[one(p) for p in params.posonly_params],
+        params=[one(p) for p in params.params],
+        kwonly_params=[one(p) for p in params.kwonly_params],
+    )
 
 
 def _loops(first: cst.CompFor, innermost: list[cst.BaseStatement]) -> cst.BaseStatement:

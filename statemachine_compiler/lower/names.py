@@ -98,6 +98,7 @@ class NameRewriter(cst.CSTTransformer):
         self.compile_nested = compile_nested
         self.hoisted: list[cst.BaseStatement] = []  # machine classes waiting for a class to pass
         self.plain_names: dict[int, cst.Name] = {}  # Name nodes that must stay names
+        self.fstring_quotes: list[str] = []  # quotes of the f-strings around the node visited
 
     def on_leave(self, original_node, updated_node):
         result = super().on_leave(original_node, updated_node)
@@ -115,7 +116,9 @@ class NameRewriter(cst.CSTTransformer):
         return self.stack[-1] if self.stack else Scope("module", set())
 
     def inner(self, scope: Scope) -> NameRewriter:
-        return NameRewriter([*self.stack, scope], self.compile_nested)
+        rewriter = NameRewriter([*self.stack, scope], self.compile_nested)
+        rewriter.fstring_quotes = list(self.fstring_quotes)
+        return rewriter
 
     def with_type_parameters(self, node: cst.FunctionDef | cst.ClassDef) -> NameRewriter:
         """The rewriter for what a generic definition evaluates in its type parameters' scope."""
@@ -202,28 +205,26 @@ class NameRewriter(cst.CSTTransformer):
     # -- statements that bind plain names ------------------------------------------
 
     def leave_SimpleStatementLine(self, original_node, updated_node):
+        return self._copy_bindings(updated_node)
+
+    def leave_SimpleStatementSuite(self, original_node, updated_node):
+        return self._copy_bindings(updated_node)  # ``if x: import os; print(os.sep)``
+
+    def _copy_bindings(self, line: cst.SimpleStatementLine | cst.SimpleStatementSuite):
+        """Copy what each statement of a line binds right after it, before the next one runs."""
         machine = self.machine_here()
         if machine is None:
-            return updated_node
-        copies: list[cst.BaseStatement] = []
+            return line
         kept = []
-        for small in updated_node.body:
-            if isinstance(small, (cst.Import, cst.ImportFrom)):
-                copies.extend(self.copies(_imported_names(small)))
-                kept.append(small)
-            elif isinstance(small, (cst.Global, cst.Nonlocal)):
+        for small in line.body:
+            if isinstance(small, (cst.Global, cst.Nonlocal)):
                 continue  # declared once, at the top of resume
+            kept.append(small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                kept += [copy.body[0] for copy in self.copies(_imported_names(small))]
             elif type(small).__name__ == "TypeAlias":  # ``type X = ...`` (3.12)
-                copies.extend(self.copies([small.name.value]))
-                kept.append(small)
-            else:
-                kept.append(small)
-        if not kept:
-            kept = [cst.Pass()]
-        updated_node = updated_node.with_changes(body=kept)
-        if not copies:
-            return updated_node
-        return cst.FlattenSentinel([updated_node, *copies])
+                kept += [copy.body[0] for copy in self.copies([small.name.value])]
+        return line.with_changes(body=kept or [cst.Pass()])
 
     def leave_Call(self, original_node, updated_node):
         # ``locals()`` (and ``vars()``) in the function itself: its locals are
@@ -243,11 +244,11 @@ class NameRewriter(cst.CSTTransformer):
             # outside it they are unbound (and leave the dict of 3.12).
             readers = cst.Dict(
                 [
-                    cst.DictElement(cst.SimpleString(repr(n)), cst.Lambda(cst.Parameters(), cst.Name(n)))
+                    cst.DictElement(self.string_literal(n), cst.Lambda(cst.Parameters(), cst.Name(n)))
                     for n in inlined
                 ]
             )
-            order = cst.Tuple([cst.Element(cst.SimpleString(repr(n))) for n in machine.varnames])
+            order = cst.Tuple([cst.Element(self.string_literal(n)) for n in machine.varnames])
             arguments += [
                 cst.Arg(readers, keyword=cst.Name("inlined")),
                 cst.Arg(order, keyword=cst.Name("order")),
@@ -294,11 +295,27 @@ class NameRewriter(cst.CSTTransformer):
             read = self.attribute(local) or cst.Name(local)
             elements.append(
                 cst.DictElement(
-                    cst.SimpleString(repr(name)),
+                    self.string_literal(name),
                     cst.Lambda(cst.Parameters(), read),
                 )
             )
         return cst.Dict(elements)
+
+    def visit_FormattedString(self, node) -> bool:
+        self.fstring_quotes.append(node.start[-1])
+        return True
+
+    def leave_FormattedString(self, original_node, updated_node):
+        self.fstring_quotes.pop()
+        return updated_node
+
+    def string_literal(self, text: str) -> cst.SimpleString:
+        """``text`` as a string literal that can stand here.
+
+        Before 3.12 a field of an f-string cannot contain the f-string's quote.
+        """
+        quote = next((q for q in "'\"" if q not in self.fstring_quotes), "'")
+        return cst.SimpleString(quote + text + quote)
 
     def leave_NamedExpr(self, original_node, updated_node):
         names = target_names(original_node.target)
@@ -308,7 +325,7 @@ class NameRewriter(cst.CSTTransformer):
         call = cst.Call(
             func=cst.Attribute(cst.Name(scope.machine), cst.Name("assign")),
             args=[
-                cst.Arg(cst.SimpleString(repr(scope.attributes.get(names[0], names[0])))),
+                cst.Arg(self.string_literal(scope.attributes.get(names[0], names[0]))),
                 cst.Arg(updated_node.value),
             ],
         )

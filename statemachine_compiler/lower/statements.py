@@ -19,7 +19,15 @@ from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.exceptions import ExceptionLowering
-from statemachine_compiler.lower.expressions import ExpressionLowering, assign, standalone
+from statemachine_compiler.lower.expressions import (
+    ExpressionLowering,
+    assign,
+    negated,
+    parenthesized,
+    signature_parts,
+    standalone,
+    with_defaults,
+)
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
 
 __all__ = ["Lowerer"]
@@ -274,7 +282,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
                 else:
                     error = cst.Call(self.builtin("AssertionError"), [cst.Arg(self.expression(node.msg))])
                 self.emit(cst.SimpleStatementLine([cst.Raise(exc=error)]))
-            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=failing, line=self.current[0]))
+            self.out.append(If(test=negated(test), body=failing, line=self.current[0]))
         self.out.append(If(test=self.builtin("__debug__"), body=checked, line=self.current[0]))
 
     def small_Del(self, node: cst.Del) -> None:
@@ -287,6 +295,45 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             elif contains_await(target):
                 raise unsupported(self.filename, self.position(target), "await inside a del target")
             self.emit(cst.SimpleStatementLine([cst.Del(target)]))
+
+    # -- definitions whose decorators, defaults, annotations or bases await ---------------
+
+    def stmt_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # CPython's order: decorators, then defaults (annotations, which
+        # cannot await, after them).  Each becomes the value it had, in a
+        # temporary when a later one awaits; the def is then an ordinary
+        # statement.
+        self._no_type_parameters(node)
+        parts = signature_parts(node.params)
+        values = self.sequence([d.decorator for d in node.decorators] + [p.default for p in parts])
+        decorators = [d.with_changes(decorator=v) for d, v in zip(node.decorators, values, strict=False)]
+        params = with_defaults(node.params, parts, values[len(decorators) :])
+        self.emit_definition(node, node.with_changes(decorators=decorators, params=params))
+
+    def stmt_ClassDef(self, node: cst.ClassDef) -> None:
+        # Decorators, then the bases and keywords as the arguments of a call.
+        self._no_type_parameters(node)
+        arguments = [*node.bases, *node.keywords]
+        parts = [(None, d.decorator) for d in node.decorators] + [(a.star, a.value) for a in arguments]
+        values = []
+        for index, (star, part) in enumerate(parts):
+            value = self.expression(part)
+            if any(contains_await(later) for _, later in parts[index + 1 :]):
+                value = self.spill(value) if star is None else self._spill_argument(value, star)
+            values.append(value)
+        decorators = [d.with_changes(decorator=v) for d, v in zip(node.decorators, values, strict=False)]
+        values = values[len(decorators) :]
+        arguments = [a.with_changes(value=v) for a, v in zip(arguments, values, strict=True)]
+        bases, keywords = arguments[: len(node.bases)], arguments[len(node.bases) :]
+        self.emit_definition(node, node.with_changes(decorators=decorators, bases=bases, keywords=keywords))
+
+    def emit_definition(self, original: cst.CSTNode, node: cst.CSTNode) -> None:
+        self.note_origin(node, original)
+        self.emit(node)
+
+    def _no_type_parameters(self, node) -> None:
+        if getattr(node, "type_parameters", None) is not None:  # natively a SyntaxError
+            raise unsupported(self.filename, self.position(node), "await in a generic definition")
 
     # -- compound statements -------------------------------------------------------------
 
@@ -320,7 +367,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
                 if ended is not None:
                     self.emit(assign(ended, cst.Name("True")))
                 self.emit(cst.SimpleStatementLine([cst.Break()]))
-            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=stop, line=line))
+            self.out.append(If(test=negated(test), body=stop, line=line))
             body.extend(self.lower_suite(node.body))
         self.out.append(While(test=None, body=body, line=line))
         if ended is not None:
@@ -334,7 +381,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         if contains_await(node.target):
             raise unsupported(self.filename, self.position(node.target), "await inside a for target")
         line = self.line_of(node)
-        iterable = self.expression(node.iter)
+        iterable = parenthesized(self.expression(node.iter))
         iterator = self.new_temp("_it")
         self.emit(assign(iterator, cst.Call(self.builtin("iter"), [cst.Arg(iterable)])))
         item = cst.Name(self.item_name)
@@ -358,7 +405,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
     def async_for(self, node: cst.For) -> None:
         """``async for`` as PEP 492 spells it out, lowered like the code it stands for."""
         iterator = self.new_temp("_ait")
-        call = cst.Call(self.builtin("async_iterator"), [cst.Arg(self.expression(node.iter))])
+        call = cst.Call(self.builtin("async_iterator"), [cst.Arg(parenthesized(self.expression(node.iter)))])
         self.emit(assign(iterator, call))
         ended = self.new_temp("_ended") if node.orelse is not None else None
         if ended is not None:
@@ -426,7 +473,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             test = self.expression(case.guard)
             with self.block() as failed:
                 self.emit(assign(matched, _minus_one()))
-            self.out.append(If(test=cst.UnaryOperation(cst.Not(), test), body=failed, line=line))
+            self.out.append(If(test=negated(test), body=failed, line=line))
         is_this_case = _equals(matched, cst.Integer(str(number)))
         self.out.append(If(test=is_this_case, body=guard, line=line))
         self.out.append(If(test=is_this_case, body=self.lower_suite(case.body), line=line))

@@ -221,3 +221,29 @@ def test_bad_input_through_the_real_command_has_no_traceback(tmp_path):
     assert result.stdout == ""
     assert result.stderr.startswith(f"{path}:2:"), result.stderr
     assert_no_traceback(result.stderr)
+
+
+# -- the output guard ----------------------------------------------------------------------
+
+
+def test_generated_code_that_does_not_compile_is_an_internal_error(tmp_path, capsys, monkeypatch):
+    """A compiler bug must never be written out with exit status 0."""
+    import libcst as cst
+
+    from statemachine_compiler import pipeline
+
+    add_import = pipeline._add_runtime_import
+
+    def broken(module, *args):  # as a lowering bug would: an await outside any async def
+        module = add_import(module, *args)
+        bad = cst.SimpleStatementLine([cst.Expr(cst.Await(cst.Name("x")))])
+        return module.with_changes(body=[*module.body, bad])
+
+    monkeypatch.setattr(pipeline, "_add_runtime_import", broken)
+    path = write(tmp_path / "app.py", "async def f():\n    return await g()\n")
+    out_file = tmp_path / "out.py"
+    status, out, err = run_cli(capsys, "compile", path, "-o", out_file)
+    assert status == 2, f"exit status {status}, expected 2; stderr: {err!r}"
+    assert_no_traceback(err)
+    assert err.startswith(f"{path}:") and ": internal error: " in err, err
+    assert not out_file.exists(), "invalid generated code was written"

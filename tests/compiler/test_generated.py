@@ -6,7 +6,9 @@ sometimes with an await in the test), ``for`` over small ranges and lists,
 ``break``/``continue``/``return`` (also inside loops with ``else``), ``match``,
 augmented assignments, ``log.append(...)`` side effects, and awaits inside
 binary operators, calls with several arguments, comparisons, ``and``/``or``,
-conditional expressions, f-strings and list/dict displays.
+conditional expressions, f-strings (also with ``=`` fields) and list/dict
+displays; simple statements joined by ``;`` (an import used by the next
+statement of its line), also as one-line ``if`` suites.
 
 Generated code is valid and terminates by construction: every variable is
 assigned at the top of the function, each ``while`` increments its own counter
@@ -144,7 +146,7 @@ class Builder:
 
     def statement(self, indent: int, depth: int, in_loop: bool) -> list[str]:
         pad = "    " * indent
-        kinds = ["assign", "augmented", "log", "log"]
+        kinds = ["assign", "augmented", "log", "log", "joined", "log_fstring"]
         if depth < MAX_DEPTH:
             kinds += ["if", "if", "while", "for", "match"]
         if in_loop:
@@ -158,6 +160,10 @@ class Builder:
             return [f"{pad}{self.choice(VARIABLES)} {self.choice(['+=', '-=', '^='])} {self.expression()}"]
         if kind == "log":
             return [f"{pad}log.append(('{self.label()}', {self.expression()}))"]
+        if kind == "log_fstring":
+            return [f"{pad}{self.fstring_log()}"]
+        if kind == "joined":
+            return [f"{pad}{self.joined_statements()}"]
         if kind == "break":
             return [f"{pad}break"]
         if kind == "continue":
@@ -171,6 +177,39 @@ class Builder:
         if kind == "for":
             return self.for_statement(indent, depth, in_loop)
         return self.match_statement(indent, depth, in_loop)
+
+    def simple_statement(self) -> str:
+        kind = self.choice(["assign", "augmented", "log", "import", "fstring"])
+        if kind == "assign":
+            return f"{self.choice(VARIABLES)} = {self.expression()}"
+        if kind == "augmented":
+            return f"{self.choice(VARIABLES)} += {self.expression()}"
+        if kind == "import":  # what it binds is used by the next statement of the line
+            return f"import json; log.append(json.dumps({self.expression()}))"
+        if kind == "fstring":
+            return self.fstring_log()
+        return f"log.append(('{self.label()}', {self.expression()}))"
+
+    def joined_statements(self) -> str:
+        """Simple statements on one line, joined by ``;``, sometimes as an ``if``'s suite."""
+        line = "; ".join(self.simple_statement() for _ in range(self.integer(2, 3)))
+        if self.draw(st.booleans()):
+            line = f"if {self.expression()}: {line}"
+        return line
+
+    def fstring_log(self) -> str:
+        """An f-string with ``=`` fields: their text is the source text, spaces and all."""
+        def field():
+            spaced = self.choice(["{}=", "{} = ", " {}=", "{} ="])
+            suffix = self.choice(["", "!r", "!s", ":>4", "!r:>6"])
+            return "{" + spaced.format(f"({self.expression(1, in_fstring=True)})") + suffix + "}"
+
+        variable = self.choice(VARIABLES)
+        quote = self.choice(["'", '"'])
+        text = f"{{{variable}=}}|" + "|".join(field() for _ in range(self.integer(1, 2)))
+        if quote == "'":  # strings inside the fields use single quotes
+            text = text.replace("'", '"')
+        return f"log.append(f{quote}{text}{quote})"
 
     def if_statement(self, indent, depth, in_loop):
         pad = "    " * indent

@@ -45,9 +45,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.s = {*self._t2, value}
-            self._t3 = {
-                **self.d,
-            }
+            self._t3 = {**self.d}
         if self.state == 0:
             awaitable = fetch(4)
             self.state = 3  # line 4: await fetch(4)
