@@ -79,6 +79,9 @@ class Scope:
     locals_slot: str | None = None  # a machine's slot for the dict locals() returns (3.11, 3.12)
     inlined: bool = False  # a comprehension that 3.12+ runs in the function's own frame
     varnames: tuple[str, ...] = ()  # a machine's locals() order, with inlined comprehension targets
+    # A method's machine: the defs and classes its body binds under their
+    # mangled names, with the names they were written with (their __name__).
+    spellings: dict[str, str] = field(default_factory=dict)
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:

@@ -19,36 +19,102 @@ import libcst as cst
 
 from statemachine_compiler.linemap import LineKeepingTransformer
 
-__all__ = ["mangle_private_names", "explicit_super"]
+__all__ = ["mangle_private_names", "explicit_super", "is_private", "is_dunder", "mangled"]
 
 
-def _mangled(name: str, class_name: str) -> str:
+def is_private(name: str) -> bool:
+    """Whether Python mangles ``name`` inside a class body: ``__x``, not ``__x__``."""
+    return name.startswith("__") and not name.endswith("__") and "." not in name
+
+
+def is_dunder(name: str) -> bool:
+    """``__x__``: the names Python reserves for itself."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def mangled(name: str, class_name: str) -> str:
+    """``name`` as CPython spells it in class ``class_name`` (``_Py_Mangle``)."""
     owner = class_name.lstrip("_")
-    if not owner or not name.startswith("__") or name.endswith("__") or "." in name:
+    if not owner or not is_private(name):  # a class named only "_"s mangles nothing
         return name
     return f"_{owner}{name}"
 
 
 class _Mangler(LineKeepingTransformer):
+    """Mangle what CPython mangles: variables, attributes, parameters, import names.
+
+    Not keyword names (``f(__kw=1)``, ``class C(__kw=1)``, ``case C(__a=1)``),
+    nor the dotted module name of an import.  A class nested in the method
+    mangles its own body with its own name (it stays a class statement, so
+    Python does that); its name, bases, keywords and decorators belong to the
+    method.  A ``def``/``class`` binds its mangled name but keeps the name it
+    was written with as ``__name__``: ``spellings`` records those.
+    """
+
     def __init__(self, class_name: str, note_origin=None):
         super().__init__(note_origin)
         self.class_name = class_name
+        self.spellings: dict[str, str] = {}  # mangled name of a def or class -> as written
+
+    def mangle(self, name: cst.Name) -> cst.Name:
+        new = mangled(name.value, self.class_name)
+        return name.with_changes(value=new) if new != name.value else name
 
     def visit_ClassDef(self, node) -> bool:
-        return False  # a nested class mangles with its own name (Python does it)
+        return False  # its parts are mangled in leave_ClassDef
+
+    def leave_ClassDef(self, original_node, updated_node):
+        node = original_node
+        self._note_spelling(node.name)
+        return updated_node.with_changes(
+            name=self.mangle(node.name),
+            decorators=[d.visit(self) for d in node.decorators],
+            bases=[b.visit(self) for b in node.bases],
+            keywords=[k.visit(self) for k in node.keywords],
+        )
+
+    def leave_FunctionDef(self, original_node, updated_node):
+        self._note_spelling(original_node.name)
+        return updated_node
+
+    def _note_spelling(self, name: cst.Name) -> None:
+        new = mangled(name.value, self.class_name)
+        if new != name.value:
+            self.spellings[new] = name.value
 
     def leave_Name(self, original_node, updated_node):
-        new = _mangled(original_node.value, self.class_name)
-        return updated_node.with_changes(value=new) if new != original_node.value else updated_node
+        return self.mangle(updated_node)
+
+    # Names that are not mangled: put the original back.
+    def leave_Arg(self, original_node, updated_node):
+        return updated_node.with_changes(keyword=original_node.keyword)
+
+    def leave_MatchKeywordElement(self, original_node, updated_node):
+        return updated_node.with_changes(key=original_node.key)
+
+    def leave_ImportAlias(self, original_node, updated_node):
+        if isinstance(original_node.name, cst.Attribute):  # ``import __a.b``: a dotted name
+            return updated_node.with_changes(name=original_node.name)
+        return updated_node
+
+    def leave_ImportFrom(self, original_node, updated_node):
+        if isinstance(original_node.module, cst.Attribute):  # ``from __a.b import c``
+            return updated_node.with_changes(module=original_node.module)
+        return updated_node
 
 
-def mangle_private_names(node: cst.FunctionDef, class_name: str, note_origin=None) -> cst.FunctionDef:
+def mangle_private_names(
+    node: cst.FunctionDef, class_name: str, note_origin=None
+) -> tuple[cst.FunctionDef, dict[str, str]]:
     """Mangle ``__private`` identifiers in a method's parameters and body.
 
-    ``note_origin(new, original)`` is told of every rebuilt node (see ``linemap``).
+    Returns the function and the spellings of the defs and classes its body
+    defines (mangled name -> as written).  ``note_origin(new, original)`` is
+    told of every rebuilt node (see ``linemap``).
     """
     mangler = _Mangler(class_name, note_origin)
-    return node.with_changes(params=node.params.visit(mangler), body=node.body.visit(mangler))
+    node = node.with_changes(params=node.params.visit(mangler), body=node.body.visit(mangler))
+    return node, mangler.spellings
 
 
 class _SuperRewriter(LineKeepingTransformer):
