@@ -27,6 +27,7 @@ from statemachine_compiler.analysis.scopes import (
     bound_names,
     free_and_cell_names,
     function_bindings,
+    normalize_identifiers,
     parameter_names,
     type_parameter_names,
 )
@@ -109,6 +110,8 @@ def compile_source(text: str, filename: str = "<string>", options: Options = Opt
         raise CompileError(
             filename, error.raw_line, error.raw_column + 1, f"unsupported syntax: {error.message}"
         ) from None
+    if not text.isascii():
+        module = normalize_identifiers(module)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     compiler = FunctionCompiler(filename, module, positions, options)

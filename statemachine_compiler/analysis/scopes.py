@@ -22,6 +22,7 @@ also finds the locals that nested scopes use (natively, its cells:
 from __future__ import annotations
 
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -36,6 +37,7 @@ __all__ = [
     "free_and_cell_names",
     "type_parameter_names",
     "bound_names",
+    "normalize_identifiers",
 ]
 
 
@@ -507,3 +509,20 @@ def bound_names(module: cst.Module) -> set[str]:
     module.visit(_EveryBinding(bindings))
     bindings.locals.update(bindings.globals | bindings.nonlocals)
     return bindings.locals
+
+
+class _Normalizer(cst.CSTTransformer):
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        if updated_node.value.isascii():
+            return updated_node
+        return updated_node.with_changes(value=unicodedata.normalize("NFKC", updated_node.value))
+
+
+def normalize_identifiers(module: cst.Module) -> cst.Module:
+    """Every identifier as Python's tokenizer reads it: NFKC-normalized (PEP 3131).
+
+    ``ﬁle`` and ``file``, a full-width ``ｘ`` and ``x``, are one name to
+    Python; the compiler's own analysis compares strings, and writes names
+    into strings (``__slots__``), so it must see them the same way.
+    """
+    return module.visit(_Normalizer())
