@@ -29,6 +29,7 @@ from statemachine_compiler.analysis.scopes import (
     function_bindings,
     normalize_identifiers,
     parameter_names,
+    star_imports,
     type_parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
@@ -228,6 +229,8 @@ class FunctionCompiler:
         self.class_names = Fresh(identifiers | set(RUNTIME_NAMES))
         # How generated code spells each runtime name (see RUNTIME_IMPORTS).
         clashes = identifiers - set(RUNTIME_IMPORTS["builtins"]) | bound_names(module)
+        if star_imports(module):
+            clashes |= set(RUNTIME_IMPORTS["builtins"])
         self.runtime_names = {
             name: self.class_names(name + "_") if name in clashes else name
             for name in RUNTIME_NAMES

@@ -38,6 +38,7 @@ __all__ = [
     "type_parameter_names",
     "bound_names",
     "normalize_identifiers",
+    "star_imports",
 ]
 
 
@@ -504,11 +505,26 @@ class _EveryBinding(_BindingCollector):
 
 
 def bound_names(module: cst.Module) -> set[str]:
-    """Every name the module binds, in any scope (a star import's aside)."""
+    """Every name the module binds, in any scope (a star import's aside: see ``star_imports``)."""
     bindings = FunctionBindings()
     module.visit(_EveryBinding(bindings))
     bindings.locals.update(bindings.globals | bindings.nonlocals)
     return bindings.locals
+
+
+class _StarImports(cst.CSTVisitor):
+    def __init__(self):
+        self.found = False
+
+    def visit_ImportStar(self, node) -> None:
+        self.found = True
+
+
+def star_imports(module: cst.Module) -> bool:
+    """Whether the module has ``from m import *``: it may bind any name, builtins too."""
+    finder = _StarImports()
+    module.visit(finder)
+    return finder.found
 
 
 class _Normalizer(cst.CSTTransformer):

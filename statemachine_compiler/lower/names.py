@@ -191,7 +191,7 @@ class NameRewriter(cst.CSTTransformer):
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         if self.plain_names.get(id(original_node)) is original_node:
             return updated_node
-        if any(scope.protected.get(id(original_node)) is original_node for scope in self.stack):
+        if self.is_protected(original_node):
             # A name the compiler wrote: a builtin, or a runtime name it may import under an alias.
             spelling = getattr(self.compile_nested, "runtime_names", {})
             return updated_node.with_changes(value=spelling.get(original_node.value, original_node.value))
@@ -225,6 +225,23 @@ class NameRewriter(cst.CSTTransformer):
             [cst.SubscriptElement(cst.Index(cst.SimpleString(repr(name))))],
         )
         return item.with_changes(lpar=node.lpar, rpar=node.rpar)
+
+    def is_protected(self, node: cst.Name) -> bool:
+        """Whether the compiler wrote ``node`` (or the node it was rebuilt from) for a builtin.
+
+        Lowering passes rebuild the nodes they walk (a ``finally`` that awaits
+        records its jumps): the line map knows what each rebuilt node came from.
+        """
+        linemap = getattr(self.compile_nested, "linemap", None)
+        origins = linemap.origins if linemap is not None else {}
+        for _ in range(100):
+            if any(scope.protected.get(id(node)) is node for scope in self.stack):
+                return True
+            link = origins.get(id(node))
+            if link is None or link[0] is not node:
+                return False
+            node = link[1]
+        return False
 
     # Names that are not variable references: put the original back.
     def leave_Attribute(self, original_node, updated_node):

@@ -288,6 +288,30 @@ CASES = {
         """,
         "f()",
     ),
+    "a_star_import_that_binds_the_builtins_generated_code_calls": (
+        """
+        import sys, types
+        shadowing = types.ModuleType("shadowing_builtins")
+        for _name in ("iter", "next", "type", "sorted", "set", "globals"):
+            setattr(shadowing, _name, lambda *args, _name=_name: "shadowed " + _name)
+        shadowing.__all__ = ["iter", "next", "type", "sorted", "set", "globals"]
+        sys.modules["shadowing_builtins"] = shadowing
+        from shadowing_builtins import *
+        class CM:
+            async def __aenter__(self):
+                return await tick("enter")
+            async def __aexit__(self, *exc):
+                return False
+        async def f():
+            out = []
+            for i in [1, 2]:
+                out.append(await tick(i))
+            async with CM() as c:
+                await tick("body")
+            return out, c, dir()
+        """,
+        "f()",
+    ),
     # -- item 20: qualified names of what the body defines -------------------------------
     "qualnames_of_a_class_and_its_contents_defined_in_an_async_def": (
         """
