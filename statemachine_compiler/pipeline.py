@@ -69,6 +69,7 @@ RUNTIME_IMPORTS = {
     "runtime.handling": ("Handling",),
     "runtime.exception_groups": ("ExceptStar",),
     "runtime.marks": ("coroutine_function",),
+    "runtime.supers": ("super_without_arguments",),
     # The builtins generated code calls are imported only when the module
     # binds the name somewhere (``def next(...)``, ``type = ...``): then
     # ``from builtins import next as next_``.
@@ -278,8 +279,7 @@ class FunctionCompiler:
         if "__class__" in hidden:
             owner = fresh("_class")
             passed.insert(0, owner)
-            first = next(iter(user_parameters), None)
-            node = node.with_changes(body=explicit_super(node.body, owner, first, self.linemap.note_origin))
+            node = explicit_super(node, owner, self.runtime_names.get, self.linemap.note_origin)
         bindings.params[:0] = passed
         bindings.locals.update(passed)
         candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.analysis.scopes import INLINE_COMPREHENSIONS
 from statemachine_compiler.linemap import LineKeepingTransformer
 
 __all__ = ["mangle_private_names", "explicit_super", "is_private", "is_dunder", "mangled"]
@@ -117,24 +118,38 @@ def mangle_private_names(
     return node, mangler.spellings
 
 
+# The first argument of a scope that has one Python does not name: a
+# comprehension's iterator (``.0``).
+_UNNAMED = object()
+
+
 class _SuperRewriter(LineKeepingTransformer):
     """``super()`` -> ``super(owner, <first argument>)``; ``__class__`` -> ``owner``.
 
     In functions and lambdas nested in the method too: their ``super()`` reads
     the method's ``__class__`` and their own first argument.  A nested async
     def is left alone: compiled, it gets ``__class__`` passed in as well.
+
+    Where natively ``super()`` fails, the compiled call must fail alike.  In
+    the method itself without a positional parameter it becomes
+    ``super_without_arguments()`` (the RuntimeError).  In a nested function
+    without one, or in a comprehension that is a scope of its own (whose first
+    argument is its iterator), ``super()`` is left as written: in the
+    machine's class it fails the same way (RuntimeError, or the TypeError of
+    an iterator that is no instance of the class).
     """
 
-    def __init__(self, owner: str, first: str | None, note_origin=None):
+    def __init__(self, owner: str, first: str | None, spelled, note_origin=None):
         super().__init__(note_origin)
         self.owner = owner
+        self.spelled = spelled  # runtime name -> how the module spells it
         self.first = [first]  # of the innermost function
 
     def visit_ClassDef(self, node) -> bool:
         return False  # its methods have a __class__ of their own
 
     def visit_FunctionDef(self, node) -> bool:
-        self.first.append(_first_positional(node.params))
+        self.first.append(_first_positional(node.params) or _UNNAMED)
         return node.asynchronous is None  # a nested async def is compiled on its own
 
     def leave_FunctionDef(self, original_node, updated_node):
@@ -142,21 +157,35 @@ class _SuperRewriter(LineKeepingTransformer):
         return updated_node
 
     def visit_Lambda(self, node) -> bool:
-        self.first.append(_first_positional(node.params))
+        self.first.append(_first_positional(node.params) or _UNNAMED)
         return True
 
     def leave_Lambda(self, original_node, updated_node):
         self.first.pop()
         return updated_node
 
+    def _enter_comprehension(self, node) -> bool:
+        inlined = INLINE_COMPREHENSIONS and not isinstance(node, cst.GeneratorExp)
+        self.first.append(self.first[-1] if inlined else _UNNAMED)
+        return True
+
+    def _leave_comprehension(self, original_node, updated_node):
+        self.first.pop()
+        return updated_node
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
+
     def leave_Call(self, original_node, updated_node):
         func = original_node.func
+        if not (isinstance(func, cst.Name) and func.value == "super" and not original_node.args):
+            return updated_node
         first = self.first[-1]
-        if isinstance(func, cst.Name) and func.value == "super" and not original_node.args and first:
-            return updated_node.with_changes(
-                args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(first))]
-            )
-        return updated_node
+        if first is _UNNAMED:
+            return updated_node
+        if first is None:
+            return updated_node.with_changes(func=cst.Name(self.spelled("super_without_arguments")))
+        return updated_node.with_changes(args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(first))])
 
     def leave_Name(self, original_node, updated_node):
         if original_node.value == "__class__":
@@ -169,6 +198,12 @@ def _first_positional(params: cst.Parameters) -> str | None:
     return positional[0].name.value if positional else None
 
 
-def explicit_super(body: cst.BaseSuite, owner: str, first: str | None, note_origin=None) -> cst.BaseSuite:
-    """``super()`` -> ``super(owner, first)`` and ``__class__`` -> ``owner``."""
-    return body.visit(_SuperRewriter(owner, first, note_origin))
+def explicit_super(
+    node: cst.FunctionDef, owner: str, spelled=lambda name: name, note_origin=None
+) -> cst.FunctionDef:
+    """``super()`` -> ``super(owner, <first positional parameter>)``, ``__class__`` -> ``owner``.
+
+    ``spelled`` says how the module spells a runtime name.
+    """
+    rewriter = _SuperRewriter(owner, _first_positional(node.params), spelled, note_origin)
+    return node.with_changes(body=node.body.visit(rewriter))
