@@ -334,6 +334,17 @@ CASES = {
         """,
         "f()",
     ),
+    "async_generator_methods_are_named_as_natively": (
+        """
+        async def agen():
+            yield await tick("y")
+        async def f():
+            g = agen()
+            names = ("__aiter__", "__anext__", "asend", "athrow", "aclose")
+            return [(getattr(g, n).__name__, getattr(g, n).__qualname__) for n in names]
+        """,
+        "f()",
+    ),
 }
 
 
