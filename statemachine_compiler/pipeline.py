@@ -69,7 +69,7 @@ RUNTIME_IMPORTS = {
     "runtime.handling": ("Handling",),
     "runtime.exception_groups": ("ExceptStar",),
     "runtime.marks": ("coroutine_function",),
-    "runtime.supers": ("super_without_arguments",),
+    "runtime.supers": ("super_without_arguments", "super_in_comprehension"),
     # The builtins generated code calls are imported only when the module
     # binds the name somewhere (``def next(...)``, ``type = ...``): then
     # ``from builtins import next as next_``.

@@ -118,9 +118,10 @@ def mangle_private_names(
     return node, mangler.spellings
 
 
-# The first argument of a scope that has one Python does not name: a
-# comprehension's iterator (``.0``).
-_UNNAMED = object()
+# The first argument of a function that has none, and of a comprehension
+# (its iterator, unnamed in the source).
+_NONE = object()
+_ITERATOR = object()
 
 
 class _SuperRewriter(LineKeepingTransformer):
@@ -132,11 +133,10 @@ class _SuperRewriter(LineKeepingTransformer):
 
     Where natively ``super()`` fails, the compiled call must fail alike.  In
     the method itself without a positional parameter it becomes
-    ``super_without_arguments()`` (the RuntimeError).  In a nested function
-    without one, or in a comprehension that is a scope of its own (whose first
-    argument is its iterator), ``super()`` is left as written: in the
-    machine's class it fails the same way (RuntimeError, or the TypeError of
-    an iterator that is no instance of the class).
+    ``super_without_arguments()`` (the RuntimeError); in a nested function
+    without one, ``super()`` is left as written (in the machine's class it
+    raises the same).  In a comprehension that is a scope of its own, the
+    first argument is its iterator: ``super_in_comprehension(owner)``.
     """
 
     def __init__(self, owner: str, first: str | None, spelled, note_origin=None):
@@ -149,7 +149,7 @@ class _SuperRewriter(LineKeepingTransformer):
         return False  # its methods have a __class__ of their own
 
     def visit_FunctionDef(self, node) -> bool:
-        self.first.append(_first_positional(node.params) or _UNNAMED)
+        self.first.append(_first_positional(node.params) or _NONE)
         return node.asynchronous is None  # a nested async def is compiled on its own
 
     def leave_FunctionDef(self, original_node, updated_node):
@@ -157,7 +157,7 @@ class _SuperRewriter(LineKeepingTransformer):
         return updated_node
 
     def visit_Lambda(self, node) -> bool:
-        self.first.append(_first_positional(node.params) or _UNNAMED)
+        self.first.append(_first_positional(node.params) or _NONE)
         return True
 
     def leave_Lambda(self, original_node, updated_node):
@@ -166,7 +166,7 @@ class _SuperRewriter(LineKeepingTransformer):
 
     def _enter_comprehension(self, node) -> bool:
         inlined = INLINE_COMPREHENSIONS and not isinstance(node, cst.GeneratorExp)
-        self.first.append(self.first[-1] if inlined else _UNNAMED)
+        self.first.append(self.first[-1] if inlined else _ITERATOR)
         return True
 
     def _leave_comprehension(self, original_node, updated_node):
@@ -181,10 +181,14 @@ class _SuperRewriter(LineKeepingTransformer):
         if not (isinstance(func, cst.Name) and func.value == "super" and not original_node.args):
             return updated_node
         first = self.first[-1]
-        if first is _UNNAMED:
+        if first is _NONE:
             return updated_node
         if first is None:
             return updated_node.with_changes(func=cst.Name(self.spelled("super_without_arguments")))
+        if first is _ITERATOR:
+            return updated_node.with_changes(
+                func=cst.Name(self.spelled("super_in_comprehension")), args=[cst.Arg(cst.Name(self.owner))]
+            )
         return updated_node.with_changes(args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(first))])
 
     def leave_Name(self, original_node, updated_node):
