@@ -472,8 +472,11 @@ class NameRewriter(cst.CSTTransformer):
     def leave_FunctionDef(self, original_node, updated_node):
         node = original_node
         if node.asynchronous is not None:
+            bound = node.name.value
+            node, _ = self.define(node)  # named as written
             machine_classes, stub = self.compile_nested(node, self.stack)
-            statements: list[cst.BaseStatement] = [stub, *self.copies([node.name.value])]
+            _, copies = self.define(stub.with_changes(name=cst.Name(bound)))
+            statements: list[cst.BaseStatement] = [stub, *copies]
             if self.scope.kind == "class":
                 self.hoisted.extend(machine_classes)
                 return cst.FlattenSentinel(statements)

@@ -108,9 +108,12 @@ CASES = {
                         return self.__x
                 def __helper():
                     return "helper"
+                async def __co():
+                    return await tick("co")
                 return (
                     __Inner.__name__, __Inner.__qualname__, __Inner().get(),
                     __helper(), __helper.__name__, sorted(locals()),
+                    __co.__name__, __co.__qualname__, await __co(),
                 )
         async def f():
             return await K().m()
