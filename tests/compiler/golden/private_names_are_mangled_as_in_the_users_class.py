@@ -85,4 +85,3 @@ class _lookup(StateMachine):
 @coroutine_function
 def lookup(key):
     return _lookup(key)
-
