@@ -196,6 +196,13 @@ class _SuperRewriter(LineKeepingTransformer):
             return updated_node.with_changes(value=self.owner)
         return updated_node
 
+    # ``obj.__class__`` and ``f(__class__=...)`` name no variable: put them back.
+    def leave_Attribute(self, original_node, updated_node):
+        return updated_node.with_changes(attr=original_node.attr)
+
+    def leave_Arg(self, original_node, updated_node):
+        return updated_node.with_changes(keyword=original_node.keyword)
+
 
 def _first_positional(params: cst.Parameters) -> str | None:
     positional = [*params.posonly_params, *params.params]

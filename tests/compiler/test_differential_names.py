@@ -294,6 +294,84 @@ CASES = {
         """,
         "f()",
     ),
+    "enclosing_local_named_baseexception_and_a_bare_except_that_awaits": (
+        """
+        def outer(BaseException=6):
+            async def f():
+                try:
+                    raise ValueError("v")
+                except:
+                    await tick("in handler")
+                    return "handled", BaseException
+            return f
+        async def f():
+            return await outer()()
+        """,
+        "f()",
+    ),
+    "enclosing_locals_named_like_every_name_generated_code_uses": (
+        """
+        class CM:
+            async def __aenter__(self):
+                return await tick("enter")
+            async def __aexit__(self, *exc):
+                return False
+        async def agen():
+            yield "g"
+        def outer(
+            StopAsyncIteration=1, next_awaitable=2, context_manager=3, AssertionError=4,
+            set=5, type=6, iter=7, next=8, sorted=9, globals=10, BaseException=11,
+            StateMachine=12, coroutine_function=13, Handling=14, YieldValue=15,
+            EXHAUSTED=16, async_iterator=17, ExceptStar=18, AsyncGeneratorMachine=19,
+            super_without_arguments=20, super_in_comprehension=21,
+        ):
+            async def f():
+                async for x in agen():
+                    await tick(x)
+                async with CM() as c:
+                    await tick(c)
+                for i in [1, 2]:
+                    await tick(i)
+                try:
+                    assert await tick("assert"), await tick("message")
+                except AssertionError:
+                    pass
+                s = {await tick("s"), 2}
+                try:
+                    raise ValueError("v")
+                except ValueError:
+                    await tick("handling")
+                return s, sorted([StopAsyncIteration, set, type, iter, next])
+            async def ag():
+                yield await tick("ag")
+            return f, ag
+        async def f():
+            first, ag = outer()
+            return await first(), [x async for x in ag()]
+        """,
+        "f()",
+    ),
+    "class_body_names_like_the_runtime_names": (
+        """
+        class K:
+            coroutine_function = "mine"
+            StateMachine = "mine too"
+            super_without_arguments = 3
+            async def m(self):
+                await tick("m")
+                return self.coroutine_function, self.StateMachine, super().__class__.__name__
+            @staticmethod
+            async def s():
+                await tick("s")
+                try:
+                    super()
+                except RuntimeError as e:
+                    return str(e)
+        async def f():
+            return await K().m(), await K.s()
+        """,
+        "f()",
+    ),
     "a_star_import_that_binds_the_builtins_generated_code_calls": (
         """
         import sys, types
