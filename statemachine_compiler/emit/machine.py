@@ -27,6 +27,7 @@ The article's record ``{function_name, next_line, variables}`` is all there:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -42,6 +43,7 @@ CLASS_BODY_NAMES = ("__slots__", "_name", "_qualname", "_lines", "_temporaries",
 LOCALS_SLOT = "_f_locals"  # the dict locals() returns, when the function calls it (3.11, 3.12)
 
 
+@functools.lru_cache(maxsize=None)
 def reserved_attributes(base: str) -> frozenset[str]:
     """Names a local of the function must not take as its attribute on a ``base`` machine.
 
