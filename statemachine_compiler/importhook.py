@@ -214,6 +214,10 @@ def _rename_code(code: CodeType, renames: dict[str, tuple[str, str]]) -> CodeTyp
         if qualname.startswith(generated + "."):
             # A def inside the function: "_f.resume.<locals>.g" -> "f.<locals>.g".
             changes["co_qualname"] = original + qualname[len(generated) :]
+            # A class body stores its __qualname__, the same string, as a constant.
+            consts = tuple(changes["co_qualname"] if c == qualname else c for c in consts)
+            if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
+                changes["co_consts"] = consts
             break
     return code.replace(**changes) if changes else code
 

@@ -29,62 +29,31 @@ from statemachine_compiler.analysis.scopes import (
     bound_names,
     free_and_cell_names,
     function_bindings,
+    normalize_identifiers,
     parameter_names,
+    star_imports,
     type_parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
-from statemachine_compiler.emit.machine import MachineSpec, build_stub, write_machine
+from statemachine_compiler.emit.machine import (
+    LOCALS_SLOT,
+    MachineSpec,
+    build_stub,
+    reserved_attributes,
+    write_machine,
+)
 from statemachine_compiler.linemap import LineMap, first_line
 from statemachine_compiler.lower.fstrings import spell_out_self_documenting_fields
 from statemachine_compiler.lower.methods import (
     explicit_super,
+    is_private,
     mangle_private_names,
 )
-from statemachine_compiler.lower.names import NameRewriter, blank_lines, resolve
+from statemachine_compiler.lower.names import NameRewriter, blank_lines, machine_attribute, resolve
 from statemachine_compiler.lower.statements import Lowerer
 
 __all__ = ["Options", "Result", "compile_source"]
-
-# Attributes of the machine that a local of the same name would shadow.
-RESERVED = frozenset(
-    {
-        "state",
-        "resume",
-        "send",
-        "throw",
-        "close",
-        "assign",
-        "bind",
-        "reraise",
-        "_handled",
-        "_handled_at_yield",
-        "line",
-        "saved_locals",
-        "cr_running",
-        "cr_await",
-        "_awaiting",
-        "_name",
-        "_qualname",
-        "_lines",
-        "_temporaries",
-        "_renamed",
-        "_kind",
-        "cr_code",
-        "cr_frame",
-        "cr_suspended",
-        "cr_origin",
-        "ag_code",
-        "ag_frame",
-        "ag_suspended",
-        "ag_running",
-        "ag_await",
-        "__name__",
-        "__qualname__",
-        "_f_locals",
-    }
-)
-
 
 # What generated code may use from the runtime, by module (imported when used).
 # Discussion: the generated code calls them by these names, as a reader would
@@ -103,6 +72,7 @@ RUNTIME_IMPORTS = {
     "runtime.machines.handling": ("Handling",),
     "runtime.machines.exception_groups": ("ExceptStar",),
     "runtime.machines.marks": ("coroutine_function",),
+    "runtime.machines.supers": ("super_without_arguments", "super_in_comprehension"),
     # The builtins generated code calls are imported only when the module
     # binds the name somewhere (``def next(...)``, ``type = ...``): then
     # ``from builtins import next as next_``.
@@ -146,6 +116,8 @@ def compile_source(text: str, filename: str = "<string>", options: Options = Opt
         raise CompileError(
             filename, error.raw_line, error.raw_column + 1, f"unsupported syntax: {error.message}"
         ) from None
+    if not text.isascii():
+        module = normalize_identifiers(module)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     compiler = FunctionCompiler(filename, module, positions, options)
@@ -312,6 +284,8 @@ class FunctionCompiler:
         self.class_names = Fresh(identifiers | set(RUNTIME_NAMES))
         # How generated code spells each runtime name (see RUNTIME_IMPORTS).
         clashes = identifiers - set(RUNTIME_IMPORTS["builtins"]) | bound_names(module)
+        if star_imports(module):
+            clashes |= set(RUNTIME_IMPORTS["builtins"])
         self.runtime_names = {
             name: self.class_names(name + "_") if name in clashes else name
             for name in RUNTIME_NAMES
@@ -335,8 +309,16 @@ class FunctionCompiler:
             node = node.with_changes(body=body)
             self.linemap.note_origin(node, original)
         classes = [s for s in stack if s.kind == "class"]
+        spellings: dict[str, str] = {}
         if classes:  # its body moves out of the class: mangle as the class would
-            node = mangle_private_names(node, classes[-1].name, self.linemap.note_origin)
+            node, spellings = mangle_private_names(node, classes[-1].name, self.linemap.note_origin)
+        qualname = _qualname(stack, node.name.value)
+        # Never a private name (``__Mixin_get`` for ``_Mixin.get``): the stub
+        # in the class body would mangle it.
+        class_name = self.class_names(
+            "_" + qualname.replace(".<locals>.", "_").replace(".", "_").lstrip("_")
+        )
+        base = "AsyncGeneratorMachine" if generator else "StateMachine"
 
         # -- analyse ------------------------------------------------------------------
         # PEP 695: a generic function's type parameters are bound in a scope
@@ -358,20 +340,17 @@ class FunctionCompiler:
         if "__class__" in hidden:
             owner = fresh("_class")
             passed.insert(0, owner)
-            first = next(iter(user_parameters), None)
-            node = node.with_changes(body=explicit_super(node.body, owner, first, self.linemap.note_origin))
+            node = explicit_super(node, owner, self.runtime_names.get, self.linemap.note_origin)
         bindings.params[:0] = passed
         bindings.locals.update(passed)
         candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))
         machine = next(n for n in candidates if n not in fresh.taken)
         fresh.taken.add(machine)
+        reserved = reserved_attributes(base)
         attributes = {}
         for name in sorted(bindings.locals):
-            attribute = name
-            while attribute in RESERVED or (attribute != name and attribute in fresh.taken):
-                attribute += "_"
-            fresh.taken.add(attribute)
-            attributes[name] = attribute
+            attributes[name] = machine_attribute(name, class_name, reserved, fresh.taken)
+            fresh.taken.add(attributes[name])
         scope = Scope(
             "machine",
             set(bindings.locals),
@@ -381,20 +360,14 @@ class FunctionCompiler:
             globals=bindings.globals,
             nonlocals=bindings.nonlocals,
             free=[(n, owner if n == "__class__" else n) for n in free],
+            spellings=spellings,
         )
         if owner is not None:
             # An async def nested in it reads __class__ from here.
             scope.bound.add("__class__")
             scope.attributes["__class__"] = attributes[owner]
         if _calls_locals(node.body):
-            scope.locals_slot = "_f_locals"
-        qualname = _qualname(stack, node.name.value)
-        flat = "_" + qualname.replace(".<locals>.", "_").replace(".", "_")
-        if any(outer.kind == "class" for outer in stack):
-            # Discussion: a stub inside a class body that named ``__Conn_get``
-            # (for ``_Conn.get``) would read the mangled ``_Conn__Conn_get``.
-            flat = "_" + flat.lstrip("_")
-        class_name = self.class_names(flat)
+            scope.locals_slot = LOCALS_SLOT
 
         # -- lower --------------------------------------------------------------------
         lowerer = Lowerer(
@@ -432,7 +405,10 @@ class FunctionCompiler:
 
         declarations = []
         if bindings.globals:
-            declarations.append("global " + ", ".join(sorted(bindings.globals)))
+            # Not the private ones: they are spelled ``globals()["__x"]``.
+            declared = sorted(n for n in bindings.globals if not is_private(n))
+            if declared:
+                declarations.append("global " + ", ".join(declared))
         own_nonlocals = sorted(n for n in bindings.nonlocals if resolve(n, [*stack, scope]) is None)
         if own_nonlocals:
             declarations.append("nonlocal " + ", ".join(own_nonlocals))
@@ -477,7 +453,7 @@ class FunctionCompiler:
             value=lowerer.value_name,
             error=lowerer.error_name,
             declarations=declarations,
-            base="AsyncGeneratorMachine" if generator else "StateMachine",
+            base=base,
             suspending=(fresh("awaitable"), fresh("yielded")),
             spelling=self.runtime_names,
         )

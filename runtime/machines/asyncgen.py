@@ -174,6 +174,12 @@ class AsyncGeneratorMachine(Machine):
     cr_code = cr_frame = cr_suspended = cr_origin = cr_running = cr_await = _Absent()
 
 
+# The protocol's methods are named as the native type's: ``async_generator.asend``.
+for _method in ("__aiter__", "__anext__", "asend", "athrow", "aclose"):
+    getattr(AsyncGeneratorMachine, _method).__qualname__ = f"async_generator.{_method}"
+del _method
+
+
 class _Step:
     """The awaitable of one ``asend``/``athrow``/``aclose``: runs to the next yield."""
 

@@ -22,6 +22,7 @@ also finds the locals that nested scopes use (natively, its cells:
 from __future__ import annotations
 
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -36,6 +37,8 @@ __all__ = [
     "free_and_cell_names",
     "type_parameter_names",
     "bound_names",
+    "normalize_identifiers",
+    "star_imports",
 ]
 
 
@@ -79,6 +82,9 @@ class Scope:
     locals_slot: str | None = None  # a machine's slot for the dict locals() returns (3.11, 3.12)
     inlined: bool = False  # a comprehension that 3.12+ runs in the function's own frame
     varnames: tuple[str, ...] = ()  # a machine's locals() order, with inlined comprehension targets
+    # A method's machine: the defs and classes its body binds under their
+    # mangled names, with the names they were written with (their __name__).
+    spellings: dict[str, str] = field(default_factory=dict)
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:
@@ -499,8 +505,40 @@ class _EveryBinding(_BindingCollector):
 
 
 def bound_names(module: cst.Module) -> set[str]:
-    """Every name the module binds, in any scope (a star import's aside)."""
+    """Every name the module binds, in any scope (a star import's aside: see ``star_imports``)."""
     bindings = FunctionBindings()
     module.visit(_EveryBinding(bindings))
     bindings.locals.update(bindings.globals | bindings.nonlocals)
     return bindings.locals
+
+
+class _StarImports(cst.CSTVisitor):
+    def __init__(self):
+        self.found = False
+
+    def visit_ImportStar(self, node) -> None:
+        self.found = True
+
+
+def star_imports(module: cst.Module) -> bool:
+    """Whether the module has ``from m import *``: it may bind any name, builtins too."""
+    finder = _StarImports()
+    module.visit(finder)
+    return finder.found
+
+
+class _Normalizer(cst.CSTTransformer):
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        if updated_node.value.isascii():
+            return updated_node
+        return updated_node.with_changes(value=unicodedata.normalize("NFKC", updated_node.value))
+
+
+def normalize_identifiers(module: cst.Module) -> cst.Module:
+    """Every identifier as Python's tokenizer reads it: NFKC-normalized (PEP 3131).
+
+    ``ﬁle`` and ``file``, a full-width ``ｘ`` and ``x``, are one name to
+    Python; the compiler's own analysis compares strings, and writes names
+    into strings (``__slots__``), so it must see them the same way.
+    """
+    return module.visit(_Normalizer())

@@ -27,6 +27,7 @@ The article's record ``{function_name, next_line, variables}`` is all there:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -35,7 +36,28 @@ from statemachine_compiler.emit.resume import ResumeEmitter
 from statemachine_compiler.emit.writer import Writer
 from statemachine_compiler.lower.ir import Node
 
-__all__ = ["MachineSpec", "write_machine", "build_stub"]
+__all__ = ["MachineSpec", "write_machine", "build_stub", "reserved_attributes"]
+
+# What the class body above defines, besides what the base class has.
+CLASS_BODY_NAMES = ("__slots__", "_name", "_qualname", "_lines", "_temporaries", "_renamed", "__init__", "resume")
+LOCALS_SLOT = "_f_locals"  # the dict locals() returns, when the function calls it (3.11, 3.12)
+
+
+@functools.lru_cache(maxsize=None)
+def reserved_attributes(base: str) -> frozenset[str]:
+    """Names a local of the function must not take as its attribute on a ``base`` machine.
+
+    Whatever the runtime base class has (``dir()``: its methods, slots and
+    class attributes, ``object``'s too), what the generated class body
+    defines, and every ``__dunder__`` name: Python reserves those for itself,
+    and class creation adds new ones from version to version
+    (``__firstlineno__``, ``__static_attributes__`` in 3.13).
+    """
+    from runtime.machines.asyncgen import AsyncGeneratorMachine
+    from runtime.machines.statemachine import StateMachine
+
+    classes = {"StateMachine": StateMachine, "AsyncGeneratorMachine": AsyncGeneratorMachine}
+    return frozenset(dir(classes[base])) | set(CLASS_BODY_NAMES) | {LOCALS_SLOT}
 
 
 @dataclass

@@ -288,7 +288,7 @@ class ResumeEmitter:
         if handler.type is not None:
             clause += " " + self.render_expression(handler.type)
         elif handler.name is not None:
-            clause += " BaseException"  # a bare except, which must name what it caught
+            clause += " " + self.spelled("BaseException")  # a bare except, which must name what it caught
         if handler.name is not None:
             clause += f" as {handler.name}"
         self.w.line(clause + ":")

@@ -35,8 +35,29 @@ from statemachine_compiler.analysis.scopes import (
     target_names,
     type_parameter_names,
 )
+from statemachine_compiler.lower.methods import is_dunder, is_private, mangled
 
-__all__ = ["NameRewriter", "resolve"]
+__all__ = ["NameRewriter", "resolve", "machine_attribute"]
+
+
+def machine_attribute(name: str, class_name: str, reserved: frozenset[str], taken: set[str]) -> str:
+    """The attribute that holds local ``name`` on a machine of class ``class_name``.
+
+    Never one of the machine's own names (``reserved``), so a local can shadow
+    nothing: ``state`` becomes ``state_``, ``__init__`` ``init_``.  Never a
+    private name either: in the machine's class body Python would mangle it
+    (``self.__x`` is ``self._f__x`` there, its slot too, but not the names the
+    runtime reads), so a private local gets the name the mangling gives.
+    """
+    if is_private(name):
+        attribute = mangled(name, class_name)
+    elif is_dunder(name):
+        attribute = name.strip("_") + "_"
+    else:
+        attribute = name
+    while attribute in reserved or (attribute != name and attribute in taken):
+        attribute += "_"
+    return attribute
 
 
 def resolve(name: str, stack: list[Scope]) -> Scope | None:
@@ -53,6 +74,22 @@ def resolve(name: str, stack: list[Scope]) -> Scope | None:
         if name in scope.bound:
             return scope if scope.kind == "machine" else None
     return None
+
+
+def _resolves_to_global(name: str, stack: list[Scope]) -> bool:
+    """Whether ``name``, used in the innermost scope of ``stack``, is a global (or builtin)."""
+    innermost = len(stack) - 1
+    for depth in range(innermost, -1, -1):
+        scope = stack[depth]
+        if scope.kind == "class" and depth != innermost:
+            continue
+        if name in scope.globals:
+            return True
+        if name in scope.nonlocals:
+            continue
+        if name in scope.bound:
+            return False
+    return True
 
 
 def _copy(machine: str, attribute: str, name: str) -> cst.SimpleStatementLine:
@@ -157,14 +194,57 @@ class NameRewriter(cst.CSTTransformer):
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         if self.plain_names.get(id(original_node)) is original_node:
             return updated_node
-        if any(scope.protected.get(id(original_node)) is original_node for scope in self.stack):
+        if self.is_protected(original_node):
             # A name the compiler wrote: a builtin, or a runtime name it may import under an alias.
             spelling = getattr(self.compile_nested, "runtime_names", {})
             return updated_node.with_changes(value=spelling.get(original_node.value, original_node.value))
         attribute = self.attribute(original_node.value)
         if attribute is None:
+            if self.global_seen_through_machine_class(original_node.value):
+                return self.global_item(original_node.value, updated_node)
             return updated_node
         return attribute.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+
+    def global_seen_through_machine_class(self, name: str) -> bool:
+        """Whether ``name`` here is a private global that the machine class would mangle.
+
+        A function outside any class (or in one named only ``_``) does not
+        mangle ``__cache``; its body, moved into the machine's class, would
+        read ``_f__cache``.  Names bound inside the body are mangled alike
+        wherever they are used, and a user's class in between mangles as it
+        does natively; only a global crosses the class boundary.
+        """
+        machines = [i for i, scope in enumerate(self.stack) if scope.kind == "machine"]
+        if not is_private(name) or not machines:
+            return False
+        if any(scope.kind == "class" for scope in self.stack[machines[-1] :]):
+            return False  # a user's class between mangles the name, natively too
+        return _resolves_to_global(name, self.stack)
+
+    def global_item(self, name: str, node: cst.Name) -> cst.Subscript:
+        """``globals()["__cache"]``: the one spelling of a global that no class mangles."""
+        item = cst.Subscript(
+            cst.Call(cst.Name(self.builtin("globals"))),
+            [cst.SubscriptElement(cst.Index(cst.SimpleString(repr(name))))],
+        )
+        return item.with_changes(lpar=node.lpar, rpar=node.rpar)
+
+    def is_protected(self, node: cst.Name) -> bool:
+        """Whether the compiler wrote ``node`` (or the node it was rebuilt from) for a builtin.
+
+        Lowering passes rebuild the nodes they walk (a ``finally`` that awaits
+        records its jumps): the line map knows what each rebuilt node came from.
+        """
+        linemap = getattr(self.compile_nested, "linemap", None)
+        origins = linemap.origins if linemap is not None else {}
+        for _ in range(100):
+            if any(scope.protected.get(id(node)) is node for scope in self.stack):
+                return True
+            link = origins.get(id(node))
+            if link is None or link[0] is not node:
+                return False
+            node = link[1]
+        return False
 
     # Names that are not variable references: put the original back.
     def leave_Attribute(self, original_node, updated_node):
@@ -409,8 +489,11 @@ class NameRewriter(cst.CSTTransformer):
     def leave_FunctionDef(self, original_node, updated_node):
         node = original_node
         if node.asynchronous is not None:
+            bound = node.name.value
+            node, _ = self.define(node)  # named as written
             machine_classes, stub = self.compile_nested(node, self.stack)
-            statements: list[cst.BaseStatement] = [stub, *self.copies([node.name.value])]
+            _, copies = self.define(stub.with_changes(name=cst.Name(bound)))
+            statements: list[cst.BaseStatement] = [stub, *copies]
             if self.scope.kind == "class":
                 self.hoisted.extend(machine_classes)
                 return cst.FlattenSentinel(statements)
@@ -435,8 +518,23 @@ class NameRewriter(cst.CSTTransformer):
             body=node.body.visit(inner),
         )
         new = _drop_machine_nonlocals(new, self.stack, getattr(self.compile_nested, "linemap", None))
-        copies = self.copies([node.name.value])
+        new, copies = self.define(new)
         return cst.FlattenSentinel([new, *copies]) if copies else new
+
+    def define(self, node: cst.FunctionDef | cst.ClassDef):
+        """The definition as written, and the copies of the name it binds into the machine.
+
+        In a method, ``def __helper`` binds ``_K__helper`` but is named
+        ``__helper``: it is written so (the machine class mangles the name it
+        binds, the copy reads it back alike) and copied to ``self._K__helper``.
+        """
+        machine = self.machine_here()
+        bound = node.name.value
+        written = machine.spellings.get(bound) if machine is not None else None
+        if written is None:
+            return node, self.copies([bound])
+        copy = _copy(machine.machine, machine.attributes.get(bound, bound), written)
+        return node.with_changes(name=node.name.with_changes(value=written)), [copy]
 
     def visit_Lambda(self, node) -> bool:
         return False
@@ -462,7 +560,8 @@ class NameRewriter(cst.CSTTransformer):
             keywords=[k.visit(outer) for k in node.keywords],
             body=node.body.visit(inner),
         )
-        statements: list[cst.BaseStatement] = [new, *self.copies([node.name.value])]
+        new, copies = self.define(new)
+        statements: list[cst.BaseStatement] = [new, *copies]
         if self.scope.kind == "class":
             self.hoisted.extend(inner.hoisted)
             return cst.FlattenSentinel(statements)

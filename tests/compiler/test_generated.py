@@ -4,6 +4,8 @@ The strategy builds the body of ``async def f()`` from the constructs of
 issue 2: nested ``if``/``elif``/``else``, ``while`` loops (bounded by a counter,
 sometimes with an await in the test), ``for`` over small ranges and lists,
 ``break``/``continue``/``return`` (also inside loops with ``else``), ``match``,
+private names, in a module-level function or a method of a class named with
+a leading underscore,
 augmented assignments, ``log.append(...)`` side effects, and awaits inside
 binary operators, calls with several arguments, comparisons, ``and``/``or``,
 conditional expressions, f-strings (also with ``=`` fields) and list/dict
@@ -271,14 +273,37 @@ class Builder:
         return lines
 
 
+# Where ``f``'s body stands: a module-level function, or a method of a class
+# whose name starts with "_" (issue 11: the machinery's names must not be
+# mangled with it), reading a private attribute; each time with a private local.
+HOSTS = ("module", "_Mixin", "__X", "Plain")
+
+
 @st.composite
 def async_functions(draw) -> str:
     builder = Builder(draw)
-    body = builder.block(1, 0, in_loop=False)
+    host = draw(st.sampled_from(HOSTS))
+    indent = 1 if host == "module" else 2
+    pad = "    " * indent
+    body = builder.block(indent, 0, in_loop=False)
     counters = [f"w{n}" for n in range(1, builder.counters + 1)]
-    initial = [f"    {name} = {draw(st.integers(0, 3))}" for name in VARIABLES]
-    initial += [f"    {name} = 0" for name in counters]
-    return "\n".join([HELPERS, "async def f():", *initial, *body, "    return (a, b, c, d)", ""])
+    initial = [f"{pad}{name} = {draw(st.integers(0, 3))}" for name in VARIABLES]
+    initial += [f"{pad}{name} = 0" for name in counters]
+    initial.append(f"{pad}__private = a")
+    if host == "module":
+        function = ["async def f():", *initial, *body, f"{pad}return (a, b, c, d, __private)"]
+    else:
+        function = [
+            f"class {host}:",
+            "    __secret = 7",
+            "    async def method(self):",
+            *initial,
+            *body,
+            f"{pad}return (a, b, c, d, __private, self.__secret)",
+            "def f():",
+            f"    return {host}().method()",
+        ]
+    return "\n".join([HELPERS, *function, ""])
 
 
 @st.composite

@@ -1,0 +1,27 @@
+"""Zero-argument ``super()`` where CPython refuses it.
+
+A compiled method's ``super()`` becomes ``super(<its class>, <its first
+argument>)``.  A function with no positional parameter has no first
+argument: natively ``super()`` there raises, and so must the compiled call.
+In a comprehension that is a function of its own (a generator expression;
+3.11's list, set and dict comprehensions) the first argument is the
+iterator Python passes it, which has no name in the source.
+"""
+
+import sys
+
+__all__ = ["super_without_arguments", "super_in_comprehension"]
+
+
+def super_without_arguments():
+    """Raise what ``super()`` raises in a function without positional parameters."""
+    raise RuntimeError("super(): no arguments")
+
+
+def super_in_comprehension(owner):
+    """``super()`` in the comprehension that calls this: ``super(owner, <its iterator>)``.
+
+    Usually the TypeError of an iterator that is no instance of ``owner``,
+    with CPython's message.
+    """
+    return super(owner, sys._getframe(1).f_locals[".0"])

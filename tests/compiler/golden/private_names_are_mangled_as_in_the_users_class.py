@@ -1,0 +1,87 @@
+__cache = {}
+
+
+class _Account:
+    async def deposit(self, amount, __note=None):
+        self.__balance = await fetch(amount)
+        return dict(__kw=__note), self.__balance
+
+
+async def lookup(key):
+    __hit = __cache.get(key)
+    __init__ = await fetch(key)
+    return __hit, __init__
+
+# output
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
+
+__cache = {}
+
+
+class _Account_deposit(StateMachine):
+    """async def deposit(self, amount, __note=None), line 5"""
+
+    __slots__ = ("self", "amount", "_Account__note")
+    _name = "deposit"
+    _qualname = "_Account.deposit"
+    _lines = (5, 6)  # source line of each state
+
+    def __init__(frame, self, amount, _Account__note):
+        frame.state = 0  # not started
+        frame._awaiting = None
+        frame.self = self
+        frame.amount = amount
+        frame._Account__note = _Account__note
+
+    def resume(frame, value, error):
+        if frame.state == 0:
+            awaitable = fetch(frame.amount)
+            frame.state = 1  # line 6: await fetch(amount)
+            return awaitable
+        if frame.state == 1:
+            frame.state = 0
+            if error is not None:
+                frame.reraise(error)
+            frame.self._Account__balance = value
+            return dict(__kw=frame._Account__note), frame.self._Account__balance
+
+
+class _Account:
+
+    @coroutine_function
+    def deposit(self, amount, __note=None):
+        return _Account_deposit(self, amount, __note)
+
+
+class _lookup(StateMachine):
+    """async def lookup(key), line 10"""
+
+    __slots__ = ("key", "_lookup__hit", "init_")
+    _name = "lookup"
+    _qualname = "lookup"
+    _lines = (10, 12)  # source line of each state
+    _renamed = {"_lookup__hit": "__hit", "init_": "__init__"}
+
+    def __init__(self, key):
+        self.state = 0  # not started
+        self._awaiting = None
+        self.key = key
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._lookup__hit = globals()["__cache"].get(self.key)
+            awaitable = fetch(self.key)
+            self.state = 1  # line 12: await fetch(key)
+            return awaitable
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                self.reraise(error)
+            self.init_ = value
+            return self._lookup__hit, self.init_
+
+
+@coroutine_function
+def lookup(key):
+    return _lookup(key)
