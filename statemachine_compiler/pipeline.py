@@ -79,6 +79,7 @@ RESERVED = frozenset(
         "__name__",
         "__qualname__",
         "_f_locals",
+        "_released",  # the runtime's list of the slots released on return, per class
     }
 )
 
