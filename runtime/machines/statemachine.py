@@ -419,7 +419,8 @@ class Machine:
             # later sends, throw) then has one frame of ours per compiled
             # level, as a native chain has one frame per coroutine; code that
             # counts its stack (cpython#93592) sees the same depth each time.
-            self._check_resumable(value)
+            if self.state < 0 or (value is not None and self.state == 0):
+                self._check_resumable(value)
             finished, result = self._advance(value, None)
         else:
             finished, result = self._send(value)
@@ -640,7 +641,8 @@ class Machine:
             if self.state == 0:  # resume returned from the function itself
                 self._awaiting = None
                 self.state = DONE
-                self._release_locals()
+                if self._released != ():  # a machine with no locals has nothing to let go
+                    self._release_locals()
                 return True, awaitable
             if (
                 isinstance(awaitable, StateMachine)
