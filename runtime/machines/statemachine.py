@@ -41,7 +41,21 @@ __all__ = [
 
 DONE = -1  # state of a machine that returned or raised
 CO_ITERABLE_COROUTINE = 0x100  # inspect's name for it; inspect is too dear to import here
-_UNBOUND = object()  # the value of a local that is not bound, for locals()
+
+
+class _Unbound:
+    """The value of a local that is not bound: for locals(), and in a finished machine's slots."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<unbound>"
+
+    def __reduce__(self):
+        return "_UNBOUND"  # a finished machine pickles and copies with it
+
+
+_UNBOUND = _Unbound()
 
 # Before 3.13 (PEP 667) locals() in a function returns the frame's one dict,
 # brought up to date at each call; since, a new snapshot each time.
@@ -696,11 +710,12 @@ class Machine:
         if released is None:
             cls = type(self)
             released = cls._released = _released_slots(cls)
+        # Each slot is set to the "unbound" marker that repr() and locals()
+        # skip, not deleted: deleting an unbound slot raises, and costs more
+        # than the rest of the return (compiled try/with leave some unbound).
+        store = object.__setattr__
         for attribute in released:
-            try:
-                object.__delattr__(self, attribute)
-            except AttributeError:
-                pass
+            store(self, attribute, _UNBOUND)
 
     def assign(self, attribute, value):
         """Store a local from inside an expression: what ``(x := value)`` becomes."""
