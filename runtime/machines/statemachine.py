@@ -25,8 +25,7 @@ import sys
 import warnings
 import weakref
 from collections.abc import Coroutine
-from dis import opmap
-from inspect import CO_ITERABLE_COROUTINE
+from opcode import opmap
 from types import CodeType, CoroutineType, GeneratorType
 
 from runtime.machines.handling import _HandlingIterator
@@ -41,7 +40,22 @@ __all__ = [
 ]
 
 DONE = -1  # state of a machine that returned or raised
-_UNBOUND = object()  # the value of a local that is not bound, for locals()
+CO_ITERABLE_COROUTINE = 0x100  # inspect's name for it; inspect is too dear to import here
+
+
+class _Unbound:
+    """The value of a local that is not bound: for locals(), and in a finished machine's slots."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<unbound>"
+
+    def __reduce__(self):
+        return "_UNBOUND"  # a finished machine pickles and copies with it
+
+
+_UNBOUND = _Unbound()
 
 # Before 3.13 (PEP 667) locals() in a function returns the frame's one dict,
 # brought up to date at each call; since, a new snapshot each time.
@@ -110,6 +124,11 @@ def reraise(error):
         error.__context__ = context
         error.__traceback__ = traceback
         raise
+    finally:
+        # This frame stays in the traceback: holding the exception, it would
+        # make a cycle that keeps the exception, and every frame and machine
+        # its traceback holds, alive until the next garbage collection.
+        error = context = traceback = None
 
 
 def _chained(error, handled):
@@ -147,6 +166,41 @@ def _requalified(code, old, new):
     if qualname.startswith(old):
         qualname = new + qualname[len(old) :]
     return code.replace(co_consts=tuple(consts), co_qualname=qualname)
+
+
+_DELETE_ATTR = opmap["DELETE_ATTR"]
+
+
+def _deletes_attributes(code):
+    """Whether ``code``, or code defined in it, has a ``del x.attribute`` (possibly: a byte scan)."""
+    if _DELETE_ATTR in code.co_code[::2]:
+        return True
+    return any(type(c) is CodeType and _deletes_attributes(c) for c in code.co_consts)
+
+
+def _captured_slots(code, machine, slots):
+    """The slots that code defined in ``code`` reads through ``machine``, its closures' variable.
+
+    Read by attribute name, so an attribute of the same name of something
+    else counts too: that keeps a local a little longer, never too short.
+    """
+    captured = set()
+    for const in code.co_consts:
+        if type(const) is CodeType:
+            if machine in const.co_freevars:
+                captured.update(slots.intersection(const.co_names))
+            captured |= _captured_slots(const, machine, slots)
+    return captured
+
+
+def _released_slots(cls):
+    """The slots ``_release_locals`` clears: the generated class's, less the captured ones."""
+    slots = cls.__dict__.get("__slots__", ())
+    code = cls.resume.__code__
+    if not code.co_varnames:
+        return tuple(slots)
+    captured = _captured_slots(code, code.co_varnames[0], set(slots))
+    return tuple(s for s in slots if s not in captured)
 
 
 def _first_step(awaitable):
@@ -330,6 +384,7 @@ class Machine:
     _lines = (0,)
     _temporaries = ()  # slots the compiler made for itself, not the function's locals
     _renamed = {}  # slot -> the local's name in the source, where they differ
+    _released = None  # the slots _release_locals clears, found at its first call
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
@@ -349,6 +404,12 @@ class Machine:
                 resume.__code__, f"{cls.__qualname__}.resume.<locals>.", f"{cls._qualname}.<locals>."
             )
             resume.__code__ = code.replace(co_name=cls._name, co_qualname=cls._qualname)
+        if resume is not None and _deletes_attributes(resume.__code__):
+            # Discussion: a __delattr__ of our own makes every store to a
+            # slot (every ``self.x = ...`` of every machine of the class) a
+            # call through it, ten times dearer; so only the functions that
+            # ``del`` a local get it, for the error of deleting it unbound.
+            cls.__delattr__ = Machine._delete_local
 
     def __init__(self):
         self.state = 0  # not started yet
@@ -372,7 +433,8 @@ class Machine:
             # later sends, throw) then has one frame of ours per compiled
             # level, as a native chain has one frame per coroutine; code that
             # counts its stack (cpython#93592) sees the same depth each time.
-            self._check_resumable(value)
+            if self.state < 0 or (value is not None and self.state == 0):
+                self._check_resumable(value)
             finished, result = self._advance(value, None)
         else:
             finished, result = self._send(value)
@@ -420,7 +482,14 @@ class Machine:
                 self._awaiting = awaiting
                 return False, yielded
         awaiting = None  # finished: let it go now, as CPython's frame does
-        return self._advance(value, error)
+        try:
+            return self._advance(value, error)
+        finally:
+            # Discussion: a frame object of ours outlives its call when a
+            # traceback holds a frame called from it (its f_back): leaving
+            # with the exception in a local would make a cycle through that
+            # traceback, freed only by the garbage collector.
+            value = error = None
 
     def _check_resumable(self, value):
         """Raise CPython's error for sending ``value`` to a machine that awaits nothing."""
@@ -445,7 +514,10 @@ class Machine:
             )
         if tb is not None:
             error = error.with_traceback(tb)
-        return self._finish(self._throw(error))
+        try:
+            return self._finish(self._throw(error))
+        finally:
+            typ = val = tb = error = None  # see _send
 
     def _throw(self, error):
         """``throw`` of an exception instance, without StopIteration: as ``_send``.
@@ -463,8 +535,14 @@ class Machine:
                 # Not started: the exception is raised before the first line,
                 # where no handler of the function can see it.
                 self.state = DONE
-                reraise(error)
-            return self._advance(None, _chained(error, self._handled()))
+                try:
+                    reraise(error)
+                finally:
+                    error = None  # see _send
+            try:
+                return self._advance(None, _chained(error, self._handled()))
+            finally:
+                error = None  # see _send
         handled = self._handled()
         self._awaiting = _RUNNING
         value = None
@@ -493,7 +571,10 @@ class Machine:
         awaiting = None
         if error is not None:
             error = _chained(error, handled)
-        return self._advance(value, error)
+        try:
+            return self._advance(value, error)
+        finally:
+            value = error = handled = None  # see _send
 
     def _handled(self):
         """The exception the function was handling where it is suspended, or None.
@@ -519,6 +600,7 @@ class Machine:
         try:
             self.throw(GeneratorExit)
         except GeneratorExit:
+            self._release_locals()  # as a closed native coroutine's frame is cleared
             return None
         except StopIteration as stop:
             # The function returned while closing: 3.13 hands back its value.
@@ -558,6 +640,7 @@ class Machine:
                 # wants to see them as they were.
                 self._awaiting = None
                 self.state = DONE
+                value = error = None  # see _send
                 raise
             if error is not None:
                 # Discussion: resume returned after the exception thrown in
@@ -572,7 +655,8 @@ class Machine:
             if self.state == 0:  # resume returned from the function itself
                 self._awaiting = None
                 self.state = DONE
-                self._release_locals()
+                if self._released != ():  # a machine with no locals has nothing to let go
+                    self._release_locals()
                 return True, awaitable
             if (
                 isinstance(awaitable, StateMachine)
@@ -611,18 +695,27 @@ class Machine:
             return False, value
 
     def _release_locals(self):
-        """Let go of the function's locals, as CPython frees a returned coroutine's frame.
+        """Let go of the function's locals, as CPython clears a finished coroutine's frame.
 
         Discussion: an object the function held (an unfinished async
-        generator, a file) is finalized when the function returns, not when
-        the machine object is collected.  Only on return: after an exception
-        the locals stay, for whoever inspects it.
+        generator, a file) is finalized when the function returns or is
+        closed, not when the machine object is collected.  What a nested
+        function, lambda, generator expression or class captured stays: for
+        them it is a cell, and natively it lives on as long as they do.
+        After an exception the locals stay as well, as long as the
+        exception's traceback holds the frame of ``resume`` (and so the
+        machine), just as a native traceback holds the coroutine's frame.
         """
-        for attribute in type(self).__slots__:  # the generated class's: the locals
-            try:
-                object.__delattr__(self, attribute)
-            except AttributeError:
-                pass
+        released = self._released
+        if released is None:
+            cls = type(self)
+            released = cls._released = _released_slots(cls)
+        # Each slot is set to the "unbound" marker that repr() and locals()
+        # skip, not deleted: deleting an unbound slot raises, and costs more
+        # than the rest of the return (compiled try/with leave some unbound).
+        store = object.__setattr__
+        for attribute in released:
+            store(self, attribute, _UNBOUND)
 
     def assign(self, attribute, value):
         """Store a local from inside an expression: what ``(x := value)`` becomes."""
@@ -769,7 +862,8 @@ class Machine:
                 f"cannot access local variable '{name}' where it is not associated with a value"
             )
 
-    def __delattr__(self, attribute):
+    def _delete_local(self, attribute):
+        """``__delattr__`` of the machines whose code deletes a local (see __init_subclass__)."""
         try:
             object.__delattr__(self, attribute)
             return
