@@ -100,9 +100,6 @@ class AsyncioLoop:
         return AsyncioStream(reader, writer)
 
     async def serve(self, handler, host, port):
-        # Discussion: a bound method, not a closure over ``handler``; compiled
-        # code does not yet keep a returned coroutine's locals for closures
-        # (xfail in tests/compiler/test_differential_scopes.py).
         server = await asyncio.start_server(_Connections(handler).serve_one, host, port)
         self.servers.append(server)
         return server.sockets[0].getsockname()[1]

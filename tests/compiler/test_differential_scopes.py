@@ -1255,12 +1255,7 @@ CASES.update(
     }
 )
 
-XFAIL: dict[str, str] = {
-    "closure_reads_a_parameter_after_the_coroutine_returned": (
-        "StateMachine._release_locals deletes every slot on return, those that "
-        "nested functions read too (NameError: cannot access free variable)"
-    ),
-}
+XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
