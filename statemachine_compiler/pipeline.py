@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from statemachine_compiler.analysis import suspensions
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
@@ -136,6 +137,13 @@ class Result:
 
 def compile_source(text: str, filename: str = "<string>", options: Options = Options()) -> Result:
     """Compile every ``async def`` in ``text`` into a state machine."""
+    try:
+        return _compile(text, filename, options)
+    finally:
+        suspensions.forget()
+
+
+def _compile(text: str, filename: str, options: Options) -> Result:
     check_syntax(text, filename)
     try:
         module = cst.parse_module(text)
