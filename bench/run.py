@@ -2,7 +2,8 @@
 
     python bench/run.py
 
-compiler_bench.py, program_bench.py, runtime_bench.py and import_bench.py are run with this same
+compiler_bench.py, program_bench.py, compile_speed.py, runtime_bench.py and
+import_bench.py are run with this same
 interpreter, from the repository root, their output streamed as it comes.  A
 module that does not exist (yet) is skipped with a note.  The exit status is
 non-zero when any benchmark that ran failed.
@@ -15,7 +16,13 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
-MODULES = ("compiler_bench.py", "program_bench.py", "runtime_bench.py", "import_bench.py")
+MODULES = (
+    "compiler_bench.py",
+    "program_bench.py",
+    "compile_speed.py",
+    "runtime_bench.py",
+    "import_bench.py",
+)
 
 
 def main():

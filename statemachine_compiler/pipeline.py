@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from statemachine_compiler.analysis import suspensions
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
@@ -36,6 +37,7 @@ from statemachine_compiler.analysis.scopes import (
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.diagnostics import CompileError
+from statemachine_compiler.emit.generated import GeneratedCode
 from statemachine_compiler.emit.machine import (
     LOCALS_SLOT,
     MachineSpec,
@@ -108,6 +110,13 @@ class Result:
 
 def compile_source(text: str, filename: str = "<string>", options: Options = Options()) -> Result:
     """Compile every ``async def`` in ``text`` into a state machine."""
+    try:
+        return _compile(text, filename, options)
+    finally:
+        suspensions.forget()
+
+
+def _compile(text: str, filename: str, options: Options) -> Result:
     check_syntax(text, filename)
     text = without_form_feeds_in_indentation(text)
     try:
@@ -220,7 +229,7 @@ def _add_runtime_import(
         lines[0] = lines[0].with_changes(
             leading_lines=following.leading_lines if index else []
         )
-        if isinstance(following, (cst.ClassDef, cst.FunctionDef)):
+        if isinstance(following, (cst.ClassDef, cst.FunctionDef, GeneratedCode)):
             after = [cst.EmptyLine(indent=False)] * 2
         elif _is_import(following):
             after = []
@@ -489,18 +498,33 @@ class FunctionCompiler:
         code = writer.text() + "\n\n" + stub_code
         if self.options.format:
             code = _black(code)
-        parsed = cst.parse_module(code)
         # The blank lines and comments above the async def now stand above its class.
         blank = blank_lines(stack)
+        leading = node.leading_lines or blank
+        # Machines outside any function are never rewritten again: they stay text.
+        split = None if _inside_function(stack) else _split_generated(code)
+        if split is None:
+            return self._splice_parsed(code, writer, stub_code, where, leading, blank, qualname)
+        machine_code, stub_code = split
+        machines = GeneratedCode(machine_code, leading_lines=leading)
+        stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=blank)
+        if not self.options.format:
+            self.linemap.register(machines, writer.sources[: machine_code.count("\n")])
+            self.linemap.register(stub, [where[0]] * stub_code.count("\n"))
+        self.compiled.append(qualname)
+        return [machines], stub
+
+    def _splice_parsed(self, code, writer, stub_code, where, leading, blank, qualname):
+        """The generated statements as nodes, for where they are rewritten again."""
+        parsed = cst.parse_module(code)
         generated = list(parsed.body)
-        generated[0] = generated[0].with_changes(leading_lines=node.leading_lines or blank)
+        generated[0] = generated[0].with_changes(leading_lines=leading)
         generated[-1] = generated[-1].with_changes(leading_lines=blank)
         if not self.options.format:
             sources = writer.sources + [where[0]] * (2 + stub_code.count("\n") + 1)
             self._register_lines(parsed, generated, sources)
         self.compiled.append(qualname)
         return generated[:-1], generated[-1]
-
 
     def _register_lines(self, module: cst.Module, statements, sources: list[int]) -> None:
         """Give each generated statement the source lines the writer recorded."""
@@ -521,6 +545,39 @@ class _ParamsOnly(cst.CSTTransformer):
             default=original_node.default.visit(self.outer) if original_node.default else None,
             annotation=original_node.annotation.visit(self.outer) if original_node.annotation else None,
         )
+
+
+def _inside_function(stack: list[Scope]) -> bool:
+    return any(scope.kind in ("function", "machine") for scope in stack)
+
+
+def _split_generated(code: str) -> tuple[str, str] | None:
+    """``code`` (machine classes, blank lines, the stub) as (classes, stub), lines kept.
+
+    None where the parts are not that plain, for the caller to parse the whole:
+    a line between them that a parse would give to the classes (indented),
+    anything before the first class, a newline other than ``\\n``.
+    """
+    if "\r" in code:
+        return None
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    *machines, stub = tree.body
+    if not machines or not isinstance(stub, ast.FunctionDef) or _first_line(machines[0]) != 1:
+        return None
+    lines = code.split("\n")
+    end, start = machines[-1].end_lineno, _first_line(stub)
+    if any(line and not line.startswith("#") for line in lines[end : start - 1]):
+        return None
+    return "\n".join(lines[:end]) + "\n", "\n".join(lines[start - 1 :])
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """Where a statement starts, its decorators included."""
+    decorators = getattr(statement, "decorator_list", None)
+    return min([d.lineno for d in decorators] + [statement.lineno]) if decorators else statement.lineno
 
 
 def _binding_scope(name: str, enclosing: list[Scope]) -> Scope | None:

@@ -18,30 +18,6 @@ __all__ = ["contains_await", "contains_yield"]
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
-class _Finder(cst.CSTVisitor):
-    def __init__(self, wanted):
-        self.wanted = wanted
-        self.found = False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.found:
-            return False
-        if self.wanted(node):
-            self.found = True
-            return False
-        if isinstance(node, cst.GeneratorExp):
-            # A generator expression runs later, in its own frame (an async one
-            # is allowed in any function); only its first iterable runs here.
-            node.for_in.iter.visit(self)
-            return False
-        if isinstance(node, _SCOPES):
-            # Its decorators, defaults, annotations and bases run here.
-            for part in _parts_in_enclosing_scope(node):
-                part.visit(self)
-            return False
-        return True
-
-
 def _parts_in_enclosing_scope(node: cst.CSTNode) -> list[cst.CSTNode]:
     """What of a scope-defining node runs in the scope around it."""
     if isinstance(node, cst.FunctionDef):
@@ -53,19 +29,40 @@ def _parts_in_enclosing_scope(node: cst.CSTNode) -> list[cst.CSTNode]:
     return [node]
 
 
+# (id(node), kind) -> (node, answer), for the compile under way (``forget``).
+# Discussion: lowering asks again at every level of nesting (the try, the
+# with in it, the for in that, each statement); one walk answers for every
+# node under the one asked about, so that the whole body is walked once.
 _cache: dict[tuple[int, str], tuple[cst.CSTNode, bool]] = {}
 
 
+def forget() -> None:
+    """Drop the answers kept (and the nodes they keep alive): a compile is over."""
+    _cache.clear()
+
+
 def _contains(node: cst.CSTNode, kind: str, wanted) -> bool:
+    return any(_found_in(part, kind, wanted) for part in _parts_in_enclosing_scope(node))
+
+
+def _found_in(node: cst.CSTNode, kind: str, wanted) -> bool:
     key = (id(node), kind)
     hit = _cache.get(key)
     if hit is not None and hit[0] is node:
         return hit[1]
-    finder = _Finder(wanted)
-    for part in _parts_in_enclosing_scope(node):
-        part.visit(finder)
-    _cache[key] = (node, finder.found)
-    return finder.found
+    if wanted(node):
+        found = True
+    elif isinstance(node, cst.GeneratorExp):
+        # A generator expression runs later, in its own frame (an async one
+        # is allowed in any function); only its first iterable runs here.
+        found = _found_in(node.for_in.iter, kind, wanted)
+    elif isinstance(node, _SCOPES):
+        # Its decorators, defaults, annotations and bases run here.
+        found = any(_found_in(part, kind, wanted) for part in _parts_in_enclosing_scope(node))
+    else:
+        found = any(_found_in(child, kind, wanted) for child in node.children)
+    _cache[key] = (node, found)
+    return found
 
 
 def _is_suspension(node: cst.CSTNode) -> bool:
@@ -82,4 +79,8 @@ def contains_await(node: cst.CSTNode) -> bool:
 
 def contains_yield(node: cst.CSTNode) -> bool:
     """Whether a function body contains ``yield``, which makes it a generator."""
-    return _contains(node, "yield", lambda n: isinstance(n, cst.Yield))
+    return _contains(node, "yield", _is_yield)
+
+
+def _is_yield(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Yield)
