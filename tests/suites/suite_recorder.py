@@ -5,7 +5,8 @@ compiled alike.  The file the environment variable ``SUITE_RECORD`` names gets
 one JSON object a line, written as soon as it is known, so that a run stopped
 by its time limit still tells what it did:
 
-    {"test": NODEID, "outcome": "passed" | "failed" | "error" | "skipped" | "xfailed" | "xpassed"}
+    {"test": NODEID, "outcome": "passed" | "failed" | "error" | "skipped" | "xfailed" | "xpassed",
+     "message": THE FIRST FAILURE'S MESSAGE (if it failed)}
     {"test": NODEID, "never_awaited": MESSAGE}
     {"collect_error": NODEID, "message": TEXT}
 
@@ -34,6 +35,7 @@ class Recorder:
     def __init__(self, path):
         self.file = open(path, "a", encoding="utf-8", buffering=1)
         self.outcomes = {}
+        self.messages = {}  # node id -> the first failure's message
 
     def write(self, **record):
         self.file.write(json.dumps(record) + "\n")
@@ -50,8 +52,13 @@ class Recorder:
         earlier = self.outcomes.get(report.nodeid)
         if earlier is None or _worse(outcome, earlier):
             self.outcomes[report.nodeid] = outcome
+        if report.failed:
+            self.messages.setdefault(report.nodeid, _failure_message(report))
         if report.when == "teardown":
-            self.write(test=report.nodeid, outcome=self.outcomes.pop(report.nodeid))
+            record = dict(test=report.nodeid, outcome=self.outcomes.pop(report.nodeid))
+            if report.nodeid in self.messages:
+                record["message"] = self.messages.pop(report.nodeid)
+            self.write(**record)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -84,6 +91,13 @@ def _phase_outcome(report):
     if report.skipped:
         return "skipped"
     return "failed" if report.when == "call" else "error"
+
+
+def _failure_message(report):
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    lines = text.strip().splitlines()
+    return f"{report.when}: {lines[0][:300] if lines else ''}"
 
 
 def pytest_configure(config):

@@ -11,6 +11,7 @@ class Run:
     outcomes: dict = field(default_factory=dict)  # node id -> outcome
     collect_errors: dict = field(default_factory=dict)  # node id of a module -> message
     never_awaited: dict = field(default_factory=dict)  # node id -> the warning's first line
+    messages: dict = field(default_factory=dict)  # node id -> why it failed
 
     @property
     def passed(self):
@@ -36,6 +37,8 @@ def read_run(path):
             run.never_awaited.setdefault(record["test"], record["never_awaited"])
         elif "outcome" in record:
             run.outcomes[record["test"]] = record["outcome"]
+            if "message" in record:
+                run.messages[record["test"]] = record["message"]
     for test in run.never_awaited:
         if run.outcomes.get(test) in ("passed", "xpassed"):
             run.outcomes[test] = NEVER_AWAITED
@@ -54,6 +57,8 @@ def _what_happened(test, run):
         outcome = run.outcomes[test]
         if outcome == NEVER_AWAITED:
             return f"{NEVER_AWAITED}: {run.never_awaited[test]}"
+        if test in run.messages:
+            return f"{outcome}: {run.messages[test]}"
         return outcome
     for module, message in run.collect_errors.items():
         if test.startswith(module + "::") or not module:

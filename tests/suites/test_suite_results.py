@@ -132,7 +132,9 @@ def test_lost_lists_what_passes_natively_only_and_why(tmp_path):
         "test_fake.py::test_leaves_an_unawaited_coroutine_in_a_cycle",
         "test_fake.py::test_passes_natively_only",
     ]
-    assert lost["test_fake.py::test_passes_natively_only"] == "failed"
+    assert lost["test_fake.py::test_passes_natively_only"] == (
+        "failed: call: assert not True"
+    )
     assert lost["test_fake.py::test_creates_a_coroutine_it_never_awaits"].startswith(
         "never awaited: coroutine 'work' was never awaited"
     )
