@@ -6,7 +6,7 @@ import textwrap
 
 from .conftest import subprocess_env
 
-TEST_MODULE = '''
+TEST_MODULE = """
 import asyncio
 
 
@@ -23,7 +23,7 @@ def test_the_coroutine_is_a_machine():
 
 def test_a_failing_assert_explains_itself():
     assert asyncio.run(total([1, 2])) == 4
-'''
+"""
 
 
 def run_pytest(tmp_path, *arguments, include="test_sample"):

@@ -64,7 +64,17 @@ SUITES = {
         library=["anyio.*"],
         # Its config's addopts, without the -p of its plugins (named below,
         # after ours) and without network tests.
-        arguments=["-o", "addopts=", "-p", "no:asyncio", "-p", "no:trio", "-m", "not network", "tests"],
+        arguments=[
+            "-o",
+            "addopts=",
+            "-p",
+            "no:asyncio",
+            "-p",
+            "no:trio",
+            "-m",
+            "not network",
+            "tests",
+        ],
         plugins=["anyio.pytest_plugin", "pytest_mock"],
     ),
     "asyncstdlib": Suite(
@@ -181,7 +191,12 @@ def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, bu
     log_path = record.replace(".jsonl", ".log")
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            command, cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=directory,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             process.wait(timeout=budget)
@@ -202,7 +217,9 @@ def main():
     parser.add_argument("--venv", default=os.path.join(ROOT, ".venv-conformance"))
     parser.add_argument("--timeout", type=int, default=10, help="seconds per test (default 10)")
     parser.add_argument("--budget", type=int, default=600, help="seconds per run (default 600)")
-    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, of: " + ", ".join(MODES))
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated, of: " + ", ".join(MODES)
+    )
     parser.add_argument("--records", help="keep the record and log of each run in this directory")
     parser.add_argument("suites", nargs="*", default=list(SUITES))
     args = parser.parse_args()
@@ -214,11 +231,18 @@ def main():
     records = os.path.abspath(args.records) if args.records else os.path.join(venv, "records")
     os.makedirs(records, exist_ok=True)
     python_version = subprocess.run(
-        [interpreter, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True
+        [interpreter, "-c", "import sys; print(sys.version.split()[0])"],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
-    print(f"\nReal suites on CPython {python_version}; per-test timeout {args.timeout} s, per-run budget {args.budget} s")
+    print(
+        f"\nReal suites on CPython {python_version}; per-test timeout {args.timeout} s, per-run budget {args.budget} s"
+    )
     print("(passed / tests run natively; compiled columns: passed of the tests that pass natively)")
-    print(f"{'suite':<22} {'native':>12} " + " ".join(f"{mode:>22}" for mode in modes if mode != "native"))
+    print(
+        f"{'suite':<22} {'native':>12} "
+        + " ".join(f"{mode:>22}" for mode in modes if mode != "native")
+    )
     details = []
     for name in args.suites:
         suite = SUITES[name]
@@ -226,7 +250,8 @@ def main():
         if suite.sdist:
             directory = source_tree(venv, interpreter, name, version)
         else:
-            directory = os.path.join(records, f"{name}-cwd")  # the tests are imported from the wheel
+            # The tests are imported from the wheel; pytest runs in an empty directory.
+            directory = os.path.join(records, f"{name}-cwd")
             os.makedirs(directory, exist_ok=True)
         runs = {}
         for mode in ["native", *[m for m in modes if m != "native"]]:
@@ -246,9 +271,14 @@ def main():
             kept = len(native.passed & runs[mode].passed)
             columns.append(f"{kept}/{len(native.passed)}")
             lost = suite_results.lost(native, runs[mode])
+            for what, count in suite_results.commonest(lost):
+                details.append(f"{name}: {mode}: {count} tests: {what}")
             for test, what in lost.items():
                 details.append(f"{name}: {mode}: passes natively, not compiled: {test}: {what}")
-        print(f"{name + ' ' + version:<22} {columns[0]:>12} " + " ".join(f"{c:>22}" for c in columns[1:]))
+        print(
+            f"{name + ' ' + version:<22} {columns[0]:>12} "
+            + " ".join(f"{c:>22}" for c in columns[1:])
+        )
     print()
     for line in details:
         print(line)

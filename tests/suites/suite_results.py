@@ -1,6 +1,7 @@
 """What one run of a suite did, read from suite_recorder's file, and two runs compared."""
 
 import json
+import re
 from dataclasses import dataclass, field
 
 NEVER_AWAITED = "never awaited"  # the outcome of a test that passed without awaiting a coroutine
@@ -64,3 +65,19 @@ def _what_happened(test, run):
         if test.startswith(module + "::") or not module:
             return f"not collected: {message}"
     return "not run"
+
+
+def commonest(lost, top=12):
+    """The commonest reasons in ``lost`` (``[(reason, count)]``), a test's own details left out."""
+    counts = {}
+    for what in lost.values():
+        reason = _generic(what)
+        counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda item: -item[1])[:top]
+
+
+def _generic(what):
+    # Quoted names, addresses and numbers differ from test to test; the cause does not.
+    what = re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", what)
+    what = re.sub(r"0x[0-9a-f]+|\d+(\.\d+)?", "N", what)
+    return what[:160]

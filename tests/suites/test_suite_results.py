@@ -132,9 +132,7 @@ def test_lost_lists_what_passes_natively_only_and_why(tmp_path):
         "test_fake.py::test_leaves_an_unawaited_coroutine_in_a_cycle",
         "test_fake.py::test_passes_natively_only",
     ]
-    assert lost["test_fake.py::test_passes_natively_only"] == (
-        "failed: call: assert not True"
-    )
+    assert lost["test_fake.py::test_passes_natively_only"] == ("failed: call: assert not True")
     assert lost["test_fake.py::test_creates_a_coroutine_it_never_awaits"].startswith(
         "never awaited: coroutine 'work' was never awaited"
     )
@@ -157,3 +155,16 @@ def test_a_run_cut_short_keeps_what_it_recorded(tmp_path):
     assert suite_results.lost(run, suite_results.read_run(str(tmp_path / "missing")))[
         "t.py::a"
     ] == ("not run")
+
+
+def test_commonest_groups_reasons_without_their_details():
+    lost = {
+        "a": "failed: call: NameError: name '_x' is not defined",
+        "b": "failed: call: NameError: name '_y' is not defined",
+        "c": "failed: call: Failed: Timeout (>10.0s) from pytest-timeout.",
+    }
+
+    assert suite_results.commonest(lost) == [
+        ("failed: call: NameError: name '...' is not defined", 2),
+        ("failed: call: Failed: Timeout (>Ns) from pytest-timeout.", 1),
+    ]
