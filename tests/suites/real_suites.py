@@ -220,7 +220,11 @@ def main():
     parser.add_argument(
         "--modes", default=",".join(MODES), help="comma-separated, of: " + ", ".join(MODES)
     )
-    parser.add_argument("--records", help="keep the record and log of each run in this directory")
+    parser.add_argument(
+        "--records",
+        help="keep the record and log of each run in this directory (a native record kept"
+        " there is reused when --modes leaves native out)",
+    )
     parser.add_argument("suites", nargs="*", default=list(SUITES))
     args = parser.parse_args()
     modes = [mode.strip() for mode in args.modes.split(",")]
@@ -254,7 +258,14 @@ def main():
             directory = os.path.join(records, f"{name}-cwd")
             os.makedirs(directory, exist_ok=True)
         runs = {}
+        kept_native = os.path.join(records, f"{name}.native.jsonl")
+        if "native" not in modes and args.records and os.path.exists(kept_native):
+            # Comparing against the native run kept in --records: it is not run again.
+            runs["native"] = suite_results.read_run(kept_native)
+            details.append(f"{name} native: {len(runs['native'].outcomes)} tests, kept from before")
         for mode in ["native", *[m for m in modes if m != "native"]]:
+            if mode in runs:
+                continue
             run, seconds, cut_short = run_suite(
                 suite, mode, interpreter, directory, records, args.timeout, args.budget
             )
