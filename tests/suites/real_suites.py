@@ -164,6 +164,8 @@ def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, bu
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
     )
     env.pop("STATEMACHINE_COMPILER_INCLUDE", None)
+    # Compiled modules must be cached: compiling trio's tests alone takes minutes.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if mode != "native":
         patterns = suite.tests + (suite.library if mode == "library compiled too" else [])
         env["STATEMACHINE_COMPILER_INCLUDE"] = ",".join(patterns)
