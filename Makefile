@@ -39,12 +39,17 @@ bench: $(STAMP)
 	$(PY) -m pip install -q uvloop
 	$(PY) bench/run.py
 
-# CPython's test_coroutines, test_asyncgen and test_contextlib_async, native and compiled.
+# CPython's test_coroutines, test_asyncgen and test_contextlib_async, native and compiled;
+# then trio's, anyio's, asyncstdlib's and aiostream's own suites, native and compiled, in a
+# venv of their own (SUITES_VENV, made with SUITES_PYTHON; docs/conformance.md).
+SUITES_PYTHON ?= $(PYTHON)
+SUITES_VENV   ?= .venv-conformance
 conformance: $(STAMP)
 	$(PY) tests/cpython/conformance.py
+	$(PY) tests/suites/real_suites.py --python $(SUITES_PYTHON) --venv $(SUITES_VENV)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) .venv-3.* build *.egg-info
+	rm -rf $(VENV) .venv-3.* .venv-conformance* build *.egg-info

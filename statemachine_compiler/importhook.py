@@ -40,6 +40,7 @@ from fnmatch import fnmatchcase
 from importlib.machinery import PathFinder, SourceFileLoader
 from importlib.util import MAGIC_NUMBER, cache_from_source
 from types import CodeType
+from typing import Callable
 
 import statemachine_compiler
 from statemachine_compiler.diagnostics import CompileError
@@ -74,8 +75,14 @@ QUIET_VARIABLE = "STATEMACHINE_COMPILER_QUIET"  # set (not empty, not 0): no slo
 # -- compiling a module ---------------------------------------------------------------
 
 
-def compile_to_code(source: bytes | str, path: str) -> CodeType:
+def compile_to_code(
+    source: bytes | str, path: str, *, tree_pass: Callable[[ast.Module], None] | None = None
+) -> CodeType:
     """Compile ``source`` (the text of the file at ``path``) into a module code object.
+
+    ``tree_pass``, if given, edits the generated module's tree (its positions
+    already those of the source) before it becomes code: pytest's assertion
+    rewriting (``statemachine_compiler.pytest_plugin``).
 
     Raises ``CompileError`` (a ``SyntaxError``) for input the compiler does
     not handle, with the offending line as its ``text``.
@@ -97,6 +104,8 @@ def compile_to_code(source: bytes | str, path: str) -> CodeType:
         linemap = list(range(1, len(generated_lines) + 1))
     _map_positions(tree, linemap, generated_lines, text.splitlines(), parent_line=1)
     renames = _machine_names(tree)
+    if tree_pass is not None:
+        tree_pass(tree)
     code = compile(tree, path, "exec", dont_inherit=True)
     return _rename_code(code, renames) if renames else code
 
@@ -289,47 +298,29 @@ def read_cache(path: str, key: bytes) -> CodeType | None:
 
 
 def _read_file(path: str) -> bytes:
-    # Discussion: os.read is half the cost of open().read() for a file this
-    # small, and a warm import is mostly reading files.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        chunks = []
-        size = os.fstat(fd).st_size + 1
-        while chunk := os.read(fd, size):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    # Discussion: read as the import system reads a module or its .pyc
+    # (FileLoader.get_data: io.open_code, then read), not with os.read,
+    # although that is faster: whatever watches imports' I/O sees ours alike,
+    # the open_code hook and audit events included, and blocking-call
+    # detectors that let the import system read files (blockbuster, which
+    # anyio's test suite runs) let the hook too.
+    return _IMPORT_SYSTEM_FILES.get_data(path)
+
+
+# A loader of no module: only its get_data and _cache_bytecode are used.
+_IMPORT_SYSTEM_FILES = SourceFileLoader("<statemachine-compiler cache>", __file__)
 
 
 def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None:
     """Store ``code`` at ``path`` atomically; give up silently where we cannot write."""
     if sys.dont_write_bytecode:
         return
-    import tempfile  # only when writing: a warm import never does
-
-    directory = os.path.dirname(path)
-    temporary = None
-    try:
-        os.makedirs(directory, exist_ok=True)
-        # Discussion: readers open the final name only, and os.replace is
-        # atomic, so a concurrent import sees the old file, the new one, or
-        # none: never half of one.
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".")
-        with os.fdopen(fd, "wb") as file:
-            try:  # the same permissions CPython gives a .pyc
-                os.fchmod(file.fileno(), (os.stat(source_path).st_mode | 0o200) & 0o666)
-            except (OSError, AttributeError):
-                pass
-            file.write(key)
-            file.write(marshal.dumps(code))
-        os.replace(temporary, path)
-    except OSError:
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
+    # Discussion: written as the import system writes a .pyc
+    # (SourceFileLoader._cache_bytecode: the source's permissions, parent
+    # directories made, a temporary file then os.replace, an OSError ignored),
+    # for the same reason as _read_file.  Readers open the final name only, so
+    # a concurrent import sees the old file, the new one, or none.
+    _IMPORT_SYSTEM_FILES._cache_bytecode(source_path, path, key + marshal.dumps(code))
 
 
 # -- the import system ---------------------------------------------------------------
@@ -345,7 +336,7 @@ class StateMachineLoader(SourceFileLoader):
 
     def get_code(self, fullname):
         source_path = self.get_filename(fullname)
-        source = _read_file(source_path)  # raises OSError, as get_data() does
+        source = self.get_data(source_path)  # raises OSError, as for any module
         key = cache_key(source)
         cached = self.cached if source_path == self.path and self.cached else cache_path(source_path)
         code = read_cache(cached, key)
@@ -467,27 +458,11 @@ class StateMachineFinder:
 
 
 def has_marker(path: str) -> bool:
-    """Tell whether one of the first lines of the file at ``path`` is the marker comment.
-
-    Discussion: every module imported while the hook is installed is asked,
-    so this reads a block with ``os.read`` (a third of the cost of ``open``)
-    and reads on only when the first lines are longer than the block.
-    """
+    """Tell whether one of the first lines of the file at ``path`` is the marker comment."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        head = _read_file(path)
     except OSError:
         return False
-    try:
-        head = b""
-        while True:
-            chunk = os.read(fd, 4096)
-            head += chunk
-            if not chunk or head.count(b"\n") >= MARKER_LINES:
-                break
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
     if MARKER not in head:
         return False
     return any(line.strip() == MARKER for line in head.split(b"\n", MARKER_LINES)[:MARKER_LINES])

@@ -1,0 +1,304 @@
+"""Real projects' own test suites, natively and compiled: the second half of ``make conformance``.
+
+    python tests/suites/real_suites.py [--python PY] [--venv DIR] [--timeout S] [--budget S] [SUITE...]
+
+The suites are trio's (shipped in its wheel: ``trio._tests``, ``trio._core._tests``),
+anyio's, asyncstdlib's and aiostream's (from their source distributions), at
+the versions ``requirements.txt`` pins.  They are installed into a venv of
+their own (``.venv-conformance``), made here: none of them is a dependency of
+the project.
+
+Each suite is run three times by pytest: natively; with its test modules
+compiled (``-p statemachine_compiler.pytest_plugin``, which compiles them on
+import and then lets pytest rewrite their asserts); and with the library
+compiled too.  ``suite_recorder`` records each test's outcome; a test that
+left a coroutine never awaited counts as failed.  The report gives the pass
+counts side by side and every test that passes natively and not compiled.
+
+Every test has a time limit (``--timeout``, pytest-timeout) and every run a
+budget (``--budget``); the tests a run did not reach in its budget count as
+not passed ("not run").
+"""
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from dataclasses import dataclass, field
+
+import suite_results
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+REQUIREMENTS = os.path.join(HERE, "requirements.txt")
+
+
+@dataclass
+class Suite:
+    name: str  # the PyPI project
+    tests: list  # the patterns that select its test modules (and conftest files)
+    library: list  # the patterns that select the library itself
+    arguments: list  # pytest's arguments after the common ones
+    sdist: bool = True  # the tests come from the source distribution (else the wheel)
+    plugins: list = field(default_factory=list)  # -p plugins the suite's own config names
+
+
+SUITES = {
+    "trio": Suite(
+        "trio",
+        tests=["trio._tests.*", "trio._core._tests.*"],
+        library=["trio.*"],
+        arguments=["--pyargs", "trio._tests", "trio._core._tests"],
+        sdist=False,
+        plugins=["trio._tests.pytest_plugin"],
+    ),
+    "anyio": Suite(
+        "anyio",
+        tests=["tests.*"],
+        library=["anyio.*"],
+        # Its config's addopts, without the -p of its plugins (named below,
+        # after ours) and without network tests.
+        arguments=[
+            "-o",
+            "addopts=",
+            "-p",
+            "no:asyncio",
+            "-p",
+            "no:trio",
+            "-m",
+            "not network",
+            "tests",
+        ],
+        plugins=["anyio.pytest_plugin", "pytest_mock"],
+    ),
+    "asyncstdlib": Suite(
+        "asyncstdlib",
+        tests=["unittests.*"],
+        library=["asyncstdlib.*"],
+        arguments=["unittests"],
+    ),
+    "aiostream": Suite(
+        "aiostream",
+        tests=["test_*", "conftest"],
+        library=["aiostream.*"],
+        arguments=["-o", "addopts=", "tests"],  # its addopts ask for pytest-cov
+        plugins=["pytest_asyncio.plugin"],
+    ),
+}
+
+MODES = ("native", "tests compiled", "library compiled too")
+
+
+def pinned_versions():
+    with open(REQUIREMENTS, encoding="utf-8") as file:
+        return dict(re.findall(r"^([\w.-]+)==([\w.]+)$", file.read(), re.MULTILINE))
+
+
+# -- the venv and the sources --------------------------------------------------------
+
+
+def ensure_venv(venv, python):
+    """Make ``venv`` with the pinned packages and the project; again only when they change."""
+    stamp = os.path.join(venv, ".conformance-installed")
+    wanted = _install_fingerprint()
+    interpreter = os.path.join(venv, "bin", "python")
+    if os.path.exists(stamp):
+        with open(stamp, encoding="utf-8") as file:
+            if file.read() == wanted and os.path.exists(interpreter):
+                return interpreter
+    if not os.path.exists(interpreter):
+        subprocess.run([python, "-m", "venv", venv], check=True)
+    pip = [interpreter, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", REQUIREMENTS, "-e", ROOT], check=True)
+    with open(stamp, "w", encoding="utf-8") as file:
+        file.write(wanted)
+    return interpreter
+
+
+def _install_fingerprint():
+    digest = hashlib.sha256()
+    for path in (REQUIREMENTS, os.path.join(ROOT, "pyproject.toml")):
+        with open(path, "rb") as file:
+            digest.update(file.read())
+    return digest.hexdigest()
+
+
+def source_tree(venv, interpreter, name, version):
+    """Download and unpack the source distribution of ``name==version`` once; its directory."""
+    sources = os.path.join(venv, "sources")
+    directory = os.path.join(sources, f"{name}-{version}")
+    if os.path.isdir(directory):
+        return directory
+    os.makedirs(sources, exist_ok=True)
+    download = [interpreter, "-m", "pip", "download", "-q", "--disable-pip-version-check"]
+    subprocess.run(
+        [*download, "--no-deps", "--no-binary", ":all:", "-d", sources, f"{name}=={version}"],
+        check=True,
+    )
+    archive = os.path.join(sources, f"{name}-{version}.tar.gz")
+    with tarfile.open(archive) as tar:
+        tar.extractall(sources, filter="data")
+    return directory
+
+
+# -- running a suite -----------------------------------------------------------------
+
+
+def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, budget):
+    """Run ``suite`` once in ``mode``; return the Run read back, and how long it took."""
+    record = os.path.join(records, f"{suite.name}.{mode.replace(' ', '-')}.jsonl")
+    if os.path.exists(record):
+        os.unlink(record)
+    ours = []
+    env = dict(
+        os.environ,
+        SUITE_RECORD=record,
+        PYTHONPATH=os.pathsep.join([HERE, ROOT]),
+        # Only the plugins named here: each suite sees the same ones natively and compiled.
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+    )
+    env.pop("STATEMACHINE_COMPILER_INCLUDE", None)
+    # Compiled modules must be cached: compiling trio's tests alone takes minutes.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if mode != "native":
+        patterns = suite.tests + (suite.library if mode == "library compiled too" else [])
+        env["STATEMACHINE_COMPILER_INCLUDE"] = ",".join(patterns)
+        ours = ["-p", "statemachine_compiler.pytest_plugin"]  # first: before what it compiles
+    command = [
+        interpreter,
+        "-m",
+        "pytest",
+        *ours,
+        *[argument for plugin in suite.plugins for argument in ("-p", plugin)],
+        "-p",
+        "suite_recorder",
+        "-p",
+        "pytest_timeout",
+        f"--timeout={per_test_timeout}",
+        "-p",
+        "no:cacheprovider",
+        "--continue-on-collection-errors",
+        "-q",
+        "--tb=no",
+        "-rN",
+        *suite.arguments,
+    ]
+    started = time.monotonic()
+    log_path = record.replace(".jsonl", ".log")
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=directory,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            process.wait(timeout=budget)
+            cut_short = False
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            cut_short = True
+    return suite_results.read_run(record), time.monotonic() - started, cut_short
+
+
+# -- the report ----------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default=sys._base_executable, help="the venv's interpreter")
+    parser.add_argument("--venv", default=os.path.join(ROOT, ".venv-conformance"))
+    parser.add_argument("--timeout", type=int, default=10, help="seconds per test (default 10)")
+    parser.add_argument("--budget", type=int, default=600, help="seconds per run (default 600)")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated, of: " + ", ".join(MODES)
+    )
+    parser.add_argument(
+        "--records",
+        help="keep the record and log of each run in this directory (a native record kept"
+        " there is reused when --modes leaves native out)",
+    )
+    parser.add_argument("suites", nargs="*", default=list(SUITES))
+    args = parser.parse_args()
+    modes = [mode.strip() for mode in args.modes.split(",")]
+
+    venv = os.path.abspath(args.venv)
+    interpreter = ensure_venv(venv, args.python)
+    versions = pinned_versions()
+    records = os.path.abspath(args.records) if args.records else os.path.join(venv, "records")
+    os.makedirs(records, exist_ok=True)
+    python_version = subprocess.run(
+        [interpreter, "-c", "import sys; print(sys.version.split()[0])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    print(
+        f"\nReal suites on CPython {python_version}; per-test timeout {args.timeout} s, per-run budget {args.budget} s"
+    )
+    print("(passed / tests run natively; compiled columns: passed of the tests that pass natively)")
+    print(
+        f"{'suite':<22} {'native':>12} "
+        + " ".join(f"{mode:>22}" for mode in modes if mode != "native")
+    )
+    details = []
+    for name in args.suites:
+        suite = SUITES[name]
+        version = versions[name]
+        if suite.sdist:
+            directory = source_tree(venv, interpreter, name, version)
+        else:
+            # The tests are imported from the wheel; pytest runs in an empty directory.
+            directory = os.path.join(records, f"{name}-cwd")
+            os.makedirs(directory, exist_ok=True)
+        runs = {}
+        kept_native = os.path.join(records, f"{name}.native.jsonl")
+        if "native" not in modes and args.records and os.path.exists(kept_native):
+            # Comparing against the native run kept in --records: it is not run again.
+            runs["native"] = suite_results.read_run(kept_native)
+            details.append(f"{name} native: {len(runs['native'].outcomes)} tests, kept from before")
+        for mode in ["native", *[m for m in modes if m != "native"]]:
+            if mode in runs:
+                continue
+            run, seconds, cut_short = run_suite(
+                suite, mode, interpreter, directory, records, args.timeout, args.budget
+            )
+            runs[mode] = run
+            details.append(
+                f"{name} {mode}: {len(run.outcomes)} tests in {seconds:.0f} s"
+                + (f" (cut short at the {args.budget} s budget)" if cut_short else "")
+            )
+        native = runs["native"]
+        columns = [f"{len(native.passed)}/{len(native.outcomes)}"]
+        for mode in modes:
+            if mode == "native":
+                continue
+            kept = len(native.passed & runs[mode].passed)
+            columns.append(f"{kept}/{len(native.passed)}")
+            lost = suite_results.lost(native, runs[mode])
+            for what, count in suite_results.commonest(lost):
+                details.append(f"{name}: {mode}: {count} tests: {what}")
+            for test, what in lost.items():
+                details.append(f"{name}: {mode}: passes natively, not compiled: {test}: {what}")
+        print(
+            f"{name + ' ' + version:<22} {columns[0]:>12} "
+            + " ".join(f"{c:>22}" for c in columns[1:])
+        )
+    print()
+    for line in details:
+        print(line)
+    if not args.records:
+        shutil.rmtree(records, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
