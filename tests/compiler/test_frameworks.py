@@ -1,0 +1,170 @@
+"""What frameworks ask of compiled functions, and get as they would of native ones.
+
+Test runners, web frameworks and event loops decide how to call a function
+by asking ``inspect.iscoroutinefunction`` / ``isasyncgenfunction`` (and
+asyncio's), read a running coroutine's frame (trio's KI protection, asyncio's
+task reprs), and rely on the "never awaited" warning pointing at the user's
+line.  Each test here loads the same source natively and compiled and asks
+both the same question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import textwrap
+import types
+import unittest
+
+import pytest
+
+from statemachine_compiler import compile_source
+
+MODULE_NAME = "frameworks_subject"
+
+
+def load(source: str, compiled: bool) -> dict:
+    text = textwrap.dedent(source)
+    if compiled:
+        text = compile_source(text, f"<{MODULE_NAME}>").code
+    namespace = {"__name__": MODULE_NAME}
+    exec(compile(text, f"<{MODULE_NAME}>", "exec"), namespace)
+    return namespace
+
+
+def both(source: str) -> tuple[dict, dict]:
+    return load(source, False), load(source, True)
+
+
+FUNCTIONS = """
+    import functools
+
+    async def coroutine_function():
+        return 1
+
+    async def async_generator_function():
+        yield 1
+
+    class C:
+        async def method(self):
+            return 1
+
+        async def generator_method(self):
+            yield 1
+
+        @classmethod
+        async def class_generator(cls):
+            yield 1
+
+    def make_generator():
+        async def nested():
+            yield 1
+        return nested
+
+    @functools.wraps(coroutine_function)
+    def sync_wrapper(*args, **kwargs):
+        return coroutine_function(*args, **kwargs)
+
+    @functools.wraps(async_generator_function)
+    def sync_generator_wrapper(*args, **kwargs):
+        return async_generator_function(*args, **kwargs)
+
+    @functools.wraps(coroutine_function)
+    async def async_wrapper(*args, **kwargs):
+        return await coroutine_function(*args, **kwargs)
+
+    generator_partial = functools.partial(async_generator_function)
+    coroutine_partial = functools.partial(coroutine_function)
+"""
+
+EXPRESSIONS = [
+    "coroutine_function",
+    "async_generator_function",
+    "C.method",
+    "C().method",
+    "C().generator_method",
+    "C.class_generator",
+    "make_generator()",
+    "sync_wrapper",
+    "sync_generator_wrapper",
+    "async_wrapper",
+    "generator_partial",
+    "coroutine_partial",
+]
+
+PREDICATES = {
+    "inspect.iscoroutinefunction": inspect.iscoroutinefunction,
+    "inspect.isasyncgenfunction": inspect.isasyncgenfunction,
+    "asyncio.iscoroutinefunction": asyncio.iscoroutinefunction,
+    "inspect.isfunction": inspect.isfunction,
+    "inspect.isgeneratorfunction": inspect.isgeneratorfunction,
+}
+
+
+@pytest.mark.parametrize("predicate", PREDICATES)
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_predicates_about_functions_answer_as_natively(expression, predicate):
+    native, compiled = both(FUNCTIONS)
+    ask = PREDICATES[predicate]
+    answer = ask(eval(expression, native))
+    assert ask(eval(expression, compiled)) == answer, f"{predicate}({expression}) should be {answer}"
+
+
+def test_functools_wraps_copies_no_marks():
+    # A sync wrapper made with functools.wraps must stay a sync function:
+    # nothing in the stub's __dict__ says "coroutine".
+    native, compiled = both(FUNCTIONS)
+    assert compiled["sync_wrapper"].__dict__.keys() == native["sync_wrapper"].__dict__.keys()
+    assert compiled["coroutine_function"].__dict__ == {}
+
+
+def test_the_stub_has_no_dict_marks_and_calls_plainly():
+    _, compiled = both(FUNCTIONS)
+    stub = compiled["coroutine_function"]
+    assert stub.__code__.co_flags & inspect.CO_COROUTINE
+    coroutine = stub()
+    assert not isinstance(coroutine, types.CoroutineType)
+    with pytest.raises(StopIteration) as stop:
+        coroutine.send(None)
+    assert stop.value.value == 1
+
+
+UNITTEST_CASES = """
+    import asyncio
+    import unittest
+
+    class Case(unittest.IsolatedAsyncioTestCase):
+        async def asyncSetUp(self):
+            await asyncio.sleep(0)
+            self.ready = True
+
+        async def test_fails(self):
+            await asyncio.sleep(0)
+            self.assertEqual(1, 2)
+
+        async def test_passes(self):
+            await asyncio.sleep(0)
+            self.assertTrue(self.ready)
+
+        async def asyncTearDown(self):
+            await asyncio.sleep(0)
+"""
+
+
+def run_unittest_case(namespace) -> dict[str, str]:
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(namespace["Case"])
+    outcomes = {test.id().rsplit(".", 1)[1]: "ok" for test in suite}
+    result = unittest.TestResult()
+    suite.run(result)  # (it lets go of its tests as they run)
+    for test, _ in result.failures:
+        outcomes[test.id().rsplit(".", 1)[1]] = "failure"
+    for test, _ in result.errors:
+        outcomes[test.id().rsplit(".", 1)[1]] = "error"
+    return outcomes
+
+
+def test_isolated_asyncio_test_case_awaits_compiled_tests():
+    native, compiled = both(UNITTEST_CASES)
+    expected = {"test_fails": "failure", "test_passes": "ok"}
+    assert run_unittest_case(native) == expected
+    assert run_unittest_case(compiled) == expected
