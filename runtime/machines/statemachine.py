@@ -660,9 +660,29 @@ class Machine:
 
     @property
     def cr_frame(self):
-        # None once finished, as natively; there is no real frame between two
-        # resumes, so a stand-in with the fields asyncio, trio and inspect read.
-        return None if self.state == DONE else SuspendedFrame(self)
+        return self._frame()
+
+    def _frame(self):
+        """What ``cr_frame`` / ``ag_frame`` give: None once finished, as natively.
+
+        Running, a real frame on the stack: ``resume``'s, so that
+        ``sys._getframe() is coro.cr_frame`` in the function's body; when an
+        awaited compiled coroutine runs with no ``resume`` of this one under
+        it (see ``_send``), the outermost frame of the machinery running this
+        one.  Code that walks the stack looking for a coroutine's frame
+        (trio's KI protection stops at its task's ``cr_frame``) finds it.
+        Suspended there is no frame, so a stand-in, the same one each time.
+        """
+        if self.state == DONE:
+            return None
+        if self._awaiting is _RUNNING:
+            frame = _running_frame(self, sys._getframe(2))
+            if frame is not None:
+                return frame
+        stand_in = _STAND_INS.get(self)
+        if stand_in is None:
+            stand_in = _STAND_INS[self] = SuspendedFrame(self)
+        return stand_in
 
     @property
     def line(self):
@@ -983,6 +1003,30 @@ class SuspendedFrame:
             f"<frame stand-in of {self.f_code.co_name} at {id(self):#x}, "
             f"file {self.f_code.co_filename!r}, line {self.f_lineno}>"
         )
+
+
+# Each suspended machine's frame stand-in, made when first asked for.
+# Discussion: not a slot, so that copying or pickling a machine never
+# carries a stand-in that reads the original.
+_STAND_INS = weakref.WeakKeyDictionary()
+
+# The files whose functions drive machines; runtime.machines.asyncgen adds its own.
+_MACHINERY_FILES = {__file__}
+
+
+def _running_frame(machine, frame):
+    """The frame of ``resume`` running ``machine``, or else the outermost frame driving it."""
+    resume = type(machine).resume.__code__
+    outermost = None
+    while frame is not None:
+        code = frame.f_code
+        if (code is resume or code.co_filename in _MACHINERY_FILES) and code.co_argcount:
+            if frame.f_locals.get(code.co_varnames[0]) is machine:
+                if code is resume:
+                    return frame
+                outermost = frame
+        frame = frame.f_back
+    return outermost
 
 
 def _warn_never_awaited(machine):

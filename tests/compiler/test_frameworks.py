@@ -168,3 +168,94 @@ def test_isolated_asyncio_test_case_awaits_compiled_tests():
     expected = {"test_fails": "failure", "test_passes": "ok"}
     assert run_unittest_case(native) == expected
     assert run_unittest_case(compiled) == expected
+
+
+FRAMES = """
+    import sys
+    from types import coroutine
+
+    @coroutine
+    def suspend():
+        yield "suspended"
+
+    coroutines = {}
+    seen = []
+
+    def on_stack(frame):
+        here = sys._getframe()
+        while here is not None:
+            if here is frame:
+                return True
+            here = here.f_back
+        return False
+
+    async def leaf():
+        await suspend()
+        outer = coroutines["outer"]
+        seen.append(("outer's frame on the stack, in a nested await", on_stack(outer.cr_frame)))
+        seen.append(("outer's frame is stable", outer.cr_frame is outer.cr_frame))
+
+    async def outer():
+        me = coroutines["outer"]
+        seen.append(("running frame is cr_frame", sys._getframe() is me.cr_frame))
+        await leaf()
+        seen.append(("after the await", sys._getframe() is me.cr_frame))
+        seen.append(("cr_frame's code is cr_code", me.cr_frame.f_code is me.cr_code))
+
+    def drive():
+        coroutine = coroutines["outer"] = outer()
+        seen.append(("not started: stable", coroutine.cr_frame is coroutine.cr_frame))
+        coroutine.send(None)
+        seen.append(("suspended: stable", coroutine.cr_frame is coroutine.cr_frame))
+        seen.append(("suspended: not running", coroutine.cr_running))
+        try:
+            coroutine.send(None)
+        except StopIteration:
+            pass
+        seen.append(("finished: no frame", coroutine.cr_frame))
+        return seen
+"""
+
+
+def test_cr_frame_is_stable_and_on_the_stack_while_running():
+    native, compiled = both(FRAMES)
+    expected = native["drive"]()
+    assert dict(compiled["drive"]()) == dict(expected)
+
+
+TRIO_TASKS = """
+    import trio
+
+    seen = []
+
+    async def child():
+        seen.append(("child, first step", trio.lowlevel.currently_ki_protected()))
+        await trio.sleep(0)
+        seen.append(("child, after an await", trio.lowlevel.currently_ki_protected()))
+
+    async def nested():
+        await trio.sleep(0)
+        seen.append(("awaited coroutine", trio.lowlevel.currently_ki_protected()))
+
+    async def main():
+        seen.append(("main", trio.lowlevel.currently_ki_protected()))
+        await nested()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(child)
+        seen.append(("main, at the end", trio.lowlevel.currently_ki_protected()))
+
+    def run():
+        trio.run(main)
+        return seen
+"""
+
+
+def test_compiled_trio_tasks_are_not_ki_protected():
+    # trio defers Ctrl-C in code it finds protected, walking the stack up to
+    # the task's ``cr_frame``: a task whose frame is not on the stack looked
+    # protected, everywhere.
+    pytest.importorskip("trio")
+    native, compiled = both(TRIO_TASKS)
+    expected = native["run"]()
+    assert not any(protected for _, protected in expected)
+    assert compiled["run"]() == expected
