@@ -1035,23 +1035,64 @@ def _warn_never_awaited(machine):
     As ``_PyErr_WarnUnawaitedCoroutine`` does: ``warnings._warn_unawaited_coroutine``
     words it; an error (a warning turned into one, or a broken warnings
     module) is reported as unraisable with the coroutine as its object
-    (raising from ``__del__`` would name ``__del__`` instead), and the plain
-    warning is the fallback.
+    (raising from ``__del__`` would name ``__del__`` instead), and the C
+    warning is the fallback: what is left at interpreter exit, when the
+    warnings module is gone, and prints ``sys:1: RuntimeWarning: ...``.
+
+    Discussion: natively the warning names the line running when the
+    coroutine was freed; here ``__del__`` and this function run on top of
+    it, so the warning is issued with a ``stacklevel`` that skips them.
+    ``warnings._warn_unawaited_coroutine`` cannot be told that: unless it was
+    replaced (then it is called, as CPython would), its steps are taken here.
     """
+    stacklevel, frame = 1, sys._getframe()
+    while frame is not None and frame.f_code.co_filename in _MACHINERY_FILES:
+        stacklevel, frame = stacklevel + 1, frame.f_back
+    frame = None
+    modules = getattr(sys, "modules", None) or {}
+    module = modules.get("warnings")
+    wording = getattr(module, "_warn_unawaited_coroutine", None)
     warned = False
-    try:
-        sys.modules["warnings"]._warn_unawaited_coroutine(machine)
-        warned = True
-    except BaseException as error:  # noqa: BLE001 - reported, as CPython does
-        warned = isinstance(error, RuntimeWarning)
-        _write_unraisable(error, machine)
+    if wording is not None:
+        try:
+            if wording is _WARN_UNAWAITED_COROUTINE:
+                message = _never_awaited_message(machine)
+                module.warn(message, category=RuntimeWarning, stacklevel=stacklevel, source=machine)
+            else:
+                wording(machine)
+            warned = True
+        except BaseException as error:  # noqa: BLE001 - reported, as CPython does
+            warned = isinstance(error, RuntimeWarning)
+            _write_unraisable(error, machine)
     if not warned:
         try:
-            warnings.warn(
-                f"coroutine '{machine.__qualname__}' was never awaited", RuntimeWarning, stacklevel=2
+            _warn_in_c(
+                f"coroutine '{machine.__qualname__}' was never awaited",
+                RuntimeWarning,
+                stacklevel=stacklevel,
+                source=machine,
             )
         except BaseException as error:  # noqa: BLE001
             _write_unraisable(error, machine)
+
+
+_WARN_UNAWAITED_COROUTINE = warnings._warn_unawaited_coroutine
+_warn_in_c = warnings.warn  # _warnings.warn: what C's _PyErr_WarnFormat reaches
+
+
+def _never_awaited_message(machine):
+    """The message ``warnings._warn_unawaited_coroutine`` writes, with ``cr_origin``."""
+    lines = [f"coroutine '{machine.__qualname__}' was never awaited\n"]
+    origin = machine.cr_origin
+    if origin is not None:
+        import linecache
+        import traceback
+
+        lines.append("Coroutine created at (most recent call last)\n")
+        lines += traceback.format_list(
+            [(f, n, name, linecache.getline(f, n)) for f, n, name in reversed(origin)]
+        )
+    return "".join(lines).rstrip("\n")
 
 
 def _write_unraisable(error, obj):

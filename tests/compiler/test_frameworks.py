@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import subprocess
+import sys
 import textwrap
 import types
 import unittest
 
 import pytest
 
-from statemachine_compiler import compile_source
+from statemachine_compiler.importhook import compile_to_code
 
 MODULE_NAME = "frameworks_subject"
 
 
 def load(source: str, compiled: bool) -> dict:
+    """Run ``source`` as a module; compiled, as the import hook compiles it (source lines kept)."""
     text = textwrap.dedent(source)
-    if compiled:
-        text = compile_source(text, f"<{MODULE_NAME}>").code
+    filename = f"<{MODULE_NAME}>"
+    code = compile_to_code(text, filename) if compiled else compile(text, filename, "exec")
     namespace = {"__name__": MODULE_NAME}
-    exec(compile(text, f"<{MODULE_NAME}>", "exec"), namespace)
+    exec(code, namespace)
     return namespace
 
 
@@ -259,3 +262,75 @@ def test_compiled_trio_tasks_are_not_ki_protected():
     expected = native["run"]()
     assert not any(protected for _, protected in expected)
     assert compiled["run"]() == expected
+
+
+NEVER_AWAITED = """
+    import gc
+    import warnings
+
+    async def f():
+        pass
+
+    def drop():
+        f()
+
+    def clear_frame():
+        coroutine = f()
+        coroutine.cr_frame.clear()
+
+    def caught(action):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            action()
+            gc.collect()
+        return [(str(w.message), w.filename, w.lineno) for w in caught]
+
+    def run():
+        return caught(drop), caught(clear_frame)
+"""
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # native: warned again once unrecorded
+def test_never_awaited_warning_names_the_users_line():
+    native, compiled = both(NEVER_AWAITED)
+    expected = native["run"]()
+    assert expected[0] == [("coroutine 'f' was never awaited", f"<{MODULE_NAME}>", 9)]
+    assert compiled["run"]() == expected
+
+
+AT_EXIT = """
+    import sys
+    from statemachine_compiler.importhook import compile_to_code
+
+    source = '''
+    async def f():
+        pass
+
+    def drop():
+        f()
+
+    drop()
+    kept = f()
+    '''
+    if sys.argv[1:] == ["compiled"]:
+        code = compile_to_code(source, "program.py")
+    else:
+        code = compile(source, "program.py", "exec")
+    exec(code, {"__name__": "__main__"})
+"""
+
+
+def test_never_awaited_at_exit_reads_as_natively():
+    # Natively, an unawaited coroutine still alive at exit is reported by the
+    # C fallback ("sys:1: RuntimeWarning: ..."): no KeyError of ours.
+    native = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(AT_EXIT)], capture_output=True, text=True, timeout=120
+    )
+    compiled = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(AT_EXIT), "compiled"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "program.py:6: RuntimeWarning: coroutine 'f' was never awaited" in native.stderr
+    assert compiled.stderr == native.stderr
