@@ -29,6 +29,7 @@ from dis import opmap
 from inspect import CO_ITERABLE_COROUTINE
 from types import CodeType, CoroutineType, GeneratorType
 
+from runtime.machines import handling
 from runtime.machines.handling import _HandlingIterator
 
 __all__ = [
@@ -39,6 +40,10 @@ __all__ = [
     "context_manager",
     "next_awaitable",
 ]
+
+# The files whose functions drive machines: left out of tracebacks, and
+# looked for on the stack (Machine._frame).  runtime.machines.asyncgen adds its own.
+_MACHINERY_FILES = {__file__, handling.__file__}
 
 DONE = -1  # state of a machine that returned or raised
 _UNBOUND = object()  # the value of a local that is not bound, for locals()
@@ -75,12 +80,12 @@ _RUNNING = object()
 def _without_machinery(error):
     """Drop this module's frames from a traceback: users see their own code only."""
     tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_frame.f_code.co_filename in _MACHINERY_FILES:
         tb = tb.tb_next
     first = tb
     while tb is not None:
         following = tb.tb_next
-        while following is not None and following.tb_frame.f_code.co_filename == __file__:
+        while following is not None and following.tb_frame.f_code.co_filename in _MACHINERY_FILES:
             following = following.tb_next
         tb.tb_next = following
         tb = following
@@ -102,6 +107,7 @@ def reraise(error):
     """
     context = error.__context__
     traceback = error.__traceback__
+    link = _link_to(sys.exception(), error)
     try:
         raise error
     except BaseException:
@@ -109,7 +115,30 @@ def reraise(error):
         # the caller's frame is the one that raises it.
         error.__context__ = context
         error.__traceback__ = traceback
+        if link is not None:
+            link.__context__ = error
         raise
+
+
+def _link_to(handled, error):
+    """The exception in ``handled``'s context chain whose ``__context__`` is ``error``.
+
+    Discussion: raising ``error`` while the caller handles ``handled`` makes
+    CPython cut that link, to avoid a cycle (``_PyErr_SetObject``).  When
+    the raise only re-enters an ``except`` clause, natively nothing is raised
+    and the link stays: asyncio's pure-Python Task throws a task's exception
+    (chained to the clause's exception) in from its own ``except`` block.
+    The caller restores the link afterwards.
+    """
+    if handled is None or handled is error:
+        return None
+    link, seen = handled, set()
+    while (context := link.__context__) is not None and id(link) not in seen:
+        if context is error:
+            return link
+        seen.add(id(link))
+        link = context
+    return None
 
 
 def _chained(error, handled):
@@ -490,7 +519,10 @@ class Machine:
             value, error = stop.value, None
         except BaseException as raised:
             error = _without_machinery(raised)
-        awaiting = None
+        # Let go of the delegate before the function runs on, as the unwinding
+        # of CPython's await does: one that ignored GeneratorExit is then
+        # closed (its finally blocks run) before the awaiting code's own.
+        awaiting = close = throw = None
         if error is not None:
             error = _chained(error, handled)
         return self._advance(value, error)
@@ -516,13 +548,20 @@ class Machine:
         if self.state <= 0 and self._awaiting is None:
             self.state = DONE  # not started, or already finished
             return None
+        exit_ = GeneratorExit()
         try:
-            self.throw(GeneratorExit)
+            self.throw(exit_)
         except GeneratorExit:
             return None
         except StopIteration as stop:
             # The function returned while closing: 3.13 hands back its value.
             return stop.value if _CLOSE_RETURNS_VALUE else None
+        # Ignored: the function is suspended again, and stays so until closed
+        # again (when collected, as natively).  Discussion: the traceback of
+        # the GeneratorExit it caught holds frames of ours, which hold it: a
+        # cycle that would keep this machine alive until the cycle collector
+        # ran, past the moment CPython closes it.
+        exit_.__traceback__ = None
         raise RuntimeError(f"{self._kind} ignored GeneratorExit")
 
     def __await__(self):
@@ -1010,8 +1049,6 @@ class SuspendedFrame:
 # carries a stand-in that reads the original.
 _STAND_INS = weakref.WeakKeyDictionary()
 
-# The files whose functions drive machines; runtime.machines.asyncgen adds its own.
-_MACHINERY_FILES = {__file__}
 
 
 def _running_frame(machine, frame):

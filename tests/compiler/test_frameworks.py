@@ -334,3 +334,124 @@ def test_never_awaited_at_exit_reads_as_natively():
     )
     assert "program.py:6: RuntimeWarning: coroutine 'f' was never awaited" in native.stderr
     assert compiled.stderr == native.stderr
+
+
+IGNORING_GENERATOR_EXIT = """
+    import gc
+    import inspect
+    from types import coroutine
+
+    log = []
+
+    @coroutine
+    def suspend(label):
+        yield label
+
+    class Resource:
+        def __enter__(self):
+            log.append("enter")
+
+        def __exit__(self, kind, error, traceback):
+            log.append(("exit", kind))
+
+    async def ignores():
+        with Resource():
+            try:
+                await suspend(1)
+            except GeneratorExit:
+                log.append("ignored")
+            try:
+                await suspend(2)
+            finally:
+                log.append("inner finally")
+
+    async def awaits_it():
+        try:
+            await ignores()
+        finally:
+            log.append("outer finally")
+
+    async def awaits_it_while_handling():
+        try:
+            raise KeyError("handled")
+        except KeyError:
+            await ignores()
+
+    def run(function):
+        coroutine = function()
+        coroutine.send(None)
+        try:
+            coroutine.close()
+        except RuntimeError as error:
+            log.append(str(error))
+        log.append(inspect.getcoroutinestate(coroutine))
+        del coroutine
+        gc.collect()
+        log.append("collected")
+        return log
+"""
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        "ignores",
+        "awaits_it",
+        pytest.param(
+            "awaits_it_while_handling",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="not yet: the handled KeyError's traceback holds the first resume's finished "
+                "frame, whose locals and f_back (the machinery's finished frames) keep the awaited "
+                "coroutine alive until the exception is gone (issue 11 item 2's class)",
+            ),
+        ),
+    ],
+)
+def test_a_coroutine_that_ignored_generator_exit_is_closed_again_when_collected(function):
+    # Natively the coroutine that ignored GeneratorExit stays suspended; an
+    # awaiting one lets go of it as the RuntimeError leaves the await, so it
+    # is closed (its finally and __exit__ run) before the awaiting one's finally.
+    native, compiled = both(IGNORING_GENERATOR_EXIT)
+    expected = native["run"](native[function])
+    assert compiled["run"](compiled[function]) == expected
+
+
+TASK_FAILS_WHILE_HANDLING = """
+    import asyncio
+
+    async def fail():
+        await asyncio.sleep(0)
+        raise ValueError("task")
+
+    async def main():
+        task = asyncio.ensure_future(fail())
+        try:
+            raise KeyError("handled")
+        except KeyError:
+            try:
+                await task
+            except ValueError as error:
+                return repr(error.__context__)
+
+    def run(task_type):
+        loop = asyncio.new_event_loop()
+        loop.set_task_factory(lambda loop, coro, **kw: task_type(coro, loop=loop, **kw))
+        try:
+            return loop.run_until_complete(main())
+        finally:
+            loop.close()
+"""
+
+
+@pytest.mark.parametrize("task_type", ["_PyTask", "_CTask"])
+def test_a_failed_task_awaited_in_an_except_block_keeps_its_context(task_type):
+    # asyncio's pure-Python Task throws the task's exception into main from
+    # inside an except block of its own: re-entering main's except clause
+    # must not cut that exception's __context__ (CPython's cycle breaking).
+    kind = getattr(asyncio.tasks, task_type, None)
+    if kind is None:
+        pytest.skip(f"no asyncio.tasks.{task_type}")
+    native, compiled = both(TASK_FAILS_WHILE_HANDLING)
+    assert native["run"](kind) == "KeyError('handled')"
+    assert compiled["run"](kind) == native["run"](kind)
