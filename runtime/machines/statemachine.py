@@ -242,6 +242,9 @@ def _await_iterator(awaitable):
     return iterator
 
 
+_MISSING = object()
+
+
 def context_manager(manager, asynchronous=False):
     """What ``with`` / ``async with`` look up first: the enter and exit methods.
 
@@ -252,11 +255,13 @@ def context_manager(manager, asynchronous=False):
     kind = type(manager)
     enter_name, exit_name = ("__aenter__", "__aexit__") if asynchronous else ("__enter__", "__exit__")
     protocol = "asynchronous context manager" if asynchronous else "context manager"
-    enter = getattr(kind, enter_name, None)
-    if enter is None:
+    # A method set to None is there (CPython's _PyObject_LookupSpecial finds
+    # it): the error comes when it is called, after __enter__ has run.
+    enter = getattr(kind, enter_name, _MISSING)
+    if enter is _MISSING:
         raise TypeError(f"'{kind.__name__}' object does not support the {protocol} protocol")
-    exit_ = getattr(kind, exit_name, None)
-    if exit_ is None:
+    exit_ = getattr(kind, exit_name, _MISSING)
+    if exit_ is _MISSING:
         raise TypeError(
             f"'{kind.__name__}' object does not support the {protocol} protocol "
             f"(missed {exit_name} method)"

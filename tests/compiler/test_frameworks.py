@@ -455,3 +455,77 @@ def test_a_failed_task_awaited_in_an_except_block_keeps_its_context(task_type):
     native, compiled = both(TASK_FAILS_WHILE_HANDLING)
     assert native["run"](kind) == "KeyError('handled')"
     assert compiled["run"](kind) == native["run"](kind)
+
+
+NONE_METHODS = """
+    log = []
+
+    class AsyncExitNone:
+        async def __aenter__(self):
+            log.append("aenter")
+        __aexit__ = None
+
+    class AsyncEnterNone:
+        __aenter__ = None
+        async def __aexit__(self, *exc):
+            log.append("aexit")
+
+    class AsyncEnterRaises:
+        async def __aenter__(self):
+            raise KeyError("from __aenter__")
+        __aexit__ = None
+
+    class ExitNone:
+        def __enter__(self):
+            log.append("enter")
+        __exit__ = None
+
+    class EnterNone:
+        __enter__ = None
+        def __exit__(self, *exc):
+            log.append("exit")
+
+    class Neither:
+        pass
+
+    async def async_with(manager):
+        async with manager:
+            log.append("body")
+
+    async def nothing():
+        pass
+
+    async def plain_with(manager):
+        with manager:
+            await nothing()  # so that the with statement is lowered
+            log.append("body")
+
+    def run(function, manager):
+        del log[:]
+        coroutine = function(manager())
+        try:
+            coroutine.send(None)
+        except StopIteration:
+            log.append("returned")
+        except Exception as error:
+            log.append((type(error).__name__, str(error)))
+        return log
+"""
+
+
+@pytest.mark.parametrize(
+    "function, manager",
+    [
+        ("async_with", "AsyncExitNone"),
+        ("async_with", "AsyncEnterNone"),
+        ("async_with", "AsyncEnterRaises"),
+        ("async_with", "Neither"),
+        ("plain_with", "ExitNone"),
+        ("plain_with", "EnterNone"),
+        ("plain_with", "Neither"),
+    ],
+)
+def test_context_manager_methods_set_to_none(function, manager):
+    native, compiled = both(NONE_METHODS)
+    expected = native["run"](native[function], native[manager])
+    assert compiled["run"](compiled[function], compiled[manager]) == expected
