@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import subprocess
 import sys
 import textwrap
@@ -529,3 +530,93 @@ def test_context_manager_methods_set_to_none(function, manager):
     native, compiled = both(NONE_METHODS)
     expected = native["run"](native[function], native[manager])
     assert compiled["run"](compiled[function], compiled[manager]) == expected
+
+
+PLUGIN_SUITES = {
+    "pytest_asyncio": '''
+        import pytest
+        import pytest_asyncio
+
+        log = []
+
+        @pytest_asyncio.fixture
+        async def resource():
+            log.append("setup")
+            yield "value"
+            log.append("teardown")
+
+        @pytest.mark.asyncio
+        async def test_gets_the_value(resource):
+            assert resource == "value"
+            assert log == ["setup"]
+
+        @pytest.mark.asyncio
+        async def test_fails_natively():
+            assert 1 == 2
+
+        def test_teardown_ran():
+            assert log == ["setup", "teardown"]
+    ''',
+    "anyio": '''
+        import pytest
+
+        log = []
+
+        @pytest.fixture
+        def anyio_backend():
+            return "asyncio"
+
+        @pytest.fixture
+        async def resource():
+            log.append("setup")
+            yield "value"
+            log.append("teardown")
+
+        @pytest.mark.anyio
+        async def test_gets_the_value(resource):
+            assert resource == "value"
+
+        @pytest.mark.anyio
+        async def test_fails_natively():
+            assert 1 == 2
+
+        def test_teardown_ran():
+            assert log == ["setup", "teardown"]
+    ''',
+}
+
+HOOK_CONFTEST = """
+import os
+
+if os.environ.get("COMPILE_TESTS"):
+    from statemachine_compiler import install_import_hook
+
+    install_import_hook(include=["test_plugin_*"])
+"""
+
+
+def run_pytest(directory, compiled: bool) -> str:
+    environment = {**os.environ, "COMPILE_TESTS": "1" if compiled else ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rA", "--assert=plain", "-p", "no:cacheprovider"],
+        cwd=directory,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    outcomes = [line for line in result.stdout.splitlines() if line.startswith(("PASSED", "FAILED", "ERROR"))]
+    return "\n".join(sorted(outcomes))
+
+
+@pytest.mark.parametrize("plugin", PLUGIN_SUITES)
+def test_plugins_run_compiled_async_tests_and_async_generator_fixtures(plugin, tmp_path):
+    # The plugins tell async tests and async-generator fixtures by
+    # inspect.iscoroutinefunction / isasyncgenfunction: compiled, a fixture
+    # was handed to the test as the generator object, its teardown never ran.
+    pytest.importorskip(plugin)
+    (tmp_path / "conftest.py").write_text(HOOK_CONFTEST)
+    (tmp_path / f"test_plugin_{plugin}.py").write_text(textwrap.dedent(PLUGIN_SUITES[plugin]))
+    native = run_pytest(tmp_path, compiled=False)
+    assert "FAILED" in native and "PASSED" in native
+    assert run_pytest(tmp_path, compiled=True) == native
