@@ -73,7 +73,7 @@ RUNTIME_IMPORTS = {
     "runtime.machines.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
     "runtime.machines.handling": ("Handling",),
     "runtime.machines.exception_groups": ("ExceptStar",),
-    "runtime.machines.marks": ("coroutine_function",),
+    "runtime.machines.marks": ("async_generator_function", "coroutine_function"),
     "runtime.machines.supers": ("super_without_arguments", "super_in_comprehension"),
     # The builtins generated code calls are imported only when the module
     # binds the name somewhere (``def next(...)``, ``type = ...``): then
@@ -474,7 +474,7 @@ class FunctionCompiler:
             class_name,
             parameter_names(original.params),
             prefix=["__class__" if n == owner else n for n in passed],
-            mark=None if generator else spec.spelled("coroutine_function"),
+            mark=spec.spelled("async_generator_function" if generator else "coroutine_function"),
         )
         # Its annotations see its type parameters (PEP 695), its decorators do not.
         annotations = NameRewriter(enclosing, self)

@@ -18,16 +18,18 @@ from collections.abc import AsyncGenerator as _AsyncGeneratorABC
 from runtime.machines.statemachine import (
     _CLOSE_RETURNS_VALUE,
     _DIRECT_AWAITABLES,
+    _MACHINERY_FILES,
     _RUNNING,
     DONE,
     Machine,
-    SuspendedFrame,
     _first_step,
     _release_frames,
     reraise,
 )
 
 __all__ = ["AsyncGeneratorMachine", "YieldValue"]
+
+_MACHINERY_FILES.add(__file__)  # its frames drive machines: see Machine._frame
 
 
 class YieldValue:
@@ -168,7 +170,7 @@ class AsyncGeneratorMachine(Machine):
 
     @property
     def ag_frame(self):
-        return None if self.state == DONE else SuspendedFrame(self)
+        return self._frame()
 
     # A coroutine's, not an async generator's: hasattr() says False, as natively.
     cr_code = cr_frame = cr_suspended = cr_origin = cr_running = cr_await = _Absent()

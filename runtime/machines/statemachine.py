@@ -28,6 +28,7 @@ from collections.abc import Coroutine
 from opcode import opmap
 from types import CodeType, CoroutineType, GeneratorType
 
+from runtime.machines import handling
 from runtime.machines.handling import _HandlingIterator
 
 __all__ = [
@@ -38,6 +39,10 @@ __all__ = [
     "context_manager",
     "next_awaitable",
 ]
+
+# The files whose functions drive machines: left out of tracebacks, and
+# looked for on the stack (Machine._frame).  runtime.machines.asyncgen adds its own.
+_MACHINERY_FILES = {__file__, handling.__file__}
 
 DONE = -1  # state of a machine that returned or raised
 CO_ITERABLE_COROUTINE = 0x100  # inspect's name for it; inspect is too dear to import here
@@ -89,12 +94,12 @@ _RUNNING = object()
 def _without_machinery(error):
     """Drop this module's frames from a traceback: users see their own code only."""
     tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_frame.f_code.co_filename in _MACHINERY_FILES:
         tb = tb.tb_next
     first = tb
     while tb is not None:
         following = tb.tb_next
-        while following is not None and following.tb_frame.f_code.co_filename == __file__:
+        while following is not None and following.tb_frame.f_code.co_filename in _MACHINERY_FILES:
             following = following.tb_next
         tb.tb_next = following
         tb = following
@@ -116,6 +121,7 @@ def reraise(error):
     """
     context = error.__context__
     traceback = error.__traceback__
+    link = _link_to(sys.exception(), error)
     try:
         raise error
     except BaseException:
@@ -123,12 +129,35 @@ def reraise(error):
         # the caller's frame is the one that raises it.
         error.__context__ = context
         error.__traceback__ = traceback
+        if link is not None:
+            link.__context__ = error
         raise
     finally:
         # This frame stays in the traceback: holding the exception, it would
         # make a cycle that keeps the exception, and every frame and machine
         # its traceback holds, alive until the next garbage collection.
         error = context = traceback = None
+
+
+def _link_to(handled, error):
+    """The exception in ``handled``'s context chain whose ``__context__`` is ``error``.
+
+    Discussion: raising ``error`` while the caller handles ``handled`` makes
+    CPython cut that link, to avoid a cycle (``_PyErr_SetObject``).  When
+    the raise only re-enters an ``except`` clause, natively nothing is raised
+    and the link stays: asyncio's pure-Python Task throws a task's exception
+    (chained to the clause's exception) in from its own ``except`` block.
+    The caller restores the link afterwards.
+    """
+    if handled is None or handled is error:
+        return None
+    link, seen = handled, set()
+    while (context := link.__context__) is not None and id(link) not in seen:
+        if context is error:
+            return link
+        seen.add(id(link))
+        link = context
+    return None
 
 
 def _chained(error, handled):
@@ -267,6 +296,9 @@ def _await_iterator(awaitable):
     return iterator
 
 
+_MISSING = object()
+
+
 def context_manager(manager, asynchronous=False):
     """What ``with`` / ``async with`` look up first: the enter and exit methods.
 
@@ -277,11 +309,13 @@ def context_manager(manager, asynchronous=False):
     kind = type(manager)
     enter_name, exit_name = ("__aenter__", "__aexit__") if asynchronous else ("__enter__", "__exit__")
     protocol = "asynchronous context manager" if asynchronous else "context manager"
-    enter = getattr(kind, enter_name, None)
-    if enter is None:
+    # A method set to None is there (CPython's _PyObject_LookupSpecial finds
+    # it): the error comes when it is called, after __enter__ has run.
+    enter = getattr(kind, enter_name, _MISSING)
+    if enter is _MISSING:
         raise TypeError(f"'{kind.__name__}' object does not support the {protocol} protocol")
-    exit_ = getattr(kind, exit_name, None)
-    if exit_ is None:
+    exit_ = getattr(kind, exit_name, _MISSING)
+    if exit_ is _MISSING:
         raise TypeError(
             f"'{kind.__name__}' object does not support the {protocol} protocol "
             f"(missed {exit_name} method)"
@@ -568,7 +602,10 @@ class Machine:
             value, error = stop.value, None
         except BaseException as raised:
             error = _without_machinery(raised)
-        awaiting = None
+        # Let go of the delegate before the function runs on, as the unwinding
+        # of CPython's await does: one that ignored GeneratorExit is then
+        # closed (its finally blocks run) before the awaiting code's own.
+        awaiting = close = throw = None
         if error is not None:
             error = _chained(error, handled)
         try:
@@ -597,14 +634,21 @@ class Machine:
         if self.state <= 0 and self._awaiting is None:
             self.state = DONE  # not started, or already finished
             return None
+        exit_ = GeneratorExit()
         try:
-            self.throw(GeneratorExit)
+            self.throw(exit_)
         except GeneratorExit:
             self._release_locals()  # as a closed native coroutine's frame is cleared
             return None
         except StopIteration as stop:
             # The function returned while closing: 3.13 hands back its value.
             return stop.value if _CLOSE_RETURNS_VALUE else None
+        # Ignored: the function is suspended again, and stays so until closed
+        # again (when collected, as natively).  Discussion: the traceback of
+        # the GeneratorExit it caught holds frames of ours, which hold it: a
+        # cycle that would keep this machine alive until the cycle collector
+        # ran, past the moment CPython closes it.
+        exit_.__traceback__ = None
         raise RuntimeError(f"{self._kind} ignored GeneratorExit")
 
     def __await__(self):
@@ -753,9 +797,29 @@ class Machine:
 
     @property
     def cr_frame(self):
-        # None once finished, as natively; there is no real frame between two
-        # resumes, so a stand-in with the fields asyncio, trio and inspect read.
-        return None if self.state == DONE else SuspendedFrame(self)
+        return self._frame()
+
+    def _frame(self):
+        """What ``cr_frame`` / ``ag_frame`` give: None once finished, as natively.
+
+        Running, a real frame on the stack: ``resume``'s, so that
+        ``sys._getframe() is coro.cr_frame`` in the function's body; when an
+        awaited compiled coroutine runs with no ``resume`` of this one under
+        it (see ``_send``), the outermost frame of the machinery running this
+        one.  Code that walks the stack looking for a coroutine's frame
+        (trio's KI protection stops at its task's ``cr_frame``) finds it.
+        Suspended there is no frame, so a stand-in, the same one each time.
+        """
+        if self.state == DONE:
+            return None
+        if self._awaiting is _RUNNING:
+            frame = _running_frame(self, sys._getframe(2))
+            if frame is not None:
+                return frame
+        stand_in = _STAND_INS.get(self)
+        if stand_in is None:
+            stand_in = _STAND_INS[self] = SuspendedFrame(self)
+        return stand_in
 
     @property
     def line(self):
@@ -1079,29 +1143,92 @@ class SuspendedFrame:
         )
 
 
+# Each suspended machine's frame stand-in, made when first asked for.
+# Discussion: not a slot, so that copying or pickling a machine never
+# carries a stand-in that reads the original.
+_STAND_INS = weakref.WeakKeyDictionary()
+
+
+
+def _running_frame(machine, frame):
+    """The frame of ``resume`` running ``machine``, or else the outermost frame driving it."""
+    resume = type(machine).resume.__code__
+    outermost = None
+    while frame is not None:
+        code = frame.f_code
+        if (code is resume or code.co_filename in _MACHINERY_FILES) and code.co_argcount:
+            if frame.f_locals.get(code.co_varnames[0]) is machine:
+                if code is resume:
+                    return frame
+                outermost = frame
+        frame = frame.f_back
+    return outermost
+
+
 def _warn_never_awaited(machine):
     """CPython's RuntimeWarning for a coroutine collected before it ran.
 
     As ``_PyErr_WarnUnawaitedCoroutine`` does: ``warnings._warn_unawaited_coroutine``
     words it; an error (a warning turned into one, or a broken warnings
     module) is reported as unraisable with the coroutine as its object
-    (raising from ``__del__`` would name ``__del__`` instead), and the plain
-    warning is the fallback.
+    (raising from ``__del__`` would name ``__del__`` instead), and the C
+    warning is the fallback: what is left at interpreter exit, when the
+    warnings module is gone, and prints ``sys:1: RuntimeWarning: ...``.
+
+    Discussion: natively the warning names the line running when the
+    coroutine was freed; here ``__del__`` and this function run on top of
+    it, so the warning is issued with a ``stacklevel`` that skips them.
+    ``warnings._warn_unawaited_coroutine`` cannot be told that: unless it was
+    replaced (then it is called, as CPython would), its steps are taken here.
     """
+    stacklevel, frame = 1, sys._getframe()
+    while frame is not None and frame.f_code.co_filename in _MACHINERY_FILES:
+        stacklevel, frame = stacklevel + 1, frame.f_back
+    frame = None
+    modules = getattr(sys, "modules", None) or {}
+    module = modules.get("warnings")
+    wording = getattr(module, "_warn_unawaited_coroutine", None)
     warned = False
-    try:
-        sys.modules["warnings"]._warn_unawaited_coroutine(machine)
-        warned = True
-    except BaseException as error:  # noqa: BLE001 - reported, as CPython does
-        warned = isinstance(error, RuntimeWarning)
-        _write_unraisable(error, machine)
+    if wording is not None:
+        try:
+            if wording is _WARN_UNAWAITED_COROUTINE:
+                message = _never_awaited_message(machine)
+                module.warn(message, category=RuntimeWarning, stacklevel=stacklevel, source=machine)
+            else:
+                wording(machine)
+            warned = True
+        except BaseException as error:  # noqa: BLE001 - reported, as CPython does
+            warned = isinstance(error, RuntimeWarning)
+            _write_unraisable(error, machine)
     if not warned:
         try:
-            warnings.warn(
-                f"coroutine '{machine.__qualname__}' was never awaited", RuntimeWarning, stacklevel=2
+            _warn_in_c(
+                f"coroutine '{machine.__qualname__}' was never awaited",
+                RuntimeWarning,
+                stacklevel=stacklevel,
+                source=machine,
             )
         except BaseException as error:  # noqa: BLE001
             _write_unraisable(error, machine)
+
+
+_WARN_UNAWAITED_COROUTINE = warnings._warn_unawaited_coroutine
+_warn_in_c = warnings.warn  # _warnings.warn: what C's _PyErr_WarnFormat reaches
+
+
+def _never_awaited_message(machine):
+    """The message ``warnings._warn_unawaited_coroutine`` writes, with ``cr_origin``."""
+    lines = [f"coroutine '{machine.__qualname__}' was never awaited\n"]
+    origin = machine.cr_origin
+    if origin is not None:
+        import linecache
+        import traceback
+
+        lines.append("Coroutine created at (most recent call last)\n")
+        lines += traceback.format_list(
+            [(f, n, name, linecache.getline(f, n)) for f, n, name in reversed(origin)]
+        )
+    return "".join(lines).rstrip("\n")
 
 
 def _write_unraisable(error, obj):

@@ -148,15 +148,16 @@ def build_stub(
     class_name: str,
     arguments: list[str],
     prefix: list[str],
-    mark: str | None,
+    mark: str,
 ) -> cst.FunctionDef:
     """The plain ``def`` that keeps the function's name, signature and decorators.
 
-    ``prefix`` arguments come first (e.g. ``__class__`` for ``super()``).  A
-    coroutine's stub is marked so that ``inspect.iscoroutinefunction`` and
-    ``asyncio.iscoroutinefunction`` say what they would of the original; the
-    mark (``mark``, the spelling of ``coroutine_function``; None for an async
-    generator) goes on first, so the user's decorators see (and copy) it.
+    ``prefix`` arguments come first (e.g. ``__class__`` for ``super()``).  The
+    stub is marked so that ``inspect.iscoroutinefunction`` and
+    ``inspect.isasyncgenfunction`` say what they would of the original; the
+    mark (``mark``, the spelling of ``coroutine_function`` or
+    ``async_generator_function``) goes on first, so the user's decorators
+    see the marked function.
     """
     body: list[cst.BaseStatement] = []
     docstring = node.get_docstring(clean=False)
@@ -169,9 +170,7 @@ def build_stub(
         cst.Name(class_name), [cst.Arg(cst.Name(a)) for a in [*prefix, *arguments]]
     )
     body.append(cst.SimpleStatementLine([cst.Return(call)]))
-    decorators = list(node.decorators)
-    if mark is not None:
-        decorators.append(cst.Decorator(cst.Name(mark)))
+    decorators = [*node.decorators, cst.Decorator(cst.Name(mark))]
     return node.with_changes(
         asynchronous=None,
         decorators=decorators,

@@ -1582,12 +1582,6 @@ COROUTINE_FUNCTION_SOURCE = """
         except StopIteration as stop:
             return stop.value
 """
-PARTIAL_ON_311 = pytest.mark.xfail(
-    sys.version_info < (3, 12),
-    strict=True,
-    reason="limitation on 3.11: asyncio/inspect unwrap a partial to its code flags only, so the stub's "
-    "_is_coroutine marker is not seen through functools.partial (markcoroutinefunction needs 3.12)",
-)
 COROUTINE_FUNCTIONS = [
     "plain",
     "C.m",
@@ -1596,7 +1590,7 @@ COROUTINE_FUNCTIONS = [
     "C.s",
     "make()",
     "inner_of_outer()",
-    pytest.param("partial", marks=PARTIAL_ON_311),
+    "partial",
 ]
 
 
@@ -1608,13 +1602,7 @@ def test_asyncio_iscoroutinefunction(expression):
     assert asyncio.iscoroutinefunction(compiled)
 
 
-@pytest.mark.skipif(
-    sys.version_info < (3, 12),
-    reason="inspect.markcoroutinefunction exists from 3.12; on 3.11 a plain def cannot say it is a coroutine function",
-)
-@pytest.mark.parametrize(
-    "expression", [e for e in COROUTINE_FUNCTIONS if isinstance(e, str)] + ["partial"]
-)
+@pytest.mark.parametrize("expression", COROUTINE_FUNCTIONS)
 def test_inspect_iscoroutinefunction(expression):
     native = eval(expression, load_module(COROUTINE_FUNCTION_SOURCE, False))
     compiled = eval(expression, load_module(COROUTINE_FUNCTION_SOURCE, True))

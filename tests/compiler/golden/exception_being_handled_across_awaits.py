@@ -21,7 +21,7 @@ async def numbers():
 from runtime.machines.statemachine import StateMachine
 from runtime.machines.asyncgen import AsyncGeneratorMachine, YieldValue
 from runtime.machines.handling import Handling
-from runtime.machines.marks import coroutine_function
+from runtime.machines.marks import async_generator_function, coroutine_function
 
 
 class _close_all(StateMachine):
@@ -146,5 +146,6 @@ class _numbers(AsyncGeneratorMachine):
                     self._exc1 = None
 
 
+@async_generator_function
 def numbers():
     return _numbers()
