@@ -100,11 +100,7 @@ class LoopTrace:
         if not self.shown:
             return
         self._after(kernel)
-        if not self._ran_any:
-            self._ran_any = True
-            self._timers_due(kernel)
-            queue = ", ".join(f"task {t.id}" for t in (task, *ready))
-            self._write(f"  ready queue: {queue}")
+        self._first_run(kernel, ", ".join(f"task {t.id}" for t in (task, *ready)))
         self._task = task
         self._write(f"  run task {task.id} {_name(task.coro)}")
         self._write_record("before", task.coro)
@@ -114,12 +110,16 @@ class LoopTrace:
         if not self.shown:
             return
         self._after(kernel)
+        self._first_run(kernel, "empty")
+
+    # -- the pieces ---------------------------------------------------------------
+
+    def _first_run(self, kernel, queue):
+        """Close the timers phase and show the ready queue, once a turn."""
         if not self._ran_any:
             self._ran_any = True
             self._timers_due(kernel)
-            self._write("  ready queue: empty")
-
-    # -- the pieces ---------------------------------------------------------------
+            self._write(f"  ready queue: {queue}")
 
     def _after(self, kernel):
         task, self._task = self._task, None
