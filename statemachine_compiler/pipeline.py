@@ -265,6 +265,18 @@ def _is_future_import(statement: cst.CSTNode) -> bool:
     )
 
 
+def _not_private(name: str) -> str:
+    """``name``, or a spelling of it that Python does not mangle in a class body.
+
+    Discussion: a name made from ``_`` or ``__x`` (``"_" + target``, then a
+    number) would be private, and mangled in the machine's class body, while
+    the runtime reads the slot by its written name.
+    """
+    if name.startswith("__") and not name.endswith("__"):
+        return "_" + name.lstrip("_")
+    return name
+
+
 class Fresh:
     """Names no identifier of the source uses: ``fresh("_t")`` -> ``_t1``, ``_t2``..."""
 
@@ -274,7 +286,7 @@ class Fresh:
     def __call__(self, prefix: str, numbered: bool = False) -> str:
         candidates = [] if numbered else [prefix]
         candidates = itertools.chain(candidates, (f"{prefix}{n}" for n in itertools.count(1)))
-        for name in candidates:
+        for name in map(_not_private, candidates):
             if name not in self.taken:
                 self.taken.add(name)
                 return name

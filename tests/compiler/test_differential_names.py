@@ -429,6 +429,21 @@ CASES = {
         """,
         "f()",
     ),
+    # -- names the compiler makes: never private (asyncstdlib's ``k async for k, _``) --
+    "comprehension_targets_named_with_underscores": (
+        """
+        async def agen():
+            for i in range(3):
+                yield i, await tick(i)
+        class K:
+            async def m(self):
+                return [(_, __x) async for _, __x in agen()]
+        async def f():
+            return ([k async for k, _ in agen()], [__y async for __y, ___ in agen()],
+                    await K().m())
+        """,
+        "f()",
+    ),
 }
 
 
