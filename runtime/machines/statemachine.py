@@ -26,7 +26,14 @@ import warnings
 import weakref
 from collections.abc import Coroutine
 from opcode import opmap
-from types import CodeType, CoroutineType, GeneratorType
+from types import (
+    CodeType,
+    CoroutineType,
+    FunctionType,
+    GeneratorType,
+    MethodDescriptorType,
+    WrapperDescriptorType,
+)
 
 from runtime.machines import handling
 from runtime.machines.handling import _HandlingIterator
@@ -299,6 +306,44 @@ def _await_iterator(awaitable):
 _MISSING = object()
 
 
+# What a special method found on a type may be, to be called as ``method(obj, ...)``.
+_UNBOUND_CALLABLE = (FunctionType, WrapperDescriptorType, MethodDescriptorType)
+
+
+def special_method(kind, name):
+    """``kind``'s special method ``name``, to be called as ``method(obj, *args)``.
+
+    Discussion: CPython looks a special method up on the type and binds it to
+    the object through its ``__get__``.  A plain function (the usual case) or
+    a method of a built-in type is returned as it is.  Anything else is bound
+    when called: a classmethod, a staticmethod, a callable object, a slot
+    filled per instance (``__slots__ = ("__anext__",)``, as asyncstdlib's
+    borrowed iterators do), or ``None`` (which then fails as natively, when
+    called).  ``_MISSING`` when no class of ``kind`` defines it.
+    """
+    attribute = getattr(kind, name, _MISSING)
+    if type(attribute) in _UNBOUND_CALLABLE and not _is_static(kind, name):
+        return attribute
+    if attribute is _MISSING:
+        return _MISSING
+    for klass in kind.__mro__:
+        if name in klass.__dict__:
+            attribute = klass.__dict__[name]
+            break
+    bind = getattr(type(attribute), "__get__", None)
+    if bind is None:
+        return lambda obj, *args: attribute(*args)
+    return lambda obj, *args: bind(attribute, obj, kind)(*args)
+
+
+def _is_static(kind, name):
+    # getattr() of a staticmethod gives its function, which takes no object.
+    for klass in kind.__mro__:
+        if name in klass.__dict__:
+            return type(klass.__dict__[name]) is staticmethod
+    return False
+
+
 def context_manager(manager, asynchronous=False):
     """What ``with`` / ``async with`` look up first: the enter and exit methods.
 
@@ -311,10 +356,10 @@ def context_manager(manager, asynchronous=False):
     protocol = "asynchronous context manager" if asynchronous else "context manager"
     # A method set to None is there (CPython's _PyObject_LookupSpecial finds
     # it): the error comes when it is called, after __enter__ has run.
-    enter = getattr(kind, enter_name, _MISSING)
+    enter = special_method(kind, enter_name)
     if enter is _MISSING:
         raise TypeError(f"'{kind.__name__}' object does not support the {protocol} protocol")
-    exit_ = getattr(kind, exit_name, _MISSING)
+    exit_ = special_method(kind, exit_name)
     if exit_ is _MISSING:
         raise TypeError(
             f"'{kind.__name__}' object does not support the {protocol} protocol "
@@ -342,8 +387,8 @@ def _awaitable_from(method, name):
 
 def async_iterator(iterable):
     """What ``async for`` calls first: ``__aiter__``, with CPython's error."""
-    method = getattr(type(iterable), "__aiter__", None)
-    if method is None:
+    method = special_method(type(iterable), "__aiter__")
+    if method is _MISSING:
         raise TypeError(
             f"'async for' requires an object with __aiter__ method, got {type(iterable).__name__}"
         )
@@ -364,7 +409,7 @@ def next_awaitable(iterator):
     coroutines and async generator steps are returned as they are, so that
     the base class can still run them directly.
     """
-    awaitable = type(iterator).__anext__(iterator)
+    awaitable = special_method(type(iterator), "__anext__")(iterator)
     cls = type(awaitable)
     if cls in _DIRECT_AWAITABLES or getattr(cls, "__await__", None) is _machine_await:
         return awaitable

@@ -230,6 +230,51 @@ CASES = {
         """,
         "f()",
     ),
+    # Special methods are looked up on the type and bound through their
+    # __get__, as CPython does: a slot filled per instance (asyncstdlib's
+    # borrowed iterators), a classmethod, a staticmethod, a callable object.
+    "special_methods_that_are_not_plain_functions": (
+        """
+        class Borrowed:
+            __slots__ = ("__anext__", "items")
+            def __init__(self, items):
+                self.items = iter(items)
+                self.__anext__ = self.step
+            def __aiter__(self):
+                return self
+            async def step(self):
+                try:
+                    return next(self.items)
+                except StopIteration:
+                    raise StopAsyncIteration
+        class Exit:
+            async def __call__(self, *exc):
+                log.append(("exit", exc[0]))
+        class Manager:
+            @classmethod
+            async def __aenter__(cls):
+                log.append(("enter", cls.__name__))
+                return await tick("entered")
+            __aexit__ = Exit()
+        class Plain:
+            @staticmethod
+            def __enter__():
+                return "static"
+            @classmethod
+            def __exit__(cls, *exc):
+                log.append(("plain exit", cls.__name__))
+        async def f():
+            got = [x async for x in Borrowed([1, 2])]
+            async for y in Borrowed([3]):
+                got.append(await tick(y))
+            async with Manager() as m:
+                got.append(m)
+            with Plain() as p:
+                got.append(await tick(p))
+            return got
+        """,
+        "f()",
+    ),
 }
 
 
