@@ -34,18 +34,8 @@ def run_script(path: str, args: list[str], include=()) -> int:
     """Run the file at ``path`` compiled, as ``python path args...`` would; return the status."""
     shown = path
     path = os.path.abspath(path)  # __file__ and tracebacks, as python gives them
-    try:
-        with open(path, "rb") as file:
-            source = file.read()
-        code = compile_to_code(source, path)
-    except CompileError as error:
-        print(error, file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"{shown}: {error.strerror}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # while compiling: the program has not started
-        print(f"{shown}: interrupted", file=sys.stderr)
+    code = _compiled(shown, lambda: compile_to_code(_read(path), path))
+    if code is None:
         return 2
     sys.argv[:] = [shown, *args]
     sys.path[0:1] = [os.path.dirname(path)]
@@ -58,6 +48,24 @@ def run_script(path: str, args: list[str], include=()) -> int:
         return _execute(code, module)
     finally:
         hook.uninstall()
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _compiled(shown: str, compile_main):
+    """The code ``compile_main()`` gives, or None once its failure is reported in one line."""
+    try:
+        return compile_main()
+    except CompileError as error:
+        print(error, file=sys.stderr)
+    except OSError as error:
+        print(f"{shown}: {error.strerror}", file=sys.stderr)
+    except KeyboardInterrupt:  # while compiling: the program has not started
+        print(f"{shown}: interrupted", file=sys.stderr)
+    return None
 
 
 def run_module(name: str, args: list[str], include=()) -> int:
@@ -76,16 +84,8 @@ def run_module(name: str, args: list[str], include=()) -> int:
             return 2
         sys.argv[0] = spec.origin
         loader = StateMachineLoader(spec.name, spec.origin)
-        try:
-            code = loader.get_code(spec.name)
-        except CompileError as error:
-            print(error, file=sys.stderr)
-            return 2
-        except OSError as error:
-            print(f"{spec.origin}: {error.strerror}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:  # while compiling: the program has not started
-            print(f"{spec.origin}: interrupted", file=sys.stderr)
+        code = _compiled(spec.origin, lambda: loader.get_code(spec.name))
+        if code is None:
             return 2
         spec.loader = loader
         module = _main_module(spec, package=spec.name.rpartition(".")[0])
