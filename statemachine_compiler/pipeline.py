@@ -55,7 +55,7 @@ from statemachine_compiler.lower.methods import (
 from statemachine_compiler.lower.names import NameRewriter, blank_lines, machine_attribute, resolve
 from statemachine_compiler.lower.statements import Lowerer
 
-__all__ = ["Options", "Result", "compile_source"]
+__all__ = ["LoweredFunction", "Options", "Result", "compile_source"]
 
 # What generated code may use from the runtime, by module (imported when used).
 # Discussion: the generated code calls them by these names, as a reader would
@@ -101,6 +101,25 @@ class Options:
 
 
 @dataclass
+class LoweredFunction:
+    """One compiled function's lowered form, for tools that show it (``explore``).
+
+    ``body`` is the ``lower.ir`` tree; ``lines[k]`` the source line of state k;
+    ``position(node)`` the source ``(line, column)`` of a node (None for one
+    the compiler made) and ``code_of(node)`` its text.
+    """
+
+    qualname: str
+    class_name: str
+    line: int  # of the def
+    generator: bool
+    body: list
+    lines: list[int]
+    position: object
+    code_of: object
+
+
+@dataclass
 class Result:
     code: str
     functions: list[str] = field(default_factory=list)  # qualnames of compiled functions
@@ -108,15 +127,20 @@ class Result:
     linemap: list[int] | None = None
 
 
-def compile_source(text: str, filename: str = "<string>", options: Options = Options()) -> Result:
-    """Compile every ``async def`` in ``text`` into a state machine."""
+def compile_source(
+    text: str, filename: str = "<string>", options: Options = Options(), on_lowered=None
+) -> Result:
+    """Compile every ``async def`` in ``text`` into a state machine.
+
+    ``on_lowered(LoweredFunction)``, where given, is called with each function's lowered form.
+    """
     try:
-        return _compile(text, filename, options)
+        return _compile(text, filename, options, on_lowered)
     finally:
         suspensions.forget()
 
 
-def _compile(text: str, filename: str, options: Options) -> Result:
+def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Result:
     check_syntax(text, filename)
     text = without_form_feeds_in_indentation(text)
     try:
@@ -129,7 +153,7 @@ def _compile(text: str, filename: str, options: Options) -> Result:
         module = normalize_identifiers(module)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    compiler = FunctionCompiler(filename, module, positions, options)
+    compiler = FunctionCompiler(filename, module, positions, options, on_lowered)
     try:
         rewritten = module.visit(NameRewriter([], compiler))
     except RecursionError:
@@ -296,8 +320,9 @@ class Fresh:
 class FunctionCompiler:
     """Compile one ``async def`` (called by the name rewriter wherever it meets one)."""
 
-    def __init__(self, filename: str, module: cst.Module, positions, options: Options):
+    def __init__(self, filename: str, module: cst.Module, positions, options: Options, on_lowered=None):
         self.filename = filename
+        self.on_lowered = on_lowered
         self.module = module
         self.positions = positions
         self.options = options
@@ -408,6 +433,13 @@ class FunctionCompiler:
         if not statements:  # an abstract method's docstring, nothing else
             statements = [cst.SimpleStatementLine([cst.Pass()])]
         body = lowerer.lower_block(statements)
+        if self.on_lowered is not None:
+            self.on_lowered(
+                LoweredFunction(
+                    qualname, class_name, where[0], generator, body, lowerer.lines,
+                    self.position, self.module.code_for_node,
+                )
+            )
 
         # -- emit ---------------------------------------------------------------------
         inner = NameRewriter([*stack, scope], self)

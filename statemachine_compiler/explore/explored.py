@@ -1,0 +1,118 @@
+"""A source file compiled for showing: its functions' graphs, and where each state is written.
+
+``explore_source`` compiles the module as ``compile`` does (black-formatted),
+and for each compiled function keeps its state graph (from the lowered form,
+``flow``), its lines in the source and in the generated code, and which of
+those lines belong to which state: in the source, the line of the await; in
+the generated code, where ``resume`` suspends (``self.state = k``) and where
+it goes on (``if self.state == k:``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from statemachine_compiler.explore.flow import build_graph
+from statemachine_compiler.explore.model import FunctionGraph
+from statemachine_compiler.pipeline import Options, compile_source
+
+__all__ = ["ExploredFunction", "Exploration", "explore_source"]
+
+
+@dataclass
+class ExploredFunction:
+    graph: FunctionGraph
+    class_name: str
+    source_span: tuple[int, int]  # first and last line of the async def, decorators included
+    generated_span: tuple[int, int]  # of its machine class and its stub in the generated code
+    source_states: dict[int, list[int]] = field(default_factory=dict)  # line -> states
+    generated_states: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def qualname(self) -> str:
+        return self.graph.qualname
+
+
+@dataclass
+class Exploration:
+    filename: str
+    source: str
+    generated: str
+    functions: list[ExploredFunction]
+
+
+def explore_source(text: str, filename: str) -> Exploration:
+    """Compile ``text`` and describe each compiled function (raises ``CompileError``)."""
+    lowered = []
+    result = compile_source(text, filename, Options(format=True), on_lowered=lowered.append)
+    source_lines = text.splitlines()
+    # Built now, from the tree as lowering left it, the graphs are what the emitter was given.
+    graphs = [(function, build_graph(function, source_lines)) for function in lowered]
+    definitions = _async_defs(ast.parse(text))
+    generated_tree = ast.parse(result.code)
+    functions = []
+    for function, graph in graphs:
+        source_span = definitions.get(function.line, (function.line, function.line))
+        generated_span = _machine_span(generated_tree, function.class_name)
+        explored = ExploredFunction(graph, function.class_name, source_span, generated_span)
+        for state in graph.states:
+            explored.source_states.setdefault(state.line, []).append(state.number)
+        explored.generated_states = _state_lines(result.code, generated_span)
+        functions.append(explored)
+    functions.sort(key=lambda f: f.source_span)
+    return Exploration(filename, text, result.code, functions)
+
+
+def _async_defs(tree: ast.Module) -> dict[int, tuple[int, int]]:
+    """Each ``async def``'s span, under the lines the compiler may give as its start."""
+    spans = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AsyncFunctionDef):
+            first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            span = (first, node.end_lineno)
+            for line in range(first, node.lineno + 1):
+                spans.setdefault(line, span)
+    return spans
+
+
+def _machine_span(tree: ast.Module, class_name: str) -> tuple[int, int]:
+    """The lines of the machine class and of the stub after it."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            end = node.end_lineno
+            for sibling in _siblings_after(tree, node):
+                if isinstance(sibling, ast.FunctionDef):
+                    end = sibling.end_lineno
+                    break
+                if not isinstance(sibling, ast.ClassDef):  # another machine of a nested def
+                    break
+            first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            return first, end
+    return 1, 0  # pragma: no cover - every compiled function has its class
+
+
+def _siblings_after(tree: ast.Module, target: ast.stmt):
+    for parent in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            statements = getattr(parent, name, None)
+            if isinstance(statements, list) and target in statements:
+                return statements[statements.index(target) + 1 :]
+    return []
+
+
+STATE_LINE = re.compile(r"\b\w+\.state (?:== (\d+)\b|= \(?(\d+)\b)")
+
+
+def _state_lines(code: str, span: tuple[int, int]) -> dict[int, list[int]]:
+    """Generated lines (1-based) in ``span`` that suspend at or resume from a state."""
+    lines = code.splitlines()
+    found: dict[int, list[int]] = {}
+    for number in range(span[0], span[1] + 1):
+        match = STATE_LINE.search(lines[number - 1])
+        if match:
+            state = int(match.group(1) or match.group(2))
+            if state:  # state 0 is "running", not a state of the graph
+                found.setdefault(number, []).append(state)
+    return found

@@ -1,0 +1,43 @@
+"""DOT text drawn as SVG or PNG by Graphviz's ``dot``, through the ``graphviz`` package.
+
+``dot`` itself is a program (Debian's ``graphviz`` package), not a Python
+package: where it is missing, ``DotMissing`` says how to install it.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+__all__ = ["FORMATS", "DotMissing", "render", "require_dot"]
+
+FORMATS = ("svg", "png")
+INSTALL_HINT = (
+    "Graphviz's dot program is needed to draw the graph and was not found;"
+    " install it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz),"
+    " or write DOT text (-o FILE.dot) instead"
+)
+
+
+class DotMissing(Exception):
+    """Raised by ``render`` where Graphviz's ``dot`` is not installed."""
+
+    def __init__(self):
+        super().__init__(INSTALL_HINT)
+
+
+def require_dot() -> None:
+    """Raise ``DotMissing`` unless ``dot`` is on the PATH."""
+    if shutil.which("dot") is None:
+        raise DotMissing()
+
+
+def render(dot_source: str, format: str) -> bytes:
+    """The drawing of ``dot_source`` in ``format`` (``svg`` or ``png``)."""
+    assert format in FORMATS, format
+    require_dot()
+    import graphviz
+
+    try:
+        return graphviz.Source(dot_source).pipe(format=format)
+    except graphviz.ExecutableNotFound:
+        raise DotMissing() from None
