@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo test-all bench conformance lint clean
+.PHONY: test demo diagrams test-all bench conformance lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ demo: $(STAMP)
 	  | awk '/^class _send_to_server\(/ {on = 1; print; next} on && /^[^ ]/ {exit} on'
 	@echo "== running it, compiled, on the runtime (README.md, 'Reading make demo'):"
 	$(VENV)/bin/statemachine-compiler run examples/two_servers.py --duration 5 --trace-every 1
+	@$(VENV)/bin/statemachine-compiler explain examples/two_servers.py -o build/two_servers.html
+	@echo "== the explorer page (source, generated code and state diagrams side by side):"
+	@echo "   $(CURDIR)/build/two_servers.html"
+
+# The README's diagram: send_to_server's states, as DOT and as the SVG dot draws from it
+# (tests/explore/test_readme_diagram.py checks that both are current).
+diagrams: $(STAMP)
+	$(VENV)/bin/statemachine-compiler graph examples/two_servers.py --function send_to_server -o docs/send_to_server_states.dot
+	$(VENV)/bin/statemachine-compiler graph examples/two_servers.py --function send_to_server -o docs/send_to_server_states.svg
 
 # The suite on every installed CPython (3.11, 3.12, 3.13), each in its own venv.
 test-all:

@@ -1,4 +1,4 @@
-"""Command line: ``statemachine-compiler compile SRC [-o OUT]`` and ``run``.
+"""Command line: ``statemachine-compiler compile SRC [-o OUT]``, ``run``, ``graph`` and ``explain``.
 
 ``run [--include PATTERN]... SCRIPT [ARGS...]`` and ``run [--include
 PATTERN]... -m MODULE [ARGS...]`` run a program as ``python`` would, with the
@@ -35,6 +35,17 @@ with the script (or module) compiled and the import hook installed for the
 --include patterns (and for modules carrying the marker comment
 `# statemachine-compiler: compile`). The script itself is not cached, as python
 does not cache it; imported modules are."""
+GRAPH_DESCRIPTION = """\
+Draw the states of each async def in SOURCE: one node per await (its state
+number, line and text), start and finish, and the ways between them (on, round
+a loop, into an except or finally clause, return, raise). Graphviz DOT is
+printed, or written to -o FILE; -o FILE.svg or FILE.png draws it with
+Graphviz's dot program (apt-get install graphviz)."""
+EXPLAIN_DESCRIPTION = """\
+Write one self-contained HTML page that shows how SOURCE was compiled: for each
+async def, its state diagram above its source and the generated code, the
+states linked between the three. Printed, or written to -o FILE. Needs
+Graphviz's dot program (apt-get install graphviz)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_compile_command(commands)
     _add_run_command(commands)
+    _add_graph_command(commands)
+    _add_explain_command(commands)
     return parser
 
 
@@ -105,6 +118,36 @@ def _add_run_command(commands) -> None:
     )
 
 
+def _add_graph_command(commands) -> None:
+    graph = commands.add_parser(
+        "graph", help="print or draw each compiled function's states",
+        description=GRAPH_DESCRIPTION,
+    )
+    graph.add_argument("source", metavar="SOURCE", help="a .py file")
+    graph.add_argument(
+        "--function", metavar="NAME",
+        help="only this function (its name, or its qualified name: Class.method)",
+    )
+    graph.add_argument(
+        "-o", "--output", metavar="OUTPUT",
+        help="the file to write: .svg or .png is drawn, anything else gets DOT (- is standard output, the default)",
+    )
+    _add_traceback_option(graph, argparse.SUPPRESS)
+
+
+def _add_explain_command(commands) -> None:
+    explain = commands.add_parser(
+        "explain", help="write an HTML page lining up source, generated code and states",
+        description=EXPLAIN_DESCRIPTION,
+    )
+    explain.add_argument("source", metavar="SOURCE", help="a .py file")
+    explain.add_argument(
+        "-o", "--output", metavar="OUTPUT",
+        help="the HTML file to write (- is standard output, the default)",
+    )
+    _add_traceback_option(explain, argparse.SUPPRESS)
+
+
 class _RunHelpFormatter(argparse.HelpFormatter):
     """Shows ``-m MODULE [ARGS...]``: argparse spells any rest-of-line argument ``...``."""
 
@@ -132,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         # What the program raises is the program's: python's traceback, python's status.
         return run_command(args)
+    command = {"graph": graph_command, "explain": explain_command}.get(args.command, compile_command)
     try:
-        return compile_command(args)
+        return command(args)
     except KeyboardInterrupt as error:
         return _report(error, f"{args.source}: interrupted", args)
     except Exception as error:
@@ -175,6 +219,37 @@ def compile_command(args) -> int:
             print(line, file=sys.stderr)
         return 2
     build.write_outputs(outputs, sys.stdout)
+    return 0
+
+
+def graph_command(args) -> int:
+    from statemachine_compiler.explore.commands import graph_bytes
+
+    return _shown(args, lambda: graph_bytes(args.source, args.function, args.output))
+
+
+def explain_command(args) -> int:
+    from statemachine_compiler.explore.commands import explain_bytes
+
+    return _shown(args, lambda: explain_bytes(args.source))
+
+
+def _shown(args, make) -> int:
+    """Write what ``make()`` returns to -o (or standard output); report what stops it."""
+    from statemachine_compiler.explore.commands import NoSuchFunction
+    from statemachine_compiler.explore.render import DotMissing
+    from statemachine_compiler.output import write_all, write_stdout
+
+    try:
+        data = make()
+    except DotMissing as error:
+        return _report(error, f"{args.output or args.source}: {error}", args)
+    except NoSuchFunction as error:
+        return _report(error, f"{args.source}: {error}", args)
+    if args.output in (None, "-"):
+        write_stdout(data, sys.stdout)
+    else:
+        write_all([(args.output, data, None)])
     return 0
 
 

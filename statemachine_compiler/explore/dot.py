@@ -73,10 +73,10 @@ def _graph_lines(graph: FunctionGraph, prefix: str, indent: str) -> list[str]:
             f' label="{label}", tooltip="state {state.number}: line {state.line}"];'
         )
     finish = "end (StopAsyncIteration)" if graph.generator else "finish"
-    lines.append(
-        f'{name(FINISH)} [id="{name(FINISH)}", class="{FINISH}", label="{finish}",'
-        f" {ends.replace('circle', 'doublecircle')}];"
-    )
+    style = ends.replace("circle", "doublecircle")
+    if not any(edge.target == FINISH for edge in graph.edges):
+        finish, style = "never\\nfinishes", style + ', style="dashed,filled"'
+    lines.append(f'{name(FINISH)} [id="{name(FINISH)}", class="{FINISH}", label="{finish}", {style}];')
     for edge in graph.edges:
         attributes = [EDGE_STYLE[edge.kind], f'class="{edge.kind}"']
         if edge.label:

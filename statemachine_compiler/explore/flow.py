@@ -10,6 +10,11 @@ that goes on.  A block hands back its ``Exits``: the arrivals that fall
 through its end, and those that leave it by ``return``, ``raise``,
 ``break`` and ``continue``, for the enclosing statement to route.
 
+The compiler's own flags are followed: ``async for``, ``async with`` and a
+``while`` whose test awaits record in a flag how a loop ended or whether
+``__aexit__`` ran, and test it after; an arrival knows what each flag it
+went through was set to, so that only the branch the flag picks is taken.
+
 Discussion: the code between two states is not drawn: it runs within one
 call of ``resume``.  Any of it may raise, so inside a ``try`` every arrival
 (not only the states) may go to the handlers.  An exception that leaves the
@@ -28,8 +33,9 @@ from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, Try, While
 
 __all__ = ["build_graph"]
 
-LABEL_LENGTH = 40  # characters of a condition shown on an edge
+LABEL_LENGTH = 48  # characters of a condition shown on an edge
 CATCH_ALL = {"BaseException"}
+_FLAG_PREFIXES = ("_ended", "_exited")  # the compiler's flags (lower.statements, lower.exceptions)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class Arrival:
     source: int | str
     kind: str = "flow"
     label: str = ""
+    # What the compiler's own flags (``_ended``, ``_exited``) are known to hold on this way.
+    flags: frozenset[tuple[str, bool]] = frozenset()
 
 
 @dataclass
@@ -116,9 +124,10 @@ class StateGraphBuilder:
             self.graph.states.append(state)
         for arrival in arrivals:
             self.connect(arrival, node.state)
-        here = Arrival(node.state)
+        flags = frozenset.intersection(*(a.flags for a in arrivals)) if arrivals else frozenset()
+        here = Arrival(node.state, flags=flags)
         # What it waits for may raise into it when it resumes.
-        return Exits(normal=[here], raises=[Arrival(node.state, "exception")])
+        return Exits(normal=[here], raises=[replace(here, kind="exception")])
 
     def node_Plain(self, node: Plain, arrivals: list[Arrival]) -> Exits:
         exits = Exits(normal=list(arrivals))
@@ -131,10 +140,37 @@ class StateGraphBuilder:
                 _extend(getattr(exits, _EXIT_OF[kind]), [_taking(a, label, kind) for a in exits.normal])
             if _always_jumps(statement):
                 exits.normal = []
+            flag = self.flag_set_by(statement)
+            if flag is not None:
+                exits.normal = _unique([_with_flag(a, *flag) for a in exits.normal])
         return exits
+
+    def flag_set_by(self, statement: cst.BaseStatement) -> tuple[str, bool] | None:
+        """``("_ended1", True)`` for the compiler's ``_ended1 = True``; None for anything else."""
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+            return None
+        assignment = statement.body[0]
+        if not (isinstance(assignment, cst.Assign) and len(assignment.targets) == 1):
+            return None
+        target, value = assignment.targets[0].target, assignment.value
+        if not isinstance(target, cst.Name) or self.lowered.position(target) is not None:
+            return None  # the user's own variables are not followed
+        if isinstance(value, cst.Name) and value.value in ("True", "False"):
+            return target.value, value.value == "True"
+        return None
 
     def node_If(self, node: If, arrivals: list[Arrival]) -> Exits:
         test = self.code(node.test)
+        flag = _flag_tested(node.test)
+        if flag is not None:  # arrivals that know the flag take one branch only
+            name, wanted = flag
+            known = {a: dict(a.flags).get(name) for a in arrivals}
+            exits = Exits()
+            for branch, value in ((node.body, wanted), (node.orelse, not wanted)):
+                inner = self.block(branch, [a for a in arrivals if known[a] in (value, None)])
+                exits.add_jumps(inner)
+                _extend(exits.normal, inner.normal)
+            return exits
         taken = [_taking(a, test) for a in arrivals]
         not_taken = [_taking(a, f"not ({test})" if test else "") for a in arrivals]
         body = self.block(node.body, taken)
@@ -165,13 +201,16 @@ class StateGraphBuilder:
         for _ in range(len(node.points) + 2):  # until no new way round the loop appears
             heads = _unique(arrivals + back)
             body = self.block(node.body, [_taking(a, entry_label) for a in heads])
-            around = _unique([Arrival(a.source, "loop") for a in body.normal + body.continues])
+            around = _unique(
+                [replace(a, kind="loop", label="") for a in body.normal]
+                + [replace(a, kind="loop") for a in body.continues]
+            )
             if set(around) <= set(back):
                 break
             back = _unique(back + around)
         exits = Exits(returns=body.returns, raises=body.raises)
         if not endless:
-            ended = [Arrival(a.source, "flow", exit_label) for a in heads]
+            ended = [replace(a, kind="flow", label=exit_label) for a in heads]
             orelse = self.block(node.orelse, ended)
             exits.add_jumps(replace(orelse, breaks=[], continues=[]))
             _extend(exits.breaks, orelse.breaks)
@@ -183,16 +222,17 @@ class StateGraphBuilder:
     def node_Try(self, node: Try, arrivals: list[Arrival]) -> Exits:
         body = self.block(node.body, arrivals)
         # Any code of the body may raise, before its first state too; unless the
-        # body starts with a try of its own, which routes what raises there.
-        direct = [] if node.body and isinstance(node.body[0], Try) else arrivals
-        thrown = _unique([Arrival(a.source, "exception") for a in direct] + body.raises)
+        # body starts with a try of its own, which routes what raises there, or
+        # with an await, whose state stands for it (its awaitable raising too).
+        direct = [] if node.body and isinstance(node.body[0], (Try, Suspend)) else arrivals
+        thrown = _unique([replace(a, kind="exception", label="") for a in direct] + body.raises)
         exits = Exits(returns=list(body.returns), breaks=list(body.breaks), continues=list(body.continues))
         escaping = list(thrown)
         for handler in node.handlers:
             star = "*" if handler.star else ""
             what = " ".join(self.lowered.code_of(handler.type).split()) if handler.type else ""
             label = _short(f"except{star} {what}".strip())
-            clause = self.block(handler.body, [Arrival(a.source, "exception", label) for a in thrown])
+            clause = self.block(handler.body, [replace(a, kind="exception", label=label) for a in thrown])
             exits.add_jumps(clause)
             _extend(exits.normal, clause.normal)
             if handler.type is None or what in CATCH_ALL:
@@ -214,7 +254,7 @@ class StateGraphBuilder:
         exits = Exits()
         ways = [
             ("normal", entering.normal, lambda a: a),
-            ("raises", entering.raises, lambda a: Arrival(a.source, "exception", "finally")),
+            ("raises", entering.raises, lambda a: replace(a, kind="exception", label="finally")),
             ("returns", entering.returns, lambda a: a),
             ("breaks", entering.breaks, lambda a: a),
             ("continues", entering.continues, lambda a: a),
@@ -234,12 +274,13 @@ class StateGraphBuilder:
             return end
         if name == "raises":
             explicit = any(a.kind == "raise" for a in arrivals)
-            return Arrival(end.source, "raise" if explicit else "exception")
+            label = "" if end.label == "finally" else end.label  # it is on its way out now
+            return replace(end, kind="raise" if explicit else "exception", label=label)
         if name == "returns":
-            return Arrival(end.source, "return")
+            return replace(end, kind="return")
         if name == "breaks":
-            return Arrival(end.source, "flow", "break")
-        return Arrival(end.source, "loop")
+            return replace(end, kind="flow", label="break")
+        return replace(end, kind="loop")
 
 
 # -- jumps inside statements without awaits ---------------------------------------------
@@ -310,6 +351,21 @@ class _JumpFinder(cst.CSTVisitor):
         self.jumps.append((kind, _short(label)))
 
 
+def _flag_tested(test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """``("_ended1", True)`` for ``if _ended1:``, ``("_exited1", False)`` for ``if not _exited1:``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _flag_tested(test.expression)
+        return (inner[0], not inner[1]) if inner is not None else None
+    if isinstance(test, cst.Name) and test.value.startswith(_FLAG_PREFIXES):
+        return test.value, True
+    return None
+
+
+def _with_flag(arrival: Arrival, name: str, value: bool) -> Arrival:
+    flags = frozenset((n, v) for n, v in arrival.flags if n != name) | {(name, value)}
+    return replace(arrival, flags=flags)
+
+
 def _always_true(test: cst.BaseExpression) -> bool:
     """``while True`` (or ``while 1``): the loop ends only by a jump."""
     if isinstance(test, cst.Name):
@@ -330,7 +386,7 @@ def _taking(arrival: Arrival, label: str, jump: str | None = None) -> Arrival:
     else:
         label = arrival.label
     kind = {"return": "return", "raise": "raise", "continue": "loop"}.get(jump, arrival.kind)
-    return Arrival(arrival.source, kind, label)
+    return replace(arrival, kind=kind, label=label)
 
 
 def _merged(edges: list[Edge]) -> list[Edge]:
