@@ -55,7 +55,8 @@ def explore_source(text: str, filename: str) -> Exploration:
     functions = []
     for function, graph in graphs:
         source_span = definitions.get(function.line, (function.line, function.line))
-        generated_span = _machine_span(generated_tree, function.class_name)
+        name = function.qualname.rsplit(".", 1)[-1]
+        generated_span = _machine_span(generated_tree, function.class_name, name)
         explored = ExploredFunction(graph, function.class_name, source_span, generated_span)
         for state in graph.states:
             explored.source_states.setdefault(state.line, []).append(state.number)
@@ -77,17 +78,14 @@ def _async_defs(tree: ast.Module) -> dict[int, tuple[int, int]]:
     return spans
 
 
-def _machine_span(tree: ast.Module, class_name: str) -> tuple[int, int]:
-    """The lines of the machine class and of the stub after it."""
+def _machine_span(tree: ast.Module, class_name: str, name: str) -> tuple[int, int]:
+    """The lines of the machine class, and of the stub right after it (a method's is in its class)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == class_name:
             end = node.end_lineno
-            for sibling in _siblings_after(tree, node):
-                if isinstance(sibling, ast.FunctionDef):
-                    end = sibling.end_lineno
-                    break
-                if not isinstance(sibling, ast.ClassDef):  # another machine of a nested def
-                    break
+            following = _siblings_after(tree, node)[:1]
+            if following and isinstance(following[0], ast.FunctionDef) and following[0].name == name:
+                end = following[0].end_lineno
             first = min([d.lineno for d in node.decorator_list] + [node.lineno])
             return first, end
     return 1, 0  # pragma: no cover - every compiled function has its class
