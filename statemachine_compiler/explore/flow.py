@@ -119,7 +119,7 @@ class StateGraphBuilder:
         return exits
 
     def node_Suspend(self, node: Suspend, arrivals: list[Arrival]) -> Exits:
-        state = State(node.state, self.lowered.lines[node.state], node.source, node.kind)
+        state = State(node.state, self.lowered.lines[node.state], _state_text(node), node.kind)
         if state not in self.graph.states:  # a loop's body is walked more than once
             self.graph.states.append(state)
         for arrival in arrivals:
@@ -349,6 +349,19 @@ class _JumpFinder(cst.CSTVisitor):
     def found(self, kind: str) -> None:
         label = ", ".join(c for c in self.conditions if c)
         self.jumps.append((kind, _short(label)))
+
+
+def _state_text(node: Suspend) -> str:
+    """The await as written; for the awaits of ``async with`` and ``async for``, which one it is."""
+    called = node.awaitable.func if isinstance(node.awaitable, cst.Call) else None
+    if isinstance(called, cst.Name) and node.source.startswith("async with"):
+        if called.value.startswith("_enter"):
+            return f"{node.source}: __aenter__"
+        if called.value.startswith("_exit"):
+            return f"{node.source}: __aexit__"
+    if isinstance(called, cst.Name) and called.value == "next_awaitable":
+        return f"{node.source}: __anext__"
+    return node.source
 
 
 def _flag_tested(test: cst.BaseExpression) -> tuple[str, bool] | None:

@@ -71,7 +71,7 @@ EXPECTED = {
         },
     ),
     "async_for_with_else": (
-        [(1, 2, "async for line in lines"), (2, 5, "await report(line)"), (3, 7, 'await report("no errors")')],
+        [(1, 2, "async for line in lines: __anext__"), (2, 5, "await report(line)"), (3, 7, 'await report("no errors")')],
         {
             ("start", 1, "flow"),
             (1, 2, "flow"),
@@ -93,7 +93,12 @@ EXPECTED = {
         },
     ),
     "async_with_and_raise": (
-        [(1, 2, "async with lock"), (2, 5, "await record.save()"), (3, 2, "async with lock"), (4, 2, "async with lock")],
+        [
+            (1, 2, "async with lock: __aenter__"),
+            (2, 5, "await record.save()"),
+            (3, 2, "async with lock: __aexit__"),
+            (4, 2, "async with lock: __aexit__"),
+        ],
         {
             ("start", 1, "flow"),  # __aenter__
             (1, 2, "flow"),
