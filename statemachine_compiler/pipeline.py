@@ -509,6 +509,7 @@ class FunctionCompiler:
             base=base,
             suspending=(fresh("awaitable"), fresh("yielded")),
             spelling=self.runtime_names,
+            comments=_awaiting_line_comments(node.body, self.position, set(lowerer.lines[1:])),
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap)
@@ -689,6 +690,45 @@ def _calls_locals(body: cst.CSTNode) -> bool:
     finder = _LocalsCalls()
     body.visit(finder)
     return finder.found
+
+
+class _TrailingComments(cst.CSTVisitor):
+    """The comments at the end of one-line statements and of compound statements' headers."""
+
+    def __init__(self, position):
+        self.position = position
+        self.comments: dict[int, str] = {}
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False  # a nested def keeps its own comments
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._note(node, node.trailing_whitespace.comment)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        body = getattr(node, "body", None)
+        if isinstance(body, cst.IndentedBlock) and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self._note(node, body.header.comment)
+        return super().on_visit(node)
+
+    def _note(self, node: cst.CSTNode, comment: cst.Comment | None) -> None:
+        where = self.position(node)
+        if comment is not None and where is not None:
+            self.comments.setdefault(where[0], comment.value)
+
+
+def _awaiting_line_comments(body: cst.BaseSuite, position, lines: set[int]) -> dict[int, str]:
+    """The user's trailing comments on the source lines where the function awaits.
+
+    Discussion: lowering takes such a statement apart, and its comment would be
+    lost; the emitter writes it above the suspension instead.
+    """
+    finder = _TrailingComments(position)
+    body.visit(finder)
+    return {line: text for line, text in finder.comments.items() if line in lines}
 
 
 def _qualname(stack: list[Scope], name: str) -> str:

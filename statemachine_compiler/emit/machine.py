@@ -80,6 +80,8 @@ class MachineSpec:
     # How the generated code spells a runtime name, where the module makes it
     # use an alias (``StateMachine_`` when the module binds ``StateMachine``).
     spelling: dict[str, str] = field(default_factory=dict)
+    # The user's comments at the end of lines that await: source line -> "# ...".
+    comments: dict[int, str] = field(default_factory=dict)
 
     def spelled(self, name: str) -> str:
         return self.spelling.get(name, name)
@@ -128,6 +130,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
                 render=render,
                 render_expression=render_expression,
                 spelled=spec.spelled,
+                comments=spec.comments,
             )
             emitter.block(body)
     return w

@@ -46,8 +46,11 @@ class ResumeEmitter:
         render,
         render_expression,
         spelled=lambda name: name,
+        comments=None,
     ):
         self.w = writer
+        # The user's comments on lines that await: written once, above the line's first suspension.
+        self.comments = dict(comments or {})
         self.spelled = spelled  # runtime name -> how the module spells it
         self.awaitable, self.yielded = locals_  # names of resume's own locals
         self.state = f"{machine}.state"
@@ -147,6 +150,9 @@ class ResumeEmitter:
                 local, expression = self.awaitable, f"{self.spelled('Handling')}({expression}{argument})"
             else:
                 local = self.awaitable
+            comment = self.comments.pop(node.line, None)
+            if comment is not None and comment not in node.source:  # not shown twice
+                self.w.line(comment)
             self.w.line(f"{local} = {expression}")
             self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
             self.w.line(f"return {local}")

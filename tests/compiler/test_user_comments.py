@@ -1,0 +1,36 @@
+"""The user's comments on lines that await survive lowering, above the suspension."""
+
+from __future__ import annotations
+
+import textwrap
+
+from statemachine_compiler import compile_source
+
+SOURCE = textwrap.dedent(
+    """\
+    async def f(lock, x):
+        async with lock:  # held briefly
+            y = await x.get()  # the value
+        while await x.more():  # more to come?
+            print(y)  # kept as is
+        if await x.ok():  # checked
+            return [await v for v in y]  # all of them
+        return y
+    """
+)
+
+
+def test_comment_on_an_await_line_is_kept_once_above_its_suspension():
+    code = compile_source(SOURCE, "f.py").code
+    lines = [line.strip() for line in code.splitlines()]
+    for comment, first_code in [
+        ("# the value", "awaitable = self.x.get()"),
+        ("# more to come?", "awaitable = self.x.more()"),
+        ("# checked", "awaitable = self.x.ok()"),
+    ]:
+        assert lines.count(comment) == 1, f"{comment!r} should stand on its own line, once:\n{code}"
+        assert lines[lines.index(comment) + 1] == first_code, code
+    # Where the state's note quotes the statement (async with, a comprehension), it has it already.
+    assert sum("# held briefly" in line for line in lines) == 3
+    assert sum("# all of them" in line for line in lines) == 1
+    assert "print(self.y)  # kept as is" in lines
