@@ -60,8 +60,11 @@ def explore_source(text: str, filename: str) -> Exploration:
         explored = ExploredFunction(graph, function.class_name, source_span, generated_span)
         for state in graph.states:
             explored.source_states.setdefault(state.line, []).append(state.number)
-        explored.generated_states = _state_lines(result.code, generated_span)
         functions.append(explored)
+    for explored in functions:
+        # The machine of an async def nested in this one stands inside its class: its states are its own.
+        nested = [f.generated_span for f in functions if _inside(f.generated_span, explored.generated_span)]
+        explored.generated_states = _state_lines(result.code, explored.generated_span, nested)
     functions.sort(key=lambda f: f.source_span)
     return Exploration(filename, text, result.code, functions)
 
@@ -103,11 +106,17 @@ def _siblings_after(tree: ast.Module, target: ast.stmt):
 STATE_LINE = re.compile(r"\b\w+\.state (?:== (\d+)\b|= \(?(\d+)\b)")
 
 
-def _state_lines(code: str, span: tuple[int, int]) -> dict[int, list[int]]:
-    """Generated lines (1-based) in ``span`` that suspend at or resume from a state."""
+def _inside(inner: tuple[int, int], outer: tuple[int, int]) -> bool:
+    return inner != outer and outer[0] <= inner[0] and inner[1] <= outer[1]
+
+
+def _state_lines(code: str, span: tuple[int, int], skipped: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """Generated lines (1-based) in ``span``, not in ``skipped``, that suspend at or resume from a state."""
     lines = code.splitlines()
     found: dict[int, list[int]] = {}
     for number in range(span[0], span[1] + 1):
+        if any(first <= number <= last for first, last in skipped):
+            continue
         match = STATE_LINE.search(lines[number - 1])
         if match:
             state = int(match.group(1) or match.group(2))

@@ -111,3 +111,14 @@ def test_explain_writes_one_self_contained_page(tmp_path, capsys):
     # Nothing is fetched: no external scripts, styles or images.
     for reference in ('src="http', 'href="http', "<link ", "@import", "url("):
         assert reference not in page
+
+
+def test_a_nested_async_defs_lines_are_its_own_not_the_outer_ones():
+    from statemachine_compiler.explore.explored import explore_source
+
+    source = "async def outer(x):\n    async def inner(y):\n        return await y\n    return await inner(await x)\n"
+    outer, inner = explore_source(source, "nested.py").functions
+    assert (outer.qualname, inner.qualname) == ("outer", "outer.<locals>.inner")
+    inner_lines = set(inner.generated_states)
+    assert inner_lines and not inner_lines & set(outer.generated_states)
+    assert sorted({s for states in outer.generated_states.values() for s in states}) == [1, 2]
