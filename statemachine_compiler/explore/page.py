@@ -164,7 +164,8 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace
 nav ol { columns: 3 18em; margin: 8px 0 16px; padding-left: 24px; }
 .legend { display: flex; flex-wrap: wrap; gap: 18px; font-size: 13px; color: #4a5568; }
 .legend svg { margin-right: 6px; vertical-align: middle; }
-section.function { padding: 20px 0 28px; border-bottom: 1px solid var(--rule); }
+section.function { padding: 20px 0 28px; border-bottom: 1px solid var(--rule);
+  content-visibility: auto; contain-intrinsic-size: auto 900px; }  /* off screen: not laid out yet */
 .diagram { text-align: center; overflow-x: auto; margin-bottom: 12px; }
 .diagram svg { max-width: 100%; height: auto; max-height: 480px; }
 .diagram g.node[data-states] { cursor: pointer; }
