@@ -15,16 +15,18 @@ import re
 
 from statemachine_compiler.explore.dot import to_dot
 from statemachine_compiler.explore.explored import Exploration, ExploredFunction
-from statemachine_compiler.explore.render import render
+from statemachine_compiler.explore.render import render_svgs
 
 __all__ = ["explorer_page"]
 
 
 def explorer_page(exploration: Exploration) -> str:
     """The whole page for a compiled module."""
+    functions = exploration.functions
+    svgs = render_svgs([to_dot(f.graph, f"f{i}_") for i, f in enumerate(functions, start=1)])
     sections = [
-        _section(exploration, function, index)
-        for index, function in enumerate(exploration.functions, start=1)
+        _section(exploration, function, index, svg)
+        for index, (function, svg) in enumerate(zip(functions, svgs, strict=True), start=1)
     ]
     title = html.escape(exploration.filename)
     if not sections:
@@ -51,9 +53,8 @@ def _contents(functions: list[ExploredFunction]) -> str:
     return "<ol>" + "".join(items) + "</ol>" if items else ""
 
 
-def _section(exploration: Exploration, function: ExploredFunction, index: int) -> str:
-    prefix = f"f{index}_"
-    svg = _inline_svg(render(to_dot(function.graph, prefix), "svg").decode("utf-8"), prefix)
+def _section(exploration: Exploration, function: ExploredFunction, index: int, svg: str) -> str:
+    svg = _inline_svg(svg, f"f{index}_")
     source = _pane_lines(exploration.source, function.source_span, function.source_states)
     generated = _pane_lines(exploration.generated, function.generated_span, function.generated_states)
     count = len(function.graph.states)
