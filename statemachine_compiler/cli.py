@@ -33,8 +33,11 @@ RUN_DESCRIPTION = """\
 Run a program as `python SCRIPT ARGS...` or `python -m MODULE ARGS...` would,
 with the script (or module) compiled and the import hook installed for the
 --include patterns (and for modules carrying the marker comment
-`# statemachine-compiler: compile`). The script itself is not cached, as python
-does not cache it; imported modules are."""
+`# statemachine-compiler: compile`). Nothing is written beside the script, as
+python writes nothing for it; its compiled code is kept in the user's cache
+directory (STATEMACHINE_COMPILER_CACHE, else ~/.cache/statemachine-compiler), so
+an unchanged script starts without compiling. Imported modules are cached as
+their .pyc files are."""
 GRAPH_DESCRIPTION = """\
 Draw the states of each async def in SOURCE: one node per await (its state
 number, line and text), start and finish, and the ways between them (on, round

@@ -429,7 +429,7 @@ class StateMachineFinder:
         if (
             type(spec.loader) is not SourceFileLoader
             or not spec.origin
-            or not (self.selects_name(fullname) or (self.marker and has_marker(spec.origin)))
+            or not (self.selects_name(fullname) or (self.marker and _may_carry_marker(spec.origin)))
         ):
             return spec if self._precedes_path_finder() else None
         spec.cached = cache_path(spec.origin)
@@ -455,6 +455,23 @@ class StateMachineFinder:
 
     def __repr__(self):
         return f"<StateMachineFinder include={list(self.include)!r} marker={self.marker}>"
+
+
+def _may_carry_marker(path: str) -> bool:
+    """Tell whether the module at ``path`` is marked, reading none of the standard library."""
+    # Discussion: a program importing asyncio imports some fifty modules of
+    # the standard library, none of which carries the marker; reading the
+    # head of each was most of what the hook cost a program's start-up.
+    # Packages installed under the standard library's own directory (a
+    # system Python's site-packages) are still read.
+    if path.startswith(_STANDARD_LIBRARY):
+        rest = path[len(_STANDARD_LIBRARY) :]
+        if not rest.startswith(("site-packages", "dist-packages")):
+            return False
+    return has_marker(path)
+
+
+_STANDARD_LIBRARY = os.path.join(os.path.dirname(os.__file__), "")
 
 
 def has_marker(path: str) -> bool:

@@ -7,8 +7,10 @@ installed for the ``include`` patterns first.  What the program sees is what
 ``python`` gives it: ``sys.argv``, ``sys.path[0]``, a module named
 ``__main__``.  What the shell sees too: the exit status is 0, the code of a
 ``SystemExit``, or 1 after the traceback of an uncaught exception.  Like
-``python``, a script is compiled afresh on every run, never cached (a module
-run with ``-m`` is cached, as ``python -m`` caches its ``.pyc``).  A script
+``python``, nothing is written beside the script, but its compiled code is
+kept in the user's cache directory (``scriptcache``), so that an unchanged
+script starts without the compiler (a module run with ``-m`` is cached as
+an imported one is, as ``python -m`` caches its ``.pyc``).  A script
 that cannot be read or compiled is one line on stderr, exit status 2.
 """
 
@@ -21,11 +23,8 @@ import sys
 import types
 
 from statemachine_compiler.diagnostics import CompileError
-from statemachine_compiler.importhook import (
-    StateMachineLoader,
-    compile_to_code,
-    install_import_hook,
-)
+from statemachine_compiler.importhook import StateMachineLoader, install_import_hook
+from statemachine_compiler.scriptcache import compiled_script
 
 __all__ = ["run_module", "run_script"]
 
@@ -34,7 +33,7 @@ def run_script(path: str, args: list[str], include=()) -> int:
     """Run the file at ``path`` compiled, as ``python path args...`` would; return the status."""
     shown = path
     path = os.path.abspath(path)  # __file__ and tracebacks, as python gives them
-    code = _compiled(shown, lambda: compile_to_code(_read(path), path))
+    code = _compiled(shown, lambda: compiled_script(path))
     if code is None:
         return 2
     sys.argv[:] = [shown, *args]
@@ -48,11 +47,6 @@ def run_script(path: str, args: list[str], include=()) -> int:
         return _execute(code, module)
     finally:
         hook.uninstall()
-
-
-def _read(path: str) -> bytes:
-    with open(path, "rb") as file:
-        return file.read()
 
 
 def _compiled(shown: str, compile_main):

@@ -34,8 +34,14 @@ kind of function changes.  It happens once per ``async def`` statement run,
 before the user's decorators, which then see and wrap the marked stub.
 """
 
-from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE
 from types import FunctionType
+
+# inspect.CO_COROUTINE and inspect.CO_ASYNC_GENERATOR, the code flags of
+# ``async def`` (fixed since 3.5 and 3.6).  Not imported from ``inspect``:
+# that import (ast, dis, enum, ...) would be most of a compiled program's
+# start-up.
+CO_COROUTINE = 0x0100
+CO_ASYNC_GENERATOR = 0x0200
 
 __all__ = ["coroutine_function", "async_generator_function"]
 

@@ -11,6 +11,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def script_cache(tmp_path, monkeypatch):
+    """Where ``run`` keeps compiled scripts: a directory of the test's own, not ~/.cache."""
+    directory = tmp_path / "script-cache"
+    monkeypatch.setenv("STATEMACHINE_COMPILER_CACHE", str(directory))
+    return directory
+
+
 @pytest.fixture
 def modules(tmp_path, monkeypatch):
     """A directory on ``sys.path``; ``modules.write("a/b.py", source)`` adds a file.

@@ -1,6 +1,7 @@
 """Selecting modules for the compiler at import, and leaving the others alone."""
 
 import importlib.util
+import os
 import sys
 import types
 from importlib.machinery import PathFinder, SourceFileLoader
@@ -167,3 +168,23 @@ def test_finders_before_path_finder_still_come_first(modules):
     with install_import_hook([name]):
         module = importlib.import_module(name)
     assert module.__spec__.origin == "built-in"
+
+
+def test_standard_library_is_not_read_for_the_marker(modules, monkeypatch):
+    from statemachine_compiler import importhook
+
+    read = []
+    has_marker = importhook.has_marker
+    monkeypatch.setattr(importhook, "has_marker", lambda path: read.append(path) or has_marker(path))
+    modules.write("marked_beside.py", "# statemachine-compiler: compile\nasync def f():\n    return 1\n")
+    name = next(name for name in ("colorsys", "this", "tabnanny") if name not in sys.modules)
+    with install_import_hook():
+        importlib.import_module(name)
+        import marked_beside
+
+    assert type(sys.modules[name].__spec__.loader) is SourceFileLoader
+    standard_library = os.path.join(os.path.dirname(os.__file__), "")
+    assert [path for path in read if path.startswith(standard_library)] == []
+    assert any(path.endswith("marked_beside.py") for path in read)
+    assert isinstance(marked_beside.f(), StateMachine)
+    del sys.modules[name]

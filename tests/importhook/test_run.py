@@ -152,14 +152,76 @@ def test_missing_script_says_no_such_file_or_directory(tmp_path):
 
 
 def test_interrupt_while_compiling_the_script_is_one_line(tmp_path, monkeypatch, capsys):
-    from statemachine_compiler import runner
+    from statemachine_compiler import runner, scriptcache
 
     def interrupted(source, path):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "compile_to_code", interrupted)
+    monkeypatch.setattr(scriptcache, "compile_to_code", interrupted)
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     monkeypatch.setattr(sys, "path", list(sys.path))
     script = write(tmp_path, "prog.py", REPORT)
     assert runner.run_script(str(script), []) == 2
     assert capsys.readouterr().err == f"{script}: interrupted\n"
+
+
+IMPORTS = """
+import sys
+
+async def answer():
+    return 42
+
+print(answer().__class__.__name__ != "coroutine", "libcst" in sys.modules)
+"""
+
+
+def test_unchanged_script_runs_from_the_cache_without_the_compiler(tmp_path, script_cache):
+    write(tmp_path, "prog.py", IMPORTS)
+    first = run(tmp_path, "prog.py")
+    assert (first.returncode, first.stdout) == (0, "True True\n"), first.stderr
+    [entry] = script_cache.iterdir()
+    assert entry.name.startswith("prog_py-") and entry.name.endswith(".pyc")
+    second = run(tmp_path, "prog.py")
+    assert (second.returncode, second.stdout) == (0, "True False\n"), second.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["prog.py", "script-cache"]
+
+
+def test_changed_script_is_compiled_again(tmp_path, script_cache):
+    write(tmp_path, "prog.py", REPORT)
+    assert run(tmp_path, "prog.py").stdout == "__main__ [] 42 compiled\n"
+    write(tmp_path, "prog.py", REPORT.replace("2 * x", "3 * x"))
+    done = run(tmp_path, "prog.py")
+    assert (done.returncode, done.stdout) == (0, "__main__ [] 63 compiled\n"), done.stderr
+
+
+def test_two_scripts_of_one_name_have_their_own_entries(tmp_path, script_cache):
+    write(tmp_path, "a/prog.py", REPORT)
+    write(tmp_path, "b/prog.py", REPORT.replace("2 * x", "3 * x"))
+    for _ in range(2):
+        assert run(tmp_path, "a/prog.py").stdout == "__main__ [] 42 compiled\n"
+        assert run(tmp_path, "b/prog.py").stdout == "__main__ [] 63 compiled\n"
+    assert len(list(script_cache.iterdir())) == 2
+
+
+def test_dont_write_bytecode_means_the_script_is_not_cached(tmp_path, script_cache):
+    write(tmp_path, "prog.py", IMPORTS)
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-B", "-m", "statemachine_compiler", "run", "prog.py"],
+            cwd=tmp_path,
+            env=subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert (done.returncode, done.stdout) == (0, "True True\n"), done.stderr
+    assert not script_cache.exists()
+
+
+def test_unwritable_cache_directory_means_no_cache_and_no_error(tmp_path, monkeypatch):
+    blocker = write(tmp_path, "not-a-directory", "")
+    monkeypatch.setenv("STATEMACHINE_COMPILER_CACHE", str(blocker / "cache"))
+    write(tmp_path, "prog.py", REPORT)
+    for _ in range(2):
+        done = run(tmp_path, "prog.py")
+        assert (done.returncode, done.stdout, done.stderr) == (0, "__main__ [] 42 compiled\n", "")
