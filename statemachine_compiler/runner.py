@@ -18,8 +18,10 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import traceback  # noqa: F401 - so that stacks.install() gives the program's stack walks
 import types
 
+from runtime.machines import stacks
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.importhook import (
     StateMachineLoader,
@@ -123,22 +125,54 @@ def _main_module(spec, package) -> types.ModuleType:
 
 
 def _execute(code, module) -> int:
-    """Run the program; turn how it ended into an exit status, as the interpreter does."""
+    """Run the program; turn how it ended into an exit status, as the interpreter does.
+
+    The program's stack starts at its own first line, as under ``python``:
+    stack walks (``traceback.print_stack``) stop there, and its tracebacks
+    start there, this module's and the CLI's frames left out.
+    """
+    stacks.install()
+    stacks.set_program(code)
     try:
         exec(code, module.__dict__)
     except SystemExit as exit:
         return _exit_status(exit)
     except BaseException as error:
+        _from_program(error, code)
         if isinstance(error, KeyboardInterrupt):
-            raise  # let the interpreter exit as it does on SIGINT
-        # Show the traceback from the program's first line, not from here.
-        traceback = error.__traceback__
-        if traceback is not None and traceback.tb_frame.f_code is _execute.__code__:
-            traceback = traceback.tb_next
-            error.__traceback__ = traceback  # what sys.excepthook prints
-        sys.excepthook(type(error), error, traceback)
+            # Let the interpreter exit as it does on SIGINT; the frames it
+            # passes through on its way out are left out of what it prints.
+            _report_from_program(error, code)
+            raise
+        sys.excepthook(type(error), error, error.__traceback__)
         return 1
+    finally:
+        stacks.set_program(None)
     return 0
+
+
+def _from_program(error: BaseException, code) -> BaseException:
+    """Start ``error``'s traceback at the program's frame: what ``sys.excepthook`` prints."""
+    entry = error.__traceback__
+    while entry is not None and entry.tb_frame.f_code is not code:
+        entry = entry.tb_next
+    if entry is not None:
+        error.__traceback__ = entry
+    return error
+
+
+def _report_from_program(error: BaseException, code) -> None:
+    """Have the interpreter's report of ``error``, uncaught, start at the program's frame."""
+    original = sys.excepthook
+
+    def excepthook(kind, value, entry):
+        if sys.excepthook is excepthook:
+            sys.excepthook = original
+        if value is error:
+            entry = _from_program(error, code).__traceback__
+        original(kind, value, entry)
+
+    sys.excepthook = excepthook
 
 
 def _exit_status(exit: SystemExit) -> int:
