@@ -32,8 +32,12 @@ from statemachine_compiler.importhook import (
 __all__ = ["run_module", "run_script"]
 
 
-def run_script(path: str, args: list[str], include=()) -> int:
-    """Run the file at ``path`` compiled, as ``python path args...`` would; return the status."""
+def run_script(path: str, args: list[str], include=(), debug=None) -> int:
+    """Run the file at ``path`` compiled, as ``python path args...`` would; return the status.
+
+    ``debug``: a list of pdb commands (maybe empty) to run it under the
+    debugger instead, as ``python -m pdb [-c command]... path args...`` does.
+    """
     shown = path
     path = os.path.abspath(path)  # __file__ and tracebacks, as python gives them
     code = _compiled(shown, lambda: compile_to_code(_read(path), path))
@@ -47,6 +51,10 @@ def run_script(path: str, args: list[str], include=()) -> int:
         spec = importlib.machinery.ModuleSpec("__main__", loader, origin=path)
         module = _main_module(spec, package=None)
         module.__spec__ = None  # as for `python path`
+        if debug is not None:
+            from statemachine_compiler import debugger
+
+            return debugger.run_script(path, code, loader, debug)
         return _execute(code, module)
     finally:
         hook.uninstall()
@@ -133,6 +141,11 @@ def _execute(code, module) -> int:
     """
     stacks.install()
     stacks.set_program(code)
+    breakpointhook = sys.breakpointhook
+    if breakpointhook is sys.__breakpointhook__:
+        from statemachine_compiler.debugger import breakpointhook as debugger_hook
+
+        sys.breakpointhook = debugger_hook  # breakpoint() stops in the compiled program
     try:
         exec(code, module.__dict__)
     except SystemExit as exit:
@@ -148,6 +161,7 @@ def _execute(code, module) -> int:
         return 1
     finally:
         stacks.set_program(None)
+        sys.breakpointhook = breakpointhook
     return 0
 
 
