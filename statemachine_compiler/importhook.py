@@ -105,6 +105,7 @@ def compile_to_code(
         linemap = list(range(1, len(generated_lines) + 1))
     columns = ColumnMap(generated_lines, text.splitlines(), text)
     _map_positions(tree, linemap, columns, parent_line=1)
+    _place_method_machines(tree)
     renames = _machine_names(tree)
     if tree_pass is not None:
         tree_pass(tree)
@@ -185,6 +186,34 @@ def _place(node, line, column, end_line, end_column) -> None:
         if "lineno" in inner._attributes:
             inner.lineno, inner.end_lineno = line, end_line
             inner.col_offset, inner.end_col_offset = column, end_column
+
+
+def _place_method_machines(tree: ast.Module) -> None:
+    """Put the statement defining a method's machine class on the line of the statement before it.
+
+    Discussion: the machine class of ``async def m`` in ``class C`` is
+    defined at module level, before ``C``.  On the line of ``m`` that would
+    be a line event that natively does not happen there: a debugger
+    stepping through the module would stop at ``m`` before ``C``.  On the
+    line of the statement before it makes none.  Only the class statement
+    moves (its bases too); its body keeps its lines.
+    """
+    previous = None
+    for statement in tree.body:
+        if previous is not None and _is_method_machine(statement):
+            line = previous.lineno
+            for node in (*statement.bases, *statement.keywords, *statement.decorator_list):
+                _place(node, line, -1, line, -1)
+            statement.lineno = statement.end_lineno = line
+            statement.col_offset = statement.end_col_offset = -1
+        previous = statement
+
+
+def _is_method_machine(statement) -> bool:
+    if not isinstance(statement, ast.ClassDef):
+        return False
+    qualname = _class_constants(statement).get("_qualname", "")
+    return "." in qualname and "<locals>" not in qualname
 
 
 def _source_line(linemap, generated_line):
