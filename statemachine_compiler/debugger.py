@@ -36,6 +36,7 @@ import dis
 import os
 import pdb
 import sys
+import weakref
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE
 
 from runtime.machines import stacks
@@ -132,6 +133,7 @@ class Pdb(pdb.Pdb):
         self._followed = None  # the machine a next/until/return waits to resume, and how
         self._dispatch_lines = {}  # (code, offset) -> whether the line is dispatch only
         self.displaying = _ByCoroutine(self._display_key)
+        self._driven_while_tracing = weakref.WeakSet()  # machines resumed under the tracer
 
     # -- which frames are whose -------------------------------------------------------
 
@@ -217,6 +219,9 @@ class Pdb(pdb.Pdb):
     def dispatch_call(self, frame, arg):
         kind = self._kind(frame)
         if kind == "hidden":
+            machine = stacks.driven_machine(frame)
+            if machine is not None:
+                self._driven_while_tracing.add(machine)
             return None  # neither stopped in nor traced: its calls still are
         if kind == "resume":
             machine = stacks.driven_machine(frame)
@@ -252,13 +257,19 @@ class Pdb(pdb.Pdb):
             ):
                 # The coroutine returns: bdb ignores that event for native
                 # ones when next/until/return is on; the awaiting coroutine
-                # then stops with "Internal StopIteration" (next, until) or
-                # at its next line (return), if it is compiled too.
+                # then stops with "Internal StopIteration", if it is compiled
+                # too and was resumed while tracing was on (natively, its
+                # await only raises StopIteration for the tracer then).
                 awaiting = _awaiting_machine(frame, machine)
-                if awaiting is not None:
+                if awaiting is not None and awaiting in self._driven_while_tracing:
                     self._followed = (awaiting, "internal", arg)
                 return self.trace_dispatch
         return super().dispatch_return(frame, arg)
+
+    def _set_stopinfo(self, *args, **kwargs):
+        # A new command (or the one being carried over): what was followed is done.
+        self._followed = None
+        super()._set_stopinfo(*args, **kwargs)
 
     def _follow_into(self, frame, machine):
         """Carry a next/until/return over an await into the frame that resumes after it."""
@@ -305,7 +316,11 @@ def _kind_of(frame):
         return "hidden"  # the stub that builds the machine: natively there is no such call
     machine = stacks.driven_machine(frame)
     if machine is not None:
-        return "resume" if code is type(machine).resume.__code__ else "hidden"
+        kind = type(machine)
+        if code is kind.resume.__code__:
+            return "resume"
+        if code is getattr(kind.__init__, "__code__", None):
+            return "hidden"  # storing the arguments: natively part of the call
     return "user"
 
 

@@ -35,3 +35,25 @@ def run_compiled(script, *arguments, stdin=None, options=()):
         [sys.executable, "-m", "statemachine_compiler", "run", *options, str(script), *arguments],
         input=stdin, capture_output=True, text=True, env=environment(), cwd=script.parent, timeout=120,
     )
+
+
+def debug(script, commands, how="native"):
+    """What a pdb session over ``script`` prints (stdout and stderr as one), ``commands`` typed in.
+
+    ``how``: "native" (``python -m pdb``), "--pdb" (``statemachine-compiler
+    run --pdb``), "-m pdb" (``statemachine-compiler run -m pdb``) or "run"
+    (``statemachine-compiler run``: a ``breakpoint()`` in the script).
+    """
+    commands = "".join(command + "\n" for command in commands)
+    if how == "native":
+        argv = [sys.executable, "-m", "pdb", str(script)]
+    elif how == "native-run":
+        argv = [sys.executable, str(script)]
+    else:
+        options = {"--pdb": ["--pdb"], "-m pdb": ["-m", "pdb"], "run": []}[how]
+        argv = [sys.executable, "-m", "statemachine_compiler", "run", *options, str(script)]
+    done = subprocess.run(
+        argv, input=commands, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=environment(), cwd=script.parent, timeout=120,
+    )
+    return done.stdout
