@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from difflib import SequenceMatcher
 
 __all__ = ["ColumnMap"]
@@ -98,8 +99,9 @@ class ColumnMap:
         """``(line, column, end_line, end_column)`` of the next ``await`` starting on ``source_line``.
 
         Each call takes the next one of the line, in source order: the order
-        in which the generated code resumes after them.  None when there is
-        none left (or the source does not parse).
+        in which the generated code resumes after them.  On the line of an
+        ``async for`` or ``async with`` with no ``await``, that statement's
+        span.  None when there is none left (or the source does not parse).
         """
         if self._awaits is None:
             self._awaits = {}
@@ -107,16 +109,48 @@ class ColumnMap:
                 tree = ast.parse(self.source_text)
             except (SyntaxError, ValueError):
                 tree = None
+            self._statements = {}
             for node in ast.walk(tree) if tree is not None else ():
+                span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset) if hasattr(
+                    node, "lineno"
+                ) else None
                 if isinstance(node, ast.Await):
-                    self._awaits.setdefault(node.lineno, []).append(
-                        (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
-                    )
+                    self._awaits.setdefault(node.lineno, []).append(span)
+                elif isinstance(node, ast.AsyncFor):
+                    self._statements.setdefault(node.lineno, [span])
+                elif isinstance(node, ast.AsyncWith):
+                    self._statements.setdefault(node.lineno, _async_with_spans(node, span))
             for spans in self._awaits.values():
                 spans.sort()
         spans = self._awaits.get(source_line, ())
+        if not spans:
+            # The awaits of ``async for`` and ``async with``, as they are
+            # positioned natively.
+            spans = self._statements.get(source_line, ())
         taken = self._awaits_taken.get(source_line, 0)
         if taken >= len(spans):
             return None
         self._awaits_taken[source_line] = taken + 1
         return spans[taken]
+
+
+# 3.13 puts the await of ``__aexit__`` at the context expression, before at the statement.
+_EXIT_AT_EXPRESSION = sys.version_info >= (3, 13)
+
+
+def _async_with_spans(node: ast.AsyncWith, statement):
+    """The spans of the awaits of an ``async with``, in the generated code's order.
+
+    The enters, then for each item from the last, its two exits (with an
+    exception, and without).
+    """
+    spans = [statement] * len(node.items)
+    for item in reversed(node.items):
+        expression = item.context_expr
+        exit_ = (
+            (expression.lineno, expression.col_offset, expression.end_lineno, expression.end_col_offset)
+            if _EXIT_AT_EXPRESSION
+            else statement
+        )
+        spans += [exit_, exit_]
+    return spans

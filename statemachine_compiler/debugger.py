@@ -45,6 +45,7 @@ from runtime.machines.statemachine import SuspendedFrame
 __all__ = ["Pdb", "set_trace", "breakpointhook", "run_script"]
 
 _RETURN_GENERATOR = dis.opmap.get("RETURN_GENERATOR")
+_STOP_ITERATION_ALWAYS_TRACED = sys.version_info >= (3, 12)  # PEP 669's STOP_ITERATION event
 _RUNTIME_MACHINES = os.path.dirname(stacks.__file__)
 _MACHINE_CLASS_NAMES = {"_name", "_qualname", "_lines"}  # what a generated class body sets
 
@@ -204,6 +205,24 @@ class Pdb(pdb.Pdb):
             return machine.line
         return frame.f_lineno
 
+    # -- breakpoints by function name -----------------------------------------------------
+
+    def do_break(self, arg, temporary=False):
+        # 3.13 puts a function's breakpoint on its first executable line,
+        # found from its code: for a compiled function, the stub's code.
+        # Discussion: pdb reads it through a module-level function, which
+        # is replaced only while this command runs.
+        first_line = getattr(pdb, "find_first_executable_line", None)
+        if first_line is None:
+            return super().do_break(arg, temporary)
+        pdb.find_first_executable_line = lambda code: _first_source_line(code, first_line)
+        try:
+            return super().do_break(arg, temporary)
+        finally:
+            pdb.find_first_executable_line = first_line
+
+    do_b = do_break
+
     # -- stopping: only at the user's lines ------------------------------------------------
 
     def stop_here(self, frame):
@@ -258,10 +277,12 @@ class Pdb(pdb.Pdb):
                 # The coroutine returns: bdb ignores that event for native
                 # ones when next/until/return is on; the awaiting coroutine
                 # then stops with "Internal StopIteration", if it is compiled
-                # too and was resumed while tracing was on (natively, its
-                # await only raises StopIteration for the tracer then).
+                # too (and, before 3.12, was resumed while tracing was on:
+                # only then does its await raise StopIteration for the tracer).
                 awaiting = _awaiting_machine(frame, machine)
-                if awaiting is not None and awaiting in self._driven_while_tracing:
+                if awaiting is not None and (
+                    _STOP_ITERATION_ALWAYS_TRACED or awaiting in self._driven_while_tracing
+                ):
                     self._followed = (awaiting, "internal", arg)
                 return self.trace_dispatch
         return super().dispatch_return(frame, arg)
@@ -322,6 +343,43 @@ def _kind_of(frame):
         if code is getattr(kind.__init__, "__code__", None):
             return "hidden"  # storing the arguments: natively part of the call
     return "user"
+
+
+def _first_source_line(code, first_line):
+    """The line a breakpoint on the function of ``code`` stops at first; for a stub, its function's."""
+    resume = _resume_code_of_stub(code)
+    if resume is None:
+        return first_line(code)
+    after_resume = False
+    for instruction in dis.get_instructions(resume):
+        if instruction.opname == "RESUME":
+            after_resume = True
+        elif after_resume and instruction.starts_line and not _only_reads_state(resume, instruction.offset):
+            line = instruction.positions.lineno
+            if line is not None:
+                return line
+    return resume.co_firstlineno
+
+
+def _resume_code_of_stub(code):
+    """The ``resume`` code of the machine a compiled function's stub builds, or None."""
+    if not code.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR) or _RETURN_GENERATOR in code.co_code[:16:2]:
+        return None
+    from runtime.machines.statemachine import Machine
+
+    for frame_globals in _globals_of(code):
+        for name in code.co_names:
+            candidate = frame_globals.get(name)
+            if isinstance(candidate, type) and issubclass(candidate, Machine):
+                return candidate.resume.__code__
+    return None
+
+
+def _globals_of(code):
+    """The globals of the module whose file ``code`` comes from (the stub's module)."""
+    for module in list(sys.modules.values()):
+        if getattr(module, "__file__", None) == code.co_filename:
+            yield vars(module)
 
 
 def _only_reads_state(code, offset):
@@ -400,19 +458,17 @@ class _CompiledScript:
 
 
 def run_script(path, code, loader, commands=()):
-    """Debug the compiled script as ``python -m pdb path`` does; return the exit status."""
+    """Debug the compiled script as ``python -m pdb path`` does (pdb's ``main`` loop); return 0."""
     target = _CompiledScript(path, code, loader)
     debugger = Pdb()
     debugger.rcLines.extend(commands)
     while True:
         try:
             debugger._run(target)
-            if debugger._user_requested_quit:
-                return 0
-            print("The program finished and will be restarted")
         except pdb.Restart:
             print("Restarting", target, "with arguments:")
             print("\t" + " ".join(sys.argv[1:]))
+            continue
         except SystemExit as exit:
             print("The program exited via sys.exit(). Exit status:", end=" ")
             print(exit)
@@ -422,5 +478,21 @@ def run_script(path, code, loader, commands=()):
             traceback.print_exception(error)
             print("Uncaught exception. Entering post mortem debugging")
             print("Running 'cont' or 'step' will restart the program")
-            debugger.interaction(None, error.__traceback__)
-            print(f"Post mortem debugger finished. The {target} will be restarted")
+            if _POST_MORTEM_THEN_QUIT:
+                try:
+                    debugger.interaction(None, error.__traceback__)
+                except pdb.Restart:
+                    print("Restarting", target, "with arguments:")
+                    print("\t" + " ".join(sys.argv[1:]))
+                    continue
+            else:
+                debugger.interaction(None, error.__traceback__)
+                print(f"Post mortem debugger finished. The {target} will be restarted")
+                continue
+        if debugger._user_requested_quit:
+            return 0
+        print("The program finished and will be restarted")
+
+
+# 3.13's pdb ends after a post-mortem session that quits; before, it ran the program again.
+_POST_MORTEM_THEN_QUIT = sys.version_info >= (3, 13)

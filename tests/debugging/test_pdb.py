@@ -95,7 +95,7 @@ SESSIONS = {
 
 # The launcher's frames: pdb's main() and the "<string>" it execs, or run_script.
 LAUNCHER = re.compile(
-    r'^(  File "[^"]*(pdb|debugger)\.py", line \d+, in (main|run_script)\n    .*\n'
+    r'^(  File "[^"]*(pdb|debugger)\.py", line \d+, in (main|run_script)\n    .*\n(    [~^ ]+\n)?'
     r"|(\(Pdb\) )?  \S*(pdb|debugger)\.py\(\d+\)(main|run_script)\(\)\n-> .*\n"
     r'|  File "<string>", line 1, in <module>\n'
     r"|  <string>\(1\)<module>\(\)\n)",

@@ -158,6 +158,38 @@ async def main():
 asyncio.run(main())
 """
 
+ASYNC_WITH = """\
+import asyncio
+
+class Manager:
+    async def __aenter__(self):
+        await asyncio.sleep(0)
+        raise KeyError("enter")
+
+    async def __aexit__(self, *exc_info):
+        await asyncio.sleep(0)
+        raise KeyError("exit")
+
+class Entered(Manager):
+    async def __aenter__(self):
+        return self
+
+async def enters():
+    async with Manager() as manager:
+        pass
+
+async def main():
+    try:
+        await enters()
+    except KeyError:
+        pass
+    async with Entered(), Entered():
+        x = 1
+        y = 2
+
+asyncio.run(main())
+"""
+
 SCRIPTS = {
     "await_chain_under_asyncio": CHAIN,
     "await_chain_on_the_runtime": ON_THE_RUNTIME,
@@ -166,6 +198,7 @@ SCRIPTS = {
     "task_exception_never_retrieved": NEVER_RETRIEVED,
     "print_stack_extract_stack_and_task_stacks": STACKS,
     "keyboard_interrupt": INTERRUPTED,
+    "async_with_enter_and_exit": ASYNC_WITH,
 }
 
 
