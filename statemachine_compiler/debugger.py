@@ -40,6 +40,7 @@ import weakref
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE
 
 from runtime.machines import stacks
+from runtime.machines.asyncgen import YieldValue
 from runtime.machines.statemachine import SuspendedFrame
 
 __all__ = ["Pdb", "set_trace", "breakpointhook", "run_script"]
@@ -135,6 +136,7 @@ class Pdb(pdb.Pdb):
         self._dispatch_lines = {}  # (code, offset) -> whether the line is dispatch only
         self.displaying = _ByCoroutine(self._display_key)
         self._driven_while_tracing = weakref.WeakSet()  # machines resumed under the tracer
+        self._previous_line = None  # (frame, line, whether a dispatch line came after it)
 
     # -- which frames are whose -------------------------------------------------------
 
@@ -205,6 +207,12 @@ class Pdb(pdb.Pdb):
             return machine.line
         return frame.f_lineno
 
+    def _getsourcelines(self, obj):
+        # ``longlist`` in an awaiting coroutine: its stand-in is no frame for inspect.
+        if isinstance(obj, SuspendedFrame):
+            obj = obj.f_code
+        return super()._getsourcelines(obj)
+
     # -- breakpoints by function name -----------------------------------------------------
 
     def do_break(self, arg, temporary=False):
@@ -257,14 +265,29 @@ class Pdb(pdb.Pdb):
             machine = stacks.driven_machine(frame)
             if machine is not None and machine.state != 0:
                 return self.trace_dispatch  # dispatching to the resume point
-            if self._is_dispatch_line(frame):
+            previous = self._previous_line
+            kind = self._line_kind(frame)
+            if kind == "dispatch":
+                if previous is not None and previous[0] is frame:
+                    self._previous_line = (frame, previous[1], "dispatch")
+                return self.trace_dispatch
+            self._previous_line = (frame, frame.f_lineno, kind)
+            if (
+                previous is not None
+                and previous[0] is frame
+                and previous[2] in ("dispatch", "jump")
+                and previous[1] == frame.f_lineno
+            ):
+                # Back on the line it was on before a dispatch line, or
+                # jumping back to the loop's line from the loop's own jump:
+                # natively the line goes on, with no second event.
                 return self.trace_dispatch
         return super().dispatch_line(frame)
 
     def dispatch_return(self, frame, arg):
         if self._kind(frame) == "resume":
             machine = stacks.driven_machine(frame)
-            if machine is not None and machine.state > 0:
+            if machine is not None and machine.state > 0 and type(arg) is not YieldValue:
                 # Suspended at an await: natively the frame is not left.
                 if frame is self.stopframe:
                     self._followed = (machine, "stop", self.stoplineno)
@@ -274,7 +297,8 @@ class Pdb(pdb.Pdb):
             if machine is not None and self.stopframe and (
                 self.stop_here(frame) or frame is self.returnframe
             ):
-                # The coroutine returns: bdb ignores that event for native
+                # The coroutine returns (or an async generator yields,
+                # which to its consumer is the same): bdb ignores that event for native
                 # ones when next/until/return is on; the awaiting coroutine
                 # then stops with "Internal StopIteration", if it is compiled
                 # too (and, before 3.12, was resumed while tracing was on:
@@ -283,7 +307,8 @@ class Pdb(pdb.Pdb):
                 if awaiting is not None and (
                     _STOP_ITERATION_ALWAYS_TRACED or awaiting in self._driven_while_tracing
                 ):
-                    self._followed = (awaiting, "internal", arg)
+                    value = arg.value if type(arg) is YieldValue else arg
+                    self._followed = (awaiting, "internal", value)
                 return self.trace_dispatch
         return super().dispatch_return(frame, arg)
 
@@ -307,12 +332,12 @@ class Pdb(pdb.Pdb):
             self._set_stopinfo(frame, None, 0)  # then as next, from the await
             self.user_exception(frame, (StopIteration, StopIteration(argument), None))
 
-    def _is_dispatch_line(self, frame):
-        """Whether the line ``frame`` starts is only the compiler's test of the state."""
+    def _line_kind(self, frame):
+        """"dispatch" (only the compiler's test of the state), "jump" (only a jump), or "user"."""
         key = (frame.f_code, frame.f_lasti)
         found = self._dispatch_lines.get(key)
         if found is None:
-            found = self._dispatch_lines[key] = _only_reads_state(frame.f_code, frame.f_lasti)
+            found = self._dispatch_lines[key] = _line_kind(frame.f_code, frame.f_lasti)
         return found
 
 
@@ -321,7 +346,9 @@ def _awaiting_machine(frame, machine):
     for outer in stacks.stack_frames(frame.f_back):
         if isinstance(outer, SuspendedFrame):
             awaiting = outer._machine()
-            return awaiting if awaiting is not machine else None
+            if awaiting is machine:
+                continue  # the machinery running ``machine`` itself
+            return awaiting
         return None  # awaited by code that is not compiled
     return None
 
@@ -382,8 +409,15 @@ def _globals_of(code):
             yield vars(module)
 
 
+_JUMPS = {"JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_FORWARD", "JUMP", "CACHE", "EXTENDED_ARG"}
+
+
 def _only_reads_state(code, offset):
-    """Whether the line starting at ``offset`` reads the state, compares it and jumps, nothing else."""
+    return _line_kind(code, offset) == "dispatch"
+
+
+def _line_kind(code, offset):
+    """What the line starting at ``offset`` does: see ``Pdb._line_kind``."""
     line = None
     end = None
     for start, stop, number in code.co_lines():
@@ -394,22 +428,21 @@ def _only_reads_state(code, offset):
         elif line is not None and start >= end:
             break
     if line is None:
-        return False
+        return "user"
     machine = code.co_varnames[0] if code.co_argcount else None
-    reads_state = False
+    names = []
     for instruction in dis.get_instructions(code):
-        if not offset <= instruction.offset < end:
-            continue
-        name = instruction.opname
-        if name not in _DISPATCH_OPCODES:
-            return False
-        if name == "LOAD_FAST" and instruction.argval != machine:
-            return False
-        if name == "LOAD_ATTR":
-            if instruction.argval != "state":
-                return False
-            reads_state = True
-    return reads_state
+        if offset <= instruction.offset < end:
+            names.append(instruction.opname)
+            if instruction.opname == "LOAD_FAST" and instruction.argval != machine:
+                return "user"
+            if instruction.opname == "LOAD_ATTR" and instruction.argval != "state":
+                return "user"
+    if names and set(names) <= _JUMPS:
+        return "jump"
+    if "LOAD_ATTR" in names and set(names) <= _DISPATCH_OPCODES:
+        return "dispatch"
+    return "user"
 
 
 # -- entry points ---------------------------------------------------------------------

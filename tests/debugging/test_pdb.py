@@ -67,6 +67,23 @@ async def outer():
 runtime.run(outer())
 """
 
+GENERATOR = """\
+import asyncio
+
+async def numbers(n):
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield i * 10
+
+async def main():
+    total = 0
+    async for x in numbers(2):
+        total += x
+    print(total)
+
+asyncio.run(main())
+"""
+
 SESSIONS = {
     # p x, pp locals(), display, and an assignment the function then sees
     "locals_by_source_names": (ASYNCIO, [
@@ -90,6 +107,9 @@ SESSIONS = {
         "n", "n", "n", "n", "b Counter.bump", "c", "p self.count, by", "c", "p by, total", "tbreak 17",
         "c", "p c.count, i", "c",
     ]),
+    "longlist_here_and_in_the_awaiting_coroutine": (ASYNCIO, ["b 6", "c", "ll", "up", "ll", "l", "c"]),
+    # next over a yield goes to the consumer, as natively
+    "next_through_an_async_generator": (GENERATOR, ["b 5", "c", "n", "n", "n", "n", "n", "w", "c"]),
     "post_mortem_of_an_exception_on_the_runtime": (RUNTIME, ["c", "w", "p y", "up", "p x", "q"]),
 }
 
