@@ -73,6 +73,8 @@ class MachineLocals(dict):
         super().__init__(machine.saved_locals())
         self._machine = machine
         self._slots = {name: slot for slot, name in _slot_names(machine)}
+        for name, value in _free_variables(machine):
+            dict.__setitem__(self, name, value)  # the enclosing function's: read only
         if frame is not None and not isinstance(frame, SuspendedFrame):
             for special in ("__return__", "__exception__"):
                 if special in frame.f_locals:
@@ -92,6 +94,16 @@ class MachineLocals(dict):
                 object.__delattr__(self._machine, slot)
             except AttributeError:
                 pass
+
+
+def _free_variables(machine):
+    """``(name, value)`` of the enclosing function's variables the function uses, bound ones."""
+    resume = type(machine).resume
+    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__ or (), strict=False):
+        try:
+            yield name, cell.cell_contents
+        except ValueError:
+            pass  # not bound (yet)
 
 
 def _slot_names(machine):

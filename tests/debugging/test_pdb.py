@@ -84,6 +84,19 @@ async def main():
 asyncio.run(main())
 """
 
+CLOSURE = """\
+import asyncio
+
+def make():
+    k = 5
+    async def f(a):
+        await asyncio.sleep(0)
+        return a + k
+    return f
+
+print(asyncio.run(make()(1)))
+"""
+
 SESSIONS = {
     # p x, pp locals(), display, and an assignment the function then sees
     "locals_by_source_names": (ASYNCIO, [
@@ -107,6 +120,7 @@ SESSIONS = {
         "n", "n", "n", "n", "b Counter.bump", "c", "p self.count, by", "c", "p by, total", "tbreak 17",
         "c", "p c.count, i", "c",
     ]),
+    "free_variables_of_the_enclosing_function": (CLOSURE, ["b 7", "c", "p k", "pp locals()", "c"]),
     "longlist_here_and_in_the_awaiting_coroutine": (ASYNCIO, ["b 6", "c", "ll", "up", "ll", "l", "c"]),
     # next over a yield goes to the consumer, as natively
     "next_through_an_async_generator": (GENERATOR, ["b 5", "c", "n", "n", "n", "n", "n", "w", "c"]),
