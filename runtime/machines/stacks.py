@@ -49,6 +49,11 @@ def driven_machine(frame):
     return candidate if isinstance(candidate, Machine) else None
 
 
+def _may_be_resume(code):
+    """Whether ``code`` may be a ``resume`` (machine, value, error): a cheap test before reading locals."""
+    return code.co_argcount == 3
+
+
 def stack_frames(frame):
     """The frames from ``frame`` outwards, as a native stack would have them."""
     from runtime.machines.statemachine import SuspendedFrame
@@ -56,12 +61,12 @@ def stack_frames(frame):
     shown = set()  # ids of the machines whose frame was given already
     program = _program[0] if _program else None
     while frame is not None:
-        machine = driven_machine(frame)
         if not is_hidden(frame):
+            machine = driven_machine(frame) if _may_be_resume(frame.f_code) else None
             if machine is not None and frame.f_code is type(machine).resume.__code__:
                 shown.add(id(machine))
             yield frame
-        elif machine is not None and id(machine) not in shown and machine.state > 0:
+        elif (machine := driven_machine(frame)) is not None and id(machine) not in shown and machine.state > 0:
             # Driving the coroutine this machine awaits: it waits at an await.
             shown.add(id(machine))
             yield SuspendedFrame(machine)

@@ -623,6 +623,8 @@ class Machine:
             error = error.with_traceback(tb)
         try:
             return self._finish(self._throw(error))
+        except StopIteration:
+            raise  # finished: nothing to show
         except BaseException as raised:
             _leave_machinery(raised)
             raise
@@ -1063,6 +1065,8 @@ class _AwaitIterator:
     def __next__(self):
         try:
             return self.machine.send(None)
+        except StopIteration:
+            raise  # finished: nothing to show
         except BaseException as error:
             _leave_machinery(error)
             raise
@@ -1070,6 +1074,8 @@ class _AwaitIterator:
     def send(self, value):
         try:
             return self.machine.send(value)
+        except StopIteration:
+            raise  # finished: nothing to show
         except BaseException as error:
             _leave_machinery(error)
             raise
@@ -1077,6 +1083,8 @@ class _AwaitIterator:
     def throw(self, *args):
         try:
             return self.machine.throw(*args)
+        except StopIteration:
+            raise  # finished: nothing to show
         except BaseException as error:
             _leave_machinery(error)
             raise
