@@ -158,6 +158,19 @@ async def main():
 asyncio.run(main())
 """
 
+SIGINT = """\
+import asyncio, os, signal
+
+async def work():
+    asyncio.get_running_loop().call_later(0.2, os.kill, os.getpid(), signal.SIGINT)
+    await asyncio.sleep(5)
+
+async def main():
+    await work()
+
+asyncio.run(main())
+"""
+
 ASYNC_WITH = """\
 import asyncio
 
@@ -198,6 +211,7 @@ SCRIPTS = {
     "task_exception_never_retrieved": NEVER_RETRIEVED,
     "print_stack_extract_stack_and_task_stacks": STACKS,
     "keyboard_interrupt": INTERRUPTED,
+    "ctrl_c_under_asyncio": SIGINT,
     "async_with_enter_and_exit": ASYNC_WITH,
 }
 
