@@ -171,3 +171,12 @@ def test_breakpoint_under_run_stops_in_the_compiled_function(tmp_path):
     native = debug(script, commands, "native-run")
     assert "(Pdb) (1, 2)" in native, native
     assert normalized(debug(script, commands, "run")) == normalized(native)
+
+
+def test_run_dash_m_pdb_without_a_script_is_a_usage_error(capsys):
+    from statemachine_compiler.cli import main
+
+    assert main(["run", "-m", "pdb"]) == 2
+    assert "usage: -m pdb [-c COMMAND]... SCRIPT" in capsys.readouterr().err
+    assert main(["run", "--pdb", "-m", "json.tool"]) == 2
+    assert "--pdb debugs a SCRIPT" in capsys.readouterr().err
