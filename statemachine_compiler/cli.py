@@ -104,12 +104,17 @@ def _add_run_command(commands) -> None:
     run = commands.add_parser(
         "run", help="run a program with its async functions compiled",
         description=RUN_DESCRIPTION, formatter_class=_RunHelpFormatter,
-        usage="%(prog)s [--include PATTERN]... (SCRIPT | -m MODULE) [ARGS...]",
+        usage="%(prog)s [--include PATTERN]... [--pdb] (SCRIPT | -m MODULE) [ARGS...]",
     )
     run.add_argument(
         "--include", action="append", default=[], metavar="PATTERN",
         help="also compile the imported modules whose dotted name matches"
         " (fnmatch; 'pkg.*' includes pkg itself; repeatable)",
+    )
+    run.add_argument(
+        "--pdb", action="store_true",
+        help="run the program under the debugger, as `python -m pdb SCRIPT` does"
+        " (`-m pdb SCRIPT` does the same)",
     )
     run.add_argument(
         "-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE [ARGS...]",
@@ -264,9 +269,33 @@ def run_command(args) -> int:
             print("statemachine-compiler run: -m needs a module name", file=sys.stderr)
             return 2
         name, *arguments = args.module
+        if name == "pdb":
+            return _debug_command(arguments, args.include)
+        if args.pdb:
+            print("statemachine-compiler run: --pdb debugs a SCRIPT, not -m MODULE", file=sys.stderr)
+            return 2
         return runner.run_module(name, arguments, args.include)
     if not args.program:
         print("statemachine-compiler run: needs a SCRIPT or -m MODULE", file=sys.stderr)
         return 2
     script, *arguments = args.program
-    return runner.run_script(script, arguments, args.include)
+    return runner.run_script(script, arguments, args.include, debug=[] if args.pdb else None)
+
+
+def _debug_command(arguments: list[str], include) -> int:
+    """``run -m pdb [-c COMMAND]... SCRIPT [ARGS...]``: the script, compiled, under the debugger."""
+    from statemachine_compiler import runner
+
+    commands = []
+    while len(arguments) >= 2 and arguments[0] in ("-c", "--command"):
+        commands.append(arguments[1])
+        arguments = arguments[2:]
+    if not arguments or arguments[0].startswith("-"):
+        print(
+            "statemachine-compiler run -m pdb: usage: -m pdb [-c COMMAND]... SCRIPT [ARGS...]"
+            " (pdb's other options are not supported)",
+            file=sys.stderr,
+        )
+        return 2
+    script, *rest = arguments
+    return runner.run_script(script, rest, include, debug=commands)

@@ -89,6 +89,7 @@ def compile_to_code(
     """
     # Imported here, not above: with a warm cache a program never pays for
     # importing libcst and black.
+    from statemachine_compiler.columns import ColumnMap
     from statemachine_compiler.decoding import decode_source
     from statemachine_compiler.pipeline import Options, compile_source
 
@@ -102,7 +103,9 @@ def compile_to_code(
     linemap = getattr(result, "linemap", None)
     if linemap is None:  # Discussion: until the pipeline reports a map, lines are 1:1.
         linemap = list(range(1, len(generated_lines) + 1))
-    _map_positions(tree, linemap, generated_lines, text.splitlines(), parent_line=1)
+    columns = ColumnMap(generated_lines, text.splitlines(), text)
+    _map_positions(tree, linemap, columns, parent_line=1)
+    _place_method_machines(tree)
     renames = _machine_names(tree)
     if tree_pass is not None:
         tree_pass(tree)
@@ -117,48 +120,106 @@ def _with_source_line(error: CompileError, text: str) -> CompileError:
     return error
 
 
-def _map_positions(node, linemap, generated, source, parent_line):
+def _map_positions(node, linemap, columns, parent_line):
     """Move every position of ``node`` from the generated text onto the source.
 
     A generated line the map does not know (0) takes its parent's source line.
-    Columns are kept only where the generated line is the source line as it
-    was, re-indented; elsewhere they are dropped (-1), so that tracebacks show
-    no caret rather than a caret under the wrong characters.
+    Columns are mapped by ``columns`` (a ``ColumnMap``); where it cannot
+    map them they are dropped (-1), so that tracebacks show no caret rather
+    than a caret under the wrong characters.
     """
+    if _is_resume_point_raise(node):
+        line = _source_line(linemap, node.lineno) or parent_line
+        # No await on the line: the resume point of an ``async for`` or
+        # ``async with``, which natively shows no caret either.
+        span = columns.await_span(line) or (line, -1, line, -1)
+        _place(node, *span)
+        # A method call takes its line from where the method's name ends:
+        # the await's first line, not its last.
+        _place(node.value.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
+        return
     line = parent_line
     if "lineno" in node._attributes and getattr(node, "lineno", None) is not None:
         line = _source_line(linemap, node.lineno) or parent_line
         end = _source_line(linemap, node.end_lineno or node.lineno) or line
         if end < line:
             end = line
-        start_column = _source_column(generated, source, node.lineno, line, node.col_offset)
-        end_column = _source_column(
-            generated, source, node.end_lineno or node.lineno, end, node.end_col_offset
-        )
-        if start_column is None or end_column is None or (line == end and end_column < start_column):
-            start_column = end_column = -1
+        start_column, end_column = _source_columns(node, columns, line, end)
         node.lineno, node.end_lineno = line, end
         node.col_offset, node.end_col_offset = start_column, end_column
     for child in ast.iter_child_nodes(node):
-        _map_positions(child, linemap, generated, source, line)
+        _map_positions(child, linemap, columns, line)
+
+
+def _source_columns(node, columns, line, end):
+    """The source columns of ``node``, which the map puts on source lines ``line`` to ``end``."""
+    if node.col_offset is None or node.end_col_offset is None:
+        return -1, -1
+    generated_end = node.end_lineno or node.lineno
+    if generated_end == node.lineno:
+        span = columns.span(node.lineno, line, node.col_offset, node.end_col_offset)
+        if span is None or line != end:
+            return -1, -1
+        return span
+    first = columns.span(node.lineno, line, node.col_offset, None)
+    last = columns.span(generated_end, end, 0, node.end_col_offset)
+    if first is None or last is None or (line == end and last[1] < first[0]):
+        return -1, -1
+    return first[0], last[1]
+
+
+def _is_resume_point_raise(node) -> bool:
+    """``self.reraise(error)``: where the exception an await ended with comes out."""
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "reraise"
+        and len(node.value.args) == 1
+        and isinstance(node.value.args[0], ast.Name)
+    )
+
+
+def _place(node, line, column, end_line, end_column) -> None:
+    """Give ``node`` and everything in it one position."""
+    for inner in ast.walk(node):
+        if "lineno" in inner._attributes:
+            inner.lineno, inner.end_lineno = line, end_line
+            inner.col_offset, inner.end_col_offset = column, end_column
+
+
+def _place_method_machines(tree: ast.Module) -> None:
+    """Put the statement defining a method's machine class on the line of the statement before it.
+
+    Discussion: the machine class of ``async def m`` in ``class C`` is
+    defined at module level, before ``C``.  On the line of ``m`` that would
+    be a line event that natively does not happen there: a debugger
+    stepping through the module would stop at ``m`` before ``C``.  On the
+    line of the statement before it makes none.  Only the class statement
+    moves (its bases too); its body keeps its lines.
+    """
+    previous = None
+    for statement in tree.body:
+        if previous is not None and _is_method_machine(statement):
+            line = previous.lineno
+            for node in (*statement.bases, *statement.keywords, *statement.decorator_list):
+                _place(node, line, -1, line, -1)
+            statement.lineno = statement.end_lineno = line
+            statement.col_offset = statement.end_col_offset = -1
+        previous = statement
+
+
+def _is_method_machine(statement) -> bool:
+    if not isinstance(statement, ast.ClassDef):
+        return False
+    qualname = _class_constants(statement).get("_qualname", "")
+    return "." in qualname and "<locals>" not in qualname
 
 
 def _source_line(linemap, generated_line):
     if generated_line is not None and 0 < generated_line <= len(linemap):
         return linemap[generated_line - 1]
     return 0
-
-
-def _source_column(generated, source, generated_line, source_line, column):
-    if column is None or not (0 < generated_line <= len(generated)):
-        return None
-    if not (0 < source_line <= len(source)):
-        return None
-    written, original = generated[generated_line - 1], source[source_line - 1]
-    if written.strip() != original.strip():
-        return None
-    shift = (len(original) - len(original.lstrip())) - (len(written) - len(written.lstrip()))
-    return column + shift if column + shift >= 0 else None
 
 
 def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:

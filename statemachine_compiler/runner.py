@@ -20,8 +20,10 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import traceback  # noqa: F401 - so that stacks.install() gives the program's stack walks
 import types
 
+from runtime.machines import stacks
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.importhook import StateMachineLoader, install_import_hook
 from statemachine_compiler.scriptcache import compiled_script
@@ -29,8 +31,12 @@ from statemachine_compiler.scriptcache import compiled_script
 __all__ = ["run_module", "run_script"]
 
 
-def run_script(path: str, args: list[str], include=()) -> int:
-    """Run the file at ``path`` compiled, as ``python path args...`` would; return the status."""
+def run_script(path: str, args: list[str], include=(), debug=None) -> int:
+    """Run the file at ``path`` compiled, as ``python path args...`` would; return the status.
+
+    ``debug``: a list of pdb commands (maybe empty) to run it under the
+    debugger instead, as ``python -m pdb [-c command]... path args...`` does.
+    """
     shown = path
     path = os.path.abspath(path)  # __file__ and tracebacks, as python gives them
     code = _compiled(shown, lambda: compiled_script(path))
@@ -44,6 +50,10 @@ def run_script(path: str, args: list[str], include=()) -> int:
         spec = importlib.machinery.ModuleSpec("__main__", loader, origin=path)
         module = _main_module(spec, package=None)
         module.__spec__ = None  # as for `python path`
+        if debug is not None:
+            from statemachine_compiler import debugger
+
+            return debugger.run_script(path, code, loader, debug)
         return _execute(code, module)
     finally:
         hook.uninstall()
@@ -117,22 +127,60 @@ def _main_module(spec, package) -> types.ModuleType:
 
 
 def _execute(code, module) -> int:
-    """Run the program; turn how it ended into an exit status, as the interpreter does."""
+    """Run the program; turn how it ended into an exit status, as the interpreter does.
+
+    The program's stack starts at its own first line, as under ``python``:
+    stack walks (``traceback.print_stack``) stop there, and its tracebacks
+    start there, this module's and the CLI's frames left out.
+    """
+    stacks.install()
+    stacks.set_program(code)
+    breakpointhook = sys.breakpointhook
+    if breakpointhook is sys.__breakpointhook__:
+        from statemachine_compiler.debugger import breakpointhook as debugger_hook
+
+        sys.breakpointhook = debugger_hook  # breakpoint() stops in the compiled program
     try:
         exec(code, module.__dict__)
     except SystemExit as exit:
         return _exit_status(exit)
     except BaseException as error:
+        _from_program(error, code)
         if isinstance(error, KeyboardInterrupt):
-            raise  # let the interpreter exit as it does on SIGINT
-        # Show the traceback from the program's first line, not from here.
-        traceback = error.__traceback__
-        if traceback is not None and traceback.tb_frame.f_code is _execute.__code__:
-            traceback = traceback.tb_next
-            error.__traceback__ = traceback  # what sys.excepthook prints
-        sys.excepthook(type(error), error, traceback)
+            # Let the interpreter exit as it does on SIGINT; the frames it
+            # passes through on its way out are left out of what it prints.
+            _report_from_program(error, code)
+            raise
+        sys.excepthook(type(error), error, error.__traceback__)
         return 1
+    finally:
+        stacks.set_program(None)
+        sys.breakpointhook = breakpointhook
     return 0
+
+
+def _from_program(error: BaseException, code) -> BaseException:
+    """Start ``error``'s traceback at the program's frame: what ``sys.excepthook`` prints."""
+    entry = error.__traceback__
+    while entry is not None and entry.tb_frame.f_code is not code:
+        entry = entry.tb_next
+    if entry is not None:
+        error.__traceback__ = entry
+    return error
+
+
+def _report_from_program(error: BaseException, code) -> None:
+    """Have the interpreter's report of ``error``, uncaught, start at the program's frame."""
+    original = sys.excepthook
+
+    def excepthook(kind, value, entry):
+        if sys.excepthook is excepthook:
+            sys.excepthook = original
+        if value is error:
+            entry = _from_program(error, code).__traceback__
+        original(kind, value, entry)
+
+    sys.excepthook = excepthook
 
 
 def _exit_status(exit: SystemExit) -> int:

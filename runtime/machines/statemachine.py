@@ -35,7 +35,7 @@ from types import (
     WrapperDescriptorType,
 )
 
-from runtime.machines import handling
+from runtime.machines import handling, stacks
 from runtime.machines.handling import _HandlingIterator
 
 __all__ = [
@@ -49,7 +49,8 @@ __all__ = [
 
 # The files whose functions drive machines: left out of tracebacks, and
 # looked for on the stack (Machine._frame).  runtime.machines.asyncgen adds its own.
-_MACHINERY_FILES = {__file__, handling.__file__}
+_MACHINERY_FILES = stacks._hidden_files  # the set stack walks leave out too
+_MACHINERY_FILES.update({__file__, handling.__file__, stacks.__file__})
 
 DONE = -1  # state of a machine that returned or raised
 CO_ITERABLE_COROUTINE = 0x100  # inspect's name for it; inspect is too dear to import here
@@ -93,6 +94,15 @@ class _Exhausted:
 
 EXHAUSTED = _Exhausted()
 
+_STACKS_INSTALLED = False
+
+
+def _install_stacks():
+    global _STACKS_INSTALLED
+    stacks.install()
+    _STACKS_INSTALLED = True
+
+
 # ``_awaiting`` holds the iterator being delegated to; while ``resume`` runs it
 # holds this marker instead, so that re-entering the machine is detected.
 _RUNNING = object()
@@ -112,6 +122,18 @@ def _without_machinery(error):
         tb = following
     error.__traceback__ = first
     return error
+
+
+def _leave_machinery(error):
+    """Make an exception leaving the machinery for the caller's code show none of its frames.
+
+    Discussion: called in the ``except`` clause of each method that the event
+    loop (or native code) calls, followed by a bare ``raise``: that raises
+    the exception with the traceback it now has, without adding the frame of
+    the method again, so the caller's traceback entry is followed directly
+    by the user's frames.  Only an exception on its way out pays for it.
+    """
+    _without_machinery(error)
 
 
 def reraise(error):
@@ -472,6 +494,8 @@ class Machine:
         # looks.  (object.__init_subclass__ does nothing but refuse keywords.)
         if kwargs:
             super().__init_subclass__(**kwargs)
+        if not _STACKS_INSTALLED and "traceback" in sys.modules:
+            _install_stacks()  # see runtime.machines.stacks
         # Frames of resume carry the function's name, as a native coroutine's
         # frames do: tracebacks, profilers and asyncio's reprs show it.
         namespace = cls.__dict__
@@ -506,17 +530,21 @@ class Machine:
 
     def send(self, value):
         """Resume the coroutine with ``value`` as the result of its current await."""
-        if self._awaiting is None:
-            # Not started (or an async generator at a yield): run it from this
-            # frame.  Discussion: each path into the awaited code (first send,
-            # later sends, throw) then has one frame of ours per compiled
-            # level, as a native chain has one frame per coroutine; code that
-            # counts its stack (cpython#93592) sees the same depth each time.
-            if self.state < 0 or (value is not None and self.state == 0):
-                self._check_resumable(value)
-            finished, result = self._advance(value, None)
-        else:
-            finished, result = self._send(value)
+        try:
+            if self._awaiting is None:
+                # Not started (or an async generator at a yield): run it from this
+                # frame.  Discussion: each path into the awaited code (first send,
+                # later sends, throw) then has one frame of ours per compiled
+                # level, as a native chain has one frame per coroutine; code that
+                # counts its stack (cpython#93592) sees the same depth each time.
+                if self.state < 0 or (value is not None and self.state == 0):
+                    self._check_resumable(value)
+                finished, result = self._advance(value, None)
+            else:
+                finished, result = self._send(value)
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
         if finished:
             raise StopIteration(result)
         return result
@@ -595,6 +623,11 @@ class Machine:
             error = error.with_traceback(tb)
         try:
             return self._finish(self._throw(error))
+        except StopIteration:
+            raise  # finished: nothing to show
+        except BaseException as raised:
+            _leave_machinery(raised)
+            raise
         finally:
             typ = val = tb = error = None  # see _send
 
@@ -1027,17 +1060,41 @@ class _AwaitIterator:
     def __iter__(self):
         return self
 
+    # Each method leaves the machinery as send does: see _leave_machinery.
+
     def __next__(self):
-        return self.machine.send(None)
+        try:
+            return self.machine.send(None)
+        except StopIteration:
+            raise  # finished: nothing to show
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
 
     def send(self, value):
-        return self.machine.send(value)
+        try:
+            return self.machine.send(value)
+        except StopIteration:
+            raise  # finished: nothing to show
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
 
     def throw(self, *args):
-        return self.machine.throw(*args)
+        try:
+            return self.machine.throw(*args)
+        except StopIteration:
+            raise  # finished: nothing to show
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
 
     def close(self):
-        return self.machine.close()
+        try:
+            return self.machine.close()
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
 
 
 class StateMachine(Machine):
@@ -1305,3 +1362,5 @@ def _unraisable_type():
 
 
 Coroutine.register(StateMachine)
+if "traceback" in sys.modules:
+    _install_stacks()

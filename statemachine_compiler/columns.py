@@ -1,0 +1,156 @@
+"""Generated columns -> source columns, so that tracebacks put their carets under the user's code.
+
+Since 3.11 a traceback underlines the expression that failed (``~~^^^``),
+from the column positions of the instruction.  Lines map back to the source
+through the line map; a column needs more, because the generated line is the
+source line rewritten: ``return {}[y]`` became ``return {}[self.y]``.
+
+``ColumnMap.span`` aligns the two lines token by token (difflib over the
+tokens' text) and maps a generated range to the source tokens matched inside
+it: ``{}[self.y]`` -> ``{}[y]``, ``self.y`` -> ``y``.  A range with no matched
+token has no columns (no caret rather than a caret under the wrong code).
+
+An await is the one expression the compiler does not keep: ``v = await f()``
+becomes ``return f()`` in one state and ``self.reraise(error)`` at the start
+of the next, where an exception the awaited code raised comes out.  That
+call gets the span of the source's ``await`` expression, as the native
+traceback underlines it (``await_span``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from difflib import SequenceMatcher
+
+__all__ = ["ColumnMap"]
+
+# Good enough to align two versions of one line: names, numbers, (one-line)
+# strings, and every other character on its own.
+_TOKEN = re.compile(r"""[A-Za-z_]\w*|\d[\w.]*|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|\S""")
+
+
+def _tokens(line: str) -> list[tuple[int, int, str]]:
+    """``(start, end, text)`` of each token, the offsets in UTF-8 bytes as ``ast`` gives them."""
+    found = []
+    for match in _TOKEN.finditer(line):
+        start = len(line[: match.start()].encode())
+        found.append((start, start + len(match.group().encode()), match.group()))
+    return found
+
+
+class ColumnMap:
+    """Maps column ranges of generated lines onto the source lines they came from."""
+
+    def __init__(self, generated: list[str], source: list[str], source_text: str):
+        self.generated = generated
+        self.source = source
+        self.source_text = source_text
+        self._alignments: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+        self._awaits: dict[int, list[tuple[int, int, int, int]]] | None = None
+        self._awaits_taken: dict[int, int] = {}
+
+    def span(self, generated_line: int, source_line: int, start: int, end: int | None):
+        """Source ``(start, end)`` columns of ``[start, end)`` of a generated line, or None.
+
+        ``end`` None: to the end of the line (the first line of a range that
+        goes on).  ``start`` 0 with a given ``end``: its last line.
+        """
+        if not (0 < generated_line <= len(self.generated) and 0 < source_line <= len(self.source)):
+            return None
+        written, original = self.generated[generated_line - 1], self.source[source_line - 1]
+        if written.strip() == original.strip():
+            # The line as it was, re-indented: exact.
+            shift = len(original.encode()) - len(original.lstrip().encode())
+            shift -= len(written.encode()) - len(written.lstrip().encode())
+            end = len(written.encode()) if end is None else end
+            if start + shift < 0 or end + shift < 0:
+                return None
+            return start + shift, end + shift
+        inside = [
+            pair
+            for pair in self._alignment(generated_line, source_line)
+            if pair[0] >= start and (end is None or pair[1] <= end)
+        ]
+        if not inside or inside[-1][3] < inside[0][2]:
+            return None
+        return inside[0][2], inside[-1][3]
+
+    def _alignment(self, generated_line: int, source_line: int):
+        """The matched tokens of the two lines: ``(gen_start, gen_end, src_start, src_end)``."""
+        key = (generated_line, source_line)
+        pairs = self._alignments.get(key)
+        if pairs is None:
+            written = _tokens(self.generated[generated_line - 1])
+            original = _tokens(self.source[source_line - 1])
+            matcher = SequenceMatcher(
+                None, [t[2] for t in written], [t[2] for t in original], autojunk=False
+            )
+            pairs = []
+            for first, second, size in matcher.get_matching_blocks():
+                for offset in range(size):
+                    w, o = written[first + offset], original[second + offset]
+                    pairs.append((w[0], w[1], o[0], o[1]))
+            self._alignments[key] = pairs
+        return pairs
+
+    def await_span(self, source_line: int):
+        """``(line, column, end_line, end_column)`` of the next ``await`` starting on ``source_line``.
+
+        Each call takes the next one of the line, in source order: the order
+        in which the generated code resumes after them.  On the line of an
+        ``async for`` or ``async with`` with no ``await``, that statement's
+        span.  None when there is none left (or the source does not parse).
+        """
+        if self._awaits is None:
+            self._awaits = {}
+            try:
+                tree = ast.parse(self.source_text)
+            except (SyntaxError, ValueError):
+                tree = None
+            self._statements = {}
+            for node in ast.walk(tree) if tree is not None else ():
+                span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset) if hasattr(
+                    node, "lineno"
+                ) else None
+                if isinstance(node, ast.Await):
+                    self._awaits.setdefault(node.lineno, []).append(span)
+                elif isinstance(node, ast.AsyncFor):
+                    self._statements.setdefault(node.lineno, [span])
+                elif isinstance(node, ast.AsyncWith):
+                    self._statements.setdefault(node.lineno, _async_with_spans(node, span))
+            for spans in self._awaits.values():
+                spans.sort()
+        spans = self._awaits.get(source_line, ())
+        if not spans:
+            # The awaits of ``async for`` and ``async with``, as they are
+            # positioned natively.
+            spans = self._statements.get(source_line, ())
+        taken = self._awaits_taken.get(source_line, 0)
+        if taken >= len(spans):
+            return None
+        self._awaits_taken[source_line] = taken + 1
+        return spans[taken]
+
+
+# 3.13 puts the await of ``__aexit__`` at the context expression, before at the statement.
+_EXIT_AT_EXPRESSION = sys.version_info >= (3, 13)
+
+
+def _async_with_spans(node: ast.AsyncWith, statement):
+    """The spans of the awaits of an ``async with``, in the generated code's order.
+
+    The enters, then for each item from the last, its two exits (with an
+    exception, and without).
+    """
+    spans = [statement] * len(node.items)
+    for item in reversed(node.items):
+        expression = item.context_expr
+        exit_ = (
+            (expression.lineno, expression.col_offset, expression.end_lineno, expression.end_col_offset)
+            if _EXIT_AT_EXPRESSION
+            else statement
+        )
+        spans += [exit_, exit_]
+    return spans

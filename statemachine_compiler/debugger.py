@@ -1,0 +1,543 @@
+"""pdb for compiled programs: the user's functions, locals and awaits, not the machines.
+
+A compiled ``async def`` runs as the ``resume`` method of a machine: its
+locals are the machine's attributes (``self.x``), each resumption after an
+await is a new call of ``resume`` (a new frame), the machinery's methods
+(``send``, ``_advance``) sit between the frames of two coroutines, and the
+coroutine awaiting the running one is not on the stack at all.  ``Pdb``
+below is the standard debugger with five changes, so that at a line of a
+compiled function it behaves as at a line of the native one:
+
+1. Locals by their source names: the namespace commands run in
+   (``p x``, ``pp locals()``, ``display x``, ``!x = 5``) is a mapping over
+   the machine's attributes; an assignment goes to the machine, where the
+   function sees it.  ``display`` is kept per coroutine, not per frame.
+2. The stack (``where``, ``up``, ``down``) has the awaiting coroutines
+   where the machinery was (``runtime.machines.stacks``), at the line of
+   the await they wait in; the machinery's frames are never shown, never
+   stopped in, never stepped into (nor the stub that builds a machine, nor
+   its ``__init__``).
+3. ``next``, ``until`` and ``return`` over an await that suspends follow
+   the coroutine: they stop in the frame of its next resumption, as they
+   stop in the same frame natively.
+4. The compiler's dispatch code (``if self.state == 1:``), which the line
+   map puts on source lines, makes no line events: a resumption starts at
+   the line after the await, a first call at the function's first line.
+   Breakpoints (``file:line``, function names) see only the user's lines.
+5. ``statemachine-compiler run --pdb SCRIPT`` (and ``run -m pdb SCRIPT``)
+   run the compiled script under it as ``python -m pdb`` does; under
+   ``run``, ``breakpoint()`` uses it too (unless ``PYTHONBREAKPOINT`` names
+   another debugger).
+"""
+
+from __future__ import annotations
+
+import dis
+import os
+import pdb
+import sys
+import weakref
+from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE
+
+from runtime.machines import stacks
+from runtime.machines.asyncgen import YieldValue
+from runtime.machines.statemachine import SuspendedFrame
+
+__all__ = ["Pdb", "set_trace", "breakpointhook", "run_script"]
+
+_RETURN_GENERATOR = dis.opmap.get("RETURN_GENERATOR")
+_STOP_ITERATION_ALWAYS_TRACED = sys.version_info >= (3, 12)  # PEP 669's STOP_ITERATION event
+_RUNTIME_MACHINES = os.path.dirname(stacks.__file__)
+_MACHINE_CLASS_NAMES = {"_name", "_qualname", "_lines"}  # what a generated class body sets
+
+# What a dispatch line of a resume consists of: reading the state and jumping.
+_DISPATCH_OPCODES = {
+    "LOAD_FAST", "LOAD_ATTR", "LOAD_CONST", "COMPARE_OP", "CONTAINS_OP", "TO_BOOL", "NOP",
+    "CACHE", "EXTENDED_ARG", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE",
+    "POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_FORWARD_IF_TRUE",
+    "POP_JUMP_BACKWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_TRUE", "COPY", "POP_TOP",
+    "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP", "JUMP_FORWARD",
+}
+
+
+class MachineLocals(dict):
+    """A compiled function's locals by their source names; a store sets the machine's attribute.
+
+    Filled when the debugger stops (as pdb reads ``f_locals`` then); what
+    the frame itself holds for pdb (``__return__``, ``__exception__``) is
+    added.  A new name is kept here only, as natively a name the function
+    does not have is not one of its locals.
+    """
+
+    def __init__(self, machine, frame=None):
+        super().__init__(machine.saved_locals())
+        self._machine = machine
+        self._slots = {name: slot for slot, name in _slot_names(machine)}
+        for name, value in _free_variables(machine):
+            dict.__setitem__(self, name, value)  # the enclosing function's: read only
+        if frame is not None and not isinstance(frame, SuspendedFrame):
+            for special in ("__return__", "__exception__"):
+                if special in frame.f_locals:
+                    dict.__setitem__(self, special, frame.f_locals[special])
+
+    def __setitem__(self, name, value):
+        dict.__setitem__(self, name, value)
+        slot = self._slots.get(name)
+        if slot is not None:
+            setattr(self._machine, slot, value)
+
+    def __delitem__(self, name):
+        dict.__delitem__(self, name)
+        slot = self._slots.get(name)
+        if slot is not None:
+            try:
+                object.__delattr__(self._machine, slot)
+            except AttributeError:
+                pass
+
+
+def _free_variables(machine):
+    """``(name, value)`` of the enclosing function's variables the function uses, bound ones."""
+    resume = type(machine).resume
+    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__ or (), strict=False):
+        try:
+            yield name, cell.cell_contents
+        except ValueError:
+            pass  # not bound (yet)
+
+
+def _slot_names(machine):
+    """``(slot, source name)`` of each of the function's locals."""
+    renamed = machine._renamed
+    temporaries = machine._temporaries
+    for slot in type(machine).__dict__.get("__slots__", ()):
+        if slot not in temporaries:
+            yield slot, renamed.get(slot, slot)
+
+
+class _ByCoroutine(dict):
+    """pdb's ``displaying`` (frame -> displays), keyed by coroutine for compiled frames."""
+
+    def __init__(self, key):
+        super().__init__()
+        self._key = key
+
+    def get(self, frame, default=None):
+        return super().get(self._key(frame), default)
+
+    def setdefault(self, frame, default=None):
+        return super().setdefault(self._key(frame), default)
+
+    def pop(self, frame, *default):
+        return super().pop(self._key(frame), *default)
+
+    def __getitem__(self, frame):
+        return super().__getitem__(self._key(frame))
+
+    def __contains__(self, frame):
+        return super().__contains__(self._key(frame))
+
+
+class Pdb(pdb.Pdb):
+    """``pdb.Pdb`` that shows and steps through compiled functions as the source has them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._kinds = {}  # code -> "resume", "hidden" or "user"
+        self._followed = None  # the machine a next/until/return waits to resume, and how
+        self._dispatch_lines = {}  # (code, offset) -> whether the line is dispatch only
+        self.displaying = _ByCoroutine(self._display_key)
+        self._driven_while_tracing = weakref.WeakSet()  # machines resumed under the tracer
+        self._previous_line = None  # (frame, line, whether a dispatch line came after it)
+
+    # -- which frames are whose -------------------------------------------------------
+
+    def _kind(self, frame):
+        code = frame.f_code
+        kind = self._kinds.get(code)
+        if kind is None:
+            kind = self._kinds[code] = _kind_of(frame)
+        return kind
+
+    def _machine(self, frame):
+        """The machine whose ``resume`` ``frame`` runs (or stands in for), or None."""
+        if isinstance(frame, SuspendedFrame):
+            return frame._machine()
+        if frame is not None and self._kind(frame) == "resume":
+            return stacks.driven_machine(frame)
+        return None
+
+    def _display_key(self, frame):
+        machine = self._machine(frame)
+        return frame if machine is None else machine
+
+    # -- locals by source names -------------------------------------------------------
+
+    @property
+    def curframe_locals(self):
+        machine = self._machine(getattr(self, "curframe", None))
+        if machine is None:
+            return self._curframe_locals
+        cached = self._machine_locals
+        if cached is None or cached[0] is not self.curframe:
+            cached = self._machine_locals = (self.curframe, MachineLocals(machine, self.curframe))
+        return cached[1]
+
+    @curframe_locals.setter
+    def curframe_locals(self, value):
+        # pdb sets it to the frame's f_locals at each stop and frame change.
+        self._curframe_locals = value
+        self._machine_locals = None
+
+    _curframe_locals = None
+    _machine_locals = None
+
+    # -- the stack: awaiting coroutines, no machinery ------------------------------------
+
+    def get_stack(self, f, t):
+        stack = []
+        if t and t.tb_frame is f:
+            t = t.tb_next
+        for frame in stacks.stack_frames(f) if f is not None else ():
+            stack.append((frame, self._line_of(frame)))
+            if frame is self.botframe:
+                break
+        stack.reverse()
+        index = max(0, len(stack) - 1)
+        while t is not None:
+            if not stacks.is_hidden(t.tb_frame) and self._kind(t.tb_frame) != "hidden":
+                stack.append((t.tb_frame, t.tb_lineno))
+            t = t.tb_next
+        if f is None:
+            index = max(0, len(stack) - 1)
+        return stack, index
+
+    def _line_of(self, frame):
+        """The frame's line; for a resumption still dispatching, the line of its await."""
+        machine = self._machine(frame)
+        if machine is not None and not isinstance(frame, SuspendedFrame) and machine.state > 0:
+            return machine.line
+        return frame.f_lineno
+
+    def _getsourcelines(self, obj):
+        # ``longlist`` in an awaiting coroutine: its stand-in is no frame for inspect.
+        if isinstance(obj, SuspendedFrame):
+            obj = obj.f_code
+        return super()._getsourcelines(obj)
+
+    # -- breakpoints by function name -----------------------------------------------------
+
+    def do_break(self, arg, temporary=False):
+        # 3.13 puts a function's breakpoint on its first executable line,
+        # found from its code: for a compiled function, the stub's code.
+        # Discussion: pdb reads it through a module-level function, which
+        # is replaced only while this command runs.
+        first_line = getattr(pdb, "find_first_executable_line", None)
+        if first_line is None:
+            return super().do_break(arg, temporary)
+        pdb.find_first_executable_line = lambda code: _first_source_line(code, first_line)
+        try:
+            return super().do_break(arg, temporary)
+        finally:
+            pdb.find_first_executable_line = first_line
+
+    do_b = do_break
+
+    # -- stopping: only at the user's lines ------------------------------------------------
+
+    def stop_here(self, frame):
+        if self._kind(frame) == "hidden":
+            return False
+        return super().stop_here(frame)
+
+    def break_anywhere(self, frame):
+        if self._kind(frame) == "hidden":
+            return False
+        return super().break_anywhere(frame)
+
+    def dispatch_call(self, frame, arg):
+        kind = self._kind(frame)
+        if kind == "hidden":
+            machine = stacks.driven_machine(frame)
+            if machine is not None:
+                self._driven_while_tracing.add(machine)
+            return None  # neither stopped in nor traced: its calls still are
+        if kind == "resume":
+            machine = stacks.driven_machine(frame)
+            if machine is not None and machine.state != 0:
+                # A resumption, not a call: natively the same frame goes on.
+                self._follow_into(frame, machine)
+                if self.stop_here(frame) or self.break_anywhere(frame) or self.stopframe is None:
+                    return self.trace_dispatch
+                return None
+        return super().dispatch_call(frame, arg)
+
+    def dispatch_line(self, frame):
+        if self._kind(frame) == "resume":
+            machine = stacks.driven_machine(frame)
+            if machine is not None and machine.state != 0:
+                return self.trace_dispatch  # dispatching to the resume point
+            previous = self._previous_line
+            kind = self._line_kind(frame)
+            if kind == "dispatch":
+                if previous is not None and previous[0] is frame:
+                    self._previous_line = (frame, previous[1], "dispatch")
+                return self.trace_dispatch
+            self._previous_line = (frame, frame.f_lineno, kind)
+            if (
+                previous is not None
+                and previous[0] is frame
+                and previous[2] in ("dispatch", "jump")
+                and previous[1] == frame.f_lineno
+            ):
+                # Back on the line it was on before a dispatch line, or
+                # jumping back to the loop's line from the loop's own jump:
+                # natively the line goes on, with no second event.
+                return self.trace_dispatch
+        return super().dispatch_line(frame)
+
+    def dispatch_return(self, frame, arg):
+        if self._kind(frame) == "resume":
+            machine = stacks.driven_machine(frame)
+            if machine is not None and machine.state > 0 and type(arg) is not YieldValue:
+                # Suspended at an await: natively the frame is not left.
+                if frame is self.stopframe:
+                    self._followed = (machine, "stop", self.stoplineno)
+                elif frame is self.returnframe:
+                    self._followed = (machine, "return", None)
+                return self.trace_dispatch
+            if machine is not None and self.stopframe and (
+                self.stop_here(frame) or frame is self.returnframe
+            ):
+                # The coroutine returns (or an async generator yields,
+                # which to its consumer is the same): bdb ignores that event for native
+                # ones when next/until/return is on; the awaiting coroutine
+                # then stops with "Internal StopIteration", if it is compiled
+                # too (and, before 3.12, was resumed while tracing was on:
+                # only then does its await raise StopIteration for the tracer).
+                awaiting = _awaiting_machine(frame, machine)
+                if awaiting is not None and (
+                    _STOP_ITERATION_ALWAYS_TRACED or awaiting in self._driven_while_tracing
+                ):
+                    value = arg.value if type(arg) is YieldValue else arg
+                    self._followed = (awaiting, "internal", value)
+                return self.trace_dispatch
+        return super().dispatch_return(frame, arg)
+
+    def _set_stopinfo(self, *args, **kwargs):
+        # A new command (or the one being carried over): what was followed is done.
+        self._followed = None
+        super()._set_stopinfo(*args, **kwargs)
+
+    def _follow_into(self, frame, machine):
+        """Carry a next/until/return over an await into the frame that resumes after it."""
+        followed = self._followed
+        if followed is None or followed[0] is not machine:
+            return
+        self._followed = None
+        _, how, argument = followed
+        if how == "stop":
+            self._set_stopinfo(frame, None, argument)
+        elif how == "return":
+            self._set_stopinfo(frame.f_back, frame)
+        else:
+            self._set_stopinfo(frame, None, 0)  # then as next, from the await
+            self.user_exception(frame, (StopIteration, StopIteration(argument), None))
+
+    def _line_kind(self, frame):
+        """"dispatch" (only the compiler's test of the state), "jump" (only a jump), or "user"."""
+        key = (frame.f_code, frame.f_lasti)
+        found = self._dispatch_lines.get(key)
+        if found is None:
+            found = self._dispatch_lines[key] = _line_kind(frame.f_code, frame.f_lasti)
+        return found
+
+
+def _awaiting_machine(frame, machine):
+    """The compiled coroutine that awaits ``machine`` (whose ``resume`` runs in ``frame``), or None."""
+    for outer in stacks.stack_frames(frame.f_back):
+        if isinstance(outer, SuspendedFrame):
+            awaiting = outer._machine()
+            if awaiting is machine:
+                continue  # the machinery running ``machine`` itself
+            return awaiting
+        return None  # awaited by code that is not compiled
+    return None
+
+
+def _kind_of(frame):
+    """"resume" for a compiled function's body, "hidden" for the machinery, else "user"."""
+    code = frame.f_code
+    if stacks.is_hidden(frame) or os.path.dirname(code.co_filename) == _RUNTIME_MACHINES:
+        return "hidden"
+    if _MACHINE_CLASS_NAMES.issubset(code.co_names) and not code.co_argcount:
+        return "hidden"  # the body of a generated class
+    if code.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR) and _RETURN_GENERATOR not in code.co_code[:16:2]:
+        return "hidden"  # the stub that builds the machine: natively there is no such call
+    machine = stacks.driven_machine(frame)
+    if machine is not None:
+        kind = type(machine)
+        if code is kind.resume.__code__:
+            return "resume"
+        if code is getattr(kind.__init__, "__code__", None):
+            return "hidden"  # storing the arguments: natively part of the call
+    return "user"
+
+
+def _first_source_line(code, first_line):
+    """The line a breakpoint on the function of ``code`` stops at first; for a stub, its function's."""
+    resume = _resume_code_of_stub(code)
+    if resume is None:
+        return first_line(code)
+    after_resume = False
+    for instruction in dis.get_instructions(resume):
+        if instruction.opname == "RESUME":
+            after_resume = True
+        elif after_resume and instruction.starts_line and not _only_reads_state(resume, instruction.offset):
+            line = instruction.positions.lineno
+            if line is not None:
+                return line
+    return resume.co_firstlineno
+
+
+def _resume_code_of_stub(code):
+    """The ``resume`` code of the machine a compiled function's stub builds, or None."""
+    if not code.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR) or _RETURN_GENERATOR in code.co_code[:16:2]:
+        return None
+    from runtime.machines.statemachine import Machine
+
+    for frame_globals in _globals_of(code):
+        for name in code.co_names:
+            candidate = frame_globals.get(name)
+            if isinstance(candidate, type) and issubclass(candidate, Machine):
+                return candidate.resume.__code__
+    return None
+
+
+def _globals_of(code):
+    """The globals of the module whose file ``code`` comes from (the stub's module)."""
+    for module in list(sys.modules.values()):
+        if getattr(module, "__file__", None) == code.co_filename:
+            yield vars(module)
+
+
+_JUMPS = {"JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_FORWARD", "JUMP", "CACHE", "EXTENDED_ARG"}
+
+
+def _only_reads_state(code, offset):
+    return _line_kind(code, offset) == "dispatch"
+
+
+def _line_kind(code, offset):
+    """What the line starting at ``offset`` does: see ``Pdb._line_kind``."""
+    line = None
+    end = None
+    for start, stop, number in code.co_lines():
+        if start <= offset < stop:
+            line, end = number, stop
+        elif line is not None and start == end and number == line:
+            end = stop
+        elif line is not None and start >= end:
+            break
+    if line is None:
+        return "user"
+    machine = code.co_varnames[0] if code.co_argcount else None
+    names = []
+    for instruction in dis.get_instructions(code):
+        if offset <= instruction.offset < end:
+            names.append(instruction.opname)
+            if instruction.opname == "LOAD_FAST" and instruction.argval != machine:
+                return "user"
+            if instruction.opname == "LOAD_ATTR" and instruction.argval != "state":
+                return "user"
+    if names and set(names) <= _JUMPS:
+        return "jump"
+    if "LOAD_ATTR" in names and set(names) <= _DISPATCH_OPCODES:
+        return "dispatch"
+    return "user"
+
+
+# -- entry points ---------------------------------------------------------------------
+
+
+def set_trace(*, header=None):
+    """``pdb.set_trace()`` with this module's ``Pdb``: what ``breakpoint()`` calls under ``run``."""
+    debugger = Pdb()
+    if header is not None:
+        debugger.message(header)
+    debugger.set_trace(sys._getframe().f_back)
+
+
+def breakpointhook(*args, **kwargs):
+    """``sys.breakpointhook`` under ``run``: this ``Pdb``, unless ``PYTHONBREAKPOINT`` says otherwise."""
+    chosen = os.environ.get("PYTHONBREAKPOINT", "")
+    if chosen not in ("", "pdb.set_trace", "statemachine_compiler.debugger.set_trace"):
+        return sys.__breakpointhook__(*args, **kwargs)
+    debugger = Pdb()
+    header = kwargs.get("header")
+    if header is not None:
+        debugger.message(header)
+    debugger.set_trace(sys._getframe().f_back)
+    return None
+
+
+class _CompiledScript:
+    """What ``pdb._run`` runs: the script's compiled code, in a ``__main__`` namespace."""
+
+    def __init__(self, path, code, loader):
+        self.filename = path
+        self.code = code
+        self._loader = loader
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def namespace(self):
+        return {
+            "__name__": "__main__",
+            "__file__": self.filename,
+            "__builtins__": __builtins__,
+            "__loader__": self._loader,
+        }
+
+
+def run_script(path, code, loader, commands=()):
+    """Debug the compiled script as ``python -m pdb path`` does (pdb's ``main`` loop); return 0."""
+    target = _CompiledScript(path, code, loader)
+    debugger = Pdb()
+    debugger.rcLines.extend(commands)
+    while True:
+        try:
+            debugger._run(target)
+        except pdb.Restart:
+            print("Restarting", target, "with arguments:")
+            print("\t" + " ".join(sys.argv[1:]))
+            continue
+        except SystemExit as exit:
+            print("The program exited via sys.exit(). Exit status:", end=" ")
+            print(exit)
+        except BaseException as error:  # noqa: BLE001 - post mortem, as pdb does
+            import traceback
+
+            traceback.print_exception(error)
+            print("Uncaught exception. Entering post mortem debugging")
+            print("Running 'cont' or 'step' will restart the program")
+            if _POST_MORTEM_THEN_QUIT:
+                try:
+                    debugger.interaction(None, error.__traceback__)
+                except pdb.Restart:
+                    print("Restarting", target, "with arguments:")
+                    print("\t" + " ".join(sys.argv[1:]))
+                    continue
+            else:
+                debugger.interaction(None, error.__traceback__)
+                print(f"Post mortem debugger finished. The {target} will be restarted")
+                continue
+        if debugger._user_requested_quit:
+            return 0
+        print("The program finished and will be restarted")
+
+
+# 3.13's pdb ends after a post-mortem session that quits; before, it ran the program again.
+_POST_MORTEM_THEN_QUIT = sys.version_info >= (3, 13)

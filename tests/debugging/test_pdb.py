@@ -1,0 +1,182 @@
+"""pdb over a compiled program does what it does over the native one.
+
+Each session types the same commands into ``python -m pdb script.py`` and
+``statemachine-compiler run --pdb script.py``; the two transcripts must be
+the same, but for the frames of the debugger's own launcher (pdb's ``main``
+and ``<string>``, or ours) and object addresses.
+"""
+
+import re
+import textwrap
+
+import pytest
+
+from .programs import debug
+
+ASYNCIO = """\
+import asyncio
+
+async def inner(x):
+    y = x + 1
+    await asyncio.sleep(0)
+    z = y * 2
+    return z
+
+async def outer():
+    v = await inner(1)
+    w = v + 1
+    return w
+
+print(asyncio.run(outer()))
+"""
+
+METHODS = """\
+import asyncio
+
+class Counter:
+    def __init__(self):
+        self.count = 0
+
+    async def bump(self, by):
+        total = self.count + by
+        await asyncio.sleep(0)
+        self.count = total
+        return self.count
+
+async def main():
+    c = Counter()
+    for i in range(2):
+        await c.bump(i)
+    print(c.count)
+
+asyncio.run(main())
+"""
+
+RUNTIME = """\
+import runtime
+
+async def inner(x):
+    y = x + 1
+    await runtime.sleep(0)
+    return {}[y]
+
+async def outer():
+    v = await inner(1)
+    return v
+
+runtime.run(outer())
+"""
+
+GENERATOR = """\
+import asyncio
+
+async def numbers(n):
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield i * 10
+
+async def main():
+    total = 0
+    async for x in numbers(2):
+        total += x
+    print(total)
+
+asyncio.run(main())
+"""
+
+CLOSURE = """\
+import asyncio
+
+def make():
+    k = 5
+    async def f(a):
+        await asyncio.sleep(0)
+        return a + k
+    return f
+
+print(asyncio.run(make()(1)))
+"""
+
+SESSIONS = {
+    # p x, pp locals(), display, and an assignment the function then sees
+    "locals_by_source_names": (ASYNCIO, [
+        "b 4", "c", "p x", "pp locals()", "display y", "n", "n", "!y = 10", "n", "p z", "c",
+    ]),
+    # where/up/down: the awaiting coroutine is the caller, no runtime frames
+    "where_up_down_walk_the_awaiting_coroutines": (ASYNCIO, [
+        "b 6", "c", "w", "up", "p v", "pp locals()", "down", "p y", "c",
+    ]),
+    # next over an await that suspends stops at the next line of the function
+    "next_over_await_stops_at_the_next_line": (ASYNCIO, [
+        "b 4", "c", "n", "n", "n", "n", "n", "n", "n", "c",
+    ]),
+    # step into an awaited compiled coroutine: --Call--, then its first line
+    "step_into_an_awaited_coroutine": (ASYNCIO, [
+        "b 10", "c", "s", "s", "s", "s", "w", "c",
+    ]),
+    "return_and_until": (ASYNCIO, ["b 4", "c", "r", "n", "c", "b 10", "c", "until 12", "p w", "c"]),
+    "breakpoints_by_function_name": (ASYNCIO, ["n", "n", "n", "b inner", "b outer", "c", "c", "p x", "c"]),
+    "method_breakpoint_and_locals": (METHODS, [
+        "n", "n", "n", "n", "b Counter.bump", "c", "p self.count, by", "c", "p by, total", "tbreak 17",
+        "c", "p c.count, i", "c",
+    ]),
+    "free_variables_of_the_enclosing_function": (CLOSURE, ["b 7", "c", "p k", "pp locals()", "c"]),
+    "longlist_here_and_in_the_awaiting_coroutine": (ASYNCIO, ["b 6", "c", "ll", "up", "ll", "l", "c"]),
+    # next over a yield goes to the consumer, as natively
+    "next_through_an_async_generator": (GENERATOR, ["b 5", "c", "n", "n", "n", "n", "n", "w", "c"]),
+    "post_mortem_of_an_exception_on_the_runtime": (RUNTIME, ["c", "w", "p y", "up", "p x", "q"]),
+}
+
+# The launcher's frames: pdb's main() and the "<string>" it execs, or run_script.
+LAUNCHER = re.compile(
+    r'^(  File "[^"]*(pdb|debugger)\.py", line \d+, in (main|run_script)\n    .*\n(    [~^ ]+\n)?'
+    r"|(\(Pdb\) )?  \S*(pdb|debugger)\.py\(\d+\)(main|run_script)\(\)\n-> .*\n"
+    r'|  File "<string>", line 1, in <module>\n'
+    r"|  <string>\(1\)<module>\(\)\n)",
+    re.MULTILINE,
+)
+
+
+def normalized(transcript):
+    transcript = re.sub(r"0x[0-9a-f]+", "0x...", transcript)
+    return LAUNCHER.sub(lambda m: "(Pdb) " if m.group(0).startswith("(Pdb)") else "", transcript)
+
+
+@pytest.mark.parametrize("name", SESSIONS)
+def test_pdb_session_over_compiled_program_is_the_native_one(tmp_path, name):
+    source, commands = SESSIONS[name]
+    script = tmp_path / "program.py"
+    script.write_text(textwrap.dedent(source))
+    native = debug(script, commands, "native")
+    assert "program.py" in native and "***" not in native.replace("*** NameError", ""), native
+    compiled = debug(script, commands, "--pdb")
+    assert normalized(compiled) == normalized(native)
+    assert "runtime/machines" not in compiled and "resume" not in compiled
+
+
+def test_run_dash_m_pdb_debugs_the_compiled_program(tmp_path):
+    script = tmp_path / "program.py"
+    script.write_text(textwrap.dedent(ASYNCIO))
+    commands = ["b 6", "c", "p y", "w", "c"]
+    transcript = debug(script, commands, "-m pdb")
+    assert transcript == debug(script, commands, "--pdb")
+    # Compiled: the stack shows the machine's frame as inner(), with the source's locals.
+    assert "program.py(6)inner()" in transcript and "(Pdb) 2\n" in transcript
+
+
+def test_breakpoint_under_run_stops_in_the_compiled_function(tmp_path):
+    script = tmp_path / "program.py"
+    script.write_text(textwrap.dedent(ASYNCIO).replace("    z = y * 2\n", "    breakpoint()\n    z = y * 2\n"))
+    commands = ["p x, y", "w", "n", "n", "p z", "c"]
+    native = debug(script, commands, "native-run")
+    assert "(Pdb) (1, 2)" in native, native
+    assert normalized(debug(script, commands, "run")) == normalized(native)
+
+
+def test_run_dash_m_pdb_without_a_script_is_a_usage_error(capsys):
+    from statemachine_compiler.cli import main
+
+    assert main(["run", "-m", "pdb"]) == 2
+    assert "usage: -m pdb [-c COMMAND]... SCRIPT" in capsys.readouterr().err
+    assert main(["run", "--pdb", "-m", "json.tool"]) == 2
+    assert "--pdb debugs a SCRIPT" in capsys.readouterr().err
