@@ -40,7 +40,7 @@ from types import FunctionType
 # ``async def`` (fixed since 3.5 and 3.6).  Not imported from ``inspect``:
 # that import (ast, dis, enum, ...) would be most of a compiled program's
 # start-up.
-CO_COROUTINE = 0x0100
+CO_COROUTINE = 0x0080
 CO_ASYNC_GENERATOR = 0x0200
 
 __all__ = ["coroutine_function", "async_generator_function"]
