@@ -47,6 +47,7 @@ from statemachine_compiler.emit.machine import (
 )
 from statemachine_compiler.linemap import LineMap, first_line
 from statemachine_compiler.lower.fstrings import spell_out_self_documenting_fields
+from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
 from statemachine_compiler.lower.methods import (
     explicit_super,
     is_private,
@@ -82,6 +83,7 @@ RUNTIME_IMPORTS = {
         "AssertionError",
         "BaseException",
         "StopAsyncIteration",
+        "StopIteration",
         "globals",
         "iter",
         "next",
@@ -313,6 +315,7 @@ class FunctionCompiler:
         }
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
+        self.genexprs = Hoisted()  # the hidden async generators of generator expressions
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         found = self.positions.get(self.linemap.origin(node))
@@ -326,18 +329,31 @@ class FunctionCompiler:
         body = spell_out_self_documenting_fields(
             node.body, self.module, self.positions, self.linemap.note_origin
         )
+        # Asynchronous generator expressions become hidden async generators.
+        body = hoist_async_generator_expressions(
+            body,
+            self.class_names,
+            self.runtime_names.get,
+            self.module.code_for_node,
+            self.linemap.note_origin,
+            self.genexprs,
+        )
         if body is not node.body:
             node = node.with_changes(body=body)
             self.linemap.note_origin(node, original)
+        name_written = node.name.value
+        genexpr = name_written in self.genexprs
         classes = [s for s in stack if s.kind == "class"]
         spellings: dict[str, str] = {}
         if classes:  # its body moves out of the class: mangle as the class would
             node, spellings = mangle_private_names(node, classes[-1].name, self.linemap.note_origin)
-        qualname = _qualname(stack, node.name.value)
+        shown_name = "<genexpr>" if genexpr else node.name.value
+        qualname = _qualname(stack, shown_name)
         # Never a private name (``__Mixin_get`` for ``_Mixin.get``): the stub
         # in the class body would mangle it.
         class_name = self.class_names(
-            "_" + qualname.replace(".<locals>.", "_").replace(".", "_").lstrip("_")
+            "_"
+            + qualname.replace(".<locals>.", "_").replace(".", "_").replace("<genexpr>", "genexpr").lstrip("_")
         )
         base = "AsyncGeneratorMachine" if generator else "StateMachine"
 
@@ -375,7 +391,7 @@ class FunctionCompiler:
         scope = Scope(
             "machine",
             set(bindings.locals),
-            name=node.name.value,
+            name=shown_name,
             machine=machine,
             attributes=attributes,
             globals=bindings.globals,
@@ -445,6 +461,9 @@ class FunctionCompiler:
         locals_in_order += sorted(bindings.locals - set(locals_in_order) - set(cells) - set(passed))
         locals_in_order += cells
         locals_in_order += sorted(passed, key=lambda n: "__class__" if n == owner else n)
+        # The hidden functions of generator expressions are no locals of the user's.
+        hidden_functions = [n for n in locals_in_order if n in self.genexprs]
+        locals_in_order = [n for n in locals_in_order if n not in self.genexprs]
         # 3.12+: where the frame lists the variables of inlined comprehensions.
         scope.varnames = tuple(
             user_parameters
@@ -452,15 +471,16 @@ class FunctionCompiler:
                 n
                 for n in bindings.varnames
                 if n not in user_parameters and n not in cells and n not in passed
+                and n not in self.genexprs
             ]
         )
-        compiler_slots = list(scope.temporaries)
+        compiler_slots = [attributes[n] for n in hidden_functions] + list(scope.temporaries)
         if scope.locals_slot is not None:
             compiler_slots.append(scope.locals_slot)
         spec = MachineSpec(
             class_name=class_name,
-            header=_header(self.module, original),
-            name=node.name.value,
+            header=self.genexprs.sources[name_written] if genexpr else _header(self.module, original),
+            name=shown_name,
             qualname=qualname,
             machine=machine,
             parameters=[(p, attributes[p]) for p in bindings.params],
@@ -469,6 +489,8 @@ class FunctionCompiler:
             renamed={
                 **{a: n for n, a in attributes.items() if a != n},
                 **({attributes[owner]: "__class__"} if owner is not None else {}),
+                # A generator expression's iterator is ``.0``, as natively.
+                **({attributes[self.genexprs.parameters[name_written]]: ".0"} if genexpr else {}),
             },
             lines=lowerer.lines,
             value=lowerer.value_name,
