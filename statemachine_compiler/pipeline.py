@@ -351,10 +351,18 @@ class FunctionCompiler:
         qualname = _qualname(stack, shown_name)
         # Never a private name (``__Mixin_get`` for ``_Mixin.get``): the stub
         # in the class body would mangle it.
-        class_name = self.class_names(
-            "_"
-            + qualname.replace(".<locals>.", "_").replace(".", "_").replace("<genexpr>", "genexpr").lstrip("_")
-        )
+        if _mangles_nothing(classes) and _mentions_private_names(node):
+            # Outside a class that mangles, Python leaves ``__x`` as written;
+            # a class named only with "_"s mangles nothing either.
+            class_name = _underscores_only(self.class_names)
+        else:
+            class_name = self.class_names(
+                "_"
+                + qualname.replace(".<locals>.", "_")
+                .replace(".", "_")
+                .replace("<genexpr>", "genexpr")
+                .lstrip("_")
+            )
         base = "AsyncGeneratorMachine" if generator else "StateMachine"
 
         # -- analyse ------------------------------------------------------------------
@@ -398,6 +406,7 @@ class FunctionCompiler:
             nonlocals=bindings.nonlocals,
             free=[(n, owner if n == "__class__" else n) for n in free],
             spellings=spellings,
+            mangles=bool(class_name.strip("_")),
         )
         if owner is not None:
             # An async def nested in it reads __class__ from here.
@@ -442,8 +451,8 @@ class FunctionCompiler:
 
         declarations = []
         if bindings.globals:
-            # Not the private ones: they are spelled ``globals()["__x"]``.
-            declared = sorted(n for n in bindings.globals if not is_private(n))
+            # Not the private ones where the class mangles: they are spelled ``globals()["__x"]``.
+            declared = sorted(n for n in bindings.globals if not (is_private(n) and scope.mangles))
             if declared:
                 declarations.append("global " + ", ".join(declared))
         own_nonlocals = sorted(n for n in bindings.nonlocals if resolve(n, [*stack, scope]) is None)
@@ -579,6 +588,31 @@ class _ParamsOnly(cst.CSTTransformer):
             default=original_node.default.visit(self.outer) if original_node.default else None,
             annotation=original_node.annotation.visit(self.outer) if original_node.annotation else None,
         )
+
+
+def _mangles_nothing(classes: list[Scope]) -> bool:
+    """Whether Python mangles nothing where the function stands (no class, or one named ``_``s)."""
+    return not classes or not classes[-1].name.strip("_")
+
+
+def _mentions_private_names(node: cst.CSTNode) -> bool:
+    return any(is_private(name) for name in all_identifiers(node))
+
+
+def _underscores_only(fresh: Fresh) -> str:
+    """A fresh class name made only of ``_``s: ``___``, ``____``...
+
+    Discussion: the body of a compiled function stands in its machine's
+    class, and Python mangles every ``__x`` in a class body with the class's
+    name (``obj.__x``, ``import __m``, a free variable ``__v``), except in a
+    class named only with underscores.  So a function that no class of the
+    user's mangles gets such a machine class, where it reads as written.
+    """
+    name = "___"
+    while name in fresh.taken:
+        name += "_"
+    fresh.taken.add(name)
+    return name
 
 
 def _inside_function(stack: list[Scope]) -> bool:
