@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.compiler.differential import assert_same, assert_same_under_every_script
+from tests.compiler.differential import assert_same_under_every_script
 
 CASES = {
     # -- item 3: classes whose names start with "_" ------------------------------------
