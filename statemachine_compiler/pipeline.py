@@ -75,7 +75,11 @@ RUNTIME_IMPORTS = {
     "runtime.machines.handling": ("Handling",),
     "runtime.machines.exception_groups": ("ExceptStar",),
     "runtime.machines.marks": ("async_generator_function", "coroutine_function"),
-    "runtime.machines.supers": ("super_without_arguments", "super_in_comprehension"),
+    "runtime.machines.supers": (
+        "super_without_arguments",
+        "super_in_comprehension",
+        "super_of_deletable",
+    ),
     # The builtins generated code calls are imported only when the module
     # binds the name somewhere (``def next(...)``, ``type = ...``): then
     # ``from builtins import next as next_``.
