@@ -71,6 +71,11 @@ def hoist_async_generator_expressions(
     """
     if not _has_generator_expression(body):
         return body
+    if isinstance(body, cst.SimpleStatementSuite):  # ``async def f(): return (...)``
+        line = cst.SimpleStatementLine(list(body.body))
+        note_origin(line, body)
+        body = cst.IndentedBlock([line])
+        note_origin(body, line)
     return body.visit(_Hoister(fresh, spelled, source_of, note_origin, hoisted))
 
 

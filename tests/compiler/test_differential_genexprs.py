@@ -182,6 +182,19 @@ CASES = {
                 out.append([v async for v in g])
             return n, out
     """,
+    "one_line_body_await_in_first_iterable_match_guard_lambda_default": """
+        async def one(): return (x async for x in agen(2))
+        async def made():
+            return Counter(2)
+        async def f():
+            out = [[v async for v in await one()]]
+            out.append([v async for v in (x + 1 async for x in await made())])
+            match 1:
+                case 1 if [v async for v in (x async for x in agen(1))] == [0]:
+                    out.append("matched")
+            out.append((lambda g=(x async for x in agen(1)): g.__qualname__)())
+            return out
+    """,
     "in_nested_scopes_left_alone": """
         async def f(xs):
             make = lambda n: (x async for x in agen(n))
