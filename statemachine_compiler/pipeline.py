@@ -4,6 +4,8 @@
 replaced by a machine class and a stub; everything else is left as written.
 Per function, ``FunctionCompiler`` runs the passes in order:
 
+0. its asynchronous generator expressions are written out as hidden async
+   generators, compiled in turn (``lower.genexprs``);
 1. analyse: which names are the function's locals (``analysis.scopes``);
 2. lower: statements with awaits become the ``ir`` tree (``lower.statements``);
 3. emit: the class and its ``resume`` as text, the user's own statements
