@@ -130,6 +130,23 @@ CASES = {
             out.append(await gen.__anext__())
             return out
     """,
+    "outer_local_deleted_or_not_yet_bound": """
+        async def f():
+            k = 1
+            gen = (x + k async for x in agen(2))
+            del k
+            try:
+                out = [v async for v in gen]
+            except NameError as e:
+                out = [repr(e)]
+            early = (x + j async for x in agen(2))
+            try:
+                out.append(await early.__anext__())
+            except NameError as e:
+                out.append(repr(e))
+            j = 5
+            return out
+    """,
     "aclose_while_suspended": """
         async def f():
             gen = (await tick(("elt", x)) for x in range(3))
