@@ -133,13 +133,13 @@ CASES = {
     "outer_local_deleted_or_not_yet_bound": """
         async def f():
             k = 1
-            gen = (x + k async for x in agen(2))
+            gen = (x + k async for x in Counter(2))
             del k
             try:
                 out = [v async for v in gen]
             except NameError as e:
                 out = [repr(e)]
-            early = (x + j async for x in agen(2))
+            early = (x + j async for x in Counter(2))
             try:
                 out.append(await early.__anext__())
             except NameError as e:
