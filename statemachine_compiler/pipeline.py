@@ -357,7 +357,8 @@ class FunctionCompiler:
         qualname = _qualname(stack, shown_name)
         # Never a private name (``__Mixin_get`` for ``_Mixin.get``): the stub
         # in the class body would mangle it.
-        if _mangles_nothing(classes) and _mentions_private_names(node):
+        identifiers = all_identifiers(node)
+        if _mangles_nothing(classes) and any(is_private(name) for name in identifiers):
             # Outside a class that mangles, Python leaves ``__x`` as written;
             # a class named only with "_"s mangles nothing either.
             class_name = _underscores_only(self.class_names)
@@ -384,7 +385,7 @@ class FunctionCompiler:
         bindings = function_bindings(node.params, node.body)
         cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
-        fresh = Fresh(all_identifiers(node) | enclosing_machines)
+        fresh = Fresh(identifiers | enclosing_machines)
         owner = None  # the local that holds ``__class__``, for super()
         user_parameters = list(bindings.params)
         passed = [n for n in hidden if n != "__class__"]
@@ -599,10 +600,6 @@ class _ParamsOnly(cst.CSTTransformer):
 def _mangles_nothing(classes: list[Scope]) -> bool:
     """Whether Python mangles nothing where the function stands (no class, or one named ``_``s)."""
     return not classes or not classes[-1].name.strip("_")
-
-
-def _mentions_private_names(node: cst.CSTNode) -> bool:
-    return any(is_private(name) for name in all_identifiers(node))
 
 
 def _underscores_only(fresh: Fresh) -> str:
