@@ -4,6 +4,8 @@
 replaced by a machine class and a stub; everything else is left as written.
 Per function, ``FunctionCompiler`` runs the passes in order:
 
+0. its asynchronous generator expressions are written out as hidden async
+   generators, compiled in turn (``lower.genexprs``);
 1. analyse: which names are the function's locals (``analysis.scopes``);
 2. lower: statements with awaits become the ``ir`` tree (``lower.statements``);
 3. emit: the class and its ``resume`` as text, the user's own statements
@@ -47,6 +49,7 @@ from statemachine_compiler.emit.machine import (
 )
 from statemachine_compiler.linemap import LineMap, first_line
 from statemachine_compiler.lower.fstrings import spell_out_self_documenting_fields
+from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
 from statemachine_compiler.lower.methods import (
     explicit_super,
     is_private,
@@ -74,7 +77,11 @@ RUNTIME_IMPORTS = {
     "runtime.machines.handling": ("Handling",),
     "runtime.machines.exception_groups": ("ExceptStar",),
     "runtime.machines.marks": ("async_generator_function", "coroutine_function"),
-    "runtime.machines.supers": ("super_without_arguments", "super_in_comprehension"),
+    "runtime.machines.supers": (
+        "super_without_arguments",
+        "super_in_comprehension",
+        "super_of_deletable",
+    ),
     # The builtins generated code calls are imported only when the module
     # binds the name somewhere (``def next(...)``, ``type = ...``): then
     # ``from builtins import next as next_``.
@@ -82,6 +89,7 @@ RUNTIME_IMPORTS = {
         "AssertionError",
         "BaseException",
         "StopAsyncIteration",
+        "StopIteration",
         "globals",
         "iter",
         "next",
@@ -338,6 +346,7 @@ class FunctionCompiler:
         }
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
+        self.genexprs = Hoisted()  # the hidden async generators of generator expressions
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         found = self.positions.get(self.linemap.origin(node))
@@ -351,19 +360,41 @@ class FunctionCompiler:
         body = spell_out_self_documenting_fields(
             node.body, self.module, self.positions, self.linemap.note_origin
         )
+        # Asynchronous generator expressions become hidden async generators.
+        body = hoist_async_generator_expressions(
+            body,
+            self.class_names,
+            self.runtime_names.get,
+            self.module.code_for_node,
+            self.linemap.note_origin,
+            self.genexprs,
+        )
         if body is not node.body:
             node = node.with_changes(body=body)
             self.linemap.note_origin(node, original)
+        name_written = node.name.value
+        genexpr = name_written in self.genexprs
         classes = [s for s in stack if s.kind == "class"]
         spellings: dict[str, str] = {}
         if classes:  # its body moves out of the class: mangle as the class would
             node, spellings = mangle_private_names(node, classes[-1].name, self.linemap.note_origin)
-        qualname = _qualname(stack, node.name.value)
+        shown_name = "<genexpr>" if genexpr else node.name.value
+        qualname = _qualname(stack, shown_name)
         # Never a private name (``__Mixin_get`` for ``_Mixin.get``): the stub
         # in the class body would mangle it.
-        class_name = self.class_names(
-            "_" + qualname.replace(".<locals>.", "_").replace(".", "_").lstrip("_")
-        )
+        identifiers = all_identifiers(node)
+        if _mangles_nothing(classes) and any(is_private(name) for name in identifiers):
+            # Outside a class that mangles, Python leaves ``__x`` as written;
+            # a class named only with "_"s mangles nothing either.
+            class_name = _underscores_only(self.class_names)
+        else:
+            class_name = self.class_names(
+                "_"
+                + qualname.replace(".<locals>.", "_")
+                .replace(".", "_")
+                .replace("<genexpr>", "genexpr")
+                .lstrip("_")
+            )
         base = "AsyncGeneratorMachine" if generator else "StateMachine"
 
         # -- analyse ------------------------------------------------------------------
@@ -379,7 +410,7 @@ class FunctionCompiler:
         bindings = function_bindings(node.params, node.body)
         cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
-        fresh = Fresh(all_identifiers(node) | enclosing_machines)
+        fresh = Fresh(identifiers | enclosing_machines)
         owner = None  # the local that holds ``__class__``, for super()
         user_parameters = list(bindings.params)
         passed = [n for n in hidden if n != "__class__"]
@@ -400,13 +431,14 @@ class FunctionCompiler:
         scope = Scope(
             "machine",
             set(bindings.locals),
-            name=node.name.value,
+            name=shown_name,
             machine=machine,
             attributes=attributes,
             globals=bindings.globals,
             nonlocals=bindings.nonlocals,
             free=[(n, owner if n == "__class__" else n) for n in free],
             spellings=spellings,
+            mangles=bool(class_name.strip("_")),
         )
         if owner is not None:
             # An async def nested in it reads __class__ from here.
@@ -458,8 +490,8 @@ class FunctionCompiler:
 
         declarations = []
         if bindings.globals:
-            # Not the private ones: they are spelled ``globals()["__x"]``.
-            declared = sorted(n for n in bindings.globals if not is_private(n))
+            # Not the private ones where the class mangles: they are spelled ``globals()["__x"]``.
+            declared = sorted(n for n in bindings.globals if not (is_private(n) and scope.mangles))
             if declared:
                 declarations.append("global " + ", ".join(declared))
         own_nonlocals = sorted(n for n in bindings.nonlocals if resolve(n, [*stack, scope]) is None)
@@ -477,6 +509,9 @@ class FunctionCompiler:
         locals_in_order += sorted(bindings.locals - set(locals_in_order) - set(cells) - set(passed))
         locals_in_order += cells
         locals_in_order += sorted(passed, key=lambda n: "__class__" if n == owner else n)
+        # The hidden functions of generator expressions are no locals of the user's.
+        hidden_functions = [n for n in locals_in_order if n in self.genexprs]
+        locals_in_order = [n for n in locals_in_order if n not in self.genexprs]
         # 3.12+: where the frame lists the variables of inlined comprehensions.
         scope.varnames = tuple(
             user_parameters
@@ -484,15 +519,16 @@ class FunctionCompiler:
                 n
                 for n in bindings.varnames
                 if n not in user_parameters and n not in cells and n not in passed
+                and n not in self.genexprs
             ]
         )
-        compiler_slots = list(scope.temporaries)
+        compiler_slots = [attributes[n] for n in hidden_functions] + list(scope.temporaries)
         if scope.locals_slot is not None:
             compiler_slots.append(scope.locals_slot)
         spec = MachineSpec(
             class_name=class_name,
-            header=_header(self.module, original),
-            name=node.name.value,
+            header=self.genexprs.sources[name_written] if genexpr else _header(self.module, original),
+            name=shown_name,
             qualname=qualname,
             machine=machine,
             parameters=[(p, attributes[p]) for p in bindings.params],
@@ -501,6 +537,8 @@ class FunctionCompiler:
             renamed={
                 **{a: n for n, a in attributes.items() if a != n},
                 **({attributes[owner]: "__class__"} if owner is not None else {}),
+                # A generator expression's iterator is ``.0``, as natively.
+                **({attributes[self.genexprs.parameters[name_written]]: ".0"} if genexpr else {}),
             },
             lines=lowerer.lines,
             value=lowerer.value_name,
@@ -590,6 +628,27 @@ class _ParamsOnly(cst.CSTTransformer):
             default=original_node.default.visit(self.outer) if original_node.default else None,
             annotation=original_node.annotation.visit(self.outer) if original_node.annotation else None,
         )
+
+
+def _mangles_nothing(classes: list[Scope]) -> bool:
+    """Whether Python mangles nothing where the function stands (no class, or one named ``_``s)."""
+    return not classes or not classes[-1].name.strip("_")
+
+
+def _underscores_only(fresh: Fresh) -> str:
+    """A fresh class name made only of ``_``s: ``___``, ``____``...
+
+    Discussion: the body of a compiled function stands in its machine's
+    class, and Python mangles every ``__x`` in a class body with the class's
+    name (``obj.__x``, ``import __m``, a free variable ``__v``), except in a
+    class named only with underscores.  So a function that no class of the
+    user's mangles gets such a machine class, where it reads as written.
+    """
+    name = "___"
+    while name in fresh.taken:
+        name += "_"
+    fresh.taken.add(name)
+    return name
 
 
 def _inside_function(stack: list[Scope]) -> bool:

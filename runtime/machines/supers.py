@@ -10,7 +10,7 @@ iterator Python passes it, which has no name in the source.
 
 import sys
 
-__all__ = ["super_without_arguments", "super_in_comprehension"]
+__all__ = ["super_without_arguments", "super_in_comprehension", "super_of_deletable"]
 
 
 def super_without_arguments():
@@ -25,3 +25,18 @@ def super_in_comprehension(owner):
     with CPython's message.
     """
     return super(owner, sys._getframe(1).f_locals[".0"])
+
+
+def super_of_deletable(owner, first_argument):
+    """``super(owner, first_argument())`` in a function that deletes its first argument.
+
+    Natively ``super()`` reads the first local of the frame: once deleted,
+    "super(): arg[0] deleted" (3.12+'s ``super().attr`` reads it as a local,
+    with that UnboundLocalError, and is not rewritten to this).
+    """
+    try:
+        instance = first_argument()
+    except (NameError, AttributeError):
+        raise RuntimeError("super(): arg[0] deleted") from None
+    return super(owner, instance)
+

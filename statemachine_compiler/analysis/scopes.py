@@ -85,6 +85,9 @@ class Scope:
     # A method's machine: the defs and classes its body binds under their
     # mangled names, with the names they were written with (their __name__).
     spellings: dict[str, str] = field(default_factory=dict)
+    # Whether the machine's class mangles private names (``__x``) in its body:
+    # not when it is named only with ``_``s.
+    mangles: bool = True
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:

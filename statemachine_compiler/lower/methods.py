@@ -15,9 +15,11 @@ hand:
 
 from __future__ import annotations
 
+import sys
+
 import libcst as cst
 
-from statemachine_compiler.analysis.scopes import INLINE_COMPREHENSIONS
+from statemachine_compiler.analysis.scopes import INLINE_COMPREHENSIONS, target_names
 from statemachine_compiler.linemap import LineKeepingTransformer
 
 __all__ = ["mangle_private_names", "explicit_super", "is_private", "is_dunder", "mangled"]
@@ -139,39 +141,52 @@ class _SuperRewriter(LineKeepingTransformer):
     first argument is its iterator: ``super_in_comprehension(owner)``.
     """
 
-    def __init__(self, owner: str, first: str | None, spelled, note_origin=None):
+    def __init__(self, owner: str, first: str | None, spelled, deleted: bool, note_origin=None):
         super().__init__(note_origin)
         self.owner = owner
         self.spelled = spelled  # runtime name -> how the module spells it
         self.first = [first]  # of the innermost function
+        self.deleted = [deleted]  # whether the innermost function deletes its first argument
+        self.attribute_supers: set[int] = set()  # super() calls whose attribute is taken
 
     def visit_ClassDef(self, node) -> bool:
         return False  # its methods have a __class__ of their own
 
     def visit_FunctionDef(self, node) -> bool:
-        self.first.append(_first_positional(node.params) or _NONE)
+        first = _first_positional(node.params)
+        self.first.append(first or _NONE)
+        self.deleted.append(first is not None and deletes(node.body, first))
         return node.asynchronous is None  # a nested async def is compiled on its own
 
     def leave_FunctionDef(self, original_node, updated_node):
         self.first.pop()
+        self.deleted.pop()
         return updated_node
 
     def visit_Lambda(self, node) -> bool:
         self.first.append(_first_positional(node.params) or _NONE)
+        self.deleted.append(False)  # a lambda has no statements
         return True
 
     def leave_Lambda(self, original_node, updated_node):
         self.first.pop()
+        self.deleted.pop()
         return updated_node
 
     def _enter_comprehension(self, node) -> bool:
         inlined = INLINE_COMPREHENSIONS and not isinstance(node, cst.GeneratorExp)
         self.first.append(self.first[-1] if inlined else _ITERATOR)
+        self.deleted.append(self.deleted[-1] if inlined else False)
         return True
 
     def _leave_comprehension(self, original_node, updated_node):
         self.first.pop()
+        self.deleted.pop()
         return updated_node
+
+    def visit_Attribute(self, node) -> None:
+        if isinstance(node.value, cst.Call):
+            self.attribute_supers.add(id(node.value))
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
@@ -189,6 +204,13 @@ class _SuperRewriter(LineKeepingTransformer):
             return updated_node.with_changes(
                 func=cst.Name(self.spelled("super_in_comprehension")), args=[cst.Arg(cst.Name(self.owner))]
             )
+        if self.deleted[-1] and not (ATTRIBUTE_OF_SUPER_READS_A_LOCAL and id(original_node) in self.attribute_supers):
+            # ``del self`` somewhere: read the argument when super() runs.
+            reader = cst.Lambda(cst.Parameters(), cst.Name(first))
+            return updated_node.with_changes(
+                func=cst.Name(self.spelled("super_of_deletable")),
+                args=[cst.Arg(cst.Name(self.owner)), cst.Arg(reader)],
+            )
         return updated_node.with_changes(args=[cst.Arg(cst.Name(self.owner)), cst.Arg(cst.Name(first))])
 
     def leave_Name(self, original_node, updated_node):
@@ -204,6 +226,38 @@ class _SuperRewriter(LineKeepingTransformer):
         return updated_node.with_changes(keyword=original_node.keyword)
 
 
+# 3.12+ compiles ``super().attr`` to LOAD_SUPER_ATTR, which reads the first
+# argument as any local: deleted, an UnboundLocalError (what the rewritten
+# ``super(owner, self)`` raises too).
+ATTRIBUTE_OF_SUPER_READS_A_LOCAL = sys.version_info >= (3, 12)
+
+
+class _Deletions(cst.CSTVisitor):
+    """Whether a function's own statements ``del`` a name (not its nested scopes')."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.found = False
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.found = self.found or self.name in target_names(node.target)
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+    def visit_Lambda(self, node) -> bool:
+        return False
+
+
+def deletes(body: cst.CSTNode, name: str) -> bool:
+    finder = _Deletions(name)
+    body.visit(finder)
+    return finder.found
+
+
 def _first_positional(params: cst.Parameters) -> str | None:
     positional = [*params.posonly_params, *params.params]
     return positional[0].name.value if positional else None
@@ -216,5 +270,7 @@ def explicit_super(
 
     ``spelled`` says how the module spells a runtime name.
     """
-    rewriter = _SuperRewriter(owner, _first_positional(node.params), spelled, note_origin)
+    first = _first_positional(node.params)
+    deleted = first is not None and deletes(node.body, first)
+    rewriter = _SuperRewriter(owner, first, spelled, deleted, note_origin)
     return node.with_changes(body=node.body.visit(rewriter))

@@ -217,6 +217,8 @@ class NameRewriter(cst.CSTTransformer):
         machines = [i for i, scope in enumerate(self.stack) if scope.kind == "machine"]
         if not is_private(name) or not machines:
             return False
+        if not self.stack[machines[-1]].mangles:
+            return False  # a machine class named only "_"s mangles nothing
         if any(scope.kind == "class" for scope in self.stack[machines[-1] :]):
             return False  # a user's class between mangles the name, natively too
         return _resolves_to_global(name, self.stack)
@@ -530,11 +532,39 @@ class NameRewriter(cst.CSTTransformer):
         """
         machine = self.machine_here()
         bound = node.name.value
-        written = machine.spellings.get(bound) if machine is not None else None
+        if machine is None:
+            return self.define_in_nested_function(node)
+        written = machine.spellings.get(bound)
         if written is None:
             return node, self.copies([bound])
         copy = _copy(machine.machine, machine.attributes.get(bound, bound), written)
         return node.with_changes(name=node.name.with_changes(value=written)), [copy]
+
+    def define_in_nested_function(self, node: cst.FunctionDef | cst.ClassDef):
+        """A definition in a plain function nested in a compiled method: its name as written.
+
+        ``def __helper`` there binds ``_K__helper`` but is named ``__helper``.
+        Written ``def __helper``, the machine's class mangles the name it
+        binds (as it mangles the copy's read of it); the copy binds the name
+        the body uses, and the first binding is deleted (it is no local of
+        the user's).
+        """
+        bound = node.name.value
+        written = self.spelling_in_method(bound)
+        if written is None:
+            return node, []
+        rebind = cst.parse_statement(f"{bound} = {written}")
+        forget = cst.parse_statement(f"del {written}")
+        return node.with_changes(name=node.name.with_changes(value=written)), [rebind, forget]
+
+    def spelling_in_method(self, bound: str) -> str | None:
+        """How a def or class binding ``bound`` was written, in the compiled method around here."""
+        for scope in reversed(self.stack):
+            if scope.kind == "class":
+                return None  # a class of the user's mangles as it does natively
+            if scope.kind == "machine":
+                return scope.spellings.get(bound)
+        return None
 
     def visit_Lambda(self, node) -> bool:
         return False

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.compiler.differential import assert_same, assert_same_under_every_script
+from tests.compiler.differential import assert_same_under_every_script
 
 CASES = {
     # -- item 3: classes whose names start with "_" ------------------------------------
@@ -444,22 +444,11 @@ CASES = {
         """,
         "f()",
     ),
-}
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_native_and_compiled_agree(name):
-    source, call = CASES[name]
-    assert_same_under_every_script(source, call)
-
-
-# Known differences, kept so that they fail loudly once fixed.
-XFAIL_CASES = {
+    # -- item 4: private names where no class of the user's mangles ------------------
+    # The machine's class is named only with "_"s there, which mangles nothing.
     "private_attribute_outside_a_mangling_class": (
         # Python does not mangle ``obj.__x`` in a module-level function or a
-        # class named only "_"s; in the machine's class body it would be
-        # mangled, and an attribute has no spelling that escapes it short of
-        # getattr/setattr/delattr (globals are spelled globals()["__x"]).
+        # class named only "_"s; in a machine class named otherwise it would be.
         """
         class ___:
             __rate = 3
@@ -475,11 +464,104 @@ XFAIL_CASES = {
         """,
         "f()",
     ),
+    "private_attributes_stored_and_updated_in_a_module_function": (
+        """
+        class Box:
+            pass
+        async def f():
+            box = Box()
+            await tick()
+            box.__y = 2
+            box.__y += await tick("add")
+            del box.__y
+            box.__z = 1
+            return sorted(vars(box))
+        """,
+        "f()",
+    ),
+    "missing_private_global_is_a_name_error": (
+        """
+        async def f():
+            await tick()
+            try:
+                return __nowhere
+            except NameError as e:
+                return repr(e)
+        """,
+        "f()",
+    ),
+    "deleting_a_missing_private_global_is_a_name_error": (
+        """
+        async def f():
+            global __gone
+            await tick()
+            try:
+                del __gone
+            except NameError as e:
+                return repr(e)
+        """,
+        "f()",
+    ),
+    "private_global_found_in_builtins": (
+        """
+        import builtins
+        builtins.__in_builtins = 5
+        async def f():
+            await tick()
+            try:
+                return __in_builtins
+            finally:
+                del builtins.__in_builtins
+        """,
+        "f()",
+    ),
+    "import_of_a_private_module_name_outside_a_class": (
+        """
+        import sys, types
+        sys.modules["__privmod"] = types.ModuleType("__privmod")
+        async def f():
+            await tick()
+            import __privmod
+            from __privmod import __name__ as __n
+            return __privmod.__name__, __n
+        """,
+        "f()",
+    ),
+    "private_free_variable_of_an_enclosing_plain_function": (
+        """
+        def outer():
+            __v = 3
+            async def f():
+                await tick()
+                async def g():
+                    return __v + await tick("g")
+                return __v, await g()
+            return f()
+        """,
+        "outer()",
+    ),
+    "private_def_and_class_in_a_plain_function_nested_in_a_method": (
+        """
+        class K:
+            async def m(self):
+                await tick()
+                def inner():
+                    def __h():
+                        return "h"
+                    class __C:
+                        pass
+                    return (__h.__name__, __h.__qualname__, __C.__name__, __C.__qualname__,
+                            __h(), sorted(locals()))
+                return inner()
+        async def f():
+            return await K().m()
+        """,
+        "f()",
+    ),
 }
 
 
-@pytest.mark.parametrize("name", sorted(XFAIL_CASES))
-@pytest.mark.xfail(strict=True, reason="private attributes outside a mangling class (see the case)")
-def test_known_differences(name):
-    source, call = XFAIL_CASES[name]
-    assert_same(source, call)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_native_and_compiled_agree(name):
+    source, call = CASES[name]
+    assert_same_under_every_script(source, call)

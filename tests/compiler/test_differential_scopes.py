@@ -429,6 +429,39 @@ CASES = {
         """,
         "f()",
     ),
+    "super_after_its_first_argument_is_deleted": (
+        # Natively "super(): arg[0] deleted"; 3.12+'s super().attr reads the
+        # argument as a local: UnboundLocalError.
+        """
+        class A:
+            def who(self):
+                return "A"
+        class B(A):
+            async def m(self):
+                await tick("m")
+                del self
+                out = []
+                try:
+                    super().who()
+                except Exception as e:
+                    out.append(repr(e))
+                try:
+                    super()
+                except Exception as e:
+                    out.append(repr(e))
+                def nested(me):
+                    del me
+                    try:
+                        return super()
+                    except Exception as e:
+                        return repr(e)
+                out.append(nested(1))
+                return out
+        async def f():
+            return await B().m()
+        """,
+        "f()",
+    ),
     "super_in_a_nested_function_and_lambda_in_a_method": (
         """
         class A:

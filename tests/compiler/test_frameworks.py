@@ -265,6 +265,43 @@ def test_compiled_trio_tasks_are_not_ki_protected():
     assert compiled["run"]() == expected
 
 
+CODE_MARKED_THROUGH_THE_FUNCTION = """
+    import sys
+
+    protected = {}  # code -> mark, as trio's enable_ki_protection keeps them
+
+    def protect(function):
+        protected[function.__code__] = True
+        return function
+
+    @protect
+    async def f():
+        running = sys._getframe().f_code
+        return running in protected, running is me.cr_code, me.cr_code is f.__code__
+
+    def run():
+        global me
+        me = f()
+        try:
+            me.send(None)
+        except StopIteration as stop:
+            return stop.value
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the running frames' code is resume's, f.__code__ the stub's: a code object "
+    "cannot be both (docs/conformance.md, 'Differences frameworks can see')",
+)
+def test_code_marked_through_the_function_is_not_the_running_code():
+    # trio's @enable_ki_protection marks f.__code__ and looks up the running
+    # frames' f_code; natively the three codes below are one object.
+    native, compiled = both(CODE_MARKED_THROUGH_THE_FUNCTION)
+    assert native["run"]() == (True, True, True)
+    assert compiled["run"]() == (True, True, True)
+
+
 NEVER_AWAITED = """
     import gc
     import warnings

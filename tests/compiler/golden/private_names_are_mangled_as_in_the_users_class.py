@@ -54,14 +54,14 @@ class _Account:
         return _Account_deposit(self, amount, __note)
 
 
-class _lookup(StateMachine):
+class ___(StateMachine):
     """async def lookup(key), line 10"""
 
-    __slots__ = ("key", "_lookup__hit", "init_")
+    __slots__ = ("key", "__hit", "init_")
     _name = "lookup"
     _qualname = "lookup"
     _lines = (10, 12)  # source line of each state
-    _renamed = {"_lookup__hit": "__hit", "init_": "__init__"}
+    _renamed = {"init_": "__init__"}
 
     def __init__(self, key):
         self.state = 0  # not started
@@ -70,7 +70,7 @@ class _lookup(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
-            self._lookup__hit = globals()["__cache"].get(self.key)
+            self.__hit = __cache.get(self.key)
             awaitable = fetch(self.key)
             self.state = 1  # line 12: await fetch(key)
             return awaitable
@@ -79,9 +79,9 @@ class _lookup(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.init_ = value
-            return self._lookup__hit, self.init_
+            return self.__hit, self.init_
 
 
 @coroutine_function
 def lookup(key):
-    return _lookup(key)
+    return ___(key)
