@@ -9,10 +9,12 @@ kernel has exactly one place where tasks suspend.
 
 __all__ = [
     "READ", "WRITE", "SLEEP", "PARK", "JOIN", "TRAP_NAMES",
-    "trap", "sleep", "wait_readable", "wait_writable", "park", "join",
+    "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap",
 ]
 
 import types
+
+from runtime.machines.durable import SUSPENDED_GENERATORS
 
 # Trap codes index the kernel's dispatch table, so they are small integers.
 READ = 0    # wait until a file descriptor is readable
@@ -57,3 +59,56 @@ def park(waiters):
 def join(tasks):
     """Suspend until any task of the tuple *tasks* is done."""
     return trap(JOIN, tasks)
+
+
+class PendingTrap:
+    """A trap that a pickled or copied coroutine was suspended at (see runtime.machines.durable).
+
+    The trap generator itself cannot be pickled; this stands in for it: what
+    is sent next is the trap's result, as it would have been.  A task
+    restored from a checkpoint that must ask its new kernel again (the rest
+    of a sleep, a park on a restored wait queue) has ``reissue`` set: the
+    first step yields the trap again.
+    """
+
+    __slots__ = ("code", "argument", "reissue")
+
+    def __init__(self, code, argument, reissue=False):
+        self.code = code
+        self.argument = argument
+        self.reissue = reissue
+
+    def __repr__(self):
+        return f"<PendingTrap {TRAP_NAMES[self.code]} {self.argument!r}>"
+
+    def __reduce__(self):
+        return PendingTrap, (self.code, self.argument, self.reissue)
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.reissue:
+            self.reissue = False
+            return (self.code, self.argument)
+        raise StopIteration(value)
+
+    def throw(self, error, *args):
+        raise error
+
+    def close(self):
+        pass
+
+
+def _pending(generator):
+    frame_locals = generator.gi_frame.f_locals
+    return PendingTrap(frame_locals["code"], frame_locals["argument"])
+
+
+SUSPENDED_GENERATORS[trap.__code__] = _pending

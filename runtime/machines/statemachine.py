@@ -464,6 +464,7 @@ class Machine:
     _temporaries = ()  # slots the compiler made for itself, not the function's locals
     _renamed = {}  # slot -> the local's name in the source, where they differ
     _released = None  # the slots _release_locals clears, found at its first call
+    _source_digest = None  # of the function's source, emitted by the compiler: see durable
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
@@ -816,6 +817,23 @@ class Machine:
         for attribute, value in locals_.items():
             setattr(self, attribute, value)
         return True
+
+    # -- durable: pickle and copy (runtime.machines.durable) ----------------------
+
+    def __reduce_ex__(self, protocol):
+        from runtime.machines import durable
+
+        return durable.reduce_machine(self, protocol)
+
+    def __deepcopy__(self, memo):
+        from runtime.machines import durable
+
+        return durable.deepcopy_machine(self, memo)
+
+    def __copy__(self):
+        from runtime.machines import durable
+
+        return durable.copy_machine(self)
 
     # -- introspection ----------------------------------------------------------
 

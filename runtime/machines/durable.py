@@ -1,0 +1,512 @@
+"""Durable coroutines: pickling and copying a suspended machine.
+
+A compiled coroutine is plain data: its class, its ``state`` number and its
+saved locals.  So, unlike a native coroutine, it can be
+
+- pickled, and loaded in another process where its module is importable
+  (compiled): it continues from the await it was suspended at;
+- deep-copied (``copy.deepcopy``): an independent coroutine that continues
+  from the same point;
+- shallow-copied (``copy.copy``): a new chain of machines suspended at the same
+  point that *shares* the values of the locals with the original (loop
+  iterators included, so driving one moves the other's loops too).
+
+Rules:
+
+1. What a machine is suspended on goes with it: a compiled coroutine (the
+   whole chain of awaits), a compiled async generator and its
+   ``asend``/``athrow`` step, awaiting inside ``except``/``finally``, the
+   runtime's traps (``runtime.sleep``), any picklable awaitable.  A native
+   coroutine, a generator, a socket, an asyncio Future cannot go: pickling
+   fails at once with :class:`CannotSave`, naming the object, its type and
+   where the coroutine is suspended.
+2. A pickle records the code it belongs to: module, qualified name and a
+   digest of the function's source (``_source_digest``, emitted by the
+   compiler).  Loading it against a function whose source changed raises
+   :class:`CodeChanged`, naming the function; changes elsewhere in the
+   module do not matter.
+3. Exceptions saved in a machine (the one an ``except`` handles across an
+   await, one pending in a ``finally``) keep their ``__context__``,
+   ``__cause__`` and ``__suppress_context__``, and lose their traceback (a
+   traceback held in a local is saved as None).
+   Exceptions deeper inside the locals' values are pickled as pickle does.
+4. An async def nested in a function cannot be found by name in another
+   process: pickling its machine raises :class:`CannotSave` (a deep copy
+   works, and shares the enclosing function's variables with the original).
+
+Security: loading a pickle runs code, as ``pickle`` always does.  Load only
+pickles you wrote yourself.
+"""
+
+import copy
+import importlib
+import weakref
+from types import (
+    AsyncGeneratorType,
+    BuiltinFunctionType,
+    CodeType,
+    CoroutineType,
+    FrameType,
+    FunctionType,
+    GeneratorType,
+    TracebackType,
+)
+
+from runtime.machines.handling import _HandlingIterator
+
+_COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
+
+__all__ = ["CannotSave", "CodeChanged", "SUSPENDED_GENERATORS", "innermost_awaited"]
+
+
+class CannotSave(TypeError):
+    """Raised by ``pickle.dumps`` / ``copy.deepcopy`` of a machine holding what cannot be saved."""
+
+
+class CodeChanged(Exception):
+    """Raised by ``pickle.loads`` of a machine whose function is not the one that was pickled."""
+
+
+# Generators of the runtime that a machine may be suspended on, and how to
+# save each: ``code object -> function(generator) -> picklable replacement``.
+# ``runtime.loop.traps`` adds its trap; the machines layer knows no loop.
+SUSPENDED_GENERATORS = {}
+
+# What can never be pickled, whatever it holds: said at once, with where.
+_NEVER_SAVED = (GeneratorType, CoroutineType, AsyncGeneratorType, FrameType)
+# Values pickle saves without asking anything of them: no check needed.
+_PLAIN = frozenset({int, float, str, bytes, bool, type(None), complex, range})
+_BY_NAME = frozenset({FunctionType, BuiltinFunctionType})
+
+
+# -- what a machine's state is ---------------------------------------------------
+
+_SLOTS = weakref.WeakKeyDictionary()  # machine class -> ((name, member descriptor), ...)
+
+
+def _slots(cls):
+    """Every slot of ``cls`` and its bases that holds state, with its descriptor."""
+    slots = _SLOTS.get(cls)
+    if slots is None:
+        slots = []
+        for klass in reversed(cls.__mro__):
+            for name in klass.__dict__.get("__slots__", ()):
+                if name in ("__weakref__", "__dict__"):
+                    continue
+                slots.append((name, klass.__dict__[name]))
+        slots = _SLOTS[cls] = tuple(slots)
+    return slots
+
+
+def _where(machine):
+    """``coroutine 'f' suspended at line 12 of app.py``: for error messages."""
+    code = type(machine).resume.__code__
+    if machine.state > 0:
+        at = f"suspended at line {machine.line} of {code.co_filename}"
+    elif machine.state == 0:
+        at = f"not started ({code.co_filename}, line {machine._lines[0]})"
+    else:
+        at = f"finished ({code.co_filename})"
+    return f"{machine._kind} '{machine._qualname}' {at}"
+
+
+def _describe(value):
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{text}, a '{type(value).__module__}.{type(value).__qualname__}' object"
+
+
+def _check(value, machine, what, protocol):
+    """Fail now, with where, if pickle is sure to fail on ``value`` itself.
+
+    Discussion: pickle reports a failure deep inside a machine's state with
+    nothing but the type; by then no frame of ours is left to say which
+    coroutine and which local.  So each saved value is asked once, shallowly,
+    for its reduction; what fails deeper still fails, with pickle's message.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return
+    if kind in _BY_NAME or issubclass(kind, type):
+        # Pickle saves these by their qualified name, asking nothing of them.
+        if "<lambda>" in getattr(value, "__qualname__", "") or "<locals>" in getattr(value, "__qualname__", ""):
+            raise CannotSave(
+                f"cannot save {_where(machine)}: {what} is {_describe(value)}, defined inside a "
+                "function: pickle saves functions and classes by name, and it has none"
+            )
+        return
+    if isinstance(value, _NEVER_SAVED):
+        raise CannotSave(f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled")
+    if protocol is None:
+        return  # a deep copy: copy's own errors name the type; _NEVER_SAVED was the common case
+    try:
+        value.__reduce_ex__(protocol)
+    except Exception as error:
+        raise CannotSave(
+            f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled ({error})"
+        ) from error
+
+
+def _awaited_form(awaiting, machine, protocol):
+    """What the object ``machine`` awaits is saved as (see rule 1)."""
+    from runtime.machines.statemachine import _RUNNING, Machine
+
+    if awaiting is None or isinstance(awaiting, Machine):
+        return awaiting
+    if awaiting is _RUNNING:
+        raise CannotSave(f"cannot save {_where(machine)}: it is running (save it between two steps)")
+    if type(awaiting) is GeneratorType:
+        replace = SUSPENDED_GENERATORS.get(awaiting.gi_code)
+        if replace is not None and awaiting.gi_suspended:
+            return replace(awaiting)
+    if type(awaiting) is _HandlingIterator:
+        return _SavedHandling(_awaited_form(awaiting.iterator, machine, protocol), awaiting.exception)
+    if type(awaiting) is _coroutine_wrapper():
+        raise CannotSave(
+            f"cannot save {_where(machine)}: the object it awaits is a native coroutine "
+            f"({_describe(awaiting)}), which cannot be pickled; compile the module that defines it"
+        )
+    _check(awaiting, machine, "the object it awaits", protocol)
+    return awaiting
+
+
+def _saved_state(machine, protocol):
+    """The machine's state as ``(slot, value)`` pairs, each value in its saved form."""
+    if type(machine)._kind == "async generator":
+        skip = ("_finalizer", "_hooked")  # the event loop's hooks: the new loop's are called
+    else:
+        skip = ()
+    state = []
+    for name, slot in _slots(type(machine)):
+        if name in skip:
+            continue
+        try:
+            value = slot.__get__(machine)
+        except AttributeError:
+            continue  # unbound
+        if name == "_awaiting":
+            value = _awaited_form(value, machine, protocol)
+        elif isinstance(value, BaseException):
+            value = _SavedException(value)
+        elif type(value) is TracebackType:
+            value = None  # tracebacks are not saved (rule 3)
+        elif type(value) is FunctionType and value.__code__ in _runtime_closures():
+            value = _runtime_closures()[value.__code__](value)
+        elif name != "_step":
+            _check(value, machine, f"its local {machine._renamed.get(name, name)!r}", protocol)
+        state.append((name, value))
+    return tuple(state)
+
+
+def _set_state(machine, state):
+    """Give a machine made by ``_restored`` its saved state (pickle's state_setter)."""
+    slots = dict(_slots(type(machine)))
+    if type(machine)._kind == "async generator":
+        machine._hooked = False
+        machine._finalizer = None
+    for name, value in state:
+        slots[name].__set__(machine, value)
+
+
+# -- the runtime's own closures in a machine's temporaries -----------------------------
+#
+# Discussion: ``with``/``async with`` keep the enter and exit methods that
+# ``statemachine.context_manager`` found; for anything but a plain function
+# those are small closures of the runtime, which pickle cannot save.  They
+# are saved as equivalent objects that can.
+
+_CLOSURES = {}  # code of a runtime closure -> function(closure) -> picklable equivalent
+
+
+def _runtime_closures():
+    if not _CLOSURES:
+        from runtime.machines import statemachine
+
+        for maker, replacement in (
+            (statemachine._awaitable_from, _awaitable_call),
+            (statemachine.special_method, _special_call),
+        ):
+            for const in maker.__code__.co_consts:
+                if type(const) is CodeType:
+                    _CLOSURES[const] = replacement
+    return _CLOSURES
+
+
+def _cells(function):
+    return dict(zip(function.__code__.co_freevars, (c.cell_contents for c in function.__closure__), strict=True))
+
+
+class _Rebuilt:
+    """Pickles (and deep-copies) as ``factory(*arguments)``."""
+
+    __slots__ = ("factory", "arguments")
+
+    def __init__(self, factory, arguments):
+        self.factory = factory
+        self.arguments = arguments
+
+    def __reduce__(self):
+        return self.factory, self.arguments
+
+
+def _awaitable_call(function):
+    from runtime.machines.statemachine import _awaitable_from
+
+    cells = _cells(function)
+    return _Rebuilt(_awaitable_from, (cells["method"], cells["name"]))
+
+
+def _special_call(function):
+    cells = _cells(function)
+    if "bind" in cells:
+        return _CallBound(cells["attribute"], cells["kind"])
+    return _CallIgnoringObject(cells["attribute"])
+
+
+class _CallBound:
+    """What ``special_method`` gives for a descriptor: bind it to the object, then call."""
+
+    __slots__ = ("attribute", "kind")
+
+    def __init__(self, attribute, kind):
+        self.attribute = attribute
+        self.kind = kind
+
+    def __call__(self, obj, *args):
+        return type(self.attribute).__get__(self.attribute, obj, self.kind)(*args)
+
+
+class _CallIgnoringObject:
+    """What ``special_method`` gives for a callable that is no descriptor: call it as it is."""
+
+    __slots__ = ("attribute",)
+
+    def __init__(self, attribute):
+        self.attribute = attribute
+
+    def __call__(self, obj, *args):
+        return self.attribute(*args)
+
+
+# -- pickle ------------------------------------------------------------------------
+
+
+def reduce_machine(machine, protocol):
+    """``machine.__reduce_ex__(protocol)``: its code's identity, then its state."""
+    cls = type(machine)
+    if "<locals>" in cls.__qualname__:
+        raise CannotSave(
+            f"cannot pickle {_where(machine)}: it is an async def nested in a function, which "
+            "another process cannot find by name (define it at module level or in a class; "
+            "copy.deepcopy works)"
+        )
+    identity = (cls.__module__, cls.__qualname__, machine._qualname, cls._source_digest)
+    return _restored, identity, _saved_state(machine, protocol), None, None, _set_state
+
+
+def _restored(module_name, class_qualname, qualname, digest):
+    """A new, empty machine of the pickled function, after checking it is the same code."""
+    from runtime.machines.statemachine import DONE, Machine
+
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r}: its module {module_name!r} cannot be imported ({error})"
+        ) from error
+    cls = module
+    for part in class_qualname.split("."):
+        cls = getattr(cls, part, None)
+    if not (isinstance(cls, type) and issubclass(cls, Machine)):
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r}: module {module_name!r} has no compiled "
+            f"{class_qualname} (is the module compiled in this process, by the import hook or "
+            "statemachine-compiler run? was the function renamed or removed?)"
+        )
+    if cls._qualname != qualname or cls._source_digest != digest:
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r} of module {module_name!r}: the function's source "
+            f"changed since it was pickled (digest {digest}, now {cls._source_digest})"
+        )
+    machine = object.__new__(cls)  # not cls(): no __init__, no origin tracking
+    # Finished until its state is set: a load that fails later leaves nothing to close.
+    machine.state = DONE
+    machine._awaiting = None
+    return machine
+
+
+class _SavedException:
+    """An exception in a machine's state, pickled with its chain but not its traceback."""
+
+    __slots__ = ("exception",)
+
+    def __init__(self, exception):
+        self.exception = exception
+
+    def __reduce__(self):
+        error = self.exception
+        return _restored_exception, (
+            error,
+            _saved_link(error.__context__, error),
+            _saved_link(error.__cause__, error),
+            error.__suppress_context__,
+        )
+
+
+def _saved_link(linked, error):
+    # A chain that comes back to ``error`` is cut there: pickle could not rebuild it.
+    if linked is None or linked is error:
+        return None
+    return _SavedException(linked)
+
+
+def _restored_exception(error, context, cause, suppress_context):
+    error.__context__ = context
+    error.__cause__ = cause
+    error.__suppress_context__ = suppress_context
+    return error
+
+
+class _SavedHandling:
+    """A ``_HandlingIterator`` (an await inside ``except``/``finally``), pickled."""
+
+    __slots__ = ("iterator", "exception")
+
+    def __init__(self, iterator, exception):
+        self.iterator = iterator
+        self.exception = exception
+
+    def __reduce__(self):
+        return _HandlingIterator, (self.iterator, _SavedException(self.exception))
+
+
+# -- copy ----------------------------------------------------------------------------
+
+
+def deepcopy_machine(machine, memo):
+    """``copy.deepcopy(machine)``: an independent machine at the same point."""
+    cls = type(machine)
+    twin = object.__new__(cls)
+    memo[id(machine)] = twin
+    values = []
+    for name, value in _saved_state(machine, None):
+        values.append((name, _deepcopy_value(value, memo)))
+    _set_state(twin, values)
+    return twin
+
+
+def _deepcopy_value(value, memo):
+    if type(value) is _SavedException:
+        return _copied_exception(value.exception, memo)
+    if type(value) is _SavedHandling:
+        return _HandlingIterator(
+            _deepcopy_value(value.iterator, memo), _copied_exception(value.exception, memo)
+        )
+    return copy.deepcopy(value, memo)
+
+
+def _copied_exception(error, memo):
+    """A copy of ``error`` with its chain copied; the traceback is the same (shared) object."""
+    if error is None:
+        return None
+    twin = memo.get(id(error))
+    if twin is not None:
+        return twin
+    twin = copy.deepcopy(error, memo)  # type, args and __dict__, as copy does
+    memo[id(error)] = twin
+    twin.__context__ = _copied_exception(error.__context__, memo)
+    twin.__cause__ = _copied_exception(error.__cause__, memo)
+    twin.__suppress_context__ = error.__suppress_context__
+    twin.__traceback__ = error.__traceback__
+    return twin
+
+
+def copy_machine(machine, memo=None):
+    """``copy.copy(machine)``: the chain of awaits copied, every local's value shared.
+
+    Discussion: two machines cannot drive one awaited coroutine, so what the
+    machine awaits is copied the same way (machines, async generator steps,
+    awaits inside ``except``); the objects the locals name are the same
+    objects, loop iterators included.
+    """
+    if memo is None:
+        memo = {}
+    twin = memo.get(id(machine))
+    if twin is not None:
+        return twin
+    cls = type(machine)
+    twin = memo[id(machine)] = object.__new__(cls)
+    state = []
+    for name, slot in _slots(cls):
+        try:
+            value = slot.__get__(machine)
+        except AttributeError:
+            continue
+        if name in ("_awaiting", "_step"):
+            value = _copied_awaiting(_awaited_form(value, machine, None), memo)
+        state.append((name, value))
+    if cls._kind == "async generator":
+        state = [(n, v) for n, v in state if n not in ("_hooked", "_finalizer")]
+    _set_state(twin, state)
+    return twin
+
+
+def _copied_awaiting(awaiting, memo):
+    from runtime.machines.asyncgen import _Step
+    from runtime.machines.statemachine import Machine, _AwaitIterator
+
+    if isinstance(awaiting, Machine):
+        return copy_machine(awaiting, memo)
+    kind = type(awaiting)
+    if kind is _AwaitIterator:
+        return _AwaitIterator(copy_machine(awaiting.machine, memo))
+    if kind is _SavedHandling:
+        return _HandlingIterator(_copied_awaiting(awaiting.iterator, memo), awaiting.exception)
+    if kind is _Step:
+        twin = memo.get(id(awaiting))
+        if twin is None:
+            twin = memo[id(awaiting)] = copy.copy(awaiting)
+            twin.generator = copy_machine(awaiting.generator, memo)
+        return twin
+    return awaiting if awaiting is None else copy.copy(awaiting)
+
+
+def innermost_awaited(machine):
+    """What the chain of awaits from ``machine`` ends on: the object that yielded last."""
+    from runtime.machines.statemachine import Machine, _AwaitIterator
+
+    awaited = machine
+    while True:
+        if isinstance(awaited, Machine):
+            following = awaited._awaiting
+            if following is None:
+                return awaited
+        elif type(awaited) is _AwaitIterator:
+            following = awaited.machine
+        elif type(awaited) is _HandlingIterator:
+            following = awaited.iterator
+        elif type(awaited) is _step_class():
+            following = awaited.generator
+        else:
+            return awaited
+        awaited = following
+
+
+def _step_class():
+    from runtime.machines.asyncgen import _Step
+
+    return _Step
+
+
+def _coroutine_wrapper():
+    global _COROUTINE_WRAPPER
+    if _COROUTINE_WRAPPER is None:
+
+        async def native():
+            pass
+
+        coroutine = native()
+        _COROUTINE_WRAPPER = type(coroutine.__await__())
+        coroutine.close()
+    return _COROUTINE_WRAPPER
