@@ -44,11 +44,13 @@ import weakref
 from types import (
     AsyncGeneratorType,
     BuiltinFunctionType,
+    BuiltinMethodType,
     CodeType,
     CoroutineType,
     FrameType,
     FunctionType,
     GeneratorType,
+    ModuleType,
     TracebackType,
 )
 
@@ -403,6 +405,11 @@ def _deepcopy_value(value, memo):
         return _HandlingIterator(
             _deepcopy_value(value.iterator, memo), _copied_exception(value.exception, memo)
         )
+    if type(value) is BuiltinMethodType and not isinstance(value.__self__, ModuleType):
+        # ``log.append`` spilled before ``log.append(await x)``: copy treats
+        # built-in methods as atomic, which would leave the copy appending to
+        # the original's list.  Pickle already saves them as getattr(self, name).
+        return getattr(copy.deepcopy(value.__self__, memo), value.__name__)
     return copy.deepcopy(value, memo)
 
 
