@@ -1,17 +1,17 @@
 """Synchronisation between tasks: Event, Lock, Semaphore, Queue.
 
-Each primitive keeps a deque of parked tasks and wakes them through the
+Each primitive keeps a deque (a ``WaitQueue``) of parked tasks and wakes them through the
 kernel.  Ownership is handed over on wake-up (a released lock goes straight
 to the first waiter, a put item straight to the first getter), which is safe
 because a woken task always resumes with what it was given: a cancellation
 arriving after the wake-up waits for its next blocking await.
 """
 
-__all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull"]
+__all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull", "WaitQueue"]
 
 from collections import deque
 
-from runtime.loop.traps import park
+from runtime.loop.traps import PARK
 
 
 class QueueEmpty(Exception):
@@ -20,6 +20,78 @@ class QueueEmpty(Exception):
 
 class QueueFull(Exception):
     """Raised by ``Queue.put_nowait`` when the queue is full."""
+
+
+class WaitQueue(deque):
+    """The tasks parked on a primitive, first come first served.
+
+    Discussion: a primitive pickled in a checkpoint (runtime.loop.checkpoints)
+    comes back with an empty queue: its waiters are tasks of this process;
+    the restored tasks park on it again.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return WaitQueue, ()
+
+    def __copy__(self):
+        return WaitQueue()
+
+    def __deepcopy__(self, memo):
+        return WaitQueue()
+
+
+class _Waiting:
+    """What ``await event.wait()``, ``lock.acquire()``, ``queue.get()``... wait on.
+
+    The first step calls the primitive's ``_start_<operation>(argument)``:
+    ``(True, result)`` when there is no need to wait, else ``(False,
+    waiters)``, and the task parks there.  The value it is woken with goes to
+    ``_finish_<operation>(argument, value)``, whose result is the await's.
+    Discussion: a small object rather than an ``async def``, so that a task
+    suspended in it can be pickled and copied (runtime.machines.durable);
+    ``reissue``, set when it is restored from a checkpoint, parks it again.
+    """
+
+    __slots__ = ("primitive", "operation", "argument", "waiters", "reissue")
+
+    def __init__(self, primitive, operation, argument=None):
+        self.primitive = primitive
+        self.operation = operation
+        self.argument = argument
+        self.waiters = None  # where it parked, once it has
+        self.reissue = None
+
+    def __repr__(self):
+        return f"<{type(self.primitive).__name__}.{self.operation}() waiting={self.waiters is not None}>"
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.reissue is not None:
+            trap, self.reissue = self.reissue, None
+            return trap
+        if self.waiters is None:
+            done, outcome = getattr(self.primitive, "_start_" + self.operation)(self.argument)
+            if done:
+                raise StopIteration(outcome)
+            self.waiters = outcome
+            return (PARK, outcome)
+        raise StopIteration(getattr(self.primitive, "_finish_" + self.operation)(self.argument, value))
+
+    def throw(self, error, *args):
+        raise error
+
+    def close(self):
+        pass
 
 
 def _wake_all(waiters, value=None):
@@ -33,7 +105,7 @@ class Event:
 
     def __init__(self):
         self._set = False
-        self._waiters = deque()
+        self._waiters = WaitQueue()
 
     def __repr__(self):
         return f"<Event {'set' if self._set else 'unset'} waiters={len(self._waiters)}>"
@@ -51,10 +123,14 @@ class Event:
         """Reset the event so that ``wait()`` blocks again."""
         self._set = False
 
-    async def wait(self):
-        """Wait until the event is set."""
-        if not self._set:
-            await park(self._waiters)
+    def wait(self):
+        """Wait until the event is set (awaitable; its result is True)."""
+        return _Waiting(self, "wait")
+
+    def _start_wait(self, _):
+        return (True, True) if self._set else (False, self._waiters)
+
+    def _finish_wait(self, _, value):
         return True
 
 
@@ -63,7 +139,7 @@ class Lock:
 
     def __init__(self):
         self._locked = False
-        self._waiters = deque()
+        self._waiters = WaitQueue()
 
     def __repr__(self):
         state = "locked" if self._locked else "unlocked"
@@ -73,12 +149,17 @@ class Lock:
         """Return True if the lock is held."""
         return self._locked
 
-    async def acquire(self):
-        """Wait until the lock is free and take it."""
+    def acquire(self):
+        """Wait until the lock is free and take it (awaitable; its result is True)."""
+        return _Waiting(self, "acquire")
+
+    def _start_acquire(self, _):
         if self._locked:
-            await park(self._waiters)  # the releaser hands the lock over to us
-        else:
-            self._locked = True
+            return False, self._waiters  # the releaser hands the lock over to us
+        self._locked = True
+        return True, True
+
+    def _finish_acquire(self, _, value):
         return True
 
     def release(self):
@@ -91,8 +172,15 @@ class Lock:
         else:
             self._locked = False
 
-    async def __aenter__(self):
-        await self.acquire()
+    def __aenter__(self):
+        return _Waiting(self, "enter")
+
+    def _start_enter(self, _):
+        done, outcome = self._start_acquire(None)
+        return (True, None) if done else (False, outcome)
+
+    def _finish_enter(self, _, value):
+        return None
 
     async def __aexit__(self, *exc_info):
         self.release()
@@ -105,7 +193,7 @@ class Semaphore:
         if value < 0:
             raise ValueError("Semaphore value must be >= 0")
         self._value = value
-        self._waiters = deque()
+        self._waiters = WaitQueue()
 
     def __repr__(self):
         return f"<Semaphore value={self._value} waiters={len(self._waiters)}>"
@@ -114,12 +202,17 @@ class Semaphore:
         """Return True if no permit is available."""
         return self._value == 0
 
-    async def acquire(self):
-        """Take a permit, waiting for one if none is left."""
+    def acquire(self):
+        """Take a permit, waiting for one if none is left (awaitable; its result is True)."""
+        return _Waiting(self, "acquire")
+
+    def _start_acquire(self, _):
         if self._value > 0:
             self._value -= 1
-        else:
-            await park(self._waiters)  # the releaser hands its permit over to us
+            return True, True
+        return False, self._waiters  # the releaser hands its permit over to us
+
+    def _finish_acquire(self, _, value):
         return True
 
     def release(self):
@@ -130,8 +223,15 @@ class Semaphore:
         else:
             self._value += 1
 
-    async def __aenter__(self):
-        await self.acquire()
+    def __aenter__(self):
+        return _Waiting(self, "enter")
+
+    def _start_enter(self, _):
+        done, outcome = self._start_acquire(None)
+        return (True, None) if done else (False, outcome)
+
+    def _finish_enter(self, _, value):
+        return None
 
     async def __aexit__(self, *exc_info):
         self.release()
@@ -143,8 +243,8 @@ class Queue:
     def __init__(self, maxsize=0):
         self.maxsize = maxsize
         self._items = deque()
-        self._getters = deque()   # tasks waiting for an item
-        self._putters = deque()   # tasks waiting for room
+        self._getters = WaitQueue()   # tasks waiting for an item
+        self._putters = WaitQueue()   # tasks waiting for room
         self._reserved = 0        # room promised to woken putters that have not run yet
         self._unfinished = 0      # items put and not yet marked task_done()
         self._all_done = Event()
@@ -172,11 +272,18 @@ class Queue:
             raise QueueFull
         self._deliver(item)
 
-    async def put(self, item):
-        """Put *item*, waiting for room if the queue is full."""
+    def put(self, item):
+        """Put *item*, waiting for room if the queue is full (awaitable)."""
+        return _Waiting(self, "put", item)
+
+    def _start_put(self, item):
         if self.full():
-            await park(self._putters)   # a getter wakes us with room reserved
-            self._reserved -= 1
+            return False, self._putters   # a getter wakes us with room reserved
+        self._deliver(item)
+        return True, None
+
+    def _finish_put(self, item, value):
+        self._reserved -= 1
         self._deliver(item)
 
     def get_nowait(self):
@@ -185,11 +292,17 @@ class Queue:
             raise QueueEmpty
         return self._take()
 
-    async def get(self):
-        """Return the next item, waiting for one if the queue is empty."""
+    def get(self):
+        """Return the next item, waiting for one if the queue is empty (awaitable)."""
+        return _Waiting(self, "get")
+
+    def _start_get(self, _):
         if self._items:
-            return self._take()
-        return await park(self._getters)   # a putter wakes us with the item
+            return True, self._take()
+        return False, self._getters   # a putter wakes us with the item
+
+    def _finish_get(self, _, item):
+        return item
 
     def task_done(self):
         """Mark one retrieved item as processed, for ``join()``."""
@@ -199,9 +312,15 @@ class Queue:
         if not self._unfinished:
             self._all_done.set()
 
-    async def join(self):
-        """Wait until every item put has been marked done with ``task_done()``."""
-        await self._all_done.wait()
+    def join(self):
+        """Wait until every item put has been marked done with ``task_done()`` (awaitable)."""
+        return _Waiting(self, "join")
+
+    def _start_join(self, _):
+        return (True, None) if self._all_done._set else (False, self._all_done._waiters)
+
+    def _finish_join(self, _, value):
+        return None
 
     def _deliver(self, item):
         self._unfinished += 1

@@ -115,6 +115,15 @@ class Task:
         """
         return self._kernel.cancel(self)
 
+    def checkpoint(self, path):
+        """Save this task, which sleeps or waits on a primitive, to *path* (runtime.loop.checkpoints).
+
+        ``runtime.restore(path)`` gives back its coroutine, in this or another process.
+        """
+        from runtime.loop.checkpoints import save_task
+
+        save_task(self, path)
+
     def report(self):
         """Log the task's unretrieved exception with its traceback, once."""
         if self._unobserved:

@@ -8,7 +8,7 @@ kernel has exactly one place where tasks suspend.
 """
 
 __all__ = [
-    "READ", "WRITE", "SLEEP", "PARK", "JOIN", "TRAP_NAMES",
+    "READ", "WRITE", "SLEEP", "PARK", "JOIN", "CHECKPOINT", "TRAP_NAMES",
     "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap",
 ]
 
@@ -22,8 +22,9 @@ WRITE = 1   # wait until a file descriptor is writable
 SLEEP = 2   # wait until a deadline passes (or yield the processor if <= 0)
 PARK = 3    # wait in a wait queue until someone wakes the task
 JOIN = 4    # wait until one of some tasks finishes
+CHECKPOINT = 5  # save the task to a file (runtime.loop.checkpoints), then go on
 
-TRAP_NAMES = ("read", "write", "sleep", "park", "join")
+TRAP_NAMES = ("read", "write", "sleep", "park", "join", "checkpoint")
 
 
 @types.coroutine
@@ -66,23 +67,25 @@ class PendingTrap:
 
     The trap generator itself cannot be pickled; this stands in for it: what
     is sent next is the trap's result, as it would have been.  A task
-    restored from a checkpoint that must ask its new kernel again (the rest
-    of a sleep, a park on a restored wait queue) has ``reissue`` set: the
-    first step yields the trap again.
+    restored from a checkpoint (runtime.loop.checkpoints) that must ask its
+    new kernel again (the rest of a sleep) has ``reissue`` set: the trap its
+    first step yields.  ``answer``, when set, is the result instead of what
+    is sent (a restored ``checkpoint()`` returns True).
     """
 
-    __slots__ = ("code", "argument", "reissue")
+    __slots__ = ("code", "argument", "reissue", "answer")
 
-    def __init__(self, code, argument, reissue=False):
+    def __init__(self, code, argument, reissue=None, answer=None):
         self.code = code
         self.argument = argument
         self.reissue = reissue
+        self.answer = answer
 
     def __repr__(self):
         return f"<PendingTrap {TRAP_NAMES[self.code]} {self.argument!r}>"
 
     def __reduce__(self):
-        return PendingTrap, (self.code, self.argument, self.reissue)
+        return PendingTrap, (self.code, self.argument, self.reissue, self.answer)
 
     def __await__(self):
         return self
@@ -94,10 +97,10 @@ class PendingTrap:
         return self.send(None)
 
     def send(self, value):
-        if self.reissue:
-            self.reissue = False
-            return (self.code, self.argument)
-        raise StopIteration(value)
+        if self.reissue is not None:
+            trap, self.reissue = self.reissue, None
+            return trap
+        raise StopIteration(value if self.answer is None else self.answer)
 
     def throw(self, error, *args):
         raise error
