@@ -36,6 +36,7 @@ import time
 from time import monotonic
 
 from runtime.loop.traps import CHECKPOINT, PARK, SLEEP, PendingTrap, trap
+from runtime.machines.statemachine import Machine
 
 HEADER = b"statemachine-compiler checkpoint 1\n"
 
@@ -73,6 +74,11 @@ def save_task(task, path, answer=None):
         raise CheckpointError(
             f"cannot checkpoint {task!r}: only a task that sleeps, waits on a primitive "
             "of the runtime or is about to run can be saved"
+        )
+    if not isinstance(task.coro, Machine):
+        raise CheckpointError(
+            f"cannot checkpoint {task!r}: only compiled coroutines can be checkpointed: "
+            f"{task.coro!r} is a native coroutine (compile its module)"
         )
     if task._cancel is not None:
         raise CheckpointError(f"cannot checkpoint {task!r}: a cancellation is pending")
