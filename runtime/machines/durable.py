@@ -40,6 +40,7 @@ pickles you wrote yourself.
 
 import copy
 import importlib
+import sys
 import weakref
 from types import (
     AsyncGeneratorType,
@@ -54,7 +55,10 @@ from types import (
     TracebackType,
 )
 
+from runtime.machines import statemachine
+from runtime.machines.asyncgen import _Step
 from runtime.machines.handling import _HandlingIterator
+from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterator
 
 _COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
 
@@ -77,7 +81,11 @@ SUSPENDED_GENERATORS = {}
 # What can never be pickled, whatever it holds: said at once, with where.
 _NEVER_SAVED = (GeneratorType, CoroutineType, AsyncGeneratorType, FrameType)
 # Values pickle saves without asking anything of them: no check needed.
-_PLAIN = frozenset({int, float, str, bytes, bool, type(None), complex, range})
+# Containers too: their own reduction never fails (what they hold is pickled as pickle does).
+_PLAIN = frozenset({
+    int, float, str, bytes, bool, type(None), complex, range,
+    tuple, list, dict, set, frozenset, bytearray,
+})
 _BY_NAME = frozenset({FunctionType, BuiltinFunctionType})
 
 
@@ -122,6 +130,8 @@ def _describe(value):
 def _check(value, machine, what, protocol):
     """Fail now, with where, if pickle is sure to fail on ``value`` itself.
 
+    ``what`` is the slot that holds it, or a description ("the object it awaits").
+
     Discussion: pickle reports a failure deep inside a machine's state with
     nothing but the type; by then no frame of ours is left to say which
     coroutine and which local.  So each saved value is asked once, shallowly,
@@ -130,6 +140,8 @@ def _check(value, machine, what, protocol):
     kind = type(value)
     if kind in _PLAIN:
         return
+    if not what.startswith("the "):
+        what = f"its local {machine._renamed.get(what, what)!r}"
     if kind in _BY_NAME or issubclass(kind, type):
         # Pickle saves these by their qualified name, asking nothing of them.
         if "<lambda>" in getattr(value, "__qualname__", "") or "<locals>" in getattr(value, "__qualname__", ""):
@@ -152,8 +164,6 @@ def _check(value, machine, what, protocol):
 
 def _awaited_form(awaiting, machine, protocol):
     """What the object ``machine`` awaits is saved as (see rule 1)."""
-    from runtime.machines.statemachine import _RUNNING, Machine
-
     if awaiting is None or isinstance(awaiting, Machine):
         return awaiting
     if awaiting is _RUNNING:
@@ -175,40 +185,52 @@ def _awaited_form(awaiting, machine, protocol):
 
 def _saved_state(machine, protocol):
     """The machine's state as ``(slot, value)`` pairs, each value in its saved form."""
-    if type(machine)._kind == "async generator":
-        skip = ("_finalizer", "_hooked")  # the event loop's hooks: the new loop's are called
-    else:
-        skip = ()
+    cls = type(machine)
+    skip = _LOOP_HOOKS if cls._kind == "async generator" else ()
     state = []
-    for name, slot in _slots(type(machine)):
+    for name, slot in _slots(cls):
         if name in skip:
             continue
         try:
             value = slot.__get__(machine)
         except AttributeError:
             continue  # unbound
-        if name == "_awaiting":
+        kind = type(value)
+        if kind in _PLAIN:
+            pass
+        elif name == "_awaiting":
             value = _awaited_form(value, machine, protocol)
         elif isinstance(value, BaseException):
             value = _SavedException(value)
-        elif type(value) is TracebackType:
+        elif kind is TracebackType:
             value = None  # tracebacks are not saved (rule 3)
-        elif type(value) is FunctionType and value.__code__ in _runtime_closures():
+        elif kind is FunctionType and value.__code__ in _runtime_closures():
             value = _runtime_closures()[value.__code__](value)
-        elif name != "_step":
-            _check(value, machine, f"its local {machine._renamed.get(name, name)!r}", protocol)
+        elif name != "_step" and not isinstance(value, Machine):
+            _check(value, machine, name, protocol)
         state.append((name, value))
     return tuple(state)
 
 
+# An async generator's hooks belong to the event loop it ran on: a restored or
+# copied one calls the hooks of the loop it runs on next.
+_LOOP_HOOKS = ("_finalizer", "_hooked")
+
+
 def _set_state(machine, state):
     """Give a machine made by ``_restored`` its saved state (pickle's state_setter)."""
-    slots = dict(_slots(type(machine)))
-    if type(machine)._kind == "async generator":
+    cls = type(machine)
+    slots = _SETTERS.get(cls)
+    if slots is None:
+        slots = _SETTERS[cls] = dict(_slots(cls))
+    if cls._kind == "async generator":
         machine._hooked = False
         machine._finalizer = None
     for name, value in state:
         slots[name].__set__(machine, value)
+
+
+_SETTERS = weakref.WeakKeyDictionary()  # machine class -> {slot name: member descriptor}
 
 
 # -- the runtime's own closures in a machine's temporaries -----------------------------
@@ -223,8 +245,6 @@ _CLOSURES = {}  # code of a runtime closure -> function(closure) -> picklable eq
 
 def _runtime_closures():
     if not _CLOSURES:
-        from runtime.machines import statemachine
-
         for maker, replacement in (
             (statemachine._awaitable_from, _awaitable_call),
             (statemachine.special_method, _special_call),
@@ -253,10 +273,8 @@ class _Rebuilt:
 
 
 def _awaitable_call(function):
-    from runtime.machines.statemachine import _awaitable_from
-
     cells = _cells(function)
-    return _Rebuilt(_awaitable_from, (cells["method"], cells["name"]))
+    return _Rebuilt(statemachine._awaitable_from, (cells["method"], cells["name"]))
 
 
 def _special_call(function):
@@ -309,8 +327,27 @@ def reduce_machine(machine, protocol):
 
 def _restored(module_name, class_qualname, qualname, digest):
     """A new, empty machine of the pickled function, after checking it is the same code."""
-    from runtime.machines.statemachine import DONE, Machine
+    cls = _machine_class_of(module_name, class_qualname, qualname)
+    if cls._qualname != qualname or cls._source_digest != digest:
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r} of module {module_name!r}: the function's source "
+            f"changed since it was pickled (digest {digest}, now {cls._source_digest})"
+        )
+    machine = object.__new__(cls)  # not cls(): no __init__, no origin tracking
+    # Finished until its state is set: a load that fails later leaves nothing to close.
+    machine.state = DONE
+    machine._awaiting = None
+    return machine
 
+
+_FOUND = {}  # (module name, class qualname) -> (module, class): the last one looked up
+
+
+def _machine_class_of(module_name, class_qualname, qualname):
+    module = sys.modules.get(module_name)
+    found = _FOUND.get((module_name, class_qualname))
+    if found is not None and found[0] is module:
+        return found[1]
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
@@ -326,16 +363,8 @@ def _restored(module_name, class_qualname, qualname, digest):
             f"{class_qualname} (is the module compiled in this process, by the import hook or "
             "statemachine-compiler run? was the function renamed or removed?)"
         )
-    if cls._qualname != qualname or cls._source_digest != digest:
-        raise CodeChanged(
-            f"cannot restore coroutine {qualname!r} of module {module_name!r}: the function's source "
-            f"changed since it was pickled (digest {digest}, now {cls._source_digest})"
-        )
-    machine = object.__new__(cls)  # not cls(): no __init__, no origin tracking
-    # Finished until its state is set: a load that fails later leaves nothing to close.
-    machine.state = DONE
-    machine._awaiting = None
-    return machine
+    _FOUND[(module_name, class_qualname)] = (module, cls)
+    return cls
 
 
 class _SavedException:
@@ -460,9 +489,6 @@ def copy_machine(machine, memo=None):
 
 
 def _copied_awaiting(awaiting, memo):
-    from runtime.machines.asyncgen import _Step
-    from runtime.machines.statemachine import Machine, _AwaitIterator
-
     if isinstance(awaiting, Machine):
         return copy_machine(awaiting, memo)
     kind = type(awaiting)
@@ -481,8 +507,6 @@ def _copied_awaiting(awaiting, memo):
 
 def innermost_awaited(machine):
     """What the chain of awaits from ``machine`` ends on: the object that yielded last."""
-    from runtime.machines.statemachine import Machine, _AwaitIterator
-
     awaited = machine
     while True:
         if isinstance(awaited, Machine):
@@ -493,17 +517,13 @@ def innermost_awaited(machine):
             following = awaited.machine
         elif type(awaited) is _HandlingIterator:
             following = awaited.iterator
-        elif type(awaited) is _step_class():
+        elif type(awaited) is _Step:
             following = awaited.generator
         else:
             return awaited
         awaited = following
 
 
-def _step_class():
-    from runtime.machines.asyncgen import _Step
-
-    return _Step
 
 
 def _coroutine_wrapper():
