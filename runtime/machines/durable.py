@@ -184,10 +184,10 @@ def _awaited_form(awaiting, machine, protocol):
 
 
 def _saved_state(machine, protocol):
-    """The machine's state as ``(slot, value)`` pairs, each value in its saved form."""
+    """The machine's state, ``{slot: value}`` for the bound slots, each value in its saved form."""
     cls = type(machine)
     skip = _LOOP_HOOKS if cls._kind == "async generator" else ()
-    state = []
+    state = {}
     for name, slot in _slots(cls):
         if name in skip:
             continue
@@ -208,8 +208,8 @@ def _saved_state(machine, protocol):
             value = _runtime_closures()[value.__code__](value)
         elif name != "_step" and not isinstance(value, Machine):
             _check(value, machine, name, protocol)
-        state.append((name, value))
-    return tuple(state)
+        state[name] = value
+    return state
 
 
 # An async generator's hooks belong to the event loop it ran on: a restored or
@@ -226,7 +226,7 @@ def _set_state(machine, state):
     if cls._kind == "async generator":
         machine._hooked = False
         machine._finalizer = None
-    for name, value in state:
+    for name, value in state.items():
         slots[name].__set__(machine, value)
 
 
@@ -420,10 +420,8 @@ def deepcopy_machine(machine, memo):
     cls = type(machine)
     twin = object.__new__(cls)
     memo[id(machine)] = twin
-    values = []
-    for name, value in _saved_state(machine, None):
-        values.append((name, _deepcopy_value(value, memo)))
-    _set_state(twin, values)
+    state = {name: _deepcopy_value(value, memo) for name, value in _saved_state(machine, None).items()}
+    _set_state(twin, state)
     return twin
 
 
@@ -473,7 +471,7 @@ def copy_machine(machine, memo=None):
         return twin
     cls = type(machine)
     twin = memo[id(machine)] = object.__new__(cls)
-    state = []
+    state = {}
     for name, slot in _slots(cls):
         try:
             value = slot.__get__(machine)
@@ -481,9 +479,10 @@ def copy_machine(machine, memo=None):
             continue
         if name in ("_awaiting", "_step"):
             value = _copied_awaiting(_awaited_form(value, machine, None), memo)
-        state.append((name, value))
+        state[name] = value
     if cls._kind == "async generator":
-        state = [(n, v) for n, v in state if n not in ("_hooked", "_finalizer")]
+        for hook in _LOOP_HOOKS:
+            state.pop(hook, None)
     _set_state(twin, state)
     return twin
 
