@@ -9,6 +9,7 @@ arriving after the wake-up waits for its next blocking await.
 
 __all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull", "WaitQueue"]
 
+import copyreg
 from collections import deque
 
 from runtime.loop.traps import PARK
@@ -65,6 +66,9 @@ class _Waiting:
 
     def __repr__(self):
         return f"<{type(self.primitive).__name__}.{self.operation}() waiting={self.waiters is not None}>"
+
+    def __reduce__(self):
+        return copyreg.__newobj__, (_Waiting,), (None, {name: getattr(self, name) for name in _Waiting.__slots__})
 
     def __await__(self):
         return self

@@ -1042,6 +1042,14 @@ class _AwaitIterator:
     def __repr__(self):
         return f"<coroutine_wrapper object at {id(self):#x}>"
 
+    # Pickled and copied with its machine (runtime.machines.durable): a copy
+    # iterates a copy, never the same machine as the original.
+    def __reduce__(self):
+        return _AwaitIterator, (self.machine,)
+
+    def __copy__(self):
+        return _AwaitIterator(self.machine.__copy__())
+
     def __iter__(self):
         return self
 
