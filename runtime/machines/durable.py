@@ -28,7 +28,8 @@ Rules:
 3. Exceptions saved in a machine (the one an ``except`` handles across an
    await, one pending in a ``finally``) keep their ``__context__``,
    ``__cause__`` and ``__suppress_context__``, and lose their traceback (a
-   traceback held in a local is saved as None).
+   traceback held in a local is saved as None).  A module held in a local
+   (``import json`` in the function) is saved by name.
    Exceptions deeper inside the locals' values are pickled as pickle does.
 4. An async def nested in a function cannot be found by name in another
    process: pickling its machine raises :class:`CannotSave` (a deep copy
@@ -204,6 +205,8 @@ def _saved_state(machine, protocol):
             value = _SavedException(value)
         elif kind is TracebackType:
             value = None  # tracebacks are not saved (rule 3)
+        elif kind is ModuleType:
+            value = _Rebuilt(importlib.import_module, (value.__name__,))  # ``import json`` in the body
         elif kind is FunctionType and value.__code__ in _runtime_closures():
             value = _runtime_closures()[value.__code__](value)
         elif name != "_step" and not isinstance(value, Machine):
