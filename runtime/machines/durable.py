@@ -19,7 +19,9 @@ Rules:
    runtime's traps (``runtime.sleep``), any picklable awaitable.  A native
    coroutine, a generator, a socket, an asyncio Future cannot go: pickling
    fails at once with :class:`CannotSave`, naming the object, its type and
-   where the coroutine is suspended.
+   where the coroutine is suspended.  That is checked for what a local holds
+   or the machine awaits; an object that cannot be pickled deeper inside a
+   local's value fails with pickle's own error, which names only its type.
 2. A pickle records the code it belongs to: module, qualified name and a
    digest of the function's source (``_source_digest``, emitted by the
    compiler).  Loading it against a function whose source changed raises
@@ -28,10 +30,14 @@ Rules:
 3. Exceptions saved in a machine (the one an ``except`` handles across an
    await, one pending in a ``finally``) keep their ``__context__``,
    ``__cause__`` and ``__suppress_context__``, and lose their traceback (a
-   traceback held in a local is saved as None).  A module held in a local
-   (``import json`` in the function) is saved by name.
-   Exceptions deeper inside the locals' values are pickled as pickle does.
-4. An async def nested in a function cannot be found by name in another
+   traceback held in a local is saved as None).  Exceptions deeper inside
+   the locals' values are pickled as pickle does (without their chain).
+4. What the locals hold is pickled as pickle pickles anything: by value.  A
+   list that is also a module's global comes back as a copy of it (a
+   spilled ``results.append`` of ``results.append(await x)`` appends to the
+   copy); classes, functions and modules (``import json`` in the body) are
+   saved by name.
+5. An async def nested in a function cannot be found by name in another
    process: pickling its machine raises :class:`CannotSave` (a deep copy
    works, and shares the enclosing function's variables with the original).
 
