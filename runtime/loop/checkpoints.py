@@ -127,7 +127,7 @@ def restore(path):
     if kind == "sleep":
         waiting.reissue = (SLEEP, max(0.0, detail - time.time()))
     elif kind == "park":
-        waiting.reissue = (PARK, waiting.waiters if type(waiting) is not PendingTrap else waiting.argument)
+        waiting.reissue = (PARK, waiting.argument if type(waiting) is PendingTrap else waiting.waiters)
     elif type(waiting) is PendingTrap:
         waiting.answer = detail
     return coroutine

@@ -9,10 +9,10 @@ arriving after the wake-up waits for its next blocking await.
 
 __all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull", "WaitQueue"]
 
-import copyreg
 from collections import deque
 
-from runtime.loop.traps import PARK
+from runtime.loop.traps import park
+from runtime.machines.durable import SUSPENDED_COROUTINES
 
 
 class QueueEmpty(Exception):
@@ -27,75 +27,14 @@ class WaitQueue(deque):
     """The tasks parked on a primitive, first come first served.
 
     Discussion: a primitive pickled in a checkpoint (runtime.loop.checkpoints)
-    comes back with an empty queue: its waiters are tasks of this process;
-    the restored tasks park on it again.
+    or deep-copied comes back with an empty queue: its waiters are tasks of
+    this process; the restored tasks park on it again.
     """
 
     __slots__ = ()
 
     def __reduce__(self):
         return WaitQueue, ()
-
-    def __copy__(self):
-        return WaitQueue()
-
-    def __deepcopy__(self, memo):
-        return WaitQueue()
-
-
-class _Waiting:
-    """What ``await event.wait()``, ``lock.acquire()``, ``queue.get()``... wait on.
-
-    The first step calls the primitive's ``_start_<operation>(argument)``:
-    ``(True, result)`` when there is no need to wait, else ``(False,
-    waiters)``, and the task parks there.  The value it is woken with goes to
-    ``_finish_<operation>(argument, value)``, whose result is the await's.
-    Discussion: a small object rather than an ``async def``, so that a task
-    suspended in it can be pickled and copied (runtime.machines.durable);
-    ``reissue``, set when it is restored from a checkpoint, parks it again.
-    """
-
-    __slots__ = ("primitive", "operation", "argument", "waiters", "reissue")
-
-    def __init__(self, primitive, operation, argument=None):
-        self.primitive = primitive
-        self.operation = operation
-        self.argument = argument
-        self.waiters = None  # where it parked, once it has
-        self.reissue = None
-
-    def __repr__(self):
-        return f"<{type(self.primitive).__name__}.{self.operation}() waiting={self.waiters is not None}>"
-
-    def __reduce__(self):
-        return copyreg.__newobj__, (_Waiting,), (None, {name: getattr(self, name) for name in _Waiting.__slots__})
-
-    def __await__(self):
-        return self
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return self.send(None)
-
-    def send(self, value):
-        if self.reissue is not None:
-            trap, self.reissue = self.reissue, None
-            return trap
-        if self.waiters is None:
-            done, outcome = getattr(self.primitive, "_start_" + self.operation)(self.argument)
-            if done:
-                raise StopIteration(outcome)
-            self.waiters = outcome
-            return (PARK, outcome)
-        raise StopIteration(getattr(self.primitive, "_finish_" + self.operation)(self.argument, value))
-
-    def throw(self, error, *args):
-        raise error
-
-    def close(self):
-        pass
 
 
 def _wake_all(waiters, value=None):
@@ -127,14 +66,10 @@ class Event:
         """Reset the event so that ``wait()`` blocks again."""
         self._set = False
 
-    def wait(self):
-        """Wait until the event is set (awaitable; its result is True)."""
-        return _Waiting(self, "wait")
-
-    def _start_wait(self, _):
-        return (True, True) if self._set else (False, self._waiters)
-
-    def _finish_wait(self, _, value):
+    async def wait(self):
+        """Wait until the event is set."""
+        if not self._set:
+            await park(self._waiters)
         return True
 
 
@@ -153,17 +88,12 @@ class Lock:
         """Return True if the lock is held."""
         return self._locked
 
-    def acquire(self):
-        """Wait until the lock is free and take it (awaitable; its result is True)."""
-        return _Waiting(self, "acquire")
-
-    def _start_acquire(self, _):
+    async def acquire(self):
+        """Wait until the lock is free and take it."""
         if self._locked:
-            return False, self._waiters  # the releaser hands the lock over to us
-        self._locked = True
-        return True, True
-
-    def _finish_acquire(self, _, value):
+            await park(self._waiters)  # the releaser hands the lock over to us
+        else:
+            self._locked = True
         return True
 
     def release(self):
@@ -176,15 +106,8 @@ class Lock:
         else:
             self._locked = False
 
-    def __aenter__(self):
-        return _Waiting(self, "enter")
-
-    def _start_enter(self, _):
-        done, outcome = self._start_acquire(None)
-        return (True, None) if done else (False, outcome)
-
-    def _finish_enter(self, _, value):
-        return None
+    async def __aenter__(self):
+        await self.acquire()
 
     async def __aexit__(self, *exc_info):
         self.release()
@@ -206,17 +129,12 @@ class Semaphore:
         """Return True if no permit is available."""
         return self._value == 0
 
-    def acquire(self):
-        """Take a permit, waiting for one if none is left (awaitable; its result is True)."""
-        return _Waiting(self, "acquire")
-
-    def _start_acquire(self, _):
+    async def acquire(self):
+        """Take a permit, waiting for one if none is left."""
         if self._value > 0:
             self._value -= 1
-            return True, True
-        return False, self._waiters  # the releaser hands its permit over to us
-
-    def _finish_acquire(self, _, value):
+        else:
+            await park(self._waiters)  # the releaser hands its permit over to us
         return True
 
     def release(self):
@@ -227,15 +145,8 @@ class Semaphore:
         else:
             self._value += 1
 
-    def __aenter__(self):
-        return _Waiting(self, "enter")
-
-    def _start_enter(self, _):
-        done, outcome = self._start_acquire(None)
-        return (True, None) if done else (False, outcome)
-
-    def _finish_enter(self, _, value):
-        return None
+    async def __aenter__(self):
+        await self.acquire()
 
     async def __aexit__(self, *exc_info):
         self.release()
@@ -276,18 +187,11 @@ class Queue:
             raise QueueFull
         self._deliver(item)
 
-    def put(self, item):
-        """Put *item*, waiting for room if the queue is full (awaitable)."""
-        return _Waiting(self, "put", item)
-
-    def _start_put(self, item):
+    async def put(self, item):
+        """Put *item*, waiting for room if the queue is full."""
         if self.full():
-            return False, self._putters   # a getter wakes us with room reserved
-        self._deliver(item)
-        return True, None
-
-    def _finish_put(self, item, value):
-        self._reserved -= 1
+            await park(self._putters)   # a getter wakes us with room reserved
+            self._reserved -= 1
         self._deliver(item)
 
     def get_nowait(self):
@@ -296,17 +200,11 @@ class Queue:
             raise QueueEmpty
         return self._take()
 
-    def get(self):
-        """Return the next item, waiting for one if the queue is empty (awaitable)."""
-        return _Waiting(self, "get")
-
-    def _start_get(self, _):
+    async def get(self):
+        """Return the next item, waiting for one if the queue is empty."""
         if self._items:
-            return True, self._take()
-        return False, self._getters   # a putter wakes us with the item
-
-    def _finish_get(self, _, item):
-        return item
+            return self._take()
+        return await park(self._getters)   # a putter wakes us with the item
 
     def task_done(self):
         """Mark one retrieved item as processed, for ``join()``."""
@@ -316,15 +214,9 @@ class Queue:
         if not self._unfinished:
             self._all_done.set()
 
-    def join(self):
-        """Wait until every item put has been marked done with ``task_done()`` (awaitable)."""
-        return _Waiting(self, "join")
-
-    def _start_join(self, _):
-        return (True, None) if self._all_done._set else (False, self._all_done._waiters)
-
-    def _finish_join(self, _, value):
-        return None
+    async def join(self):
+        """Wait until every item put has been marked done with ``task_done()``."""
+        await self._all_done.wait()
 
     def _deliver(self, item):
         self._unfinished += 1
@@ -342,3 +234,98 @@ class Queue:
             task = self._putters.popleft()
             task._kernel.wake(task)
         return item
+
+
+# -- a wait, saved -------------------------------------------------------------------
+#
+# Discussion: the waiting methods above stay ``async def``s, the fastest
+# awaitable there is.  A coroutine pickled or copied while one of them is
+# parked (each has a single await: the park) is saved with a
+# ``ParkedWait`` in its place, which does what the rest of the method does.
+
+
+class ParkedWait:
+    """A primitive's waiting method, parked: what is sent is what its park returns.
+
+    ``reissue``, set when it is restored from a checkpoint, is the trap its
+    first step yields: the park again, on the restored primitive.
+    """
+
+    __slots__ = ("primitive", "operation", "argument", "waiters", "reissue")
+
+    def __init__(self, primitive, operation, argument, waiters, reissue=None):
+        self.primitive = primitive
+        self.operation = operation
+        self.argument = argument
+        self.waiters = waiters
+        self.reissue = reissue
+
+    def __reduce__(self):
+        return ParkedWait, (self.primitive, self.operation, self.argument, self.waiters, self.reissue)
+
+    def __repr__(self):
+        return f"<parked {type(self.primitive).__name__}.{self.operation}()>"
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.reissue is not None:
+            trap, self.reissue = self.reissue, None
+            return trap
+        raise StopIteration(_AFTER_PARK[self.operation](self.primitive, self.argument, value))
+
+    def throw(self, error, *args):
+        raise error
+
+    def close(self):
+        pass
+
+
+def _after_put(queue, item, value):
+    queue._reserved -= 1
+    queue._deliver(item)
+
+
+# What each waiting method does after its park, given (primitive, argument, woken with).
+_AFTER_PARK = {
+    "wait": lambda primitive, argument, value: True,
+    "acquire": lambda primitive, argument, value: True,
+    "enter": lambda primitive, argument, value: None,
+    "get": lambda primitive, argument, value: value,
+    "put": _after_put,
+    "join": lambda primitive, argument, value: None,
+}
+
+
+def _saver(operation, waiters, argument=None):
+    """How to save a suspended coroutine of one of the waiting methods (runtime.machines.durable)."""
+
+    def save(coroutine):
+        frame_locals = coroutine.cr_frame.f_locals
+        primitive = frame_locals["self"]
+        return ParkedWait(
+            primitive, operation, frame_locals[argument] if argument else None, waiters(primitive)
+        )
+
+    return save
+
+
+for _method, _operation, _waiters, _argument in (
+    (Event.wait, "wait", lambda event: event._waiters, None),
+    (Lock.acquire, "acquire", lambda lock: lock._waiters, None),
+    (Lock.__aenter__, "enter", lambda lock: lock._waiters, None),
+    (Semaphore.acquire, "acquire", lambda semaphore: semaphore._waiters, None),
+    (Semaphore.__aenter__, "enter", lambda semaphore: semaphore._waiters, None),
+    (Queue.get, "get", lambda queue: queue._getters, None),
+    (Queue.put, "put", lambda queue: queue._putters, "item"),
+    (Queue.join, "join", lambda queue: queue._all_done._waiters, None),
+):
+    SUSPENDED_COROUTINES[_method.__code__] = _saver(_operation, _waiters, _argument)
+del _method, _operation, _waiters, _argument

@@ -69,7 +69,7 @@ from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterato
 
 _COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
 
-__all__ = ["CannotSave", "CodeChanged", "SUSPENDED_GENERATORS", "innermost_awaited"]
+__all__ = ["CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "innermost_awaited"]
 
 
 class CannotSave(TypeError):
@@ -84,6 +84,10 @@ class CodeChanged(Exception):
 # save each: ``code object -> function(generator) -> picklable replacement``.
 # ``runtime.loop.traps`` adds its trap; the machines layer knows no loop.
 SUSPENDED_GENERATORS = {}
+
+# The same for native coroutines of the runtime (``Event.wait``, ``Queue.get``...),
+# which ``runtime.loop.sync`` adds: ``code object -> function(coroutine) -> replacement``.
+SUSPENDED_COROUTINES = {}
 
 # What can never be pickled, whatever it holds: said at once, with where.
 _NEVER_SAVED = (GeneratorType, CoroutineType, AsyncGeneratorType, FrameType)
@@ -182,6 +186,10 @@ def _awaited_form(awaiting, machine, protocol):
     if type(awaiting) is _HandlingIterator:
         return _SavedHandling(_awaited_form(awaiting.iterator, machine, protocol), awaiting.exception)
     if type(awaiting) is _coroutine_wrapper():
+        coroutine = _coroutine_of(awaiting)
+        save = SUSPENDED_COROUTINES.get(getattr(coroutine, "cr_code", None))
+        if save is not None and coroutine.cr_suspended:
+            return save(coroutine)
         raise CannotSave(
             f"cannot save {_where(machine)}: the object it awaits is a native coroutine "
             f"({_describe(awaiting)}), which cannot be pickled; compile the module that defines it"
@@ -532,6 +540,16 @@ def innermost_awaited(machine):
         awaited = following
 
 
+
+
+def _coroutine_of(wrapper):
+    """The native coroutine whose ``__await__()`` this is: Python names it nowhere, the collector does."""
+    import gc
+
+    for referent in gc.get_referents(wrapper):
+        if type(referent) is CoroutineType:
+            return referent
+    return None
 
 
 def _coroutine_wrapper():

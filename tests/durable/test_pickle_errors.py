@@ -1,6 +1,7 @@
 """What cannot be pickled fails at dumps, saying what and where; changed code fails at loads."""
 
 import asyncio
+import copy
 import pickle
 import re
 import socket
@@ -213,3 +214,36 @@ async def outer():
     finally:
         sys.unraisablehook = hook
     assert unraisable == []
+
+
+def test_waits_on_the_runtimes_primitives_pickle_and_finish_as_they_would(compiled):
+    module = compiled('''
+import runtime
+
+
+async def main(lock, queue):
+    async with lock:
+        await queue.put("second")
+        return await queue.join()
+''')
+    import runtime
+    from runtime.loop.traps import PARK
+
+    lock, queue = runtime.Lock(), runtime.Queue(maxsize=1)
+    lock._locked = True  # held by someone else: ``async with`` parks
+    coroutine = module.main(lock, queue)
+    assert coroutine.send(None) == (PARK, lock._waiters)
+    restored = pickle.loads(pickle.dumps(coroutine))
+    restored_lock, restored_queue = restored.cr_frame.f_locals.values()
+    assert len(restored_lock._waiters) == 0  # the waiters are tasks of this process
+    restored_queue.put_nowait("first")  # full now: put() parks
+    assert restored.send(None) == (PARK, restored_queue._putters)  # the lock was handed over
+    restored_queue.get_nowait()
+    restored_queue._reserved += 1  # what a getter waking the putter does
+    assert restored.send(None) == (PARK, restored_queue._all_done._waiters)  # join() waits
+    assert list(restored_queue._items) == ["second"]
+    twin = copy.deepcopy(restored)
+    for machine in (restored, twin):
+        with pytest.raises(StopIteration):
+            machine.send(None)
+    coroutine.close()
