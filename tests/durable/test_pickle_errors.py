@@ -9,6 +9,9 @@ import sys
 
 import pytest
 
+import runtime
+import runtime.loop.sync  # noqa: F401 - imported here: the modules fixture forgets what a test imports
+from runtime.loop.traps import PARK
 from runtime.machines.durable import CannotSave, CodeChanged
 from statemachine_compiler import install_import_hook
 from tests.durable.corpus import PRELUDE
@@ -226,9 +229,6 @@ async def main(lock, queue):
         await queue.put("second")
         return await queue.join()
 ''')
-    import runtime
-    from runtime.loop.traps import PARK
-
     lock, queue = runtime.Lock(), runtime.Queue(maxsize=1)
     lock._locked = True  # held by someone else: ``async with`` parks
     coroutine = module.main(lock, queue)
