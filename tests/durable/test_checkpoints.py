@@ -59,6 +59,11 @@ async def sleeper_waiting(event, queue):
     return got, item
 
 
+async def in_timeout(path):
+    async with runtime.timeout(5):
+        await runtime.checkpoint(path)
+
+
 async def wake(path):
     task = runtime.spawn(runtime.restore(path))
     await runtime.sleep(0)
@@ -83,6 +88,8 @@ if __name__ == "__main__":
         restored = runtime.restore(path)
         print(*innermost_awaited(restored).reissue)
         restored.close()
+    elif command == "in-timeout":
+        runtime.run(in_timeout(path))
     elif command == "wake":
         print(runtime.run(wake(path)))
 '''
@@ -93,7 +100,7 @@ def program(tmp_path):
     path = tmp_path / "checkpointed.py"
     path.write_text(PROGRAM, encoding="utf-8")
 
-    def run(*args, expect=0, **env):
+    def run(*args, expect=0, output="stdout", **env):
         done = subprocess.run(
             [sys.executable, "-m", "statemachine_compiler", "run", str(path), *map(str, args)],
             env=subprocess_env(STATEMACHINE_COMPILER_QUIET="1", **env),
@@ -102,7 +109,7 @@ def program(tmp_path):
             timeout=60,
         )
         assert done.returncode == expect, done.stdout + done.stderr
-        return done.stdout.splitlines()
+        return getattr(done, output).splitlines()
 
     return run
 
@@ -177,3 +184,9 @@ def test_the_readme_shows_checkpoint_and_restore():
     section = readme.split("## Durable coroutines", 1)[1]
     for shown in ("runtime.checkpoint(", "runtime.restore(", "copy.deepcopy", "pickle"):
         assert shown in section, textwrap.shorten(section, 200)
+
+
+def test_a_task_inside_a_timeout_scope_cannot_be_saved_and_says_why(program, tmp_path):
+    errors = program("in-timeout", tmp_path / "x", expect=1, output="stderr")
+    assert errors[-1].startswith("TypeError: cannot pickle <Task 1 in_timeout() running>: a task belongs to the loop")
+    assert not (tmp_path / "x").exists()
