@@ -16,7 +16,9 @@ Rules:
 1. What a machine is suspended on goes with it: a compiled coroutine (the
    whole chain of awaits), a compiled async generator and its
    ``asend``/``athrow`` step, awaiting inside ``except``/``finally``, the
-   runtime's traps (``runtime.sleep``), any picklable awaitable.  A native
+   runtime's traps (``runtime.sleep``: loaded by plain ``pickle.loads``, the
+   next value sent ends the sleep; ``runtime.restore`` of a checkpoint sleeps
+   the rest) and waits on its primitives, any picklable awaitable.  A native
    coroutine, a generator, a socket, an asyncio Future cannot go: pickling
    fails at once with :class:`CannotSave`, naming the object, its type and
    where the coroutine is suspended.  That is checked for what a local holds
