@@ -9,7 +9,8 @@ saved locals.  So, unlike a native coroutine, it can be
   from the same point;
 - shallow-copied (``copy.copy``): a new chain of machines suspended at the same
   point that *shares* the values of the locals with the original (loop
-  iterators included, so driving one moves the other's loops too).
+  iterators included, so driving one moves the other's loops too), and a
+  closure's enclosing variables.
 
 Rules:
 
@@ -39,15 +40,19 @@ Rules:
    spilled ``results.append`` of ``results.append(await x)`` appends to the
    copy); classes, functions and modules (``import json`` in the body) are
    saved by name.
-5. An async def nested in a function cannot be found by name in another
-   process: pickling its machine raises :class:`CannotSave` (a deep copy
-   works, and shares the enclosing function's variables with the original).
+5. An async def nested in a function (a closure) pickles with the
+   variables of the enclosing call it uses, which come back as new cells
+   (shared by the machines pickled together).  Nested in an async def, or in
+   a function that cannot be found by name, it raises :class:`CannotSave`.
+   A deep copy gets copies of those variables too (the class made again);
+   nested in an async def, it shares them with the original.
 
 Security: loading a pickle runs code, as ``pickle`` always does.  Load only
 pickles you wrote yourself.
 """
 
 import copy
+import copyreg
 import importlib
 import sys
 import weakref
@@ -55,6 +60,7 @@ from types import (
     AsyncGeneratorType,
     BuiltinFunctionType,
     BuiltinMethodType,
+    CellType,
     CodeType,
     CoroutineType,
     FrameType,
@@ -334,14 +340,136 @@ class _CallIgnoringObject:
 def reduce_machine(machine, protocol):
     """``machine.__reduce_ex__(protocol)``: its code's identity, then its state."""
     cls = type(machine)
+    state = _saved_state(machine, protocol)
     if "<locals>" in cls.__qualname__:
-        raise CannotSave(
-            f"cannot pickle {_where(machine)}: it is an async def nested in a function, which "
-            "another process cannot find by name (define it at module level or in a class; "
-            "copy.deepcopy works)"
-        )
+        nested = _nested_class(cls, machine)
+        return _restored_nested, (nested, machine._qualname, cls._source_digest), state, None, None, _set_state
     identity = (cls.__module__, cls.__qualname__, machine._qualname, cls._source_digest)
-    return _restored, identity, _saved_state(machine, protocol), None, None, _set_state
+    return _restored, identity, state, None, None, _set_state
+
+
+# -- async defs nested in a function -----------------------------------------------------
+#
+# Discussion: the machine class of ``def make(k): async def inner(): ...`` is
+# made by each call of ``make``, inside it; no name reaches it.  It is saved
+# as what makes it: the enclosing function (found by name), the code of the
+# class body in it, and the cells of the enclosing call that the class
+# closes over (``k``), with their values.  Loaded, the class body is run
+# again over those cells: machines pickled together that shared a cell
+# share it again.  A class body using an enclosing variable that none of
+# its methods keeps (so that its value is gone) cannot be rebuilt: refused.
+
+
+class _NestedClass:
+    """A machine class defined inside a function, pickled as how to make it again."""
+
+    __slots__ = ("cls", "__weakref__")
+
+    def __init__(self, cls):
+        self.cls = cls
+
+    def __reduce__(self):
+        cls = self.cls
+        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+        cells = _class_cells(cls)
+        return _rebuilt_class, (cls.__module__, enclosing, name, cls.__bases__, cells)
+
+
+_NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
+
+
+def _nested_class(cls, machine):
+    nested = _NESTED.get(cls)
+    if nested is not None:
+        return nested
+    enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+    function = _find(sys.modules.get(cls.__module__), enclosing)
+    body = _class_body(function, name)
+    if body is None or "<locals>" in enclosing:
+        raise CannotSave(
+            f"cannot pickle {_where(machine)}: it is an async def nested in {enclosing!r}, which "
+            "another process cannot find by name (nest it in a function defined at module level "
+            "or in a class)"
+        )
+    missing = set(body.co_freevars) - set(_class_cells(cls))
+    if missing:
+        raise CannotSave(
+            f"cannot pickle {_where(machine)}: the variables {sorted(missing)} of {enclosing!r} "
+            "that it closes over are kept by none of its methods, so it cannot be made again"
+        )
+    nested = _NESTED[cls] = _NestedClass(cls)
+    return nested
+
+
+def _find(module, qualname):
+    found = module
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return getattr(found, "__func__", found)  # a classmethod's or staticmethod's function
+
+
+def _class_body(function, name):
+    """The code of the class body ``name`` defined directly in ``function``."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    for const in code.co_consts:
+        if type(const) is CodeType and const.co_name == name:
+            return const
+    return None
+
+
+def _class_cells(cls):
+    """``{variable: cell}`` of the enclosing call, as the class's methods keep them."""
+    cells = {}
+    for attribute in vars(cls).values():
+        function = getattr(attribute, "__func__", attribute)
+        closure = getattr(function, "__closure__", None)
+        if closure:
+            cells.update(zip(function.__code__.co_freevars, closure, strict=True))
+    return cells
+
+
+def _rebuilt_class(module_name, enclosing, name, bases, cells):
+    """The machine class, made again by its class body over the saved cells."""
+    import builtins
+
+    module = importlib.import_module(module_name)
+    body = _class_body(_find(module, enclosing), name)
+    qualname = f"{enclosing}.<locals>.{name}"
+    if body is None or not set(body.co_freevars) <= set(cells):
+        raise CodeChanged(
+            f"cannot restore coroutine of {qualname!r}: {enclosing!r} of module {module_name!r} "
+            "no longer defines it as it did"
+        )
+    closure = tuple(cells[variable] for variable in body.co_freevars)
+    return builtins.__build_class__(FunctionType(body, module.__dict__, name, None, closure), name, *bases)
+
+
+def _restored_nested(cls, qualname, digest):
+    if cls._qualname != qualname or cls._source_digest != digest:
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r} of module {cls.__module__!r}: the function's "
+            f"source changed since it was pickled (digest {digest}, now {cls._source_digest})"
+        )
+    machine = object.__new__(cls)
+    machine.state = DONE
+    machine._awaiting = None
+    return machine
+
+
+def _reduce_cell(cell):
+    try:
+        return _new_cell, (cell.cell_contents,)
+    except ValueError:  # empty: the variable is not bound (yet)
+        return _new_cell, ()
+
+
+def _new_cell(*contents):
+    return CellType(*contents)
+
+
+copyreg.pickle(CellType, _reduce_cell)
 
 
 def _restored(module_name, class_qualname, qualname, digest):
@@ -436,11 +564,28 @@ class _SavedHandling:
 
 def deepcopy_machine(machine, memo):
     """``copy.deepcopy(machine)``: an independent machine at the same point."""
-    cls = type(machine)
+    cls = _copied_class(type(machine), machine, memo)
     twin = object.__new__(cls)
     memo[id(machine)] = twin
     state = {name: _deepcopy_value(value, memo) for name, value in _saved_state(machine, None).items()}
     _set_state(twin, state)
+    return twin
+
+
+def _copied_class(cls, machine, memo):
+    """The class itself; for a closure, the class made again over copies of its cells (rule 5)."""
+    if "<locals>" not in cls.__qualname__:
+        return cls
+    twin = memo.get(id(cls))
+    if twin is None:
+        try:
+            _nested_class(cls, machine)
+        except CannotSave:
+            return cls  # nested in an async def: the enclosing call's variables are shared
+        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+        cells = copy.deepcopy(_class_cells(cls), memo)
+        twin = memo[id(cls)] = _rebuilt_class(cls.__module__, enclosing, name, cls.__bases__, cells)
+        memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
     return twin
 
 

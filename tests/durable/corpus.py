@@ -261,4 +261,32 @@ async def main():
             await Pause("in nested except")
             return repr(error.__context__)
 ''',
+    "closures": '''
+def make(k):
+    async def inner(y):
+        n = k + y
+        n += await Pause(("inner", k))
+        return n
+    return inner
+
+
+def counter():
+    count = 0
+
+    async def bump():
+        nonlocal count
+        count += 1
+        await Pause(("bump", count))
+        count += 1
+        return count
+
+    return bump
+
+
+async def main():
+    first = await make(10)(1)
+    second = await make(20)(2)
+    bumped = await counter()()
+    return first, second, bumped
+''',
 }

@@ -112,22 +112,41 @@ async def main():
         pickle.dumps(suspended(module.main()))
 
 
-def test_an_async_def_nested_in_a_function_cannot_be_pickled_but_deep_copies(compiled):
-    import copy
-
+def test_an_async_def_nested_in_a_function_pickles_with_its_cells_and_deep_copies(compiled):
     module = compiled('''
 def make(k):
     async def inner():
-        return k + await Pause("inner")
-    return inner
+        value = await Pause("inner")
+        return k + value
+    async def other():
+        nonlocal k
+        k += await Pause("other")
+        return k
+    return inner, other
 ''')
-    coroutine = suspended(module.make(1)())
-    with pytest.raises(CannotSave, match=r"coroutine 'make\.<locals>\.inner' suspended .*nested in a function"):
-        pickle.dumps(coroutine)
-    twin = copy.deepcopy(coroutine)
-    with pytest.raises(StopIteration) as done:
-        twin.send(2)
-    assert done.value.value == 3
+    inner, other = module.make(1)
+    pair = (suspended(inner()), suspended(other()))
+    for restored_inner, restored_other in (pickle.loads(pickle.dumps(pair)), copy.deepcopy(pair)):
+        with pytest.raises(StopIteration) as done:
+            restored_other.send(5)  # k = 6, in the cell the two share
+        assert done.value.value == 6
+        with pytest.raises(StopIteration) as done:
+            restored_inner.send(2)
+        assert done.value.value == 8
+    for coroutine in pair:
+        coroutine.close()
+
+
+def test_an_async_def_nested_in_an_async_def_cannot_be_pickled(compiled):
+    module = compiled('''
+async def outer():
+    async def inner():
+        return await Pause("inner")
+    return await inner()
+''')
+    coroutine = suspended(module.outer())
+    with pytest.raises(CannotSave, match=r"coroutine 'outer\.<locals>\.inner' suspended .*nested in 'outer', which another process cannot find by name"):
+        pickle.dumps(coroutine.cr_await)
     coroutine.close()
 
 
