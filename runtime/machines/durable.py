@@ -110,20 +110,20 @@ _BY_NAME = frozenset({FunctionType, BuiltinFunctionType})
 
 # -- what a machine's state is ---------------------------------------------------
 
-_SLOTS = weakref.WeakKeyDictionary()  # machine class -> ((name, member descriptor), ...)
-
-
 def _slots(cls):
-    """Every slot of ``cls`` and its bases that holds state, with its descriptor."""
-    slots = _SLOTS.get(cls)
+    """``{slot: member descriptor}`` of every slot of ``cls`` and its bases that holds state.
+
+    Kept on the class itself (``_durable_slots``): a cache keyed by the class
+    would keep it alive through the descriptors, which name their class.
+    """
+    slots = cls.__dict__.get("_durable_slots")
     if slots is None:
-        slots = []
+        slots = {}
         for klass in reversed(cls.__mro__):
             for name in klass.__dict__.get("__slots__", ()):
-                if name in ("__weakref__", "__dict__"):
-                    continue
-                slots.append((name, klass.__dict__[name]))
-        slots = _SLOTS[cls] = tuple(slots)
+                if name not in ("__weakref__", "__dict__"):
+                    slots[name] = klass.__dict__[name]
+        cls._durable_slots = slots
     return slots
 
 
@@ -211,7 +211,7 @@ def _saved_state(machine, protocol):
     cls = type(machine)
     skip = _LOOP_HOOKS if cls._kind == "async generator" else ()
     state = {}
-    for name, slot in _slots(cls):
+    for name, slot in _slots(cls).items():
         if name in skip:
             continue
         try:
@@ -245,17 +245,12 @@ _LOOP_HOOKS = ("_finalizer", "_hooked")
 def _set_state(machine, state):
     """Give a machine made by ``_restored`` its saved state (pickle's state_setter)."""
     cls = type(machine)
-    slots = _SETTERS.get(cls)
-    if slots is None:
-        slots = _SETTERS[cls] = dict(_slots(cls))
+    slots = _slots(cls)
     if cls._kind == "async generator":
         machine._hooked = False
         machine._finalizer = None
     for name, value in state.items():
         slots[name].__set__(machine, value)
-
-
-_SETTERS = weakref.WeakKeyDictionary()  # machine class -> {slot name: member descriptor}
 
 
 # -- the runtime's own closures in a machine's temporaries -----------------------------
@@ -366,10 +361,10 @@ class _NestedClass:
     __slots__ = ("cls", "__weakref__")
 
     def __init__(self, cls):
-        self.cls = cls
+        self.cls = weakref.ref(cls)  # held by _NESTED, keyed by the class: no cycle keeping it
 
     def __reduce__(self):
-        cls = self.cls
+        cls = self.cls()
         enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
         cells = _class_cells(cls)
         return _rebuilt_class, (cls.__module__, enclosing, name, cls.__bases__, cells)
@@ -636,7 +631,7 @@ def copy_machine(machine, memo=None):
     cls = type(machine)
     twin = memo[id(machine)] = object.__new__(cls)
     state = {}
-    for name, slot in _slots(cls):
+    for name, slot in _slots(cls).items():
         try:
             value = slot.__get__(machine)
         except AttributeError:

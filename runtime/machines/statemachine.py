@@ -465,6 +465,7 @@ class Machine:
     _renamed = {}  # slot -> the local's name in the source, where they differ
     _released = None  # the slots _release_locals clears, found at its first call
     _source_digest = None  # of the function's source, emitted by the compiler: see durable
+    _durable_slots = None  # {slot: descriptor}, filled per class when first pickled or copied
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is

@@ -266,3 +266,23 @@ async def main(lock, queue):
         with pytest.raises(StopIteration):
             machine.send(None)
     coroutine.close()
+
+
+def test_pickling_a_closure_keeps_its_class_no_longer_than_it_lives(compiled):
+    import gc
+    import weakref
+
+    module = compiled('''
+def make(k):
+    async def inner():
+        return k + await Pause("inner")
+    return inner
+''')
+    coroutine = suspended(module.make(1)())
+    pickle.loads(pickle.dumps(coroutine))
+    copy.deepcopy(coroutine)
+    kind = weakref.ref(type(coroutine))
+    coroutine.close()
+    del coroutine
+    gc.collect()
+    assert kind() is None
