@@ -36,6 +36,7 @@ __all__ = [
     "Stream", "Server", "open_connection", "start_server",
     "Event", "Lock", "Queue", "QueueEmpty", "QueueFull", "Semaphore",
     "StateMachine", "AsyncGeneratorMachine", "LoopTrace",
+    "checkpoint", "restore", "CheckpointError",
 ]
 
 # Each public name, and the module that defines it.
@@ -52,6 +53,7 @@ _HOMES = {
     "runtime.loop.timeouts": ("timeout",),
     "runtime.loop.traps": ("sleep", "wait_readable", "wait_writable"),
     "runtime.loop.trace": ("LoopTrace",),
+    "runtime.loop.checkpoints": ("checkpoint", "restore", "CheckpointError"),
     "runtime.machines.statemachine": ("StateMachine",),
     "runtime.machines.asyncgen": ("AsyncGeneratorMachine",),
 }

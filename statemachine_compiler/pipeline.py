@@ -16,9 +16,11 @@ Per function, ``FunctionCompiler`` runs the passes in order:
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import itertools
 import re
+import textwrap
 import tokenize
 from dataclasses import dataclass, field
 
@@ -541,6 +543,7 @@ class FunctionCompiler:
                 **({attributes[self.genexprs.parameters[name_written]]: ".0"} if genexpr else {}),
             },
             lines=lowerer.lines,
+            source_digest=_source_digest(self.module, original),
             value=lowerer.value_name,
             error=lowerer.error_name,
             declarations=declarations,
@@ -798,6 +801,16 @@ def _qualname(stack: list[Scope], name: str) -> str:
         elif scope.kind in ("function", "machine") and scope.name:
             parts.append(scope.name + ".<locals>.")
     return "".join(parts) + name
+
+
+def _source_digest(module: cst.Module, node: cst.FunctionDef) -> str:
+    """A short hash of the async def's source, decorators and comments above it left out.
+
+    A pickled machine carries it; loading it against a function whose source
+    changed is refused (runtime.machines.durable).  Indentation does not count.
+    """
+    code = module.code_for_node(node.with_changes(decorators=[], leading_lines=[]))
+    return hashlib.sha256(textwrap.dedent(code).strip().encode()).hexdigest()[:16]
 
 
 def _header(module: cst.Module, node: cst.FunctionDef) -> str:

@@ -300,7 +300,13 @@ class Kernel:
             task._wait = others
             return BLOCKED
 
-        traps = (trap_read, trap_write, trap_sleep, trap_park, trap_join)
+        def trap_checkpoint(task, path):
+            from runtime.loop.checkpoints import save_task
+
+            save_task(task, path, answer=True)
+            return False  # go on: the process that restores it gets True
+
+        traps = (trap_read, trap_write, trap_sleep, trap_park, trap_join, trap_checkpoint)
 
         while not (main._done if main is not None else not tasks):
 

@@ -1,17 +1,18 @@
 """Synchronisation between tasks: Event, Lock, Semaphore, Queue.
 
-Each primitive keeps a deque of parked tasks and wakes them through the
+Each primitive keeps a deque (a ``WaitQueue``) of parked tasks and wakes them through the
 kernel.  Ownership is handed over on wake-up (a released lock goes straight
 to the first waiter, a put item straight to the first getter), which is safe
 because a woken task always resumes with what it was given: a cancellation
 arriving after the wake-up waits for its next blocking await.
 """
 
-__all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull"]
+__all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull", "WaitQueue"]
 
 from collections import deque
 
 from runtime.loop.traps import park
+from runtime.machines.durable import SUSPENDED_COROUTINES
 
 
 class QueueEmpty(Exception):
@@ -20,6 +21,20 @@ class QueueEmpty(Exception):
 
 class QueueFull(Exception):
     """Raised by ``Queue.put_nowait`` when the queue is full."""
+
+
+class WaitQueue(deque):
+    """The tasks parked on a primitive, first come first served.
+
+    Discussion: a primitive pickled in a checkpoint (runtime.loop.checkpoints)
+    or deep-copied comes back with an empty queue: its waiters are tasks of
+    this process; the restored tasks park on it again.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return WaitQueue, ()
 
 
 def _wake_all(waiters, value=None):
@@ -33,7 +48,7 @@ class Event:
 
     def __init__(self):
         self._set = False
-        self._waiters = deque()
+        self._waiters = WaitQueue()
 
     def __repr__(self):
         return f"<Event {'set' if self._set else 'unset'} waiters={len(self._waiters)}>"
@@ -63,7 +78,7 @@ class Lock:
 
     def __init__(self):
         self._locked = False
-        self._waiters = deque()
+        self._waiters = WaitQueue()
 
     def __repr__(self):
         state = "locked" if self._locked else "unlocked"
@@ -105,7 +120,7 @@ class Semaphore:
         if value < 0:
             raise ValueError("Semaphore value must be >= 0")
         self._value = value
-        self._waiters = deque()
+        self._waiters = WaitQueue()
 
     def __repr__(self):
         return f"<Semaphore value={self._value} waiters={len(self._waiters)}>"
@@ -143,8 +158,8 @@ class Queue:
     def __init__(self, maxsize=0):
         self.maxsize = maxsize
         self._items = deque()
-        self._getters = deque()   # tasks waiting for an item
-        self._putters = deque()   # tasks waiting for room
+        self._getters = WaitQueue()   # tasks waiting for an item
+        self._putters = WaitQueue()   # tasks waiting for room
         self._reserved = 0        # room promised to woken putters that have not run yet
         self._unfinished = 0      # items put and not yet marked task_done()
         self._all_done = Event()
@@ -219,3 +234,98 @@ class Queue:
             task = self._putters.popleft()
             task._kernel.wake(task)
         return item
+
+
+# -- a wait, saved -------------------------------------------------------------------
+#
+# Discussion: the waiting methods above stay ``async def``s, the fastest
+# awaitable there is.  A coroutine pickled or copied while one of them is
+# parked (each has a single await: the park) is saved with a
+# ``ParkedWait`` in its place, which does what the rest of the method does.
+
+
+class ParkedWait:
+    """A primitive's waiting method, parked: what is sent is what its park returns.
+
+    ``reissue``, set when it is restored from a checkpoint, is the trap its
+    first step yields: the park again, on the restored primitive.
+    """
+
+    __slots__ = ("primitive", "operation", "argument", "waiters", "reissue")
+
+    def __init__(self, primitive, operation, argument, waiters, reissue=None):
+        self.primitive = primitive
+        self.operation = operation
+        self.argument = argument
+        self.waiters = waiters
+        self.reissue = reissue
+
+    def __reduce__(self):
+        return ParkedWait, (self.primitive, self.operation, self.argument, self.waiters, self.reissue)
+
+    def __repr__(self):
+        return f"<parked {type(self.primitive).__name__}.{self.operation}()>"
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.reissue is not None:
+            trap, self.reissue = self.reissue, None
+            return trap
+        raise StopIteration(_AFTER_PARK[self.operation](self.primitive, self.argument, value))
+
+    def throw(self, error, *args):
+        raise error
+
+    def close(self):
+        pass
+
+
+def _after_put(queue, item, value):
+    queue._reserved -= 1
+    queue._deliver(item)
+
+
+# What each waiting method does after its park, given (primitive, argument, woken with).
+_AFTER_PARK = {
+    "wait": lambda primitive, argument, value: True,
+    "acquire": lambda primitive, argument, value: True,
+    "enter": lambda primitive, argument, value: None,
+    "get": lambda primitive, argument, value: value,
+    "put": _after_put,
+    "join": lambda primitive, argument, value: None,
+}
+
+
+def _saver(operation, waiters, argument=None):
+    """How to save a suspended coroutine of one of the waiting methods (runtime.machines.durable)."""
+
+    def save(coroutine):
+        frame_locals = coroutine.cr_frame.f_locals
+        primitive = frame_locals["self"]
+        return ParkedWait(
+            primitive, operation, frame_locals[argument] if argument else None, waiters(primitive)
+        )
+
+    return save
+
+
+for _method, _operation, _waiters, _argument in (
+    (Event.wait, "wait", lambda event: event._waiters, None),
+    (Lock.acquire, "acquire", lambda lock: lock._waiters, None),
+    (Lock.__aenter__, "enter", lambda lock: lock._waiters, None),
+    (Semaphore.acquire, "acquire", lambda semaphore: semaphore._waiters, None),
+    (Semaphore.__aenter__, "enter", lambda semaphore: semaphore._waiters, None),
+    (Queue.get, "get", lambda queue: queue._getters, None),
+    (Queue.put, "put", lambda queue: queue._putters, "item"),
+    (Queue.join, "join", lambda queue: queue._all_done._waiters, None),
+):
+    SUSPENDED_COROUTINES[_method.__code__] = _saver(_operation, _waiters, _argument)
+del _method, _operation, _waiters, _argument

@@ -115,6 +115,23 @@ class Task:
         """
         return self._kernel.cancel(self)
 
+    def __reduce__(self):
+        # Reached when a saved coroutine holds a task (a timeout scope, a
+        # gather): say so, rather than fail on the kernel's epoll object.
+        raise TypeError(
+            f"cannot pickle {self!r}: a task belongs to the loop that runs it "
+            "(a coroutine holding a task, or inside runtime.timeout(), cannot be saved)"
+        )
+
+    def checkpoint(self, path):
+        """Save this task, which sleeps or waits on a primitive, to *path* (runtime.loop.checkpoints).
+
+        ``runtime.restore(path)`` gives back its coroutine, in this or another process.
+        """
+        from runtime.loop.checkpoints import save_task
+
+        save_task(self, path)
+
     def report(self):
         """Log the task's unretrieved exception with its traceback, once."""
         if self._unobserved:

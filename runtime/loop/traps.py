@@ -8,11 +8,13 @@ kernel has exactly one place where tasks suspend.
 """
 
 __all__ = [
-    "READ", "WRITE", "SLEEP", "PARK", "JOIN", "TRAP_NAMES",
-    "trap", "sleep", "wait_readable", "wait_writable", "park", "join",
+    "READ", "WRITE", "SLEEP", "PARK", "JOIN", "CHECKPOINT", "TRAP_NAMES",
+    "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap",
 ]
 
 import types
+
+from runtime.machines.durable import SUSPENDED_GENERATORS
 
 # Trap codes index the kernel's dispatch table, so they are small integers.
 READ = 0    # wait until a file descriptor is readable
@@ -20,8 +22,9 @@ WRITE = 1   # wait until a file descriptor is writable
 SLEEP = 2   # wait until a deadline passes (or yield the processor if <= 0)
 PARK = 3    # wait in a wait queue until someone wakes the task
 JOIN = 4    # wait until one of some tasks finishes
+CHECKPOINT = 5  # save the task to a file (runtime.loop.checkpoints), then go on
 
-TRAP_NAMES = ("read", "write", "sleep", "park", "join")
+TRAP_NAMES = ("read", "write", "sleep", "park", "join", "checkpoint")
 
 
 @types.coroutine
@@ -57,3 +60,58 @@ def park(waiters):
 def join(tasks):
     """Suspend until any task of the tuple *tasks* is done."""
     return trap(JOIN, tasks)
+
+
+class PendingTrap:
+    """A trap that a pickled or copied coroutine was suspended at (see runtime.machines.durable).
+
+    The trap generator itself cannot be pickled; this stands in for it: what
+    is sent next is the trap's result, as it would have been.  A task
+    restored from a checkpoint (runtime.loop.checkpoints) that must ask its
+    new kernel again (the rest of a sleep) has ``reissue`` set: the trap its
+    first step yields.  ``answer``, when set, is the result instead of what
+    is sent (a restored ``checkpoint()`` returns True).
+    """
+
+    __slots__ = ("code", "argument", "reissue", "answer")
+
+    def __init__(self, code, argument, reissue=None, answer=None):
+        self.code = code
+        self.argument = argument
+        self.reissue = reissue
+        self.answer = answer
+
+    def __repr__(self):
+        return f"<PendingTrap {TRAP_NAMES[self.code]} {self.argument!r}>"
+
+    def __reduce__(self):
+        return PendingTrap, (self.code, self.argument, self.reissue, self.answer)
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.reissue is not None:
+            trap, self.reissue = self.reissue, None
+            return trap
+        raise StopIteration(value if self.answer is None else self.answer)
+
+    def throw(self, error, *args):
+        raise error
+
+    def close(self):
+        pass
+
+
+def _pending(generator):
+    frame_locals = generator.gi_frame.f_locals
+    return PendingTrap(frame_locals["code"], frame_locals["argument"])
+
+
+SUSPENDED_GENERATORS[trap.__code__] = _pending

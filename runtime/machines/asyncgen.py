@@ -12,6 +12,7 @@ the awaits it meets on the way are passed through to whoever drives it.
 Everything else (delegation, PEP 380 forwarding) is the ``StateMachine``'s.
 """
 
+import copyreg
 import sys
 from collections.abc import AsyncGenerator as _AsyncGeneratorABC
 
@@ -193,6 +194,11 @@ class _Step:
         self.argument = argument
         self.started = False
         self.finished = False
+
+    def __reduce__(self):
+        # At every protocol, made before its state: the generator it runs
+        # refers back to it (runtime.machines.durable).
+        return copyreg.__newobj__, (_Step,), (None, {name: getattr(self, name) for name in _Step.__slots__})
 
     def __await__(self):
         return self

@@ -486,6 +486,8 @@ class Machine:
     _temporaries = ()  # slots the compiler made for itself, not the function's locals
     _renamed = {}  # slot -> the local's name in the source, where they differ
     _released = None  # the slots _release_locals clears, found at its first call
+    _source_digest = None  # of the function's source, emitted by the compiler: see durable
+    _durable_slots = None  # {slot: descriptor}, filled per class when first pickled or copied
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
@@ -850,6 +852,23 @@ class Machine:
             setattr(self, attribute, value)
         return True
 
+    # -- durable: pickle and copy (runtime.machines.durable) ----------------------
+
+    def __reduce_ex__(self, protocol):
+        from runtime.machines import durable
+
+        return durable.reduce_machine(self, protocol)
+
+    def __deepcopy__(self, memo):
+        from runtime.machines import durable
+
+        return durable.deepcopy_machine(self, memo)
+
+    def __copy__(self):
+        from runtime.machines import durable
+
+        return durable.copy_machine(self)
+
     # -- introspection ----------------------------------------------------------
 
     @property
@@ -1056,6 +1075,14 @@ class _AwaitIterator:
 
     def __repr__(self):
         return f"<coroutine_wrapper object at {id(self):#x}>"
+
+    # Pickled and copied with its machine (runtime.machines.durable): a copy
+    # iterates a copy, never the same machine as the original.
+    def __reduce__(self):
+        return _AwaitIterator, (self.machine,)
+
+    def __copy__(self):
+        return _AwaitIterator(self.machine.__copy__())
 
     def __iter__(self):
         return self

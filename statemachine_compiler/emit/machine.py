@@ -9,6 +9,7 @@ For ``async def send_to_server(addr)`` the output is::
         _name = "send_to_server"
         _qualname = "send_to_server"
         _lines = (1, 4, 5)  # source line of each state
+        _source_digest = "0c4b3f5e8a1d2b7c"  # checked when a pickle is loaded
 
         def __init__(self, addr):
             self.state = 0  # not started
@@ -22,7 +23,8 @@ For ``async def send_to_server(addr)`` the output is::
         return _send_to_server(addr)
 
 The article's record ``{function_name, next_line, variables}`` is all there:
-``_name``, ``state`` (and ``_lines[state]``), and the slots.
+``_name``, ``state`` (and ``_lines[state]``), and the slots.  ``_source_digest``
+says which version of the function a pickled machine belongs to.
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ from statemachine_compiler.lower.ir import Node
 __all__ = ["MachineSpec", "write_machine", "build_stub", "reserved_attributes"]
 
 # What the class body above defines, besides what the base class has.
-CLASS_BODY_NAMES = ("__slots__", "_name", "_qualname", "_lines", "_temporaries", "_renamed", "__init__", "resume")
+CLASS_BODY_NAMES = (
+    "__slots__", "_name", "_qualname", "_lines", "_source_digest", "_temporaries", "_renamed",
+    "__init__", "resume",
+)
 LOCALS_SLOT = "_f_locals"  # the dict locals() returns, when the function calls it (3.11, 3.12)
 
 
@@ -72,6 +77,7 @@ class MachineSpec:
     temporaries: list[str]
     renamed: dict[str, str]  # attribute -> source name, where they differ
     lines: list[int]
+    source_digest: str  # of the async def's source, without its decorators: see runtime.machines.durable
     value: str
     error: str
     declarations: list[str] = field(default_factory=list)  # "global x", "nonlocal y"
@@ -100,6 +106,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
         w.line(f"_name = {spec.name!r}")
         w.line(f"_qualname = {spec.qualname!r}")
         w.line(f"_lines = {_tuple(str(n) for n in spec.lines)}  # source line of each state")
+        w.line(f"_source_digest = {spec.source_digest!r}  # checked when a pickle is loaded")
         if spec.temporaries:
             w.line(f"_temporaries = {_tuple(repr(t) for t in spec.temporaries)}")
         if spec.renamed:

@@ -211,3 +211,43 @@ def test_readme_walkthrough_names_the_lines_two_servers_has():
             f"examples/two_servers.py line {number} is no longer {text!r}: "
             "update the line numbers in README.md, 'Reading make demo'")
         assert f"line {number}" in readme
+
+
+# -- durable coroutines ------------------------------------------------------------------
+
+def test_durable_counter_killed_between_steps_continues_in_a_new_process(tmp_path):
+    import signal
+
+    command = [sys.executable, "-m", "statemachine_compiler", "run", "examples/durable_counter.py",
+               str(tmp_path), "--steps", "5"]
+    for stop_after in (2, 4):
+        with subprocess.Popen([*command, "--stop-after", str(stop_after)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+            lines = []
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith("waiting to be killed"):
+                    process.send_signal(signal.SIGKILL)
+                    break
+            process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL, "".join(lines) + process.stderr.read()
+        assert lines[-2].startswith(f"step {stop_after} checkpointed"), lines
+    output = run_example("durable_counter.py", str(tmp_path), "--steps", "5")
+    assert output.splitlines() == [
+        f"restoring {tmp_path / 'workflow.checkpoint'}",
+        "step 4 checkpointed (restored here), total 10",  # where the checkpoint left it
+        "step 5 checkpointed, total 15",
+        "total 15",
+    ]
+    # Each step's work done once: none lost, none repeated.
+    assert (tmp_path / "done.txt").read_text().split() == ["1", "2", "3", "4", "5"]
+    assert not (tmp_path / "workflow.checkpoint").exists()
+
+
+def test_fork_search_explores_every_branch_by_deep_copying_at_each_choice():
+    output = run_example("fork_search.py", "10")
+    assert output.splitlines() == [
+        "TTT    3 + 5 + 2 = 10",
+        "TFT    3 + 7 = 10",
+        "11 branches explored",
+    ]

@@ -13,6 +13,7 @@ class _f(StateMachine):
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 2)  # source line of each state
+    _source_digest = "f5488f1638d7007f"  # checked when a pickle is loaded
     _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5")
 
     def __init__(self, a, b):

@@ -14,6 +14,7 @@ class _f(StateMachine):
     _name = "f"
     _qualname = "f"
     _lines = (1, 2)  # source line of each state
+    _source_digest = "b4f5d1f893471e0b"  # checked when a pickle is loaded
     _temporaries = ("_t1",)
 
     def __init__(self, d):

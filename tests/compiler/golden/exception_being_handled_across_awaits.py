@@ -31,6 +31,7 @@ class _close_all(StateMachine):
     _name = "close_all"
     _qualname = "close_all"
     _lines = (1, 3, 6, 8, 11)  # source line of each state
+    _source_digest = "6897da071dce22b0"  # checked when a pickle is loaded
     _temporaries = ("_exc1", "_jump1", "_ret1", "_pending1")
 
     def __init__(self, connections):
@@ -117,6 +118,7 @@ class _numbers(AsyncGeneratorMachine):
     _name = "numbers"
     _qualname = "numbers"
     _lines = (14, 18)  # source line of each state
+    _source_digest = "c9df948da8b26984"  # checked when a pickle is loaded
     _temporaries = ("_exc1",)
 
     def __init__(self):

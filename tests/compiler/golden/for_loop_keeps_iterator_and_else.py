@@ -20,6 +20,7 @@ class _f(StateMachine):
     _name = "f"
     _qualname = "f"
     _lines = (1, 6)  # source line of each state
+    _source_digest = "f1126be2e31e7fbc"  # checked when a pickle is loaded
     _temporaries = ("_it1", "_t1")
 
     def __init__(self, rows):

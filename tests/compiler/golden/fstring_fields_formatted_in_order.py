@@ -13,6 +13,7 @@ class _f(StateMachine):
     _name = "f"
     _qualname = "f"
     _lines = (1, 2)  # source line of each state
+    _source_digest = "0c11808805a62a2b"  # checked when a pickle is loaded
     _temporaries = ("_t1",)
 
     def __init__(self, name):

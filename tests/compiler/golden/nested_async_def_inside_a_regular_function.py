@@ -22,6 +22,7 @@ def make_worker(base):
         _name = "worker"
         _qualname = "make_worker.<locals>.worker"
         _lines = (4, 5)  # source line of each state
+        _source_digest = "a3756e5dbcf19edf"  # checked when a pickle is loaded
 
         def __init__(self, x):
             self.state = 0  # not started

@@ -19,6 +19,7 @@ class _f(StateMachine):
     _name = "f"
     _qualname = "f"
     _lines = (5, 7)  # source line of each state
+    _source_digest = "1d1c2a152d813909"  # checked when a pickle is loaded
     _temporaries = ("_t1",)
 
     def __init__(self, a, b, args, c, kwargs):

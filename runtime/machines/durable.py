@@ -1,0 +1,707 @@
+"""Durable coroutines: pickling and copying a suspended machine.
+
+A compiled coroutine is plain data: its class, its ``state`` number and its
+saved locals.  So, unlike a native coroutine, it can be
+
+- pickled, and loaded in another process where its module is importable
+  (compiled): it continues from the await it was suspended at;
+- deep-copied (``copy.deepcopy``): an independent coroutine that continues
+  from the same point;
+- shallow-copied (``copy.copy``): a new chain of machines suspended at the same
+  point that *shares* the values of the locals with the original (loop
+  iterators included, so driving one moves the other's loops too), and a
+  closure's enclosing variables.
+
+Rules:
+
+1. What a machine is suspended on goes with it: a compiled coroutine (the
+   whole chain of awaits), a compiled async generator and its
+   ``asend``/``athrow`` step, awaiting inside ``except``/``finally``, the
+   runtime's traps (``runtime.sleep``: loaded by plain ``pickle.loads``, the
+   next value sent ends the sleep; ``runtime.restore`` of a checkpoint sleeps
+   the rest) and waits on its primitives, any picklable awaitable.  A native
+   coroutine, a generator, a socket, an asyncio Future cannot go: pickling
+   fails at once with :class:`CannotSave`, naming the object, its type and
+   where the coroutine is suspended.  That is checked for what a local holds
+   or the machine awaits; an object that cannot be pickled deeper inside a
+   local's value fails with pickle's own error, which names only its type.
+2. A pickle records the code it belongs to: module, qualified name and a
+   digest of the function's source (``_source_digest``, emitted by the
+   compiler).  Loading it against a function whose source changed raises
+   :class:`CodeChanged`, naming the function; changes elsewhere in the
+   module do not matter.
+3. Exceptions saved in a machine (the one an ``except`` handles across an
+   await, one pending in a ``finally``) keep their ``__context__``,
+   ``__cause__`` and ``__suppress_context__``, and lose their traceback (a
+   traceback held in a local is saved as None).  Exceptions deeper inside
+   the locals' values are pickled as pickle does (without their chain).
+4. What the locals hold is pickled as pickle pickles anything: by value.  A
+   list that is also a module's global comes back as a copy of it (a
+   spilled ``results.append`` of ``results.append(await x)`` appends to the
+   copy); classes, functions and modules (``import json`` in the body) are
+   saved by name.
+5. An async def nested in a function (a closure) pickles with the
+   variables of the enclosing call it uses, which come back as new cells
+   (shared by the machines pickled together).  Nested in an async def, or in
+   a function that cannot be found by name, it raises :class:`CannotSave`.
+   A deep copy gets copies of those variables too (the class made again);
+   nested in an async def, it shares them with the original.
+
+Security: loading a pickle runs code, as ``pickle`` always does.  Load only
+pickles you wrote yourself.
+"""
+
+import copy
+import copyreg
+import importlib
+import sys
+import weakref
+from types import (
+    AsyncGeneratorType,
+    BuiltinFunctionType,
+    BuiltinMethodType,
+    CellType,
+    CodeType,
+    CoroutineType,
+    FrameType,
+    FunctionType,
+    GeneratorType,
+    ModuleType,
+    TracebackType,
+)
+
+from runtime.machines import statemachine
+from runtime.machines.asyncgen import _Step
+from runtime.machines.handling import _HandlingIterator
+from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterator
+
+_COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
+
+__all__ = ["CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "innermost_awaited"]
+
+
+class CannotSave(TypeError):
+    """Raised by ``pickle.dumps`` / ``copy.deepcopy`` of a machine holding what cannot be saved."""
+
+
+class CodeChanged(Exception):
+    """Raised by ``pickle.loads`` of a machine whose function is not the one that was pickled."""
+
+
+# Generators of the runtime that a machine may be suspended on, and how to
+# save each: ``code object -> function(generator) -> picklable replacement``.
+# ``runtime.loop.traps`` adds its trap; the machines layer knows no loop.
+SUSPENDED_GENERATORS = {}
+
+# The same for native coroutines of the runtime (``Event.wait``, ``Queue.get``...),
+# which ``runtime.loop.sync`` adds: ``code object -> function(coroutine) -> replacement``.
+SUSPENDED_COROUTINES = {}
+
+# What can never be pickled, whatever it holds: said at once, with where.
+_NEVER_SAVED = (GeneratorType, CoroutineType, AsyncGeneratorType, FrameType)
+# Values pickle saves without asking anything of them: no check needed.
+# Containers too: their own reduction never fails (what they hold is pickled as pickle does).
+_PLAIN = frozenset({
+    int, float, str, bytes, bool, type(None), complex, range,
+    tuple, list, dict, set, frozenset, bytearray,
+})
+_BY_NAME = frozenset({FunctionType, BuiltinFunctionType})
+
+
+# -- what a machine's state is ---------------------------------------------------
+
+def _slots(cls):
+    """``{slot: member descriptor}`` of every slot of ``cls`` and its bases that holds state.
+
+    Kept on the class itself (``_durable_slots``): a cache keyed by the class
+    would keep it alive through the descriptors, which name their class.
+    """
+    slots = cls.__dict__.get("_durable_slots")
+    if slots is None:
+        slots = {}
+        for klass in reversed(cls.__mro__):
+            for name in klass.__dict__.get("__slots__", ()):
+                if name not in ("__weakref__", "__dict__"):
+                    slots[name] = klass.__dict__[name]
+        cls._durable_slots = slots
+    return slots
+
+
+def _where(machine):
+    """``coroutine 'f' suspended at line 12 of app.py``: for error messages."""
+    code = type(machine).resume.__code__
+    if machine.state > 0:
+        at = f"suspended at line {machine.line} of {code.co_filename}"
+    elif machine.state == 0:
+        at = f"not started ({code.co_filename}, line {machine._lines[0]})"
+    else:
+        at = f"finished ({code.co_filename})"
+    return f"{machine._kind} '{machine._qualname}' {at}"
+
+
+def _describe(value):
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{text}, a '{type(value).__module__}.{type(value).__qualname__}' object"
+
+
+def _check(value, machine, what, protocol):
+    """Fail now, with where, if pickle is sure to fail on ``value`` itself.
+
+    ``what`` is the slot that holds it, or a description ("the object it awaits").
+
+    Discussion: pickle reports a failure deep inside a machine's state with
+    nothing but the type; by then no frame of ours is left to say which
+    coroutine and which local.  So each saved value is asked once, shallowly,
+    for its reduction; what fails deeper still fails, with pickle's message.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return
+    if not what.startswith("the "):
+        what = f"its local {machine._renamed.get(what, what)!r}"
+    if kind in _BY_NAME or issubclass(kind, type):
+        # Pickle saves these by their qualified name, asking nothing of them.
+        if "<lambda>" in getattr(value, "__qualname__", "") or "<locals>" in getattr(value, "__qualname__", ""):
+            raise CannotSave(
+                f"cannot save {_where(machine)}: {what} is {_describe(value)}, defined inside a "
+                "function: pickle saves functions and classes by name, and it has none"
+            )
+        return
+    if isinstance(value, _NEVER_SAVED):
+        raise CannotSave(f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled")
+    if protocol is None:
+        return  # a deep copy: copy's own errors name the type; _NEVER_SAVED was the common case
+    try:
+        value.__reduce_ex__(protocol)
+    except Exception as error:
+        raise CannotSave(
+            f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled ({error})"
+        ) from error
+
+
+def _awaited_form(awaiting, machine, protocol):
+    """What the object ``machine`` awaits is saved as (see rule 1)."""
+    if awaiting is None or isinstance(awaiting, Machine):
+        return awaiting
+    if awaiting is _RUNNING:
+        raise CannotSave(f"cannot save {_where(machine)}: it is running (save it between two steps)")
+    if type(awaiting) is GeneratorType:
+        replace = SUSPENDED_GENERATORS.get(awaiting.gi_code)
+        if replace is not None and awaiting.gi_suspended:
+            return replace(awaiting)
+    if type(awaiting) is _HandlingIterator:
+        return _SavedHandling(_awaited_form(awaiting.iterator, machine, protocol), awaiting.exception)
+    if type(awaiting) is _coroutine_wrapper():
+        coroutine = _coroutine_of(awaiting)
+        save = SUSPENDED_COROUTINES.get(getattr(coroutine, "cr_code", None))
+        if save is not None and coroutine.cr_suspended:
+            return save(coroutine)
+        raise CannotSave(
+            f"cannot save {_where(machine)}: the object it awaits is a native coroutine "
+            f"({_describe(awaiting)}), which cannot be pickled; compile the module that defines it"
+        )
+    _check(awaiting, machine, "the object it awaits", protocol)
+    return awaiting
+
+
+def _saved_state(machine, protocol):
+    """The machine's state, ``{slot: value}`` for the bound slots, each value in its saved form."""
+    cls = type(machine)
+    skip = _LOOP_HOOKS if cls._kind == "async generator" else ()
+    state = {}
+    for name, slot in _slots(cls).items():
+        if name in skip:
+            continue
+        try:
+            value = slot.__get__(machine)
+        except AttributeError:
+            continue  # unbound
+        kind = type(value)
+        if kind in _PLAIN:
+            pass
+        elif name == "_awaiting":
+            value = _awaited_form(value, machine, protocol)
+        elif isinstance(value, BaseException):
+            value = _SavedException(value)
+        elif kind is TracebackType:
+            value = None  # tracebacks are not saved (rule 3)
+        elif kind is ModuleType:
+            value = _Rebuilt(importlib.import_module, (value.__name__,))  # ``import json`` in the body
+        elif kind is FunctionType and value.__code__ in _runtime_closures():
+            value = _runtime_closures()[value.__code__](value)
+        elif name != "_step" and not isinstance(value, Machine):
+            _check(value, machine, name, protocol)
+        state[name] = value
+    return state
+
+
+# An async generator's hooks belong to the event loop it ran on: a restored or
+# copied one calls the hooks of the loop it runs on next.
+_LOOP_HOOKS = ("_finalizer", "_hooked")
+
+
+def _set_state(machine, state):
+    """Give a machine made by ``_restored`` its saved state (pickle's state_setter)."""
+    cls = type(machine)
+    slots = _slots(cls)
+    if cls._kind == "async generator":
+        machine._hooked = False
+        machine._finalizer = None
+    for name, value in state.items():
+        slots[name].__set__(machine, value)
+
+
+# -- the runtime's own closures in a machine's temporaries -----------------------------
+#
+# Discussion: ``with``/``async with`` keep the enter and exit methods that
+# ``statemachine.context_manager`` found; for anything but a plain function
+# those are small closures of the runtime, which pickle cannot save.  They
+# are saved as equivalent objects that can.
+
+_CLOSURES = {}  # code of a runtime closure -> function(closure) -> picklable equivalent
+
+
+def _runtime_closures():
+    if not _CLOSURES:
+        for maker, replacement in (
+            (statemachine._awaitable_from, _awaitable_call),
+            (statemachine.special_method, _special_call),
+        ):
+            for const in maker.__code__.co_consts:
+                if type(const) is CodeType:
+                    _CLOSURES[const] = replacement
+    return _CLOSURES
+
+
+def _cells(function):
+    return dict(zip(function.__code__.co_freevars, (c.cell_contents for c in function.__closure__), strict=True))
+
+
+class _Rebuilt:
+    """Pickles (and deep-copies) as ``factory(*arguments)``."""
+
+    __slots__ = ("factory", "arguments")
+
+    def __init__(self, factory, arguments):
+        self.factory = factory
+        self.arguments = arguments
+
+    def __reduce__(self):
+        return self.factory, self.arguments
+
+
+def _awaitable_call(function):
+    cells = _cells(function)
+    return _Rebuilt(statemachine._awaitable_from, (cells["method"], cells["name"]))
+
+
+def _special_call(function):
+    cells = _cells(function)
+    if "bind" in cells:
+        return _CallBound(cells["attribute"], cells["kind"])
+    return _CallIgnoringObject(cells["attribute"])
+
+
+class _CallBound:
+    """What ``special_method`` gives for a descriptor: bind it to the object, then call."""
+
+    __slots__ = ("attribute", "kind")
+
+    def __init__(self, attribute, kind):
+        self.attribute = attribute
+        self.kind = kind
+
+    def __call__(self, obj, *args):
+        return type(self.attribute).__get__(self.attribute, obj, self.kind)(*args)
+
+
+class _CallIgnoringObject:
+    """What ``special_method`` gives for a callable that is no descriptor: call it as it is."""
+
+    __slots__ = ("attribute",)
+
+    def __init__(self, attribute):
+        self.attribute = attribute
+
+    def __call__(self, obj, *args):
+        return self.attribute(*args)
+
+
+# -- pickle ------------------------------------------------------------------------
+
+
+def reduce_machine(machine, protocol):
+    """``machine.__reduce_ex__(protocol)``: its code's identity, then its state."""
+    cls = type(machine)
+    state = _saved_state(machine, protocol)
+    if "<locals>" in cls.__qualname__:
+        nested = _nested_class(cls, machine)
+        return _restored_nested, (nested, machine._qualname, cls._source_digest), state, None, None, _set_state
+    identity = (cls.__module__, cls.__qualname__, machine._qualname, cls._source_digest)
+    return _restored, identity, state, None, None, _set_state
+
+
+# -- async defs nested in a function -----------------------------------------------------
+#
+# Discussion: the machine class of ``def make(k): async def inner(): ...`` is
+# made by each call of ``make``, inside it; no name reaches it.  It is saved
+# as what makes it: the enclosing function (found by name), the code of the
+# class body in it, and the cells of the enclosing call that the class
+# closes over (``k``), with their values.  Loaded, the class body is run
+# again over those cells: machines pickled together that shared a cell
+# share it again.  A class body using an enclosing variable that none of
+# its methods keeps (so that its value is gone) cannot be rebuilt: refused.
+
+
+class _NestedClass:
+    """A machine class defined inside a function, pickled as how to make it again."""
+
+    __slots__ = ("cls", "__weakref__")
+
+    def __init__(self, cls):
+        self.cls = weakref.ref(cls)  # held by _NESTED, keyed by the class: no cycle keeping it
+
+    def __reduce__(self):
+        cls = self.cls()
+        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+        cells = _class_cells(cls)
+        return _rebuilt_class, (cls.__module__, enclosing, name, cls.__bases__, cells)
+
+
+_NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
+
+
+def _nested_class(cls, machine):
+    nested = _NESTED.get(cls)
+    if nested is not None:
+        return nested
+    enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+    function = _find(sys.modules.get(cls.__module__), enclosing)
+    body = _class_body(function, name)
+    if body is None or "<locals>" in enclosing:
+        raise CannotSave(
+            f"cannot pickle {_where(machine)}: it is an async def nested in {enclosing!r}, which "
+            "another process cannot find by name (nest it in a function defined at module level "
+            "or in a class)"
+        )
+    missing = set(body.co_freevars) - set(_class_cells(cls))
+    if missing:
+        raise CannotSave(
+            f"cannot pickle {_where(machine)}: the variables {sorted(missing)} of {enclosing!r} "
+            "that it closes over are kept by none of its methods, so it cannot be made again"
+        )
+    nested = _NESTED[cls] = _NestedClass(cls)
+    return nested
+
+
+def _find(module, qualname):
+    found = module
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return getattr(found, "__func__", found)  # a classmethod's or staticmethod's function
+
+
+def _class_body(function, name):
+    """The code of the class body ``name`` defined directly in ``function``."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    for const in code.co_consts:
+        if type(const) is CodeType and const.co_name == name:
+            return const
+    return None
+
+
+def _class_cells(cls):
+    """``{variable: cell}`` of the enclosing call, as the class's methods keep them."""
+    cells = {}
+    for attribute in vars(cls).values():
+        function = getattr(attribute, "__func__", attribute)
+        closure = getattr(function, "__closure__", None)
+        if closure:
+            cells.update(zip(function.__code__.co_freevars, closure, strict=True))
+    return cells
+
+
+def _rebuilt_class(module_name, enclosing, name, bases, cells):
+    """The machine class, made again by its class body over the saved cells."""
+    import builtins
+
+    module = importlib.import_module(module_name)
+    body = _class_body(_find(module, enclosing), name)
+    qualname = f"{enclosing}.<locals>.{name}"
+    if body is None or not set(body.co_freevars) <= set(cells):
+        raise CodeChanged(
+            f"cannot restore coroutine of {qualname!r}: {enclosing!r} of module {module_name!r} "
+            "no longer defines it as it did"
+        )
+    closure = tuple(cells[variable] for variable in body.co_freevars)
+    return builtins.__build_class__(FunctionType(body, module.__dict__, name, None, closure), name, *bases)
+
+
+def _restored_nested(cls, qualname, digest):
+    if cls._qualname != qualname or cls._source_digest != digest:
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r} of module {cls.__module__!r}: the function's "
+            f"source changed since it was pickled (digest {digest}, now {cls._source_digest})"
+        )
+    machine = object.__new__(cls)
+    machine.state = DONE
+    machine._awaiting = None
+    return machine
+
+
+def _reduce_cell(cell):
+    try:
+        return _new_cell, (cell.cell_contents,)
+    except ValueError:  # empty: the variable is not bound (yet)
+        return _new_cell, ()
+
+
+def _new_cell(*contents):
+    return CellType(*contents)
+
+
+copyreg.pickle(CellType, _reduce_cell)
+
+
+def _restored(module_name, class_qualname, qualname, digest):
+    """A new, empty machine of the pickled function, after checking it is the same code."""
+    cls = _machine_class_of(module_name, class_qualname, qualname)
+    if cls._qualname != qualname or cls._source_digest != digest:
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r} of module {module_name!r}: the function's source "
+            f"changed since it was pickled (digest {digest}, now {cls._source_digest})"
+        )
+    machine = object.__new__(cls)  # not cls(): no __init__, no origin tracking
+    # Finished until its state is set: a load that fails later leaves nothing to close.
+    machine.state = DONE
+    machine._awaiting = None
+    return machine
+
+
+_FOUND = {}  # (module name, class qualname) -> (module, class): the last one looked up
+
+
+def _machine_class_of(module_name, class_qualname, qualname):
+    module = sys.modules.get(module_name)
+    found = _FOUND.get((module_name, class_qualname))
+    if found is not None and found[0] is module:
+        return found[1]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r}: its module {module_name!r} cannot be imported ({error})"
+        ) from error
+    cls = module
+    for part in class_qualname.split("."):
+        cls = getattr(cls, part, None)
+    if not (isinstance(cls, type) and issubclass(cls, Machine)):
+        raise CodeChanged(
+            f"cannot restore coroutine {qualname!r}: module {module_name!r} has no compiled "
+            f"{class_qualname} (is the module compiled in this process, by the import hook or "
+            "statemachine-compiler run? was the function renamed or removed?)"
+        )
+    _FOUND[(module_name, class_qualname)] = (module, cls)
+    return cls
+
+
+class _SavedException:
+    """An exception in a machine's state, pickled with its chain but not its traceback."""
+
+    __slots__ = ("exception",)
+
+    def __init__(self, exception):
+        self.exception = exception
+
+    def __reduce__(self):
+        error = self.exception
+        return _restored_exception, (
+            error,
+            _saved_link(error.__context__, error),
+            _saved_link(error.__cause__, error),
+            error.__suppress_context__,
+        )
+
+
+def _saved_link(linked, error):
+    # A chain that comes back to ``error`` is cut there: pickle could not rebuild it.
+    if linked is None or linked is error:
+        return None
+    return _SavedException(linked)
+
+
+def _restored_exception(error, context, cause, suppress_context):
+    error.__context__ = context
+    error.__cause__ = cause
+    error.__suppress_context__ = suppress_context
+    return error
+
+
+class _SavedHandling:
+    """A ``_HandlingIterator`` (an await inside ``except``/``finally``), pickled."""
+
+    __slots__ = ("iterator", "exception")
+
+    def __init__(self, iterator, exception):
+        self.iterator = iterator
+        self.exception = exception
+
+    def __reduce__(self):
+        return _HandlingIterator, (self.iterator, _SavedException(self.exception))
+
+
+# -- copy ----------------------------------------------------------------------------
+
+
+def deepcopy_machine(machine, memo):
+    """``copy.deepcopy(machine)``: an independent machine at the same point."""
+    cls = _copied_class(type(machine), machine, memo)
+    twin = object.__new__(cls)
+    memo[id(machine)] = twin
+    state = {name: _deepcopy_value(value, memo) for name, value in _saved_state(machine, None).items()}
+    _set_state(twin, state)
+    return twin
+
+
+def _copied_class(cls, machine, memo):
+    """The class itself; for a closure, the class made again over copies of its cells (rule 5)."""
+    if "<locals>" not in cls.__qualname__:
+        return cls
+    twin = memo.get(id(cls))
+    if twin is None:
+        try:
+            _nested_class(cls, machine)
+        except CannotSave:
+            return cls  # nested in an async def: the enclosing call's variables are shared
+        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+        cells = copy.deepcopy(_class_cells(cls), memo)
+        twin = memo[id(cls)] = _rebuilt_class(cls.__module__, enclosing, name, cls.__bases__, cells)
+        memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
+    return twin
+
+
+def _deepcopy_value(value, memo):
+    if type(value) is _SavedException:
+        return _copied_exception(value.exception, memo)
+    if type(value) is _SavedHandling:
+        return _HandlingIterator(
+            _deepcopy_value(value.iterator, memo), _copied_exception(value.exception, memo)
+        )
+    if type(value) is BuiltinMethodType and not isinstance(value.__self__, ModuleType):
+        # ``log.append`` spilled before ``log.append(await x)``: copy treats
+        # built-in methods as atomic, which would leave the copy appending to
+        # the original's list.  Pickle already saves them as getattr(self, name).
+        return getattr(copy.deepcopy(value.__self__, memo), value.__name__)
+    return copy.deepcopy(value, memo)
+
+
+def _copied_exception(error, memo):
+    """A copy of ``error`` with its chain copied; the traceback is the same (shared) object."""
+    if error is None:
+        return None
+    twin = memo.get(id(error))
+    if twin is not None:
+        return twin
+    twin = copy.deepcopy(error, memo)  # type, args and __dict__, as copy does
+    memo[id(error)] = twin
+    twin.__context__ = _copied_exception(error.__context__, memo)
+    twin.__cause__ = _copied_exception(error.__cause__, memo)
+    twin.__suppress_context__ = error.__suppress_context__
+    twin.__traceback__ = error.__traceback__
+    return twin
+
+
+def copy_machine(machine, memo=None):
+    """``copy.copy(machine)``: the chain of awaits copied, every local's value shared.
+
+    Discussion: two machines cannot drive one awaited coroutine, so what the
+    machine awaits is copied the same way (machines, async generator steps,
+    awaits inside ``except``); the objects the locals name are the same
+    objects, loop iterators included.
+    """
+    if memo is None:
+        memo = {}
+    twin = memo.get(id(machine))
+    if twin is not None:
+        return twin
+    cls = type(machine)
+    twin = memo[id(machine)] = object.__new__(cls)
+    state = {}
+    for name, slot in _slots(cls).items():
+        try:
+            value = slot.__get__(machine)
+        except AttributeError:
+            continue
+        if name in ("_awaiting", "_step"):
+            value = _copied_awaiting(_awaited_form(value, machine, None), memo)
+        state[name] = value
+    if cls._kind == "async generator":
+        for hook in _LOOP_HOOKS:
+            state.pop(hook, None)
+    _set_state(twin, state)
+    return twin
+
+
+def _copied_awaiting(awaiting, memo):
+    if isinstance(awaiting, Machine):
+        return copy_machine(awaiting, memo)
+    kind = type(awaiting)
+    if kind is _AwaitIterator:
+        return _AwaitIterator(copy_machine(awaiting.machine, memo))
+    if kind is _SavedHandling:
+        return _HandlingIterator(_copied_awaiting(awaiting.iterator, memo), awaiting.exception)
+    if kind is _Step:
+        twin = memo.get(id(awaiting))
+        if twin is None:
+            twin = memo[id(awaiting)] = copy.copy(awaiting)
+            twin.generator = copy_machine(awaiting.generator, memo)
+        return twin
+    return awaiting if awaiting is None else copy.copy(awaiting)
+
+
+def innermost_awaited(machine):
+    """What the chain of awaits from ``machine`` ends on: the object that yielded last."""
+    awaited = machine
+    while True:
+        if isinstance(awaited, Machine):
+            following = awaited._awaiting
+            if following is None:
+                return awaited
+        elif type(awaited) is _AwaitIterator:
+            following = awaited.machine
+        elif type(awaited) is _HandlingIterator:
+            following = awaited.iterator
+        elif type(awaited) is _Step:
+            following = awaited.generator
+        else:
+            return awaited
+        awaited = following
+
+
+
+
+def _coroutine_of(wrapper):
+    """The native coroutine whose ``__await__()`` this is: Python names it nowhere, the collector does."""
+    import gc
+
+    for referent in gc.get_referents(wrapper):
+        if type(referent) is CoroutineType:
+            return referent
+    return None
+
+
+def _coroutine_wrapper():
+    global _COROUTINE_WRAPPER
+    if _COROUTINE_WRAPPER is None:
+
+        async def native():
+            pass
+
+        coroutine = native()
+        _COROUTINE_WRAPPER = type(coroutine.__await__())
+        coroutine.close()
+    return _COROUTINE_WRAPPER

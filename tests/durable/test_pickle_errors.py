@@ -1,0 +1,288 @@
+"""What cannot be pickled fails at dumps, saying what and where; changed code fails at loads."""
+
+import asyncio
+import copy
+import pickle
+import re
+import socket
+import sys
+
+import pytest
+
+import runtime
+import runtime.loop.sync  # noqa: F401 - imported here: the modules fixture forgets what a test imports
+from runtime.loop.traps import PARK
+from runtime.machines.durable import CannotSave, CodeChanged
+from statemachine_compiler import install_import_hook
+from tests.durable.corpus import PRELUDE
+
+
+@pytest.fixture
+def compiled(modules):
+    """``compiled(source)``: the module ``durable_subject``, compiled by the import hook."""
+    install_import_hook(include=["durable_*"], quiet=True)
+
+    def load(source, name="durable_subject"):
+        modules.write(f"{name}.py", PRELUDE + source)
+        modules.forget(name)
+        return __import__(name)
+
+    return load
+
+
+def suspended(coroutine, steps=1):
+    for _ in range(steps):
+        coroutine.send(None)
+    return coroutine
+
+
+def test_a_generator_in_a_local_is_named_with_where(compiled):
+    module = compiled('''
+async def main():
+    numbers = (n for n in range(3))
+    await Pause("here")
+''')
+    with pytest.raises(CannotSave) as caught:
+        pickle.dumps(suspended(module.main()))
+    message = str(caught.value)
+    assert "coroutine 'main' suspended at line " in message
+    assert "durable_subject.py" in message
+    assert "its local 'numbers' is <generator object" in message
+    assert "'builtins.generator' object" in message
+
+
+def test_a_socket_in_a_local_is_named(compiled):
+    module = compiled('''
+async def main(connection):
+    await Pause("here")
+''')
+    with socket.socket() as connection:
+        with pytest.raises(CannotSave, match=r"its local 'connection' is <socket\.socket .*'socket\.socket' object, which cannot be pickled \(cannot pickle 'socket' object\)"):
+            pickle.dumps(suspended(module.main(connection)))
+
+
+def test_an_asyncio_future_in_a_local_is_named(compiled):
+    module = compiled('''
+async def main(future):
+    await Pause("here")
+''')
+    loop = asyncio.new_event_loop()
+    try:
+        with pytest.raises(CannotSave, match=r"its local 'future' is <Future pending>, a '_asyncio\.Future' object"):
+            pickle.dumps(suspended(module.main(loop.create_future())))
+    finally:
+        loop.close()
+
+
+def test_awaiting_a_native_coroutine_is_named(compiled):
+    module = compiled('''
+async def main(awaited):
+    await awaited
+''')
+    # Defined after the import: not compiled, a native coroutine.
+    exec("async def native():\n    await Pause('native')\n", module.__dict__)
+    coroutine = suspended(module.main(module.native()))
+    with pytest.raises(CannotSave, match=r"coroutine 'main' suspended at line \d+ .*: the object it awaits is a native coroutine .*compile the module"):
+        pickle.dumps(coroutine)
+    coroutine.close()
+
+
+def test_awaiting_a_generator_based_coroutine_is_named(compiled):
+    module = compiled('''
+import types
+
+@types.coroutine
+def legacy():
+    yield "legacy"
+
+async def main():
+    await legacy()
+''')
+    with pytest.raises(CannotSave, match=r"the object it awaits is <generator object legacy .*'builtins\.generator' object"):
+        pickle.dumps(suspended(module.main()))
+
+
+def test_a_lambda_in_a_local_is_named(compiled):
+    module = compiled('''
+async def main():
+    double = lambda x: 2 * x
+    await Pause("here")
+''')
+    with pytest.raises(CannotSave, match=r"its local 'double' is <function main\.<locals>\.<lambda> .*defined inside a function"):
+        pickle.dumps(suspended(module.main()))
+
+
+def test_an_async_def_nested_in_a_function_pickles_with_its_cells_and_deep_copies(compiled):
+    module = compiled('''
+def make(k):
+    async def inner():
+        value = await Pause("inner")
+        return k + value
+    async def other():
+        nonlocal k
+        k += await Pause("other")
+        return k
+    return inner, other
+''')
+    inner, other = module.make(1)
+    pair = (suspended(inner()), suspended(other()))
+    for restored_inner, restored_other in (pickle.loads(pickle.dumps(pair)), copy.deepcopy(pair)):
+        with pytest.raises(StopIteration) as done:
+            restored_other.send(5)  # k = 6, in the cell the two share
+        assert done.value.value == 6
+        with pytest.raises(StopIteration) as done:
+            restored_inner.send(2)
+        assert done.value.value == 8
+    for coroutine in pair:
+        coroutine.close()
+
+
+def test_an_async_def_nested_in_an_async_def_cannot_be_pickled(compiled):
+    module = compiled('''
+async def outer():
+    async def inner():
+        return await Pause("inner")
+    return await inner()
+''')
+    coroutine = suspended(module.outer())
+    with pytest.raises(CannotSave, match=r"coroutine 'outer\.<locals>\.inner' suspended .*nested in 'outer', which another process cannot find by name"):
+        pickle.dumps(coroutine.cr_await)
+    coroutine.close()
+
+
+def test_a_running_coroutine_cannot_be_pickled(compiled):
+    module = compiled('''
+import pickle
+
+async def main():
+    await Pause("here")
+    return pickle.dumps(THIS[0])
+
+THIS = []
+''')
+    coroutine = module.main()
+    module.THIS.append(coroutine)
+    coroutine.send(None)
+    with pytest.raises(CannotSave, match=r"cannot save coroutine 'main' .*: it is running"):
+        coroutine.send(None)
+
+
+def test_a_failed_dumps_leaves_the_coroutine_running_on(compiled):
+    module = compiled('''
+async def main():
+    numbers = (n for n in range(3))
+    return sum(numbers) + await Pause("here")
+''')
+    coroutine = suspended(module.main())
+    with pytest.raises(CannotSave):
+        pickle.dumps(coroutine)
+    with pytest.raises(StopIteration) as done:
+        coroutine.send(10)
+    assert done.value.value == 13
+
+
+SOURCE = '''
+def helper():
+    return "helper"
+
+
+async def main():
+    total = await Pause("first")
+    return total + await Pause("second")
+'''
+
+
+def test_loading_against_a_changed_function_names_it(compiled, modules):
+    blob = pickle.dumps(suspended(compiled(SOURCE).main()))
+    compiled(SOURCE.replace('"second"', '"changed"'))
+    with pytest.raises(CodeChanged, match=r"cannot restore coroutine 'main' of module 'durable_subject': the function's source changed since it was pickled"):
+        pickle.loads(blob)
+
+
+def test_a_change_elsewhere_in_the_module_does_not_invalidate(compiled):
+    blob = pickle.dumps(suspended(compiled(SOURCE).main()))
+    changed = "import os\n\n\n" + SOURCE.replace('return "helper"', 'return "changed helper"   # and more')
+    compiled(changed)
+    restored = pickle.loads(blob)
+    restored.send(1)
+    with pytest.raises(StopIteration) as done:
+        restored.send(2)
+    assert done.value.value == 3
+
+
+def test_loading_without_the_compiled_function_says_so(compiled):
+    blob = pickle.dumps(suspended(compiled(SOURCE).main()))
+    compiled(SOURCE.replace("async def main", "async def renamed"))
+    with pytest.raises(CodeChanged, match=re.escape("module 'durable_subject' has no compiled _main")):
+        pickle.loads(blob)
+
+
+def test_a_failed_load_leaves_no_half_restored_machine_behind(compiled):
+    source = SOURCE + '''
+
+async def outer():
+    return await main()
+'''
+    blob = pickle.dumps(suspended(compiled(source).outer()))
+    compiled(source.replace('"second"', '"changed"'))
+    unraisable = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        with pytest.raises(CodeChanged):
+            pickle.loads(blob)
+        import gc
+
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []
+
+
+def test_waits_on_the_runtimes_primitives_pickle_and_finish_as_they_would(compiled):
+    module = compiled('''
+import runtime
+
+
+async def main(lock, queue):
+    async with lock:
+        await queue.put("second")
+        return await queue.join()
+''')
+    lock, queue = runtime.Lock(), runtime.Queue(maxsize=1)
+    lock._locked = True  # held by someone else: ``async with`` parks
+    coroutine = module.main(lock, queue)
+    assert coroutine.send(None) == (PARK, lock._waiters)
+    restored = pickle.loads(pickle.dumps(coroutine))
+    restored_lock, restored_queue = restored.cr_frame.f_locals.values()
+    assert len(restored_lock._waiters) == 0  # the waiters are tasks of this process
+    restored_queue.put_nowait("first")  # full now: put() parks
+    assert restored.send(None) == (PARK, restored_queue._putters)  # the lock was handed over
+    restored_queue.get_nowait()
+    restored_queue._reserved += 1  # what a getter waking the putter does
+    assert restored.send(None) == (PARK, restored_queue._all_done._waiters)  # join() waits
+    assert list(restored_queue._items) == ["second"]
+    twin = copy.deepcopy(restored)
+    for machine in (restored, twin):
+        with pytest.raises(StopIteration):
+            machine.send(None)
+    coroutine.close()
+
+
+def test_pickling_a_closure_keeps_its_class_no_longer_than_it_lives(compiled):
+    import gc
+    import weakref
+
+    module = compiled('''
+def make(k):
+    async def inner():
+        return k + await Pause("inner")
+    return inner
+''')
+    coroutine = suspended(module.make(1)())
+    pickle.loads(pickle.dumps(coroutine))
+    copy.deepcopy(coroutine)
+    kind = weakref.ref(type(coroutine))
+    coroutine.close()
+    del coroutine
+    gc.collect()
+    assert kind() is None
