@@ -24,6 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from statemachine_compiler.analysis import suspensions
+from statemachine_compiler.analysis.assignment import may_read_unbound
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
@@ -477,6 +478,7 @@ class FunctionCompiler:
             base=base,
             suspending=(fresh("awaitable"), fresh("yielded")),
             spelling=self.runtime_names,
+            may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals),
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap)

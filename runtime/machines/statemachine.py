@@ -21,6 +21,7 @@ Error messages are CPython's, word for word, so that code written against
 native coroutines cannot tell the difference.
 """
 
+import gc
 import sys
 import warnings
 import weakref
@@ -453,9 +454,10 @@ class Machine:
     ``runtime.machines.asyncgen.AsyncGeneratorMachine``.
     """
 
-    # __name__ and __qualname__ are writable, as a native coroutine's are;
-    # unset (the usual case) they read the class's _name and _qualname.
-    __slots__ = ("state", "_awaiting", "__weakref__", "__name__", "__qualname__")
+    # __name__ and __qualname__ are writable, as a native coroutine's are:
+    # properties (below the class) over these two slots, which stay unset in
+    # the usual case, where they read the class's _name and _qualname.
+    __slots__ = ("state", "_awaiting", "__weakref__", "_own_name", "_own_qualname")
 
     _kind = "coroutine"
     _name = "<coroutine>"
@@ -483,6 +485,12 @@ class Machine:
                 resume.__code__, f"{cls.__qualname__}.resume.<locals>.", f"{cls._qualname}.<locals>."
             )
             resume.__code__ = code.replace(co_name=cls._name, co_qualname=cls._qualname)
+        if namespace.get("_may_read_unbound"):
+            # Discussion: a class with a __getattr__ gets none of 3.11's
+            # specialised attribute reads (a third of a machine's time goes to
+            # ``self.x``), so only the functions that may read a local before
+            # binding it (the compiler tells) get one, for the error of that.
+            cls.__getattr__ = Machine._read_unbound
         if resume is not None and _deletes_attributes(resume.__code__):
             # Discussion: a __delattr__ of our own makes every store to a
             # slot (every ``self.x = ...`` of every machine of the class) a
@@ -943,13 +951,9 @@ class Machine:
             except NameError:
                 yield name, _UNBOUND
 
-    def __getattr__(self, attribute):
-        # Reached only for what normal lookup did not find.  A class cannot
-        # have a ``__qualname__`` property, so the coroutine's names are here.
-        if attribute == "__name__":
-            return self._name
-        if attribute == "__qualname__":
-            return self._qualname
+    def _read_unbound(self, attribute):
+        """``__getattr__`` of the machines whose function may read a local unbound (see __init_subclass__)."""
+        # Reached only for what normal lookup did not find.
         self._unbound(attribute, sys._getframe(1).f_code)
         kind = self._kind.replace(" ", "_")
         raise AttributeError(f"'{kind}' object has no attribute {attribute!r}")
@@ -1011,6 +1015,30 @@ class Machine:
         )
         kind = self._kind.replace(" ", "_")
         return f"<{kind} object {self.__qualname__} at {id(self):#x}: {where} {{{variables}}}>"
+
+
+def _name_property(slot, default):
+    read = Machine.__dict__[slot].__get__
+    write = Machine.__dict__[slot].__set__
+
+    def get(machine):
+        try:
+            return read(machine, Machine)
+        except AttributeError:
+            return getattr(machine, default)
+
+    return property(get, write)
+
+
+# Discussion: a class body cannot define a ``__qualname__`` property (type()
+# takes that name for the class's own), so both go into the class's dict from
+# here, and Python is told that the class changed (its lookup caches).
+gc.get_referents(Machine.__dict__)[0].update(
+    __name__=_name_property("_own_name", "_name"),
+    __qualname__=_name_property("_own_qualname", "_qualname"),
+)
+Machine._names_installed = True
+del Machine._names_installed
 
 
 class _AwaitIterator:

@@ -21,6 +21,7 @@ class _f(StateMachine):
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 4, 9)  # source line of each state
+    _may_read_unbound = True  # a local may be read before it is bound
 
     def __init__(self, command):
         self.state = 0  # not started
