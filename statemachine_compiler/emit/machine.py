@@ -134,6 +134,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
                 render=render,
                 render_expression=render_expression,
                 spelled=spec.spelled,
+                run_now=spec.base == "StateMachine",
             )
             emitter.block(body)
     return w

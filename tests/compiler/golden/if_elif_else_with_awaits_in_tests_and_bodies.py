@@ -30,7 +30,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch("zero")
                 self.state = 1  # line 3: await fetch("zero")
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -40,7 +42,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch(self.n)
                 self.state = 2  # line 4: await fetch(n)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:
@@ -51,7 +55,9 @@ class _f(StateMachine):
                 if self.state == 0:
                     awaitable = fetch("many")
                     self.state = 3  # line 7: await fetch("many")
-                    return awaitable
+                    value, error, awaitable = self.run_now(awaitable)
+                    if awaitable is not None:  # something to wait for
+                        return awaitable
                 if self.state == 3:
                     self.state = 0
                     if error is not None:

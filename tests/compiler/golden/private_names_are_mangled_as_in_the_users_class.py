@@ -38,7 +38,9 @@ class _Account_deposit(StateMachine):
         if frame.state == 0:
             awaitable = fetch(frame.amount)
             frame.state = 1  # line 6: await fetch(amount)
-            return awaitable
+            value, error, awaitable = frame.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if frame.state == 1:
             frame.state = 0
             if error is not None:
@@ -73,7 +75,9 @@ class _lookup(StateMachine):
             self._lookup__hit = globals()["__cache"].get(self.key)
             awaitable = fetch(self.key)
             self.state = 1  # line 12: await fetch(key)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
