@@ -2,8 +2,8 @@
 
     python bench/run.py
 
-compiler_bench.py, program_bench.py, compile_speed.py, runtime_bench.py and
-import_bench.py are run with this same
+compiler_bench.py, program_bench.py, compile_speed.py, runtime_bench.py,
+import_bench.py and startup_bench.py are run with this same
 interpreter, from the repository root, their output streamed as it comes.  A
 module that does not exist (yet) is skipped with a note.  The exit status is
 non-zero when any benchmark that ran failed.
@@ -22,6 +22,7 @@ MODULES = (
     "compile_speed.py",
     "runtime_bench.py",
     "import_bench.py",
+    "startup_bench.py",
 )
 
 

@@ -132,12 +132,17 @@ def test_uncompilable_script_is_reported_as_path_line_column(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["prog.py", "prog"], ids=["with_py", "without_py"])
-def test_script_is_not_cached_as_python_does_not_cache_main(tmp_path, name):
+def test_script_is_cached_unless_it_has_no_py_suffix(tmp_path, name):
     write(tmp_path, name, REPORT)
-    done = run(tmp_path, name)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "__main__ [] 42 compiled"
-    assert not (tmp_path / "__pycache__").exists(), list((tmp_path / "__pycache__").iterdir())
+    for _ in range(2):  # compiled, then from the cache
+        done = run(tmp_path, name)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "__main__ [] 42 compiled"
+    cached = sorted(p.name for p in (tmp_path / "__pycache__").iterdir()) if name == "prog.py" else []
+    assert cached == ([f"prog.cpython-{sys.version_info[0]}{sys.version_info[1]}.opt-statemachine1.pyc"]
+                      if name == "prog.py" else [])
+    if name == "prog":
+        assert not (tmp_path / "__pycache__").exists()
 
 
 def test_unreadable_script_is_one_line(tmp_path):
@@ -152,14 +157,43 @@ def test_missing_script_says_no_such_file_or_directory(tmp_path):
 
 
 def test_interrupt_while_compiling_the_script_is_one_line(tmp_path, monkeypatch, capsys):
-    from statemachine_compiler import runner
+    from statemachine_compiler import importhook, runner
 
     def interrupted(source, path):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner, "compile_to_code", interrupted)
+    monkeypatch.setattr(importhook, "compile_to_code", interrupted)  # what the loader calls
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     monkeypatch.setattr(sys, "path", list(sys.path))
     script = write(tmp_path, "prog.py", REPORT)
     assert runner.run_script(str(script), []) == 2
     assert capsys.readouterr().err == f"{script}: interrupted\n"
+
+
+def test_an_unchanged_script_runs_from_the_cache_without_the_compiler(tmp_path):
+    script = write(
+        tmp_path,
+        "prog.py",
+        """
+        import sys
+
+        async def main():
+            return 42
+
+        coro = main()
+        try:
+            coro.send(None)
+        except StopIteration as stop:
+            print(type(coro).__name__, stop.value, "libcst" in sys.modules)
+        """,
+    )
+    first = run(tmp_path, str(script))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split() == ["_main", "42", "True"]  # compiled, and cached
+    second = run(tmp_path, str(script))
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split() == ["_main", "42", "False"]
+    script.write_text(script.read_text().replace("42", "43"))
+    changed = run(tmp_path, str(script))
+    assert changed.stdout.split() == ["_main", "43", "True"]
