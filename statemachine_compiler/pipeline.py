@@ -28,6 +28,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from statemachine_compiler.analysis import suspensions
+from statemachine_compiler.analysis.assignment import may_read_unbound
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
@@ -551,6 +552,7 @@ class FunctionCompiler:
             suspending=(fresh("awaitable"), fresh("yielded")),
             spelling=self.runtime_names,
             comments=_awaiting_line_comments(node.body, self.position, set(lowerer.lines[1:])),
+            may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals),
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap)

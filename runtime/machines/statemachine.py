@@ -14,6 +14,9 @@ same for every function lives here, once:
    exception) goes back into ``resume``.
 3. When the awaitable finishes at once, ``resume`` is called again in the same
    loop iteration, so a thousand awaits in a row never grow the Python stack.
+   Before returning a compiled coroutine it has just made (``await f()``),
+   ``resume`` tries ``run_now``: a coroutine that returns without suspending
+   runs to its end there, and ``resume`` goes on with its result.
 4. All of a coroutine's state is in the object's slots: there is no frame.
    That is what lets a suspended machine be copied and pickled.
 
@@ -21,6 +24,7 @@ Error messages are CPython's, word for word, so that code written against
 native coroutines cannot tell the difference.
 """
 
+import gc
 import sys
 import warnings
 import weakref
@@ -475,9 +479,10 @@ class Machine:
     ``runtime.machines.asyncgen.AsyncGeneratorMachine``.
     """
 
-    # __name__ and __qualname__ are writable, as a native coroutine's are;
-    # unset (the usual case) they read the class's _name and _qualname.
-    __slots__ = ("state", "_awaiting", "__weakref__", "__name__", "__qualname__")
+    # __name__ and __qualname__ are writable, as a native coroutine's are:
+    # properties (below the class) over these two slots, which stay unset in
+    # the usual case, where they read the class's _name and _qualname.
+    __slots__ = ("state", "_awaiting", "__weakref__", "_own_name", "_own_qualname")
 
     _kind = "coroutine"
     _name = "<coroutine>"
@@ -509,6 +514,12 @@ class Machine:
                 resume.__code__, f"{cls.__qualname__}.resume.<locals>.", f"{cls._qualname}.<locals>."
             )
             resume.__code__ = code.replace(co_name=cls._name, co_qualname=cls._qualname)
+        if namespace.get("_may_read_unbound"):
+            # Discussion: a class with a __getattr__ gets none of 3.11's
+            # specialised attribute reads (a third of a machine's time goes to
+            # ``self.x``), so only the functions that may read a local before
+            # binding it (the compiler tells) get one, for the error of that.
+            cls.__getattr__ = Machine._read_unbound
         if resume is not None and _deletes_attributes(resume.__code__):
             # Discussion: a __delattr__ of our own makes every store to a
             # slot (every ``self.x = ...`` of every machine of the class) a
@@ -744,59 +755,74 @@ class Machine:
         elif state == 0 and self._awaiting is None and self._kind == "coroutine":
             _warn_never_awaited(self)
 
-    def _advance(self, value, error):
+    def _advance(self, value, error, awaitable=_MISSING):
         """Call ``resume`` until the function returns or waits on something that suspends.
 
         Returns ``(True, result)`` when it returned, ``(False, yielded)``
-        when an awaitable yielded something for the event loop.
+        when an awaitable yielded something for the event loop.  With an
+        ``awaitable``, the function is already waiting on it (see
+        ``run_now``): its first step comes first.
         """
         self._awaiting = _RUNNING
         while True:
-            try:
-                awaitable = self.resume(value, error)
-            except StopIteration as stop:
-                self._awaiting = None
-                self.state = DONE
-                raise RuntimeError(f"{self._kind} raised StopIteration") from stop
-            except BaseException:
-                # Discussion: the frames in the traceback are not cleared here:
-                # whoever looks at the exception (pdb.post_mortem, pytest)
-                # wants to see them as they were.
-                self._awaiting = None
-                self.state = DONE
-                value = error = None  # see _send
-                raise
-            if error is not None:
-                # Discussion: resume returned after the exception thrown in
-                # (handled, or pending in a finally).  Its traceback holds
-                # resume's finished frame, which holds the exception in its
-                # ``error`` parameter: a cycle that would keep the machine and
-                # its locals alive until the next garbage collection, where
-                # CPython frees them at once.  Clearing that finished frame
-                # breaks it; the function's own locals are in the machine.
-                _release_frames(error, type(self).resume.__code__)
-                error = None
-            if self.state == 0:  # resume returned from the function itself
-                self._awaiting = None
-                self.state = DONE
-                if self._released != ():  # a machine with no locals has nothing to let go
-                    self._release_locals()
-                return True, awaitable
-            if (
-                isinstance(awaitable, StateMachine)
-                and awaitable._awaiting is None
-                and awaitable.state == 0
-            ):
-                # A compiled coroutine, not started: run it right here.
+            if awaitable is _MISSING:  # (none in hand: see run_now)
                 try:
-                    finished, result = awaitable._advance(None, None)
+                    awaitable = self.resume(value, error)
+                except StopIteration as stop:
+                    self._awaiting = None
+                    self.state = DONE
+                    raise RuntimeError(f"{self._kind} raised StopIteration") from stop
+                except BaseException:
+                    # Discussion: the frames in the traceback are not cleared here:
+                    # whoever looks at the exception (pdb.post_mortem, pytest)
+                    # wants to see them as they were.
+                    self._awaiting = None
+                    self.state = DONE
+                    value = error = None  # see _send
+                    raise
+                if error is not None:
+                    # Discussion: resume returned after the exception thrown in
+                    # (handled, or pending in a finally).  Its traceback holds
+                    # resume's finished frame, which holds the exception in its
+                    # ``error`` parameter: a cycle that would keep the machine and
+                    # its locals alive until the next garbage collection, where
+                    # CPython frees them at once.  Clearing that finished frame
+                    # breaks it; the function's own locals are in the machine.
+                    _release_frames(error, type(self).resume.__code__)
+                    error = None
+                if self.state == 0:  # resume returned from the function itself
+                    self._awaiting = None
+                    self.state = DONE
+                    released = self._released
+                    if released:
+                        for attribute in released:
+                            setattr(self, attribute, _UNBOUND)
+                    elif released is None:  # not known yet: found at the first return
+                        self._release_locals()
+                    return True, awaitable
+            if type(awaitable) is _Raised:  # the coroutine run_now ran raised
+                # Emptied: resume's finished frame, which the exception's
+                # traceback reaches (f_back), holds it as its local.
+                value, error, awaitable.error = None, awaitable.error, None
+                awaitable = _MISSING
+                continue
+            if isinstance(awaitable, StateMachine) and (
+                (awaitable._awaiting is None and awaitable.state == 0)
+                or type(awaitable._awaiting) is _FirstStep
+            ):
+                # A compiled coroutine, not started (or started by run_now and
+                # waiting for its first step): run it right here.
+                first = awaitable._awaiting
+                first = _MISSING if first is None else first.awaitable
+                try:
+                    finished, result = awaitable._advance(None, None, first)
                 except BaseException as raised:
                     value, error = None, _without_machinery(raised)
-                    awaitable = None
+                    awaitable = _MISSING
                     continue
                 if finished:
                     value, error = result, None
-                    awaitable = None
+                    awaitable = _MISSING
                     continue
                 self._awaiting = awaitable
                 return False, result
@@ -808,11 +834,11 @@ class Machine:
                 awaitable = None  # finished or not, nothing here may keep it alive
                 value = iterator.__next__()
             except StopIteration as stop:
-                awaitable = iterator = None
+                awaitable, iterator = _MISSING, None
                 value = stop.value
                 continue
             except BaseException as raised:
-                awaitable = iterator = None
+                awaitable, iterator = _MISSING, None
                 value, error = None, _without_machinery(raised)
                 continue
             self._awaiting = iterator
@@ -837,9 +863,57 @@ class Machine:
         # Each slot is set to the "unbound" marker that repr() and locals()
         # skip, not deleted: deleting an unbound slot raises, and costs more
         # than the rest of the return (compiled try/with leave some unbound).
-        store = object.__setattr__
+        # (setattr: a quarter of the cost of object.__setattr__, and the
+        # same for every machine, which has no __setattr__ of its own.)
         for attribute in released:
-            store(self, attribute, _UNBOUND)
+            setattr(self, attribute, _UNBOUND)
+
+    def run_now(self, awaitable):
+        """The fast path of ``await``: run a compiled coroutine that has not started, right here.
+
+        What the generated ``resume`` calls at an ``await`` of a call, as
+        ``value, error, awaitable = self.run_now(awaitable)``.  Returns
+        ``(result, None, None)`` when the coroutine returned without
+        suspending: ``resume`` carries on at the await's resume point with
+        the result (and no error).  Otherwise ``(None, None, awaitable)``:
+        ``resume`` returns the awaitable to this class, which drives it (an
+        awaitable that is no compiled coroutine, not started, is returned
+        untouched).
+
+        Discussion: only the coroutine's first ``resume`` runs here.  If it
+        awaits something, it is left waiting with its first step to take
+        (``_FirstStep``), which ``_advance`` takes: so the awaited code's
+        first step runs with one frame of ours per level, as every later
+        ``send`` and ``throw`` does (cpython#93592).  If it raises, the
+        exception goes back through ``_advance`` too (``_Raised``), which
+        resumes with it as with any other: the exception is then no local
+        of a running ``resume``, which its traceback would keep alive.
+        """
+        if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
+            if awaitable is None:  # None is the "nothing to wait for" of the answer
+                return None, None, _Raised(_await_error(awaitable))
+            return None, None, awaitable
+        awaitable._awaiting = _RUNNING
+        try:
+            result = awaitable.resume(None, None)
+        except BaseException as raised:
+            awaitable._awaiting = None
+            awaitable.state = DONE
+            if isinstance(raised, StopIteration):
+                raised = _stop_iteration_error(awaitable, raised)
+            return None, None, _Raised(_without_machinery(raised))
+        if awaitable.state != 0:
+            awaitable._awaiting = _FirstStep(result)
+            return None, None, awaitable
+        awaitable._awaiting = None
+        awaitable.state = DONE
+        released = awaitable._released
+        if released:
+            for attribute in released:
+                setattr(awaitable, attribute, _UNBOUND)
+        elif released is None:
+            awaitable._release_locals()
+        return result, None, None
 
     def assign(self, attribute, value):
         """Store a local from inside an expression: what ``(x := value)`` becomes."""
@@ -995,13 +1069,9 @@ class Machine:
             except NameError:
                 yield name, _UNBOUND
 
-    def __getattr__(self, attribute):
-        # Reached only for what normal lookup did not find.  A class cannot
-        # have a ``__qualname__`` property, so the coroutine's names are here.
-        if attribute == "__name__":
-            return self._name
-        if attribute == "__qualname__":
-            return self._qualname
+    def _read_unbound(self, attribute):
+        """``__getattr__`` of the machines whose function may read a local unbound (see __init_subclass__)."""
+        # Reached only for what normal lookup did not find.
         self._unbound(attribute, sys._getframe(1).f_code)
         kind = self._kind.replace(" ", "_")
         raise AttributeError(f"'{kind}' object has no attribute {attribute!r}")
@@ -1063,6 +1133,65 @@ class Machine:
         )
         kind = self._kind.replace(" ", "_")
         return f"<{kind} object {self.__qualname__} at {id(self):#x}: {where} {{{variables}}}>"
+
+
+def _name_property(slot, default):
+    read = Machine.__dict__[slot].__get__
+    write = Machine.__dict__[slot].__set__
+
+    def get(machine):
+        try:
+            return read(machine, Machine)
+        except AttributeError:
+            return getattr(machine, default)
+
+    return property(get, write)
+
+
+# Discussion: a class body cannot define a ``__qualname__`` property (type()
+# takes that name for the class's own), so both go into the class's dict from
+# here, and Python is told that the class changed (its lookup caches).
+gc.get_referents(Machine.__dict__)[0].update(
+    __name__=_name_property("_own_name", "_name"),
+    __qualname__=_name_property("_own_qualname", "_qualname"),
+)
+Machine._names_installed = True
+del Machine._names_installed
+
+
+class _Raised:
+    """What ``run_now`` gives ``resume`` to return when the coroutine it ran raised."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error):
+        self.error = error
+
+
+def _await_error(awaitable):
+    """The exception ``await awaitable`` raises at once (what _await_iterator raises)."""
+    try:
+        _await_iterator(awaitable)
+    except TypeError as error:
+        return error
+    raise AssertionError(f"{awaitable!r} is awaitable")
+
+
+class _FirstStep:
+    """What a machine started by ``run_now`` waits on before ``_advance`` takes its first step."""
+
+    __slots__ = ("awaitable",)
+
+    def __init__(self, awaitable):
+        self.awaitable = awaitable
+
+
+def _stop_iteration_error(machine, stop):
+    """The RuntimeError that a StopIteration raised by a coroutine's body becomes (PEP 479)."""
+    try:
+        raise RuntimeError(f"{machine._kind} raised StopIteration") from stop
+    except RuntimeError as error:
+        return error
 
 
 class _AwaitIterator:

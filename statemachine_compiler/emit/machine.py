@@ -43,6 +43,7 @@ __all__ = ["MachineSpec", "write_machine", "build_stub", "reserved_attributes"]
 # What the class body above defines, besides what the base class has.
 CLASS_BODY_NAMES = (
     "__slots__", "_name", "_qualname", "_lines", "_source_digest", "_temporaries", "_renamed",
+    "_may_read_unbound",
     "__init__", "resume",
 )
 LOCALS_SLOT = "_f_locals"  # the dict locals() returns, when the function calls it (3.11, 3.12)
@@ -88,6 +89,7 @@ class MachineSpec:
     spelling: dict[str, str] = field(default_factory=dict)
     # The user's comments at the end of lines that await: source line -> "# ...".
     comments: dict[int, str] = field(default_factory=dict)
+    may_read_unbound: bool = False  # analysis.assignment: a local may be read before it is bound
 
     def spelled(self, name: str) -> str:
         return self.spelling.get(name, name)
@@ -111,6 +113,8 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
             w.line(f"_temporaries = {_tuple(repr(t) for t in spec.temporaries)}")
         if spec.renamed:
             w.line(f"_renamed = {spec.renamed!r}")
+        if spec.may_read_unbound:
+            w.line("_may_read_unbound = True  # a local may be read before it is bound")
         w.line()
         parameters = "".join(f", {p}" for p, _ in spec.parameters)
         w.line(f"def __init__({m}{parameters}):")
@@ -138,6 +142,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
                 render_expression=render_expression,
                 spelled=spec.spelled,
                 comments=spec.comments,
+                run_now=spec.base == "StateMachine",
             )
             emitter.block(body)
     return w

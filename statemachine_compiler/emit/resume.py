@@ -47,10 +47,13 @@ class ResumeEmitter:
         render_expression,
         spelled=lambda name: name,
         comments=None,
+        run_now=False,
     ):
         self.w = writer
         # The user's comments on lines that await: written once, above the line's first suspension.
         self.comments = dict(comments or {})
+        # Whether an await of a call tries the fast path (coroutines only).
+        self.run_now = f"{machine}.run_now" if run_now else None
         self.spelled = spelled  # runtime name -> how the module spells it
         self.awaitable, self.yielded = locals_  # names of resume's own locals
         self.state = f"{machine}.state"
@@ -155,7 +158,15 @@ class ResumeEmitter:
                 self.w.line(comment)
             self.w.line(f"{local} = {expression}")
             self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
-            self.w.line(f"return {local}")
+            if self.run_now is not None and local == self.awaitable and isinstance(node.awaitable, cst.Call):
+                # A compiled coroutine that returns at once carries on right
+                # here, at the resume point below, with its result.
+                self.w.line(f"{self.value}, {self.error}, {local} = {self.run_now}({local})")
+                self.w.line(f"if {local} is not None:  # something to wait for")
+                with self.w.indented():
+                    self.w.line(f"return {local}")
+            else:
+                self.w.line(f"return {local}")
 
     def handling(self, node: Suspend) -> str | None:
         """Whether an exception is being handled at ``node``, as an expression (None: never).

@@ -176,6 +176,26 @@ def test_locals_freed_when_an_exception_thrown_in_escapes():
     )
 
 
+def test_a_coroutine_that_raised_at_once_leaves_no_cycle_where_it_was_caught():
+    """The fast path of await (run_now): the exception is caught in the awaiting resume."""
+    check(
+        """
+        async def fail():
+            raise KeyError(Tracked("error"))
+
+        async def caller():
+            try:
+                await fail()
+            except KeyError:
+                log.append("caught")
+
+        async def main():
+            await caller()
+            log.append("after the caller")
+        """
+    )
+
+
 @HELD_BY_RESUME
 def test_locals_freed_when_an_awaited_exception_passes_through():
     check(

@@ -52,10 +52,6 @@ CASES = {
                     attempt(coro)
                 except TypeError as e:
                     log.append(str(e))
-            try:
-                coro.no_such_attribute
-            except AttributeError as e:
-                log.append(str(e))
             coro.close()
         """,
     # yield from a coroutine: allowed in a @types.coroutine generator only.
@@ -216,6 +212,35 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_native_and_compiled_agree(name):
     assert_same(CASES[name], "main()")
+
+
+# Known differences, kept so that they fail loudly once fixed.
+XFAIL_CASES = {
+    # Discussion: natively the message names the type, 'coroutine'.  Only a
+    # __getattr__ could say so here, and a class with one loses 3.11's
+    # specialised attribute reads: every ``self.x`` of every machine. Only the
+    # machines whose function may read a local unbound have one
+    # (statemachine_compiler.analysis.assignment), so the message names the
+    # generated class ('_foo').
+    "a_missing_attribute_names_the_coroutine_type": """
+        async def foo():
+            return 1
+
+        async def main():
+            coro = foo()
+            try:
+                coro.no_such_attribute
+            except AttributeError as e:
+                log.append(str(e))
+            coro.close()
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(XFAIL_CASES))
+@pytest.mark.xfail(strict=True, reason="the generated class's name in the message (see the case)")
+def test_known_differences(name):
+    assert_same(XFAIL_CASES[name], "main()")
 
 
 def test_inspect_coroutine_state_matches_native_values():

@@ -31,7 +31,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch("and")
                 self.state = 1  # line 2: await fetch("and")
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -44,7 +46,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch("or")
                 self.state = 2  # line 3: await fetch("or")
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:

@@ -26,7 +26,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch(self.n)
                 self.state = 1  # line 2: await fetch(n)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -35,7 +37,9 @@ class _f(StateMachine):
                 if self.state == 0:
                     awaitable = fetch(self.n)
                     self.state = 2  # line 2: await fetch(n)
-                    return awaitable
+                    value, error, awaitable = self.run_now(awaitable)
+                    if awaitable is not None:  # something to wait for
+                        return awaitable
                 if self.state == 2:
                     self.state = 0
                     if error is not None:

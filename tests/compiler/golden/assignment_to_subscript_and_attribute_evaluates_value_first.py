@@ -29,7 +29,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch("value")
             self.state = 1  # line 2: await fetch("value")
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -39,7 +41,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch("key")
             self.state = 2  # line 2: await fetch("key")
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
@@ -48,7 +52,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(1)
             self.state = 3  # line 3: await fetch(1)
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
@@ -57,7 +63,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch((1, 2))
             self.state = 4  # line 4: await fetch((1, 2))
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:

@@ -33,7 +33,9 @@ class _f(StateMachine):
             self._t1 = self.total
             awaitable = fetch(2)
             self.state = 1  # line 3: await fetch(2)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -45,7 +47,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(3)
             self.state = 2  # line 4: await fetch(3)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
@@ -58,7 +62,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(4)
             self.state = 3  # line 5: await fetch(4)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:

@@ -30,7 +30,9 @@ class _f(StateMachine):
             self._t3 = (*self.items,)
             awaitable = fetch(2)
             self.state = 1  # line 2: await fetch(2)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -39,7 +41,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(3)
             self.state = 2  # line 2: await fetch(3)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:

@@ -27,7 +27,9 @@ class _f(StateMachine):
             self._t1 = self.d
             awaitable = fetch("k")
             self.state = 1  # line 2: await fetch("k")
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

@@ -30,7 +30,9 @@ class _f(StateMachine):
             self._t1 = (*self.xs,)
             awaitable = fetch(2)
             self.state = 1  # line 2: await fetch(2)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -40,7 +42,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(3)
             self.state = 2  # line 3: await fetch(3)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
@@ -50,7 +54,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(4)
             self.state = 3  # line 4: await fetch(4)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
@@ -59,7 +65,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(5)
             self.state = 4  # line 4: await fetch(5)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:

@@ -37,7 +37,9 @@ class _f(StateMachine):
                 if self.state == 0:
                     awaitable = self.client.send_all()
                     self.state = 1  # line 3: await client.send_all()
-                    return awaitable
+                    value, error, awaitable = self.run_now(awaitable)
+                    if awaitable is not None:  # something to wait for
+                        return awaitable
                 if self.state == 1:
                     self.state = 0
                     if error is not None:
@@ -70,7 +72,9 @@ class _f(StateMachine):
                                 if self.state == 0:
                                     awaitable = Handling(self.client.report(self.group))
                                     self.state = 2  # line 5: await client.report(group)
-                                    return awaitable
+                                    value, error, awaitable = self.run_now(awaitable)
+                                    if awaitable is not None:  # something to wait for
+                                        return awaitable
                                 if self.state == 2:
                                     self.state = 0
                                     if error is not None:

@@ -47,7 +47,9 @@ class _close_all(StateMachine):
                 if self.state == 0:
                     awaitable = self.connections.flush()
                     self.state = 1  # line 3: await connections.flush()
-                    return awaitable
+                    value, error, awaitable = self.run_now(awaitable)
+                    if awaitable is not None:  # something to wait for
+                        return awaitable
                 if self.state == 1:
                     self.state = 0
                     if error is not None:
@@ -61,7 +63,9 @@ class _close_all(StateMachine):
                     if self.state == 0:
                         awaitable = Handling(self.connections.reset())
                         self.state = 2  # line 6: await connections.reset()
-                        return awaitable
+                        value, error, awaitable = self.run_now(awaitable)
+                        if awaitable is not None:  # something to wait for
+                            return awaitable
                     if self.state == 2:
                         self.state = 0
                         if error is not None:
@@ -79,7 +83,9 @@ class _close_all(StateMachine):
                     if self.state == 0:
                         awaitable = self.connections.drain()
                         self.state = 3  # line 8: await connections.drain()
-                        return awaitable
+                        value, error, awaitable = self.run_now(awaitable)
+                        if awaitable is not None:  # something to wait for
+                            return awaitable
                     if self.state == 3:
                         self.state = 0
                         if error is not None:
@@ -97,7 +103,9 @@ class _close_all(StateMachine):
                         self.connections.close(), pending=self._jump1 == "raise"
                     )
                     self.state = 4  # line 11: await connections.close()
-                    return awaitable
+                    value, error, awaitable = self.run_now(awaitable)
+                    if awaitable is not None:  # something to wait for
+                        return awaitable
                 if self.state == 4:
                     self.state = 0
                     if error is not None:

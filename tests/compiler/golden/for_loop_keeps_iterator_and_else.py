@@ -42,7 +42,9 @@ class _f(StateMachine):
                 self._t1 = self.total
                 awaitable = fetch(self.row)
                 self.state = 1  # line 6: await fetch(row)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:

@@ -33,7 +33,9 @@ class _f(StateMachine):
             pass
             awaitable = fetch(5)
             self.state = 1  # line 6: await fetch(5)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

@@ -31,7 +31,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch("zero")
                 self.state = 1  # line 3: await fetch("zero")
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -41,7 +43,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch(self.n)
                 self.state = 2  # line 4: await fetch(n)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:
@@ -52,7 +56,9 @@ class _f(StateMachine):
                 if self.state == 0:
                     awaitable = fetch("many")
                     self.state = 3  # line 7: await fetch("many")
-                    return awaitable
+                    value, error, awaitable = self.run_now(awaitable)
+                    if awaitable is not None:  # something to wait for
+                        return awaitable
                 if self.state == 3:
                     self.state = 0
                     if error is not None:

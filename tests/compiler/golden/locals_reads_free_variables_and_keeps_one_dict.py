@@ -31,7 +31,9 @@ def make(base):
             if self.state == 0:
                 awaitable = fetch(self.x)
                 self.state = 1  # line 3: await fetch(x)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:

@@ -22,6 +22,7 @@ class _f(StateMachine):
     _qualname = "f"
     _lines = (1, 2, 4, 9)  # source line of each state
     _source_digest = "a2f152d097882cfa"  # checked when a pickle is loaded
+    _may_read_unbound = True  # a local may be read before it is bound
 
     def __init__(self, command):
         self.state = 0  # not started
@@ -32,7 +33,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(self.command)
             self.state = 1  # line 2: await fetch(command)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -51,7 +54,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch(self.direction)
                 self.state = 2  # line 4: await fetch(direction)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:
@@ -61,7 +66,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch(None)
                 self.state = 3  # line 9: await fetch(None)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 3:
                 self.state = 0
                 if error is not None:

@@ -31,7 +31,9 @@ class _Client_get(StateMachine):
         if frame.state == 0:
             awaitable = fetch(frame.self.host + frame.path)
             frame.state = 1  # line 7: await fetch(self.host + path)
-            return awaitable
+            value, error, awaitable = frame.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if frame.state == 1:
             frame.state = 0
             if error is not None:

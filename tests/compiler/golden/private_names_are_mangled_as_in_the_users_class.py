@@ -39,7 +39,9 @@ class _Account_deposit(StateMachine):
         if frame.state == 0:
             awaitable = fetch(frame.amount)
             frame.state = 1  # line 6: await fetch(amount)
-            return awaitable
+            value, error, awaitable = frame.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if frame.state == 1:
             frame.state = 0
             if error is not None:
@@ -75,7 +77,9 @@ class ___(StateMachine):
             self.__hit = __cache.get(self.key)
             awaitable = fetch(self.key)
             self.state = 1  # line 12: await fetch(key)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

@@ -27,7 +27,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch(self.x)
                 self.state = 1  # line 3: await fetch(x)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -36,7 +38,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(None)
             self.state = 2  # line 4: await fetch(None)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:

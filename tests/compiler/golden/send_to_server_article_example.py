@@ -47,7 +47,9 @@ class _http_get(StateMachine):
         if self.state == 0:
             awaitable = runtime.sleep(0)
             self.state = 1  # line 8: await runtime.sleep(0)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -86,7 +88,9 @@ class _send_to_server(StateMachine):
             if self.state == 0:
                 awaitable = runtime.sleep(self.time_before_next_request)
                 self.state = 1  # line 20: await runtime.sleep(time_before_next_request)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -94,7 +98,9 @@ class _send_to_server(StateMachine):
             if self.state == 0:
                 awaitable = http_get(self.addr)
                 self.state = 2  # line 21: await http_get(addr)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:

@@ -30,7 +30,9 @@ class _f(StateMachine):
         if frame.state == 0:
             awaitable = fetch(frame.state_)
             frame.state = 1  # line 2: await fetch(state)
-            return awaitable
+            value1, error1, awaitable = frame.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if frame.state == 1:
             frame.state = 0
             if error1 is not None:

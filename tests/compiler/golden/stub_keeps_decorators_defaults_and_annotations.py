@@ -36,7 +36,9 @@ class _f(StateMachine):
             self._t1 = self.a
             awaitable = fetch(self.b)
             self.state = 1  # line 7: await fetch(b)
-            return awaitable
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:

@@ -30,7 +30,9 @@ class _f(StateMachine):
             self._t1 = self.box.items
             awaitable = fetch("k")
             self.state = 1  # line 2: await fetch("k")
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
@@ -39,7 +41,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(self.box)
             self.state = 2  # line 3: (await fetch(box))
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
@@ -49,7 +53,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(1)
             self.state = 3  # line 4: await fetch(1)
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
@@ -58,7 +64,9 @@ class _f(StateMachine):
         if self.state == 0:
             awaitable = fetch(2)
             self.state = 4  # line 4: await fetch(2)
-            return awaitable
+            value1, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:

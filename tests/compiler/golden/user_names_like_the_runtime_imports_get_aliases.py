@@ -38,7 +38,9 @@ class _fetch(StateMachine_):
                 self.attempt = item
                 awaitable = get(self.url)
                 self.state = 1  # line 6: await get(url)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:

@@ -36,7 +36,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch(self.i)
                 self.state = 1  # line 3: await fetch(i)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:

@@ -39,7 +39,9 @@ class _f(StateMachine):
                     continue
                 awaitable = fetch(self.i)
                 self.state = 1  # line 7: await fetch(i)
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 1:
                 self.state = 0
                 if error is not None:
@@ -50,7 +52,9 @@ class _f(StateMachine):
             if self.state == 0:
                 awaitable = fetch("else")
                 self.state = 2  # line 10: await fetch("else")
-                return awaitable
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
             if self.state == 2:
                 self.state = 0
                 if error is not None:
