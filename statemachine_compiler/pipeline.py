@@ -46,7 +46,7 @@ from statemachine_compiler.emit.machine import (
     write_machine,
 )
 from statemachine_compiler.linemap import LineMap, first_line
-from statemachine_compiler.lower.fstrings import spell_out_self_documenting_fields
+from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.methods import (
     explicit_super,
     is_private,
@@ -140,8 +140,9 @@ def _compile(text: str, filename: str, options: Options) -> Result:
         return Result(text, [], list(range(1, text.count("\n") + 2)))
     rewritten = _add_runtime_import(rewritten, compiler.runtime_names, options, compiler.linemap)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
-    check_output(rewritten.code, filename)
-    return Result(rewritten.code, compiler.compiled, linemap)
+    code = rewritten.code
+    check_output(code, filename)
+    return Result(code, compiler.compiled, linemap)
 
 
 def check_syntax(text: str, filename: str) -> None:
@@ -313,6 +314,13 @@ class FunctionCompiler:
         }
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
+        self._source_lines: list[str] | None = None
+
+    def source_lines(self) -> list[str]:
+        """The module's lines, printed once for all its functions (not once each)."""
+        if self._source_lines is None:
+            self._source_lines = source_lines_of(self.module)
+        return self._source_lines
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         found = self.positions.get(self.linemap.origin(node))
@@ -324,7 +332,7 @@ class FunctionCompiler:
         original = node
         # Before any rewriting: a ``=`` field prints its source text.
         body = spell_out_self_documenting_fields(
-            node.body, self.module, self.positions, self.linemap.note_origin
+            node.body, self.module, self.positions, self.linemap.note_origin, self.source_lines
         )
         if body is not node.body:
             node = node.with_changes(body=body)

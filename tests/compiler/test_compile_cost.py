@@ -1,0 +1,53 @@
+"""The compiler's cost grows with the module's size, not with its square (issue 12).
+
+No timings here (``bench/compile_speed.py`` measures those): these tests count
+the work that made compiling a module quadratic, printing the whole module
+once per function.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from statemachine_compiler import compile_source
+from statemachine_compiler.pipeline import Options
+
+FUNCTION = '''
+async def handle_{i}(request, log):
+    """Answer request {i}."""
+    try:
+        row = await request.fetch({i})
+    finally:
+        await log.flush()
+    return f"{{row!r}} {{request=}}"
+'''
+
+
+def module_of(functions: int) -> str:
+    return "".join(FUNCTION.format(i=i) for i in range(functions))
+
+
+@pytest.fixture
+def whole_module_prints(monkeypatch):
+    """How often a module with at least ``big`` statements is printed, as ``counts[big]``."""
+    counts = {"prints": 0, "big": 0}
+    code = cst.Module.code
+
+    def counting(module):
+        if len(module.body) >= counts["big"]:
+            counts["prints"] += 1
+        return code.fget(module)
+
+    monkeypatch.setattr(cst.Module, "code", property(counting))
+    return counts
+
+
+@pytest.mark.parametrize("formatting", [True, False], ids=["black", "no-format"])
+def test_the_whole_module_is_printed_a_fixed_number_of_times(whole_module_prints, formatting):
+    printed = []
+    for functions in (5, 20):
+        whole_module_prints.update(prints=0, big=functions)
+        compile_source(module_of(functions), "handlers.py", Options(format=formatting))
+        printed.append(whole_module_prints["prints"])
+    assert printed[0] == printed[1] and printed[0] <= 4
