@@ -327,6 +327,18 @@ class FunctionCompiler:
         return (found.start.line, found.start.column + 1) if found is not None else None
 
     def __call__(self, node: cst.FunctionDef, stack: list[Scope]):
+        if _inside_function(stack):
+            return self._compile_function(node, stack)
+        # One function of the module at a time: once its machine and stub
+        # are written, what was kept about the nodes inside it is dropped,
+        # so that memory does not grow with the module (issue 12).
+        with self.linemap.dropping_origins():
+            try:
+                return self._compile_function(node, stack)
+            finally:
+                suspensions.forget()
+
+    def _compile_function(self, node: cst.FunctionDef, stack: list[Scope]):
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
         original = node

@@ -51,3 +51,26 @@ def test_the_whole_module_is_printed_a_fixed_number_of_times(whole_module_prints
         compile_source(module_of(functions), "handlers.py", Options(format=formatting))
         printed.append(whole_module_prints["prints"])
     assert printed[0] == printed[1] and printed[0] <= 4
+
+
+def test_what_is_kept_about_a_function_is_dropped_once_it_is_compiled(monkeypatch):
+    """The origins of rebuilt nodes (the line map's) do not pile up, function after function."""
+    from statemachine_compiler import linemap, pipeline
+
+    maps = []
+
+    class RecordedLineMap(linemap.LineMap):
+        def __init__(self, positions):
+            super().__init__(positions)
+            maps.append(self)
+
+    monkeypatch.setattr(pipeline, "LineMap", RecordedLineMap)
+    for formatting in (True, False):
+        kept = []
+        for functions in (5, 20):
+            maps.clear()
+            compile_source(module_of(functions), "handlers.py", Options(format=formatting))
+            kept.append(len(maps[0].origins))
+        # Only the stubs' few nodes, which the module keeps anyway (it was
+        # some 135 per function: every node of every function, rebuilt).
+        assert kept[1] - kept[0] <= 3 * 15
