@@ -45,6 +45,7 @@ from statemachine_compiler.emit.machine import (
     reserved_attributes,
     write_machine,
 )
+from statemachine_compiler.format import black, format_generated
 from statemachine_compiler.linemap import LineMap, first_line
 from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.methods import (
@@ -140,9 +141,10 @@ def _compile(text: str, filename: str, options: Options) -> Result:
         return Result(text, [], list(range(1, text.count("\n") + 2)))
     rewritten = _add_runtime_import(rewritten, compiler.runtime_names, options, compiler.linemap)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
-    code = rewritten.code
-    check_output(code, filename)
-    return Result(code, compiler.compiled, linemap)
+    # The machines were checked one by one as they were made (peak memory
+    # was compiling all the output at once); the rest of it here.
+    check_output(rewritten.visit(_WithoutGeneratedCode()).code, filename)
+    return Result(rewritten.code, compiler.compiled, linemap)
 
 
 def check_syntax(text: str, filename: str) -> None:
@@ -156,11 +158,20 @@ def check_syntax(text: str, filename: str) -> None:
         raise CompileError(filename, line, column, f"SyntaxError: {error.msg}") from None
 
 
+class _WithoutGeneratedCode(cst.CSTTransformer):
+    """The module with ``pass`` for each machine kept as text (checked when it was made)."""
+
+    def leave_GeneratedCode(self, original_node, updated_node):
+        return cst.SimpleStatementLine([cst.Pass()], leading_lines=updated_node.leading_lines)
+
+
 def check_output(code: str, filename: str) -> None:
     """Report generated code that does not compile: a bug of the compiler, never the user's.
 
     Discussion: without this check such output would be written (or run)
-    with exit status 0 and fail later, far from its cause.
+    with exit status 0 and fail later, far from its cause.  It is done on
+    each machine as it is made, then on the rest of the module, not on
+    the whole output, whose compile took more memory than all the rest.
     """
     try:
         compile(code, filename, "exec", dont_inherit=True)
@@ -221,7 +232,7 @@ def _add_runtime_import(
         if used:
             imports.append(f"from {module_name} import {', '.join(used)}\n")
     if options.format:
-        imports = [_black(text) for text in imports]  # aliases can make them long
+        imports = [black(text) for text in imports]  # aliases can make them long
     lines = [cst.parse_statement(text) for text in imports]
     if index < len(body):
         # Take the blank lines of the statement they go before, and leave it
@@ -529,7 +540,7 @@ class FunctionCompiler:
         stub_code = cst.Module(body=[stub]).code
         code = writer.text() + "\n\n" + stub_code
         if self.options.format:
-            code = _black(code)
+            code = format_generated(code)
         # The blank lines and comments above the async def now stand above its class.
         blank = blank_lines(stack)
         leading = node.leading_lines or blank
@@ -538,6 +549,7 @@ class FunctionCompiler:
         if split is None:
             return self._splice_parsed(code, writer, stub_code, where, leading, blank, qualname)
         machine_code, stub_code = split
+        check_output(machine_code, self.filename)
         machines = GeneratedCode(machine_code, leading_lines=leading)
         stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=blank)
         if not self.options.format:
@@ -695,9 +707,3 @@ def _header(module: cst.Module, node: cst.FunctionDef) -> str:
     )
     code = module.code_for_node(header).strip()
     return code.removesuffix(": pass").removesuffix(":pass")
-
-
-def _black(code: str) -> str:
-    import black
-
-    return black.format_str(code, mode=black.Mode())
