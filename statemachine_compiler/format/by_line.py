@@ -207,6 +207,8 @@ def _place(units: list[Unit], lines: list[str]) -> None:
     for unit in units:
         if unit.depth == 0 and unit.kind != "def":
             raise _Unknown("a top-level statement other than a class or def")
+        if previous is not None and unit.start <= previous.end:
+            raise _Unknown("statements sharing a line (``a = 1; b = 2``, ``if x: y``)")
         gap = range(previous.end + 1 if previous else 1, unit.start)
         blank = 0
         comments = []

@@ -74,6 +74,8 @@ VARIANTS = {
     "a string statement": MACHINE.replace("            u = 3\n", "            u = 3\n            'a string'\n"),
     "no blank line between methods": MACHINE.replace("\n    def resume", "    def resume"),
     "a match": MACHINE.replace("            u = 3\n", "            match u:\n                case 1:\n                    pass\n"),
+    "statements sharing a line": MACHINE.replace("            u = 3\n", "            u = 3; u = u + 1\n"),
+    "a body on its header's line": MACHINE.replace("            continue\n", "            if i: continue\n"),
     "tabs": MACHINE.replace("            u = 3\n", "            u = '\t'\n"),
 }
 
@@ -101,3 +103,11 @@ def test_every_compiled_function_is_formatted_as_black_would(path, monkeypatch):
     compile_source(path.read_text(encoding="utf-8").split("# output\n")[0], path.name, Options())
     for text in texts:
         assert format_generated(text) == black(text)
+
+
+def test_statements_sharing_a_line_are_written_once():
+    """``a += 1; a = a`` (found by test_random_async_function_native_equals_compiled) ran twice."""
+    source = "async def f():\n    a = 0\n    a += 1; a = a\n    return a\n"
+    by_line._formatted.clear()
+    code = compile_source(source, "shared.py", Options()).code
+    assert code.count("self.a += 1") == 1, code
