@@ -74,3 +74,14 @@ def test_what_is_kept_about_a_function_is_dropped_once_it_is_compiled(monkeypatc
         # Only the stubs' few nodes, which the module keeps anyway (it was
         # some 135 per function: every node of every function, rebuilt).
         assert kept[1] - kept[0] <= 3 * 15
+
+
+def test_the_collectors_thresholds_are_restored_after_a_compile():
+    import gc
+
+    before = gc.get_threshold()
+    compile_source(module_of(2), "handlers.py", Options(format=False))
+    assert gc.get_threshold() == before
+    with pytest.raises(SyntaxError):
+        compile_source("async def f(:\n", "broken.py")
+    assert gc.get_threshold() == before
