@@ -17,6 +17,9 @@ above (a blank line or a comment has no code to point at).
 
 from __future__ import annotations
 
+from collections import ChainMap
+from contextlib import contextmanager
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -40,6 +43,24 @@ class LineMap:
     def note_origin(self, new: cst.CSTNode, original: cst.CSTNode) -> None:
         if new is not original and id(new) not in self.origins:
             self.origins[id(new)] = (new, original)
+
+    @contextmanager
+    def dropping_origins(self):
+        """Forget, at the end, the origins noted inside: the nodes they link become text.
+
+        Discussion: every node a pass rebuilds is noted with the node it came
+        from, so the origins kept the trees of all the module's functions
+        alive, each several times over (most of the memory of a big compile).
+        A top-level function's machine and stub are registered as a whole
+        (``register``) once written: nothing asks for the origins of the
+        nodes inside them again.
+        """
+        outer = self.origins
+        self.origins = ChainMap({}, outer)
+        try:
+            yield
+        finally:
+            self.origins = outer
 
     def register(self, node: cst.CSTNode, lines: list[int]) -> None:
         """``lines[i]``: the source line of the node's i-th line (from its first token)."""

@@ -16,12 +16,15 @@ Per function, ``FunctionCompiler`` runs the passes in order:
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import io
 import itertools
 import re
 import textwrap
+import threading
 import tokenize
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -50,8 +53,9 @@ from statemachine_compiler.emit.machine import (
     reserved_attributes,
     write_machine,
 )
+from statemachine_compiler.format import black, format_generated
 from statemachine_compiler.linemap import LineMap, first_line
-from statemachine_compiler.lower.fstrings import spell_out_self_documenting_fields
+from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
 from statemachine_compiler.lower.methods import (
     explicit_super,
@@ -145,10 +149,43 @@ def compile_source(
 
     ``on_lowered(LoweredFunction)``, where given, is called with each function's lowered form.
     """
+    with _fewer_collections():
+        try:
+            return _compile(text, filename, options, on_lowered)
+        finally:
+            suspensions.forget()
+
+
+# Compiles under way (threads of the import hook), and the thresholds before the first.
+_collections_lock = threading.Lock()
+_collections_held: list[tuple[int, ...]] = []
+COMPILE_GC_THRESHOLD = 50_000  # allocations between two young collections while compiling
+
+
+@contextmanager
+def _fewer_collections():
+    """Run the cyclic garbage collector less often during a compile.
+
+    Discussion: a compile allocates millions of short-lived nodes, nearly all
+    freed by reference counting, and keeps the module's tree alive; at the
+    default threshold (700) the collector's passes over them were about a
+    third of a compile's time.  The thresholds are restored when the last
+    compile under way ends.
+    """
+    with _collections_lock:
+        if not _collections_held:
+            saved = gc.get_threshold()
+            gc.set_threshold(max(saved[0], COMPILE_GC_THRESHOLD), *saved[1:])
+        else:
+            saved = _collections_held[0]
+        _collections_held.append(saved)
     try:
-        return _compile(text, filename, options, on_lowered)
+        yield
     finally:
-        suspensions.forget()
+        with _collections_lock:
+            saved = _collections_held.pop()
+            if not _collections_held:
+                gc.set_threshold(*saved)
 
 
 def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Result:
@@ -175,7 +212,9 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
         return Result(text, [], list(range(1, text.count("\n") + 2)))
     rewritten = _add_runtime_import(rewritten, compiler.runtime_names, options, compiler.linemap)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
-    check_output(rewritten.code, filename)
+    # The machines were checked one by one as they were made (peak memory
+    # was compiling all the output at once); the rest of it here.
+    check_output(rewritten.visit(_WithoutGeneratedCode()).code, filename)
     return Result(rewritten.code, compiler.compiled, linemap)
 
 
@@ -190,11 +229,20 @@ def check_syntax(text: str, filename: str) -> None:
         raise CompileError(filename, line, column, f"SyntaxError: {error.msg}") from None
 
 
+class _WithoutGeneratedCode(cst.CSTTransformer):
+    """The module with ``pass`` for each machine kept as text (checked when it was made)."""
+
+    def leave_GeneratedCode(self, original_node, updated_node):
+        return cst.SimpleStatementLine([cst.Pass()], leading_lines=updated_node.leading_lines)
+
+
 def check_output(code: str, filename: str) -> None:
     """Report generated code that does not compile: a bug of the compiler, never the user's.
 
     Discussion: without this check such output would be written (or run)
-    with exit status 0 and fail later, far from its cause.
+    with exit status 0 and fail later, far from its cause.  It is done on
+    each machine as it is made, then on the rest of the module, not on
+    the whole output, whose compile took more memory than all the rest.
     """
     try:
         compile(code, filename, "exec", dont_inherit=True)
@@ -255,7 +303,7 @@ def _add_runtime_import(
         if used:
             imports.append(f"from {module_name} import {', '.join(used)}\n")
     if options.format:
-        imports = [_black(text) for text in imports]  # aliases can make them long
+        imports = [black(text) for text in imports]  # aliases can make them long
     lines = [cst.parse_statement(text) for text in imports]
     if index < len(body):
         # Take the blank lines of the statement they go before, and leave it
@@ -350,18 +398,37 @@ class FunctionCompiler:
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
         self.genexprs = Hoisted()  # the hidden async generators of generator expressions
+        self._source_lines: list[str] | None = None
+
+    def source_lines(self) -> list[str]:
+        """The module's lines, printed once for all its functions (not once each)."""
+        if self._source_lines is None:
+            self._source_lines = source_lines_of(self.module)
+        return self._source_lines
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         found = self.positions.get(self.linemap.origin(node))
         return (found.start.line, found.start.column + 1) if found is not None else None
 
     def __call__(self, node: cst.FunctionDef, stack: list[Scope]):
+        if _inside_function(stack):
+            return self._compile_function(node, stack)
+        # One function of the module at a time: once its machine and stub
+        # are written, what was kept about the nodes inside it is dropped,
+        # so that memory does not grow with the module (issue 12).
+        with self.linemap.dropping_origins():
+            try:
+                return self._compile_function(node, stack)
+            finally:
+                suspensions.forget()
+
+    def _compile_function(self, node: cst.FunctionDef, stack: list[Scope]):
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
         original = node
         # Before any rewriting: a ``=`` field prints its source text.
         body = spell_out_self_documenting_fields(
-            node.body, self.module, self.positions, self.linemap.note_origin
+            node.body, self.module, self.positions, self.linemap.note_origin, self.source_lines
         )
         # Asynchronous generator expressions become hidden async generators.
         body = hoist_async_generator_expressions(
@@ -585,7 +652,7 @@ class FunctionCompiler:
         stub_code = cst.Module(body=[stub]).code
         code = writer.text() + "\n\n" + stub_code
         if self.options.format:
-            code = _black(code)
+            code = format_generated(code)
         # The blank lines and comments above the async def now stand above its class.
         blank = blank_lines(stack)
         leading = node.leading_lines or blank
@@ -594,6 +661,7 @@ class FunctionCompiler:
         if split is None:
             return self._splice_parsed(code, writer, stub_code, where, leading, blank, qualname)
         machine_code, stub_code = split
+        check_output(machine_code, self.filename)
         machines = GeneratedCode(machine_code, leading_lines=leading)
         stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=blank)
         if not self.options.format:
@@ -821,9 +889,3 @@ def _header(module: cst.Module, node: cst.FunctionDef) -> str:
     )
     code = module.code_for_node(header).strip()
     return code.removesuffix(": pass").removesuffix(":pass")
-
-
-def _black(code: str) -> str:
-    import black
-
-    return black.format_str(code, mode=black.Mode())

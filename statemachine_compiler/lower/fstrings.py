@@ -21,34 +21,47 @@ holding that string.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import warnings
 
 import libcst as cst
 
-__all__ = ["spell_out_self_documenting_fields"]
+__all__ = ["source_lines_of", "spell_out_self_documenting_fields"]
 
 
 def spell_out_self_documenting_fields(
-    node: cst.CSTNode, source: cst.Module, positions, note_origin
+    node: cst.CSTNode, source: cst.Module, positions, note_origin, source_lines=None
 ) -> cst.CSTNode:
     """Return ``node`` with every ``=`` field of its f-strings spelled out.
 
     ``source`` is the module, ``positions`` its libcst ``PositionProvider``
     metadata, ``note_origin(new, original)`` keeps the source line of each
-    node rebuilt on the way.
+    node rebuilt on the way.  ``source_lines()``, if given, returns
+    ``source_lines_of(source)``, computed once for all the module's functions.
     """
-    return node.visit(_Spelling(source, positions, note_origin))
+    return node.visit(_Spelling(source, positions, note_origin, source_lines))
+
+
+def source_lines_of(module: cst.Module) -> list[str]:
+    """The module's lines as the tokenizer counts them (str.splitlines also splits at form feeds)."""
+    return io.StringIO(module.code, newline="").readlines()
 
 
 class _Spelling(cst.CSTTransformer):
-    def __init__(self, source: cst.Module, positions, note_origin):
+    def __init__(self, source: cst.Module, positions, note_origin, source_lines=None):
         self.source = source
-        # Lines as the tokenizer counts them (str.splitlines also splits at form feeds).
-        self.lines = io.StringIO(source.code, newline="").readlines()
         self.positions = positions
         self.note_origin = note_origin
+        self.source_lines = source_lines or (lambda: source_lines_of(source))
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        # Discussion: only when a ``=`` field is met, and then (from the
+        # pipeline) once per module: printing the whole module for every
+        # function made compiling a module quadratic in its size.
+        return self.source_lines()
 
     def on_leave(self, original_node, updated_node):
         result = super().on_leave(original_node, updated_node)

@@ -76,6 +76,31 @@ def test_printed_traceback_shows_the_line_and_a_caret_like_pythons(tmp_path):
     assert "libcst" not in done.stderr and "pipeline.py" not in done.stderr, done.stderr
 
 
+def test_printed_traceback_has_the_frames_of_a_broken_modules(tmp_path):
+    """Through the hook, as natively: the importing line, then the error; no importlib frames."""
+    (tmp_path / "broken.py").write_text(UNSUPPORTED)
+    (tmp_path / "native.py").write_text("x = 1\n\ndef numbers(x):\n    return (x\n")
+    (tmp_path / "main.py").write_text(
+        "import sys\n"
+        "import statemachine_compiler\n"
+        "statemachine_compiler.install_import_hook(['broken'])\n"
+        "__import__(sys.argv[1])  # an import statement, without a frame of its own\n"
+    )
+
+    def frames(module):
+        done = subprocess.run(
+            [sys.executable, "main.py", module], cwd=tmp_path, env=subprocess_env(),
+            capture_output=True, text=True, timeout=120,
+        )
+        files = [line.split(",")[0].strip() for line in done.stderr.splitlines() if line.strip().startswith("File ")]
+        return [name.replace(module, "MODULE") for name in files], done.stderr
+
+    native, native_stderr = frames("native")
+    hooked, hooked_stderr = frames("broken")
+    assert native == [f'File "{tmp_path / "main.py"}"', f'File "{tmp_path / "MODULE.py"}"'], native_stderr
+    assert hooked == native, hooked_stderr
+
+
 # -- encodings -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,388 @@
+"""black over generated code one logical line at a time, each line formatted once per process.
+
+Black over every compiled function was most of a compile's time (issue 12),
+and most of what it formats is the same few hundred lines the emitter writes
+for every function (``if self.state == 0:``, ``self.state = 0``...).  Black
+formats a logical line (a simple statement, or a compound statement's header)
+from the line alone, given its depth; what depends on the lines around it is
+the blank lines between them.  So here the text is cut into its logical
+lines (``ast`` gives where each statement starts and ends), each line not
+seen before is formatted once, all of them in one call of black, each inside
+wrappers that give it its depth (``if __w__:``), and the results are kept
+for the rest of the process; the blank lines are those black would put.
+
+Only what is known to be formatted so is done so; anything else (blank lines
+or comments where black's rules depend on more than this module knows,
+nested functions, ``match``, strings as statements, tabs, backslashes...),
+and a line whose formatting could depend on the Python versions black infers
+from the whole text (a split line with ``*``, a ``with`` header it changed),
+makes the whole text go through black, as before.  ``tests/compiler/test_format_by_line.py`` checks
+the result against black over the whole text.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+__all__ = ["black", "format_generated"]
+
+INDENT = "    "
+WRAPPER = "if __w__:"  # gives a docstring its depth, or a clause the statement it follows
+MARKER = re.compile(r"__unit_(\d+)__")  # the line before each unit of a batch
+STAR_ARGUMENT = re.compile(r"[(,]\s*\*")  # ``f(*args``, ``, **kwargs``: no product
+CACHE_LIMIT = 200_000  # formatted lines kept; then the cache starts again
+
+# (kind, depth, text) -> the lines black makes of it
+_formatted: dict[tuple[str, int, str], tuple[str, ...]] = {}
+
+
+def black(code: str) -> str:
+    import black as _black
+
+    return _black.format_str(code, mode=_black.Mode())
+
+
+def format_generated(code: str) -> str:
+    """``black(code)``, for code the compiler generated."""
+    units = _logical_lines(code)
+    if units is None:
+        return black(code)
+    missing = sorted({unit.key for unit in units if unit.key not in _formatted})
+    if missing:
+        formatted = _format_batch(missing)
+        if formatted is None:
+            return black(code)
+        if len(_formatted) > CACHE_LIMIT:
+            _formatted.clear()
+        _formatted.update(formatted)
+    lines: list[str] = []
+    for unit in units:
+        lines.extend([""] * unit.blank_before)
+        lines.extend(_formatted[unit.key])
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Unit:
+    """A logical line of the text, with the comment lines right above it."""
+
+    kind: str  # "line", "header", "def" (a def or class header), "class doc", "def doc", "clause"
+    depth: int
+    start: int  # first line (1-based), its comments included
+    end: int  # last line
+    text: str = ""
+    blank_before: int = 0
+    is_import: bool = False
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.kind, self.depth, self.text)
+
+
+class _Unknown(Exception):
+    """The text has something this module does not know black's layout of."""
+
+
+def _logical_lines(code: str) -> list[Unit] | None:
+    """The units of ``code``, their blank lines decided; None where black must do it all."""
+    if "\r" in code or "\t" in code or "\f" in code or "\\\n" in code or "__w__" in code or "__tower__" in code or "__unit_" in code:
+        return None
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    lines = code.split("\n")
+    units: list[Unit] = []
+    try:
+        _collect(tree.body, 0, lines, units)
+        _place(units, lines)
+    except _Unknown:
+        return None
+    return units
+
+
+def _first_line(statement: ast.stmt) -> int:
+    decorators = getattr(statement, "decorator_list", None) or []
+    return min([d.lineno for d in decorators] + [statement.lineno])
+
+
+def _is_string(statement: ast.stmt) -> bool:
+    """A string as a statement: black formats it as a docstring where it is first in a block."""
+    value = getattr(statement, "value", None) if isinstance(statement, ast.Expr) else None
+    return isinstance(value, ast.JoinedStr) or (
+        isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes))
+    )
+
+
+def _header_end(lines: list[str], start: int, body_start: int) -> int:
+    """The last line of a header that starts at ``start``: before its body and the comments above it."""
+    end = body_start - 1
+    while end > start and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    if end < start:
+        raise _Unknown("a body on its header's line")
+    return end
+
+
+def _clause_line(lines: list[str], after: int, before: int, depth: int, keyword: str) -> int:
+    """The line of ``else:``/``finally:`` between line ``after`` and line ``before``, alone there."""
+    between = range(after + 1, before)
+    if len(between) != 1 or not lines[between[0] - 1].startswith(INDENT * depth + keyword):
+        raise _Unknown("blank lines or comments around a clause")
+    return between[0]
+
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _collect(body: list[ast.stmt], depth: int, lines: list[str], units: list[Unit]) -> None:
+    for statement in body:
+        start = _first_line(statement)
+        if isinstance(statement, _DEFINITIONS):
+            end = _header_end(lines, start, _first_line(statement.body[0]))
+            units.append(Unit("def", depth, start, end))
+            inner = statement.body
+            if _is_string(inner[0]):
+                kind = "class doc" if isinstance(statement, ast.ClassDef) else "def doc"
+                units.append(Unit(kind, depth + 1, inner[0].lineno, inner[0].end_lineno))
+                inner = inner[1:]
+            _collect(inner, depth + 1, lines, units)
+        elif isinstance(statement, _COMPOUND):
+            _collect_compound(statement, start, depth, lines, units)
+        elif isinstance(statement, (ast.Match, getattr(ast, "TryStar", ast.Match))):
+            raise _Unknown("match, except*")
+        else:
+            if _is_string(statement) or (
+                isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                and statement.value.value is Ellipsis
+            ):
+                raise _Unknown("a string or ... as a statement")
+            unit = Unit("line", depth, start, statement.end_lineno)
+            unit.is_import = isinstance(statement, (ast.Import, ast.ImportFrom))
+            units.append(unit)
+
+
+def _collect_compound(statement, start, depth, lines, units) -> None:
+    kind = "try" if isinstance(statement, ast.Try) else "header"
+    units.append(Unit(kind, depth, start, _header_end(lines, start, _first_line(statement.body[0]))))
+    _collect(statement.body, depth + 1, lines, units)
+    last = statement.body[-1].end_lineno
+    if isinstance(statement, ast.Try):
+        for handler in statement.handlers:
+            if handler.lineno != last + 1:
+                raise _Unknown("blank lines or comments before except")
+            end = _header_end(lines, handler.lineno, _first_line(handler.body[0]))
+            units.append(Unit("except", depth, handler.lineno, end))
+            _collect(handler.body, depth + 1, lines, units)
+            last = handler.body[-1].end_lineno
+    orelse = getattr(statement, "orelse", [])
+    if orelse:
+        first = _first_line(orelse[0])
+        if isinstance(statement, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If) and (
+            lines[first - 1].startswith(INDENT * depth + "elif")
+        ):
+            if first != last + 1:
+                raise _Unknown("blank lines or comments before elif")
+            before = len(units)
+            _collect_compound(orelse[0], first, depth, lines, units)
+            units[before].kind = "else"  # an elif: formatted after an if
+        else:
+            line = _clause_line(lines, last, first, depth, "else")
+            units.append(Unit("except" if isinstance(statement, ast.Try) else "else", depth, line, line))
+            _collect(orelse, depth + 1, lines, units)
+        last = orelse[-1].end_lineno
+    if isinstance(statement, ast.Try) and statement.finalbody:
+        line = _clause_line(lines, last, _first_line(statement.finalbody[0]), depth, "finally")
+        units.append(Unit("except", depth, line, line))
+        _collect(statement.finalbody, depth + 1, lines, units)
+
+
+def _place(units: list[Unit], lines: list[str]) -> None:
+    """Give each unit its text (comments above it included) and the blank lines before it."""
+    previous: Unit | None = None
+    open_blocks: list[Unit] = []  # headers whose bodies the units are in
+    for unit in units:
+        if unit.depth == 0 and unit.kind != "def":
+            raise _Unknown("a top-level statement other than a class or def")
+        if previous is not None and unit.start <= previous.end:
+            raise _Unknown("statements sharing a line (``a = 1; b = 2``, ``if x: y``)")
+        gap = range(previous.end + 1 if previous else 1, unit.start)
+        blank = 0
+        comments = []
+        for number in gap:
+            text = lines[number - 1]
+            if not text.strip():
+                if comments:
+                    raise _Unknown("a blank line between comments and their statement")
+                blank += 1
+            elif text.startswith(INDENT * unit.depth + "#"):
+                comments.append(number)
+            else:
+                raise _Unknown("a comment at another depth")
+        if comments and unit.kind not in ("line", "header", "try"):
+            raise _Unknown("comments above a definition or a clause")
+        indentation = INDENT * unit.depth
+        first = lines[(comments[0] if comments else unit.start) - 1]
+        if not first.startswith(indentation) or first[len(indentation)] == " ":
+            raise _Unknown("an indentation other than four spaces")
+        if comments:
+            unit.start = comments[0]
+        left_definition = False
+        while open_blocks and open_blocks[-1].depth >= unit.depth:
+            left_definition |= open_blocks.pop().kind == "def"
+        unit.blank_before = _blank_lines(previous, unit, blank, left_definition)
+        unit.text = "\n".join(lines[unit.start - 1 : unit.end])
+        if unit.kind not in ("line", "class doc", "def doc"):
+            open_blocks.append(unit)
+        previous = unit
+    if previous is None or any(line.strip() for line in lines[previous.end :]):
+        raise _Unknown("nothing, or comments at the end")
+
+
+def _blank_lines(previous: Unit | None, unit: Unit, blank: int, left_definition: bool) -> int:
+    """The blank lines black puts before ``unit``, ``blank`` being there; _Unknown if not known."""
+    if previous is None:
+        return 0
+    if unit.kind == "def":
+        if unit.depth == 0 and previous.depth >= 1:
+            return 2
+        if unit.depth == 1 and previous.depth >= 1:
+            return 1
+        if unit.depth == 1 and blank == 0:
+            return 0  # right under its class's header
+        raise _Unknown("a nested definition")
+    if left_definition:
+        raise _Unknown("a statement after a nested definition")
+    if previous.is_import and not unit.is_import and previous.depth == unit.depth:
+        raise _Unknown("a statement after imports")
+    if previous.kind == "class doc" and previous.depth == unit.depth:
+        if blank == 1:
+            return 1
+        raise _Unknown("a class docstring without one blank line after it")
+    if blank == 0:
+        return 0
+    if previous.kind == "def doc" or previous.depth < unit.depth or unit.kind in ("else", "except"):
+        raise _Unknown("blank lines first in a block, after a docstring, before a clause")
+    return 1
+
+
+# -- formatting the units not seen before ----------------------------------------------------
+
+
+TOWER = "if __tower__:"  # opens the next depth of the batch
+
+
+def _wrappers(kind: str, depth: int) -> list[str]:
+    """The lines, after its marker, that a unit of ``kind`` at ``depth`` follows in a batch."""
+    if kind in ("class doc", "def doc"):  # first in its own class or def, as a docstring is
+        opener = "class __w__:" if kind == "class doc" else "def __w__():"
+        return [INDENT * level + WRAPPER for level in range(depth - 1)] + [INDENT * (depth - 1) + opener]
+    if kind == "else":
+        return [INDENT * depth + WRAPPER, INDENT * (depth + 1) + "pass"]
+    if kind == "except":
+        return [INDENT * depth + "try:", INDENT * (depth + 1) + "pass", INDENT * depth + "except __w__:",
+                INDENT * (depth + 1) + "pass"]
+    return []
+
+
+def _block(kind: str, depth: int) -> list[str]:
+    """The lines after a header of ``kind`` at ``depth`` that make it a statement."""
+    if kind in ("line", "class doc", "def doc"):
+        return []
+    body = [INDENT * (depth + 1) + "pass"]
+    if kind == "try":
+        body += [INDENT * depth + "except __w__:", INDENT * (depth + 1) + "pass"]
+    return body
+
+
+def _batch(keys: list[tuple[str, int, str]]) -> str:
+    """One text with every unit at its depth, each after a marker line ``__unit_N__``.
+
+    Discussion: the units go in one nest of ``if __tower__:`` blocks, the
+    shallowest first, each depth opened once, so that black formats little
+    more than the units themselves; a docstring goes first in a class or def
+    of its own, where black formats it as one.
+    """
+    parts = []
+    level = 0
+    order = sorted(range(len(keys)), key=lambda number: (keys[number][0].endswith("doc"), keys[number][1]))
+    for number in order:
+        kind, depth, text = keys[number]
+        if kind.endswith("doc"):
+            parts.append(f"__unit_{number}__")
+        else:
+            while level < depth:
+                parts.append(INDENT * level + TOWER)
+                level += 1
+            parts.append(INDENT * depth + f"__unit_{number}__")
+        parts.extend(_wrappers(kind, depth))
+        parts.append(text)
+        parts.extend(_block(kind, depth))
+    return "\n".join(parts) + "\n"
+
+
+def _format_batch(keys: list[tuple[str, int, str]]) -> dict | None:
+    """Black's lines for each unit, from one call of black; None where they cannot be trusted."""
+    try:
+        formatted_text = black(_batch(keys))
+    except Exception:  # black's InvalidInput, or any failure of its own: black does it all
+        return None
+    chunks: dict[int, list[str]] = {}
+    chunk: list[str] = []
+    for line in formatted_text.split("\n"):
+        stripped = line.strip()
+        marker = MARKER.fullmatch(stripped)
+        if marker:
+            chunk = chunks.setdefault(int(marker.group(1)), [])
+        elif stripped == TOWER:
+            chunk = []
+        else:
+            chunk.append(line)
+    if sorted(chunks) != list(range(len(keys))):
+        return None
+    formatted = {}
+    for number, key in enumerate(keys):
+        lines = _unwrapped(key, chunks[number])
+        if lines is None or not _version_independent(key, lines):
+            return None
+        formatted[key] = tuple(lines)
+    return formatted
+
+
+def _unwrapped(key, chunk: list[str]) -> list[str] | None:
+    """The unit's own lines of its formatted chunk: what is around it checked and cut."""
+    kind, depth, _ = key
+    lines = list(chunk)
+    for wrapper in _wrappers(kind, depth):
+        while lines and not lines[0]:
+            lines.pop(0)
+        if not lines or lines.pop(0) != wrapper:
+            return None
+    for line in reversed(_block(kind, depth)):
+        while lines and not lines[-1]:
+            lines.pop()
+        if not lines or lines.pop() != line:
+            return None
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines or None
+
+
+def _version_independent(key, lines: list[str]) -> bool:
+    """Whether black formats the unit alike whatever Python versions it infers from the text.
+
+    Discussion: black infers the target versions from the features the whole
+    text uses; they decide a trailing comma after ``*args`` in a split call
+    and the brackets of ``with`` statements.  A unit black leaves as it is,
+    or changes without either, is formatted alike in any text.
+    """
+    kind, _, text = key
+    if "\n".join(lines) == text:
+        return True
+    stripped = text.lstrip()
+    return not STAR_ARGUMENT.search(text) and not stripped.startswith(("with ", "with(", "async with"))

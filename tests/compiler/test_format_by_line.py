@@ -1,0 +1,113 @@
+"""black by logical line (``statemachine_compiler.format``) gives exactly what black over the whole text gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from statemachine_compiler import compile_source, pipeline
+from statemachine_compiler.format import black, by_line, format_generated
+from statemachine_compiler.pipeline import Options
+
+ROOT = Path(__file__).parent.parent.parent
+SOURCES = sorted((ROOT / "tests" / "compiler" / "golden").glob("*.py")) + sorted((ROOT / "examples").glob("*.py"))
+
+MACHINE = '''class _f(StateMachine):
+    """async def f(a, b), line 1"""
+
+    __slots__ = ('a', 'b', 'x', 'a_rather_long_name_for_a_slot', 'another_rather_long_name', '_t1', '_t2')
+    _name = 'f'
+
+    def __init__(self, a, b):
+        self.state = 0  # not started
+        self.a = a
+
+    def resume(self, value, error):
+        if self.state == 0:
+            x = {'a':1}
+        elif self.state == 1:
+            # a comment, as the user wrote it
+            y = [1,2,3,]
+        else:  # resumed
+            pass
+        try:
+            z = call(a, b)
+        except (KeyError, ValueError) as caught:
+            raise
+        except Exception:
+            pass
+        else:
+            w = 1
+        finally:
+            v = 2
+        for i in range(3):
+            continue
+        else:
+            u = 3
+        while (self.state == 0 and (item := next(it, None)) is not None):
+            break
+        with open(path) as handle, open(other) as second:
+            handle.write(second.read())
+        awaitable = runtime.gather(*(fetch(self.client, url, self.slots, self.seconds) for url in self.urls))
+        print(f"{sum(self.results)} of {self.clients * LINES} lines echoed back intact", flush = True)
+        return self.results
+
+
+
+@coroutine_function
+def f(a, b):
+    """Docstring.
+
+        Indented more.
+    """
+    return _f(a, b)
+'''
+
+VARIANTS = {
+    "as generated": MACHINE,
+    "blank lines in a body": MACHINE.replace("            x = {'a':1}\n", "            x = {'a':1}\n\n\n            x2 = 1\n"),
+    "blank line first in a block": MACHINE.replace("        if self.state == 0:\n", "        if self.state == 0:\n\n"),
+    "a nested def": MACHINE.replace("            w = 1\n", "            def g():\n                return 1\n            w = g()\n"),
+    "an import": MACHINE.replace("            v = 2\n", "            import os\n            v = 2\n"),
+    "a comment at another depth": MACHINE.replace("            u = 3\n", "            u = 3\n    # out there\n"),
+    "a string statement": MACHINE.replace("            u = 3\n", "            u = 3\n            'a string'\n"),
+    "no blank line between methods": MACHINE.replace("\n    def resume", "    def resume"),
+    "a match": MACHINE.replace("            u = 3\n", "            match u:\n                case 1:\n                    pass\n"),
+    "statements sharing a line": MACHINE.replace("            u = 3\n", "            u = 3; u = u + 1\n"),
+    "a body on its header's line": MACHINE.replace("            continue\n", "            if i: continue\n"),
+    "tabs": MACHINE.replace("            u = 3\n", "            u = '\t'\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_the_same_as_black_over_the_whole_text(name):
+    by_line._formatted.clear()
+    assert format_generated(VARIANTS[name]) == black(VARIANTS[name])
+    assert format_generated(VARIANTS[name]) == black(VARIANTS[name])  # from the cache
+
+
+def test_the_machines_are_formatted_line_by_line():
+    assert by_line._logical_lines(MACHINE) is not None
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[path.stem for path in SOURCES])
+def test_every_compiled_function_is_formatted_as_black_would(path, monkeypatch):
+    texts = []
+
+    def formatting(code):
+        texts.append(code)
+        return format_generated(code)
+
+    monkeypatch.setattr(pipeline, "format_generated", formatting)
+    compile_source(path.read_text(encoding="utf-8").split("# output\n")[0], path.name, Options())
+    for text in texts:
+        assert format_generated(text) == black(text)
+
+
+def test_statements_sharing_a_line_are_written_once():
+    """``a += 1; a = a`` (found by test_random_async_function_native_equals_compiled) ran twice."""
+    source = "async def f():\n    a = 0\n    a += 1; a = a\n    return a\n"
+    by_line._formatted.clear()
+    code = compile_source(source, "shared.py", Options()).code
+    assert code.count("self.a += 1") == 1, code
