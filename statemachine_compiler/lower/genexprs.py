@@ -231,8 +231,9 @@ class _Hoister(LineKeepingTransformer):
         """The first ``for``, over the iterator already made: items only, no ``iter()``.
 
         Discussion: the target is stored inside the ``try`` only when
-        storing it cannot raise (names); a setter's StopIteration is not
-        the end of the loop.
+        storing it cannot raise (a name); unpacking calls the item's
+        ``__iter__``, and a setter or an ``__iter__`` that raises the
+        loop's Stop... exception is not the end of the loop.
         """
         if clause.asynchronous is not None:
             step = cst.Await(
@@ -242,7 +243,7 @@ class _Hoister(LineKeepingTransformer):
         else:
             step = cst.Call(cst.Name(self.spelled("next")), [cst.Arg(cst.Name(iterator))])
             stop = self.spelled("StopIteration")
-        if _stores_only_names(clause.target):
+        if isinstance(clause.target, cst.Name):
             received, store = clause.target, []
         else:
             received = cst.Name(self.fresh("item"))
@@ -279,13 +280,3 @@ def _has_walrus(node: cst.GeneratorExp) -> bool:
     finder = _Walruses()
     node.visit(finder)
     return finder.found
-
-
-def _stores_only_names(target: cst.BaseExpression) -> bool:
-    if isinstance(target, cst.Name):
-        return True
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return all(_stores_only_names(element.value) for element in target.elements)
-    if isinstance(target, cst.StarredElement):
-        return _stores_only_names(target.value)
-    return False

@@ -251,6 +251,32 @@ CASES = {
         async def f():
             return await K().m()
     """,
+    # Unpacking the target calls the item's __iter__: what it raises, even
+    # StopAsyncIteration / StopIteration, is not the end of the loop
+    # (CPython's own test_for_assign_raising_stop_async_iteration_2).
+    "unpacking_the_target_raises_the_loops_stop": """
+        class Bad:
+            def __init__(self, error):
+                self.error = error
+            def __iter__(self):
+                raise self.error(42)
+        async def bad_items(error):
+            yield Bad(error)
+        async def f():
+            out = []
+            for error in (StopAsyncIteration, StopIteration, ValueError):
+                gen = (0 async for i, j in bad_items(error))
+                try:
+                    out.append(await gen.asend(None))
+                except BaseException as e:
+                    out.append((type(e).__name__, repr(e.__cause__)))
+                gen = (0 for i, j in [Bad(error)] if await ready(0) is None)
+                try:
+                    out.append(await gen.asend(None))
+                except BaseException as e:
+                    out.append((type(e).__name__, repr(e.__cause__)))
+            return out
+    """,
     "in_an_async_generator": """
         async def numbers():
             yield [v async for v in (await tick(x) for x in range(2))]
