@@ -24,7 +24,7 @@ import re
 import textwrap
 import threading
 import tokenize
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -415,8 +415,11 @@ class FunctionCompiler:
             return self._compile_function(node, stack)
         # One function of the module at a time: once its machine and stub
         # are written, what was kept about the nodes inside it is dropped,
-        # so that memory does not grow with the module (issue 12).
-        with self.linemap.dropping_origins():
+        # so that memory does not grow with the module (issue 12).  Not when
+        # a tool is handed the lowered forms: it asks for their nodes' source
+        # positions afterwards (explore's branch labels).
+        keeping = self.on_lowered is not None
+        with nullcontext() if keeping else self.linemap.dropping_origins():
             try:
                 return self._compile_function(node, stack)
             finally:
