@@ -11,7 +11,7 @@ __all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull", "Wa
 
 from collections import deque
 
-from runtime.loop.traps import park
+from runtime.loop.traps import SavedStep, park
 from runtime.machines.durable import SUSPENDED_COROUTINES
 
 
@@ -244,7 +244,7 @@ class Queue:
 # ``ParkedWait`` in its place, which does what the rest of the method does.
 
 
-class ParkedWait:
+class ParkedWait(SavedStep):
     """A primitive's waiting method, parked: what is sent is what its park returns.
 
     ``reissue``, set when it is restored from a checkpoint, is the trap its
@@ -266,26 +266,8 @@ class ParkedWait:
     def __repr__(self):
         return f"<parked {type(self.primitive).__name__}.{self.operation}()>"
 
-    def __await__(self):
-        return self
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return self.send(None)
-
-    def send(self, value):
-        if self.reissue is not None:
-            trap, self.reissue = self.reissue, None
-            return trap
-        raise StopIteration(_AFTER_PARK[self.operation](self.primitive, self.argument, value))
-
-    def throw(self, error, *args):
-        raise error
-
-    def close(self):
-        pass
+    def result(self, value):
+        return _AFTER_PARK[self.operation](self.primitive, self.argument, value)
 
 
 def _after_put(queue, item, value):

@@ -62,7 +62,39 @@ def join(tasks):
     return trap(JOIN, tasks)
 
 
-class PendingTrap:
+class SavedStep:
+    """Where a saved coroutine waits, in place of a generator that cannot be pickled.
+
+    It is awaited as the generator was: its first step yields ``reissue``
+    when that is set (the wait asked again of a restored kernel), and what is
+    sent next ends it with ``result(value)``, which each kind defines.
+    """
+
+    __slots__ = ()
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.send(None)
+
+    def send(self, value):
+        if self.reissue is not None:
+            trap, self.reissue = self.reissue, None
+            return trap
+        raise StopIteration(self.result(value))
+
+    def throw(self, error, *args):
+        raise error
+
+    def close(self):
+        pass
+
+
+class PendingTrap(SavedStep):
     """A trap that a pickled or copied coroutine was suspended at (see runtime.machines.durable).
 
     The trap generator itself cannot be pickled; this stands in for it: what
@@ -87,26 +119,8 @@ class PendingTrap:
     def __reduce__(self):
         return PendingTrap, (self.code, self.argument, self.reissue, self.answer)
 
-    def __await__(self):
-        return self
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return self.send(None)
-
-    def send(self, value):
-        if self.reissue is not None:
-            trap, self.reissue = self.reissue, None
-            return trap
-        raise StopIteration(value if self.answer is None else self.answer)
-
-    def throw(self, error, *args):
-        raise error
-
-    def close(self):
-        pass
+    def result(self, value):
+        return value if self.answer is None else self.answer
 
 
 def _pending(generator):
