@@ -54,38 +54,10 @@ def announce(sock):
 
 # ---------------------------------------------------------------- echo servers
 
-def serve_runtime():
-    sys.path.insert(0, ROOT)
-    import runtime
-
-    async def handle(conn):
-        buf = bytearray(MESSAGE * 4)
-        view = memoryview(buf)
-        recv_into, sendall = runtime.sock_recv_into, runtime.sock_sendall
-        try:
-            while True:
-                n = await recv_into(conn, buf)
-                if not n:
-                    break
-                await sendall(conn, view[:n])
-        except ConnectionError:
-            pass  # the client hangs up with echoes in flight
-        conn.close()
-
-    async def main():
-        sock = listener()
-        announce(sock)
-        while True:
-            conn, _ = await runtime.sock_accept(sock)
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            runtime.spawn(handle(conn))
-
-    runtime.run(main())
-
-
-# The runtime's echo server with its coroutines compiled (statemachine_compiler):
-# the same two functions as serve_runtime's, as a user's module would have them.
-COMPILED_SERVER = """
+# The runtime's echo server, as a user's module would have it: run as CPython
+# compiles it (serve_runtime) and with its coroutines compiled into state
+# machines (serve_runtime_compiled), the same source both ways.
+RUNTIME_SERVER = """
 import socket
 
 import runtime
@@ -116,15 +88,25 @@ async def main():
 """
 
 
+def serve_runtime():
+    _serve(compiled=False)
+
+
 def serve_runtime_compiled():
+    _serve(compiled=True)
+
+
+def _serve(compiled):
     sys.path.insert(0, ROOT)
     import runtime
-    from statemachine_compiler import compile_source
 
-    namespace = {"__name__": "echo_compiled", "MESSAGE": MESSAGE, "listener": listener,
-                 "announce": announce}
-    exec(compile(compile_source(COMPILED_SERVER, "<echo compiled>").code, "<echo compiled>", "exec"),
-         namespace)
+    source = RUNTIME_SERVER
+    if compiled:
+        from statemachine_compiler import compile_source
+
+        source = compile_source(source, "<echo>").code
+    namespace = {"__name__": "echo", "MESSAGE": MESSAGE, "listener": listener, "announce": announce}
+    exec(compile(source, "<echo>", "exec"), namespace)
     runtime.run(namespace["main"]())
 
 
