@@ -95,11 +95,13 @@ class ColumnMap:
             self._alignments[key] = pairs
         return pairs
 
-    def await_span(self, source_line: int):
+    def await_span(self, source_line: int, take: bool = True):
         """``(line, column, end_line, end_column)`` of the next ``await`` starting on ``source_line``.
 
         Each call takes the next one of the line, in source order: the order
-        in which the generated code resumes after them.  On the line of an
+        in which the generated code resumes after them (``take=False``: the
+        one the next call takes, left for it: an await's first step comes
+        before its resume point).  On the line of an
         ``async for`` or ``async with`` with no ``await``, that statement's
         span.  None when there is none left (or the source does not parse).
         """
@@ -130,7 +132,8 @@ class ColumnMap:
         taken = self._awaits_taken.get(source_line, 0)
         if taken >= len(spans):
             return None
-        self._awaits_taken[source_line] = taken + 1
+        if take:
+            self._awaits_taken[source_line] = taken + 1
         return spans[taken]
 
 

@@ -138,6 +138,13 @@ def _map_positions(node, linemap, columns, parent_line):
         # the await's first line, not its last.
         _place(node.value.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
         return
+    if _is_fast_await(node):
+        # Running the awaited coroutine's first step: natively the frame is
+        # at its await then, which stack walks (inspect.stack()) show.
+        line = _source_line(linemap, node.lineno) or parent_line
+        span = columns.await_span(line, take=False) or (line, -1, line, -1)
+        _place(node, *span)
+        return
     line = parent_line
     if "lineno" in node._attributes and getattr(node, "lineno", None) is not None:
         line = _source_line(linemap, node.lineno) or parent_line
@@ -175,6 +182,18 @@ def _is_resume_point_raise(node) -> bool:
         and isinstance(node.value, ast.Call)
         and isinstance(node.value.func, ast.Attribute)
         and node.value.func.attr == "reraise"
+        and len(node.value.args) == 1
+        and isinstance(node.value.args[0], ast.Name)
+    )
+
+
+def _is_fast_await(node) -> bool:
+    """``value, error, awaitable = self.run_now(awaitable)``: an await's first step."""
+    return (
+        isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "run_now"
         and len(node.value.args) == 1
         and isinstance(node.value.args[0], ast.Name)
     )

@@ -18,11 +18,19 @@ too dear for every program), and by ``statemachine-compiler run``.
 A program runner can also say where the program's stack starts (``set_program``):
 the frames that called it (the runner's own) are left out, as ``python
 script.py`` has none.
+
+Readers that walk ``f_back`` themselves get the same walk where this module
+can reach them: ``inspect.stack()`` (``inspect.getouterframes``, replaced by
+``install()`` too), and asyncio's ``Task.get_stack()`` / ``print_stack()``
+and task reprs, which read a running coroutine's ``cr_frame`` (``read_by``:
+they get ``FrameView`` stand-ins whose ``f_back`` is this walk's).  A
+frame's own ``f_back`` is the interpreter's, read only: code that follows
+it by hand still meets the machinery.
 """
 
 import sys
 
-__all__ = ["install", "set_program", "stack_frames", "is_hidden"]
+__all__ = ["install", "set_program", "stack_frames", "is_hidden", "read_by", "FrameView"]
 
 _hidden_files = set()  # the machinery's files: statemachine adds them (its _MACHINERY_FILES)
 _program = []  # the code object of the program's outermost frame, if a runner said so
@@ -59,20 +67,79 @@ def stack_frames(frame):
     from runtime.machines.statemachine import SuspendedFrame
 
     shown = set()  # ids of the machines whose frame was given already
+    waiting = []  # the machines a stretch of machinery drives, waiting at an await
     program = _program[0] if _program else None
     while frame is not None:
         if not is_hidden(frame):
             machine = driven_machine(frame) if _may_be_resume(frame.f_code) else None
-            if machine is not None and frame.f_code is type(machine).resume.__code__:
+            if machine is not None and frame.f_code is not type(machine).resume.__code__:
+                machine = None
+            for suspended in waiting:
+                # Discussion: the machinery called from a resume (run_now,
+                # the fast path of an await) drives that resume's machine,
+                # whose real frame comes next: no stand-in for it.
+                if suspended is not machine:
+                    yield SuspendedFrame(suspended)
+            waiting.clear()
+            if machine is not None:
                 shown.add(id(machine))
             yield frame
         elif (machine := driven_machine(frame)) is not None and id(machine) not in shown and machine.state > 0:
             # Driving the coroutine this machine awaits: it waits at an await.
             shown.add(id(machine))
-            yield SuspendedFrame(machine)
+            waiting.append(machine)
         if frame.f_code is program:
-            return
+            break
         frame = frame.f_back
+    for suspended in waiting:
+        yield SuspendedFrame(suspended)
+
+
+class FrameView:
+    """A frame as a native ``f_back`` walk meets it: the frame's fields, the next frame shown as ``f_back``.
+
+    Made only for frames whose own ``f_back`` leads into the machinery (or
+    past the program's first frame); the frames under the last such one
+    are themselves.
+    """
+
+    __slots__ = ("_frame", "f_back")
+
+    def __init__(self, frame, back):
+        self._frame = frame
+        self.f_back = back
+
+    def __getattr__(self, name):
+        return getattr(self._frame, name)
+
+    def __repr__(self):
+        return f"<view of {self._frame!r}>"
+
+
+def viewed_stack(frame):
+    """``frame`` as the top of the stack ``stack_frames`` walks, its ``f_back`` chain that walk."""
+    back = None
+    for shown in reversed(list(stack_frames(frame))):
+        back = shown if shown.f_back is back else FrameView(shown, back)
+    return back
+
+
+# asyncio's readers of a running coroutine's frame, by (module, function):
+# the frame's f_back walked for Task.get_stack(), its f_lineno for task reprs.
+_ASYNCIO_READERS = {"_task_get_stack": "asyncio.base_tasks", "_format_coroutine": "asyncio.coroutines"}
+
+
+def read_by(reader, frame):
+    """What ``cr_frame`` gives ``reader`` (the frame reading it) for the running ``frame``.
+
+    ``frame`` itself (``sys._getframe() is coro.cr_frame`` holds in the
+    body; trio looks for it on the stack), except for asyncio's readers
+    above, which get ``viewed_stack(frame)``.
+    """
+    code = reader.f_code
+    if _ASYNCIO_READERS.get(code.co_name) == reader.f_globals.get("__name__"):
+        return viewed_stack(frame)
+    return frame
 
 
 def _walk_stack(f):
@@ -85,11 +152,75 @@ def _walk_stack(f):
         yield frame, frame.f_lineno
 
 
+def _getouterframes(frame, context=1):
+    """``inspect.getouterframes``, through ``stack_frames``."""
+    import inspect
+
+    return [_frame_info(inspect, shown, context) for shown in stack_frames(frame)]
+
+
+def _frame_info(inspect, frame, context):
+    """``inspect.FrameInfo`` of ``frame``, also of a stand-in (``inspect.getframeinfo`` takes real frames)."""
+    if inspect.isframe(frame):
+        info = inspect.getframeinfo(frame, context)
+        return inspect.FrameInfo(frame, *info, positions=info.positions)
+    code, line = frame.f_code, frame.f_lineno
+    lines, index = None, None
+    if context > 0:
+        start = line - 1 - context // 2
+        try:
+            source, _ = inspect.findsource(code)
+        except OSError:
+            pass
+        else:
+            start = max(0, min(start, len(source) - context))
+            lines, index = source[start : start + context], line - 1 - start
+    positions = _await_positions(code, line, frame.f_globals)
+    return inspect.FrameInfo(frame, code.co_filename, line, code.co_name, lines, index, positions=positions)
+
+
+def _await_positions(code, line, module_globals):
+    """The ``dis.Positions`` of the await a suspended function waits in on ``line``, as natively.
+
+    The compiler gives the code that takes an await's outcome the span of
+    the source's ``await`` expression; with more than one await on the line
+    (or none found), only the line is known.
+    """
+    import dis
+    import linecache
+
+    text = linecache.getline(code.co_filename, line, module_globals).encode()
+    widest = {}  # start column of an await on the line -> its widest span (the whole expression)
+    for positions in code.co_positions():
+        if positions[0] == line and positions[2] is not None and text[positions[2] :].startswith(b"await"):
+            known = widest.get(positions[2])
+            if known is None or (known[1], known[3]) < (positions[1], positions[3]):
+                widest[positions[2]] = positions
+    if len(widest) == 1:
+        return dis.Positions(*widest.popitem()[1])
+    return dis.Positions(line, line, None, None)
+
+
+# (module, name, replacement) of each stack walk install() takes over.
+_REPLACED = (("traceback", "walk_stack", _walk_stack), ("inspect", "getouterframes", _getouterframes))
+
+
 def install():
-    """Make ``traceback`` walk stacks through ``stack_frames`` (once; needs ``traceback`` imported)."""
-    traceback = sys.modules.get("traceback")
-    if traceback is None or getattr(traceback.walk_stack, "__wrapped__", None) is not None:
-        return
-    _walk_stack.__wrapped__ = traceback.walk_stack
-    _walk_stack.__doc__ = traceback.walk_stack.__doc__
-    traceback.walk_stack = _walk_stack
+    """Make ``traceback`` and ``inspect`` walk stacks through ``stack_frames``; True once both are.
+
+    Only modules already imported are changed (each once): this module
+    imports neither, they are too dear for every program.
+    """
+    installed = True
+    for module_name, name, replacement in _REPLACED:
+        module = sys.modules.get(module_name)
+        if module is None:
+            installed = False
+            continue
+        if getattr(getattr(module, name), "__wrapped__", None) is not None:
+            continue
+        original = getattr(module, name)
+        replacement.__wrapped__ = original
+        replacement.__doc__ = original.__doc__
+        setattr(module, name, replacement)
+    return installed

@@ -103,8 +103,7 @@ _STACKS_INSTALLED = False
 
 def _install_stacks():
     global _STACKS_INSTALLED
-    stacks.install()
-    _STACKS_INSTALLED = True
+    _STACKS_INSTALLED = stacks.install()  # False until inspect is imported too
 
 
 # ``_awaiting`` holds the iterator being delegated to; while ``resume`` runs it
@@ -984,9 +983,10 @@ class Machine:
         if self.state == DONE:
             return None
         if self._awaiting is _RUNNING:
-            frame = _running_frame(self, sys._getframe(2))
+            reader = sys._getframe(2)
+            frame = _running_frame(self, reader)
             if frame is not None:
-                return frame
+                return stacks.read_by(reader, frame)  # asyncio's stack walks: no machinery
         stand_in = _STAND_INS.get(self)
         if stand_in is None:
             stand_in = _STAND_INS[self] = SuspendedFrame(self)

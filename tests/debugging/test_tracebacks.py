@@ -203,6 +203,60 @@ async def main():
 asyncio.run(main())
 """
 
+RUNNING_TASK = """\
+import asyncio
+
+def names(frames):
+    return [(frame.f_code.co_name, frame.f_lineno) for frame in frames]
+
+async def leaf():
+    task = asyncio.current_task()
+    print("before any await", names(task.get_stack()), names(task.get_stack(limit=2)))
+    task.print_stack()
+    await asyncio.sleep(0)
+    print("resumed", names(task.get_stack()))
+    task.print_stack(limit=3)
+    print(repr(task).split(" cb=")[0])
+    return 1
+
+async def middle():
+    print("middle", names(asyncio.current_task().get_stack()))
+    x = await leaf()
+    return x
+
+async def main():
+    await middle()
+    task = asyncio.ensure_future(middle())
+    await task
+
+asyncio.run(main())
+"""
+
+INSPECT_STACK = """\
+import asyncio, inspect, traceback
+
+def show():
+    for info in inspect.stack(2):
+        print(info.function, info.lineno, info.code_context, info.index, info.positions)
+    print([(frame.name, frame.lineno, frame.line) for frame in traceback.extract_stack()])
+    traceback.print_stack(limit=3)
+
+async def leaf(n):
+    show()
+    await asyncio.sleep(0)
+    show()
+    return n
+
+async def middle():
+    x = await leaf(1)
+    return x + await leaf(2)
+
+async def main():
+    await middle()
+
+asyncio.run(main())
+"""
+
 SCRIPTS = {
     "await_chain_under_asyncio": CHAIN,
     "await_chain_on_the_runtime": ON_THE_RUNTIME,
@@ -213,6 +267,8 @@ SCRIPTS = {
     "keyboard_interrupt": INTERRUPTED,
     "ctrl_c_under_asyncio": SIGINT,
     "async_with_enter_and_exit": ASYNC_WITH,
+    "task_stacks_of_the_running_task": RUNNING_TASK,
+    "inspect_stack_and_extract_stack_inside_coroutines": INSPECT_STACK,
 }
 
 
@@ -221,7 +277,7 @@ def test_compiled_program_prints_the_native_tracebacks(tmp_path, name):
     script = tmp_path / f"{name}.py"
     script.write_text(textwrap.dedent(SCRIPTS[name]))
     native, compiled = run_native(script), run_compiled(script)
-    assert str(script) in native.stderr, native.stderr  # the test shows user frames
+    assert str(script) in native.stderr + native.stdout, native  # the test shows user frames
     assert (compiled.stderr, compiled.stdout) == (native.stderr, native.stdout)
     assert compiled.returncode == native.returncode
     for part in ("runtime/machines", "statemachine_compiler", "<frozen runpy>"):
@@ -235,3 +291,32 @@ def test_carets_are_under_the_failing_expression_of_a_compiled_line(tmp_path):
     assert "    return {}[y]\n           ~~^^^\n" in stderr, stderr
     assert "    v = await inner(1)\n        ^^^^^^^^^^^^^^\n" in stderr, stderr
     assert str(ROOT / "runtime" / "machines") not in stderr
+
+
+F_BACK_BY_HAND = """\
+import asyncio, sys
+
+async def leaf():
+    await asyncio.sleep(0)
+    frame, names = sys._getframe(), []
+    while frame is not None:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    print(names[:3])
+
+async def main():
+    await leaf()
+
+asyncio.run(main())
+"""
+
+
+def test_f_back_walked_by_hand_still_meets_the_machinery(tmp_path):
+    # What the README and docs/conformance.md say cannot be hidden: a
+    # frame's f_back is the interpreter's.  If this starts to fail, the
+    # machinery is gone from the stack: update both.
+    script = tmp_path / "by_hand.py"
+    script.write_text(F_BACK_BY_HAND)
+    assert run_native(script).stdout == "['leaf', 'main', '_run']\n"
+    compiled = run_compiled(script).stdout
+    assert compiled.startswith("['leaf', '_"), compiled
