@@ -113,8 +113,8 @@ def _add_run_command(commands) -> None:
     )
     run.add_argument(
         "--pdb", action="store_true",
-        help="run the program under the debugger, as `python -m pdb SCRIPT` does"
-        " (`-m pdb SCRIPT` does the same)",
+        help="run the program under the debugger, as `python -m pdb SCRIPT` (or"
+        " `-m MODULE`) does; `-m pdb [-c COMMAND]... (SCRIPT | -m MODULE)` does the same",
     )
     run.add_argument(
         "-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE [ARGS...]",
@@ -271,10 +271,7 @@ def run_command(args) -> int:
         name, *arguments = args.module
         if name == "pdb":
             return _debug_command(arguments, args.include)
-        if args.pdb:
-            print("statemachine-compiler run: --pdb debugs a SCRIPT, not -m MODULE", file=sys.stderr)
-            return 2
-        return runner.run_module(name, arguments, args.include)
+        return runner.run_module(name, arguments, args.include, debug=[] if args.pdb else None)
     if not args.program:
         print("statemachine-compiler run: needs a SCRIPT or -m MODULE", file=sys.stderr)
         return 2
@@ -283,16 +280,19 @@ def run_command(args) -> int:
 
 
 def _debug_command(arguments: list[str], include) -> int:
-    """``run -m pdb [-c COMMAND]... SCRIPT [ARGS...]``: the script, compiled, under the debugger."""
+    """``run -m pdb [-c COMMAND]... (SCRIPT | -m MODULE) [ARGS...]``: the program, compiled, under the debugger."""
     from statemachine_compiler import runner
 
     commands = []
     while len(arguments) >= 2 and arguments[0] in ("-c", "--command"):
         commands.append(arguments[1])
         arguments = arguments[2:]
+    if len(arguments) >= 2 and arguments[0] == "-m":
+        name, *rest = arguments[1:]
+        return runner.run_module(name, rest, include, debug=commands)
     if not arguments or arguments[0].startswith("-"):
         print(
-            "statemachine-compiler run -m pdb: usage: -m pdb [-c COMMAND]... SCRIPT [ARGS...]"
+            "statemachine-compiler run -m pdb: usage: -m pdb [-c COMMAND]... (SCRIPT | -m MODULE) [ARGS...]"
             " (pdb's other options are not supported)",
             file=sys.stderr,
         )

@@ -24,8 +24,9 @@ compiled function it behaves as at a line of the native one:
    map puts on source lines, makes no line events: a resumption starts at
    the line after the await, a first call at the function's first line.
    Breakpoints (``file:line``, function names) see only the user's lines.
-5. ``statemachine-compiler run --pdb SCRIPT`` (and ``run -m pdb SCRIPT``)
-   run the compiled script under it as ``python -m pdb`` does; under
+5. ``statemachine-compiler run --pdb SCRIPT`` (and ``run -m pdb SCRIPT``,
+   ``run -m pdb -m MODULE``) run the compiled program under it as
+   ``python -m pdb`` does; under
    ``run``, ``breakpoint()`` uses it too (unless ``PYTHONBREAKPOINT`` names
    another debugger).
 """
@@ -43,7 +44,7 @@ from runtime.machines import stacks
 from runtime.machines.asyncgen import YieldValue
 from runtime.machines.statemachine import SuspendedFrame
 
-__all__ = ["Pdb", "set_trace", "breakpointhook", "run_script"]
+__all__ = ["Pdb", "set_trace", "breakpointhook", "run_script", "run_module"]
 
 _RETURN_GENERATOR = dis.opmap.get("RETURN_GENERATOR")
 _STOP_ITERATION_ALWAYS_TRACED = sys.version_info >= (3, 12)  # PEP 669's STOP_ITERATION event
@@ -481,30 +482,45 @@ def breakpointhook(*args, **kwargs):
     return None
 
 
-class _CompiledScript:
-    """What ``pdb._run`` runs: the script's compiled code, in a ``__main__`` namespace."""
+class _CompiledProgram:
+    """What ``pdb._run`` runs: the program's compiled code, in a ``__main__`` namespace.
 
-    def __init__(self, path, code, loader):
-        self.filename = path
+    ``shown`` is what pdb names it by when it restarts: the script's path,
+    or the module's name.
+    """
+
+    def __init__(self, shown, code, namespace):
+        self.filename = code.co_filename
         self.code = code
-        self._loader = loader
+        self._shown = shown
+        self._namespace = namespace
 
     def __str__(self):
-        return self.filename
+        return self._shown
 
     @property
     def namespace(self):
-        return {
-            "__name__": "__main__",
-            "__file__": self.filename,
-            "__builtins__": __builtins__,
-            "__loader__": self._loader,
-        }
+        return {"__name__": "__main__", **self._namespace, "__builtins__": __builtins__}
 
 
 def run_script(path, code, loader, commands=()):
     """Debug the compiled script as ``python -m pdb path`` does (pdb's ``main`` loop); return 0."""
-    target = _CompiledScript(path, code, loader)
+    return _run_program(_CompiledProgram(path, code, {"__file__": path, "__loader__": loader}), commands)
+
+
+def run_module(name, spec, code, commands=()):
+    """Debug the compiled module as ``python -m pdb -m name`` does; return 0."""
+    namespace = {
+        "__file__": os.path.normcase(os.path.abspath(code.co_filename)),
+        "__package__": spec.parent,
+        "__loader__": spec.loader,
+        "__spec__": spec,
+    }
+    return _run_program(_CompiledProgram(name, code, namespace), commands)
+
+
+def _run_program(target, commands):
+    """pdb's ``main`` loop over ``target``: restarts, post mortem; 0 once the user quits."""
     debugger = Pdb()
     debugger.rcLines.extend(commands)
     while True:

@@ -72,8 +72,12 @@ def _compiled(shown: str, compile_main):
     return None
 
 
-def run_module(name: str, args: list[str], include=()) -> int:
-    """Run the module ``name`` compiled, as ``python -m name args...`` would; return the status."""
+def run_module(name: str, args: list[str], include=(), debug=None) -> int:
+    """Run the module ``name`` compiled, as ``python -m name args...`` would; return the status.
+
+    ``debug``: a list of pdb commands (maybe empty) to run it under the
+    debugger instead, as ``python -m pdb [-c command]... -m name args...`` does.
+    """
     sys.argv[:] = ["-m", *args]  # as python does while it looks the module up
     sys.path[0:1] = [os.getcwd()]
     hook = install_import_hook(include)
@@ -93,6 +97,11 @@ def run_module(name: str, args: list[str], include=()) -> int:
             return 2
         spec.loader = loader
         module = _main_module(spec, package=spec.name.rpartition(".")[0])
+        if debug is not None:
+            from statemachine_compiler import debugger
+
+            sys.argv[0] = name  # as pdb gives it
+            return debugger.run_module(name, spec, code, debug)
         return _execute(code, module)
     finally:
         hook.uninstall()

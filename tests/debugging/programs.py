@@ -37,21 +37,24 @@ def run_compiled(script, *arguments, stdin=None, options=()):
     )
 
 
-def debug(script, commands, how="native"):
+def debug(script, commands, how="native", program=None):
     """What a pdb session over ``script`` prints (stdout and stderr as one), ``commands`` typed in.
 
     ``how``: "native" (``python -m pdb``), "--pdb" (``statemachine-compiler
     run --pdb``), "-m pdb" (``statemachine-compiler run -m pdb``) or "run"
     (``statemachine-compiler run``: a ``breakpoint()`` in the script).
+    ``program``: what follows on the command line instead of the script's
+    path (``["-m", "pkg.app", "A"]``), run in the script's directory.
     """
     commands = "".join(command + "\n" for command in commands)
+    program = [str(script)] if program is None else program
     if how == "native":
-        argv = [sys.executable, "-m", "pdb", str(script)]
+        argv = [sys.executable, "-m", "pdb", *program]
     elif how == "native-run":
-        argv = [sys.executable, str(script)]
+        argv = [sys.executable, *program]
     else:
         options = {"--pdb": ["--pdb"], "-m pdb": ["-m", "pdb"], "run": []}[how]
-        argv = [sys.executable, "-m", "statemachine_compiler", "run", *options, str(script)]
+        argv = [sys.executable, "-m", "statemachine_compiler", "run", *options, *program]
     done = subprocess.run(
         argv, input=commands, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env=environment(), cwd=script.parent, timeout=120,

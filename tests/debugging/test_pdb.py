@@ -173,10 +173,41 @@ def test_breakpoint_under_run_stops_in_the_compiled_function(tmp_path):
     assert normalized(debug(script, commands, "run")) == normalized(native)
 
 
-def test_run_dash_m_pdb_without_a_script_is_a_usage_error(capsys):
+MODULE = """\
+import asyncio, sys
+
+async def inner(x):
+    y = x + 1
+    await asyncio.sleep(0)
+    return y * 2
+
+async def outer():
+    v = await inner(len(sys.argv))
+    return v
+
+print(sys.argv, __name__, __package__, asyncio.run(outer()))
+"""
+
+
+@pytest.mark.parametrize("how", ["-m pdb", "--pdb"])
+def test_run_dash_m_pdb_dash_m_module_debugs_the_compiled_module(tmp_path, how):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    script = tmp_path / "pkg" / "app.py"
+    script.write_text(MODULE)
+    commands = ["b 5", "c", "p x, y", "p '_inner' in globals()", "w", "n", "n", "c", "q"]
+    program = ["-m", "pkg.app", "A", "B"]
+    native = debug(tmp_path / "setup.py", commands, "native", program)
+    assert "(Pdb) (3, 4)\n" in native and "['pkg.app', 'A', 'B'] __main__ pkg 8" in native, native
+    compiled = debug(tmp_path / "setup.py", commands, how, program)
+    # The same session, but the module's machine classes are there: it is compiled.
+    assert normalized(compiled) == normalized(native).replace("(Pdb) False", "(Pdb) True")
+    assert "(Pdb) True" in compiled
+
+
+def test_run_dash_m_pdb_without_a_program_is_a_usage_error(capsys):
     from statemachine_compiler.cli import main
 
     assert main(["run", "-m", "pdb"]) == 2
-    assert "usage: -m pdb [-c COMMAND]... SCRIPT" in capsys.readouterr().err
-    assert main(["run", "--pdb", "-m", "json.tool"]) == 2
-    assert "--pdb debugs a SCRIPT" in capsys.readouterr().err
+    assert "usage: -m pdb [-c COMMAND]... (SCRIPT | -m MODULE) [ARGS...]" in capsys.readouterr().err
+    assert main(["run", "-m", "pdb", "-m"]) == 2
