@@ -11,7 +11,7 @@ compiled function it behaves as at a line of the native one:
 1. Locals by their source names: the namespace commands run in
    (``p x``, ``pp locals()``, ``display x``, ``!x = 5``) is a mapping over
    the machine's attributes; an assignment goes to the machine, where the
-   function sees it.  ``display`` is kept per coroutine, not per frame.
+   function sees it (to an enclosing function's variable: to its cell).  ``display`` is kept per coroutine, not per frame.
 2. The stack (``where``, ``up``, ``down``) has the awaiting coroutines
    where the machinery was (``runtime.machines.stacks``), at the line of
    the await they wait in; the machinery's frames are never shown, never
@@ -71,11 +71,11 @@ class MachineLocals(dict):
     """
 
     def __init__(self, machine, frame=None):
-        super().__init__(machine.saved_locals())
+        self._enclosing = dict(_enclosing_variables(machine))  # name -> (store, read)
+        readers = {name: read for name, (_store, read) in sorted(self._enclosing.items())}
+        super().__init__(machine.saved_locals(readers))
         self._machine = machine
         self._slots = {name: slot for slot, name in _slot_names(machine)}
-        for name, value in _free_variables(machine):
-            dict.__setitem__(self, name, value)  # the enclosing function's: read only
         if frame is not None and not isinstance(frame, SuspendedFrame):
             for special in ("__return__", "__exception__"):
                 if special in frame.f_locals:
@@ -86,6 +86,10 @@ class MachineLocals(dict):
         slot = self._slots.get(name)
         if slot is not None:
             setattr(self._machine, slot, value)
+        elif name in self._enclosing:
+            # As natively: the enclosing function (and every function
+            # sharing the variable) sees it.
+            self._enclosing[name][0](value)
 
     def __delitem__(self, name):
         dict.__delitem__(self, name)
@@ -97,14 +101,75 @@ class MachineLocals(dict):
                 pass
 
 
-def _free_variables(machine):
-    """``(name, value)`` of the enclosing function's variables the function uses, bound ones."""
+def _enclosing_variables(machine):
+    """``(source name, (store, read))`` of each enclosing function's variable the function uses.
+
+    ``read()`` raises NameError while it is unbound.  An enclosing plain
+    function's variable is a cell of ``resume``; an enclosing compiled
+    function's is a slot of its machine, which ``resume`` reads through
+    the cell holding that machine (``self.k``).
+    """
+    from runtime.machines.statemachine import Machine
+
     resume = type(machine).resume
     for name, cell in zip(resume.__code__.co_freevars, resume.__closure__ or (), strict=False):
         try:
-            yield name, cell.cell_contents
+            contents = cell.cell_contents
         except ValueError:
-            pass  # not bound (yet)
+            contents = None
+        if isinstance(contents, Machine) and _is_machine_parameter(contents, name):
+            slots = dict(_slot_names(contents))
+            for attribute in sorted(_attributes_read_through(resume.__code__, name)):
+                if attribute in slots:
+                    yield slots[attribute], _slot_access(contents, attribute, slots[attribute])
+        else:
+            yield name, _cell_access(cell, name)
+
+
+def _is_machine_parameter(machine, name):
+    """Whether ``name`` is what the enclosing ``resume`` calls its machine (not a user's variable)."""
+    code = type(machine).resume.__code__
+    return bool(code.co_argcount) and code.co_varnames[0] == name
+
+
+def _attributes_read_through(code, name):
+    """The attributes ``code`` (and the code nested in it) takes from its free variable ``name``."""
+    found = set()
+    previous = None
+    for instruction in dis.get_instructions(code):
+        if previous is not None and instruction.opname in ("LOAD_ATTR", "STORE_ATTR", "DELETE_ATTR"):
+            found.add(instruction.argval)
+        previous = instruction if instruction.opname == "LOAD_DEREF" and instruction.argval == name else None
+    for constant in code.co_consts:
+        if hasattr(constant, "co_code") and name in constant.co_freevars:
+            found |= _attributes_read_through(constant, name)
+    return found
+
+
+def _cell_access(cell, name):
+    def store(value):
+        cell.cell_contents = value
+
+    def read():
+        try:
+            return cell.cell_contents
+        except ValueError:
+            raise NameError(name) from None
+
+    return store, read
+
+
+def _slot_access(machine, slot, name):
+    def store(value):
+        setattr(machine, slot, value)
+
+    def read():
+        try:
+            return object.__getattribute__(machine, slot)
+        except AttributeError:
+            raise NameError(name) from None
+
+    return store, read
 
 
 def _slot_names(machine):

@@ -97,6 +97,20 @@ def make():
 print(asyncio.run(make()(1)))
 """
 
+NESTED_COROUTINE = """\
+import asyncio
+
+async def outer():
+    k = 5
+    async def f(a):
+        await asyncio.sleep(0)
+        return a + k
+    r = await f(1)
+    return r, k
+
+print(asyncio.run(outer()))
+"""
+
 SESSIONS = {
     # p x, pp locals(), display, and an assignment the function then sees
     "locals_by_source_names": (ASYNCIO, [
@@ -121,6 +135,11 @@ SESSIONS = {
         "c", "p c.count, i", "c",
     ]),
     "free_variables_of_the_enclosing_function": (CLOSURE, ["b 7", "c", "p k", "pp locals()", "c"]),
+    # !k = 6 assigns the enclosing function's variable: the function and the enclosing one see it
+    "assignment_to_a_variable_of_an_enclosing_function": (CLOSURE, ["b 7", "c", "!k = 6", "p k", "n", "c"]),
+    "assignment_to_a_variable_of_an_enclosing_coroutine": (NESTED_COROUTINE, [
+        "b 7", "c", "p k", "pp locals()", "!k = 6", "n", "c",
+    ]),
     "longlist_here_and_in_the_awaiting_coroutine": (ASYNCIO, ["b 6", "c", "ll", "up", "ll", "l", "c"]),
     # next over a yield goes to the consumer, as natively
     "next_through_an_async_generator": (GENERATOR, ["b 5", "c", "n", "n", "n", "n", "n", "w", "c"]),
