@@ -5,7 +5,7 @@ locals are the machine's attributes (``self.x``), each resumption after an
 await is a new call of ``resume`` (a new frame), the machinery's methods
 (``send``, ``_advance``) sit between the frames of two coroutines, and the
 coroutine awaiting the running one is not on the stack at all.  ``Pdb``
-below is the standard debugger with five changes, so that at a line of a
+below is the standard debugger with six changes, so that at a line of a
 compiled function it behaves as at a line of the native one:
 
 1. Locals by their source names: the namespace commands run in
@@ -20,11 +20,13 @@ compiled function it behaves as at a line of the native one:
 3. ``next``, ``until`` and ``return`` over an await that suspends follow
    the coroutine: they stop in the frame of its next resumption, as they
    stop in the same frame natively.
-4. The compiler's dispatch code (``if self.state == 1:``), which the line
+4. ``jump`` in a compiled function goes where it would natively, or is
+   refused with a message saying why (``statemachine_compiler.jumps``).
+5. The compiler's dispatch code (``if self.state == 1:``), which the line
    map puts on source lines, makes no line events: a resumption starts at
    the line after the await, a first call at the function's first line.
    Breakpoints (``file:line``, function names) see only the user's lines.
-5. ``statemachine-compiler run --pdb SCRIPT`` (and ``run -m pdb SCRIPT``,
+6. ``statemachine-compiler run --pdb SCRIPT`` (and ``run -m pdb SCRIPT``,
    ``run -m pdb -m MODULE``) run the compiled program under it as
    ``python -m pdb`` does; under
    ``run``, ``breakpoint()`` uses it too (unless ``PYTHONBREAKPOINT`` names
@@ -37,12 +39,14 @@ import dis
 import os
 import pdb
 import sys
+import warnings
 import weakref
 from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE
 
 from runtime.machines import stacks
 from runtime.machines.asyncgen import YieldValue
 from runtime.machines.statemachine import SuspendedFrame
+from statemachine_compiler import jumps
 
 __all__ = ["Pdb", "set_trace", "breakpointhook", "run_script", "run_module"]
 
@@ -308,6 +312,29 @@ class Pdb(pdb.Pdb):
             pdb.find_first_executable_line = first_line
 
     do_b = do_break
+
+    # -- jump: only where the generated code does what the source would -------------------
+
+    def do_jump(self, arg):
+        frame = getattr(self, "curframe", None)
+        if self._machine(frame) is not None and self.curindex + 1 == len(self.stack):
+            try:
+                target = int(arg)
+            except ValueError:
+                pass  # pdb says what it needs
+            else:
+                why = jumps.refusal(frame.f_code, frame.f_globals, self.stack[self.curindex][1], target)
+                if why is not None:
+                    self.error(f"Jump failed: {why}")
+                    return None
+                # 3.12+ warns of the frame's locals a jump leaves unbound: here
+                # the generated code's (the function's own are the machine's).
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", "assigning None to", RuntimeWarning)
+                    return super().do_jump(arg)
+        return super().do_jump(arg)
+
+    do_j = do_jump
 
     # -- stopping: only at the user's lines ------------------------------------------------
 

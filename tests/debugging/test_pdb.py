@@ -111,6 +111,23 @@ async def outer():
 print(asyncio.run(outer()))
 """
 
+LOOP = """\
+import asyncio
+
+async def f(n):
+    total = 0
+    x = 1
+    for i in range(n):
+        total += i
+        await asyncio.sleep(0)
+        total += 100
+    x = 2
+    y = 3
+    return total, x, y
+
+print(asyncio.run(f(2)))
+"""
+
 SESSIONS = {
     # p x, pp locals(), display, and an assignment the function then sees
     "locals_by_source_names": (ASYNCIO, [
@@ -140,6 +157,9 @@ SESSIONS = {
     "assignment_to_a_variable_of_an_enclosing_coroutine": (NESTED_COROUTINE, [
         "b 7", "c", "p k", "pp locals()", "!k = 6", "n", "c",
     ]),
+    # jump back, forward, within a loop and out of it, as natively; into a loop: refused
+    "jump_back_over_a_statement": (LOOP, ["b 11", "c", "j 10", "n", "n", "p x, y", "c"]),
+    "jump_within_a_loop_and_out_of_it": (LOOP, ["b 9", "c", "j 7", "n", "p total", "j 5", "j 10", "c"]),
     "longlist_here_and_in_the_awaiting_coroutine": (ASYNCIO, ["b 6", "c", "ll", "up", "ll", "l", "c"]),
     # next over a yield goes to the consumer, as natively
     "next_through_an_async_generator": (GENERATOR, ["b 5", "c", "n", "n", "n", "n", "n", "w", "c"]),
@@ -156,8 +176,13 @@ LAUNCHER = re.compile(
 )
 
 
+# 3.12+ warns of the locals a jump leaves unbound: natively the function's, compiled none are.
+UNBOUND_AFTER_JUMP = re.compile(r"\S*pdb\.py:\d+: RuntimeWarning: assigning None to \d+ unbound locals?\n(  .*\n)?")
+
+
 def normalized(transcript):
     transcript = re.sub(r"0x[0-9a-f]+", "0x...", transcript)
+    transcript = UNBOUND_AFTER_JUMP.sub("", transcript)
     return LAUNCHER.sub(lambda m: "(Pdb) " if m.group(0).startswith("(Pdb)") else "", transcript)
 
 
@@ -230,3 +255,36 @@ def test_run_dash_m_pdb_without_a_program_is_a_usage_error(capsys):
     assert main(["run", "-m", "pdb"]) == 2
     assert "usage: -m pdb [-c COMMAND]... (SCRIPT | -m MODULE) [ARGS...]" in capsys.readouterr().err
     assert main(["run", "-m", "pdb", "-m"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "commands", "refusal", "output"),
+    [
+        # natively: "can't jump into the body of a for loop"
+        ("LOOP", ["b 5", "c", "j 7", "c"], "line 7 is in neither", "(201, 2, 3)\n"),
+        # natively allowed; compiled, the try's handler state is no block of the frame
+        ("TRY", ["b 5", "c", "j 6", "c"], "no jump from inside a 'try' statement (line 4)", "done\n2\n"),
+    ],
+)
+def test_jump_a_compiled_function_cannot_take_is_refused_with_a_reason(tmp_path, source, commands, refusal, output):
+    script = tmp_path / "program.py"
+    script.write_text(textwrap.dedent({"LOOP": LOOP, "TRY": TRY}[source]))
+    compiled = debug(script, commands, "--pdb")
+    assert "(Pdb) *** Jump failed: in a compiled function, " in compiled and refusal in compiled, compiled
+    assert f"(Pdb) {output}The program finished" in compiled, compiled  # it went on, as if not asked
+
+
+TRY = """\
+import asyncio
+
+async def f():
+    try:
+        x = 1
+        x = 2
+        await asyncio.sleep(0)
+    finally:
+        print("done")
+    return x
+
+print(asyncio.run(f()))
+"""
