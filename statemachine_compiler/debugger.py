@@ -336,6 +336,15 @@ class Pdb(pdb.Pdb):
 
     do_j = do_jump
 
+    # -- running a program: a script as pdb runs one -------------------------------------
+
+    def run(self, cmd, globals=None, locals=None):
+        if isinstance(cmd, _ScriptStatement):
+            import __main__
+
+            globals, locals = __main__.__dict__, {_SCRIPT_CODE: cmd.code}
+        return super().run(cmd, globals, locals)
+
     # -- stopping: only at the user's lines ------------------------------------------------
 
     def stop_here(self, frame):
@@ -574,16 +583,33 @@ def breakpointhook(*args, **kwargs):
     return None
 
 
+class _ScriptStatement(str):
+    """The statement pdb runs a script with, as its own ``exec(compile(...))``: ``where`` shows it as ``<string>``.
+
+    ``Pdb.run`` gives it the compiled code as a local of that statement,
+    not as a name of the program's namespace.
+    """
+
+    def __new__(cls, code):
+        statement = super().__new__(cls, f"exec({_SCRIPT_CODE}, globals())")
+        statement.code = code
+        return statement
+
+
+_SCRIPT_CODE = "__compiled_script__"
+
+
 class _CompiledProgram:
     """What ``pdb._run`` runs: the program's compiled code, in a ``__main__`` namespace.
 
     ``shown`` is what pdb names it by when it restarts: the script's path,
-    or the module's name.
+    or the module's name.  A script is run through a ``<string>`` statement,
+    as pdb runs one; a module's code directly, as pdb does.
     """
 
-    def __init__(self, shown, code, namespace):
+    def __init__(self, shown, code, namespace, script):
         self.filename = code.co_filename
-        self.code = code
+        self.code = _ScriptStatement(code) if script else code
         self._shown = shown
         self._namespace = namespace
 
@@ -597,7 +623,8 @@ class _CompiledProgram:
 
 def run_script(path, code, loader, commands=()):
     """Debug the compiled script as ``python -m pdb path`` does (pdb's ``main`` loop); return 0."""
-    return _run_program(_CompiledProgram(path, code, {"__file__": path, "__loader__": loader}), commands)
+    namespace = {"__file__": path, "__loader__": loader}
+    return _run_program(_CompiledProgram(path, code, namespace, script=True), commands)
 
 
 def run_module(name, spec, code, commands=()):
@@ -608,7 +635,7 @@ def run_module(name, spec, code, commands=()):
         "__loader__": spec.loader,
         "__spec__": spec,
     }
-    return _run_program(_CompiledProgram(name, code, namespace), commands)
+    return _run_program(_CompiledProgram(name, code, namespace, script=False), commands)
 
 
 def _run_program(target, commands):
@@ -628,6 +655,7 @@ def _run_program(target, commands):
         except BaseException as error:  # noqa: BLE001 - post mortem, as pdb does
             import traceback
 
+            _without_frames_of(Pdb.run, error)
             traceback.print_exception(error)
             print("Uncaught exception. Entering post mortem debugging")
             print("Running 'cont' or 'step' will restart the program")
@@ -645,6 +673,16 @@ def _run_program(target, commands):
         if debugger._user_requested_quit:
             return 0
         print("The program finished and will be restarted")
+
+
+def _without_frames_of(function, error):
+    """Take the frames of ``function`` (ours, which pdb has not) out of ``error``'s traceback."""
+    entry = error.__traceback__
+    while entry is not None and entry.tb_next is not None:
+        if entry.tb_next.tb_frame.f_code is function.__code__:
+            entry.tb_next = entry.tb_next.tb_next
+        else:
+            entry = entry.tb_next
 
 
 # 3.13's pdb ends after a post-mortem session that quits; before, it ran the program again.

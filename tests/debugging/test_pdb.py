@@ -137,6 +137,8 @@ SESSIONS = {
     "where_up_down_walk_the_awaiting_coroutines": (ASYNCIO, [
         "b 6", "c", "w", "up", "p v", "pp locals()", "down", "p y", "c",
     ]),
+    # the stack starts as pdb's: bdb's run(), the "<string>" statement it runs the script with
+    "where_at_module_level_shows_the_string_statement": (CLOSURE, ["b 5", "c", "w", "c"]),
     # next over an await that suspends stops at the next line of the function
     "next_over_await_stops_at_the_next_line": (ASYNCIO, [
         "b 4", "c", "n", "n", "n", "n", "n", "n", "n", "c",
@@ -166,12 +168,11 @@ SESSIONS = {
     "post_mortem_of_an_exception_on_the_runtime": (RUNTIME, ["c", "w", "p y", "up", "p x", "q"]),
 }
 
-# The launcher's frames: pdb's main() and the "<string>" it execs, or run_script.
+# The launcher's frames: pdb's main(), or ours.  (The "<string>" statement
+# pdb runs a script with is in both.)
 LAUNCHER = re.compile(
-    r'^(  File "[^"]*(pdb|debugger)\.py", line \d+, in (main|run_script)\n    .*\n(    [~^ ]+\n)?'
-    r"|(\(Pdb\) )?  \S*(pdb|debugger)\.py\(\d+\)(main|run_script)\(\)\n-> .*\n"
-    r'|  File "<string>", line 1, in <module>\n'
-    r"|  <string>\(1\)<module>\(\)\n)",
+    r'^(  File "[^"]*(pdb|debugger)\.py", line \d+, in (main|_run_program)\n    .*\n(    [~^ ]+\n)?'
+    r"|(\(Pdb\) )?  \S*(pdb|debugger)\.py\(\d+\)(main|_run_program)\(\)\n-> .*\n)",
     re.MULTILINE,
 )
 
