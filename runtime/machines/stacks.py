@@ -2,7 +2,7 @@
 
 Natively, the frame of a running coroutine is called by the frame of the
 coroutine awaiting it.  A compiled coroutine's ``resume`` is called by the
-machinery instead (``send``, ``_send``, ``_advance``), and the ``resume`` of
+machinery instead (``send``, ``_send``, ``_advance``, ``run_now``), and the ``resume`` of
 the coroutine awaiting it is not on the stack at all: that one is suspended,
 its state in its machine.  ``stack_frames(frame)`` walks from ``frame`` out
 as ``frame.f_back`` does, with each stretch of machinery replaced by the

@@ -977,7 +977,8 @@ class Machine:
         awaited compiled coroutine runs with no ``resume`` of this one under
         it (see ``_send``), the outermost frame of the machinery running this
         one.  Code that walks the stack looking for a coroutine's frame
-        (trio's KI protection stops at its task's ``cr_frame``) finds it.
+        (trio's KI protection stops at its task's ``cr_frame``) finds it;
+        asyncio's stack walks get a view of it (``stacks.read_by``).
         Suspended there is no frame, so a stand-in, the same one each time.
         """
         if self.state == DONE:
