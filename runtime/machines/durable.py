@@ -54,6 +54,7 @@ pickles you wrote yourself.
 import copy
 import copyreg
 import importlib
+import pickle
 import sys
 import weakref
 from types import (
@@ -139,6 +140,13 @@ def _where(machine):
     return f"{machine._kind} '{machine._qualname}' {at}"
 
 
+def _holder(machine, slot):
+    """What holds a value, in the function's terms: ``its local 'x'``."""
+    if slot in machine._temporaries:
+        return f"the value {slot!r} it keeps for the statement it is suspended in"
+    return f"its local {machine._renamed.get(slot, slot)!r}"
+
+
 def _describe(value):
     text = repr(value)
     if len(text) > 80:
@@ -150,17 +158,13 @@ def _check(value, machine, what, protocol):
     """Fail now, with where, if pickle is sure to fail on ``value`` itself.
 
     ``what`` is the slot that holds it, or a description ("the object it awaits").
-
-    Discussion: pickle reports a failure deep inside a machine's state with
-    nothing but the type; by then no frame of ours is left to say which
-    coroutine and which local.  So each saved value is asked once, shallowly,
-    for its reduction; what fails deeper still fails, with pickle's message.
+    What fails deeper, or in its own reduction, is found by ``_try_saving``.
     """
     kind = type(value)
     if kind in _PLAIN:
         return
     if not what.startswith("the "):
-        what = f"its local {machine._renamed.get(what, what)!r}"
+        what = _holder(machine, what)
     if kind in _BY_NAME or issubclass(kind, type):
         # Pickle saves these by their qualified name, asking nothing of them.
         if "<lambda>" in getattr(value, "__qualname__", "") or "<locals>" in getattr(value, "__qualname__", ""):
@@ -171,14 +175,6 @@ def _check(value, machine, what, protocol):
         return
     if isinstance(value, _NEVER_SAVED):
         raise CannotSave(f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled")
-    if protocol is None:
-        return  # a deep copy: copy's own errors name the type; _NEVER_SAVED was the common case
-    try:
-        value.__reduce_ex__(protocol)
-    except Exception as error:
-        raise CannotSave(
-            f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled ({error})"
-        ) from error
 
 
 def _awaited_form(awaiting, machine, protocol):
@@ -211,6 +207,7 @@ def _saved_state(machine, protocol):
     cls = type(machine)
     skip = _LOOP_HOOKS if cls._kind == "async generator" else ()
     state = {}
+    trying = []  # what may fail deep inside: see _try_saving
     for name, slot in _slots(cls).items():
         if name in skip:
             continue
@@ -219,22 +216,132 @@ def _saved_state(machine, protocol):
         except AttributeError:
             continue  # unbound
         kind = type(value)
-        if kind in _PLAIN:
+        if kind in _SCALARS:
             pass
+        elif kind in _PLAIN:
+            trying.append(value)
         elif name == "_awaiting":
             value = _awaited_form(value, machine, protocol)
+            if type(value) not in _CHAIN_OF_AWAITS and not isinstance(value, Machine):
+                trying.append(value)
         elif isinstance(value, BaseException):
             value = _SavedException(value)
+            trying.append(value)
         elif kind is TracebackType:
             value = None  # tracebacks are not saved (rule 3)
         elif kind is ModuleType:
             value = _Rebuilt(importlib.import_module, (value.__name__,))  # ``import json`` in the body
         elif kind is FunctionType and value.__code__ in _runtime_closures():
             value = _runtime_closures()[value.__code__](value)
+            trying.append(value)
         elif name != "_step" and not isinstance(value, Machine):
             _check(value, machine, name, protocol)
+            trying.append(value)
         state[name] = value
+    if trying:
+        _try_saving(machine, state, trying, protocol)
     return state
+
+
+_SCALARS = frozenset({int, float, str, bytes, bool, type(None), complex, range})
+# The forms of the chain of awaits: each machine in it tries its own state.
+_CHAIN_OF_AWAITS = frozenset({type(None), _AwaitIterator, _Step})
+
+
+def _try_saving(machine, state, values, protocol):
+    """Pickle what ``machine`` saves that may fail deep inside (``values``, of ``state``), here.
+
+    ``protocol`` None means a deep copy.
+
+    Discussion: pickle saves a machine's state after its ``__reduce_ex__`` has
+    returned: a failure deep inside a local's value (a socket in a list) would
+    reach the caller with pickle's message, which says neither the coroutine
+    nor the local.  So the values are pickled once here (the bytes dropped), where the
+    failure can be caught, and the object that fails is then looked for (only
+    then: the cost of a success is one pickling of the values, at C speed).
+    A machine met inside a value tries its own state and says where it is.
+    """
+    if protocol is None:
+        return  # a deep copy copies here, and catches there (deepcopy_machine)
+    try:
+        pickle.dumps(values, protocol)
+    except CannotSave:
+        raise
+    except Exception as error:
+        slots = [(name, value) for name, value in state.items() if any(value is tried for tried in values)]
+        raise _cannot_save(machine, slots, error, lambda value: pickle.dumps(value, protocol), protocol) from error
+
+
+def _cannot_save(machine, values, error, attempt, protocol):
+    """The CannotSave that names the object in ``values`` that ``attempt`` fails on, and where."""
+    for name, value in values:
+        found = _failing_part(value, attempt, protocol, "", {id(value)})
+        if found is None:
+            continue
+        path, culprit, failure = found
+        if name == "_awaiting":
+            what, root = "the object it awaits", ""
+        else:
+            root = machine._renamed.get(name, name)
+            what = _holder(machine, name)
+        verb = "be pickled" if protocol is not None else "be copied"
+        if not path:
+            return CannotSave(f"cannot save {_where(machine)}: {what} is {_describe(culprit)}, which cannot {verb} ({failure})")
+        return CannotSave(
+            f"cannot save {_where(machine)}: {what} holds {_describe(culprit)}, at {root}{path}, "
+            f"which cannot {verb} ({failure})"
+        )
+    return CannotSave(f"cannot save {_where(machine)}: {error}")
+
+
+def _failing_part(value, attempt, protocol, path, seen):
+    """``(path, part, error)`` of the innermost part of ``value`` that ``attempt`` fails on, or None."""
+    try:
+        attempt(value)
+    except CannotSave:
+        raise
+    except Exception as error:
+        for step, part in _parts(value, protocol):
+            if id(part) in seen:
+                continue
+            seen.add(id(part))
+            found = _failing_part(part, attempt, protocol, path + step, seen)
+            if found is not None:
+                return found
+        return path, value, error
+    return None
+
+
+def _parts(value, protocol):
+    """``(path step, part)`` of what pickle saves of ``value``: items, attributes, arguments."""
+    kind = type(value)
+    if kind in (list, tuple):
+        return [(f"[{index}]", item) for index, item in enumerate(value)]
+    if kind is dict:
+        return [(f"[{key!r}]", item) for key, item in value.items()] + [(" (a key)", key) for key in value]
+    if kind in (set, frozenset):
+        return [(" (an element)", item) for item in value]
+    if isinstance(value, (type, FunctionType, BuiltinFunctionType)):
+        return []  # saved by name
+    try:
+        reduction = copyreg.dispatch_table.get(kind, None)
+        reduction = reduction(value) if reduction else value.__reduce_ex__(protocol or 4)
+    except Exception:
+        return []  # it fails itself
+    if not isinstance(reduction, tuple):
+        return []
+    parts = [(f" (argument {index} of its reduction)", item) for index, item in enumerate(reduction[1])]
+    state = reduction[2] if len(reduction) > 2 else None
+    for attributes in state if type(state) is tuple else (state,):
+        if type(attributes) is dict:
+            parts += [(f".{name}", item) for name, item in attributes.items()]
+        elif attributes is not None:
+            parts.append((" (its state)", attributes))
+    for index, item in enumerate(reduction[3] or () if len(reduction) > 3 else ()):
+        parts.append((f"[{index}]", item))
+    for key, item in reduction[4] or () if len(reduction) > 4 else ():
+        parts.append((f"[{key!r}]", item))
+    return parts
 
 
 # An async generator's hooks belong to the event loop it ran on: a restored or
@@ -561,8 +668,18 @@ def deepcopy_machine(machine, memo):
     """``copy.deepcopy(machine)``: an independent machine at the same point."""
     cls = _copied_class(type(machine), machine, memo)
     twin = object.__new__(cls)
+    twin.state = DONE  # finished until its state is set: a copy that fails leaves nothing to close
+    twin._awaiting = None
     memo[id(machine)] = twin
-    state = {name: _deepcopy_value(value, memo) for name, value in _saved_state(machine, None).items()}
+    saved = _saved_state(machine, None)
+    state = {}
+    for name, value in saved.items():
+        try:
+            state[name] = _deepcopy_value(value, memo)
+        except CannotSave:
+            raise
+        except Exception as error:
+            raise _cannot_save(machine, [(name, value)], error, copy.deepcopy, None) from error
     _set_state(twin, state)
     return twin
 

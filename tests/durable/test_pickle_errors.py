@@ -286,3 +286,113 @@ def make(k):
     del coroutine
     gc.collect()
     assert kind() is None
+
+
+# -- what cannot be pickled, deep inside what a local holds or the machine awaits --------
+
+DEEP = '''
+class Box:
+    def __init__(self, content):
+        self.content = content
+
+
+class Holding(Pause):
+    """A picklable awaitable that holds what it is given: a custom awaitable's state."""
+
+    def __init__(self, held):
+        super().__init__("holding")
+        self.held = held
+
+
+async def in_a_list(connection):
+    connections = [1, connection]
+    del connection
+    await Pause("here")
+
+
+async def in_an_object(connection):
+    box = Box({"socket": connection})
+    del connection
+    await Pause("here")
+
+
+async def awaiting_what_holds(futures):
+    return await Holding(futures.pop())  # held by nothing but the awaited object
+
+
+async def outer(connections):
+    return await in_an_object(connections.pop())
+'''
+
+
+def assert_no_unraisable(action):
+    unraisable = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        action()
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_socket_in_a_list_in_a_local_is_named_with_where_and_path(compiled, save):
+    module = compiled(DEEP)
+    with socket.socket() as connection:
+        coroutine = suspended(module.in_a_list(connection))
+        with pytest.raises(CannotSave) as caught:
+            save(coroutine)
+    message = str(caught.value)
+    assert re.search(r"cannot save coroutine 'in_a_list' suspended at line \d+ of .*durable_subject\.py: ", message)
+    assert "its local 'connections' holds <socket.socket " in message
+    assert "a 'socket.socket' object, at connections[1], which cannot be" in message
+    assert isinstance(caught.value.__cause__, TypeError)
+    coroutine.close()
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_socket_in_a_dict_in_an_object_in_a_local_is_named_with_its_path(compiled, save):
+    module = compiled(DEEP)
+    with socket.socket() as connection:
+        coroutine = suspended(module.outer([connection]))
+        with pytest.raises(CannotSave) as caught:
+            save(coroutine)
+    message = str(caught.value)
+    # Said by the coroutine that holds it, inside the chain of awaits.
+    assert re.search(r"cannot save coroutine 'in_an_object' suspended at line \d+ of ", message)
+    assert "its local 'box' holds <socket.socket " in message
+    assert "at box.content['socket'], which cannot be" in message
+    coroutine.close()
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_an_asyncio_future_held_by_the_awaited_object_is_named(compiled, save):
+    module = compiled(DEEP)
+    loop = asyncio.new_event_loop()
+    try:
+        coroutine = suspended(module.awaiting_what_holds([loop.create_future()]))
+        with pytest.raises(CannotSave) as caught:
+            save(coroutine)
+        coroutine.close()
+    finally:
+        loop.close()
+    message = str(caught.value)
+    assert re.search(r"cannot save coroutine 'awaiting_what_holds' suspended at line \d+ of ", message)
+    assert "the object it awaits holds <Future pending>, a '_asyncio.Future' object, at .held" in message
+
+
+def test_a_failed_deep_dumps_prints_nothing_and_leaves_the_coroutine_going(compiled):
+    module = compiled(DEEP)
+    with socket.socket() as connection:
+        coroutine = suspended(module.outer([connection]))
+
+        def fail():
+            with pytest.raises(CannotSave):
+                pickle.dumps(coroutine)
+            import gc
+
+            gc.collect()
+
+        assert_no_unraisable(fail)
+        with pytest.raises(StopIteration):
+            coroutine.send(None)
