@@ -12,6 +12,7 @@ __all__ = [
     "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap",
 ]
 
+import time
 import types
 
 from runtime.machines.durable import SUSPENDED_GENERATORS
@@ -105,27 +106,54 @@ class PendingTrap(SavedStep):
     is sent (a restored ``checkpoint()`` returns True).
     """
 
-    __slots__ = ("code", "argument", "reissue", "answer")
+    __slots__ = ("code", "argument", "reissue", "answer", "wakes_at")
 
-    def __init__(self, code, argument, reissue=None, answer=None):
+    def __init__(self, code, argument, reissue=None, answer=None, wakes_at=None):
         self.code = code
         self.argument = argument
         self.reissue = reissue
         self.answer = answer
+        # The wall time a sleep on a loop ends at: where it was saved from a
+        # task asleep (not from a coroutine driven by hand, whose driver
+        # ends the sleep by sending).  Loaded, the rest is asked again.
+        self.wakes_at = wakes_at
 
     def __repr__(self):
         return f"<PendingTrap {TRAP_NAMES[self.code]} {self.argument!r}>"
 
     def __reduce__(self):
-        return PendingTrap, (self.code, self.argument, self.reissue, self.answer)
+        return _loaded, (self.code, self.argument, self.reissue, self.answer, self.wakes_at)
 
     def result(self, value):
         return value if self.answer is None else self.answer
 
 
+def _loaded(code, argument, reissue, answer, wakes_at):
+    """A PendingTrap, loaded (or copied): a sleep that was on a loop asks it for the rest."""
+    if wakes_at is not None and reissue is None:
+        reissue = (SLEEP, max(0.0, wakes_at - time.time()))
+    return PendingTrap(code, argument, reissue, answer)
+
+
 def _pending(generator):
     frame_locals = generator.gi_frame.f_locals
-    return PendingTrap(frame_locals["code"], frame_locals["argument"])
+    code = frame_locals["code"]
+    wakes_at = _sleep_end(generator) if code == SLEEP else None
+    return PendingTrap(code, frame_locals["argument"], wakes_at=wakes_at)
+
+
+def _sleep_end(generator):
+    """The wall time the task asleep in ``generator`` wakes at; None if no task of the loop is."""
+    from runtime.loop import kernel
+    from runtime.machines.durable import innermost_awaited
+
+    loop = kernel._running
+    if loop is None:
+        return None
+    for task in loop.tasks:
+        if task._blocked == SLEEP and innermost_awaited(task.coro) is generator:
+            return time.time() + max(0.0, task._wait[0] - time.monotonic())
+    return None
 
 
 SUSPENDED_GENERATORS[trap.__code__] = _pending

@@ -17,14 +17,19 @@ Rules:
 1. What a machine is suspended on goes with it: a compiled coroutine (the
    whole chain of awaits), a compiled async generator and its
    ``asend``/``athrow`` step, awaiting inside ``except``/``finally``, the
-   runtime's traps (``runtime.sleep``: loaded by plain ``pickle.loads``, the
-   next value sent ends the sleep; ``runtime.restore`` of a checkpoint sleeps
-   the rest) and waits on its primitives, any picklable awaitable.  A native
-   coroutine, a generator, a socket, an asyncio Future cannot go: pickling
-   fails at once with :class:`CannotSave`, naming the object, its type and
-   where the coroutine is suspended.  That is checked for what a local holds
-   or the machine awaits; an object that cannot be pickled deeper inside a
-   local's value fails with pickle's own error, which names only its type.
+   runtime's traps and waits on its primitives, any picklable awaitable.
+   ``runtime.sleep``: saved from a task asleep on the runtime's loop, it
+   records the wall time the sleep ends at, and the loaded (or copied)
+   coroutine's next step asks its loop for the rest (as ``runtime.restore``
+   of a checkpoint does); saved from a coroutine driven by hand, the next
+   value sent ends the sleep, as it would have.  A native coroutine, a
+   generator, a socket, an asyncio Future cannot go: pickling fails with
+   :class:`CannotSave`, naming the object, its type, where the coroutine is
+   suspended, and which local (or the object it awaits) holds it and by
+   what path (``box.items[0]``) when it is deeper inside: the values that
+   may fail deep inside are pickled once by the machine's reduction, where
+   the failure can be caught (``_try_saving``).  ``copy.deepcopy`` says the
+   same.
 2. A pickle records the code it belongs to: module, qualified name and a
    digest of the function's source (``_source_digest``, emitted by the
    compiler).  Loading it against a function whose source changed raises

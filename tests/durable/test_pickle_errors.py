@@ -13,21 +13,6 @@ import runtime
 import runtime.loop.sync  # noqa: F401 - imported here: the modules fixture forgets what a test imports
 from runtime.loop.traps import PARK
 from runtime.machines.durable import CannotSave, CodeChanged
-from statemachine_compiler import install_import_hook
-from tests.durable.corpus import PRELUDE
-
-
-@pytest.fixture
-def compiled(modules):
-    """``compiled(source)``: the module ``durable_subject``, compiled by the import hook."""
-    install_import_hook(include=["durable_*"], quiet=True)
-
-    def load(source, name="durable_subject"):
-        modules.write(f"{name}.py", PRELUDE + source)
-        modules.forget(name)
-        return __import__(name)
-
-    return load
 
 
 def suspended(coroutine, steps=1):
