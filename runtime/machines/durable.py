@@ -83,7 +83,10 @@ from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterato
 
 _COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
 
-__all__ = ["CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "innermost_awaited"]
+__all__ = [
+    "CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "innermost_awaited",
+    "where_suspended",
+]
 
 
 class CannotSave(TypeError):
@@ -783,6 +786,27 @@ def _copied_awaiting(awaiting, memo):
             twin.generator = copy_machine(awaiting.generator, memo)
         return twin
     return awaiting if awaiting is None else copy.copy(awaiting)
+
+
+def where_suspended(coroutine):
+    """``coroutine 'f' suspended at line 3 of app.py``: the innermost machine of the chain of awaits."""
+    if not isinstance(coroutine, Machine):
+        return repr(coroutine)
+    innermost = coroutine
+    awaited = coroutine
+    while awaited is not None:
+        if isinstance(awaited, Machine):
+            innermost = awaited
+            awaited = awaited._awaiting
+        elif type(awaited) is _AwaitIterator:
+            awaited = awaited.machine
+        elif type(awaited) is _HandlingIterator:
+            awaited = awaited.iterator
+        elif type(awaited) is _Step:
+            awaited = awaited.generator
+        else:
+            break
+    return _where(innermost)
 
 
 def innermost_awaited(machine):

@@ -12,6 +12,7 @@ import pytest
 import runtime
 from runtime.loop.checkpoints import HEADER, CheckpointError
 from runtime.loop.traps import SLEEP
+from tests.durable.corpus import PRELUDE
 from tests.importhook.conftest import subprocess_env
 
 PROGRAM = '''
@@ -196,4 +197,59 @@ def test_a_task_inside_a_timeout_scope_cannot_be_saved_and_says_why(program, tmp
         r"in_timeout\(\) running>: a task belongs to the loop",
         errors[-1],
     )
+    assert not (tmp_path / "x").exists()
+
+
+WAITING = '''
+import runtime
+
+
+async def reader(connection):
+    await runtime.wait_readable(connection)
+
+
+async def joiner(other):
+    return await other
+
+
+async def forever():
+    await runtime.sleep(30)
+'''
+
+
+def test_a_task_waiting_on_io_or_a_join_cannot_be_saved_and_says_on_what_and_where(compiled, tmp_path):
+    import socket
+
+    module = compiled(WAITING)
+    errors = []
+
+    async def main():
+        left, right = socket.socketpair()
+        with left, right:
+            sleeper = runtime.spawn(module.forever())
+            waiting = [runtime.spawn(module.reader(left)), runtime.spawn(module.joiner(sleeper))]
+            await runtime.sleep(0)
+            for task in waiting:
+                with pytest.raises(CheckpointError) as caught:
+                    task.checkpoint(tmp_path / "x")
+                errors.append(str(caught.value))
+                task.cancel()
+            sleeper.cancel()
+            return left.fileno()
+
+    descriptor = runtime.run(main())
+    reading, joining = errors
+    lines = (PRELUDE + WAITING).splitlines()
+    read_at = lines.index("    await runtime.wait_readable(connection)") + 1
+    join_at = lines.index("    return await other") + 1
+    assert re.match(
+        rf"cannot checkpoint <Task \d+ reader\(\) blocked on read fd {descriptor}>: it waits for fd {descriptor} "
+        rf"to be readable, in coroutine 'reader' suspended at line {read_at} of .*durable_subject\.py: only a task",
+        reading,
+    ), reading
+    assert re.match(
+        r"cannot checkpoint <Task \d+ joiner\(\) blocked on join>: it waits for <Task \d+ forever\(\) blocked "
+        rf"on sleep> to finish, in coroutine 'joiner' suspended at line {join_at} of .*durable_subject\.py: only a task",
+        joining,
+    ), joining
     assert not (tmp_path / "x").exists()
