@@ -47,10 +47,13 @@ Rules:
    saved by name.
 5. An async def nested in a function (a closure) pickles with the
    variables of the enclosing call it uses, which come back as new cells
-   (shared by the machines pickled together).  Nested in an async def, or in
-   a function that cannot be found by name, it raises :class:`CannotSave`.
-   A deep copy gets copies of those variables too (the class made again);
-   nested in an async def, it shares them with the original.
+   (shared by the machines pickled together); nested in an async def, with
+   the enclosing coroutine, whose locals those variables are (pickled
+   together, or the enclosing one comes along).  A deep copy gets copies of
+   them: driving the copy never changes the original's variables.  The
+   function the ``async def`` statement bound, held by a local, goes too.
+   Nested in a function that cannot be found again (a lambda's, one
+   decorated away), it raises :class:`CannotSave`.
 
 Security: loading a pickle runs code, as ``pickle`` always does.  Load only
 pickles you wrote yourself.
@@ -79,6 +82,7 @@ from types import (
 from runtime.machines import statemachine
 from runtime.machines.asyncgen import _Step
 from runtime.machines.handling import _HandlingIterator
+from runtime.machines.marks import CO_ASYNC_GENERATOR, CO_COROUTINE
 from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterator
 
 _COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
@@ -242,6 +246,8 @@ def _saved_state(machine, protocol):
         elif kind is FunctionType and value.__code__ in _runtime_closures():
             value = _runtime_closures()[value.__code__](value)
             trying.append(value)
+        elif kind is FunctionType and (stub := _nested_stub(value, machine)) is not None:
+            value = stub
         elif name != "_step" and not isinstance(value, Machine):
             _check(value, machine, name, protocol)
             trying.append(value)
@@ -458,31 +464,36 @@ def reduce_machine(machine, protocol):
     return _restored, identity, state, None, None, _set_state
 
 
-# -- async defs nested in a function -----------------------------------------------------
+# -- async defs nested in a function or in an async def --------------------------------
 #
 # Discussion: the machine class of ``def make(k): async def inner(): ...`` is
 # made by each call of ``make``, inside it; no name reaches it.  It is saved
-# as what makes it: the enclosing function (found by name), the code of the
-# class body in it, and the cells of the enclosing call that the class
-# closes over (``k``), with their values.  Loaded, the class body is run
-# again over those cells: machines pickled together that shared a cell
-# share it again.  A class body using an enclosing variable that none of
-# its methods keeps (so that its value is gone) cannot be rebuilt: refused.
+# as what makes it: the code of its class body, found again in the module by
+# its qualified name (``make.<locals>._make_inner``, the compiler's), and the
+# cells of the enclosing call that the class closes over (``k``), with their
+# values.  Loaded, the class body is run again over those cells: machines
+# pickled together that shared a cell share it again.  Nested in an async
+# def, the one cell is the enclosing machine (``self``), whose slots are the
+# variables: it is saved with it, so the inner machine goes on with the
+# enclosing one saved with it; a deep copy gets a copy of it.  The stub that
+# the ``async def`` statement bound (a local of the enclosing function) is
+# saved the same way: its code, found by name, over a cell holding the class.
+# A class body using an enclosing variable that none of its methods keeps
+# (so that its value is gone) cannot be rebuilt: refused.
 
 
 class _NestedClass:
     """A machine class defined inside a function, pickled as how to make it again."""
 
-    __slots__ = ("cls", "__weakref__")
+    __slots__ = ("cls", "body", "__weakref__")
 
-    def __init__(self, cls):
+    def __init__(self, cls, body):
         self.cls = weakref.ref(cls)  # held by _NESTED, keyed by the class: no cycle keeping it
+        self.body = body  # (qualified name, index among the module's codes of that name)
 
     def __reduce__(self):
         cls = self.cls()
-        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
-        cells = _class_cells(cls)
-        return _rebuilt_class, (cls.__module__, enclosing, name, cls.__bases__, cells)
+        return _rebuilt_class, (cls.__module__, *self.body, cls.__name__, cls.__bases__, _class_cells(cls))
 
 
 _NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
@@ -492,41 +503,65 @@ def _nested_class(cls, machine):
     nested = _NESTED.get(cls)
     if nested is not None:
         return nested
-    enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
-    function = _find(sys.modules.get(cls.__module__), enclosing)
-    body = _class_body(function, name)
-    if body is None or "<locals>" in enclosing:
+    module = sys.modules.get(cls.__module__)
+    resume = vars(cls).get("resume")
+    candidates = _codes_named(module, cls.__qualname__) if module is not None and resume else ()
+    # The class body is the code that made ``resume``: its code is one of its constants.
+    index = next(
+        (index for index, body in enumerate(candidates) if any(c is resume.__code__ for c in body.co_consts)),
+        None,
+    )
+    if index is None:
         raise CannotSave(
-            f"cannot pickle {_where(machine)}: it is an async def nested in {enclosing!r}, which "
-            "another process cannot find by name (nest it in a function defined at module level "
-            "or in a class)"
+            f"cannot save {_where(machine)}: it is an async def nested in a function that another "
+            "process cannot find (nest it in a function defined at module level or in a class)"
         )
-    missing = set(body.co_freevars) - set(_class_cells(cls))
+    missing = set(candidates[index].co_freevars) - set(_class_cells(cls))
     if missing:
         raise CannotSave(
-            f"cannot pickle {_where(machine)}: the variables {sorted(missing)} of {enclosing!r} "
-            "that it closes over are kept by none of its methods, so it cannot be made again"
+            f"cannot save {_where(machine)}: the variables {sorted(missing)} of the function it is "
+            "nested in that it closes over are kept by none of its methods, so it cannot be made again"
         )
-    nested = _NESTED[cls] = _NestedClass(cls)
+    nested = _NESTED[cls] = _NestedClass(cls, (cls.__qualname__, index))
     return nested
 
 
-def _find(module, qualname):
-    found = module
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-    return getattr(found, "__func__", found)  # a classmethod's or staticmethod's function
+_CODES = weakref.WeakKeyDictionary()  # module -> {qualified name: [code, ...]}, in a fixed order
 
 
-def _class_body(function, name):
-    """The code of the class body ``name`` defined directly in ``function``."""
-    code = getattr(function, "__code__", None)
-    if code is None:
-        return None
-    for const in code.co_consts:
-        if type(const) is CodeType and const.co_name == name:
-            return const
-    return None
+def _codes_named(module, qualname):
+    """The code objects of ``module`` with this ``co_qualname``, in an order each import gives again."""
+    index = _CODES.get(module)
+    if index is None:
+        index = _CODES[module] = {}
+        _index_codes(module, index)
+    return index.get(qualname, ())
+
+
+def _index_codes(module, index):
+    seen = set()
+
+    def add(code):
+        if id(code) not in seen:
+            seen.add(id(code))
+            index.setdefault(code.co_qualname, []).append(code)
+            for const in code.co_consts:
+                if type(const) is CodeType:
+                    add(const)
+
+    def add_namespace(namespace, classes):
+        for value in list(namespace.values()):
+            if isinstance(value, type):
+                if value.__module__ == module.__name__ and value not in classes:
+                    classes.add(value)
+                    add_namespace(vars(value), classes)
+                continue
+            function = getattr(value, "__func__", value)  # a classmethod's or staticmethod's
+            while type(function) is FunctionType and function.__module__ == module.__name__:
+                add(function.__code__)
+                function = getattr(function, "__wrapped__", None)  # what a decorator wraps
+
+    add_namespace(vars(module), set())
 
 
 def _class_cells(cls):
@@ -540,20 +575,82 @@ def _class_cells(cls):
     return cells
 
 
-def _rebuilt_class(module_name, enclosing, name, bases, cells):
+def _rebuilt_class(module_name, qualname, index, name, bases, cells):
     """The machine class, made again by its class body over the saved cells."""
     import builtins
 
     module = importlib.import_module(module_name)
-    body = _class_body(_find(module, enclosing), name)
-    qualname = f"{enclosing}.<locals>.{name}"
-    if body is None or not set(body.co_freevars) <= set(cells):
+    candidates = _codes_named(module, qualname)
+    body = candidates[index] if index < len(candidates) else None
+    if body is None or body.co_name != name or not set(body.co_freevars) <= set(cells):
         raise CodeChanged(
-            f"cannot restore coroutine of {qualname!r}: {enclosing!r} of module {module_name!r} "
-            "no longer defines it as it did"
+            f"cannot restore coroutine of {qualname!r}: module {module_name!r} no longer defines it as it did"
         )
     closure = tuple(cells[variable] for variable in body.co_freevars)
     return builtins.__build_class__(FunctionType(body, module.__dict__, name, None, closure), name, *bases)
+
+
+class _NestedStub:
+    """The function an ``async def`` nested in a function bound: saved as its code, found by name."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function):
+        self.function = function
+
+    def __reduce__(self):
+        return _rebuilt_stub, _stub_parts(self.function, _nested_or_itself)
+
+
+def _nested_stub(function, machine):
+    """``function`` as ``_NestedStub`` if it is the stub of a nested machine class, else None."""
+    closure = function.__closure__
+    if not closure or not function.__code__.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR):
+        return None
+    for cell in closure:
+        contents = cell.cell_contents
+        if isinstance(contents, type) and issubclass(contents, Machine) and "<locals>" in contents.__qualname__:
+            _nested_class(contents, machine)  # refused now, if it cannot be made again
+            _stub_code_index(function)
+            return _NestedStub(function)
+    return None
+
+
+def _stub_code_index(function):
+    code = function.__code__
+    module = sys.modules.get(function.__module__)
+    for index, candidate in enumerate(_codes_named(module, code.co_qualname) if module else ()):
+        if candidate.replace(co_flags=code.co_flags) == code:
+            return index
+    raise CannotSave(f"cannot save {function!r}: its code is not found in module {function.__module__!r}")
+
+
+def _nested_or_itself(value):
+    if isinstance(value, type) and "<locals>" in value.__qualname__ and value in _NESTED:
+        return _NESTED[value]
+    return value
+
+
+def _stub_parts(function, convert):
+    code = function.__code__
+    return (
+        function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
+        tuple(convert(cell.cell_contents) for cell in function.__closure__),
+        function.__defaults__, function.__kwdefaults__, function.__qualname__,
+    )
+
+
+def _rebuilt_stub(module_name, qualname, index, flags, contents, defaults, kwdefaults, function_qualname):
+    module = importlib.import_module(module_name)
+    candidates = _codes_named(module, qualname)
+    if index >= len(candidates):
+        raise CodeChanged(f"cannot restore {qualname!r}: module {module_name!r} no longer defines it as it did")
+    code = candidates[index].replace(co_flags=flags)
+    closure = tuple(CellType(value) for value in contents)
+    stub = FunctionType(code, module.__dict__, code.co_name, defaults, closure)
+    stub.__kwdefaults__ = kwdefaults
+    stub.__qualname__ = function_qualname
+    return stub
 
 
 def _restored_nested(cls, qualname, digest):
@@ -698,14 +795,12 @@ def _copied_class(cls, machine, memo):
         return cls
     twin = memo.get(id(cls))
     if twin is None:
-        try:
-            _nested_class(cls, machine)
-        except CannotSave:
-            return cls  # nested in an async def: the enclosing call's variables are shared
-        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+        nested = _nested_class(cls, machine)
         cells = copy.deepcopy(_class_cells(cls), memo)
-        twin = memo[id(cls)] = _rebuilt_class(cls.__module__, enclosing, name, cls.__bases__, cells)
-        memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
+        twin = memo.get(id(cls))  # made meanwhile: the cells hold a machine whose locals hold the class
+        if twin is None:
+            twin = memo[id(cls)] = _rebuilt_class(cls.__module__, *nested.body, cls.__name__, cls.__bases__, cells)
+            memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
     return twin
 
 
@@ -716,11 +811,20 @@ def _deepcopy_value(value, memo):
         return _HandlingIterator(
             _deepcopy_value(value.iterator, memo), _copied_exception(value.exception, memo)
         )
+    if type(value) is _NestedStub:
+        return _rebuilt_stub(*_stub_parts(value.function, lambda part: _copied_part(part, memo)))
     if type(value) is BuiltinMethodType and not isinstance(value.__self__, ModuleType):
         # ``log.append`` spilled before ``log.append(await x)``: copy treats
         # built-in methods as atomic, which would leave the copy appending to
         # the original's list.  Pickle already saves them as getattr(self, name).
         return getattr(copy.deepcopy(value.__self__, memo), value.__name__)
+    return copy.deepcopy(value, memo)
+
+
+def _copied_part(value, memo):
+    """What a nested stub's cell holds, copied: its class made again over copies of the cells."""
+    if isinstance(value, type) and value in _NESTED:
+        return _copied_class(value, None, memo)
     return copy.deepcopy(value, memo)
 
 

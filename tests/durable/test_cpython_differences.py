@@ -9,8 +9,6 @@ import pickle
 
 import pytest
 
-from tests.durable.test_pickle_errors import compiled  # noqa: F401 - a fixture
-
 SOURCE = '''
 async def func():
     return await Pause("paused")

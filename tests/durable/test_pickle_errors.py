@@ -122,17 +122,49 @@ def make(k):
         coroutine.close()
 
 
-def test_an_async_def_nested_in_an_async_def_cannot_be_pickled(compiled):
-    module = compiled('''
-async def outer():
-    async def inner():
-        return await Pause("inner")
-    return await inner()
-''')
-    coroutine = suspended(module.outer())
-    with pytest.raises(CannotSave, match=r"coroutine 'outer\.<locals>\.inner' suspended .*nested in 'outer', which another process cannot find by name"):
-        pickle.dumps(coroutine.cr_await)
-    coroutine.close()
+NESTED_IN_ASYNC_DEF = '''
+async def outer(k):
+    x = 1
+
+    async def inner(y):
+        nonlocal x
+        x += await Pause("inner")
+        return x + k + y
+
+    first = await inner(2)
+    return first, x, await inner(0)
+'''
+
+
+def finish(coroutine, *values):
+    for value in values:
+        try:
+            coroutine.send(value)
+        except StopIteration as done:
+            return done.value
+    raise AssertionError("still suspended")
+
+
+@pytest.mark.parametrize("save", [
+    lambda coroutine: pickle.loads(pickle.dumps(coroutine)), copy.deepcopy,
+], ids=["pickle", "deepcopy"])
+def test_an_async_def_nested_in_an_async_def_is_saved_with_its_own_copy_of_the_enclosing_variables(compiled, save):
+    module = compiled(NESTED_IN_ASYNC_DEF)
+    coroutine = suspended(module.outer(10))
+    twin = save(coroutine)
+    assert finish(twin, 100, 1000) == (113, 101, 1111)
+    assert finish(coroutine, 5, 7) == (18, 6, 23)  # the original's x was not the twin's
+
+
+def test_the_inner_coroutine_alone_is_saved_with_a_copy_of_the_outer_one(compiled):
+    module = compiled(NESTED_IN_ASYNC_DEF)
+    coroutine = suspended(module.outer(10))
+    inner = coroutine.cr_await
+    for twin in (pickle.loads(pickle.dumps(inner)), copy.deepcopy(inner)):
+        with pytest.raises(StopIteration) as done:
+            twin.send(100)
+        assert done.value.value == 113  # x of a copy of outer: 1 + 100
+    assert finish(coroutine, 5, 7) == (18, 6, 23)
 
 
 def test_a_running_coroutine_cannot_be_pickled(compiled):
