@@ -275,8 +275,9 @@ def _try_saving(machine, state, values, protocol):
     then: the cost of a success is one pickling of the values, at C speed).
     A machine met inside a value tries its own state and says where it is.
     """
-    if protocol is None:
-        return  # a deep copy copies here, and catches there (deepcopy_machine)
+    if protocol is None or id(machine) in _TRYING:
+        return  # a deep copy copies here, and catches there (deepcopy_machine); tried already
+    _TRYING.add(id(machine))  # a value holding this machine (itself, its awaiter) meets it again
     try:
         pickle.dumps(values, protocol)
     except CannotSave:
@@ -284,6 +285,11 @@ def _try_saving(machine, state, values, protocol):
     except Exception as error:
         slots = [(name, value) for name, value in state.items() if any(value is tried for tried in values)]
         raise _cannot_save(machine, slots, error, lambda value: pickle.dumps(value, protocol), protocol) from error
+    finally:
+        _TRYING.discard(id(machine))
+
+
+_TRYING = set()  # ids of the machines whose values _try_saving is pickling now
 
 
 def _cannot_save(machine, values, error, attempt, protocol):

@@ -167,6 +167,48 @@ def test_the_inner_coroutine_alone_is_saved_with_a_copy_of_the_outer_one(compile
     assert finish(coroutine, 5, 7) == (18, 6, 23)
 
 
+def test_an_async_def_nested_in_a_function_that_cannot_be_found_again_is_refused_at_dumps(compiled):
+    module = compiled('''
+def hidden(function):
+    return lambda *args: function(*args)  # the decorated function is reachable by no name
+
+
+@hidden
+def make(k):
+    async def inner():
+        return k + await Pause("inner")
+    return inner
+''')
+    coroutine = suspended(module.make(1)())
+    for save in (pickle.dumps, copy.deepcopy):
+        with pytest.raises(CannotSave, match=r"cannot save coroutine 'make\.<locals>\.inner' suspended at line \d+ .*: it is an async def nested in a function that another process cannot find"):
+            save(coroutine)
+    coroutine.close()
+
+
+def test_a_coroutine_whose_local_holds_itself_or_its_awaiter_pickles(compiled):
+    module = compiled('''
+async def inner(holder):
+    held = [holder]  # the coroutine awaiting this one
+    return len(held) + await Pause("inner")
+
+
+async def outer(box):
+    everyone = box  # a list that holds this coroutine itself
+    return await inner(box[0])
+''')
+    box = []
+    coroutine = module.outer(box)
+    box.append(coroutine)
+    suspended(coroutine)
+    restored = pickle.loads(pickle.dumps(coroutine))
+    assert restored.cr_frame.f_locals["everyone"][0] is restored
+    with pytest.raises(StopIteration) as done:
+        restored.send(1)
+    assert done.value.value == 2
+    coroutine.close()
+
+
 def test_a_running_coroutine_cannot_be_pickled(compiled):
     module = compiled('''
 import pickle
