@@ -9,7 +9,7 @@ kernel has exactly one place where tasks suspend.
 
 __all__ = [
     "READ", "WRITE", "SLEEP", "PARK", "JOIN", "CHECKPOINT", "TRAP_NAMES",
-    "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap",
+    "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap", "waiting_task",
 ]
 
 import time
@@ -144,15 +144,26 @@ def _pending(generator):
 
 def _sleep_end(generator):
     """The wall time the task asleep in ``generator`` wakes at; None if no task of the loop is."""
+    task = waiting_task(SLEEP, generator)
+    return None if task is None else time.time() + max(0.0, task._wait[0] - time.monotonic())
+
+
+def waiting_task(code, awaited):
+    """The task of the running loop blocked on trap ``code`` in ``awaited``, or None.
+
+    ``awaited`` is where its chain of awaits ends: a trap's generator, or a
+    native coroutine of the runtime (``Event.wait``).  For saving a
+    coroutine (runtime.machines.durable): whether a loop is waiting for it.
+    """
     from runtime.loop import kernel
-    from runtime.machines.durable import innermost_awaited
+    from runtime.machines.durable import chain_ends_at
 
     loop = kernel._running
     if loop is None:
         return None
     for task in loop.tasks:
-        if task._blocked == SLEEP and innermost_awaited(task.coro) is generator:
-            return time.time() + max(0.0, task._wait[0] - time.monotonic())
+        if task._blocked == code and chain_ends_at(task.coro, awaited):
+            return task
     return None
 
 

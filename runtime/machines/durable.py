@@ -21,8 +21,10 @@ Rules:
    ``runtime.sleep``: saved from a task asleep on the runtime's loop, it
    records the wall time the sleep ends at, and the loaded (or copied)
    coroutine's next step asks its loop for the rest (as ``runtime.restore``
-   of a checkpoint does); saved from a coroutine driven by hand, the next
-   value sent ends the sleep, as it would have.  A native coroutine, a
+   of a checkpoint does); a wait on an Event, Lock, Semaphore or Queue
+   saved from a task parked on the loop parks again, on the restored
+   primitive.  Saved from a coroutine driven by hand, the next value sent
+   ends the sleep or the wait, as it would have.  A native coroutine, a
    generator, a socket, an asyncio Future cannot go: pickling fails with
    :class:`CannotSave`, naming the object, its type, where the coroutine is
    suspended, and which local (or the object it awaits) holds it and by
@@ -88,8 +90,8 @@ from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterato
 _COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
 
 __all__ = [
-    "CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "innermost_awaited",
-    "where_suspended",
+    "CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "chain_ends_at",
+    "innermost_awaited", "where_suspended",
 ]
 
 
@@ -300,7 +302,7 @@ def _cannot_save(machine, values, error, attempt, protocol):
             continue
         path, culprit, failure = found
         if name == "_awaiting":
-            what, root = "the object it awaits", ""
+            what, root = "the object it awaits", "<awaited>"
         else:
             root = machine._renamed.get(name, name)
             what = _holder(machine, name)
@@ -338,9 +340,9 @@ def _parts(value, protocol):
     if kind in (list, tuple):
         return [(f"[{index}]", item) for index, item in enumerate(value)]
     if kind is dict:
-        return [(f"[{key!r}]", item) for key, item in value.items()] + [(" (a key)", key) for key in value]
+        return [(f"[{key!r}]", item) for key, item in value.items()] + [("<a key>", key) for key in value]
     if kind in (set, frozenset):
-        return [(" (an element)", item) for item in value]
+        return [("<an element>", item) for item in value]
     if isinstance(value, (type, FunctionType, BuiltinFunctionType)):
         return []  # saved by name
     try:
@@ -350,13 +352,13 @@ def _parts(value, protocol):
         return []  # it fails itself
     if not isinstance(reduction, tuple):
         return []
-    parts = [(f" (argument {index} of its reduction)", item) for index, item in enumerate(reduction[1])]
+    parts = [(f"<argument {index} of its reduction>", item) for index, item in enumerate(reduction[1])]
     state = reduction[2] if len(reduction) > 2 else None
     for attributes in state if type(state) is tuple else (state,):
         if type(attributes) is dict:
             parts += [(f".{name}", item) for name, item in attributes.items()]
         elif attributes is not None:
-            parts.append((" (its state)", attributes))
+            parts.append(("<its state>", attributes))
     for index, item in enumerate(reduction[3] or () if len(reduction) > 3 else ()):
         parts.append((f"[{index}]", item))
     for key, item in reduction[4] or () if len(reduction) > 4 else ():
@@ -917,6 +919,14 @@ def where_suspended(coroutine):
         else:
             break
     return _where(innermost)
+
+
+def chain_ends_at(coroutine, awaited):
+    """Whether the chain of awaits from ``coroutine`` ends at ``awaited`` (a generator, a native coroutine)."""
+    innermost = innermost_awaited(coroutine)
+    if innermost is awaited:
+        return True
+    return type(innermost) is _coroutine_wrapper() and _coroutine_of(innermost) is awaited
 
 
 def innermost_awaited(machine):

@@ -437,7 +437,7 @@ def test_an_asyncio_future_held_by_the_awaited_object_is_named(compiled, save):
         loop.close()
     message = str(caught.value)
     assert re.search(r"cannot save coroutine 'awaiting_what_holds' suspended at line \d+ of ", message)
-    assert "the object it awaits holds <Future pending>, a '_asyncio.Future' object, at .held" in message
+    assert "the object it awaits holds <Future pending>, a '_asyncio.Future' object, at <awaited>.held" in message
 
 
 def test_a_failed_deep_dumps_prints_nothing_and_leaves_the_coroutine_going(compiled):

@@ -6,6 +6,7 @@ import pickle
 import pytest
 
 import runtime
+import runtime.loop.sync  # noqa: F401 - imported here: the modules fixture forgets what a test imports
 from runtime.loop.traps import SLEEP
 from runtime.machines.durable import innermost_awaited
 
@@ -80,3 +81,51 @@ def test_a_sleep_that_had_ended_is_not_slept_again(compiled):
         return saved
 
     assert run_restored(pickle.loads(runtime.run(main()))) == (True, ("woke", None))
+
+
+WAITER = '''
+import runtime
+
+
+async def waiter(event):
+    got = await event.wait()
+    return "set", got
+'''
+
+
+@pytest.mark.parametrize("save, load", [
+    (pickle.dumps, pickle.loads),
+    (copy.deepcopy, lambda twin: twin),
+], ids=["pickle", "deepcopy"])
+def test_a_coroutine_saved_while_its_task_waits_on_an_event_waits_again(compiled, save, load):
+    module = compiled(WAITER)
+
+    async def saving():
+        task = runtime.spawn(module.waiter(runtime.Event()))
+        await runtime.sleep(0)
+        saved = save(task.coro)
+        task.cancel()
+        return saved
+
+    restored = load(runtime.run(saving()))
+    event = restored.cr_frame.f_locals["event"]
+
+    async def main():
+        task = runtime.spawn(restored)
+        await runtime.sleep(0.05)
+        waited = not task.done()  # parked again on the restored event, not woken by its start
+        event.set()
+        return waited, await task
+
+    assert runtime.run(main()) == (True, ("set", True))
+
+
+def test_a_coroutine_pickled_while_waiting_on_an_event_off_the_loop_ends_with_what_is_sent(compiled):
+    module = compiled(WAITER)
+    coroutine = module.waiter(runtime.Event())
+    coroutine.send(None)  # driven by hand: parked, by nobody's loop
+    restored = pickle.loads(pickle.dumps(coroutine))
+    with pytest.raises(StopIteration) as done:
+        restored.send(None)  # what a waker's send would be: wait() returns True
+    assert done.value.value == ("set", True)
+    coroutine.close()
