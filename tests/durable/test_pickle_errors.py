@@ -440,14 +440,15 @@ def test_an_asyncio_future_held_by_the_awaited_object_is_named(compiled, save):
     assert "the object it awaits holds <Future pending>, a '_asyncio.Future' object, at <awaited>.held" in message
 
 
-def test_a_failed_deep_dumps_prints_nothing_and_leaves_the_coroutine_going(compiled):
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_failed_deep_save_prints_nothing_and_leaves_the_coroutine_going(compiled, save):
     module = compiled(DEEP)
     with socket.socket() as connection:
         coroutine = suspended(module.outer([connection]))
 
         def fail():
             with pytest.raises(CannotSave):
-                pickle.dumps(coroutine)
+                save(coroutine)
             import gc
 
             gc.collect()
