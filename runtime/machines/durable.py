@@ -272,10 +272,11 @@ def _try_saving(machine, state, values, protocol):
     Discussion: pickle saves a machine's state after its ``__reduce_ex__`` has
     returned: a failure deep inside a local's value (a socket in a list) would
     reach the caller with pickle's message, which says neither the coroutine
-    nor the local.  So the values are pickled once here (the bytes dropped), where the
-    failure can be caught, and the object that fails is then looked for (only
-    then: the cost of a success is one pickling of the values, at C speed).
-    A machine met inside a value tries its own state and says where it is.
+    nor the local.  So the values are pickled once here (the bytes dropped),
+    where the failure can be caught, and only then is the object that fails
+    looked for: a success costs one more pickling of these values, at C
+    speed (scalars, the machines awaited and their own values are not in
+    them).  A machine met inside a value tries its own and says where it is.
     """
     if protocol is None or id(machine) in _TRYING:
         return  # a deep copy copies here, and catches there (deepcopy_machine); tried already
@@ -616,12 +617,15 @@ def _nested_stub(function, machine):
     if not closure or not function.__code__.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR):
         return None
     for cell in closure:
-        contents = cell.cell_contents
+        contents = cell.cell_contents if cell != _EMPTY_CELL else None
         if isinstance(contents, type) and issubclass(contents, Machine) and "<locals>" in contents.__qualname__:
             _nested_class(contents, machine)  # refused now, if it cannot be made again
             _stub_code_index(function)
             return _NestedStub(function)
     return None
+
+
+_EMPTY_CELL = CellType()  # cells compare by contents: equal to this one, a cell is empty
 
 
 def _stub_code_index(function):
