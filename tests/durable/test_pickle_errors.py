@@ -167,6 +167,17 @@ def test_the_inner_coroutine_alone_is_saved_with_a_copy_of_the_outer_one(compile
     assert finish(coroutine, 5, 7) == (18, 6, 23)
 
 
+def test_a_nested_async_def_whose_source_changed_is_not_resumed(compiled):
+    module = compiled(NESTED_IN_ASYNC_DEF)
+    coroutine = suspended(module.outer(10))
+    blobs = pickle.dumps(coroutine), pickle.dumps(coroutine.cr_await)
+    compiled(NESTED_IN_ASYNC_DEF.replace("x + k + y", "x + k - y"))
+    for blob in blobs:
+        with pytest.raises(CodeChanged, match=r"cannot restore coroutine '(outer|outer\.<locals>\.inner)' of module 'durable_subject': the function's source changed"):
+            pickle.loads(blob)
+    coroutine.close()
+
+
 def test_an_async_def_nested_in_a_function_that_cannot_be_found_again_is_refused_at_dumps(compiled):
     module = compiled('''
 def hidden(function):
