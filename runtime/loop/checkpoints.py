@@ -14,7 +14,9 @@ Rules:
    compiled coroutines only, with everything they stand on.  A task saves
    itself with ``await checkpoint(path)``; another task saves it with
    ``task.checkpoint(path)`` while it sleeps or waits on an Event, Lock,
-   Semaphore or Queue.
+   Semaphore or Queue.  A task waiting on a file descriptor or on other
+   tasks cannot be saved (what it waits on belongs to this process): the
+   error says on what it waits, and in which function at which line.
 2. Restored, a task asks its new kernel again for what it was waiting on:
    the rest of its sleep in wall-clock time (the time between the checkpoint
    and the restore counts), a park on the restored primitive.  The
@@ -35,7 +37,8 @@ import tempfile
 import time
 from time import monotonic
 
-from runtime.loop.traps import CHECKPOINT, PARK, SLEEP, PendingTrap, trap
+from runtime.loop.traps import CHECKPOINT, JOIN, PARK, READ, SLEEP, WRITE, PendingTrap, trap
+from runtime.machines.durable import where_suspended
 from runtime.machines.statemachine import Machine
 
 HEADER = b"statemachine-compiler checkpoint 1\n"
@@ -72,8 +75,8 @@ def save_task(task, path, answer=None):
         resumption = ("answer", None)  # ready, and nothing to hand it
     else:
         raise CheckpointError(
-            f"cannot checkpoint {task!r}: only a task that sleeps, waits on a primitive "
-            "of the runtime or is about to run can be saved"
+            f"cannot checkpoint {task!r}: {_waiting(task)}only a task that sleeps, waits on a "
+            "primitive of the runtime or is about to run can be saved"
         )
     if not isinstance(task.coro, Machine):
         raise CheckpointError(
@@ -84,6 +87,17 @@ def save_task(task, path, answer=None):
         raise CheckpointError(f"cannot checkpoint {task!r}: a cancellation is pending")
     data = HEADER + pickle.dumps((task.coro, resumption), protocol=pickle.HIGHEST_PROTOCOL)
     write_atomically(os.fspath(path), data)
+
+
+def _waiting(task):
+    """``it waits for fd 5 to be readable, in coroutine 'f' suspended at line 3 of app.py: ``."""
+    if task._blocked in (READ, WRITE):
+        what = f"fd {task._wait} to be {'readable' if task._blocked == READ else 'writable'}"
+    elif task._blocked == JOIN:
+        what = " or ".join(map(repr, task._wait)) + " to finish"
+    else:
+        return ""
+    return f"it waits for {what}, in {where_suspended(task.coro)}: "
 
 
 def write_atomically(path, data):

@@ -11,7 +11,7 @@ __all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull", "Wa
 
 from collections import deque
 
-from runtime.loop.traps import SavedStep, park
+from runtime.loop.traps import PARK, SavedStep, park, waiting_task
 from runtime.machines.durable import SUSPENDED_COROUTINES
 
 
@@ -251,17 +251,20 @@ class ParkedWait(SavedStep):
     first step yields: the park again, on the restored primitive.
     """
 
-    __slots__ = ("primitive", "operation", "argument", "waiters", "reissue")
+    __slots__ = ("primitive", "operation", "argument", "waiters", "reissue", "on_loop")
 
-    def __init__(self, primitive, operation, argument, waiters, reissue=None):
+    def __init__(self, primitive, operation, argument, waiters, reissue=None, on_loop=False):
         self.primitive = primitive
         self.operation = operation
         self.argument = argument
         self.waiters = waiters
         self.reissue = reissue
+        # Saved from a task parked on a loop (not from a coroutine driven by
+        # hand, whose driver wakes it by sending): loaded, it parks again.
+        self.on_loop = on_loop
 
     def __reduce__(self):
-        return ParkedWait, (self.primitive, self.operation, self.argument, self.waiters, self.reissue)
+        return _loaded, (self.primitive, self.operation, self.argument, self.waiters, self.reissue, self.on_loop)
 
     def __repr__(self):
         return f"<parked {type(self.primitive).__name__}.{self.operation}()>"
@@ -286,6 +289,13 @@ _AFTER_PARK = {
 }
 
 
+def _loaded(primitive, operation, argument, waiters, reissue, on_loop):
+    """A ParkedWait, loaded (or copied): one that was parked on a loop parks again, on the restored primitive."""
+    if on_loop and reissue is None:
+        reissue = (PARK, waiters)
+    return ParkedWait(primitive, operation, argument, waiters, reissue)
+
+
 def _saver(operation, waiters, argument=None):
     """How to save a suspended coroutine of one of the waiting methods (runtime.machines.durable)."""
 
@@ -293,7 +303,8 @@ def _saver(operation, waiters, argument=None):
         frame_locals = coroutine.cr_frame.f_locals
         primitive = frame_locals["self"]
         return ParkedWait(
-            primitive, operation, frame_locals[argument] if argument else None, waiters(primitive)
+            primitive, operation, frame_locals[argument] if argument else None, waiters(primitive),
+            on_loop=waiting_task(PARK, coroutine) is not None,
         )
 
     return save

@@ -9,9 +9,10 @@ kernel has exactly one place where tasks suspend.
 
 __all__ = [
     "READ", "WRITE", "SLEEP", "PARK", "JOIN", "CHECKPOINT", "TRAP_NAMES",
-    "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap",
+    "trap", "sleep", "wait_readable", "wait_writable", "park", "join", "PendingTrap", "waiting_task",
 ]
 
+import time
 import types
 
 from runtime.machines.durable import SUSPENDED_GENERATORS
@@ -105,27 +106,65 @@ class PendingTrap(SavedStep):
     is sent (a restored ``checkpoint()`` returns True).
     """
 
-    __slots__ = ("code", "argument", "reissue", "answer")
+    __slots__ = ("code", "argument", "reissue", "answer", "wakes_at")
 
-    def __init__(self, code, argument, reissue=None, answer=None):
+    def __init__(self, code, argument, reissue=None, answer=None, wakes_at=None):
         self.code = code
         self.argument = argument
         self.reissue = reissue
         self.answer = answer
+        # The wall time a sleep on a loop ends at: where it was saved from a
+        # task asleep (not from a coroutine driven by hand, whose driver
+        # ends the sleep by sending).  Loaded, the rest is asked again.
+        self.wakes_at = wakes_at
 
     def __repr__(self):
         return f"<PendingTrap {TRAP_NAMES[self.code]} {self.argument!r}>"
 
     def __reduce__(self):
-        return PendingTrap, (self.code, self.argument, self.reissue, self.answer)
+        return _loaded, (self.code, self.argument, self.reissue, self.answer, self.wakes_at)
 
     def result(self, value):
         return value if self.answer is None else self.answer
 
 
+def _loaded(code, argument, reissue, answer, wakes_at):
+    """A PendingTrap, loaded (or copied): a sleep that was on a loop asks it for the rest."""
+    if wakes_at is not None and reissue is None:
+        reissue = (SLEEP, max(0.0, wakes_at - time.time()))
+    return PendingTrap(code, argument, reissue, answer)
+
+
 def _pending(generator):
     frame_locals = generator.gi_frame.f_locals
-    return PendingTrap(frame_locals["code"], frame_locals["argument"])
+    code = frame_locals["code"]
+    wakes_at = _sleep_end(generator) if code == SLEEP else None
+    return PendingTrap(code, frame_locals["argument"], wakes_at=wakes_at)
+
+
+def _sleep_end(generator):
+    """The wall time the task asleep in ``generator`` wakes at; None if no task of the loop is."""
+    task = waiting_task(SLEEP, generator)
+    return None if task is None else time.time() + max(0.0, task._wait[0] - time.monotonic())
+
+
+def waiting_task(code, awaited):
+    """The task of the running loop blocked on trap ``code`` in ``awaited``, or None.
+
+    ``awaited`` is where its chain of awaits ends: a trap's generator, or a
+    native coroutine of the runtime (``Event.wait``).  For saving a
+    coroutine (runtime.machines.durable): whether a loop is waiting for it.
+    """
+    from runtime.loop import kernel
+    from runtime.machines.durable import chain_ends_at
+
+    loop = kernel._running
+    if loop is None:
+        return None
+    for task in loop.tasks:
+        if task._blocked == code and chain_ends_at(task.coro, awaited):
+            return task
+    return None
 
 
 SUSPENDED_GENERATORS[trap.__code__] = _pending

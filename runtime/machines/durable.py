@@ -17,14 +17,21 @@ Rules:
 1. What a machine is suspended on goes with it: a compiled coroutine (the
    whole chain of awaits), a compiled async generator and its
    ``asend``/``athrow`` step, awaiting inside ``except``/``finally``, the
-   runtime's traps (``runtime.sleep``: loaded by plain ``pickle.loads``, the
-   next value sent ends the sleep; ``runtime.restore`` of a checkpoint sleeps
-   the rest) and waits on its primitives, any picklable awaitable.  A native
-   coroutine, a generator, a socket, an asyncio Future cannot go: pickling
-   fails at once with :class:`CannotSave`, naming the object, its type and
-   where the coroutine is suspended.  That is checked for what a local holds
-   or the machine awaits; an object that cannot be pickled deeper inside a
-   local's value fails with pickle's own error, which names only its type.
+   runtime's traps and waits on its primitives, any picklable awaitable.
+   ``runtime.sleep``: saved from a task asleep on the runtime's loop, it
+   records the wall time the sleep ends at, and the loaded (or copied)
+   coroutine's next step asks its loop for the rest (as ``runtime.restore``
+   of a checkpoint does); a wait on an Event, Lock, Semaphore or Queue
+   saved from a task parked on the loop parks again, on the restored
+   primitive.  Saved from a coroutine driven by hand, the next value sent
+   ends the sleep or the wait, as it would have.  A native coroutine, a
+   generator, a socket, an asyncio Future cannot go: pickling fails with
+   :class:`CannotSave`, naming the object, its type, where the coroutine is
+   suspended, and which local (or the object it awaits) holds it and by
+   what path (``box.items[0]``) when it is deeper inside: the values that
+   may fail deep inside are pickled once by the machine's reduction, where
+   the failure can be caught (``_try_saving``).  ``copy.deepcopy`` says the
+   same.
 2. A pickle records the code it belongs to: module, qualified name and a
    digest of the function's source (``_source_digest``, emitted by the
    compiler).  Loading it against a function whose source changed raises
@@ -42,10 +49,13 @@ Rules:
    saved by name.
 5. An async def nested in a function (a closure) pickles with the
    variables of the enclosing call it uses, which come back as new cells
-   (shared by the machines pickled together).  Nested in an async def, or in
-   a function that cannot be found by name, it raises :class:`CannotSave`.
-   A deep copy gets copies of those variables too (the class made again);
-   nested in an async def, it shares them with the original.
+   (shared by the machines pickled together); nested in an async def, with
+   the enclosing coroutine, whose locals those variables are (pickled
+   together, or the enclosing one comes along).  A deep copy gets copies of
+   them: driving the copy never changes the original's variables.  The
+   function the ``async def`` statement bound, held by a local, goes too.
+   Nested in a function that cannot be found again (a lambda's, one
+   decorated away), it raises :class:`CannotSave`.
 
 Security: loading a pickle runs code, as ``pickle`` always does.  Load only
 pickles you wrote yourself.
@@ -54,6 +64,7 @@ pickles you wrote yourself.
 import copy
 import copyreg
 import importlib
+import pickle
 import sys
 import weakref
 from types import (
@@ -73,11 +84,15 @@ from types import (
 from runtime.machines import statemachine
 from runtime.machines.asyncgen import _Step
 from runtime.machines.handling import _HandlingIterator
+from runtime.machines.marks import CO_ASYNC_GENERATOR, CO_COROUTINE
 from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterator
 
 _COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
 
-__all__ = ["CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "innermost_awaited"]
+__all__ = [
+    "CannotSave", "CodeChanged", "SUSPENDED_COROUTINES", "SUSPENDED_GENERATORS", "chain_ends_at",
+    "innermost_awaited", "where_suspended",
+]
 
 
 class CannotSave(TypeError):
@@ -139,6 +154,13 @@ def _where(machine):
     return f"{machine._kind} '{machine._qualname}' {at}"
 
 
+def _holder(machine, slot):
+    """What holds a value, in the function's terms: ``its local 'x'``."""
+    if slot in machine._temporaries:
+        return f"the value {slot!r} it keeps for the statement it is suspended in"
+    return f"its local {machine._renamed.get(slot, slot)!r}"
+
+
 def _describe(value):
     text = repr(value)
     if len(text) > 80:
@@ -150,17 +172,13 @@ def _check(value, machine, what, protocol):
     """Fail now, with where, if pickle is sure to fail on ``value`` itself.
 
     ``what`` is the slot that holds it, or a description ("the object it awaits").
-
-    Discussion: pickle reports a failure deep inside a machine's state with
-    nothing but the type; by then no frame of ours is left to say which
-    coroutine and which local.  So each saved value is asked once, shallowly,
-    for its reduction; what fails deeper still fails, with pickle's message.
+    What fails deeper, or in its own reduction, is found by ``_try_saving``.
     """
     kind = type(value)
     if kind in _PLAIN:
         return
     if not what.startswith("the "):
-        what = f"its local {machine._renamed.get(what, what)!r}"
+        what = _holder(machine, what)
     if kind in _BY_NAME or issubclass(kind, type):
         # Pickle saves these by their qualified name, asking nothing of them.
         if "<lambda>" in getattr(value, "__qualname__", "") or "<locals>" in getattr(value, "__qualname__", ""):
@@ -171,14 +189,6 @@ def _check(value, machine, what, protocol):
         return
     if isinstance(value, _NEVER_SAVED):
         raise CannotSave(f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled")
-    if protocol is None:
-        return  # a deep copy: copy's own errors name the type; _NEVER_SAVED was the common case
-    try:
-        value.__reduce_ex__(protocol)
-    except Exception as error:
-        raise CannotSave(
-            f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled ({error})"
-        ) from error
 
 
 def _awaited_form(awaiting, machine, protocol):
@@ -211,6 +221,7 @@ def _saved_state(machine, protocol):
     cls = type(machine)
     skip = _LOOP_HOOKS if cls._kind == "async generator" else ()
     state = {}
+    trying = []  # what may fail deep inside: see _try_saving
     for name, slot in _slots(cls).items():
         if name in skip:
             continue
@@ -219,22 +230,141 @@ def _saved_state(machine, protocol):
         except AttributeError:
             continue  # unbound
         kind = type(value)
-        if kind in _PLAIN:
+        if kind in _SCALARS:
             pass
+        elif kind in _PLAIN:
+            trying.append(value)
         elif name == "_awaiting":
             value = _awaited_form(value, machine, protocol)
+            if type(value) not in _CHAIN_OF_AWAITS and not isinstance(value, Machine):
+                trying.append(value)
         elif isinstance(value, BaseException):
             value = _SavedException(value)
+            trying.append(value)
         elif kind is TracebackType:
             value = None  # tracebacks are not saved (rule 3)
         elif kind is ModuleType:
             value = _Rebuilt(importlib.import_module, (value.__name__,))  # ``import json`` in the body
         elif kind is FunctionType and value.__code__ in _runtime_closures():
             value = _runtime_closures()[value.__code__](value)
+            trying.append(value)
+        elif kind is FunctionType and (stub := _nested_stub(value, machine)) is not None:
+            value = stub
         elif name != "_step" and not isinstance(value, Machine):
             _check(value, machine, name, protocol)
+            trying.append(value)
         state[name] = value
+    if trying:
+        _try_saving(machine, state, trying, protocol)
     return state
+
+
+_SCALARS = frozenset({int, float, str, bytes, bool, type(None), complex, range})
+# The forms of the chain of awaits: each machine in it tries its own state.
+_CHAIN_OF_AWAITS = frozenset({type(None), _AwaitIterator, _Step})
+
+
+def _try_saving(machine, state, values, protocol):
+    """Pickle what ``machine`` saves that may fail deep inside (``values``, of ``state``), here.
+
+    ``protocol`` None means a deep copy.
+
+    Discussion: pickle saves a machine's state after its ``__reduce_ex__`` has
+    returned: a failure deep inside a local's value (a socket in a list) would
+    reach the caller with pickle's message, which says neither the coroutine
+    nor the local.  So the values are pickled once here (the bytes dropped),
+    where the failure can be caught, and only then is the object that fails
+    looked for: a success costs one more pickling of these values, at C
+    speed (scalars, the machines awaited and their own values are not in
+    them).  A machine met inside a value tries its own and says where it is.
+    """
+    if protocol is None or id(machine) in _TRYING:
+        return  # a deep copy copies here, and catches there (deepcopy_machine); tried already
+    _TRYING.add(id(machine))  # a value holding this machine (itself, its awaiter) meets it again
+    try:
+        pickle.dumps(values, protocol)
+    except CannotSave:
+        raise
+    except Exception as error:
+        slots = [(name, value) for name, value in state.items() if any(value is tried for tried in values)]
+        raise _cannot_save(machine, slots, error, lambda value: pickle.dumps(value, protocol), protocol) from error
+    finally:
+        _TRYING.discard(id(machine))
+
+
+_TRYING = set()  # ids of the machines whose values _try_saving is pickling now
+
+
+def _cannot_save(machine, values, error, attempt, protocol):
+    """The CannotSave that names the object in ``values`` that ``attempt`` fails on, and where."""
+    for name, value in values:
+        found = _failing_part(value, attempt, protocol, "", {id(value)})
+        if found is None:
+            continue
+        path, culprit, failure = found
+        if name == "_awaiting":
+            what, root = "the object it awaits", "<awaited>"
+        else:
+            root = machine._renamed.get(name, name)
+            what = _holder(machine, name)
+        verb = "be pickled" if protocol is not None else "be copied"
+        if not path:
+            return CannotSave(f"cannot save {_where(machine)}: {what} is {_describe(culprit)}, which cannot {verb} ({failure})")
+        return CannotSave(
+            f"cannot save {_where(machine)}: {what} holds {_describe(culprit)}, at {root}{path}, "
+            f"which cannot {verb} ({failure})"
+        )
+    return CannotSave(f"cannot save {_where(machine)}: {error}")
+
+
+def _failing_part(value, attempt, protocol, path, seen):
+    """``(path, part, error)`` of the innermost part of ``value`` that ``attempt`` fails on, or None."""
+    try:
+        attempt(value)
+    except CannotSave:
+        raise
+    except Exception as error:
+        for step, part in _parts(value, protocol):
+            if id(part) in seen:
+                continue
+            seen.add(id(part))
+            found = _failing_part(part, attempt, protocol, path + step, seen)
+            if found is not None:
+                return found
+        return path, value, error
+    return None
+
+
+def _parts(value, protocol):
+    """``(path step, part)`` of what pickle saves of ``value``: items, attributes, arguments."""
+    kind = type(value)
+    if kind in (list, tuple):
+        return [(f"[{index}]", item) for index, item in enumerate(value)]
+    if kind is dict:
+        return [(f"[{key!r}]", item) for key, item in value.items()] + [("<a key>", key) for key in value]
+    if kind in (set, frozenset):
+        return [("<an element>", item) for item in value]
+    if isinstance(value, (type, FunctionType, BuiltinFunctionType)):
+        return []  # saved by name
+    try:
+        reduction = copyreg.dispatch_table.get(kind, None)
+        reduction = reduction(value) if reduction else value.__reduce_ex__(protocol or 4)
+    except Exception:
+        return []  # it fails itself
+    if not isinstance(reduction, tuple):
+        return []
+    parts = [(f"<argument {index} of its reduction>", item) for index, item in enumerate(reduction[1])]
+    state = reduction[2] if len(reduction) > 2 else None
+    for attributes in state if type(state) is tuple else (state,):
+        if type(attributes) is dict:
+            parts += [(f".{name}", item) for name, item in attributes.items()]
+        elif attributes is not None:
+            parts.append(("<its state>", attributes))
+    for index, item in enumerate(reduction[3] or () if len(reduction) > 3 else ()):
+        parts.append((f"[{index}]", item))
+    for key, item in reduction[4] or () if len(reduction) > 4 else ():
+        parts.append((f"[{key!r}]", item))
+    return parts
 
 
 # An async generator's hooks belong to the event loop it ran on: a restored or
@@ -343,31 +473,36 @@ def reduce_machine(machine, protocol):
     return _restored, identity, state, None, None, _set_state
 
 
-# -- async defs nested in a function -----------------------------------------------------
+# -- async defs nested in a function or in an async def --------------------------------
 #
 # Discussion: the machine class of ``def make(k): async def inner(): ...`` is
 # made by each call of ``make``, inside it; no name reaches it.  It is saved
-# as what makes it: the enclosing function (found by name), the code of the
-# class body in it, and the cells of the enclosing call that the class
-# closes over (``k``), with their values.  Loaded, the class body is run
-# again over those cells: machines pickled together that shared a cell
-# share it again.  A class body using an enclosing variable that none of
-# its methods keeps (so that its value is gone) cannot be rebuilt: refused.
+# as what makes it: the code of its class body, found again in the module by
+# its qualified name (``make.<locals>._make_inner``, the compiler's), and the
+# cells of the enclosing call that the class closes over (``k``), with their
+# values.  Loaded, the class body is run again over those cells: machines
+# pickled together that shared a cell share it again.  Nested in an async
+# def, the one cell is the enclosing machine (``self``), whose slots are the
+# variables: it is saved with it, so the inner machine goes on with the
+# enclosing one saved with it; a deep copy gets a copy of it.  The stub that
+# the ``async def`` statement bound (a local of the enclosing function) is
+# saved the same way: its code, found by name, over a cell holding the class.
+# A class body using an enclosing variable that none of its methods keeps
+# (so that its value is gone) cannot be rebuilt: refused.
 
 
 class _NestedClass:
     """A machine class defined inside a function, pickled as how to make it again."""
 
-    __slots__ = ("cls", "__weakref__")
+    __slots__ = ("cls", "body", "__weakref__")
 
-    def __init__(self, cls):
+    def __init__(self, cls, body):
         self.cls = weakref.ref(cls)  # held by _NESTED, keyed by the class: no cycle keeping it
+        self.body = body  # (qualified name, index among the module's codes of that name)
 
     def __reduce__(self):
         cls = self.cls()
-        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
-        cells = _class_cells(cls)
-        return _rebuilt_class, (cls.__module__, enclosing, name, cls.__bases__, cells)
+        return _rebuilt_class, (cls.__module__, *self.body, cls.__name__, cls.__bases__, _class_cells(cls))
 
 
 _NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
@@ -377,41 +512,65 @@ def _nested_class(cls, machine):
     nested = _NESTED.get(cls)
     if nested is not None:
         return nested
-    enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
-    function = _find(sys.modules.get(cls.__module__), enclosing)
-    body = _class_body(function, name)
-    if body is None or "<locals>" in enclosing:
+    module = sys.modules.get(cls.__module__)
+    resume = vars(cls).get("resume")
+    candidates = _codes_named(module, cls.__qualname__) if module is not None and resume else ()
+    # The class body is the code that made ``resume``: its code is one of its constants.
+    index = next(
+        (index for index, body in enumerate(candidates) if any(c is resume.__code__ for c in body.co_consts)),
+        None,
+    )
+    if index is None:
         raise CannotSave(
-            f"cannot pickle {_where(machine)}: it is an async def nested in {enclosing!r}, which "
-            "another process cannot find by name (nest it in a function defined at module level "
-            "or in a class)"
+            f"cannot save {_where(machine)}: it is an async def nested in a function that another "
+            "process cannot find (nest it in a function defined at module level or in a class)"
         )
-    missing = set(body.co_freevars) - set(_class_cells(cls))
+    missing = set(candidates[index].co_freevars) - set(_class_cells(cls))
     if missing:
         raise CannotSave(
-            f"cannot pickle {_where(machine)}: the variables {sorted(missing)} of {enclosing!r} "
-            "that it closes over are kept by none of its methods, so it cannot be made again"
+            f"cannot save {_where(machine)}: the variables {sorted(missing)} of the function it is "
+            "nested in that it closes over are kept by none of its methods, so it cannot be made again"
         )
-    nested = _NESTED[cls] = _NestedClass(cls)
+    nested = _NESTED[cls] = _NestedClass(cls, (cls.__qualname__, index))
     return nested
 
 
-def _find(module, qualname):
-    found = module
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-    return getattr(found, "__func__", found)  # a classmethod's or staticmethod's function
+_CODES = weakref.WeakKeyDictionary()  # module -> {qualified name: [code, ...]}, in a fixed order
 
 
-def _class_body(function, name):
-    """The code of the class body ``name`` defined directly in ``function``."""
-    code = getattr(function, "__code__", None)
-    if code is None:
-        return None
-    for const in code.co_consts:
-        if type(const) is CodeType and const.co_name == name:
-            return const
-    return None
+def _codes_named(module, qualname):
+    """The code objects of ``module`` with this ``co_qualname``, in an order each import gives again."""
+    index = _CODES.get(module)
+    if index is None:
+        index = _CODES[module] = {}
+        _index_codes(module, index)
+    return index.get(qualname, ())
+
+
+def _index_codes(module, index):
+    seen = set()
+
+    def add(code):
+        if id(code) not in seen:
+            seen.add(id(code))
+            index.setdefault(code.co_qualname, []).append(code)
+            for const in code.co_consts:
+                if type(const) is CodeType:
+                    add(const)
+
+    def add_namespace(namespace, classes):
+        for value in list(namespace.values()):
+            if isinstance(value, type):
+                if value.__module__ == module.__name__ and value not in classes:
+                    classes.add(value)
+                    add_namespace(vars(value), classes)
+                continue
+            function = getattr(value, "__func__", value)  # a classmethod's or staticmethod's
+            while type(function) is FunctionType and function.__module__ == module.__name__:
+                add(function.__code__)
+                function = getattr(function, "__wrapped__", None)  # what a decorator wraps
+
+    add_namespace(vars(module), set())
 
 
 def _class_cells(cls):
@@ -425,20 +584,85 @@ def _class_cells(cls):
     return cells
 
 
-def _rebuilt_class(module_name, enclosing, name, bases, cells):
+def _rebuilt_class(module_name, qualname, index, name, bases, cells):
     """The machine class, made again by its class body over the saved cells."""
     import builtins
 
     module = importlib.import_module(module_name)
-    body = _class_body(_find(module, enclosing), name)
-    qualname = f"{enclosing}.<locals>.{name}"
-    if body is None or not set(body.co_freevars) <= set(cells):
+    candidates = _codes_named(module, qualname)
+    body = candidates[index] if index < len(candidates) else None
+    if body is None or body.co_name != name or not set(body.co_freevars) <= set(cells):
         raise CodeChanged(
-            f"cannot restore coroutine of {qualname!r}: {enclosing!r} of module {module_name!r} "
-            "no longer defines it as it did"
+            f"cannot restore coroutine of {qualname!r}: module {module_name!r} no longer defines it as it did"
         )
     closure = tuple(cells[variable] for variable in body.co_freevars)
     return builtins.__build_class__(FunctionType(body, module.__dict__, name, None, closure), name, *bases)
+
+
+class _NestedStub:
+    """The function an ``async def`` nested in a function bound: saved as its code, found by name."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function):
+        self.function = function
+
+    def __reduce__(self):
+        return _rebuilt_stub, _stub_parts(self.function, _nested_or_itself)
+
+
+def _nested_stub(function, machine):
+    """``function`` as ``_NestedStub`` if it is the stub of a nested machine class, else None."""
+    closure = function.__closure__
+    if not closure or not function.__code__.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR):
+        return None
+    for cell in closure:
+        contents = cell.cell_contents if cell != _EMPTY_CELL else None
+        if isinstance(contents, type) and issubclass(contents, Machine) and "<locals>" in contents.__qualname__:
+            _nested_class(contents, machine)  # refused now, if it cannot be made again
+            _stub_code_index(function)
+            return _NestedStub(function)
+    return None
+
+
+_EMPTY_CELL = CellType()  # cells compare by contents: equal to this one, a cell is empty
+
+
+def _stub_code_index(function):
+    code = function.__code__
+    module = sys.modules.get(function.__module__)
+    for index, candidate in enumerate(_codes_named(module, code.co_qualname) if module else ()):
+        if candidate.replace(co_flags=code.co_flags) == code:
+            return index
+    raise CannotSave(f"cannot save {function!r}: its code is not found in module {function.__module__!r}")
+
+
+def _nested_or_itself(value):
+    if isinstance(value, type) and "<locals>" in value.__qualname__ and value in _NESTED:
+        return _NESTED[value]
+    return value
+
+
+def _stub_parts(function, convert):
+    code = function.__code__
+    return (
+        function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
+        tuple(convert(cell.cell_contents) for cell in function.__closure__),
+        function.__defaults__, function.__kwdefaults__, function.__qualname__,
+    )
+
+
+def _rebuilt_stub(module_name, qualname, index, flags, contents, defaults, kwdefaults, function_qualname):
+    module = importlib.import_module(module_name)
+    candidates = _codes_named(module, qualname)
+    if index >= len(candidates):
+        raise CodeChanged(f"cannot restore {qualname!r}: module {module_name!r} no longer defines it as it did")
+    code = candidates[index].replace(co_flags=flags)
+    closure = tuple(CellType(value) for value in contents)
+    stub = FunctionType(code, module.__dict__, code.co_name, defaults, closure)
+    stub.__kwdefaults__ = kwdefaults
+    stub.__qualname__ = function_qualname
+    return stub
 
 
 def _restored_nested(cls, qualname, digest):
@@ -561,8 +785,18 @@ def deepcopy_machine(machine, memo):
     """``copy.deepcopy(machine)``: an independent machine at the same point."""
     cls = _copied_class(type(machine), machine, memo)
     twin = object.__new__(cls)
+    twin.state = DONE  # finished until its state is set: a copy that fails leaves nothing to close
+    twin._awaiting = None
     memo[id(machine)] = twin
-    state = {name: _deepcopy_value(value, memo) for name, value in _saved_state(machine, None).items()}
+    saved = _saved_state(machine, None)
+    state = {}
+    for name, value in saved.items():
+        try:
+            state[name] = _deepcopy_value(value, memo)
+        except CannotSave:
+            raise
+        except Exception as error:
+            raise _cannot_save(machine, [(name, value)], error, copy.deepcopy, None) from error
     _set_state(twin, state)
     return twin
 
@@ -573,14 +807,12 @@ def _copied_class(cls, machine, memo):
         return cls
     twin = memo.get(id(cls))
     if twin is None:
-        try:
-            _nested_class(cls, machine)
-        except CannotSave:
-            return cls  # nested in an async def: the enclosing call's variables are shared
-        enclosing, _, name = cls.__qualname__.rpartition(".<locals>.")
+        nested = _nested_class(cls, machine)
         cells = copy.deepcopy(_class_cells(cls), memo)
-        twin = memo[id(cls)] = _rebuilt_class(cls.__module__, enclosing, name, cls.__bases__, cells)
-        memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
+        twin = memo.get(id(cls))  # made meanwhile: the cells hold a machine whose locals hold the class
+        if twin is None:
+            twin = memo[id(cls)] = _rebuilt_class(cls.__module__, *nested.body, cls.__name__, cls.__bases__, cells)
+            memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
     return twin
 
 
@@ -591,11 +823,20 @@ def _deepcopy_value(value, memo):
         return _HandlingIterator(
             _deepcopy_value(value.iterator, memo), _copied_exception(value.exception, memo)
         )
+    if type(value) is _NestedStub:
+        return _rebuilt_stub(*_stub_parts(value.function, lambda part: _copied_part(part, memo)))
     if type(value) is BuiltinMethodType and not isinstance(value.__self__, ModuleType):
         # ``log.append`` spilled before ``log.append(await x)``: copy treats
         # built-in methods as atomic, which would leave the copy appending to
         # the original's list.  Pickle already saves them as getattr(self, name).
         return getattr(copy.deepcopy(value.__self__, memo), value.__name__)
+    return copy.deepcopy(value, memo)
+
+
+def _copied_part(value, memo):
+    """What a nested stub's cell holds, copied: its class made again over copies of the cells."""
+    if isinstance(value, type) and value in _NESTED:
+        return _copied_class(value, None, memo)
     return copy.deepcopy(value, memo)
 
 
@@ -661,6 +902,35 @@ def _copied_awaiting(awaiting, memo):
             twin.generator = copy_machine(awaiting.generator, memo)
         return twin
     return awaiting if awaiting is None else copy.copy(awaiting)
+
+
+def where_suspended(coroutine):
+    """``coroutine 'f' suspended at line 3 of app.py``: the innermost machine of the chain of awaits."""
+    if not isinstance(coroutine, Machine):
+        return repr(coroutine)
+    innermost = coroutine
+    awaited = coroutine
+    while awaited is not None:
+        if isinstance(awaited, Machine):
+            innermost = awaited
+            awaited = awaited._awaiting
+        elif type(awaited) is _AwaitIterator:
+            awaited = awaited.machine
+        elif type(awaited) is _HandlingIterator:
+            awaited = awaited.iterator
+        elif type(awaited) is _Step:
+            awaited = awaited.generator
+        else:
+            break
+    return _where(innermost)
+
+
+def chain_ends_at(coroutine, awaited):
+    """Whether the chain of awaits from ``coroutine`` ends at ``awaited`` (a generator, a native coroutine)."""
+    innermost = innermost_awaited(coroutine)
+    if innermost is awaited:
+        return True
+    return type(innermost) is _coroutine_wrapper() and _coroutine_of(innermost) is awaited
 
 
 def innermost_awaited(machine):

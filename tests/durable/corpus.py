@@ -289,4 +289,50 @@ async def main():
     bumped = await counter()()
     return first, second, bumped
 ''',
+    "nested_in_async_def": '''
+async def main(k=5):
+    total = 1
+
+    async def add(y):
+        nonlocal total
+        total += y + await Pause(("add", total))
+        return total
+
+    async def twice():
+        first = await add(k)
+        return first + await add(first)
+
+    again = await twice()
+    total += await Pause(("main", total))
+    return again, total, await add(100)
+''',
+    "nested_in_a_method": '''
+class Base:
+    async def run(self, k):
+        return k
+
+
+class Worker(Base):
+    def __init__(self):
+        self.__secret = 3
+
+    async def run(self, k):
+        total = [k]
+
+        async def numbers():
+            for i in range(2):
+                yield i + total[0] + await Pause(("numbers", i))
+
+        async def plain():
+            return await Pause("plain")
+
+        async for number in numbers():
+            total.append(number)
+        total.append(await plain())
+        return total, await super().run(self.__secret)
+
+
+async def main():
+    return await Worker().run(10)
+''',
 }

@@ -1,6 +1,7 @@
 """Checkpoints of tasks on the runtime: saved in one process, restored in another."""
 
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 import runtime
 from runtime.loop.checkpoints import HEADER, CheckpointError
 from runtime.loop.traps import SLEEP
+from tests.durable.corpus import PRELUDE
 from tests.importhook.conftest import subprocess_env
 
 PROGRAM = '''
@@ -188,5 +190,66 @@ def test_the_readme_shows_checkpoint_and_restore():
 
 def test_a_task_inside_a_timeout_scope_cannot_be_saved_and_says_why(program, tmp_path):
     errors = program("in-timeout", tmp_path / "x", expect=1, output="stderr")
-    assert errors[-1].startswith("TypeError: cannot pickle <Task 1 in_timeout() running>: a task belongs to the loop")
+    assert re.match(
+        r"runtime\.machines\.durable\.CannotSave: cannot save coroutine 'in_timeout' suspended at line \d+ "
+        r".*: the value '_mgr\d*' it keeps for the statement it is suspended in holds <Task 1 in_timeout\(\) running>, "
+        r"a 'runtime\.loop\.tasks\.Task' object, at _mgr\d*\._task, which cannot be pickled \(cannot pickle <Task 1 "
+        r"in_timeout\(\) running>: a task belongs to the loop",
+        errors[-1],
+    )
+    assert not (tmp_path / "x").exists()
+
+
+WAITING = '''
+import runtime
+
+
+async def reader(connection):
+    await runtime.wait_readable(connection)
+
+
+async def joiner(other):
+    return await other
+
+
+async def forever():
+    await runtime.sleep(30)
+'''
+
+
+def test_a_task_waiting_on_io_or_a_join_cannot_be_saved_and_says_on_what_and_where(compiled, tmp_path):
+    import socket
+
+    module = compiled(WAITING)
+    errors = []
+
+    async def main():
+        left, right = socket.socketpair()
+        with left, right:
+            sleeper = runtime.spawn(module.forever())
+            waiting = [runtime.spawn(module.reader(left)), runtime.spawn(module.joiner(sleeper))]
+            await runtime.sleep(0)
+            for task in waiting:
+                with pytest.raises(CheckpointError) as caught:
+                    task.checkpoint(tmp_path / "x")
+                errors.append(str(caught.value))
+                task.cancel()
+            sleeper.cancel()
+            return left.fileno()
+
+    descriptor = runtime.run(main())
+    reading, joining = errors
+    lines = (PRELUDE + WAITING).splitlines()
+    read_at = lines.index("    await runtime.wait_readable(connection)") + 1
+    join_at = lines.index("    return await other") + 1
+    assert re.match(
+        rf"cannot checkpoint <Task \d+ reader\(\) blocked on read fd {descriptor}>: it waits for fd {descriptor} "
+        rf"to be readable, in coroutine 'reader' suspended at line {read_at} of .*durable_subject\.py: only a task",
+        reading,
+    ), reading
+    assert re.match(
+        r"cannot checkpoint <Task \d+ joiner\(\) blocked on join>: it waits for <Task \d+ forever\(\) blocked "
+        rf"on sleep> to finish, in coroutine 'joiner' suspended at line {join_at} of .*durable_subject\.py: only a task",
+        joining,
+    ), joining
     assert not (tmp_path / "x").exists()

@@ -9,8 +9,6 @@ import pickle
 
 import pytest
 
-from tests.durable.test_pickle_errors import compiled  # noqa: F401 - a fixture
-
 SOURCE = '''
 async def func():
     return await Pause("paused")
@@ -24,7 +22,7 @@ def finish(coroutine, sent="done"):
     return stop.value.value
 
 
-def test_copy_of_a_coroutine_and_of_its_await_iterator(compiled):  # noqa: F811
+def test_copy_of_a_coroutine_and_of_its_await_iterator(compiled):
     coro = compiled(SOURCE).func()
     twin = copy.copy(coro)
     assert finish(twin, "copy") == "copy"
@@ -36,7 +34,7 @@ def test_copy_of_a_coroutine_and_of_its_await_iterator(compiled):  # noqa: F811
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
-def test_pickle_of_a_coroutine_and_of_its_await_iterator_at_every_protocol(compiled, protocol):  # noqa: F811
+def test_pickle_of_a_coroutine_and_of_its_await_iterator_at_every_protocol(compiled, protocol):
     coro = compiled(SOURCE).func()
     assert finish(pickle.loads(pickle.dumps(coro, protocol))) == "done"
     coro.send(None)  # suspended, too
@@ -48,3 +46,22 @@ def test_pickle_of_a_coroutine_and_of_its_await_iterator_at_every_protocol(compi
     with pytest.raises(StopIteration):
         restored.send(2)
     coro.close()
+
+
+NESTED_IN_A_METHOD = '''
+class CoroutineTest:
+    def make(self):
+        async def func():
+            return await Pause("paused")
+        return func()
+'''
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_as_cpython_writes_them_nested_in_a_test_method(compiled, protocol):
+    module = compiled(NESTED_IN_A_METHOD)
+    coro = module.CoroutineTest().make()
+    assert finish(copy.copy(coro), "copy") == "copy"
+    assert finish(pickle.loads(pickle.dumps(coro, protocol))) == "done"
+    assert finish(pickle.loads(pickle.dumps(coro.__await__(), protocol)).machine, "await") == "await"
+    assert finish(coro, "original") == "original"

@@ -13,21 +13,6 @@ import runtime
 import runtime.loop.sync  # noqa: F401 - imported here: the modules fixture forgets what a test imports
 from runtime.loop.traps import PARK
 from runtime.machines.durable import CannotSave, CodeChanged
-from statemachine_compiler import install_import_hook
-from tests.durable.corpus import PRELUDE
-
-
-@pytest.fixture
-def compiled(modules):
-    """``compiled(source)``: the module ``durable_subject``, compiled by the import hook."""
-    install_import_hook(include=["durable_*"], quiet=True)
-
-    def load(source, name="durable_subject"):
-        modules.write(f"{name}.py", PRELUDE + source)
-        modules.forget(name)
-        return __import__(name)
-
-    return load
 
 
 def suspended(coroutine, steps=1):
@@ -137,16 +122,101 @@ def make(k):
         coroutine.close()
 
 
-def test_an_async_def_nested_in_an_async_def_cannot_be_pickled(compiled):
+NESTED_IN_ASYNC_DEF = '''
+async def outer(k):
+    x = 1
+
+    async def inner(y):
+        nonlocal x
+        x += await Pause("inner")
+        return x + k + y
+
+    first = await inner(2)
+    return first, x, await inner(0)
+'''
+
+
+def finish(coroutine, *values):
+    for value in values:
+        try:
+            coroutine.send(value)
+        except StopIteration as done:
+            return done.value
+    raise AssertionError("still suspended")
+
+
+@pytest.mark.parametrize("save", [
+    lambda coroutine: pickle.loads(pickle.dumps(coroutine)), copy.deepcopy,
+], ids=["pickle", "deepcopy"])
+def test_an_async_def_nested_in_an_async_def_is_saved_with_its_own_copy_of_the_enclosing_variables(compiled, save):
+    module = compiled(NESTED_IN_ASYNC_DEF)
+    coroutine = suspended(module.outer(10))
+    twin = save(coroutine)
+    assert finish(twin, 100, 1000) == (113, 101, 1111)
+    assert finish(coroutine, 5, 7) == (18, 6, 23)  # the original's x was not the twin's
+
+
+def test_the_inner_coroutine_alone_is_saved_with_a_copy_of_the_outer_one(compiled):
+    module = compiled(NESTED_IN_ASYNC_DEF)
+    coroutine = suspended(module.outer(10))
+    inner = coroutine.cr_await
+    for twin in (pickle.loads(pickle.dumps(inner)), copy.deepcopy(inner)):
+        with pytest.raises(StopIteration) as done:
+            twin.send(100)
+        assert done.value.value == 113  # x of a copy of outer: 1 + 100
+    assert finish(coroutine, 5, 7) == (18, 6, 23)
+
+
+def test_a_nested_async_def_whose_source_changed_is_not_resumed(compiled):
+    module = compiled(NESTED_IN_ASYNC_DEF)
+    coroutine = suspended(module.outer(10))
+    blobs = pickle.dumps(coroutine), pickle.dumps(coroutine.cr_await)
+    compiled(NESTED_IN_ASYNC_DEF.replace("x + k + y", "x + k - y"))
+    for blob in blobs:
+        with pytest.raises(CodeChanged, match=r"cannot restore coroutine '(outer|outer\.<locals>\.inner)' of module 'durable_subject': the function's source changed"):
+            pickle.loads(blob)
+    coroutine.close()
+
+
+def test_an_async_def_nested_in_a_function_that_cannot_be_found_again_is_refused_at_dumps(compiled):
     module = compiled('''
-async def outer():
+def hidden(function):
+    return lambda *args: function(*args)  # the decorated function is reachable by no name
+
+
+@hidden
+def make(k):
     async def inner():
-        return await Pause("inner")
-    return await inner()
+        return k + await Pause("inner")
+    return inner
 ''')
-    coroutine = suspended(module.outer())
-    with pytest.raises(CannotSave, match=r"coroutine 'outer\.<locals>\.inner' suspended .*nested in 'outer', which another process cannot find by name"):
-        pickle.dumps(coroutine.cr_await)
+    coroutine = suspended(module.make(1)())
+    for save in (pickle.dumps, copy.deepcopy):
+        with pytest.raises(CannotSave, match=r"cannot save coroutine 'make\.<locals>\.inner' suspended at line \d+ .*: it is an async def nested in a function that another process cannot find"):
+            save(coroutine)
+    coroutine.close()
+
+
+def test_a_coroutine_whose_local_holds_itself_or_its_awaiter_pickles(compiled):
+    module = compiled('''
+async def inner(holder):
+    held = [holder]  # the coroutine awaiting this one
+    return len(held) + await Pause("inner")
+
+
+async def outer(box):
+    everyone = box  # a list that holds this coroutine itself
+    return await inner(box[0])
+''')
+    box = []
+    coroutine = module.outer(box)
+    box.append(coroutine)
+    suspended(coroutine)
+    restored = pickle.loads(pickle.dumps(coroutine))
+    assert restored.cr_frame.f_locals["everyone"][0] is restored
+    with pytest.raises(StopIteration) as done:
+        restored.send(1)
+    assert done.value.value == 2
     coroutine.close()
 
 
@@ -286,3 +356,114 @@ def make(k):
     del coroutine
     gc.collect()
     assert kind() is None
+
+
+# -- what cannot be pickled, deep inside what a local holds or the machine awaits --------
+
+DEEP = '''
+class Box:
+    def __init__(self, content):
+        self.content = content
+
+
+class Holding(Pause):
+    """A picklable awaitable that holds what it is given: a custom awaitable's state."""
+
+    def __init__(self, held):
+        super().__init__("holding")
+        self.held = held
+
+
+async def in_a_list(connection):
+    connections = [1, connection]
+    del connection
+    await Pause("here")
+
+
+async def in_an_object(connection):
+    box = Box({"socket": connection})
+    del connection
+    await Pause("here")
+
+
+async def awaiting_what_holds(futures):
+    return await Holding(futures.pop())  # held by nothing but the awaited object
+
+
+async def outer(connections):
+    return await in_an_object(connections.pop())
+'''
+
+
+def assert_no_unraisable(action):
+    unraisable = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        action()
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_socket_in_a_list_in_a_local_is_named_with_where_and_path(compiled, save):
+    module = compiled(DEEP)
+    with socket.socket() as connection:
+        coroutine = suspended(module.in_a_list(connection))
+        with pytest.raises(CannotSave) as caught:
+            save(coroutine)
+    message = str(caught.value)
+    assert re.search(r"cannot save coroutine 'in_a_list' suspended at line \d+ of .*durable_subject\.py: ", message)
+    assert "its local 'connections' holds <socket.socket " in message
+    assert "a 'socket.socket' object, at connections[1], which cannot be" in message
+    assert isinstance(caught.value.__cause__, TypeError)
+    coroutine.close()
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_socket_in_a_dict_in_an_object_in_a_local_is_named_with_its_path(compiled, save):
+    module = compiled(DEEP)
+    with socket.socket() as connection:
+        coroutine = suspended(module.outer([connection]))
+        with pytest.raises(CannotSave) as caught:
+            save(coroutine)
+    message = str(caught.value)
+    # Said by the coroutine that holds it, inside the chain of awaits.
+    assert re.search(r"cannot save coroutine 'in_an_object' suspended at line \d+ of ", message)
+    assert "its local 'box' holds <socket.socket " in message
+    assert "at box.content['socket'], which cannot be" in message
+    coroutine.close()
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_an_asyncio_future_held_by_the_awaited_object_is_named(compiled, save):
+    module = compiled(DEEP)
+    loop = asyncio.new_event_loop()
+    try:
+        coroutine = suspended(module.awaiting_what_holds([loop.create_future()]))
+        with pytest.raises(CannotSave) as caught:
+            save(coroutine)
+        coroutine.close()
+    finally:
+        loop.close()
+    message = str(caught.value)
+    assert re.search(r"cannot save coroutine 'awaiting_what_holds' suspended at line \d+ of ", message)
+    assert "the object it awaits holds <Future pending>, a '_asyncio.Future' object, at <awaited>.held" in message
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_failed_deep_save_prints_nothing_and_leaves_the_coroutine_going(compiled, save):
+    module = compiled(DEEP)
+    with socket.socket() as connection:
+        coroutine = suspended(module.outer([connection]))
+
+        def fail():
+            with pytest.raises(CannotSave):
+                save(coroutine)
+            import gc
+
+            gc.collect()
+
+        assert_no_unraisable(fail)
+        with pytest.raises(StopIteration):
+            coroutine.send(None)
