@@ -13,7 +13,19 @@ awaited code runs inside an ``except`` block for it again.
 
 import sys
 
-__all__ = ["Handling"]
+__all__ = ["Handling", "entered_except"]
+
+
+def entered_except(machine, caught):
+    """Return ``caught``, which an ``except`` clause that awaits keeps while it is suspended.
+
+    To resume inside the clause, ``resume`` raises it again at the top of its
+    ``try`` (``machine.state`` is then the await's, not 0), which puts that
+    frame in its traceback a second time: the raise is dropped from it.
+    """
+    if machine.state:
+        caught.__traceback__ = caught.__traceback__.tb_next
+    return caught
 
 
 class Handling:

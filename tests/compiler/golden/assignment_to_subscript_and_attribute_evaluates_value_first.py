@@ -12,12 +12,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(box, d), line 1"""
 
-    __slots__ = ("box", "d", "a", "b", "_t1", "_t2")
+    _temporaries = ("_t1", "_t2")
+    __slots__ = ("box", "d", "a", "b") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 2, 3, 4)  # source line of each state
     _source_digest = "250392f099a8f2f6"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2")
 
     def __init__(self, box, d):
         self.state = 0  # not started
@@ -28,7 +28,8 @@ class _f(StateMachine):
     def resume(self, value1, error):
         if self.state == 0:
             awaitable = fetch("value")
-            self.state = 1  # line 2: await fetch("value")
+            # line 2: await fetch("value")
+            self.state = 1
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -40,7 +41,8 @@ class _f(StateMachine):
             self._t2 = self.d
         if self.state == 0:
             awaitable = fetch("key")
-            self.state = 2  # line 2: await fetch("key")
+            # line 2: await fetch("key")
+            self.state = 2
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -51,7 +53,8 @@ class _f(StateMachine):
             self._t2[value1] = self._t1
         if self.state == 0:
             awaitable = fetch(1)
-            self.state = 3  # line 3: await fetch(1)
+            # line 3: await fetch(1)
+            self.state = 3
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -62,7 +65,8 @@ class _f(StateMachine):
             self.box.value = value1
         if self.state == 0:
             awaitable = fetch((1, 2))
-            self.state = 4  # line 4: await fetch((1, 2))
+            # line 4: await fetch((1, 2))
+            self.state = 4
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

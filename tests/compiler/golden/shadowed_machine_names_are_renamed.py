@@ -29,7 +29,8 @@ class _f(StateMachine):
     def resume(frame, value1, error1):
         if frame.state == 0:
             awaitable = fetch(frame.state_)
-            frame.state = 1  # line 2: await fetch(state)
+            # line 2: await fetch(state)
+            frame.state = 1
             value1, error1, awaitable = frame.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

@@ -12,12 +12,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(box, d), line 1"""
 
-    __slots__ = ("box", "d", "x", "y", "z", "_t1", "_t2", "_t3")
+    _temporaries = ("_t1", "_t2", "_t3")
+    __slots__ = ("box", "d", "x", "y", "z") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 3, 4, 4)  # source line of each state
     _source_digest = "c5fb508924bf4bb3"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2", "_t3")
 
     def __init__(self, box, d):
         self.state = 0  # not started
@@ -29,7 +29,8 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = self.box.items
             awaitable = fetch("k")
-            self.state = 1  # line 2: await fetch("k")
+            # line 2: await fetch("k")
+            self.state = 1
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -40,7 +41,8 @@ class _f(StateMachine):
             self.x = self._t1[value1]
         if self.state == 0:
             awaitable = fetch(self.box)
-            self.state = 2  # line 3: (await fetch(box))
+            # line 3: (await fetch(box))
+            self.state = 2
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -52,7 +54,8 @@ class _f(StateMachine):
             self._t2 = self.d
         if self.state == 0:
             awaitable = fetch(1)
-            self.state = 3  # line 4: await fetch(1)
+            # line 4: await fetch(1)
+            self.state = 3
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -63,7 +66,8 @@ class _f(StateMachine):
             self._t3 = value1
         if self.state == 0:
             awaitable = fetch(2)
-            self.state = 4  # line 4: await fetch(2)
+            # line 4: await fetch(2)
+            self.state = 4
             value1, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
