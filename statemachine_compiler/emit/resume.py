@@ -124,10 +124,22 @@ class ResumeEmitter:
         return index + 1, []
 
     def plain(self, nodes: list[Plain]) -> None:
-        statements = [s for node in nodes for s in node.statements]
-        self.w.statement(*self.render(statements))
+        statements: list[cst.BaseStatement] = []
+        for node in nodes:
+            if node.comments:
+                if statements:
+                    self.w.statement(*self.render(statements))
+                    statements = []
+                for comment in node.comments:
+                    self.w.line(comment)
+            statements.extend(node.statements)
+        if statements:
+            self.w.statement(*self.render(statements))
 
     def running(self, nodes: list[Plain]) -> None:
+        if not any(node.statements for node in nodes):
+            self.plain(nodes)  # comments only: nothing to guard
+            return
         self.w.line(f"if {self.state} == 0:")
         with self.w.indented():
             self.plain(nodes)
@@ -200,7 +212,11 @@ class ResumeEmitter:
     # -- compound statements ----------------------------------------------------------
 
     def if_(self, node: If, skip: bool, keyword: str = "if") -> None:
-        self.w.line(f"{keyword} {self.running_and(node.test, points_of(node.body))}:")
+        if not skip and not node.points:
+            # Nothing suspends in it or after it: reached only while running, like plain code.
+            self.w.line(f"{keyword} {self.render_expression(node.test)}:")
+        else:
+            self.w.line(f"{keyword} {self.running_and(node.test, points_of(node.body))}:")
         with self.w.indented():
             self.block(node.body)
         if not node.orelse:

@@ -127,14 +127,16 @@ class ExceptionLowering:
 
     def _try_with_awaiting_finally(self, node, star: bool, line: int) -> None:
         where = self._where()
-        jump = self.new_temp("_jump")
-        result = self.new_temp("_ret")
-        pending = self.new_temp("_pending")
-        self.emit(assign(jump, cst.Name("None")))
         if node.handlers:
             protected = [node.with_changes(finalbody=None)]
         else:
             protected = _statements(node.body)
+        _, kinds = record_jumps(protected, cst.Name("_"), cst.Name("_"))  # which jumps leave it
+        jump = self.new_temp("_jump")
+        # The value of a return, kept while the finally suspends: only if there is one.
+        result = self.new_temp("_ret") if "return" in kinds else cst.Name("_")
+        pending = self.new_temp("_pending")
+        self.emit(assign(jump, cst.Name("None")))
         recorded, kinds = record_jumps(protected, jump, result, self.note_origin)
         # Exceptions leaving the protected part are recorded the same way.
         caught = self.fresh("caught")
@@ -157,17 +159,18 @@ class ExceptionLowering:
         self._where(where)
         with self.handling_exception(jump):  # an exception may be on its way through
             finalbody = self.lower_suite(node.finalbody.body)
-        completion = [
-            parse_template_statement(
-                'if {jump} == "return":\n    return {result}\n', jump=jump, result=result
+        completion = []
+        if "return" in kinds:
+            completion.append(
+                parse_template_statement('if {jump} == "return":\n    return {result}\n', jump=jump, result=result)
             )
-        ]
         for kind in ("break", "continue"):
             if kind in kinds:
                 completion.append(parse_template_statement(f'if {{jump}} == "{kind}":\n    {kind}\n', jump=jump))
         # A pending exception needs nothing: it is in flight here (resuming
         # raised it again), and the end of the finally clause re-raises it.
-        finalbody.append(Plain(completion, line=line))
+        if completion:
+            finalbody.append(Plain(completion, line=line))
         # One try: what leaves the protected part is recorded, then the finally runs.
         self.out.append(
             Try(

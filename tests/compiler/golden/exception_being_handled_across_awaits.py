@@ -27,7 +27,7 @@ from runtime.machines.marks import async_generator_function, coroutine_function
 class _close_all(StateMachine):
     """async def close_all(connections), line 1"""
 
-    _temporaries = ("_exc1", "_jump1", "_ret1", "_pending1")
+    _temporaries = ("_exc1", "_jump1", "_pending1")
     __slots__ = ("connections",) + _temporaries
     _name = "close_all"
     _qualname = "close_all"
@@ -59,6 +59,7 @@ class _close_all(StateMachine):
                 self._exc1 = self.entered_except(caught)
                 try:
                     if self.state == 0:
+                        # an await inside except: the awaited code still sees the OSError
                         awaitable = Handling(self.connections.reset())
                         # line 6: await connections.reset()
                         self.state = 2
@@ -99,6 +100,7 @@ class _close_all(StateMachine):
                 self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
             if self.state == 0 or self.state == 4:
                 if self.state == 0:
+                    # handled here only when an exception is on its way through
                     awaitable = Handling(
                         self.connections.close(), pending=self._jump1 == "raise"
                     )
@@ -111,8 +113,6 @@ class _close_all(StateMachine):
                     self.state = 0
                     if error is not None:
                         self.reraise(error)
-                    if self._jump1 == "return":
-                        return self._ret1
 
 
 @coroutine_function

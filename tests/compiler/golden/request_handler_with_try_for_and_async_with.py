@@ -27,7 +27,7 @@ from runtime.machines.marks import coroutine_function
 class _handle(StateMachine):
     """async def handle(request, db, log), line 1"""
 
-    _temporaries = ("_jump1", "_ret1", "_pending1", "_it1", "_mgr1", "_exit1", "_exc1")
+    _temporaries = ("_jump1", "_pending1", "_it1", "_mgr1", "_exit1", "_exc1")
     __slots__ = (
         *("request", "db", "log", "body", "saved", "item", "tx"),
         *("status", "error"),
@@ -45,7 +45,7 @@ class _handle(StateMachine):
         self.db = db
         self.log = log
 
-    def resume(self, value, error1):
+    def resume(self, value, error):
         if self.state == 0:
             # one request: read the body, store each item, always answer
             self.log.info("start %s", self.request.path)
@@ -61,13 +61,13 @@ class _handle(StateMachine):
                         awaitable = self.request.read()
                         # line 5: await request.read()
                         self.state = 1
-                        value, error1, awaitable = self.run_now(awaitable)
+                        value, error, awaitable = self.run_now(awaitable)
                         if awaitable is not None:  # something to wait for
                             return awaitable
                     if self.state == 1:
                         self.state = 0
-                        if error1 is not None:
-                            self.reraise(error1)
+                        if error is not None:
+                            self.reraise(error)
                         self.body = value
                         self.saved = 0
                         self._it1 = iter(self.body.items())
@@ -77,18 +77,19 @@ class _handle(StateMachine):
                     ) or self.state in (2, 3, 4, 5):
                         if self.state == 0:
                             self.item = item1
+                            # every item goes through one transaction
                             self._mgr1 = self.db.transaction()
                             enter, self._exit1 = context_manager(self._mgr1, True)
                             awaitable = enter(self._mgr1)
                             # line 9: async with db.transaction() as tx
                             self.state = 2
-                            value, error1, awaitable = self.run_now(awaitable)
+                            value, error, awaitable = self.run_now(awaitable)
                             if awaitable is not None:  # something to wait for
                                 return awaitable
                         if self.state == 2:
                             self.state = 0
-                            if error1 is not None:
-                                self.reraise(error1)
+                            if error is not None:
+                                self.reraise(error)
                             self.tx = value
                         try:
                             if self.state == 4:
@@ -98,13 +99,13 @@ class _handle(StateMachine):
                                     awaitable = self.tx.insert(self.item)
                                     # line 10: await tx.insert(item)
                                     self.state = 3
-                                    value, error1, awaitable = self.run_now(awaitable)
+                                    value, error, awaitable = self.run_now(awaitable)
                                     if awaitable is not None:  # something to wait for
                                         return awaitable
                                 if self.state == 3:
                                     self.state = 0
-                                    if error1 is not None:
-                                        self.reraise(error1)
+                                    if error is not None:
+                                        self.reraise(error)
                         except BaseException as caught1:
                             self._exc1 = self.entered_except(caught1)
                             try:
@@ -119,14 +120,14 @@ class _handle(StateMachine):
                                     )
                                     # line 9: async with db.transaction() as tx
                                     self.state = 4
-                                    value, error1, awaitable = self.run_now(awaitable)
+                                    value, error, awaitable = self.run_now(awaitable)
                                     if awaitable is not None:  # something to wait for
                                         return awaitable
                                 if self.state == 4:
                                     self.state = 0
-                                    if error1 is not None:
-                                        self.reraise(error1)
-                                if self.state == 0 and not value:
+                                    if error is not None:
+                                        self.reraise(error)
+                                if not value:
                                     raise
                             finally:
                                 if self.state == 0:
@@ -136,13 +137,13 @@ class _handle(StateMachine):
                                 awaitable = self._exit1(self._mgr1, None, None, None)
                                 # line 9: async with db.transaction() as tx
                                 self.state = 5
-                                value, error1, awaitable = self.run_now(awaitable)
+                                value, error, awaitable = self.run_now(awaitable)
                                 if awaitable is not None:  # something to wait for
                                     return awaitable
                             if self.state == 5:
                                 self.state = 0
-                                if error1 is not None:
-                                    self.reraise(error1)
+                                if error is not None:
+                                    self.reraise(error)
                         self.saved += 1
                     self._it1 = None
                     self.status = 200
@@ -169,15 +170,13 @@ class _handle(StateMachine):
                     )
                     # line 17: await request.close()
                     self.state = 6
-                    value, error1, awaitable = self.run_now(awaitable)
+                    value, error, awaitable = self.run_now(awaitable)
                     if awaitable is not None:  # something to wait for
                         return awaitable
                 if self.state == 6:
                     self.state = 0
-                    if error1 is not None:
-                        self.reraise(error1)
-                    if self._jump1 == "return":
-                        return self._ret1
+                    if error is not None:
+                        self.reraise(error)
         self.log.info("done %s", self.status)
         return self.status
 

@@ -45,6 +45,7 @@ class _http_get(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
+            # Stands in for a real request: the server answers with the next delay.
             awaitable = runtime.sleep(0)
             # line 8: await runtime.sleep(0)
             self.state = 1

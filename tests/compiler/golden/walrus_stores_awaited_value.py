@@ -37,7 +37,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self._t1 = value
             self.m = self._t1
-        if self.state == 0 and self._t1 > 1:
+        if self._t1 > 1:
             log(self.m)
         return self.m
 

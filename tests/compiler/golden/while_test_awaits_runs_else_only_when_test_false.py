@@ -44,13 +44,13 @@ class _f(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
-            if self.state == 0 and not value < self.n:
+            if not value < self.n:
                 self._ended1 = True
                 break
             self.i += 1
             if self.i == 5:
                 break
-        if self.state == 0 and self._ended1:
+        if self._ended1:
             log("done")
         return self.i
 

@@ -47,7 +47,7 @@ class _f(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
-            if self.state == 0 and value == "stop":
+            if value == "stop":
                 break
         else:
             if self.state == 0:
