@@ -82,7 +82,7 @@ RUNTIME_IMPORTS = {
         "next_awaitable",
     ),
     "runtime.machines.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
-    "runtime.machines.handling": ("Handling",),
+    "runtime.machines.handling": ("Handling", "exc_info"),
     "runtime.machines.exception_groups": ("ExceptStar",),
     "runtime.machines.marks": ("async_generator_function", "coroutine_function"),
     "runtime.machines.supers": (

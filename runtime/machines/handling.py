@@ -13,7 +13,12 @@ awaited code runs inside an ``except`` block for it again.
 
 import sys
 
-__all__ = ["Handling", "entered_except"]
+__all__ = ["Handling", "entered_except", "exc_info"]
+
+
+def exc_info(error):
+    """``sys.exc_info()`` in the ``except`` clause that caught ``error``: what ``__exit__`` is called with."""
+    return type(error), error, error.__traceback__
 
 
 def entered_except(machine, caught):

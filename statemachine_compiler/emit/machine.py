@@ -173,7 +173,7 @@ def _rows(w: Writer, name: str, items: list[str], *, then=None, comment=None, pe
     if w.indent_width() + len(single) <= LINE_LENGTH and not (per_row and len(items) > per_row):
         w.line(single)
         return
-    room = LINE_LENGTH - w.indent_width() - len("    *(),") - len("  # states 100-109")
+    room = LINE_LENGTH - w.indent_width() - len("    *(),") - (len("  # states 100-109") if per_row else 0)
     rows: list[list[str]] = [[]]
     for item in items:
         if rows[-1] and (len(rows[-1]) == per_row or len(", ".join([*rows[-1], item])) > room):

@@ -328,17 +328,17 @@ class ExceptionLowering:
             "    pass\n"
             "except {BaseException} as {caught}:\n"
             f"{exiting}"
-            f"    if not {wait}{{exit}}({{manager}}, {{type}}({{caught}}), {{caught}}, {{caught}}.__traceback__):\n"
+            f"    if not {wait}{{exit}}({{manager}}, *{{exc_info}}({{caught}})):\n"
             "        raise\n"
             f"{normal_exit}",
             BaseException=self.builtin("BaseException"),
-            type=self.builtin("type"),
+            exc_info=self.builtin("exc_info"),
             caught=cst.Name(self.fresh("caught")),
             exit=exit_,
             manager=manager,
             **({"exited": exited} if exited is not None else {}),
         )
-        self.protect(expansion, {"BaseException", "type"})
+        self.protect(expansion, {"BaseException", "exc_info"})
         expansion = expansion.with_changes(body=node.body)
         self.current = (line, self.current[1])
         self.statement(expansion)

@@ -20,7 +20,7 @@ async def handle(request, db, log):
 
 # output
 from runtime.machines.statemachine import EXHAUSTED, StateMachine, context_manager
-from runtime.machines.handling import Handling
+from runtime.machines.handling import Handling, exc_info
 from runtime.machines.marks import coroutine_function
 
 
@@ -29,8 +29,7 @@ class _handle(StateMachine):
 
     _temporaries = ("_jump1", "_pending1", "_it1", "_mgr1", "_exit1", "_exc1")
     __slots__ = (
-        *("request", "db", "log", "body", "saved", "item", "tx"),
-        *("status", "error"),
+        *("request", "db", "log", "body", "saved", "item", "tx", "status", "error"),
         *_temporaries,
     )
     _name = "handle"
@@ -111,12 +110,7 @@ class _handle(StateMachine):
                             try:
                                 if self.state == 0:
                                     awaitable = Handling(
-                                        self._exit1(
-                                            self._mgr1,
-                                            type(caught1),
-                                            caught1,
-                                            caught1.__traceback__,
-                                        )
+                                        self._exit1(self._mgr1, *exc_info(caught1))
                                     )
                                     # line 9: async with db.transaction() as tx
                                     self.state = 4
