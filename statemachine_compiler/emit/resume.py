@@ -284,7 +284,7 @@ class ResumeEmitter:
                     self.w.line("# the finally resumes with it in flight")
                     self.w.line(f"{self.reraise}({pending})")
             body_points = points_of(node.body)
-            if points_of(node.orelse) or points_of(node.finalbody):
+            if (points_of(node.orelse) or points_of(node.finalbody)) and not _guards_itself(node.body):
                 condition = f"{self.state} == 0"
                 if body_points:
                     condition += f" or {self.resuming_in(body_points)}"
@@ -312,6 +312,9 @@ class ResumeEmitter:
                     with self.w.indented():
                         self.w.line(f"{pending}.__traceback__ = {pending}.__traceback__.tb_next")
                 # Suspending returns through this finally: it must not run then.
+                if _guards_itself(node.finalbody):
+                    self.block(node.finalbody)
+                    return
                 condition = f"{self.state} == 0"
                 final_points = points_of(node.finalbody)
                 if final_points:
@@ -365,3 +368,16 @@ class ResumeEmitter:
         with self.w.indented():
             for line in lines:
                 self.w.line(line)
+
+
+def _guards_itself(block: list[Node]) -> bool:
+    """Whether every line of ``block`` runs only while running or resuming at one of its awaits.
+
+    So it is when it is only plain code and awaits: code before an await runs
+    under its ``if self.state == 0:``, code after one at its resume point.
+    Such a block needs no guard of its own where it must be stepped over (a
+    ``try`` resumed in its ``else`` or ``finally``, a ``finally`` run by a
+    suspension).
+    """
+    kinds = {type(node) for node in block}
+    return Suspend in kinds and kinds <= {Plain, Suspend}

@@ -79,18 +79,17 @@ class _close_all(StateMachine):
             if self.state == 4 and self._jump1 == "raise":
                 # the finally resumes with it in flight
                 self.reraise(self._pending1)
-            if self.state == 0 or self.state == 3:
-                if self.state == 0:
-                    awaitable = self.connections.drain()
-                    # line 8: await connections.drain()
-                    self.state = 3
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 3:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
+            if self.state == 0:
+                awaitable = self.connections.drain()
+                # line 8: await connections.drain()
+                self.state = 3
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
+            if self.state == 3:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
         except BaseException as caught1:
             self._jump1 = "raise"
             self._pending1 = caught1
@@ -98,21 +97,20 @@ class _close_all(StateMachine):
         finally:
             if self.state == 4 and self._jump1 == "raise":
                 self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
-            if self.state == 0 or self.state == 4:
-                if self.state == 0:
-                    # handled here only when an exception is on its way through
-                    awaitable = Handling(
-                        self.connections.close(), pending=self._jump1 == "raise"
-                    )
-                    # line 11: await connections.close()
-                    self.state = 4
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 4:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
+            if self.state == 0:
+                # handled here only when an exception is on its way through
+                awaitable = Handling(
+                    self.connections.close(), pending=self._jump1 == "raise"
+                )
+                # line 11: await connections.close()
+                self.state = 4
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
+            if self.state == 4:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
 
 
 @coroutine_function

@@ -93,18 +93,17 @@ class _handle(StateMachine):
                         try:
                             if self.state == 4:
                                 self.reraise(self._exc1)
-                            if self.state == 0 or self.state == 3:
-                                if self.state == 0:
-                                    awaitable = self.tx.insert(self.item)
-                                    # line 10: await tx.insert(item)
-                                    self.state = 3
-                                    value, error, awaitable = self.run_now(awaitable)
-                                    if awaitable is not None:  # something to wait for
-                                        return awaitable
-                                if self.state == 3:
-                                    self.state = 0
-                                    if error is not None:
-                                        self.reraise(error)
+                            if self.state == 0:
+                                awaitable = self.tx.insert(self.item)
+                                # line 10: await tx.insert(item)
+                                self.state = 3
+                                value, error, awaitable = self.run_now(awaitable)
+                                if awaitable is not None:  # something to wait for
+                                    return awaitable
+                            if self.state == 3:
+                                self.state = 0
+                                if error is not None:
+                                    self.reraise(error)
                         except BaseException as caught1:
                             self._exc1 = self.entered_except(caught1)
                             try:
@@ -156,21 +155,20 @@ class _handle(StateMachine):
         finally:
             if self.state == 6 and self._jump1 == "raise":
                 self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
-            if self.state == 0 or self.state == 6:
-                if self.state == 0:
-                    # the connection, whatever happened
-                    awaitable = Handling(
-                        self.request.close(), pending=self._jump1 == "raise"
-                    )
-                    # line 17: await request.close()
-                    self.state = 6
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 6:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
+            if self.state == 0:
+                # the connection, whatever happened
+                awaitable = Handling(
+                    self.request.close(), pending=self._jump1 == "raise"
+                )
+                # line 17: await request.close()
+                self.state = 6
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
+            if self.state == 6:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
         self.log.info("done %s", self.status)
         return self.status
 
