@@ -179,6 +179,8 @@ def _rows(w: Writer, name: str, items: list[str], *, then=None, comment=None, pe
         if rows[-1] and (len(rows[-1]) == per_row or len(", ".join([*rows[-1], item])) > room):
             rows.append([])
         rows[-1].append(item)
+    if not per_row:
+        rows = _balanced(rows, room)
     w.line(f"{name} = ({note}" + (f", {per_row} to a row" if per_row and note else ""))
     with w.indented():
         first = 0
@@ -189,6 +191,16 @@ def _rows(w: Writer, name: str, items: list[str], *, then=None, comment=None, pe
         if then:
             w.line(f"*{then},")
     w.line(")")
+
+
+def _balanced(rows: list[list[str]], room: int) -> list[list[str]]:
+    """The same items in as many rows, of about the same length each, if they fit."""
+    items = [item for row in rows for item in row]
+    size = -(-len(items) // len(rows))
+    balanced = [items[start : start + size] for start in range(0, len(items), size)]
+    if len(balanced) == len(rows) and all(len(", ".join(row)) <= room for row in balanced):
+        return balanced
+    return rows
 
 
 def _tuple(items) -> str:

@@ -19,8 +19,8 @@ class _first_row(StateMachine):
     """async def first_row(pool, query), line 1"""
 
     _temporaries = (
-        *("_mgr1", "_exit1", "_exited1", "_jump1", "_ret1", "_pending1", "_ait1"),
-        *("_exc1",),
+        *("_mgr1", "_exit1", "_exited1", "_jump1"),
+        *("_ret1", "_pending1", "_ait1", "_exc1"),
     )
     __slots__ = ("pool", "query", "connection", "row") + _temporaries
     _name = "first_row"
