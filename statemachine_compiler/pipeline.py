@@ -40,6 +40,7 @@ from statemachine_compiler.analysis.scopes import (
     function_bindings,
     normalize_identifiers,
     parameter_names,
+    plain_names,
     star_imports,
     type_parameter_names,
 )
@@ -81,7 +82,7 @@ RUNTIME_IMPORTS = {
         "next_awaitable",
     ),
     "runtime.machines.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
-    "runtime.machines.handling": ("Handling",),
+    "runtime.machines.handling": ("Handling", "exc_info"),
     "runtime.machines.exception_groups": ("ExceptStar",),
     "runtime.machines.marks": ("async_generator_function", "coroutine_function"),
     "runtime.machines.supers": (
@@ -521,10 +522,24 @@ class FunctionCompiler:
             scope.locals_slot = LOCALS_SLOT
 
         # -- lower --------------------------------------------------------------------
+        spelled_plainly = plain_names(node.body, set(bindings.locals))
+
+        def resume_local(prefix: str) -> str:
+            """A local of resume (``value``, ``awaitable``): its own name unless resume spells that.
+
+            ``value`` goes through the name rewriter with the user's code, which
+            would make a local of that name ``self.value``: it avoids those too.
+            """
+            if prefix in spelled_plainly or prefix == machine or (prefix == "value" and prefix in bindings.locals):
+                return fresh(prefix)
+            fresh.taken.add(prefix)
+            return prefix
+
         lowerer = Lowerer(
             filename=self.filename,
             scope=scope,
             fresh=fresh,
+            resume_local=resume_local,
             positions=self.position,
             source_of=self.module.code_for_node,
             first_line=where[0],
@@ -619,7 +634,7 @@ class FunctionCompiler:
             error=lowerer.error_name,
             declarations=declarations,
             base=base,
-            suspending=(fresh("awaitable"), fresh("yielded")),
+            suspending=(resume_local("awaitable"), resume_local("yielded")),
             spelling=self.runtime_names,
             comments=_awaiting_line_comments(node.body, self.position, set(lowerer.lines[1:])),
             may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals),
@@ -656,17 +671,22 @@ class FunctionCompiler:
         code = writer.text() + "\n\n" + stub_code
         if self.options.format:
             code = format_generated(code)
-        # The blank lines and comments above the async def now stand above its class.
+        # The blank lines and comments above the async def now stand above its
+        # class; a method's stay above the method, in the user's class (its
+        # machine class is put before that class).
         blank = blank_lines(stack)
         leading = node.leading_lines or blank
+        stub_leading = blank
+        if stack and stack[-1].kind == "class":
+            leading, stub_leading = blank, leading
         # Machines outside any function are never rewritten again: they stay text.
         split = None if _inside_function(stack) else _split_generated(code)
         if split is None:
-            return self._splice_parsed(code, writer, stub_code, where, leading, blank, qualname)
+            return self._splice_parsed(code, writer, stub_code, where, leading, stub_leading, qualname)
         machine_code, stub_code = split
         check_output(machine_code, self.filename)
         machines = GeneratedCode(machine_code, leading_lines=leading)
-        stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=blank)
+        stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=stub_leading)
         if not self.options.format:
             self.linemap.register(machines, writer.sources[: machine_code.count("\n")])
             self.linemap.register(stub, [where[0]] * stub_code.count("\n"))

@@ -13,7 +13,24 @@ awaited code runs inside an ``except`` block for it again.
 
 import sys
 
-__all__ = ["Handling"]
+__all__ = ["Handling", "entered_except", "exc_info"]
+
+
+def exc_info(error):
+    """``sys.exc_info()`` in the ``except`` clause that caught ``error``: what ``__exit__`` is called with."""
+    return type(error), error, error.__traceback__
+
+
+def entered_except(machine, caught):
+    """Return ``caught``, which an ``except`` clause that awaits keeps while it is suspended.
+
+    To resume inside the clause, ``resume`` raises it again at the top of its
+    ``try`` (``machine.state`` is then the await's, not 0), which puts that
+    frame in its traceback a second time: the raise is dropped from it.
+    """
+    if machine.state:
+        caught.__traceback__ = caught.__traceback__.tb_next
+    return caught
 
 
 class Handling:

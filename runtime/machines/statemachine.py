@@ -537,6 +537,7 @@ class Machine:
     # What resume raises at an await that ended with an exception.  A method,
     # not a global: closing a machine must work while its module is torn down.
     reraise = staticmethod(reraise)
+    entered_except = handling.entered_except  # what an except clause that awaits keeps
 
     # -- the coroutine protocol -------------------------------------------------
 

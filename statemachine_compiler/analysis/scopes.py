@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from statemachine_compiler.analysis.suspensions import contains_await
+
 __all__ = [
     "Scope",
     "FunctionBindings",
@@ -299,6 +301,80 @@ def all_identifiers(node: cst.CSTNode) -> set[str]:
     collector = _IdentifierCollector()
     node.visit(collector)
     return collector.names
+
+
+class _PlainNames(cst.CSTVisitor):
+    """The identifiers generated code may spell as plain names (see ``plain_names``)."""
+
+    NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+    def __init__(self, machine_locals: set[str]):
+        self.machine_locals = machine_locals
+        self.names: set[str] = set()
+        self.bound_plainly: set[str] = set()
+        self.nested = 0
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.nested or node.value not in self.machine_locals:
+            self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``x.value``: only ``x`` is a name
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # ``f(value=1)``: a keyword, not a name
+        return False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, self.NESTED):
+            self.nested += 1
+        self._note_plain_binding(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, self.NESTED):
+            self.nested -= 1
+        super().on_leave(original_node)
+
+    def _note_plain_binding(self, node: cst.CSTNode) -> None:
+        """A local bound where an attribute cannot be the target: written as a plain name."""
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self.bound_plainly.add(node.name.value)
+        elif isinstance(node, cst.ImportAlias):
+            bound = node.asname.name if node.asname is not None else node.name
+            while isinstance(bound, cst.Attribute):
+                bound = bound.value
+            if isinstance(bound, cst.Name):
+                self.bound_plainly.add(bound.value)
+        elif isinstance(node, (cst.Try, cst.TryStar)) and not contains_await(node):
+            # A try that awaits binds its clauses' names through the compiler's own.
+            for handler in node.handlers:
+                if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                    self.bound_plainly.add(handler.name.name.value)
+        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+            self.bound_plainly.add(node.target.value)
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)) and node.name is not None:
+            self.bound_plainly.add(node.name.value)
+        elif isinstance(node, cst.MatchMapping) and node.rest is not None:
+            self.bound_plainly.add(node.rest.value)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            self.bound_plainly.update(item.name.value for item in node.names)
+
+
+def plain_names(node: cst.CSTNode, machine_locals: set[str]) -> set[str]:
+    """The identifiers of async def ``node`` that its ``resume`` may spell as plain names.
+
+    Names of ``resume``'s own (``value``, ``error``, ``awaitable``) must avoid
+    them, and only them: an attribute (``resp.value``) or a keyword
+    (``f(error=1)``) is no name, and a local of the machine is spelled
+    ``self.x``, except where Python wants a plain name as the target (an
+    import, a def, ``except ... as``, a walrus, a match capture), and in the
+    scopes nested in the function, which are taken as they are.
+    """
+    collector = _PlainNames(machine_locals)
+    node.visit(collector)
+    return collector.names | (collector.bound_plainly & machine_locals)
 
 
 def type_parameter_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:

@@ -104,13 +104,22 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
     with w.indented():
         w.line(f'"""{_docstring_safe(spec.header)}, line {spec.lines[0]}"""')
         w.line()
-        w.line(f"__slots__ = {_tuple(repr(s) for s in spec.slots)}")
+        if spec.temporaries:
+            _rows(w, "_temporaries", [repr(t) for t in spec.temporaries])
+        temporaries = spec.temporaries
+        locals_ = spec.slots[: len(spec.slots) - len(temporaries)]
+        if temporaries and spec.slots[len(locals_) :] == temporaries:
+            # The function's locals, then the compiler's own slots, named once.
+            if locals_:
+                _rows(w, "__slots__", [repr(s) for s in locals_], then="_temporaries")
+            else:
+                w.line("__slots__ = _temporaries")
+        else:
+            _rows(w, "__slots__", [repr(s) for s in spec.slots])
         w.line(f"_name = {spec.name!r}")
         w.line(f"_qualname = {spec.qualname!r}")
-        w.line(f"_lines = {_tuple(str(n) for n in spec.lines)}  # source line of each state")
+        _rows(w, "_lines", [str(n) for n in spec.lines], comment="source line of each state", per_row=10)
         w.line(f"_source_digest = {spec.source_digest!r}  # checked when a pickle is loaded")
-        if spec.temporaries:
-            w.line(f"_temporaries = {_tuple(repr(t) for t in spec.temporaries)}")
         if spec.renamed:
             w.line(f"_renamed = {spec.renamed!r}")
         if spec.may_read_unbound:
@@ -146,6 +155,52 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
             )
             emitter.block(body)
     return w
+
+
+LINE_LENGTH = 88  # black's
+
+
+def _rows(w: Writer, name: str, items: list[str], *, then=None, comment=None, per_row=None) -> None:
+    """Write ``name = (items)`` (``+ then``), on one line if it fits, else a row of items a line.
+
+    Black puts each item of a tuple that does not fit on a line of its own;
+    unpacked rows (``*(1, 2, 3),``, with a trailing comma black keeps) keep a
+    long one short, and numbered rows (``per_row``) make its k-th item easy to find.
+    """
+    tail = f" + {then}" if then else ""
+    note = f"  # {comment}" if comment else ""
+    single = f"{name} = {_tuple(items)}{tail}{note}"
+    if w.indent_width() + len(single) <= LINE_LENGTH and not (per_row and len(items) > per_row):
+        w.line(single)
+        return
+    room = LINE_LENGTH - w.indent_width() - len("    *(),") - (len("  # states 100-109") if per_row else 0)
+    rows: list[list[str]] = [[]]
+    for item in items:
+        if rows[-1] and (len(rows[-1]) == per_row or len(", ".join([*rows[-1], item])) > room):
+            rows.append([])
+        rows[-1].append(item)
+    if not per_row:
+        rows = _balanced(rows, room)
+    w.line(f"{name} = ({note}" + (f", {per_row} to a row" if per_row and note else ""))
+    with w.indented():
+        first = 0
+        for row in rows:
+            where = f"  # states {first}-{first + len(row) - 1}" if per_row else ""
+            w.line(f"*{_tuple(row)},{where}")
+            first += len(row)
+        if then:
+            w.line(f"*{then},")
+    w.line(")")
+
+
+def _balanced(rows: list[list[str]], room: int) -> list[list[str]]:
+    """The same items in as many rows, of about the same length each, if they fit."""
+    items = [item for row in rows for item in row]
+    size = -(-len(items) // len(rows))
+    balanced = [items[start : start + size] for start in range(0, len(items), size)]
+    if len(balanced) == len(rows) and all(len(", ".join(row)) <= room for row in balanced):
+        return balanced
+    return rows
 
 
 def _tuple(items) -> str:

@@ -56,6 +56,7 @@ class ResumeEmitter:
         self.run_now = f"{machine}.run_now" if run_now else None
         self.spelled = spelled  # runtime name -> how the module spells it
         self.awaitable, self.yielded = locals_  # names of resume's own locals
+        self.machine = machine
         self.state = f"{machine}.state"
         self.reraise = f"{machine}.reraise"
         self.value = value
@@ -123,10 +124,22 @@ class ResumeEmitter:
         return index + 1, []
 
     def plain(self, nodes: list[Plain]) -> None:
-        statements = [s for node in nodes for s in node.statements]
-        self.w.statement(*self.render(statements))
+        statements: list[cst.BaseStatement] = []
+        for node in nodes:
+            if node.comments:
+                if statements:
+                    self.w.statement(*self.render(statements))
+                    statements = []
+                for comment in node.comments:
+                    self.w.line(comment)
+            statements.extend(node.statements)
+        if statements:
+            self.w.statement(*self.render(statements))
 
     def running(self, nodes: list[Plain]) -> None:
+        if not any(node.statements for node in nodes):
+            self.plain(nodes)  # comments only: nothing to guard
+            return
         self.w.line(f"if {self.state} == 0:")
         with self.w.indented():
             self.plain(nodes)
@@ -157,7 +170,9 @@ class ResumeEmitter:
             if comment is not None and comment not in node.source:  # not shown twice
                 self.w.line(comment)
             self.w.line(f"{local} = {expression}")
-            self.w.line(f"{self.state} = {node.state}  # line {node.line}: {node.source}")
+            # On a line of its own: black would wrap a long one into ``self.state = (3  # ...)``.
+            self.w.line(f"# line {node.line}: {node.source}")
+            self.w.line(f"{self.state} = {node.state}")
             if self.run_now is not None and local == self.awaitable and isinstance(node.awaitable, cst.Call):
                 # A compiled coroutine that returns at once carries on right
                 # here, at the resume point below, with its result.
@@ -197,7 +212,11 @@ class ResumeEmitter:
     # -- compound statements ----------------------------------------------------------
 
     def if_(self, node: If, skip: bool, keyword: str = "if") -> None:
-        self.w.line(f"{keyword} {self.running_and(node.test, points_of(node.body))}:")
+        if not skip and not node.points:
+            # Nothing suspends in it or after it: reached only while running, like plain code.
+            self.w.line(f"{keyword} {self.render_expression(node.test)}:")
+        else:
+            self.w.line(f"{keyword} {self.running_and(node.test, points_of(node.body))}:")
         with self.w.indented():
             self.block(node.body)
         if not node.orelse:
@@ -262,9 +281,10 @@ class ResumeEmitter:
                 condition = f"{self.resuming_in(points_of(node.finalbody))} and {jump} == \"raise\""
                 self.w.line(f"if {condition}:")
                 with self.w.indented():
-                    self.w.line(f"{self.reraise}({pending})  # the finally resumes with it in flight")
+                    self.w.line("# the finally resumes with it in flight")
+                    self.w.line(f"{self.reraise}({pending})")
             body_points = points_of(node.body)
-            if points_of(node.orelse) or points_of(node.finalbody):
+            if (points_of(node.orelse) or points_of(node.finalbody)) and not _guards_itself(node.body):
                 condition = f"{self.state} == 0"
                 if body_points:
                     condition += f" or {self.resuming_in(body_points)}"
@@ -292,6 +312,9 @@ class ResumeEmitter:
                     with self.w.indented():
                         self.w.line(f"{pending}.__traceback__ = {pending}.__traceback__.tb_next")
                 # Suspending returns through this finally: it must not run then.
+                if _guards_itself(node.finalbody):
+                    self.block(node.finalbody)
+                    return
                 condition = f"{self.state} == 0"
                 final_points = points_of(node.finalbody)
                 if final_points:
@@ -317,29 +340,44 @@ class ResumeEmitter:
                 return
             saved = self.render_expression(handler.saved) if handler.saved is not None else None
             bound = self.render_expression(handler.bind) if handler.bind is not None else None
-            self.w.line(f"if {self.state} == 0:")
-            with self.w.indented():
-                if saved:
-                    self.w.line(f"{saved} = {handler.name}")
-                if bound:
-                    self.w.line(f"{bound} = {handler.name}")
             if saved:
-                self.w.line("else:  # resumed: drop the frame of the raise that got us here")
-                with self.w.indented():
-                    self.w.line(f"{handler.name}.__traceback__ = {handler.name}.__traceback__.tb_next")
+                # Kept while the clause is suspended; resuming raises it again to get back in.
+                self.w.line(f"{saved} = {self.machine}.entered_except({handler.name})")
+            if bound:
+                # Resumed inside the clause, the user's name is bound already.
+                self.guarded(handler.points, [f"{bound} = {handler.name}"])
             if handler.entered is not None:
                 self.w.statement(*self.render([handler.entered]))
             # CPython unbinds the name when the clause ends, however it ends
-            # (but a suspension is not an end).
+            # (but a suspension, which returns through this finally, is not an end).
             self.w.line("try:")
             with self.w.indented():
                 self.block(handler.body)
             self.w.line("finally:")
             with self.w.indented():
-                self.w.line(f"if {self.state} == 0:")
-                with self.w.indented():
-                    if bound:
-                        self.w.line(f"{bound} = None")
-                        self.w.line(f"del {bound}")
-                    if saved:
-                        self.w.line(f"{saved} = None")
+                unbind = [f"{bound} = None", f"del {bound}"] if bound else []
+                self.guarded(handler.points, unbind + ([f"{saved} = None"] if saved else []))
+
+    def guarded(self, points: tuple[int, ...], lines: list[str]) -> None:
+        """Write ``lines`` to run only while running, when there are ``points`` to resume at around them."""
+        if not points:
+            for line in lines:
+                self.w.line(line)
+            return
+        self.w.line(f"if {self.state} == 0:")
+        with self.w.indented():
+            for line in lines:
+                self.w.line(line)
+
+
+def _guards_itself(block: list[Node]) -> bool:
+    """Whether every line of ``block`` runs only while running or resuming at one of its awaits.
+
+    So it is when it is only plain code and awaits: code before an await runs
+    under its ``if self.state == 0:``, code after one at its resume point.
+    Such a block needs no guard of its own where it must be stepped over (a
+    ``try`` resumed in its ``else`` or ``finally``, a ``finally`` run by a
+    suspension).
+    """
+    kinds = {type(node) for node in block}
+    return Suspend in kinds and kinds <= {Plain, Suspend}

@@ -29,6 +29,9 @@ class Writer:
         # An expression spanning lines is one entry here, several lines of code.
         self.sources.extend([self.source] * (text.count("\n") + 1))
 
+    def indent_width(self) -> int:
+        return 4 * self.depth
+
     @contextmanager
     def indented(self):
         self.depth += 1

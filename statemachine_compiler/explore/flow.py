@@ -355,7 +355,7 @@ def _state_text(node: Suspend) -> str:
     """The await as written; for the awaits of ``async with`` and ``async for``, which one it is."""
     called = node.awaitable.func if isinstance(node.awaitable, cst.Call) else None
     if isinstance(called, cst.Name) and node.source.startswith("async with"):
-        if called.value.startswith("_enter"):
+        if called.value.startswith(("_enter", "enter")):  # the with's __aenter__, a local of resume
             return f"{node.source}: __aenter__"
         if called.value.startswith("_exit"):
             return f"{node.source}: __aexit__"

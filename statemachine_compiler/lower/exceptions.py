@@ -23,7 +23,7 @@ from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.expressions import assign
 from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
-from statemachine_compiler.lower.jumps import record_jumps
+from statemachine_compiler.lower.jumps import leaves_by_jump, record_jumps
 
 __all__ = ["ExceptionLowering"]
 
@@ -127,14 +127,16 @@ class ExceptionLowering:
 
     def _try_with_awaiting_finally(self, node, star: bool, line: int) -> None:
         where = self._where()
-        jump = self.new_temp("_jump")
-        result = self.new_temp("_ret")
-        pending = self.new_temp("_pending")
-        self.emit(assign(jump, cst.Name("None")))
         if node.handlers:
             protected = [node.with_changes(finalbody=None)]
         else:
             protected = _statements(node.body)
+        _, kinds = record_jumps(protected, cst.Name("_"), cst.Name("_"))  # which jumps leave it
+        jump = self.new_temp("_jump")
+        # The value of a return, kept while the finally suspends: only if there is one.
+        result = self.new_temp("_ret") if "return" in kinds else cst.Name("_")
+        pending = self.new_temp("_pending")
+        self.emit(assign(jump, cst.Name("None")))
         recorded, kinds = record_jumps(protected, jump, result, self.note_origin)
         # Exceptions leaving the protected part are recorded the same way.
         caught = self.fresh("caught")
@@ -157,20 +159,23 @@ class ExceptionLowering:
         self._where(where)
         with self.handling_exception(jump):  # an exception may be on its way through
             finalbody = self.lower_suite(node.finalbody.body)
-        completion = [
-            parse_template_statement(
-                'if {jump} == "return":\n    return {result}\n', jump=jump, result=result
+        completion = []
+        if "return" in kinds:
+            completion.append(
+                parse_template_statement('if {jump} == "return":\n    return {result}\n', jump=jump, result=result)
             )
-        ]
         for kind in ("break", "continue"):
             if kind in kinds:
                 completion.append(parse_template_statement(f'if {{jump}} == "{kind}":\n    {kind}\n', jump=jump))
         # A pending exception needs nothing: it is in flight here (resuming
         # raised it again), and the end of the finally clause re-raises it.
-        finalbody.append(Plain(completion, line=line))
+        if completion:
+            finalbody.append(Plain(completion, line=line))
+        # One try: what leaves the protected part is recorded, then the finally runs.
         self.out.append(
             Try(
-                body=[Try(body=body, handlers=[record], line=line)],
+                body=body,
+                handlers=[record],
                 finalbody=finalbody,
                 line=line,
                 records=(jump, pending),
@@ -283,9 +288,9 @@ class ExceptionLowering:
         line = self.line_of(node)
         manager = self.new_temp("_mgr")
         exit_ = self.new_temp("_exit")
-        exited = self.new_temp("_exited")
         self.emit(assign(manager, self.expression(item.item)))
-        enter = self.new_temp("_enter")
+        # Called at once, in the same step: a local of resume, not a slot.
+        enter = cst.Name(self.fresh("enter"))
         lookup = cst.Call(
             self.builtin("context_manager"),
             [cst.Arg(manager)] + ([cst.Arg(cst.Name("True"))] if asynchronous else []),
@@ -306,26 +311,34 @@ class ExceptionLowering:
                 self.store(item.asname.name, value)
         elif not asynchronous:
             self.emit(cst.SimpleStatementLine([cst.Expr(value)]))
-        self.emit(assign(exited, cst.Name("False")))
         wait = "await " if asynchronous else ""
+        exited = None
+        if leaves_by_jump(node.body):
+            # A return, break or continue leaves through the exit too: PEP 343's finally.
+            exited = self.new_temp("_exited")
+            self.emit(assign(exited, cst.Name("False")))
+            normal_exit = f"finally:\n    if not {{exited}}:\n        {wait}{{exit}}({{manager}}, None, None, None)\n"
+            exiting = "    {exited} = True\n"
+        else:
+            # Only falling off the end leaves but by an exception: PEP 492's else.
+            normal_exit = f"else:\n    {wait}{{exit}}({{manager}}, None, None, None)\n"
+            exiting = ""
         expansion = parse_template_statement(
             "try:\n"
             "    pass\n"
             "except {BaseException} as {caught}:\n"
-            "    {exited} = True\n"
-            f"    if not {wait}{{exit}}({{manager}}, {{type}}({{caught}}), {{caught}}, {{caught}}.__traceback__):\n"
+            f"{exiting}"
+            f"    if not {wait}{{exit}}({{manager}}, *{{exc_info}}({{caught}})):\n"
             "        raise\n"
-            "finally:\n"
-            "    if not {exited}:\n"
-            f"        {wait}{{exit}}({{manager}}, None, None, None)\n",
+            f"{normal_exit}",
             BaseException=self.builtin("BaseException"),
-            type=self.builtin("type"),
+            exc_info=self.builtin("exc_info"),
             caught=cst.Name(self.fresh("caught")),
-            exited=exited,
             exit=exit_,
             manager=manager,
+            **({"exited": exited} if exited is not None else {}),
         )
-        self.protect(expansion, {"BaseException", "type"})
+        self.protect(expansion, {"BaseException", "exc_info"})
         expansion = expansion.with_changes(body=node.body)
         self.current = (line, self.current[1])
         self.statement(expansion)

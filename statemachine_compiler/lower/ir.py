@@ -42,6 +42,9 @@ class Plain(Node):
 
     statements: list[cst.BaseStatement]
     line: int = 0
+    # The user's comments above the statement this code was lowered from,
+    # written before it (lowering rebuilds the statement, which loses them).
+    comments: list[str] = field(default_factory=list)
 
 
 @dataclass

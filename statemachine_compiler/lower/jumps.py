@@ -22,7 +22,7 @@ import libcst as cst
 
 from statemachine_compiler.linemap import LineKeepingTransformer
 
-__all__ = ["record_jumps"]
+__all__ = ["leaves_by_jump", "record_jumps"]
 
 
 class _JumpRecorder(LineKeepingTransformer):
@@ -100,3 +100,9 @@ def record_jumps(
     recorder = _JumpRecorder(jump, result, note_origin)
     module = cst.Module(body=statements).visit(recorder)
     return list(module.body), recorder.kinds
+
+
+def leaves_by_jump(suite: cst.BaseSuite) -> bool:
+    """Whether a ``return``, or a ``break``/``continue`` of a loop around it, can leave ``suite``."""
+    _, kinds = record_jumps([cst.If(test=cst.Name("True"), body=suite)], cst.Name("_"), cst.Name("_"))
+    return bool(kinds)

@@ -37,7 +37,16 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
     """Lower one async function body into ``ir`` nodes, numbering its states."""
 
     def __init__(
-        self, *, filename: str, scope: Scope, fresh, positions, source_of, first_line, note_origin=None
+        self,
+        *,
+        filename: str,
+        scope: Scope,
+        fresh,
+        positions,
+        source_of,
+        first_line,
+        note_origin=None,
+        resume_local=None,
     ):
         self.filename = filename
         self.scope = scope
@@ -50,8 +59,10 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.lines = [first_line]  # source line of each state; state 0 is the def
         self.last_result: cst.Name | None = None
         self.current: tuple[int, int] = (first_line, 0)
-        self.value_name = fresh("value")
-        self.error_name = fresh("error")
+        # resume's parameters: named so only where the function spells them plainly too.
+        resume_local = resume_local or fresh
+        self.value_name = resume_local("value")
+        self.error_name = resume_local("error")
         self.item_name = fresh("item")
         self.protected = scope.protected
         # The except (None) and finally (its jump record) clauses around the code
@@ -166,6 +177,9 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             self.current = self.position(node)
             header = self.code_of(node.with_changes(leading_lines=[])).strip().splitlines()[0]
             self.statement_text = header.rstrip(":").strip()
+            comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
+            if comments:  # kept above what the statement becomes
+                self.out.append(Plain([], line=self.current[0], comments=comments))
         method = getattr(self, "stmt_" + type(node).__name__, None)
         if method is None:
             raise unsupported(self.filename, self.current, _describe_statement(node))

@@ -558,6 +558,47 @@ CASES = {
         """,
         "f()",
     ),
+    # -- issue 16: resume's own locals (value, error, awaitable) next to the user's names ---
+    "user_names_like_resumes_own_locals_as_attributes_keywords_and_locals": (
+        """
+        class Box:
+            value = "v"
+            awaitable = "a"
+        def pick(error=None, value=None):
+            return error, value
+        async def f(box):
+            error = "mine"
+            awaitable = await tick(box.value)
+            try:
+                await tick(box.awaitable)
+                raise KeyError(error)
+            except KeyError as error:
+                log.append(repr(error))
+                value = await tick(pick(error=1, value=2))
+            return awaitable, value, box.value, pick(value=3)
+        """,
+        "f(Box())",
+    ),
+    "user_names_like_resumes_own_locals_bound_plainly": (
+        """
+        import json as value
+        async def f(x):
+            import os as error
+            try:
+                pass
+            except KeyError as awaitable:
+                pass
+            got = await tick(value.__name__)
+            if (yielded := await tick(error.__name__)):
+                log.append(yielded)
+            lam = lambda value, error: (value, error)
+            match got:
+                case awaitable:
+                    log.append(awaitable)
+            return got, lam(1, 2), [value for value in range(2)]
+        """,
+        "f(1)",
+    ),
 }
 
 

@@ -11,12 +11,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(a, b), line 1"""
 
-    __slots__ = ("a", "b", "x", "y", "_t1", "_t2")
+    _temporaries = ("_t1", "_t2")
+    __slots__ = ("a", "b", "x", "y") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 3)  # source line of each state
     _source_digest = "d04f4304dda56312"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2")
 
     def __init__(self, a, b):
         self.state = 0  # not started
@@ -30,7 +30,8 @@ class _f(StateMachine):
         if (self.state == 0 and self._t1) or self.state == 1:
             if self.state == 0:
                 awaitable = fetch("and")
-                self.state = 1  # line 2: await fetch("and")
+                # line 2: await fetch("and")
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -45,7 +46,8 @@ class _f(StateMachine):
         if (self.state == 0 and not self._t2) or self.state == 2:
             if self.state == 0:
                 awaitable = fetch("or")
-                self.state = 2  # line 3: await fetch("or")
+                # line 3: await fetch("or")
+                self.state = 2
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

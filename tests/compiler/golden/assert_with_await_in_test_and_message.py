@@ -25,7 +25,8 @@ class _f(StateMachine):
         if (self.state == 0 and __debug__) or self.state in (1, 2):
             if self.state == 0:
                 awaitable = fetch(self.n)
-                self.state = 1  # line 2: await fetch(n)
+                # line 2: await fetch(n)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -36,7 +37,8 @@ class _f(StateMachine):
             if (self.state == 0 and not value) or self.state == 2:
                 if self.state == 0:
                     awaitable = fetch(self.n)
-                    self.state = 2  # line 2: await fetch(n)
+                    # line 2: await fetch(n)
+                    self.state = 2
                     value, error, awaitable = self.run_now(awaitable)
                     if awaitable is not None:  # something to wait for
                         return awaitable

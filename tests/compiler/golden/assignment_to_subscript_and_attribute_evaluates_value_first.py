@@ -12,12 +12,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(box, d), line 1"""
 
-    __slots__ = ("box", "d", "a", "b", "_t1", "_t2")
+    _temporaries = ("_t1", "_t2")
+    __slots__ = ("box", "d", "a", "b") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 2, 3, 4)  # source line of each state
     _source_digest = "250392f099a8f2f6"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2")
 
     def __init__(self, box, d):
         self.state = 0  # not started
@@ -25,52 +25,56 @@ class _f(StateMachine):
         self.box = box
         self.d = d
 
-    def resume(self, value1, error):
+    def resume(self, value, error):
         if self.state == 0:
             awaitable = fetch("value")
-            self.state = 1  # line 2: await fetch("value")
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 2: await fetch("value")
+            self.state = 1
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t1 = value1
+            self._t1 = value
             self._t2 = self.d
         if self.state == 0:
             awaitable = fetch("key")
-            self.state = 2  # line 2: await fetch("key")
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 2: await fetch("key")
+            self.state = 2
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t2[value1] = self._t1
+            self._t2[value] = self._t1
         if self.state == 0:
             awaitable = fetch(1)
-            self.state = 3  # line 3: await fetch(1)
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 3: await fetch(1)
+            self.state = 3
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.box.value = value1
+            self.box.value = value
         if self.state == 0:
             awaitable = fetch((1, 2))
-            self.state = 4  # line 4: await fetch((1, 2))
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 4: await fetch((1, 2))
+            self.state = 4
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.a, self.b = value1
+            self.a, self.b = value
             return self.a + self.b
 
 

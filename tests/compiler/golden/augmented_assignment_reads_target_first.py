@@ -13,12 +13,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(box, d, k), line 1"""
 
-    __slots__ = ("box", "d", "k", "total", "_t1", "_t2", "_t3", "_t4", "_t5", "_t6")
+    _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5", "_t6")
+    __slots__ = ("box", "d", "k", "total") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 3, 4, 5)  # source line of each state
     _source_digest = "299806a9bb885f97"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5", "_t6")
 
     def __init__(self, box, d, k):
         self.state = 0  # not started
@@ -32,7 +32,8 @@ class _f(StateMachine):
             self.total = 1
             self._t1 = self.total
             awaitable = fetch(2)
-            self.state = 1  # line 3: await fetch(2)
+            # line 3: await fetch(2)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -46,7 +47,8 @@ class _f(StateMachine):
             self._t3 = self._t2.count
         if self.state == 0:
             awaitable = fetch(3)
-            self.state = 2  # line 4: await fetch(3)
+            # line 4: await fetch(3)
+            self.state = 2
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -61,7 +63,8 @@ class _f(StateMachine):
             self._t6 = self._t4[self._t5]
         if self.state == 0:
             awaitable = fetch(4)
-            self.state = 3  # line 5: await fetch(4)
+            # line 5: await fetch(4)
+            self.state = 3
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

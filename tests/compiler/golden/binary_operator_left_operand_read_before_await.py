@@ -9,12 +9,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(a), line 1"""
 
-    __slots__ = ("a", "_t1", "_t2")
+    _temporaries = ("_t1", "_t2")
+    __slots__ = ("a",) + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "690239acc85eca45"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2")
 
     def __init__(self, a):
         self.state = 0  # not started
@@ -25,7 +25,8 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = self.a * 2
             awaitable = fetch(self.a)
-            self.state = 1  # line 2: await fetch(a)
+            # line 2: await fetch(a)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -36,7 +37,8 @@ class _f(StateMachine):
             self._t2 = self._t1 + value
         if self.state == 0:
             awaitable = fetch(3)
-            self.state = 2  # line 2: (await fetch(3))
+            # line 2: (await fetch(3))
+            self.state = 2
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

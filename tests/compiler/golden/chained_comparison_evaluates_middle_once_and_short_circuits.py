@@ -9,12 +9,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(a, b), line 1"""
 
-    __slots__ = ("a", "b", "_t1", "_t2", "_t3", "_t4", "_t5")
+    _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5")
+    __slots__ = ("a", "b") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "f5488f1638d7007f"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2", "_t3", "_t4", "_t5")
 
     def __init__(self, a, b):
         self.state = 0  # not started
@@ -26,7 +26,8 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = self.a
             awaitable = fetch(self.b)
-            self.state = 1  # line 2: await fetch(b)
+            # line 2: await fetch(b)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -43,7 +44,8 @@ class _f(StateMachine):
             if (self.state == 0 and self._t5) or self.state == 2:
                 if self.state == 0:
                     awaitable = fetch(self.a)
-                    self.state = 2  # line 2: await fetch(a)
+                    # line 2: await fetch(a)
+                    self.state = 2
                     value, error, awaitable = self.run_now(awaitable)
                     if awaitable is not None:  # something to wait for
                         return awaitable

@@ -9,12 +9,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(flag), line 1"""
 
-    __slots__ = ("flag", "_t1")
+    _temporaries = ("_t1",)
+    __slots__ = ("flag",) + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "3cb2f528f12ce865"  # checked when a pickle is loaded
-    _temporaries = ("_t1",)
 
     def __init__(self, flag):
         self.state = 0  # not started
@@ -25,7 +25,8 @@ class _f(StateMachine):
         if (self.state == 0 and self.flag) or self.state == 1:
             if self.state == 0:
                 awaitable = fetch("yes")
-                self.state = 1  # line 2: (await fetch("yes"))
+                # line 2: (await fetch("yes"))
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -37,7 +38,8 @@ class _f(StateMachine):
         else:
             if self.state == 0:
                 awaitable = fetch("no")
-                self.state = 2  # line 2: (await fetch("no"))
+                # line 2: (await fetch("no"))
+                self.state = 2
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

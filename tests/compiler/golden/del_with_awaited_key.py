@@ -10,12 +10,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(d), line 1"""
 
-    __slots__ = ("d", "_t1")
+    _temporaries = ("_t1",)
+    __slots__ = ("d",) + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2)  # source line of each state
     _source_digest = "b4f5d1f893471e0b"  # checked when a pickle is loaded
-    _temporaries = ("_t1",)
 
     def __init__(self, d):
         self.state = 0  # not started
@@ -26,7 +26,8 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = self.d
             awaitable = fetch("k")
-            self.state = 1  # line 2: await fetch("k")
+            # line 2: await fetch("k")
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

@@ -12,12 +12,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(xs, d), line 1"""
 
-    __slots__ = ("xs", "d", "t", "s", "m", "_t1", "_t2", "_t3", "_t4")
+    _temporaries = ("_t1", "_t2", "_t3", "_t4")
+    __slots__ = ("xs", "d", "t", "s", "m") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 3, 4, 4)  # source line of each state
     _source_digest = "412119b113722250"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2", "_t3", "_t4")
 
     def __init__(self, xs, d):
         self.state = 0  # not started
@@ -29,7 +29,8 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = (*self.xs,)
             awaitable = fetch(2)
-            self.state = 1  # line 2: await fetch(2)
+            # line 2: await fetch(2)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -41,7 +42,8 @@ class _f(StateMachine):
             self._t2 = (*self.xs,)
         if self.state == 0:
             awaitable = fetch(3)
-            self.state = 2  # line 3: await fetch(3)
+            # line 3: await fetch(3)
+            self.state = 2
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -53,7 +55,8 @@ class _f(StateMachine):
             self._t3 = {**self.d}
         if self.state == 0:
             awaitable = fetch(4)
-            self.state = 3  # line 4: await fetch(4)
+            # line 4: await fetch(4)
+            self.state = 3
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -64,7 +67,8 @@ class _f(StateMachine):
             self._t4 = value
         if self.state == 0:
             awaitable = fetch(5)
-            self.state = 4  # line 4: await fetch(5)
+            # line 4: await fetch(5)
+            self.state = 4
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

@@ -17,12 +17,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(client), line 1"""
 
-    __slots__ = ("client", "group", "_star1")
+    _temporaries = ("_star1",)
+    __slots__ = ("client", "group") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 3, 5)  # source line of each state
     _source_digest = "fe2c667a3aa55e8d"  # checked when a pickle is loaded
-    _temporaries = ("_star1",)
 
     def __init__(self, client):
         self.state = 0  # not started
@@ -36,7 +36,8 @@ class _f(StateMachine):
             try:
                 if self.state == 0:
                     awaitable = self.client.send_all()
-                    self.state = 1  # line 3: await client.send_all()
+                    # line 3: await client.send_all()
+                    self.state = 1
                     value, error, awaitable = self.run_now(awaitable)
                     if awaitable is not None:  # something to wait for
                         return awaitable
@@ -71,7 +72,8 @@ class _f(StateMachine):
                             try:
                                 if self.state == 0:
                                     awaitable = Handling(self.client.report(self.group))
-                                    self.state = 2  # line 5: await client.report(group)
+                                    # line 5: await client.report(group)
+                                    self.state = 2
                                     value, error, awaitable = self.run_now(awaitable)
                                     if awaitable is not None:  # something to wait for
                                         return awaitable

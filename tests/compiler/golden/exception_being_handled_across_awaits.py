@@ -27,12 +27,12 @@ from runtime.machines.marks import async_generator_function, coroutine_function
 class _close_all(StateMachine):
     """async def close_all(connections), line 1"""
 
-    __slots__ = ("connections", "_exc1", "_jump1", "_ret1", "_pending1")
+    _temporaries = ("_exc1", "_jump1", "_pending1")
+    __slots__ = ("connections",) + _temporaries
     _name = "close_all"
     _qualname = "close_all"
     _lines = (1, 3, 6, 8, 11)  # source line of each state
     _source_digest = "6897da071dce22b0"  # checked when a pickle is loaded
-    _temporaries = ("_exc1", "_jump1", "_ret1", "_pending1")
 
     def __init__(self, connections):
         self.state = 0  # not started
@@ -46,7 +46,8 @@ class _close_all(StateMachine):
                     self.reraise(self._exc1)
                 if self.state == 0:
                     awaitable = self.connections.flush()
-                    self.state = 1  # line 3: await connections.flush()
+                    # line 3: await connections.flush()
+                    self.state = 1
                     value, error, awaitable = self.run_now(awaitable)
                     if awaitable is not None:  # something to wait for
                         return awaitable
@@ -55,14 +56,13 @@ class _close_all(StateMachine):
                     if error is not None:
                         self.reraise(error)
             except OSError as caught:
-                if self.state == 0:
-                    self._exc1 = caught
-                else:  # resumed: drop the frame of the raise that got us here
-                    caught.__traceback__ = caught.__traceback__.tb_next
+                self._exc1 = self.entered_except(caught)
                 try:
                     if self.state == 0:
+                        # an await inside except: the awaited code still sees the OSError
                         awaitable = Handling(self.connections.reset())
-                        self.state = 2  # line 6: await connections.reset()
+                        # line 6: await connections.reset()
+                        self.state = 2
                         value, error, awaitable = self.run_now(awaitable)
                         if awaitable is not None:  # something to wait for
                             return awaitable
@@ -77,41 +77,40 @@ class _close_all(StateMachine):
             self._jump1 = None
         try:
             if self.state == 4 and self._jump1 == "raise":
-                self.reraise(self._pending1)  # the finally resumes with it in flight
-            if self.state == 0 or self.state == 3:
-                try:
-                    if self.state == 0:
-                        awaitable = self.connections.drain()
-                        self.state = 3  # line 8: await connections.drain()
-                        value, error, awaitable = self.run_now(awaitable)
-                        if awaitable is not None:  # something to wait for
-                            return awaitable
-                    if self.state == 3:
-                        self.state = 0
-                        if error is not None:
-                            self.reraise(error)
-                except BaseException as caught1:
-                    self._jump1 = "raise"
-                    self._pending1 = caught1
-                    raise
+                # the finally resumes with it in flight
+                self.reraise(self._pending1)
+            if self.state == 0:
+                awaitable = self.connections.drain()
+                # line 8: await connections.drain()
+                self.state = 3
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
+            if self.state == 3:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
+        except BaseException as caught1:
+            self._jump1 = "raise"
+            self._pending1 = caught1
+            raise
         finally:
             if self.state == 4 and self._jump1 == "raise":
                 self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
-            if self.state == 0 or self.state == 4:
-                if self.state == 0:
-                    awaitable = Handling(
-                        self.connections.close(), pending=self._jump1 == "raise"
-                    )
-                    self.state = 4  # line 11: await connections.close()
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 4:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
-                    if self._jump1 == "return":
-                        return self._ret1
+            if self.state == 0:
+                # handled here only when an exception is on its way through
+                awaitable = Handling(
+                    self.connections.close(), pending=self._jump1 == "raise"
+                )
+                # line 11: await connections.close()
+                self.state = 4
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
+            if self.state == 4:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
 
 
 @coroutine_function
@@ -122,12 +121,12 @@ def close_all(connections):
 class _numbers(AsyncGeneratorMachine):
     """async def numbers(), line 14"""
 
-    __slots__ = ("_exc1",)
+    _temporaries = ("_exc1",)
+    __slots__ = _temporaries
     _name = "numbers"
     _qualname = "numbers"
     _lines = (14, 18)  # source line of each state
     _source_digest = "c9df948da8b26984"  # checked when a pickle is loaded
-    _temporaries = ("_exc1",)
 
     def __init__(self):
         AsyncGeneratorMachine.__init__(self)
@@ -138,14 +137,12 @@ class _numbers(AsyncGeneratorMachine):
                 self.reraise(self._exc1)
             raise KeyError("no numbers")
         except KeyError as caught:
-            if self.state == 0:
-                self._exc1 = caught
-            else:  # resumed: drop the frame of the raise that got us here
-                caught.__traceback__ = caught.__traceback__.tb_next
+            self._exc1 = self.entered_except(caught)
             try:
                 if self.state == 0:
                     yielded = YieldValue(0, handling=True)
-                    self.state = 1  # line 18: yield 0
+                    # line 18: yield 0
+                    self.state = 1
                     return yielded
                 if self.state == 1:
                     self.state = 0

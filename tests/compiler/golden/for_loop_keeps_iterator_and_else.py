@@ -16,12 +16,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(rows), line 1"""
 
-    __slots__ = ("rows", "total", "row", "_it1", "_t1")
+    _temporaries = ("_it1", "_t1")
+    __slots__ = ("rows", "total", "row") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 6)  # source line of each state
     _source_digest = "f1126be2e31e7fbc"  # checked when a pickle is loaded
-    _temporaries = ("_it1", "_t1")
 
     def __init__(self, rows):
         self.state = 0  # not started
@@ -41,7 +41,8 @@ class _f(StateMachine):
                     break
                 self._t1 = self.total
                 awaitable = fetch(self.row)
-                self.state = 1  # line 6: await fetch(row)
+                # line 6: await fetch(row)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

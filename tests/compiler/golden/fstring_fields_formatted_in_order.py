@@ -9,12 +9,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(name), line 1"""
 
-    __slots__ = ("name", "_t1")
+    _temporaries = ("_t1",)
+    __slots__ = ("name",) + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2)  # source line of each state
     _source_digest = "0c11808805a62a2b"  # checked when a pickle is loaded
-    _temporaries = ("_t1",)
 
     def __init__(self, name):
         self.state = 0  # not started
@@ -25,7 +25,8 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = f"{self.name!r}"
             awaitable = fetch(self.name)
-            self.state = 1  # line 2: await fetch(name)
+            # line 2: await fetch(name)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

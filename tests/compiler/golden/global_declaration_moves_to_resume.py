@@ -32,7 +32,8 @@ class _f(StateMachine):
         if self.state == 0:
             pass
             awaitable = fetch(5)
-            self.state = 1  # line 6: await fetch(5)
+            # line 6: await fetch(5)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

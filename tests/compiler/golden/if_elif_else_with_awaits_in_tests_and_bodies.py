@@ -30,7 +30,8 @@ class _f(StateMachine):
         if (self.state == 0 and self.n == 0) or self.state == 1:
             if self.state == 0:
                 awaitable = fetch("zero")
-                self.state = 1  # line 3: await fetch("zero")
+                # line 3: await fetch("zero")
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -42,7 +43,8 @@ class _f(StateMachine):
         else:
             if self.state == 0:
                 awaitable = fetch(self.n)
-                self.state = 2  # line 4: await fetch(n)
+                # line 4: await fetch(n)
+                self.state = 2
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -55,7 +57,8 @@ class _f(StateMachine):
             else:
                 if self.state == 0:
                     awaitable = fetch("many")
-                    self.state = 3  # line 7: await fetch("many")
+                    # line 7: await fetch("many")
+                    self.state = 3
                     value, error, awaitable = self.run_now(awaitable)
                     if awaitable is not None:  # something to wait for
                         return awaitable

@@ -15,12 +15,12 @@ def make(base):
     class _make_scaled(StateMachine):
         """async def scaled(x), line 2"""
 
-        __slots__ = ("x", "y", "_f_locals")
+        _temporaries = ("_f_locals",)
+        __slots__ = ("x", "y") + _temporaries
         _name = "scaled"
         _qualname = "make.<locals>.scaled"
         _lines = (2, 3)  # source line of each state
         _source_digest = "a838053be0d68b08"  # checked when a pickle is loaded
-        _temporaries = ("_f_locals",)
 
         def __init__(self, x):
             self.state = 0  # not started
@@ -30,7 +30,8 @@ def make(base):
         def resume(self, value, error):
             if self.state == 0:
                 awaitable = fetch(self.x)
-                self.state = 1  # line 3: await fetch(x)
+                # line 3: await fetch(x)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

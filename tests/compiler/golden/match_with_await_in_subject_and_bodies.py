@@ -32,7 +32,8 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             awaitable = fetch(self.command)
-            self.state = 1  # line 2: await fetch(command)
+            # line 2: await fetch(command)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -53,7 +54,8 @@ class _f(StateMachine):
         if (self.state == 0 and matched == 1) or self.state == 2:
             if self.state == 0:
                 awaitable = fetch(self.direction)
-                self.state = 2  # line 4: await fetch(direction)
+                # line 4: await fetch(direction)
+                self.state = 2
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -65,7 +67,8 @@ class _f(StateMachine):
         elif (self.state == 0 and matched == 3) or self.state == 3:
             if self.state == 0:
                 awaitable = fetch(None)
-                self.state = 3  # line 9: await fetch(None)
+                # line 9: await fetch(None)
+                self.state = 3
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

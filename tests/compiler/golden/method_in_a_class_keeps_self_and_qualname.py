@@ -30,7 +30,8 @@ class _Client_get(StateMachine):
     def resume(frame, value, error):
         if frame.state == 0:
             awaitable = fetch(frame.self.host + frame.path)
-            frame.state = 1  # line 7: await fetch(self.host + path)
+            # line 7: await fetch(self.host + path)
+            frame.state = 1
             value, error, awaitable = frame.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

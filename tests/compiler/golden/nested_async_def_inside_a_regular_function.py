@@ -32,7 +32,8 @@ def make_worker(base):
         def resume(self, value, error):
             if self.state == 0:
                 awaitable = fetch(self.x)
-                self.state = 1  # line 5: await fetch(x)
+                # line 5: await fetch(x)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

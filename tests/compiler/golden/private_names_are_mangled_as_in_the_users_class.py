@@ -38,7 +38,8 @@ class _Account_deposit(StateMachine):
     def resume(frame, value, error):
         if frame.state == 0:
             awaitable = fetch(frame.amount)
-            frame.state = 1  # line 6: await fetch(amount)
+            # line 6: await fetch(amount)
+            frame.state = 1
             value, error, awaitable = frame.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -76,7 +77,8 @@ class ___(StateMachine):
         if self.state == 0:
             self.__hit = __cache.get(self.key)
             awaitable = fetch(self.key)
-            self.state = 1  # line 12: await fetch(key)
+            # line 12: await fetch(key)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

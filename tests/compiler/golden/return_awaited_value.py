@@ -26,7 +26,8 @@ class _f(StateMachine):
         if (self.state == 0 and self.x) or self.state == 1:
             if self.state == 0:
                 awaitable = fetch(self.x)
-                self.state = 1  # line 3: await fetch(x)
+                # line 3: await fetch(x)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -37,7 +38,8 @@ class _f(StateMachine):
                 return value
         if self.state == 0:
             awaitable = fetch(None)
-            self.state = 2  # line 4: await fetch(None)
+            # line 4: await fetch(None)
+            self.state = 2
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

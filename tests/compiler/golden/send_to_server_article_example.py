@@ -45,8 +45,10 @@ class _http_get(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
+            # Stands in for a real request: the server answers with the next delay.
             awaitable = runtime.sleep(0)
-            self.state = 1  # line 8: await runtime.sleep(0)
+            # line 8: await runtime.sleep(0)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -87,7 +89,8 @@ class _send_to_server(StateMachine):
         while True:
             if self.state == 0:
                 awaitable = runtime.sleep(self.time_before_next_request)
-                self.state = 1  # line 20: await runtime.sleep(time_before_next_request)
+                # line 20: await runtime.sleep(time_before_next_request)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -97,7 +100,8 @@ class _send_to_server(StateMachine):
                     self.reraise(error)
             if self.state == 0:
                 awaitable = http_get(self.addr)
-                self.state = 2  # line 21: await http_get(addr)
+                # line 21: await http_get(addr)
+                self.state = 2
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

@@ -26,17 +26,18 @@ class _f(StateMachine):
         frame.error = error
         frame.self = self
 
-    def resume(frame, value1, error1):
+    def resume(frame, value1, error):
         if frame.state == 0:
             awaitable = fetch(frame.state_)
-            frame.state = 1  # line 2: await fetch(state)
-            value1, error1, awaitable = frame.run_now(awaitable)
+            # line 2: await fetch(state)
+            frame.state = 1
+            value1, error, awaitable = frame.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if frame.state == 1:
             frame.state = 0
-            if error1 is not None:
-                frame.reraise(error1)
+            if error is not None:
+                frame.reraise(error)
             frame.resume_ = value1
             return (
                 frame.state_,

@@ -9,12 +9,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(g, items, options), line 1"""
 
-    __slots__ = ("g", "items", "options", "_t1", "_t2", "_t3", "_t4")
+    _temporaries = ("_t1", "_t2", "_t3", "_t4")
+    __slots__ = ("g", "items", "options") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "7bd4b4422a957b9d"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2", "_t3", "_t4")
 
     def __init__(self, g, items, options):
         self.state = 0  # not started
@@ -28,7 +28,8 @@ class _f(StateMachine):
             self._t1 = self.g
             self._t2 = (*self.items,)
             awaitable = fetch(1)
-            self.state = 1  # line 2: await fetch(1)
+            # line 2: await fetch(1)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -40,7 +41,8 @@ class _f(StateMachine):
             self._t4 = {**self.options}
         if self.state == 0:
             awaitable = fetch(2)
-            self.state = 2  # line 2: await fetch(2)
+            # line 2: await fetch(2)
+            self.state = 2
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

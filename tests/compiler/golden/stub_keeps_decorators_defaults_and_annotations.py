@@ -15,12 +15,12 @@ import functools
 class _f(StateMachine):
     """async def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int, line 5"""
 
-    __slots__ = ("a", "b", "args", "c", "kwargs", "_t1")
+    _temporaries = ("_t1",)
+    __slots__ = ("a", "b", "args", "c", "kwargs") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (5, 7)  # source line of each state
     _source_digest = "1d1c2a152d813909"  # checked when a pickle is loaded
-    _temporaries = ("_t1",)
 
     def __init__(self, a, b, args, c, kwargs):
         self.state = 0  # not started
@@ -35,7 +35,8 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = self.a
             awaitable = fetch(self.b)
-            self.state = 1  # line 7: await fetch(b)
+            # line 7: await fetch(b)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable

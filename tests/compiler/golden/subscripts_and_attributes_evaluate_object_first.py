@@ -12,12 +12,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(box, d), line 1"""
 
-    __slots__ = ("box", "d", "x", "y", "z", "_t1", "_t2", "_t3")
+    _temporaries = ("_t1", "_t2", "_t3")
+    __slots__ = ("box", "d", "x", "y", "z") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2, 3, 4, 4)  # source line of each state
     _source_digest = "c5fb508924bf4bb3"  # checked when a pickle is loaded
-    _temporaries = ("_t1", "_t2", "_t3")
 
     def __init__(self, box, d):
         self.state = 0  # not started
@@ -25,53 +25,57 @@ class _f(StateMachine):
         self.box = box
         self.d = d
 
-    def resume(self, value1, error):
+    def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.box.items
             awaitable = fetch("k")
-            self.state = 1  # line 2: await fetch("k")
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 2: await fetch("k")
+            self.state = 1
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 1:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.x = self._t1[value1]
+            self.x = self._t1[value]
         if self.state == 0:
             awaitable = fetch(self.box)
-            self.state = 2  # line 3: (await fetch(box))
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 3: (await fetch(box))
+            self.state = 2
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 2:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.y = value1.value
+            self.y = value.value
             self._t2 = self.d
         if self.state == 0:
             awaitable = fetch(1)
-            self.state = 3  # line 4: await fetch(1)
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 4: await fetch(1)
+            self.state = 3
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 3:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t3 = value1
+            self._t3 = value
         if self.state == 0:
             awaitable = fetch(2)
-            self.state = 4  # line 4: await fetch(2)
-            value1, error, awaitable = self.run_now(awaitable)
+            # line 4: await fetch(2)
+            self.state = 4
+            value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
         if self.state == 4:
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.z = self._t2[self._t3 : value1]
+            self.z = self._t2[self._t3 : value]
             return self.x, self.y, self.z
 
 

@@ -16,12 +16,12 @@ from myapp.fsm import StateMachine
 class _fetch(StateMachine_):
     """async def fetch(url), line 4"""
 
-    __slots__ = ("url", "attempt", "reply", "_it1")
+    _temporaries = ("_it1",)
+    __slots__ = ("url", "attempt", "reply") + _temporaries
     _name = "fetch"
     _qualname = "fetch"
     _lines = (4, 6)  # source line of each state
     _source_digest = "04705bcdc865dc12"  # checked when a pickle is loaded
-    _temporaries = ("_it1",)
 
     def __init__(self, url):
         self.state = 0  # not started
@@ -37,7 +37,8 @@ class _fetch(StateMachine_):
             if self.state == 0:
                 self.attempt = item
                 awaitable = get(self.url)
-                self.state = 1  # line 6: await get(url)
+                # line 6: await get(url)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

@@ -11,12 +11,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(n), line 1"""
 
-    __slots__ = ("n", "m", "_t1")
+    _temporaries = ("_t1",)
+    __slots__ = ("n", "m") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 2)  # source line of each state
     _source_digest = "b324751a681ef92e"  # checked when a pickle is loaded
-    _temporaries = ("_t1",)
 
     def __init__(self, n):
         self.state = 0  # not started
@@ -26,7 +26,8 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             awaitable = fetch(self.n)
-            self.state = 1  # line 2: await fetch(n)
+            # line 2: await fetch(n)
+            self.state = 1
             value, error, awaitable = self.run_now(awaitable)
             if awaitable is not None:  # something to wait for
                 return awaitable
@@ -36,7 +37,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self._t1 = value
             self.m = self._t1
-        if self.state == 0 and self._t1 > 1:
+        if self._t1 > 1:
             log(self.m)
         return self.m
 

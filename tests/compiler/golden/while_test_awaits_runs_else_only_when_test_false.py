@@ -16,12 +16,12 @@ from runtime.machines.marks import coroutine_function
 class _f(StateMachine):
     """async def f(n), line 1"""
 
-    __slots__ = ("n", "i", "_ended1")
+    _temporaries = ("_ended1",)
+    __slots__ = ("n", "i") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (1, 3)  # source line of each state
     _source_digest = "0aeefe4b80c67c99"  # checked when a pickle is loaded
-    _temporaries = ("_ended1",)
 
     def __init__(self, n):
         self.state = 0  # not started
@@ -35,7 +35,8 @@ class _f(StateMachine):
         while True:
             if self.state == 0:
                 awaitable = fetch(self.i)
-                self.state = 1  # line 3: await fetch(i)
+                # line 3: await fetch(i)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -43,13 +44,13 @@ class _f(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
-            if self.state == 0 and not value < self.n:
+            if not value < self.n:
                 self._ended1 = True
                 break
             self.i += 1
             if self.i == 5:
                 break
-        if self.state == 0 and self._ended1:
+        if self._ended1:
             log("done")
         return self.i
 

@@ -38,7 +38,8 @@ class _f(StateMachine):
                 if self.i == 2:
                     continue
                 awaitable = fetch(self.i)
-                self.state = 1  # line 7: await fetch(i)
+                # line 7: await fetch(i)
+                self.state = 1
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable
@@ -46,12 +47,13 @@ class _f(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
-            if self.state == 0 and value == "stop":
+            if value == "stop":
                 break
         else:
             if self.state == 0:
                 awaitable = fetch("else")
-                self.state = 2  # line 10: await fetch("else")
+                # line 10: await fetch("else")
+                self.state = 2
                 value, error, awaitable = self.run_now(awaitable)
                 if awaitable is not None:  # something to wait for
                     return awaitable

@@ -1,0 +1,136 @@
+async def first_row(pool, query):
+    async with pool.connection() as connection:
+        async for row in connection.execute(query):
+            return row
+    return None
+
+# output
+from runtime.machines.statemachine import (
+    StateMachine,
+    async_iterator,
+    context_manager,
+    next_awaitable,
+)
+from runtime.machines.handling import Handling, exc_info
+from runtime.machines.marks import coroutine_function
+
+
+class _first_row(StateMachine):
+    """async def first_row(pool, query), line 1"""
+
+    _temporaries = (
+        *("_mgr1", "_exit1", "_exited1", "_jump1"),
+        *("_ret1", "_pending1", "_ait1", "_exc1"),
+    )
+    __slots__ = ("pool", "query", "connection", "row") + _temporaries
+    _name = "first_row"
+    _qualname = "first_row"
+    _lines = (1, 2, 3, 2, 2)  # source line of each state
+    _source_digest = "b50844c74d34ae8e"  # checked when a pickle is loaded
+
+    def __init__(self, pool, query):
+        self.state = 0  # not started
+        self._awaiting = None
+        self.pool = pool
+        self.query = query
+
+    def resume(self, value, error):
+        if self.state == 0:
+            self._mgr1 = self.pool.connection()
+            enter, self._exit1 = context_manager(self._mgr1, True)
+            awaitable = enter(self._mgr1)
+            # line 2: async with pool.connection() as connection
+            self.state = 1
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                self.reraise(error)
+            self.connection = value
+            self._exited1 = False
+            self._jump1 = None
+        try:
+            if self.state == 4 and self._jump1 == "raise":
+                # the finally resumes with it in flight
+                self.reraise(self._pending1)
+            if self.state == 0 or self.state in (2, 3):
+                try:
+                    if self.state == 3:
+                        self.reraise(self._exc1)
+                    if self.state == 0:
+                        self._ait1 = async_iterator(self.connection.execute(self.query))
+                    while True:
+                        try:
+                            if self.state == 0:
+                                awaitable = next_awaitable(self._ait1)
+                                # line 3: async for row in connection.execute(query)
+                                self.state = 2
+                                value, error, awaitable = self.run_now(awaitable)
+                                if awaitable is not None:  # something to wait for
+                                    return awaitable
+                            if self.state == 2:
+                                self.state = 0
+                                if error is not None:
+                                    self.reraise(error)
+                                self.row = value
+                        except StopAsyncIteration:
+                            break
+                        self._ret1 = self.row
+                        self._jump1 = "return"
+                        return self._ret1
+                    self._ait1 = None
+                except BaseException as caught:
+                    self._exc1 = self.entered_except(caught)
+                    try:
+                        if self.state == 0:
+                            self._exited1 = True
+                            awaitable = Handling(
+                                self._exit1(self._mgr1, *exc_info(caught))
+                            )
+                            # line 2: async with pool.connection() as connection
+                            self.state = 3
+                            value, error, awaitable = self.run_now(awaitable)
+                            if awaitable is not None:  # something to wait for
+                                return awaitable
+                        if self.state == 3:
+                            self.state = 0
+                            if error is not None:
+                                self.reraise(error)
+                        if not value:
+                            raise
+                    finally:
+                        if self.state == 0:
+                            self._exc1 = None
+        except BaseException as caught1:
+            self._jump1 = "raise"
+            self._pending1 = caught1
+            raise
+        finally:
+            if self.state == 4 and self._jump1 == "raise":
+                self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
+            if self.state == 0 or self.state == 4:
+                if (self.state == 0 and not self._exited1) or self.state == 4:
+                    if self.state == 0:
+                        awaitable = Handling(
+                            self._exit1(self._mgr1, None, None, None),
+                            pending=self._jump1 == "raise",
+                        )
+                        # line 2: async with pool.connection() as connection
+                        self.state = 4
+                        value, error, awaitable = self.run_now(awaitable)
+                        if awaitable is not None:  # something to wait for
+                            return awaitable
+                    if self.state == 4:
+                        self.state = 0
+                        if error is not None:
+                            self.reraise(error)
+                if self._jump1 == "return":
+                    return self._ret1
+        return None
+
+
+@coroutine_function
+def first_row(pool, query):
+    return _first_row(pool, query)

@@ -1,0 +1,178 @@
+async def handle(request, db, log):
+    # one request: read the body, store each item, always answer
+    log.info("start %s", request.path)
+    try:
+        body = await request.read()  # the whole body, at once
+        saved = 0
+        for item in body.items():
+            # every item goes through one transaction
+            async with db.transaction() as tx:
+                await tx.insert(item)
+            saved += 1
+        status = 200
+    except ValueError as error:
+        log.warning("bad body: %s", error)
+        status = 400
+    finally:
+        await request.close()  # the connection, whatever happened
+    log.info("done %s", status)
+    return status
+
+# output
+from runtime.machines.statemachine import EXHAUSTED, StateMachine, context_manager
+from runtime.machines.handling import Handling, exc_info
+from runtime.machines.marks import coroutine_function
+
+
+class _handle(StateMachine):
+    """async def handle(request, db, log), line 1"""
+
+    _temporaries = ("_jump1", "_pending1", "_it1", "_mgr1", "_exit1", "_exc1")
+    __slots__ = (
+        *("request", "db", "log", "body", "saved", "item", "tx", "status", "error"),
+        *_temporaries,
+    )
+    _name = "handle"
+    _qualname = "handle"
+    _lines = (1, 5, 9, 10, 9, 9, 17)  # source line of each state
+    _source_digest = "439586df14935d2a"  # checked when a pickle is loaded
+
+    def __init__(self, request, db, log):
+        self.state = 0  # not started
+        self._awaiting = None
+        self.request = request
+        self.db = db
+        self.log = log
+
+    def resume(self, value, error):
+        if self.state == 0:
+            # one request: read the body, store each item, always answer
+            self.log.info("start %s", self.request.path)
+            self._jump1 = None
+        try:
+            if self.state == 6 and self._jump1 == "raise":
+                # the finally resumes with it in flight
+                self.reraise(self._pending1)
+            if self.state == 0 or self.state in (1, 2, 3, 4, 5):
+                try:
+                    if self.state == 0:
+                        # the whole body, at once
+                        awaitable = self.request.read()
+                        # line 5: await request.read()
+                        self.state = 1
+                        value, error, awaitable = self.run_now(awaitable)
+                        if awaitable is not None:  # something to wait for
+                            return awaitable
+                    if self.state == 1:
+                        self.state = 0
+                        if error is not None:
+                            self.reraise(error)
+                        self.body = value
+                        self.saved = 0
+                        self._it1 = iter(self.body.items())
+                    while (
+                        self.state == 0
+                        and (item1 := next(self._it1, EXHAUSTED)) is not EXHAUSTED
+                    ) or self.state in (2, 3, 4, 5):
+                        if self.state == 0:
+                            self.item = item1
+                            # every item goes through one transaction
+                            self._mgr1 = self.db.transaction()
+                            enter, self._exit1 = context_manager(self._mgr1, True)
+                            awaitable = enter(self._mgr1)
+                            # line 9: async with db.transaction() as tx
+                            self.state = 2
+                            value, error, awaitable = self.run_now(awaitable)
+                            if awaitable is not None:  # something to wait for
+                                return awaitable
+                        if self.state == 2:
+                            self.state = 0
+                            if error is not None:
+                                self.reraise(error)
+                            self.tx = value
+                        try:
+                            if self.state == 4:
+                                self.reraise(self._exc1)
+                            if self.state == 0:
+                                awaitable = self.tx.insert(self.item)
+                                # line 10: await tx.insert(item)
+                                self.state = 3
+                                value, error, awaitable = self.run_now(awaitable)
+                                if awaitable is not None:  # something to wait for
+                                    return awaitable
+                            if self.state == 3:
+                                self.state = 0
+                                if error is not None:
+                                    self.reraise(error)
+                        except BaseException as caught1:
+                            self._exc1 = self.entered_except(caught1)
+                            try:
+                                if self.state == 0:
+                                    awaitable = Handling(
+                                        self._exit1(self._mgr1, *exc_info(caught1))
+                                    )
+                                    # line 9: async with db.transaction() as tx
+                                    self.state = 4
+                                    value, error, awaitable = self.run_now(awaitable)
+                                    if awaitable is not None:  # something to wait for
+                                        return awaitable
+                                if self.state == 4:
+                                    self.state = 0
+                                    if error is not None:
+                                        self.reraise(error)
+                                if not value:
+                                    raise
+                            finally:
+                                if self.state == 0:
+                                    self._exc1 = None
+                        else:
+                            if self.state == 0:
+                                awaitable = self._exit1(self._mgr1, None, None, None)
+                                # line 9: async with db.transaction() as tx
+                                self.state = 5
+                                value, error, awaitable = self.run_now(awaitable)
+                                if awaitable is not None:  # something to wait for
+                                    return awaitable
+                            if self.state == 5:
+                                self.state = 0
+                                if error is not None:
+                                    self.reraise(error)
+                        self.saved += 1
+                    self._it1 = None
+                    self.status = 200
+                except ValueError as caught2:
+                    self.error = caught2
+                    try:
+                        self.log.warning("bad body: %s", self.error)
+                        self.status = 400
+                    finally:
+                        self.error = None
+                        del self.error
+        except BaseException as caught:
+            self._jump1 = "raise"
+            self._pending1 = caught
+            raise
+        finally:
+            if self.state == 6 and self._jump1 == "raise":
+                self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
+            if self.state == 0:
+                # the connection, whatever happened
+                awaitable = Handling(
+                    self.request.close(), pending=self._jump1 == "raise"
+                )
+                # line 17: await request.close()
+                self.state = 6
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
+            if self.state == 6:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
+        self.log.info("done %s", self.status)
+        return self.status
+
+
+@coroutine_function
+def handle(request, db, log):
+    return _handle(request, db, log)
