@@ -16,6 +16,8 @@ specify, and are lowered like any other ``try``.
 
 from __future__ import annotations
 
+import sys
+
 import libcst as cst
 from libcst.helpers import parse_template_statement
 
@@ -24,6 +26,8 @@ from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.expressions import assign
 from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
 from statemachine_compiler.lower.jumps import leaves_by_jump, record_jumps
+
+WITH_AT_MANAGERS_LINE = sys.version_info >= (3, 13)
 
 __all__ = ["ExceptionLowering"]
 
@@ -285,7 +289,10 @@ class ExceptionLowering:
             self.stmt_With(outer)
             return
         item = node.items[0]
-        line = self.line_of(node)
+        # CPython 3.13 puts a with's own steps (__enter__ looked up, called,
+        # __exit__) at its manager's line; earlier versions at the statement's.
+        line = self.line_of(item.item if WITH_AT_MANAGERS_LINE else node)
+        self.current = (line, self.current[1])
         manager = self.new_temp("_mgr")
         exit_ = self.new_temp("_exit")
         self.emit(assign(manager, self.expression(item.item)))

@@ -111,11 +111,13 @@ class ExpressionLowering:
 
     def expr_Await(self, node: cst.Await) -> cst.BaseExpression:
         awaitable = self.expression(node.expression)
+        # A suspended coroutine is at its await's line, not its statement's first.
+        line = self.line_of(node)
         suspend = Suspend(
-            state=self.new_state(),
+            state=self.new_state(line),
             awaitable=awaitable,
             target=None,
-            line=self.line_of(node),
+            line=line,
             source=self.source_of(node),
             handling=self.handling_now(),
         )
@@ -128,11 +130,12 @@ class ExpressionLowering:
         if isinstance(node.value, cst.From):
             raise unsupported(self.filename, self.position(node), "yield from in an async generator")
         value = self.expression(node.value) if node.value is not None else cst.Name("None")
+        line = self.line_of(node)
         suspend = Suspend(
-            state=self.new_state(),
+            state=self.new_state(line),
             awaitable=value,
             target=None,
-            line=self.line_of(node),
+            line=line,
             source=self.source_of(node),
             kind="yield",
             handling=self.handling_now(),

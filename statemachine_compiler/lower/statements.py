@@ -72,8 +72,9 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
 
     # -- verbs ----------------------------------------------------------------------
 
-    def new_state(self) -> int:
-        self.lines.append(self.current[0])
+    def new_state(self, line: int | None = None) -> int:
+        """A new state, waiting at ``line`` (by default the statement's first line)."""
+        self.lines.append(self.current[0] if line is None else line)
         return len(self.lines) - 1
 
     def new_temp(self, prefix: str = "_t") -> cst.Name:

@@ -1877,6 +1877,146 @@ def test_suspended_method_reports_the_line_of_its_await():
     assert lines[1] == lines[0]
 
 
+AWAITS_INSIDE_STATEMENTS_OF_SEVERAL_LINES = """
+    class Manager:
+        async def __aenter__(self):
+            await tick("enter")
+        async def __aexit__(self, *exc):
+            await tick("exit")
+    async def items():
+        await tick("item")
+        yield 1
+    async def f():
+        pair = (1,
+                await tick("second line of a tuple"))
+        total = sum(
+            [1, 2],
+            (await tick("argument on its third line")) or 0,
+        )
+        if (pair and
+                await tick("second line of an if's test")):
+            pass
+        async with (
+                Manager()):
+            pass
+        async for item in (
+                items()):
+            pass
+        return [
+            item
+            async for item in items()
+        ]
+"""
+
+
+def test_a_suspension_inside_a_statement_of_several_lines_is_at_its_awaits_line():
+    # cr_frame.f_lineno is what stack walks, pdb's where and Task.get_stack()
+    # show for a suspended coroutine: natively the line of the await, not the
+    # first line of the statement around it (3.13: an async with's manager's).
+    lines = []
+    for compiled in (False, True):
+        coroutine = load_module(AWAITS_INSIDE_STATEMENTS_OF_SEVERAL_LINES, compiled)["f"]()
+        seen = []
+        try:
+            while True:
+                coroutine.send(None)
+                seen.append(coroutine.cr_frame.f_lineno)
+        except StopIteration:
+            pass
+        lines.append(seen)
+    assert lines[1] == lines[0]
+
+
+WITH_OF_SEVERAL_LINES = """
+    class Missing:
+        pass
+    class FailsEntering:
+        def __enter__(self): raise KeyError("enter")
+        def __exit__(self, *exc): pass
+        async def __aenter__(self): raise KeyError("aenter")
+        async def __aexit__(self, *exc): pass
+    class FailsExiting:
+        def __enter__(self): pass
+        def __exit__(self, *exc): raise KeyError("exit")
+        async def __aenter__(self): pass
+        async def __aexit__(self, *exc): raise KeyError("aexit")
+    async def plain(manager):
+        with (
+                manager()) as entered:
+            await tick("body")
+    async def two_items(manager):
+        with (
+                FailsExiting(),
+                manager()):
+            await tick("body")
+    async def asynchronous(manager):
+        async with (
+                manager()) as entered:
+            await tick("body")
+"""
+
+
+@pytest.mark.parametrize("function", ["plain", "two_items", "asynchronous"])
+@pytest.mark.parametrize("manager", ["Missing", "FailsEntering", "FailsExiting"])
+def test_a_with_of_several_lines_fails_at_the_line_cpython_gives_it(function, manager):
+    # 3.11 and 3.12 give the with statement's first line, 3.13 its manager's.
+    from statemachine_compiler.importhook import compile_to_code
+
+    source = PRELUDE + textwrap.dedent(WITH_OF_SEVERAL_LINES)
+    lines = []
+    for compiled in (False, True):
+        # As the import hook loads it: the tracebacks' lines are the source's.
+        if compiled:
+            code = compile_to_code(source, f"<{MODULE_NAME}>")
+        else:
+            code = compile(source, f"<{MODULE_NAME}>", "exec")
+        namespace = {"__name__": MODULE_NAME}
+        exec(code, namespace)
+        coroutine = namespace[function](namespace[manager])
+        try:
+            while True:
+                coroutine.send(None)
+        except (TypeError, AttributeError, KeyError) as error:
+            traceback = error.__traceback__
+        frames = []
+        while traceback is not None:
+            if traceback.tb_frame.f_code.co_filename == f"<{MODULE_NAME}>":
+                frames.append(traceback.tb_lineno)
+            traceback = traceback.tb_next
+        lines.append(frames)
+    assert lines[1] == lines[0]
+
+
+def test_an_async_generator_suspended_inside_a_statement_of_several_lines_is_at_its_line():
+    source = """
+        async def g():
+            got = [0,
+                   (yield "second line")]
+            await tick("between")
+            log = (got,
+                   [(yield "in a list"),
+                    await tick("after it")])
+    """
+    lines = []
+    for compiled in (False, True):
+        generator = load_module(source, compiled)["g"]()
+        seen = []
+        try:
+            while True:
+                step = generator.asend(None)
+                try:
+                    while True:
+                        step.send(None)  # suspended at an await
+                        seen.append(("await", generator.ag_frame.f_lineno))
+                except StopIteration:  # suspended at a yield
+                    seen.append(("yield", generator.ag_frame.f_lineno))
+        except StopAsyncIteration:
+            pass
+        lines.append(seen)
+    assert len(lines[0]) == 4
+    assert lines[1] == lines[0]
+
+
 # -- locals(): order and identity -----------------------------------------------------------
 
 
