@@ -103,8 +103,7 @@ def _siblings_after(tree: ast.Module, target: ast.stmt):
     return []
 
 
-STATE_LINE = re.compile(r"\b\w+\.state (?:== (\d+)\b|= \(?(\d+)\b)")
-WRAPPED_STATE = re.compile(r"\b\w+\.state = \($")
+STATE_LINE = re.compile(r"\b\w+\.state (?:== (\d+)\b|= (\d+)\b)")
 
 
 def _inside(inner: tuple[int, int], outer: tuple[int, int]) -> bool:
@@ -118,10 +117,7 @@ def _state_lines(code: str, span: tuple[int, int], skipped: list[tuple[int, int]
     for number in range(span[0], span[1] + 1):
         if any(first <= number <= last for first, last in skipped):
             continue
-        line = lines[number - 1]
-        if WRAPPED_STATE.search(line) and number < len(lines):
-            line += lines[number].strip()  # black wrapped a long note: ``self.state = (`` / ``3  # ...``
-        match = STATE_LINE.search(line)
+        match = STATE_LINE.search(lines[number - 1])
         if match:
             state = int(match.group(1) or match.group(2))
             if state:  # state 0 is "running", not a state of the graph
