@@ -76,8 +76,10 @@ class ResumeEmitter:
         spelled=lambda name: name,
         comments=None,
         run_now=False,
+        temporaries=(),
     ):
         self.w = writer
+        self.temporaries = frozenset(temporaries)  # the compiler's own locals (``_t1``)
         # The user's comments on lines that await: written once, above the line's first suspension.
         self.comments = dict(comments or {})
         # Whether an await of a call tries the fast path (coroutines only).
@@ -222,12 +224,25 @@ class ResumeEmitter:
             # The result is let go of once the statement that takes it has run:
             # natively it is on the value stack only until then.
             using = next((i for i, s in enumerate(statements) if _uses(s, self.value)), None)
-            if using is not None and not _leaves(statements[using]):
+            if using is not None and not _leaves(statements[using]) and not self.spills(statements[using]):
                 self.w.statement(*self.render(statements[: using + 1]))
                 self.w.line(f"{self.value} = None")
                 statements = statements[using + 1 :]
             if statements:
                 self.w.statement(*self.render(statements))
+
+    def spills(self, statement: cst.CSTNode) -> bool:
+        """Whether ``statement`` is ``temporary = value``: the temporary holds the result from then on."""
+        body = statement.body if isinstance(statement, cst.SimpleStatementLine) else []
+        if len(body) != 1 or not isinstance(body[0], cst.Assign) or len(body[0].targets) != 1:
+            return False
+        target, assigned = body[0].targets[0].target, body[0].value
+        return (
+            isinstance(target, cst.Name)
+            and target.value in self.temporaries
+            and isinstance(assigned, cst.Name)
+            and assigned.value == self.value
+        )
 
     # -- compound statements ----------------------------------------------------------
 

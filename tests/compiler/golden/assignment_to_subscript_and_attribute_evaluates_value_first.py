@@ -49,6 +49,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self._t2[value1] = self._t1
+            value1 = None
         if self.state == 0:
             awaitable = fetch(1)
             self.state = 3  # line 3: await fetch(1)
@@ -60,6 +61,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.box.value = value1
+            value1 = None
         if self.state == 0:
             awaitable = fetch((1, 2))
             self.state = 4  # line 4: await fetch((1, 2))
@@ -71,6 +73,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.a, self.b = value1
+            value1 = None
             return self.a + self.b
 
 

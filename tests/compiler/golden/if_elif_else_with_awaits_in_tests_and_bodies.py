@@ -39,6 +39,7 @@ class _f(StateMachine):
                 if error is not None:
                     self.reraise(error)
                 self.r = value
+                value = None
         else:
             if self.state == 0:
                 awaitable = fetch(self.n)
@@ -64,6 +65,7 @@ class _f(StateMachine):
                     if error is not None:
                         self.reraise(error)
                     self.r = value
+                    value = None
         return self.r
 
 

@@ -38,6 +38,7 @@ class _f(StateMachine):
             if error1 is not None:
                 frame.reraise(error1)
             frame.resume_ = value1
+            value1 = None
             return (
                 frame.state_,
                 frame.send_,

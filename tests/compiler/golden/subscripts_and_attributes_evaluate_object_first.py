@@ -38,6 +38,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.x = self._t1[value1]
+            value1 = None
         if self.state == 0:
             awaitable = fetch(self.box)
             self.state = 2  # line 3: (await fetch(box))
@@ -49,6 +50,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.y = value1.value
+            value1 = None
             self._t2 = self.d
         if self.state == 0:
             awaitable = fetch(1)
@@ -72,6 +74,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.z = self._t2[self._t3 : value1]
+            value1 = None
             return self.x, self.y, self.z
 
 
