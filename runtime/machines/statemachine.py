@@ -40,7 +40,7 @@ from types import (
 )
 
 from runtime.machines import handling, stacks
-from runtime.machines.handling import _HandlingIterator
+from runtime.machines.handling import Handling, _HandlingIterator
 
 __all__ = [
     "Machine",
@@ -351,6 +351,9 @@ def _checked_iterator(iterator):
 
 _MISSING = object()
 
+_refcount = sys.getrefcount
+_HELD_BY_RUN_NOW = 3  # the awaiting resume's local, run_now's, getrefcount's argument
+
 
 # What a special method found on a type may be, to be called as ``method(obj, ...)``.
 _UNBOUND_CALLABLE = (FunctionType, WrapperDescriptorType, MethodDescriptorType)
@@ -604,8 +607,10 @@ class Machine:
                     awaiting = None  # see _release_frames
                     return yielded
                 awaiting = None  # finished: let it go now, as CPython's frame does
-                # Handed on, not kept in this frame: see _advance.
-                result = self._advance((value, value := None)[0], error)
+                if value is None:
+                    result = self._advance(None, error)
+                else:  # handed on, not kept in this frame: see _advance
+                    result = self._advance((value, value := None)[0], error)
                 awaiting, error = self._awaiting, None  # what it waits on now: its first step
         except BaseException as error:
             _leave_machinery(error)
@@ -754,11 +759,14 @@ class Machine:
         while True:
             if awaitable is _MISSING:  # (none in hand: see run_now)
                 try:
-                    # The await's result is handed to resume with nothing here
-                    # holding it (``(value, value := None)[0]``): natively it is
-                    # on the value stack only until the code that takes it ran,
-                    # and resume lets go of it there.
-                    awaitable = self.resume((value, value := None)[0], error)
+                    if value is None:
+                        awaitable = self.resume(None, error)
+                    else:
+                        # The await's result is handed to resume with nothing
+                        # here holding it: natively it is on the value stack only
+                        # until the code that takes it ran, and resume lets go
+                        # of it there.
+                        awaitable = self.resume((value, value := None)[0], error)
                 except StopIteration as stop:
                     self._awaiting = None
                     self.state = DONE
@@ -840,6 +848,11 @@ class Machine:
         resumes with it as with any other: the exception is then no local
         of a running ``resume``, which its traceback would keep alive.
         """
+        if type(awaitable) is Handling and awaitable.exception is None:
+            # Awaited in a ``finally`` that runs with no exception on its way
+            # (an ``async with`` left normally): nothing is handled, so it is
+            # awaited as it is, and can take the fast path too.
+            awaitable = awaitable.awaitable
         if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
             if awaitable is None:  # None is the "nothing to wait for" of the answer
                 return None, None, _Raised(_await_error(awaitable))
@@ -858,12 +871,18 @@ class Machine:
             return None, None, awaitable
         awaitable._awaiting = None
         awaitable.state = DONE
-        released = awaitable._released
-        if released:
-            for attribute in released:
-                setattr(awaitable, attribute, _UNBOUND)
-        elif released is None:
-            awaitable._release_locals()
+        # Discussion: held by nothing but the awaiting resume's local and this
+        # frame's (getrefcount counts its own argument too), the machine goes
+        # as soon as resume takes the result, its locals with it, the moment
+        # CPython clears a finished frame: unbinding each first would be work
+        # for nothing.  Held elsewhere too, it lets go of them now.
+        if _refcount(awaitable) > _HELD_BY_RUN_NOW:
+            released = awaitable._released
+            if released:
+                for attribute in released:
+                    setattr(awaitable, attribute, _UNBOUND)
+            elif released is None:
+                awaitable._release_locals()
         return result, None, None
 
     def assign(self, attribute, value):

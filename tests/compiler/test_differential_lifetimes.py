@@ -302,3 +302,28 @@ def test_awaited_result_taken_by_an_expression_freed_after_its_statement():
             await tick()
         """
     )
+
+
+def test_locals_freed_at_return_of_a_coroutine_run_at_once_that_something_else_holds():
+    """run_now lets go of the locals itself only when the machine outlives the await."""
+    check(
+        """
+        held = []
+
+        def keep(coroutine):
+            held.append(coroutine)
+            return coroutine
+
+        async def make(name):
+            x = Tracked(name)
+            return len(x.name)
+
+        async def main():
+            log.append(await keep(make("held")))
+            log.append("returned")
+            log.append(await make("not held"))
+            log.append("returned again")
+            held.clear()
+            log.append("cleared")
+        """
+    )
