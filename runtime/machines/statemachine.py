@@ -305,6 +305,10 @@ def _release_frames(error, code):
     frames and theirs: all of it would keep what the function awaits alive
     as long as the exception, where CPython lets go of it when the await
     ends.  Nobody reads those locals: the function's own are in the machine.
+    (``send`` drops its own reference to such a delegate as it returns, for
+    the same reason; only there, where a traceback is known to hold its
+    frame: dropping it always changed when abandoned async generators are
+    finalized, as natively they are not.)
     """
     tb = error.__traceback__
     while tb is not None:
@@ -604,7 +608,8 @@ class Machine:
                     value, error = None, _Raised(_without_machinery(raised))
                 else:
                     self._awaiting = awaiting
-                    awaiting = None  # see _release_frames
+                    if type(awaiting) is _HandlingIterator:
+                        awaiting = None  # see _release_frames
                     return yielded
                 awaiting = None  # finished: let it go now, as CPython's frame does
                 if value is None:
