@@ -591,8 +591,11 @@ class Machine:
                         self._check_resumable(value)
                     result = self._advance(value, None)
                 awaiting, value = self._awaiting, None  # None: it returned
+                handling = awaiting is not None and type(awaiting) is _HandlingIterator
             elif awaiting is _RUNNING:
                 raise ValueError(f"{self._kind} already executing")
+            else:
+                handling = False  # (a later step: no frame of this call is in a traceback)
             while awaiting is not None:
                 self._awaiting = _RUNNING
                 # The outcome goes into resume() outside of any except block, so
@@ -608,7 +611,7 @@ class Machine:
                     value, error = None, _Raised(_without_machinery(raised))
                 else:
                     self._awaiting = awaiting
-                    if type(awaiting) is _HandlingIterator:
+                    if handling:
                         awaiting = None  # see _release_frames
                     return yielded
                 awaiting = None  # finished: let it go now, as CPython's frame does
@@ -617,6 +620,7 @@ class Machine:
                 else:  # handed on, not kept in this frame: see _advance
                     result = self._advance((value, value := None)[0], error)
                 awaiting, error = self._awaiting, None  # what it waits on now: its first step
+                handling = type(awaiting) is _HandlingIterator
         except BaseException as error:
             _leave_machinery(error)
             raise
