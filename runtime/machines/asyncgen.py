@@ -23,8 +23,9 @@ from runtime.machines.statemachine import (
     _RUNNING,
     DONE,
     Machine,
-    _first_step,
-    _release_frames,
+    _delegate_of,
+    _Raised,
+    _without_machinery,
     reraise,
 )
 
@@ -110,18 +111,16 @@ class AsyncGeneratorMachine(Machine):
     def _advance(self, value, error):
         """Run to the next ``yield`` (raised as StopIteration), the end, or a suspension.
 
-        Awaits that suspend return ``(False, yielded)`` as for coroutines; a
-        ``yield`` finishes the current ``asend()``/``athrow()`` awaitable with
-        the value, and the end of the generator with StopAsyncIteration.
+        At an await, as for coroutines: None, with ``self._awaiting`` set to
+        what ``send`` steps next (see ``Machine._advance``); a ``yield``
+        finishes the current ``asend()``/``athrow()`` awaitable with the
+        value, and the end of the generator with StopAsyncIteration.
         """
         self._awaiting = _RUNNING
         self._handled_at_yield = None  # left behind, it would keep its frames alive
         while True:
             try:
-                result = self.resume(value, error)
-                if error is not None:
-                    _release_frames(error, type(self).resume.__code__)  # see Machine._advance
-                    error = None
+                result = self.resume((value, value := None)[0], error)  # see Machine._advance
             except (StopIteration, StopAsyncIteration) as stop:
                 self._awaiting = None
                 self.state = DONE
@@ -129,6 +128,7 @@ class AsyncGeneratorMachine(Machine):
             except BaseException:
                 self._awaiting = None
                 self.state = DONE
+                value = error = None  # see Machine.send
                 raise
             if self.state == 0:  # returned: the iteration is over
                 self._awaiting = None
@@ -139,11 +139,12 @@ class AsyncGeneratorMachine(Machine):
                 self._awaiting = None
                 self._handled_at_yield = result.handled
                 raise StopIteration(result.value)
-            iterator, value, error = _first_step(result)
-            result = None  # finished or not, nothing here may keep it alive
-            if iterator is not None:
-                self._awaiting = iterator
-                return False, value
+            try:
+                self._awaiting = _delegate_of(result)
+            except BaseException as raised:
+                value, error = None, _Raised(_without_machinery(raised))
+                continue
+            return None
 
     def _handled(self):
         if self._awaiting is None:  # suspended at a yield

@@ -40,7 +40,7 @@ from types import (
 )
 
 from runtime.machines import handling, stacks
-from runtime.machines.handling import _HandlingIterator
+from runtime.machines.handling import Handling, _HandlingIterator
 
 __all__ = [
     "Machine",
@@ -151,6 +151,12 @@ def reraise(error):
     Used as well to re-enter an ``except`` clause: its exception is the same
     exception as before, context included.
     """
+    if type(error) is _Raised:
+        # An await's exception, on its way in: taken out of its box, so that
+        # resume's ``error`` parameter does not keep it alive (see _advance).
+        box = error
+        error, box.error = box.error, None
+        box = None
     context = error.__context__
     traceback = error.__traceback__
     link = _link_to(sys.exception(), error)
@@ -264,31 +270,44 @@ def _released_slots(cls):
     return tuple(s for s in slots if s not in captured)
 
 
-def _first_step(awaitable):
-    """Start awaiting ``awaitable`` as ``yield from`` does: its first step.
+def _delegate_of(awaitable):
+    """What ``await awaitable`` steps: the iterator ``yield from`` would drive.
 
-    What an async generator's loop calls; a coroutine's (``Machine._advance``)
-    spells the same steps out in its own frame.  Returns ``(iterator,
-    yielded, None)`` when it suspends, and ``(None, result, None)`` or
-    ``(None, None, exception)`` when it finished at once.
+    A compiled coroutine that has not started (or that ``run_now`` started,
+    and left waiting for its first step) is its own delegate: the awaiting
+    machine's ``send`` steps it through its ``send``, which runs it, with no
+    iterator in between.  Anything else gets CPython's checks, those of
+    ``_await_iterator``; the usual ``__await__`` (a generator, a future's
+    iterator) is spelled out here, first: every suspension comes this way.
     """
-    try:
-        iterator = _await_iterator(awaitable)
-        return iterator, iterator.__next__(), None
-    except StopIteration as stop:
-        return None, stop.value, None
-    except BaseException as raised:
-        return None, None, _without_machinery(raised)
+    cls = type(awaitable)
+    method = getattr(cls, "__await__", None)
+    if method is _machine_await:
+        waiting = awaitable._awaiting
+        if (waiting is None and awaitable.state == 0) or type(waiting) is _FirstStep:
+            return awaitable
+    elif method is not None and cls is not CoroutineType:
+        iterator = method(awaitable)
+        if type(iterator) is GeneratorType:  # the usual ``def __await__(self): yield``
+            return iterator
+        return _checked_iterator(iterator)
+    return _await_iterator(awaitable)
 
 
 def _release_frames(error, code):
-    """Clear the finished frames of ``code`` in an exception's traceback.
+    """Clear the finished frames of ``code`` in the traceback of the exception being handled.
 
-    Discussion: such a frame still holds ``error`` (the exception thrown into
-    ``resume``, and handled there), whose traceback holds the frame: a cycle
-    that would keep the machine and the function's locals alive until the
-    next garbage collection.  Nobody will read that traceback: the exception
-    was handled.
+    Discussion: a function that suspends inside ``except`` keeps the
+    exception it handles, whose traceback holds the frame of ``resume``
+    that raised it, finished now; that frame still holds its locals (the
+    awaitable it returned) and, through ``f_back``, the machinery's finished
+    frames and theirs: all of it would keep what the function awaits alive
+    as long as the exception, where CPython lets go of it when the await
+    ends.  Nobody reads those locals: the function's own are in the machine.
+    (``send`` drops its own reference to such a delegate as it returns, for
+    the same reason; only there, where a traceback is known to hold its
+    frame: dropping it always changed when abandoned async generators are
+    finalized, as natively they are not.)
     """
     tb = error.__traceback__
     while tb is not None:
@@ -321,6 +340,11 @@ def _await_iterator(awaitable):
     iterator = method(awaitable)
     if type(iterator) is GeneratorType:  # the usual ``def __await__(self): yield``
         return iterator
+    return _checked_iterator(iterator)
+
+
+def _checked_iterator(iterator):
+    """What ``__await__()`` returned, if await can drive it (CPython's errors otherwise)."""
     if isinstance(iterator, (CoroutineType, StateMachine)):
         raise TypeError("__await__() returned a coroutine")
     if not hasattr(type(iterator), "__next__"):
@@ -329,6 +353,9 @@ def _await_iterator(awaitable):
 
 
 _MISSING = object()
+
+_refcount = sys.getrefcount
+_HELD_BY_RUN_NOW = 3  # the awaiting resume's local, run_now's, getrefcount's argument
 
 
 # What a special method found on a type may be, to be called as ``method(obj, ...)``.
@@ -542,74 +569,62 @@ class Machine:
     # -- the coroutine protocol -------------------------------------------------
 
     def send(self, value):
-        """Resume the coroutine with ``value`` as the result of its current await."""
+        """Resume the coroutine with ``value`` as the result of its current await.
+
+        Discussion: while the coroutine waits on a plain iterator (a future's,
+        a generator's), a send is one Python call: this one, which steps the
+        iterator.  Every step of what it waits on is taken here, the first
+        as each later one, so each path into the awaited code (first send,
+        later sends, throw) has one frame of ours per compiled level, as a
+        native chain has one frame per coroutine; code that counts its stack
+        (cpython#93592) sees the same depth each time.  A compiled coroutine
+        being awaited is stepped through its own ``send``: one frame per
+        level again.
+        """
         try:
-            if self._awaiting is None:
-                # Not started (or an async generator at a yield): run it from this
-                # frame.  Discussion: each path into the awaited code (first send,
-                # later sends, throw) then has one frame of ours per compiled
-                # level, as a native chain has one frame per coroutine; code that
-                # counts its stack (cpython#93592) sees the same depth each time.
-                if self.state < 0 or (value is not None and self.state == 0):
-                    self._check_resumable(value)
-                finished, result = self._advance(value, None)
+            awaiting = self._awaiting
+            if awaiting is None or type(awaiting) is _FirstStep:
+                if awaiting is not None:  # started by run_now: its first step is to come
+                    result = self._advance(None, None, awaiting.awaitable)
+                else:  # not started (or an async generator at a yield)
+                    if self.state <= 0 and (self.state or value is not None):
+                        self._check_resumable(value)
+                    result = self._advance(value, None)
+                awaiting, value = self._awaiting, None  # None: it returned
+                handling = awaiting is not None and type(awaiting) is _HandlingIterator
+            elif awaiting is _RUNNING:
+                raise ValueError(f"{self._kind} already executing")
             else:
-                finished, result = self._send(value)
+                handling = False  # (a later step: no frame of this call is in a traceback)
+            while awaiting is not None:
+                self._awaiting = _RUNNING
+                # The outcome goes into resume() outside of any except block, so
+                # that user code never sees this frame's exception as its context.
+                try:
+                    if value is None and not isinstance(awaiting, Machine):
+                        yielded = awaiting.__next__()
+                    else:
+                        yielded = awaiting.send(value)
+                except StopIteration as stop:
+                    value, error = stop.value, None
+                except BaseException as raised:
+                    value, error = None, _Raised(_without_machinery(raised))
+                else:
+                    self._awaiting = awaiting
+                    if handling:
+                        awaiting = None  # see _release_frames
+                    return yielded
+                awaiting = None  # finished: let it go now, as CPython's frame does
+                if value is None:
+                    result = self._advance(None, error)
+                else:  # handed on, not kept in this frame: see _advance
+                    result = self._advance((value, value := None)[0], error)
+                awaiting, error = self._awaiting, None  # what it waits on now: its first step
+                handling = type(awaiting) is _HandlingIterator
         except BaseException as error:
             _leave_machinery(error)
             raise
-        if finished:
-            raise StopIteration(result)
-        return result
-
-    def _send(self, value):
-        """``send`` without StopIteration: ``(True, result)`` or ``(False, yielded)``.
-
-        Discussion: between two compiled machines no exception is needed to
-        say "finished"; raising and catching StopIteration at every level of
-        a chain of awaits is what makes pure-Python coroutines slow.
-        """
-        awaiting = self._awaiting
-        if awaiting is None:
-            self._check_resumable(value)
-            return self._advance(value, None)
-        if awaiting is _RUNNING:
-            raise ValueError(f"{self._kind} already executing")
-        self._awaiting = _RUNNING
-        # The result goes back into resume() outside of any except block, so
-        # that user code never sees this frame's exception as its context.
-        if isinstance(awaiting, StateMachine):  # a compiled coroutine: no StopIteration
-            try:
-                finished, result = awaiting._send(value)
-            except BaseException as raised:
-                value, error = None, _without_machinery(raised)
-            else:
-                if not finished:
-                    self._awaiting = awaiting
-                    return False, result
-                value, error = result, None
-        else:
-            try:
-                if value is None:
-                    yielded = awaiting.__next__()
-                else:
-                    yielded = awaiting.send(value)
-            except StopIteration as stop:
-                value, error = stop.value, None
-            except BaseException as raised:
-                value, error = None, _without_machinery(raised)
-            else:
-                self._awaiting = awaiting
-                return False, yielded
-        awaiting = None  # finished: let it go now, as CPython's frame does
-        try:
-            return self._advance(value, error)
-        finally:
-            # Discussion: a frame object of ours outlives its call when a
-            # traceback holds a frame called from it (its f_back): leaving
-            # with the exception in a local would make a cycle through that
-            # traceback, freed only by the garbage collector.
-            value = error = None
+        raise StopIteration(result)
 
     def _check_resumable(self, value):
         """Raise CPython's error for sending ``value`` to a machine that awaits nothing."""
@@ -620,7 +635,11 @@ class Machine:
                 raise TypeError(f"can't send non-None value to a just-started {self._kind}")
 
     def throw(self, typ, val=None, tb=None):
-        """Raise an exception at the await the coroutine is suspended in."""
+        """Raise an exception at the await the coroutine is suspended in.
+
+        As ``send``, one frame of ours per compiled level: a compiled
+        coroutine being awaited gets the exception through its own ``throw``.
+        """
         if isinstance(typ, BaseException):
             if val is not None:
                 raise TypeError("instance exception may not have a separate value")
@@ -634,75 +653,60 @@ class Machine:
             )
         if tb is not None:
             error = error.with_traceback(tb)
+        typ = val = tb = None  # see send
         try:
-            return self._finish(self._throw(error))
+            awaiting = self._awaiting
+            if awaiting is _RUNNING:
+                raise ValueError("coroutine already executing")
+            if awaiting is None or type(awaiting) is _FirstStep:
+                if self.state == DONE:
+                    raise RuntimeError("cannot reuse already awaited coroutine")
+                if self.state == 0 and awaiting is None:
+                    # Not started: the exception is raised before the first line,
+                    # where no handler of the function can see it.
+                    self.state = DONE
+                    reraise(error)
+                result = self._advance(None, _Raised(_chained(error, self._handled())))
+            else:
+                handled = self._handled()
+                self._awaiting = _RUNNING
+                value = None
+                try:
+                    if isinstance(error, GeneratorExit):
+                        # PEP 380: close the delegate, then raise GeneratorExit here.
+                        close = getattr(awaiting, "close", None)
+                        if close is not None:
+                            close()
+                    else:
+                        throw = getattr(awaiting, "throw", None)
+                        if throw is not None:
+                            yielded = throw(error)
+                            self._awaiting = awaiting
+                            return yielded
+                except StopIteration as stop:
+                    value, error = stop.value, None
+                except BaseException as raised:
+                    error = _without_machinery(raised)
+                # Let go of the delegate before the function runs on, as the unwinding
+                # of CPython's await does: one that ignored GeneratorExit is then
+                # closed (its finally blocks run) before the awaiting code's own.
+                awaiting = close = throw = None
+                if error is not None:
+                    error = _Raised(_chained(error, handled))
+                handled = None
+                result = self._advance((value, value := None)[0], error)  # see _advance
+                value = None
+            error = None
+            if self.state == DONE:
+                raise StopIteration(result)
+            return self.send(None)  # the first step of what it waits on now
         except StopIteration:
             raise  # finished: nothing to show
         except BaseException as raised:
             _leave_machinery(raised)
             raise
         finally:
-            typ = val = tb = error = None  # see _send
-
-    def _throw(self, error):
-        """``throw`` of an exception instance, without StopIteration: as ``_send``.
-
-        A compiled coroutine being awaited gets the exception through its own
-        ``_throw``: one frame per level, as for ``_send``.
-        """
-        awaiting = self._awaiting
-        if awaiting is _RUNNING:
-            raise ValueError("coroutine already executing")
-        if awaiting is None:
-            if self.state == DONE:
-                raise RuntimeError("cannot reuse already awaited coroutine")
-            if self.state == 0:
-                # Not started: the exception is raised before the first line,
-                # where no handler of the function can see it.
-                self.state = DONE
-                try:
-                    reraise(error)
-                finally:
-                    error = None  # see _send
-            try:
-                return self._advance(None, _chained(error, self._handled()))
-            finally:
-                error = None  # see _send
-        handled = self._handled()
-        self._awaiting = _RUNNING
-        value = None
-        try:
-            if isinstance(awaiting, StateMachine) and not isinstance(error, GeneratorExit):
-                finished, result = awaiting._throw(error)
-                if not finished:
-                    self._awaiting = awaiting
-                    return False, result
-                value, error = result, None
-            elif isinstance(error, GeneratorExit):
-                # PEP 380: close the delegate, then raise GeneratorExit here.
-                close = getattr(awaiting, "close", None)
-                if close is not None:
-                    close()
-            else:
-                throw = getattr(awaiting, "throw", None)
-                if throw is not None:
-                    yielded = throw(error)
-                    self._awaiting = awaiting
-                    return False, yielded
-        except StopIteration as stop:
-            value, error = stop.value, None
-        except BaseException as raised:
-            error = _without_machinery(raised)
-        # Let go of the delegate before the function runs on, as the unwinding
-        # of CPython's await does: one that ignored GeneratorExit is then
-        # closed (its finally blocks run) before the awaiting code's own.
-        awaiting = close = throw = None
-        if error is not None:
-            error = _chained(error, handled)
-        try:
-            return self._advance(value, error)
-        finally:
-            value = error = handled = None  # see _send
+            error = None  # see send
 
     def _handled(self):
         """The exception the function was handling where it is suspended, or None.
@@ -712,13 +716,6 @@ class Machine:
         """
         awaiting = self._awaiting
         return awaiting.exception if type(awaiting) is _HandlingIterator else None
-
-    @staticmethod
-    def _finish(outcome):
-        finished, result = outcome
-        if finished:
-            raise StopIteration(result)
-        return result
 
     def close(self):
         """Raise GeneratorExit at the current await, so that cleanup code runs."""
@@ -756,18 +753,29 @@ class Machine:
             _warn_never_awaited(self)
 
     def _advance(self, value, error, awaitable=_MISSING):
-        """Call ``resume`` until the function returns or waits on something that suspends.
+        """Call ``resume`` until the function returns, or waits on something.
 
-        Returns ``(True, result)`` when it returned, ``(False, yielded)``
-        when an awaitable yielded something for the event loop.  With an
+        Returns the function's result when it returned (``self.state`` is
+        then DONE).  Otherwise None, with ``self._awaiting`` set to what the
+        function waits on: an iterator, or a compiled coroutine that has not
+        started; the caller (``send``) takes its first step.  With an
         ``awaitable``, the function is already waiting on it (see
-        ``run_now``): its first step comes first.
+        ``run_now``).  An exception goes into ``resume`` in a ``_Raised``,
+        which ``reraise`` empties: resume's ``error`` parameter does not hold
+        it while it propagates, as natively nothing does.
         """
         self._awaiting = _RUNNING
         while True:
             if awaitable is _MISSING:  # (none in hand: see run_now)
                 try:
-                    awaitable = self.resume(value, error)
+                    if value is None:
+                        awaitable = self.resume(None, error)
+                    else:
+                        # The await's result is handed to resume with nothing
+                        # here holding it: natively it is on the value stack only
+                        # until the code that takes it ran, and resume lets go
+                        # of it there.
+                        awaitable = self.resume((value, value := None)[0], error)
                 except StopIteration as stop:
                     self._awaiting = None
                     self.state = DONE
@@ -778,18 +786,8 @@ class Machine:
                     # wants to see them as they were.
                     self._awaiting = None
                     self.state = DONE
-                    value = error = None  # see _send
+                    value = error = None  # see send
                     raise
-                if error is not None:
-                    # Discussion: resume returned after the exception thrown in
-                    # (handled, or pending in a finally).  Its traceback holds
-                    # resume's finished frame, which holds the exception in its
-                    # ``error`` parameter: a cycle that would keep the machine and
-                    # its locals alive until the next garbage collection, where
-                    # CPython frees them at once.  Clearing that finished frame
-                    # breaks it; the function's own locals are in the machine.
-                    _release_frames(error, type(self).resume.__code__)
-                    error = None
                 if self.state == 0:  # resume returned from the function itself
                     self._awaiting = None
                     self.state = DONE
@@ -799,50 +797,20 @@ class Machine:
                             setattr(self, attribute, _UNBOUND)
                     elif released is None:  # not known yet: found at the first return
                         self._release_locals()
-                    return True, awaitable
+                    return awaitable
             if type(awaitable) is _Raised:  # the coroutine run_now ran raised
-                # Emptied: resume's finished frame, which the exception's
-                # traceback reaches (f_back), holds it as its local.
-                value, error, awaitable.error = None, awaitable.error, None
-                awaitable = _MISSING
+                value, error, awaitable = None, awaitable, _MISSING
                 continue
-            if isinstance(awaitable, StateMachine) and (
-                (awaitable._awaiting is None and awaitable.state == 0)
-                or type(awaitable._awaiting) is _FirstStep
-            ):
-                # A compiled coroutine, not started (or started by run_now and
-                # waiting for its first step): run it right here.
-                first = awaitable._awaiting
-                first = _MISSING if first is None else first.awaitable
-                try:
-                    finished, result = awaitable._advance(None, None, first)
-                except BaseException as raised:
-                    value, error = None, _without_machinery(raised)
-                    awaitable = _MISSING
-                    continue
-                if finished:
-                    value, error = result, None
-                    awaitable = _MISSING
-                    continue
-                self._awaiting = awaitable
-                return False, result
-            # The first step of the await, as _first_step takes it.  Discussion:
-            # spelled out here, the awaited code runs right under this frame
-            # (one frame per level, see send) and each await costs a call less.
             try:
-                iterator = _await_iterator(awaitable)
-                awaitable = None  # finished or not, nothing here may keep it alive
-                value = iterator.__next__()
-            except StopIteration as stop:
-                awaitable, iterator = _MISSING, None
-                value = stop.value
-                continue
+                delegate = _delegate_of(awaitable)
             except BaseException as raised:
-                awaitable, iterator = _MISSING, None
-                value, error = None, _without_machinery(raised)
+                value, error, awaitable = None, _Raised(_without_machinery(raised)), _MISSING
                 continue
-            self._awaiting = iterator
-            return False, value
+            self._awaiting = delegate
+            if type(delegate) is _HandlingIterator:
+                _release_frames(delegate.exception, type(self).resume.__code__)
+            awaitable = delegate = None  # see _release_frames
+            return None
 
     def _release_locals(self):
         """Let go of the function's locals, as CPython clears a finished coroutine's frame.
@@ -882,13 +850,18 @@ class Machine:
 
         Discussion: only the coroutine's first ``resume`` runs here.  If it
         awaits something, it is left waiting with its first step to take
-        (``_FirstStep``), which ``_advance`` takes: so the awaited code's
+        (``_FirstStep``), which its ``send`` takes: so the awaited code's
         first step runs with one frame of ours per level, as every later
         ``send`` and ``throw`` does (cpython#93592).  If it raises, the
         exception goes back through ``_advance`` too (``_Raised``), which
         resumes with it as with any other: the exception is then no local
         of a running ``resume``, which its traceback would keep alive.
         """
+        if type(awaitable) is Handling and awaitable.exception is None:
+            # Awaited in a ``finally`` that runs with no exception on its way
+            # (an ``async with`` left normally): nothing is handled, so it is
+            # awaited as it is, and can take the fast path too.
+            awaitable = awaitable.awaitable
         if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
             if awaitable is None:  # None is the "nothing to wait for" of the answer
                 return None, None, _Raised(_await_error(awaitable))
@@ -902,17 +875,23 @@ class Machine:
             if isinstance(raised, StopIteration):
                 raised = _stop_iteration_error(awaitable, raised)
             return None, None, _Raised(_without_machinery(raised))
-        if awaitable.state != 0:
+        if awaitable.state:
             awaitable._awaiting = _FirstStep(result)
             return None, None, awaitable
         awaitable._awaiting = None
         awaitable.state = DONE
-        released = awaitable._released
-        if released:
-            for attribute in released:
-                setattr(awaitable, attribute, _UNBOUND)
-        elif released is None:
-            awaitable._release_locals()
+        # Discussion: held by nothing but the awaiting resume's local and this
+        # frame's (getrefcount counts its own argument too), the machine goes
+        # as soon as resume takes the result, its locals with it, the moment
+        # CPython clears a finished frame: unbinding each first would be work
+        # for nothing.  Held elsewhere too, it lets go of them now.
+        if _refcount(awaitable) > _HELD_BY_RUN_NOW:
+            released = awaitable._released
+            if released:
+                for attribute in released:
+                    setattr(awaitable, attribute, _UNBOUND)
+            elif released is None:
+                awaitable._release_locals()
         return result, None, None
 
     def assign(self, attribute, value):
@@ -1162,7 +1141,14 @@ del Machine._names_installed
 
 
 class _Raised:
-    """What ``run_now`` gives ``resume`` to return when the coroutine it ran raised."""
+    """An exception on its way into ``resume``: what its ``error`` parameter gets.
+
+    ``reraise`` takes the exception out before raising it, so that the
+    parameter holds nothing while the exception propagates or is handled in
+    the same ``resume``: natively nothing but the exception's own handling
+    holds it (issue 11 item 2).  Also what ``run_now`` gives ``resume`` to
+    return when the coroutine it ran raised.
+    """
 
     __slots__ = ("error",)
 

@@ -152,6 +152,7 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
                 spelled=spec.spelled,
                 comments=spec.comments,
                 run_now=spec.base == "StateMachine",
+                temporaries=spec.temporaries,
             )
             emitter.block(body)
     return w

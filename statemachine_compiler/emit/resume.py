@@ -32,6 +32,34 @@ __all__ = ["ResumeEmitter"]
 _NEEDS_PARENS = (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)
 
 
+class _NameUse(cst.CSTVisitor):
+    """Whether a statement reads a variable (not an attribute of the same name)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.found = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.found = True
+
+
+def _leaves(statement: cst.CSTNode) -> bool:
+    """Whether control leaves at the end of ``statement`` (nothing written after it would run)."""
+    body = statement.body if isinstance(statement, cst.SimpleStatementLine) else []
+    return any(isinstance(s, (cst.Return, cst.Raise, cst.Break, cst.Continue)) for s in body)
+
+
+def _uses(statement: cst.CSTNode, name: str) -> bool:
+    visitor = _NameUse(name)
+    statement.visit(visitor)
+    return visitor.found
+
+
 class ResumeEmitter:
     """Write ``ir`` nodes as guarded Python (``emit``/``mark``/``jump`` of the tree)."""
 
@@ -48,8 +76,10 @@ class ResumeEmitter:
         spelled=lambda name: name,
         comments=None,
         run_now=False,
+        temporaries=(),
     ):
         self.w = writer
+        self.temporaries = frozenset(temporaries)  # the compiler's own locals (``_t1``)
         # The user's comments on lines that await: written once, above the line's first suspension.
         self.comments = dict(comments or {})
         # Whether an await of a call tries the fast path (coroutines only).
@@ -202,12 +232,32 @@ class ResumeEmitter:
             self.w.line(f"if {self.error} is not None:")
             with self.w.indented():
                 self.w.line(f"{self.reraise}({self.error})")
+            statements = [s for plain in after for s in plain.statements]
             if node.target is not None:
                 target = cst.AssignTarget(node.target)
-                store = cst.SimpleStatementLine([cst.Assign([target], cst.Name(self.value))])
-                self.w.statement(*self.render([store]))
-            if after:
-                self.plain(after)
+                statements.insert(0, cst.SimpleStatementLine([cst.Assign([target], cst.Name(self.value))]))
+            # The result is let go of once the statement that takes it has run:
+            # natively it is on the value stack only until then.
+            using = next((i for i, s in enumerate(statements) if _uses(s, self.value)), None)
+            if using is not None and not _leaves(statements[using]) and not self.spills(statements[using]):
+                self.w.statement(*self.render(statements[: using + 1]))
+                self.w.line(f"{self.value} = None")
+                statements = statements[using + 1 :]
+            if statements:
+                self.w.statement(*self.render(statements))
+
+    def spills(self, statement: cst.CSTNode) -> bool:
+        """Whether ``statement`` is ``temporary = value``: the temporary holds the result from then on."""
+        body = statement.body if isinstance(statement, cst.SimpleStatementLine) else []
+        if len(body) != 1 or not isinstance(body[0], cst.Assign) or len(body[0].targets) != 1:
+            return False
+        target, assigned = body[0].targets[0].target, body[0].value
+        return (
+            isinstance(target, cst.Name)
+            and target.value in self.temporaries
+            and isinstance(assigned, cst.Name)
+            and assigned.value == self.value
+        )
 
     # -- compound statements ----------------------------------------------------------
 

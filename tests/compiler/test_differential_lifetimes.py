@@ -43,14 +43,6 @@ def no_collector():
         gc.collect()
 
 
-# Not yet: resume's own ``value`` and ``error`` parameters hold the await's result
-# and exception until resume returns (natively the value stack lets go at once).
-# Fixing it needs the generated resume point to take them from the machine.
-HELD_BY_RESUME = pytest.mark.xfail(
-    strict=True, reason="resume's value/error parameters hold the await's outcome until it returns"
-)
-
-
 def check(source: str, call: str = "main()", script=()):
     assert_same(TRACKED + textwrap.dedent(source), call, script)
 
@@ -116,7 +108,6 @@ def test_nested_coroutine_outlives_its_creator():
     )
 
 
-@HELD_BY_RESUME
 def test_captured_local_lives_on_while_others_are_freed_at_return():
     check(
         """
@@ -139,7 +130,6 @@ def test_captured_local_lives_on_while_others_are_freed_at_return():
 # -- item 2: freed at once after close() and after an exception ---------------------------
 
 
-@HELD_BY_RESUME
 def test_locals_freed_when_an_escaping_exception_is_let_go():
     check(
         """
@@ -196,7 +186,6 @@ def test_a_coroutine_that_raised_at_once_leaves_no_cycle_where_it_was_caught():
     )
 
 
-@HELD_BY_RESUME
 def test_locals_freed_when_an_awaited_exception_passes_through():
     check(
         """
@@ -264,7 +253,6 @@ def test_async_generator_left_by_break_is_finalized_at_once():
 # -- item 18: the awaited result is not kept alive by the machine -------------------------
 
 
-@HELD_BY_RESUME
 def test_awaited_result_freed_when_the_local_is_deleted():
     check(
         """
@@ -281,7 +269,6 @@ def test_awaited_result_freed_when_the_local_is_deleted():
     )
 
 
-@HELD_BY_RESUME
 def test_awaited_result_after_a_suspension_freed_when_rebound():
     check(
         """
@@ -295,5 +282,48 @@ def test_awaited_result_after_a_suspension_freed_when_rebound():
             log.append("rebound")
             r = await make("second")
             log.append("end")
+        """
+    )
+
+
+def test_awaited_result_taken_by_an_expression_freed_after_its_statement():
+    check(
+        """
+        async def make(name):
+            if name == "later":
+                await tick()
+            return Tracked(name)
+
+        async def main():
+            size = len([await make("at once")])
+            log.append(size)
+            size = len([await make("later")])
+            log.append(size)
+            await tick()
+        """
+    )
+
+
+def test_locals_freed_at_return_of_a_coroutine_run_at_once_that_something_else_holds():
+    """run_now lets go of the locals itself only when the machine outlives the await."""
+    check(
+        """
+        held = []
+
+        def keep(coroutine):
+            held.append(coroutine)
+            return coroutine
+
+        async def make(name):
+            x = Tracked(name)
+            return len(x.name)
+
+        async def main():
+            log.append(await keep(make("held")))
+            log.append("returned")
+            log.append(await make("not held"))
+            log.append("returned again")
+            held.clear()
+            log.append("cleared")
         """
     )

@@ -435,15 +435,7 @@ IGNORING_GENERATOR_EXIT = """
     [
         "ignores",
         "awaits_it",
-        pytest.param(
-            "awaits_it_while_handling",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="not yet: the handled KeyError's traceback holds the first resume's finished "
-                "frame, whose locals and f_back (the machinery's finished frames) keep the awaited "
-                "coroutine alive until the exception is gone (issue 11 item 2's class)",
-            ),
-        ),
+        "awaits_it_while_handling",
     ],
 )
 def test_a_coroutine_that_ignored_generator_exit_is_closed_again_when_collected(function):

@@ -51,6 +51,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self._t2[value] = self._t1
+            value = None
         if self.state == 0:
             awaitable = fetch(1)
             # line 3: await fetch(1)
@@ -63,6 +64,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.box.value = value
+            value = None
         if self.state == 0:
             awaitable = fetch((1, 2))
             # line 4: await fetch((1, 2))
@@ -75,6 +77,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.a, self.b = value
+            value = None
             return self.a + self.b
 
 

@@ -49,6 +49,7 @@ class _first_row(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.connection = value
+            value = None
             self._exited1 = False
             self._jump1 = None
         try:
@@ -75,6 +76,7 @@ class _first_row(StateMachine):
                                 if error is not None:
                                     self.reraise(error)
                                 self.row = value
+                                value = None
                         except StopAsyncIteration:
                             break
                         self._ret1 = self.row

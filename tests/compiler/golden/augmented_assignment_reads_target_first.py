@@ -42,6 +42,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self._t1 += value
+            value = None
             self.total = self._t1
             self._t2 = self.box
             self._t3 = self._t2.count
@@ -57,6 +58,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self._t3 -= value
+            value = None
             self._t2.count = self._t3
             self._t4 = self.d
             self._t5 = self.k
@@ -73,6 +75,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self._t6 *= value
+            value = None
             self._t4[self._t5] = self._t6
             return self.total
 

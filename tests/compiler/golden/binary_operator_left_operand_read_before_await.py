@@ -35,6 +35,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self._t2 = self._t1 + value
+            value = None
         if self.state == 0:
             awaitable = fetch(3)
             # line 2: (await fetch(3))

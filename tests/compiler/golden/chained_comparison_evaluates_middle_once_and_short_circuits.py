@@ -54,6 +54,7 @@ class _f(StateMachine):
                     if error is not None:
                         self.reraise(error)
                     self._t5 = self._t4 < value
+                    value = None
             self._t3 = self._t5
         return self._t3
 

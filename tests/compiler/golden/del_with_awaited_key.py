@@ -36,6 +36,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             del self._t1[value]
+            value = None
             del self.d["other"]
             return self.d
 

@@ -39,6 +39,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.t = (1, *self._t1, value)
+            value = None
             self._t2 = (*self.xs,)
         if self.state == 0:
             awaitable = fetch(3)
@@ -52,6 +53,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.s = {*self._t2, value}
+            value = None
             self._t3 = {**self.d}
         if self.state == 0:
             awaitable = fetch(4)
@@ -77,6 +79,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.m = {**self._t3, "k": self._t4, value: 6}
+            value = None
             return [self.t, self.s, self.m]
 
 

@@ -51,6 +51,7 @@ class _f(StateMachine):
                 if error is not None:
                     self.reraise(error)
                 self._t1 += value
+                value = None
                 self.total = self._t1
         else:
             log("all rows")

@@ -42,6 +42,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             total = value
+            value = None
             total += 1
             return total
 

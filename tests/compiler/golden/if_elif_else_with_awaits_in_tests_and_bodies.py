@@ -40,6 +40,7 @@ class _f(StateMachine):
                 if error is not None:
                     self.reraise(error)
                 self.r = value
+                value = None
         else:
             if self.state == 0:
                 awaitable = fetch(self.n)
@@ -67,6 +68,7 @@ class _f(StateMachine):
                     if error is not None:
                         self.reraise(error)
                     self.r = value
+                    value = None
         return self.r
 
 

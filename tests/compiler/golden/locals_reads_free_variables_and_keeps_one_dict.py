@@ -40,6 +40,7 @@ def make(base):
                 if error is not None:
                     self.reraise(error)
                 self.y = value
+                value = None
                 return base * self.y, self.saved_locals({"base": lambda: base})
 
     @coroutine_function

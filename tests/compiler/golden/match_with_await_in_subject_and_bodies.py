@@ -51,6 +51,7 @@ class _f(StateMachine):
                     self.result = "stopped"
                 case _:
                     matched = 3
+            value = None
         if (self.state == 0 and matched == 1) or self.state == 2:
             if self.state == 0:
                 awaitable = fetch(self.direction)
@@ -77,6 +78,7 @@ class _f(StateMachine):
                 if error is not None:
                     self.reraise(error)
                 self.result = value
+                value = None
         return self.result
 
 

@@ -40,6 +40,7 @@ class _Client_get(StateMachine):
             if error is not None:
                 frame.reraise(error)
             frame.response = value
+            value = None
             return frame.response.upper()
 
 

@@ -42,6 +42,7 @@ def make_worker(base):
                 if error is not None:
                     self.reraise(error)
                 self.y = value
+                value = None
                 return base + self.y * scale
 
     @coroutine_function

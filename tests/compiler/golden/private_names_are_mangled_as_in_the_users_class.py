@@ -48,6 +48,7 @@ class _Account_deposit(StateMachine):
             if error is not None:
                 frame.reraise(error)
             frame.self._Account__balance = value
+            value = None
             return dict(__kw=frame._Account__note), frame.self._Account__balance
 
 
@@ -87,6 +88,7 @@ class ___(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.init_ = value
+            value = None
             return self.__hit, self.init_
 
 

@@ -68,6 +68,7 @@ class _handle(StateMachine):
                         if error is not None:
                             self.reraise(error)
                         self.body = value
+                        value = None
                         self.saved = 0
                         self._it1 = iter(self.body.items())
                     while (
@@ -90,6 +91,7 @@ class _handle(StateMachine):
                             if error is not None:
                                 self.reraise(error)
                             self.tx = value
+                            value = None
                         try:
                             if self.state == 4:
                                 self.reraise(self._exc1)

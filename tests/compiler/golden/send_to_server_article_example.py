@@ -110,6 +110,7 @@ class _send_to_server(StateMachine):
                 if error is not None:
                     self.reraise(error)
                 self.resp = value
+                value = None
                 self.time_before_next_request = int(self.resp.data)
 
 

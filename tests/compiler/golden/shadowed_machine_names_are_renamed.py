@@ -39,6 +39,7 @@ class _f(StateMachine):
             if error is not None:
                 frame.reraise(error)
             frame.resume_ = value1
+            value1 = None
             return (
                 frame.state_,
                 frame.send_,

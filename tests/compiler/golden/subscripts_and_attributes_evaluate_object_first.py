@@ -39,6 +39,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.x = self._t1[value]
+            value = None
         if self.state == 0:
             awaitable = fetch(self.box)
             # line 3: (await fetch(box))
@@ -51,6 +52,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.y = value.value
+            value = None
             self._t2 = self.d
         if self.state == 0:
             awaitable = fetch(1)
@@ -76,6 +78,7 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             self.z = self._t2[self._t3 : value]
+            value = None
             return self.x, self.y, self.z
 
 

@@ -47,6 +47,7 @@ class _fetch(StateMachine_):
                 if error is not None:
                     self.reraise(error)
                 self.reply = value
+                value = None
                 if self.reply:
                     return StateMachine(self.reply)
         self._it1 = None
