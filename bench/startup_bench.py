@@ -7,7 +7,9 @@ Two programs of N small async functions: ``app``, which asyncio runs once
 which runs its coroutines by ``send`` with no event loop at all (so that
 nothing but the compiled module's own imports tells the two apart).  Each
 figure is the median wall time of P fresh processes, the two commands
-alternating so that a neighbour's load hits both alike.
+alternating so that a neighbour's load hits both alike; the imports are
+given in CPU time too (user and system), which a loaded machine disturbs
+far less than wall time.
 
 1. ``statemachine-compiler run app.py`` against ``python app.py``:
    warm is from the cache ``run`` keeps (an unchanged script: what a user
