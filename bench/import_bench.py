@@ -7,7 +7,7 @@ copied twice into a temporary directory: one copy is imported plainly (from
 its ordinary ``.pyc``), the other through the import hook (from its
 ``opt-statemachine`` cache).  Both caches are warmed first.  Two figures:
 
-1. Second import (issue 6, budget 1.2x): one import is ``del sys.modules[name]``,
+1. Second import (issue 13, budget 1.5x): one import is ``del sys.modules[name]``,
    ``importlib.invalidate_caches()``, ``import_module(name)``.  The plain copy
    is imported with the hook *not* installed, as a program without the
    compiler would; the compiled copy with it installed.  Short rounds of N
@@ -16,7 +16,9 @@ its ordinary ``.pyc``), the other through the import hook (from its
    the rounds' ratios.  A third column, "hooked", is the
    plain copy imported while the hook is installed: what the hook costs the
    modules it does not compile (it looks each one up, and reads its first
-   lines for the marker comment).
+   lines for the marker comment).  The last column is what each ``async def``
+   of the module costs: compiled minus plain, over their number (each is a
+   class: a type made at import, where a plain ``def`` makes a function).
 2. First import in a fresh process, with both caches warm: what a program
    pays, in milliseconds, from its first line to having the module, once
    plainly (``import name``) and once through the hook (importing the hook,
@@ -43,13 +45,14 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-BUDGET = 1.2
+BUDGET = 1.5  # issue 13: one class per async def is the design
 EXAMPLES = ("send_to_server.py", "echo_server.py")
 
 # async_only.py, the worst case for the compiled side: nothing but 21 async
 # functions, each of which becomes a class (slower to create than a function).
 ASYNC_ONLY = "\n".join(
-    f"async def step{i}(x):\n    y = await step{i - 1}(x)\n    return y + {i}\n" for i in range(1, 21)
+    f"async def step{i}(x):\n    y = await step{i - 1}(x)\n    return y + {i}\n"
+    for i in range(1, 21)
 )
 ASYNC_ONLY = "async def step0(x):\n    return x\n\n" + ASYNC_ONLY
 
@@ -133,12 +136,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=41, help="rounds; medians count")
     parser.add_argument("--processes", type=int, default=9, help="fresh processes; medians count")
     parser.add_argument("--check", action="store_true", help=f"exit 1 when over {BUDGET}x")
-    parser.add_argument("--tree", default=ROOT, help="checkout to import the compiler and runtime from")
+    parser.add_argument(
+        "--tree", default=ROOT, help="checkout to import the compiler and runtime from"
+    )
     args = parser.parse_args()
 
     tree = os.path.abspath(args.tree)
     sys.path.insert(0, tree)
-    from statemachine_compiler import CompileError
+    from statemachine_compiler import CompileError, compile_source
     from statemachine_compiler.importhook import install_import_hook
 
     sys.dont_write_bytecode = False  # the point is the warm cache
@@ -149,8 +154,13 @@ def main() -> int:
     cases.append(("async_only.py", ASYNC_ONLY))
     try:
         print(f"compiler and runtime from {tree}")
-        print(f"second import, median of {args.rounds} rounds x {args.n} imports (budget {BUDGET}x)")
-        print(f"{'module':<22} {'plain':>9} {'hooked':>9} {'compiled':>9} {'ratio':>7}")
+        print(
+            f"second import, median of {args.rounds} rounds x {args.n} imports (budget {BUDGET}x)"
+        )
+        print(
+            f"{'module':<22} {'plain':>9} {'hooked':>9} {'compiled':>9} {'ratio':>7}"
+            f"{'':13} {'per async def':>13}"
+        )
         written = []
         for example, source in cases:
             try:
@@ -159,6 +169,7 @@ def main() -> int:
                 print(f"{example:<22} not compilable yet: {error}")
                 continue
             written.append((example, plain, compiled))
+            async_defs = len(compile_source(source).functions)
             plain_time, hooked_time, compiled_time, ratio = second_import(
                 plain, compiled, args.n, args.rounds, install_import_hook
             )
@@ -167,12 +178,16 @@ def main() -> int:
             print(
                 f"{example:<22} {plain_time * 1e6:>7.1f}us {hooked_time * 1e6:>7.1f}us "
                 f"{compiled_time * 1e6:>7.1f}us "
-                f"{ratio:>6.2f}x  {verdict}"
+                f"{ratio:>6.2f}x  {verdict:<11} "
+                f"{(compiled_time - plain_time) / async_defs * 1e6:>9.1f}us"
+                f" ({async_defs})"
             )
         print(f"first import in a fresh process, warm caches, median of {args.processes} processes")
         print(f"{'module':<22} {'plain':>9} {'compiled':>9} {'extra':>9}")
         for example, plain, compiled in written:
-            plain_time, compiled_time = fresh_process(plain, compiled, directory, tree, args.processes)
+            plain_time, compiled_time = fresh_process(
+                plain, compiled, directory, tree, args.processes
+            )
             print(
                 f"{example:<22} {plain_time * 1e3:>7.2f}ms {compiled_time * 1e3:>7.2f}ms "
                 f"{(compiled_time - plain_time) * 1e3:>7.2f}ms"

@@ -14,7 +14,7 @@ Everything else (delegation, PEP 380 forwarding) is the ``StateMachine``'s.
 
 import copyreg
 import sys
-from collections.abc import AsyncGenerator as _AsyncGeneratorABC
+from _collections_abc import AsyncGenerator as _AsyncGeneratorABC  # collections.abc re-exports it
 
 from runtime.machines.statemachine import (
     _CLOSE_RETURNS_VALUE,

@@ -24,12 +24,19 @@ Error messages are CPython's, word for word, so that code written against
 native coroutines cannot tell the difference.
 """
 
+# Discussion: what this module imports is what every compiled program pays
+# for at start-up, so it names the modules Python has loaded before the
+# first line of any program and nothing else.  ``collections.abc`` is read
+# from ``_collections_abc``, the module it re-exports; ``weakref.ref`` from
+# ``_weakref`` (the ``weakref`` module, for its WeakKeyDictionary, is
+# imported by the debugging path that needs one); the opcodes looked for
+# are numbered below, ``opcode`` being imported only where Python is newer
+# than this table.
 import gc
 import sys
 import warnings
-import weakref
-from collections.abc import Coroutine
-from opcode import opmap
+from _collections_abc import Coroutine
+from _weakref import ref as _weak_ref
 from types import (
     CodeType,
     CoroutineType,
@@ -220,6 +227,19 @@ def _chained(error, handled):
     return error
 
 
+def _named_after_function(code, cls):
+    """``cls.resume``'s code, named as the compiled function, and so is what is defined in it."""
+    code = code.replace(co_name=cls._name, co_qualname=cls._qualname)
+    for const in code.co_consts:
+        if type(const) is CodeType:
+            # What is defined inside takes its qualified name from the function
+            # too: ``f.<locals>.g``, not ``_f.resume.<locals>.g``.
+            return _requalified(
+                code, f"{cls.__qualname__}.resume.<locals>.", f"{cls._qualname}.<locals>."
+            )
+    return code
+
+
 def _requalified(code, old, new):
     """``code`` with the qualified names under ``old`` moved under ``new``."""
     consts = []
@@ -235,7 +255,18 @@ def _requalified(code, old, new):
     return code.replace(co_consts=tuple(consts), co_qualname=qualname)
 
 
-_DELETE_ATTR = opmap["DELETE_ATTR"]
+def _opcode(name, numbers):
+    """The number of the opcode ``name`` in this Python: ``numbers`` (3.11 on), else ``opcode``'s."""
+    number = numbers.get(sys.version_info[:2])
+    if number is None:
+        from opcode import opmap
+
+        number = opmap[name]
+    return number
+
+
+# tests/runtime/test_startup.py checks them against opcode.opmap.
+_DELETE_ATTR = _opcode("DELETE_ATTR", {(3, 11): 96, (3, 12): 96, (3, 13): 63})
 
 
 def _deletes_attributes(code):
@@ -491,7 +522,7 @@ _DIRECT_AWAITABLES = {CoroutineType}
 
 
 # What a frame's last instruction is when ``yield from x`` asks for ``iter(x)``.
-_GET_YIELD_FROM_ITER = opmap["GET_YIELD_FROM_ITER"]
+_GET_YIELD_FROM_ITER = _opcode("GET_YIELD_FROM_ITER", {(3, 11): 69, (3, 12): 69, (3, 13): 21})
 
 
 class Machine:
@@ -534,12 +565,7 @@ class Machine:
         namespace = cls.__dict__
         resume = namespace.get("resume")
         if resume is not None and resume.__code__.co_name == "resume" and "_name" in namespace:
-            # What is defined inside takes its qualified name from the function
-            # too: ``f.<locals>.g``, not ``_f.resume.<locals>.g``.
-            code = _requalified(
-                resume.__code__, f"{cls.__qualname__}.resume.<locals>.", f"{cls._qualname}.<locals>."
-            )
-            resume.__code__ = code.replace(co_name=cls._name, co_qualname=cls._qualname)
+            resume.__code__ = _named_after_function(resume.__code__, cls)
         if namespace.get("_may_read_unbound"):
             # Discussion: a class with a __getattr__ gets none of 3.11's
             # specialised attribute reads (a third of a machine's time goes to
@@ -968,10 +994,7 @@ class Machine:
             frame = _running_frame(self, reader)
             if frame is not None:
                 return stacks.read_by(reader, frame)  # asyncio's stack walks: no machinery
-        stand_in = _STAND_INS.get(self)
-        if stand_in is None:
-            stand_in = _STAND_INS[self] = SuspendedFrame(self)
-        return stand_in
+        return _stand_in(self)
 
     @property
     def line(self):
@@ -1332,7 +1355,7 @@ class SuspendedFrame:
     f_trace = None
 
     def __init__(self, machine):
-        self._machine = weakref.ref(machine)
+        self._machine = _weak_ref(machine)
         resume = type(machine).resume
         self.f_code = resume.__code__
         self.f_globals = resume.__globals__
@@ -1391,8 +1414,23 @@ class SuspendedFrame:
 
 # Each suspended machine's frame stand-in, made when first asked for.
 # Discussion: not a slot, so that copying or pickling a machine never
-# carries a stand-in that reads the original.
-_STAND_INS = weakref.WeakKeyDictionary()
+# carries a stand-in that reads the original.  The mapping (a
+# WeakKeyDictionary) is made with the first stand-in: the weakref module
+# is for debuggers and stack walks, not for every program's start-up.
+_STAND_INS = []
+
+
+def _stand_in(machine):
+    """The ``SuspendedFrame`` of ``machine``: the same one each time it is asked for."""
+    if not _STAND_INS:
+        import weakref
+
+        _STAND_INS.append(weakref.WeakKeyDictionary())
+    stand_ins = _STAND_INS[0]
+    stand_in = stand_ins.get(machine)
+    if stand_in is None:
+        stand_in = stand_ins[machine] = SuspendedFrame(machine)
+    return stand_in
 
 
 
