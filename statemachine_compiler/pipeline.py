@@ -483,7 +483,11 @@ class FunctionCompiler:
         bindings = function_bindings(node.params, node.body)
         cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
-        fresh = Fresh(identifiers | enclosing_machines)
+        # Nor a name the enclosing functions bind: the name rewriter would
+        # take the nested machine's ``value`` for an enclosing machine's
+        # local ``value`` that this function never mentions.
+        enclosing_locals = {n for s in stack if s.kind != "class" for n in s.bound}
+        fresh = Fresh(identifiers | enclosing_machines | enclosing_locals)
         owner = None  # the local that holds ``__class__``, for super()
         user_parameters = list(bindings.params)
         passed = [n for n in hidden if n != "__class__"]
