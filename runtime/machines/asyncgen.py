@@ -182,9 +182,11 @@ class AsyncGeneratorMachine(Machine):
     cr_code = cr_frame = cr_suspended = cr_origin = cr_running = cr_await = _Absent()
 
 
-# The protocol's methods are named as the native type's: ``async_generator.asend``.
+# The protocol's methods are named as the native type's: ``async_generator.asend``,
+# of no module (anyio names a task started with ``g.asend`` by module and qualname).
 for _method in ("__aiter__", "__anext__", "asend", "athrow", "aclose"):
     getattr(AsyncGeneratorMachine, _method).__qualname__ = f"async_generator.{_method}"
+    getattr(AsyncGeneratorMachine, _method).__module__ = None
 del _method
 
 

@@ -355,6 +355,31 @@ AWAITING_AN_ASYNC_GENERATOR = """
 """
 
 
+PROTOCOL_METHOD_NAMES = """
+    async def numbers():
+        yield 1
+
+    def callable_name(function):
+        # anyio's get_callable_name: what a task started with g.asend is called
+        module = getattr(function, "__module__", None)
+        qualname = getattr(function, "__qualname__", None)
+        return ".".join([x for x in (module, qualname) if x])
+
+    def run():
+        generator = numbers()
+        return [callable_name(getattr(generator, name)) for name in ("asend", "athrow", "aclose")]
+"""
+
+
+def test_async_generator_protocol_methods_are_named_as_natively():
+    # anyio's test_task_from_asyncgen_asend: tg.start_soon(g.asend, None)
+    # names the task "async_generator.asend", natively (no module).
+    native, compiled = both(PROTOCOL_METHOD_NAMES)
+    expected = native["run"]()
+    assert expected == ["async_generator.asend", "async_generator.athrow", "async_generator.aclose"]
+    assert compiled["run"]() == expected
+
+
 def test_async_generator_awaitables_are_named_as_natively():
     # trio's test_task_iter_await_frames_async_gen: a task iterating an async
     # generator showed only its own frame.
