@@ -484,7 +484,11 @@ class FunctionCompiler:
         bindings = function_bindings(node.params, node.body)
         cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
-        fresh = Fresh(identifiers | enclosing_machines)
+        # Nor a name the enclosing functions bind: the name rewriter would
+        # take the nested machine's ``value`` for an enclosing machine's
+        # local ``value`` that this function never mentions.
+        enclosing_locals = {n for s in stack if s.kind != "class" for n in s.bound}
+        fresh = Fresh(identifiers | enclosing_machines | enclosing_locals)
         owner = None  # the local that holds ``__class__``, for super()
         user_parameters = list(bindings.params)
         passed = [n for n in hidden if n != "__class__"]
@@ -528,9 +532,11 @@ class FunctionCompiler:
             """A local of resume (``value``, ``awaitable``): its own name unless resume spells that.
 
             ``value`` goes through the name rewriter with the user's code, which
-            would make a local of that name ``self.value``: it avoids those too.
+            would make a local of that name ``self.value``: it avoids those too,
+            and the enclosing functions' locals, which it would take it for.
             """
-            if prefix in spelled_plainly or prefix == machine or (prefix == "value" and prefix in bindings.locals):
+            taken_here = prefix in spelled_plainly or prefix == machine or prefix in enclosing_locals
+            if taken_here or (prefix == "value" and prefix in bindings.locals):
                 return fresh(prefix)
             fresh.taken.add(prefix)
             return prefix

@@ -6,7 +6,7 @@ value).  The compiled ``resume`` tells them apart by what it returns: an
 awaitable, or a :class:`YieldValue`.
 
 ``__anext__``, ``asend``, ``athrow`` and ``aclose`` return small awaitables
-(:class:`_Step`).  Awaiting one runs the generator until its next ``yield``
+(:class:`_Step`, named as CPython's types).  Awaiting one runs the generator until its next ``yield``
 (the awaitable's result), its end (``StopAsyncIteration``) or an exception;
 the awaits it meets on the way are passed through to whoever drives it.
 Everything else (delegation, PEP 380 forwarding) is the ``StateMachine``'s.
@@ -23,6 +23,7 @@ from runtime.machines.statemachine import (
     _RUNNING,
     DONE,
     Machine,
+    _AwaitIterator,
     _delegate_of,
     _Raised,
     _without_machinery,
@@ -80,16 +81,16 @@ class AsyncGeneratorMachine(Machine):
         return self
 
     def __anext__(self):
-        return _Step(self, "send", None)
+        return _Send(self, "send", None)
 
     def asend(self, value):
-        return _Step(self, "send", value)
+        return _Send(self, "send", value)
 
     def athrow(self, typ, val=None, tb=None):
-        return _Step(self, "throw", (typ, val, tb))
+        return _Throw(self, "throw", (typ, val, tb))
 
     def aclose(self):
-        return _Step(self, "close", None)
+        return _Throw(self, "close", None)
 
     def _first_iteration(self):
         self._hooked = True
@@ -160,6 +161,10 @@ class AsyncGeneratorMachine(Machine):
     @property
     def ag_await(self):
         awaiting = self._awaiting
+        if type(awaiting) is _AwaitIterator:
+            # The compiled coroutine awaited, as a coroutine's cr_await says,
+            # not the iterator that drives it.
+            return awaiting.machine
         return None if awaiting is _RUNNING else awaiting
 
     @property
@@ -178,9 +183,11 @@ class AsyncGeneratorMachine(Machine):
     cr_code = cr_frame = cr_suspended = cr_origin = cr_running = cr_await = _Absent()
 
 
-# The protocol's methods are named as the native type's: ``async_generator.asend``.
+# The protocol's methods are named as the native type's: ``async_generator.asend``,
+# of no module (anyio names a task started with ``g.asend`` by module and qualname).
 for _method in ("__aiter__", "__anext__", "asend", "athrow", "aclose"):
     getattr(AsyncGeneratorMachine, _method).__qualname__ = f"async_generator.{_method}"
+    getattr(AsyncGeneratorMachine, _method).__module__ = None
 del _method
 
 
@@ -199,7 +206,7 @@ class _Step:
     def __reduce__(self):
         # At every protocol, made before its state: the generator it runs
         # refers back to it (runtime.machines.durable).
-        return copyreg.__newobj__, (_Step,), (None, {name: getattr(self, name) for name in _Step.__slots__})
+        return copyreg.__newobj__, (type(self),), (None, {name: getattr(self, name) for name in _Step.__slots__})
 
     def __await__(self):
         return self
@@ -324,5 +331,25 @@ def _exception(typ, val, tb):
     return error.with_traceback(tb) if tb is not None else error
 
 
+class _Send(_Step):
+    """What ``__anext__()`` and ``asend()`` return."""
+
+    __slots__ = ()
+
+
+class _Throw(_Step):
+    """What ``athrow()`` and ``aclose()`` return."""
+
+    __slots__ = ()
+
+
+# Named as the native types: tools tell them by name (trio's
+# Task.iter_await_frames walks into the generator of an awaitable it
+# recognises as ``async_generator_asend`` or ``async_generator_athrow``).
+# Under these names here too, where pickle looks a class up by its name.
+_Send.__name__ = _Send.__qualname__ = "async_generator_asend"
+_Throw.__name__ = _Throw.__qualname__ = "async_generator_athrow"
+async_generator_asend, async_generator_athrow = _Send, _Throw
+
 _AsyncGeneratorABC.register(AsyncGeneratorMachine)
-_DIRECT_AWAITABLES.add(_Step)
+_DIRECT_AWAITABLES.update((_Send, _Throw))

@@ -895,7 +895,7 @@ def _copied_awaiting(awaiting, memo):
         return _AwaitIterator(copy_machine(awaiting.machine, memo))
     if kind is _SavedHandling:
         return _HandlingIterator(_copied_awaiting(awaiting.iterator, memo), awaiting.exception)
-    if kind is _Step:
+    if issubclass(kind, _Step):
         twin = memo.get(id(awaiting))
         if twin is None:
             twin = memo[id(awaiting)] = copy.copy(awaiting)
@@ -945,7 +945,7 @@ def innermost_awaited(machine):
             following = awaited.machine
         elif type(awaited) is _HandlingIterator:
             following = awaited.iterator
-        elif type(awaited) is _Step:
+        elif isinstance(awaited, _Step):
             following = awaited.generator
         else:
             return awaited

@@ -323,6 +323,49 @@ CASES = {
         """,
         "f()",
     ),
+    # The names the compiler writes in a nested machine (what an await
+    # returns, the exception caught, an iterator's item...) are not the
+    # enclosing compiled function's locals of the same names, which the
+    # nested function never mentions (trio's test_serve_listeners_basic:
+    # `async with ... as nursery` got the outer local `value`).
+    "nested_async_def_beside_outer_locals_named_like_the_machinery": (
+        """
+        class Manager:
+            async def __aenter__(self):
+                return await tick("enter")
+            async def __aexit__(self, *exc_info):
+                log.append(("exit", exc_info[0]))
+                await tick("exit")
+
+        async def f():
+            value = "outer value"
+            error = "outer error"
+            item = "outer item"
+            caught = "outer caught"
+            awaitable = "outer awaitable"
+            yielded = "outer yielded"
+            matched = "outer matched"
+            async def inner():
+                async with Manager() as entered:
+                    log.append(entered)
+                for n in [1, 2]:
+                    log.append(await tick(n))
+                try:
+                    await tick("try")
+                    raise KeyError("inner")
+                except KeyError as e:
+                    log.append(repr(e))
+                match await tick("match"):
+                    case 7:
+                        log.append("seven")
+                    case _:
+                        log.append("other")
+                return await ready("inner's result")
+            result = await inner()
+            return result, value, error, item, caught, awaitable, yielded, matched
+        """,
+        "f()",
+    ),
     # global / nonlocal declared by the async function itself
     "global_declaration_in_the_async_function": (
         """

@@ -302,6 +302,96 @@ def test_code_marked_through_the_function_is_not_the_running_code():
     assert compiled["run"]() == (True, True, True)
 
 
+AWAITING_AN_ASYNC_GENERATOR = """
+    import gc
+    from types import coroutine
+
+    @coroutine
+    def suspend():
+        yield "suspended"
+
+    async def leaf():
+        await suspend()
+
+    async def numbers():
+        yield 1
+        await leaf()
+        yield 2
+
+    async def consumer():
+        async for _ in numbers():
+            pass
+
+    def await_chain(coro):
+        # trio's Task.iter_await_frames: the awaitable of asend()/athrow() is
+        # known by its type's name, and the generator found among its referents.
+        names = []
+        while coro is not None:
+            if hasattr(coro, "cr_frame"):
+                names.append(coro.cr_frame.f_code.co_name)
+                coro = coro.cr_await
+            elif type(coro).__name__ in ("async_generator_asend", "async_generator_athrow"):
+                generator = next(r for r in gc.get_referents(coro) if hasattr(r, "ag_frame"))
+                names.append(generator.ag_frame.f_code.co_name)
+                coro = generator.ag_await
+            else:
+                names.append(type(coro).__name__)
+                break
+        return names
+
+    def run():
+        generator = numbers()
+        awaitables = [
+            generator.__anext__(), generator.asend(None), generator.athrow(KeyError), generator.aclose()
+        ]
+        names = [type(a).__name__ for a in awaitables]
+        for awaitable in awaitables:
+            awaitable.close()
+        task = consumer()
+        task.send(None)  # suspended in leaf(), awaited by numbers(), iterated by consumer()
+        chain = await_chain(task)
+        task.close()
+        return names, chain
+"""
+
+
+PROTOCOL_METHOD_NAMES = """
+    async def numbers():
+        yield 1
+
+    def callable_name(function):
+        # anyio's get_callable_name: what a task started with g.asend is called
+        module = getattr(function, "__module__", None)
+        qualname = getattr(function, "__qualname__", None)
+        return ".".join([x for x in (module, qualname) if x])
+
+    def run():
+        generator = numbers()
+        return [callable_name(getattr(generator, name)) for name in ("asend", "athrow", "aclose")]
+"""
+
+
+def test_async_generator_protocol_methods_are_named_as_natively():
+    # anyio's test_task_from_asyncgen_asend: tg.start_soon(g.asend, None)
+    # names the task "async_generator.asend", natively (no module).
+    native, compiled = both(PROTOCOL_METHOD_NAMES)
+    expected = native["run"]()
+    assert expected == ["async_generator.asend", "async_generator.athrow", "async_generator.aclose"]
+    assert compiled["run"]() == expected
+
+
+def test_async_generator_awaitables_are_named_as_natively():
+    # trio's test_task_iter_await_frames_async_gen: a task iterating an async
+    # generator showed only its own frame.
+    native, compiled = both(AWAITING_AN_ASYNC_GENERATOR)
+    expected = native["run"]()
+    assert expected == (
+        ["async_generator_asend", "async_generator_asend", "async_generator_athrow", "async_generator_athrow"],
+        ["consumer", "numbers", "leaf", "generator"],
+    )
+    assert compiled["run"]() == expected
+
+
 NEVER_AWAITED = """
     import gc
     import warnings

@@ -218,7 +218,7 @@ def main():
     parser.add_argument("--python", default=sys._base_executable, help="the venv's interpreter")
     parser.add_argument("--venv", default=os.path.join(ROOT, ".venv-conformance"))
     parser.add_argument("--timeout", type=int, default=10, help="seconds per test (default 10)")
-    parser.add_argument("--budget", type=int, default=600, help="seconds per run (default 600)")
+    parser.add_argument("--budget", type=int, default=1800, help="seconds per run (default 1800)")
     parser.add_argument(
         "--modes", default=",".join(MODES), help="comma-separated, of: " + ", ".join(MODES)
     )
@@ -241,14 +241,12 @@ def main():
         capture_output=True,
         text=True,
     ).stdout.strip()
-    print(
-        f"\nReal suites on CPython {python_version}; per-test timeout {args.timeout} s, per-run budget {args.budget} s"
-    )
-    print("(passed / tests run natively; compiled columns: passed of the tests that pass natively)")
-    print(
-        f"{'suite':<22} {'native':>12} "
-        + " ".join(f"{mode:>22}" for mode in modes if mode != "native")
-    )
+    # The table comes last, every suite side by side, after what each run lost.
+    table = [
+        f"\nReal suites on CPython {python_version}; per-test timeout {args.timeout} s, per-run budget {args.budget} s",
+        "(passed / tests run natively; compiled columns: passed of the tests that pass natively)",
+        f"{'suite':<22} {'native':>12} " + " ".join(f"{mode:>22}" for mode in modes if mode != "native"),
+    ]
     details = []
     for name in args.suites:
         suite = SUITES[name]
@@ -288,13 +286,13 @@ def main():
                 details.append(f"{name}: {mode}: {count} tests: {what}")
             for test, what in lost.items():
                 details.append(f"{name}: {mode}: passes natively, not compiled: {test}: {what}")
-        print(
+        table.append(
             f"{name + ' ' + version:<22} {columns[0]:>12} "
             + " ".join(f"{c:>22}" for c in columns[1:])
         )
-    print()
     for line in details:
         print(line)
+    print("\n".join(table))
     if not args.records:
         shutil.rmtree(records, ignore_errors=True)
     return 0
