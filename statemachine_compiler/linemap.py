@@ -23,6 +23,8 @@ from contextlib import contextmanager
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from statemachine_compiler.analysis.walk import children
+
 __all__ = ["LineMap", "LineKeepingTransformer"]
 
 
@@ -109,7 +111,7 @@ class LineMap:
                     start, end = span
                     for line in range(where.start.line, where.end.line + 1):
                         lines[line] = min(start + line - where.start.line, end)
-            for child in node.children:
+            for child in children(node):
                 visit(child)
 
         visit(module)

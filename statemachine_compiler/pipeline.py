@@ -44,6 +44,7 @@ from statemachine_compiler.analysis.scopes import (
     type_parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
+from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.emit.generated import GeneratedCode
 from statemachine_compiler.emit.machine import (
@@ -801,7 +802,7 @@ def _hidden_names(enclosing: list[Scope]) -> set[str]:
     return hidden
 
 
-class _LocalsCalls(cst.CSTVisitor):
+class _LocalsCalls(Walker):
     def __init__(self):
         self.found = False
 
@@ -823,11 +824,11 @@ class _LocalsCalls(cst.CSTVisitor):
 def _calls_locals(body: cst.CSTNode) -> bool:
     """Whether the body itself may call ``locals()`` (or what reads it: vars, dir, eval, exec)."""
     finder = _LocalsCalls()
-    body.visit(finder)
+    finder.walk(body)
     return finder.found
 
 
-class _TrailingComments(cst.CSTVisitor):
+class _TrailingComments(Walker):
     """The comments at the end of one-line statements and of compound statements' headers."""
 
     def __init__(self, position):
@@ -843,11 +844,11 @@ class _TrailingComments(cst.CSTVisitor):
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self._note(node, node.trailing_whitespace.comment)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def walk(self, node: cst.CSTNode) -> None:
         body = getattr(node, "body", None)
         if isinstance(body, cst.IndentedBlock) and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             self._note(node, body.header.comment)
-        return super().on_visit(node)
+        super().walk(node)
 
     def _note(self, node: cst.CSTNode, comment: cst.Comment | None) -> None:
         where = self.position(node)
@@ -862,7 +863,7 @@ def _awaiting_line_comments(body: cst.BaseSuite, position, lines: set[int]) -> d
     lost; the emitter writes it above the suspension instead.
     """
     finder = _TrailingComments(position)
-    body.visit(finder)
+    finder.walk(body)
     return {line: text for line, text in finder.comments.items() if line in lines}
 
 

@@ -17,6 +17,7 @@ from libcst.helpers import parse_template_statement
 
 from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
+from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.exceptions import ExceptionLowering
 from statemachine_compiler.lower.expressions import (
@@ -84,12 +85,12 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         """Mark the builtins ``names`` in compiler-made ``node`` as never rewritten."""
         protected = self.protected
 
-        class Marker(cst.CSTVisitor):
+        class Marker(Walker):
             def visit_Name(self, name: cst.Name) -> None:
                 if name.value in names:
                     protected[id(name)] = name
 
-        node.visit(Marker())
+        Marker().walk(node)
 
     def emit(self, statement: cst.BaseStatement) -> None:
         if self.out and isinstance(self.out[-1], Plain):

@@ -1,0 +1,100 @@
+"""Read-only walks over libcst trees, without rebuilding them.
+
+``Walker`` is ``libcst.CSTVisitor`` for analyses: the same ``visit_X``
+(False: not inside) and ``leave_X`` methods, called in the same order, but
+started with ``walker.walk(node)``; ``children(node)`` is ``node.children``.
+
+Discussion: libcst's visitors rebuild every node they pass, read-only ones
+too (``CSTNode.visit`` always goes through ``_visit_and_replace_children``,
+and so does ``node.children``), and the analyses walk each function several
+times: those rebuilds and libcst's per-field hooks were most of their cost
+(issue 12).  Here the children are read from the node's fields directly, in
+the order libcst visits them: the order its ``_visit_and_replace_children``
+names them in, read once per node class from libcst's own source.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+import libcst as cst
+
+__all__ = ["Walker", "children"]
+
+# node class -> its child fields in visiting order (None: libcst's ``children`` is asked)
+_child_fields: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields_of(cls: type) -> tuple[str, ...] | None:
+    try:
+        return _child_fields[cls]
+    except KeyError:
+        fields = _child_fields[cls] = _visited_fields(cls)
+        return fields
+
+
+def _visited_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields ``cls._visit_and_replace_children`` visits (``visit_*(self, "field", ...)``), in order."""
+    try:
+        source = textwrap.dedent(inspect.getsource(cls._visit_and_replace_children))
+    except (OSError, TypeError):  # no source: libcst's own (slow) way
+        return None
+    calls = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("visit_")
+    ]
+    calls.sort(key=lambda call: (call.lineno, call.col_offset))
+    fields: list[str] = []
+    for call in calls:
+        if len(call.args) < 2 or not isinstance(call.args[1], ast.Constant):
+            return None  # not the form this reads
+        if call.args[1].value not in fields:
+            fields.append(call.args[1].value)
+    return tuple(fields)
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``node.children``: its child nodes in lexical order."""
+    fields = _fields_of(type(node))
+    if fields is None:
+        return list(node.children)
+    found: list[cst.CSTNode] = []
+    for name in fields:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(value)
+    return found
+
+
+class Walker:
+    """A read-only visitor: ``visit_X(node)`` (False: skip its children), then ``leave_X(node)``."""
+
+    def walk(self, node: cst.CSTNode) -> None:
+        methods = _methods(type(self), type(node))
+        visit, leave = methods
+        if visit is None or visit(self, node) is not False:
+            for child in children(node):
+                self.walk(child)
+        if leave is not None:
+            leave(self, node)
+
+
+# (walker class, node class) -> (visit_X, leave_X), the plain functions
+_methods_cache: dict[tuple[type, type], tuple] = {}
+
+
+def _methods(walker: type, node: type) -> tuple:
+    key = (walker, node)
+    found = _methods_cache.get(key)
+    if found is None:
+        name = node.__name__
+        found = _methods_cache[key] = (
+            getattr(walker, "visit_" + name, None),
+            getattr(walker, "leave_" + name, None),
+        )
+    return found
