@@ -292,14 +292,15 @@ def _add_runtime_import(
         index = 1
     while index < len(body) and _is_future_import(body[index]):
         index += 1
-    code = module.code
+    # The spellings the code uses as words, found in one pass over it (not one per name).
+    spellings = sorted(set(spelling.values()), key=len, reverse=True)
+    words = set(re.findall(rf"\b(?:{'|'.join(map(re.escape, spellings))})\b", module.code))
     imports = []
     for module_name, names in RUNTIME_IMPORTS.items():
         used = [
             name if spelling[name] == name else f"{name} as {spelling[name]}"
             for name in names
-            if (spelling[name] != name or module_name != "builtins")
-            and re.search(rf"\b{re.escape(spelling[name])}\b", code)
+            if (spelling[name] != name or module_name != "builtins") and spelling[name] in words
         ]
         if used:
             imports.append(f"from {module_name} import {', '.join(used)}\n")

@@ -56,18 +56,24 @@ def _visited_fields(cls: type) -> tuple[str, ...] | None:
     return tuple(fields)
 
 
+_NO_NODE = cst.MaybeSentinel.DEFAULT  # what a visited field holds, besides None, when it holds no node
+
+
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node.children``: its child nodes in lexical order."""
     fields = _fields_of(type(node))
     if fields is None:
         return list(node.children)
     found: list[cst.CSTNode] = []
+    # A visited field holds a node, a sequence of nodes, None or MaybeSentinel
+    # (no isinstance: CSTNode is an ABC, and its check was half of a walk).
     for name in fields:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
+        kind = value.__class__
+        if kind is list or kind is tuple:
             found.extend(value)
+        elif value is not None and value is not _NO_NODE:
+            found.append(value)
     return found
 
 
