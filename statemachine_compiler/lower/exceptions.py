@@ -17,13 +17,13 @@ specify, and are lowered like any other ``try``.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.helpers import parse_template_statement
 
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.expressions import assign
 from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
 from statemachine_compiler.lower.jumps import record_jumps
+from statemachine_compiler.lower.templates import parse_template_statement
 
 __all__ = ["ExceptionLowering"]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import libcst as cst
-from libcst.helpers import parse_template_statement
 
 from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
@@ -30,6 +29,7 @@ from statemachine_compiler.lower.expressions import (
     with_defaults,
 )
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
+from statemachine_compiler.lower.templates import parse_template_statement
 
 __all__ = ["Lowerer"]
 
