@@ -237,8 +237,10 @@ class _WithoutGeneratedCode(cst.CSTTransformer):
         return cst.SimpleStatementLine([cst.Pass()], leading_lines=updated_node.leading_lines)
 
 
-def check_output(code: str, filename: str) -> None:
+def check_output(code: str, filename: str, tree: ast.Module | None = None) -> None:
     """Report generated code that does not compile: a bug of the compiler, never the user's.
+
+    ``tree``, where given, is ``ast.parse(code)``, already made: it is compiled.
 
     Discussion: without this check such output would be written (or run)
     with exit status 0 and fail later, far from its cause.  It is done on
@@ -246,7 +248,7 @@ def check_output(code: str, filename: str) -> None:
     the whole output, whose compile took more memory than all the rest.
     """
     try:
-        compile(code, filename, "exec", dont_inherit=True)
+        compile(code if tree is None else tree, filename, "exec", dont_inherit=True)
     except SyntaxError as error:
         lines = io.StringIO(code, newline="").readlines()
         line = (lines[error.lineno - 1 : error.lineno] or [""])[0].strip() if error.lineno else ""
@@ -665,8 +667,8 @@ class FunctionCompiler:
         split = None if _inside_function(stack) else _split_generated(code)
         if split is None:
             return self._splice_parsed(code, writer, stub_code, where, leading, blank, qualname)
-        machine_code, stub_code = split
-        check_output(machine_code, self.filename)
+        machine_code, stub_code, machines_tree = split
+        check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
         stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=blank)
         if not self.options.format:
@@ -733,8 +735,8 @@ def _inside_function(stack: list[Scope]) -> bool:
     return any(scope.kind in ("function", "machine") for scope in stack)
 
 
-def _split_generated(code: str) -> tuple[str, str] | None:
-    """``code`` (machine classes, blank lines, the stub) as (classes, stub), lines kept.
+def _split_generated(code: str) -> tuple[str, str, ast.Module] | None:
+    """``code`` (machine classes, blank lines, the stub) as (classes, stub, the classes' ``ast``), lines kept.
 
     None where the parts are not that plain, for the caller to parse the whole:
     a line between them that a parse would give to the classes (indented),
@@ -753,7 +755,8 @@ def _split_generated(code: str) -> tuple[str, str] | None:
     end, start = machines[-1].end_lineno, _first_line(stub)
     if any(line and not line.startswith("#") for line in lines[end : start - 1]):
         return None
-    return "\n".join(lines[:end]) + "\n", "\n".join(lines[start - 1 :])
+    classes = ast.Module(body=machines, type_ignores=[])
+    return "\n".join(lines[:end]) + "\n", "\n".join(lines[start - 1 :]), classes
 
 
 def _first_line(statement: ast.stmt) -> int:
