@@ -28,7 +28,6 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from statemachine_compiler.analysis import suspensions
 from statemachine_compiler.analysis.assignment import may_read_unbound
@@ -55,7 +54,7 @@ from statemachine_compiler.emit.machine import (
     write_machine,
 )
 from statemachine_compiler.format import black, format_generated
-from statemachine_compiler.linemap import LineMap, first_line
+from statemachine_compiler.linemap import LineMap, first_line, positioned_code
 from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
 from statemachine_compiler.lower.methods import (
@@ -200,8 +199,8 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
         ) from None
     if not text.isascii():
         module = normalize_identifiers(module)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    # What ``MetadataWrapper(module).resolve(PositionProvider)`` gives, without its overhead.
+    _, positions = positioned_code([module], indent=module.default_indent, newline=module.default_newline)
     compiler = FunctionCompiler(filename, module, positions, options, on_lowered)
     try:
         rewritten = module.visit(NameRewriter([], compiler))
@@ -691,7 +690,7 @@ class FunctionCompiler:
 
     def _register_lines(self, module: cst.Module, statements, sources: list[int]) -> None:
         """Give each generated statement the source lines the writer recorded."""
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        _, positions = positioned_code([module], indent=module.default_indent, newline=module.default_newline)
         for parsed, statement in zip(module.body, statements, strict=True):
             start = first_line(parsed, positions)
             self.linemap.register(statement, sources[start - 1 : positions[parsed].end.line])
