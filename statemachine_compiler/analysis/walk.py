@@ -21,7 +21,7 @@ import textwrap
 
 import libcst as cst
 
-__all__ = ["Walker", "children"]
+__all__ = ["TOKENS", "Walker", "children"]
 
 # node class -> its child fields in visiting order (None: libcst's ``children`` is asked)
 _child_fields: dict[type, tuple[str, ...] | None] = {}
@@ -77,21 +77,47 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
+def _subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub} | _subclasses(sub)
+    return found
+
+
+# The node classes that hold no name, expression or statement: whitespace,
+# comments, punctuation, operators.  About two thirds of a tree's nodes; a
+# walk or transform that has nothing to do with them need not go through them.
+TOKENS: frozenset[type] = frozenset(
+    sub
+    for base in (
+        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.Newline, cst.EmptyLine, cst.Comment,
+        cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.ImportStar, cst.Asynchronous,
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+        cst.LeftCurlyBrace, cst.RightCurlyBrace,
+        cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+    )
+    for sub in {base} | _subclasses(base)
+)
+
+
 class Walker:
     """A read-only visitor: ``visit_X(node)`` (False: skip its children), then ``leave_X(node)``."""
 
     def walk(self, node: cst.CSTNode) -> None:
-        methods = _methods(type(self), type(node))
-        visit, leave = methods
+        visit, leave = _methods(type(self), type(node))
         if visit is None or visit(self, node) is not False:
+            skipped = _skipped(type(self))
             for child in children(node):
-                self.walk(child)
+                if child.__class__ not in skipped:
+                    self.walk(child)
         if leave is not None:
             leave(self, node)
 
 
 # (walker class, node class) -> (visit_X, leave_X), the plain functions
 _methods_cache: dict[tuple[type, type], tuple] = {}
+# walker class -> the token classes it has no method for: not walked
+_skipped_cache: dict[type, frozenset[type]] = {}
 
 
 def _methods(walker: type, node: type) -> tuple:
@@ -102,5 +128,14 @@ def _methods(walker: type, node: type) -> tuple:
         found = _methods_cache[key] = (
             getattr(walker, "visit_" + name, None),
             getattr(walker, "leave_" + name, None),
+        )
+    return found
+
+
+def _skipped(walker: type) -> frozenset[type]:
+    found = _skipped_cache.get(walker)
+    if found is None:
+        found = _skipped_cache[walker] = frozenset(
+            token for token in TOKENS if _methods(walker, token) == (None, None)
         )
     return found
