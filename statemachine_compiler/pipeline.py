@@ -212,8 +212,8 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
         return Result(text, [], list(range(1, text.count("\n") + 2)))
     rewritten = _add_runtime_import(rewritten, compiler.runtime_names, options, compiler.linemap)
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
-    # The machines and stubs were checked one by one as they were made (peak
-    # memory was compiling all the output at once); the rest of it here.
+    # The machines were checked one by one as they were made (peak memory
+    # was compiling all the output at once); the rest of it here.
     check_output(rewritten.visit(_WithoutGeneratedCode()).code, filename)
     return Result(rewritten.code, compiler.compiled, linemap)
 
@@ -666,13 +666,10 @@ class FunctionCompiler:
         split = None if _inside_function(stack) else _split_generated(code)
         if split is None:
             return self._splice_parsed(code, writer, stub_code, where, leading, blank, qualname)
-        machine_code, stub_code, tree = split
-        check_output(code, self.filename, tree)
+        machine_code, stub_code, machines_tree = split
+        check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
-        if stack:  # a method's stub stays in its class body, as nodes
-            stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=blank)
-        else:  # at module level it is never rewritten again either: text too
-            stub = GeneratedCode(stub_code, leading_lines=blank)
+        stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=blank)
         if not self.options.format:
             self.linemap.register(machines, writer.sources[: machine_code.count("\n")])
             self.linemap.register(stub, [where[0]] * stub_code.count("\n"))
@@ -738,7 +735,7 @@ def _inside_function(stack: list[Scope]) -> bool:
 
 
 def _split_generated(code: str) -> tuple[str, str, ast.Module] | None:
-    """``code`` (machine classes, blank lines, the stub) as (classes, stub, ``ast.parse(code)``), lines kept.
+    """``code`` (machine classes, blank lines, the stub) as (classes, stub, the classes' ``ast``), lines kept.
 
     None where the parts are not that plain, for the caller to parse the whole:
     a line between them that a parse would give to the classes (indented),
@@ -757,7 +754,8 @@ def _split_generated(code: str) -> tuple[str, str, ast.Module] | None:
     end, start = machines[-1].end_lineno, _first_line(stub)
     if any(line and not line.startswith("#") for line in lines[end : start - 1]):
         return None
-    return "\n".join(lines[:end]) + "\n", "\n".join(lines[start - 1 :]), tree
+    classes = ast.Module(body=machines, type_ignores=[])
+    return "\n".join(lines[:end]) + "\n", "\n".join(lines[start - 1 :]), classes
 
 
 def _first_line(statement: ast.stmt) -> int:

@@ -117,8 +117,7 @@ def _body_statements(block: cst.BaseSuite) -> list[cst.BaseStatement]:
     return [cst.SimpleStatementLine(list(block.body))]
 
 
-# The stub is a FunctionDef, or (at module level, where nothing rewrites it again) a statement of its text.
-CompileNested = Callable[[cst.FunctionDef, list[Scope]], tuple[list[cst.BaseStatement], cst.BaseStatement]]
+CompileNested = Callable[[cst.FunctionDef, list[Scope]], tuple[list[cst.BaseStatement], cst.FunctionDef]]
 
 
 class NameRewriter(cst.CSTTransformer):
@@ -502,9 +501,6 @@ class NameRewriter(cst.CSTTransformer):
             bound = node.name.value
             node, _ = self.define(node)  # named as written
             machine_classes, stub = self.compile_nested(node, self.stack)
-            if not isinstance(stub, cst.FunctionDef):
-                # Given as text: at module level, where it binds its name as written.
-                return cst.FlattenSentinel([*machine_classes, stub])
             _, copies = self.define(stub.with_changes(name=cst.Name(bound)))
             statements: list[cst.BaseStatement] = [stub, *copies]
             if self.scope.kind == "class":
