@@ -21,9 +21,30 @@ from collections import ChainMap
 from contextlib import contextmanager
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-__all__ = ["LineMap", "LineKeepingTransformer"]
+from statemachine_compiler.analysis.walk import children
+
+__all__ = ["LineMap", "LineKeepingTransformer", "positioned_code"]
+
+
+def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = "\n"):
+    """The code of ``nodes`` (statements, or a module) at ``depth``, and each node's position in it.
+
+    Discussion: what ``MetadataWrapper(...).resolve(PositionProvider)`` gives,
+    from the one printing that makes the code too: libcst's own way printed
+    the tree twice, and the writer asked it for every group of statements it
+    wrote (with ``--no-format``, more than a third of a compile).
+    """
+    provider = PositionProvider()
+    provider._computed = {}
+    state = PositionProvidingCodegenState(default_indent=indent, default_newline=newline, provider=provider)
+    for _ in range(depth):
+        state.increase_indent(indent)
+    for node in nodes:
+        node._codegen(state)
+    return "".join(state.tokens), provider._computed
 
 
 def first_line(node: cst.CSTNode, positions) -> int:
@@ -89,10 +110,13 @@ class LineMap:
 
     def table(self, module: cst.Module, default: int = 0) -> list[int]:
         """Source line for each line of ``module.code`` (index 0 is line 1)."""
-        code = module.code
+        code, positions = positioned_code([module], indent=module.default_indent, newline=module.default_newline)
+        return self.table_of([module], code, positions, default)
+
+    def table_of(self, nodes, code: str, positions, default: int = 0) -> list[int]:
+        """Source line for each line of ``code``, printed from ``nodes`` with ``positions``."""
         count = code.count("\n") + 1
         lines = [0] * (count + 1)
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
         def visit(node: cst.CSTNode) -> None:
             where = positions.get(node)
@@ -109,10 +133,11 @@ class LineMap:
                     start, end = span
                     for line in range(where.start.line, where.end.line + 1):
                         lines[line] = min(start + line - where.start.line, end)
-            for child in node.children:
+            for child in children(node):
                 visit(child)
 
-        visit(module)
+        for node in nodes:
+            visit(node)
         result = lines[1:]
         current = default
         for index, line in enumerate(result):

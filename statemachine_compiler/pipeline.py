@@ -28,7 +28,6 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from statemachine_compiler.analysis import suspensions
 from statemachine_compiler.analysis.assignment import may_read_unbound
@@ -45,6 +44,7 @@ from statemachine_compiler.analysis.scopes import (
     type_parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
+from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.diagnostics import CompileError
 from statemachine_compiler.emit.generated import GeneratedCode
 from statemachine_compiler.emit.machine import (
@@ -55,7 +55,7 @@ from statemachine_compiler.emit.machine import (
     write_machine,
 )
 from statemachine_compiler.format import black, format_generated
-from statemachine_compiler.linemap import LineMap, first_line
+from statemachine_compiler.linemap import LineMap, first_line, positioned_code
 from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
 from statemachine_compiler.lower.methods import (
@@ -200,8 +200,8 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
         ) from None
     if not text.isascii():
         module = normalize_identifiers(module)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    # What ``MetadataWrapper(module).resolve(PositionProvider)`` gives, without its overhead.
+    _, positions = positioned_code([module], indent=module.default_indent, newline=module.default_newline)
     compiler = FunctionCompiler(filename, module, positions, options, on_lowered)
     try:
         rewritten = module.visit(NameRewriter([], compiler))
@@ -237,8 +237,10 @@ class _WithoutGeneratedCode(cst.CSTTransformer):
         return cst.SimpleStatementLine([cst.Pass()], leading_lines=updated_node.leading_lines)
 
 
-def check_output(code: str, filename: str) -> None:
+def check_output(code: str, filename: str, tree: ast.Module | None = None) -> None:
     """Report generated code that does not compile: a bug of the compiler, never the user's.
+
+    ``tree``, where given, is ``ast.parse(code)``, already made: it is compiled.
 
     Discussion: without this check such output would be written (or run)
     with exit status 0 and fail later, far from its cause.  It is done on
@@ -246,7 +248,7 @@ def check_output(code: str, filename: str) -> None:
     the whole output, whose compile took more memory than all the rest.
     """
     try:
-        compile(code, filename, "exec", dont_inherit=True)
+        compile(code if tree is None else tree, filename, "exec", dont_inherit=True)
     except SyntaxError as error:
         lines = io.StringIO(code, newline="").readlines()
         line = (lines[error.lineno - 1 : error.lineno] or [""])[0].strip() if error.lineno else ""
@@ -292,14 +294,15 @@ def _add_runtime_import(
         index = 1
     while index < len(body) and _is_future_import(body[index]):
         index += 1
-    code = module.code
+    # The spellings the code uses as words, found in one pass over it (not one per name).
+    spellings = sorted(set(spelling.values()), key=len, reverse=True)
+    words = set(re.findall(rf"\b(?:{'|'.join(map(re.escape, spellings))})\b", module.code))
     imports = []
     for module_name, names in RUNTIME_IMPORTS.items():
         used = [
             name if spelling[name] == name else f"{name} as {spelling[name]}"
             for name in names
-            if (spelling[name] != name or module_name != "builtins")
-            and re.search(rf"\b{re.escape(spelling[name])}\b", code)
+            if (spelling[name] != name or module_name != "builtins") and spelling[name] in words
         ]
         if used:
             imports.append(f"from {module_name} import {', '.join(used)}\n")
@@ -689,8 +692,8 @@ class FunctionCompiler:
         split = None if _inside_function(stack) else _split_generated(code)
         if split is None:
             return self._splice_parsed(code, writer, stub_code, where, leading, stub_leading, qualname)
-        machine_code, stub_code = split
-        check_output(machine_code, self.filename)
+        machine_code, stub_code, machines_tree = split
+        check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
         stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=stub_leading)
         if not self.options.format:
@@ -713,7 +716,7 @@ class FunctionCompiler:
 
     def _register_lines(self, module: cst.Module, statements, sources: list[int]) -> None:
         """Give each generated statement the source lines the writer recorded."""
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        _, positions = positioned_code([module], indent=module.default_indent, newline=module.default_newline)
         for parsed, statement in zip(module.body, statements, strict=True):
             start = first_line(parsed, positions)
             self.linemap.register(statement, sources[start - 1 : positions[parsed].end.line])
@@ -757,8 +760,8 @@ def _inside_function(stack: list[Scope]) -> bool:
     return any(scope.kind in ("function", "machine") for scope in stack)
 
 
-def _split_generated(code: str) -> tuple[str, str] | None:
-    """``code`` (machine classes, blank lines, the stub) as (classes, stub), lines kept.
+def _split_generated(code: str) -> tuple[str, str, ast.Module] | None:
+    """``code`` (machine classes, blank lines, the stub) as (classes, stub, the classes' ``ast``), lines kept.
 
     None where the parts are not that plain, for the caller to parse the whole:
     a line between them that a parse would give to the classes (indented),
@@ -777,7 +780,8 @@ def _split_generated(code: str) -> tuple[str, str] | None:
     end, start = machines[-1].end_lineno, _first_line(stub)
     if any(line and not line.startswith("#") for line in lines[end : start - 1]):
         return None
-    return "\n".join(lines[:end]) + "\n", "\n".join(lines[start - 1 :])
+    classes = ast.Module(body=machines, type_ignores=[])
+    return "\n".join(lines[:end]) + "\n", "\n".join(lines[start - 1 :]), classes
 
 
 def _first_line(statement: ast.stmt) -> int:
@@ -827,7 +831,7 @@ def _hidden_names(enclosing: list[Scope]) -> set[str]:
     return hidden
 
 
-class _LocalsCalls(cst.CSTVisitor):
+class _LocalsCalls(Walker):
     def __init__(self):
         self.found = False
 
@@ -849,11 +853,11 @@ class _LocalsCalls(cst.CSTVisitor):
 def _calls_locals(body: cst.CSTNode) -> bool:
     """Whether the body itself may call ``locals()`` (or what reads it: vars, dir, eval, exec)."""
     finder = _LocalsCalls()
-    body.visit(finder)
+    finder.walk(body)
     return finder.found
 
 
-class _TrailingComments(cst.CSTVisitor):
+class _TrailingComments(Walker):
     """The comments at the end of one-line statements and of compound statements' headers."""
 
     def __init__(self, position):
@@ -869,11 +873,11 @@ class _TrailingComments(cst.CSTVisitor):
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self._note(node, node.trailing_whitespace.comment)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def walk(self, node: cst.CSTNode) -> None:
         body = getattr(node, "body", None)
         if isinstance(body, cst.IndentedBlock) and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             self._note(node, body.header.comment)
-        return super().on_visit(node)
+        super().walk(node)
 
     def _note(self, node: cst.CSTNode, comment: cst.Comment | None) -> None:
         where = self.position(node)
@@ -888,7 +892,7 @@ def _awaiting_line_comments(body: cst.BaseSuite, position, lines: set[int]) -> d
     lost; the emitter writes it above the suspension instead.
     """
     finder = _TrailingComments(position)
-    body.visit(finder)
+    finder.walk(body)
     return {line: text for line, text in finder.comments.items() if line in lines}
 
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.analysis.walk import Walker
+
 __all__ = ["may_read_unbound"]
 
 
@@ -183,7 +185,7 @@ class _Flow:
     def reads(self, node, bound):
         """Check what ``node`` reads; return ``bound`` with what its walruses surely bind."""
         reads = _Reads()
-        node.visit(reads)
+        reads.walk(node)
         for name in reads.eager:
             if name in self.locals and name not in bound:
                 raise _MayBeUnbound
@@ -195,7 +197,7 @@ class _Flow:
         """Check what a nested scope defined here reads, whenever it runs."""
         reads = _Reads()
         reads.depth = 1
-        node.visit(reads)
+        reads.walk(node)
         self._check_lazy(reads, bound | reads.walrus)
 
     def _check_lazy(self, reads, bound):
@@ -246,7 +248,7 @@ def _names(target) -> list[str]:
     return []
 
 
-class _Reads(cst.CSTVisitor):
+class _Reads(Walker):
     """The names an expression (or a nested scope) reads, now (``eager``) or later (``lazy``)."""
 
     def __init__(self):
@@ -261,24 +263,24 @@ class _Reads(cst.CSTVisitor):
         (self.lazy if self.depth else self.eager).add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         return False
 
     def visit_Param(self, node: cst.Param) -> bool:
         for part in (node.default, node.annotation):
             if part is not None:
-                part.visit(self)
+                self.walk(part)
         return False
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         self.nonlocals.update(n.name.value for n in node.names)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         if isinstance(node.target, cst.Name) and not self.depth and not self.conditional:
             self.walrus.add(node.target.value)
         return False
@@ -304,7 +306,7 @@ class _Reads(cst.CSTVisitor):
     leave_GeneratorExp = leave_ListComp = leave_SetComp = leave_DictComp = _leave_scope
 
 
-class _Unbinds(cst.CSTVisitor):
+class _Unbinds(Walker):
     """The locals a statement deletes: ``del x``, and the name of each ``except ... as``."""
 
     def __init__(self):
@@ -331,5 +333,5 @@ class _Unbinds(cst.CSTVisitor):
 
 def _unbound_names(node) -> frozenset[str]:
     finder = _Unbinds()
-    node.visit(finder)
+    finder.walk(node)
     return frozenset(finder.names)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from statemachine_compiler.analysis.suspensions import contains_await
+from statemachine_compiler.analysis.walk import Walker
 
 __all__ = [
     "Scope",
@@ -118,7 +119,7 @@ def parameter_names(params: cst.Parameters) -> list[str]:
     return names
 
 
-class _BindingCollector(cst.CSTVisitor):
+class _BindingCollector(Walker):
     """Collect what one function body binds, without entering nested scopes."""
 
     def __init__(self, bindings: FunctionBindings):
@@ -142,29 +143,29 @@ class _BindingCollector(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.bind(node.name.value)
         for decorator in node.decorators:
-            decorator.visit(self)
-        node.params.visit(self)  # defaults are evaluated here
+            self.walk(decorator)
+        self.walk(node.params)  # defaults are evaluated here
         if node.returns is not None:
-            node.returns.visit(self)
+            self.walk(node.returns)
         return False
 
     def visit_Param(self, node: cst.Param) -> bool:
         if node.default is not None:
-            node.default.visit(self)
+            self.walk(node.default)
         if node.annotation is not None:
-            node.annotation.visit(self)
+            self.walk(node.annotation)
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self.bind(node.name.value)
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         for arg in (*node.bases, *node.keywords):
-            arg.visit(self)
+            self.walk(arg)
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        node.params.visit(self)
+        self.walk(node.params)
         return False
 
     def _visit_comprehension(self, node) -> bool:
@@ -276,7 +277,7 @@ def function_bindings(params: cst.Parameters | None, body: cst.CSTNode) -> Funct
     if params is not None:
         bindings.params = parameter_names(params)
         bindings.locals.update(bindings.params)
-    body.visit(_BindingCollector(bindings))
+    _BindingCollector(bindings).walk(body)
     bindings.locals -= bindings.globals | bindings.nonlocals
     return bindings
 
@@ -284,11 +285,11 @@ def function_bindings(params: cst.Parameters | None, body: cst.CSTNode) -> Funct
 def class_bindings(node: cst.ClassDef) -> set[str]:
     """Return the names a class body binds in its own namespace."""
     bindings = FunctionBindings()
-    node.body.visit(_BindingCollector(bindings))
+    _BindingCollector(bindings).walk(node.body)
     return bindings.locals - bindings.globals - bindings.nonlocals
 
 
-class _IdentifierCollector(cst.CSTVisitor):
+class _IdentifierCollector(Walker):
     def __init__(self):
         self.names: set[str] = set()
 
@@ -299,7 +300,7 @@ class _IdentifierCollector(cst.CSTVisitor):
 def all_identifiers(node: cst.CSTNode) -> set[str]:
     """Every identifier spelled anywhere in ``node``: fresh names must avoid them all."""
     collector = _IdentifierCollector()
-    node.visit(collector)
+    collector.walk(node)
     return collector.names
 
 
@@ -390,7 +391,7 @@ def type_parameter_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
 INLINE_COMPREHENSIONS = sys.version_info >= (3, 12)
 
 
-class _Uses(cst.CSTVisitor):
+class _Uses(Walker):
     """The names one scope uses, and separately what the scopes nested in it use freely."""
 
     def __init__(self):
@@ -405,15 +406,15 @@ class _Uses(cst.CSTVisitor):
     # -- names that are not variables ------------------------------------------
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         return False
 
     def visit_MatchKeywordElement(self, node) -> bool:
-        node.pattern.visit(self)
+        self.walk(node.pattern)
         return False
 
     def visit_Import(self, node) -> bool:
@@ -433,20 +434,20 @@ class _Uses(cst.CSTVisitor):
     def _parameters(self, params: cst.Parameters, annotations: _Uses | None = None) -> None:
         for param in _all_params(params):
             if param.default is not None:
-                param.default.visit(self)
+                self.walk(param.default)
             if param.annotation is not None:
-                param.annotation.visit(annotations or self)
+                (annotations or self).walk(param.annotation)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         parameters = set(type_parameter_names(node))
         # Defaults and annotations are evaluated here, or (PEP 695) in the
         # generic function's type parameters' scope, itself nested here.
         outer = _Uses() if parameters else self
         self._parameters(node.params, outer)
         if node.returns is not None:
-            node.returns.visit(outer)
+            outer.walk(node.returns)
         self.nested |= free_names(node.params, node.body) - parameters
         if parameters:
             self.nested |= (outer.used | outer.nested) - parameters
@@ -459,14 +460,14 @@ class _Uses(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         outer = _Uses()
         for arg in (*node.bases, *node.keywords):
-            arg.visit(outer)
+            outer.walk(arg)
         body = _Uses()
-        node.body.visit(body)
+        body.walk(node.body)
         bindings = FunctionBindings()
-        node.body.visit(_BindingCollector(bindings))
+        _BindingCollector(bindings).walk(node.body)
         # The class body's own uses resolve past its bindings; its methods'
         # skip the class namespace, and get __class__ from the class itself.
         free = (body.used - bindings.locals - bindings.globals) | bindings.nonlocals
@@ -480,22 +481,22 @@ class _Uses(cst.CSTVisitor):
         return False
 
     def _comprehension(self, node, elements, inline: bool) -> bool:
-        node.for_in.iter.visit(self)  # the first iterable is evaluated outside
+        self.walk(node.for_in.iter)  # the first iterable is evaluated outside
         inner = _Uses()
         targets: set[str] = set()
         clause = node.for_in
         first = True
         while clause is not None:
             targets.update(target_names(clause.target))
-            clause.target.visit(inner)
+            inner.walk(clause.target)
             if not first:
-                clause.iter.visit(inner)
+                inner.walk(clause.iter)
             for condition in clause.ifs:
-                condition.visit(inner)
+                inner.walk(condition)
             first = False
             clause = clause.inner_for_in
         for element in elements:
-            element.visit(inner)
+            inner.walk(element)
         if inline:
             self.used |= inner.used - targets
             self.nested |= inner.nested - targets
@@ -518,7 +519,7 @@ class _Uses(cst.CSTVisitor):
     def visit_TypeAlias(self, node) -> bool:
         # ``type X[T] = value``: the value is evaluated lazily, in a scope of its own.
         inner = _Uses()
-        node.value.visit(inner)
+        inner.walk(node.value)
         parameters = set(type_parameter_names(node))
         self.used.add(node.name.value)
         self.nested |= (inner.used | inner.nested) - parameters
@@ -547,7 +548,7 @@ def free_and_cell_names(params: cst.Parameters | None, body: cst.CSTNode) -> tup
     """``free_names``, and the function's locals that scopes nested in it use: natively, its cells."""
     bindings = function_bindings(params, body)
     uses = _Uses()
-    body.visit(uses)
+    uses.walk(body)
     free = ((uses.used | uses.nested) - bindings.locals - bindings.globals) | bindings.nonlocals
     return free, uses.nested & bindings.locals
 
@@ -586,12 +587,12 @@ class _EveryBinding(_BindingCollector):
 def bound_names(module: cst.Module) -> set[str]:
     """Every name the module binds, in any scope (a star import's aside: see ``star_imports``)."""
     bindings = FunctionBindings()
-    module.visit(_EveryBinding(bindings))
+    _EveryBinding(bindings).walk(module)
     bindings.locals.update(bindings.globals | bindings.nonlocals)
     return bindings.locals
 
 
-class _StarImports(cst.CSTVisitor):
+class _StarImports(Walker):
     def __init__(self):
         self.found = False
 
@@ -602,7 +603,7 @@ class _StarImports(cst.CSTVisitor):
 def star_imports(module: cst.Module) -> bool:
     """Whether the module has ``from m import *``: it may bind any name, builtins too."""
     finder = _StarImports()
-    module.visit(finder)
+    finder.walk(module)
     return finder.found
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.analysis.walk import children
+
 __all__ = ["contains_await", "contains_yield"]
 
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -60,7 +62,7 @@ def _found_in(node: cst.CSTNode, kind: str, wanted) -> bool:
         # Its decorators, defaults, annotations and bases run here.
         found = any(_found_in(part, kind, wanted) for part in _parts_in_enclosing_scope(node))
     else:
-        found = any(_found_in(child, kind, wanted) for child in node.children)
+        found = any(_found_in(child, kind, wanted) for child in children(node))
     _cache[key] = (node, found)
     return found
 

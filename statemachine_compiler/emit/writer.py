@@ -12,6 +12,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from statemachine_compiler.linemap import positioned_code
 
 __all__ = ["Writer"]
 
@@ -53,20 +56,21 @@ class Writer:
 
     def statement(self, *nodes: cst.BaseStatement) -> None:
         """Write CST statements at the current depth, exactly as libcst renders them."""
-        module = cst.Module(body=list(nodes))
-        # Render inside ``depth`` dummy blocks: libcst indents every line it
-        # starts, and leaves the inside of string tokens alone.
-        wrapped = list(nodes)
-        for _ in range(self.depth):
-            nested = cst.If(test=cst.Name("True"), body=cst.IndentedBlock(body=wrapped))
-            wrapped = [nested]
-        code = cst.Module(body=wrapped).code
-        text_lines = code.split("\n")[self.depth :]
+        # Printed ``depth`` indents in, as libcst prints a block's body: it
+        # indents every line it starts, and leaves the inside of string tokens alone.
+        if self.linemap is not None:
+            code, positions = positioned_code(nodes, self.depth)
+            sources = self.linemap.table_of(nodes, code, positions, default=self.source)
+        else:
+            state = CodegenState(default_indent="    ", default_newline="\n")
+            state.indent_tokens = ["    "] * self.depth
+            for node in nodes:
+                node._codegen(state)
+            code = "".join(state.tokens)
+        text_lines = code.split("\n")
         if text_lines and text_lines[-1] == "":
             text_lines.pop()
-        if self.linemap is not None:
-            sources = self.linemap.table(module, default=self.source)
-        else:
+        if self.linemap is None:
             sources = [self.source] * len(text_lines)
         self.lines.extend(text_lines)
         self.sources.extend(sources[: len(text_lines)])

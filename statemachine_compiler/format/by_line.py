@@ -18,6 +18,10 @@ and a line whose formatting could depend on the Python versions black infers
 from the whole text (a split line with ``*``, a ``with`` header it changed),
 makes the whole text go through black, as before.  ``tests/compiler/test_format_by_line.py`` checks
 the result against black over the whole text.
+
+A line not seen before, but of a shape seen before (the same but for its
+names, numbers, plain strings and comments: ``shapes``), is not sent to
+black: black's lines for the other are filled in with its own tokens.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+
+from statemachine_compiler.format.shapes import Template, shape_of, template_of
 
 __all__ = ["black", "format_generated"]
 
@@ -36,6 +42,8 @@ CACHE_LIMIT = 200_000  # formatted lines kept; then the cache starts again
 
 # (kind, depth, text) -> the lines black makes of it
 _formatted: dict[tuple[str, int, str], tuple[str, ...]] = {}
+# (kind, depth, shape) -> black's lines for a unit of that shape, its tokens cut out
+_templates: dict[tuple[str, int, str], Template] = {}
 
 
 def black(code: str) -> str:
@@ -50,18 +58,55 @@ def format_generated(code: str) -> str:
     if units is None:
         return black(code)
     missing = sorted({unit.key for unit in units if unit.key not in _formatted})
-    if missing:
-        formatted = _format_batch(missing)
-        if formatted is None:
+    if len(_formatted) + len(missing) > CACHE_LIMIT:
+        _formatted.clear()
+        _templates.clear()
+    for keys in _by_shape(missing):
+        if not _format_units(keys):
             return black(code)
-        if len(_formatted) > CACHE_LIMIT:
-            _formatted.clear()
-        _formatted.update(formatted)
     lines: list[str] = []
     for unit in units:
         lines.extend([""] * unit.blank_before)
         lines.extend(_formatted[unit.key])
     return "\n".join(lines) + "\n"
+
+
+def _by_shape(keys: list[tuple[str, int, str]]) -> list[list[tuple[str, int, str]]]:
+    """``keys`` in two rounds: one unit of each shape (and those with none), then the others."""
+    first, second = [], []
+    shapes = set()
+    for key in keys:
+        blanked = shape_of(key)
+        if blanked is not None and (blanked[0] in _templates or blanked[0] in shapes):
+            second.append(key)
+        else:
+            first.append(key)
+            if blanked is not None:
+                shapes.add(blanked[0])
+    return [first, second]
+
+
+def _format_units(keys: list[tuple[str, int, str]]) -> bool:
+    """Put black's lines for each unit of ``keys`` in the cache; False where they cannot be trusted."""
+    unknown = []
+    for key in keys:
+        blanked = shape_of(key)
+        template = _templates.get(blanked[0]) if blanked is not None else None
+        if template is not None:
+            _formatted[key] = template.fill(blanked[1])
+        else:
+            unknown.append(key)
+    if not unknown:
+        return True
+    formatted = _format_batch(unknown)
+    if formatted is None:
+        return False
+    _formatted.update(formatted)
+    for key, lines in formatted.items():
+        learned = template_of(key, lines)
+        if learned is not None:
+            _templates.setdefault(*learned)
+    return True
 
 
 @dataclass

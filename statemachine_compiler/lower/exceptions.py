@@ -19,13 +19,13 @@ from __future__ import annotations
 import sys
 
 import libcst as cst
-from libcst.helpers import parse_template_statement
 
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.expressions import assign
 from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
 from statemachine_compiler.lower.jumps import leaves_by_jump, record_jumps
+from statemachine_compiler.lower.templates import parse_template_statement
 
 WITH_AT_MANAGERS_LINE = sys.version_info >= (3, 13)
 

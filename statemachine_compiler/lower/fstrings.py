@@ -28,6 +28,8 @@ import warnings
 
 import libcst as cst
 
+from statemachine_compiler.analysis.walk import Walker
+
 __all__ = ["source_lines_of", "spell_out_self_documenting_fields"]
 
 
@@ -41,7 +43,21 @@ def spell_out_self_documenting_fields(
     node rebuilt on the way.  ``source_lines()``, if given, returns
     ``source_lines_of(source)``, computed once for all the module's functions.
     """
+    finder = _SelfDocumenting()
+    finder.walk(node)
+    if not finder.found:
+        return node  # nothing to spell out: not rebuilt either
     return node.visit(_Spelling(source, positions, note_origin, source_lines))
+
+
+class _SelfDocumenting(Walker):
+    """Whether an f-string has a ``=`` field of its own."""
+
+    def __init__(self):
+        self.found = False
+
+    def visit_FormattedString(self, node) -> None:
+        self.found = self.found or any(_is_self_documenting(p) for p in node.parts)
 
 
 def source_lines_of(module: cst.Module) -> list[str]:

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from statemachine_compiler.analysis.suspensions import contains_await
+from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.linemap import LineKeepingTransformer
 
 __all__ = ["Hoisted", "hoist_async_generator_expressions"]
@@ -81,11 +82,11 @@ def hoist_async_generator_expressions(
 
 def _has_generator_expression(node: cst.CSTNode) -> bool:
     finder = _GeneratorExpressionFinder()
-    node.visit(finder)
+    finder.walk(node)
     return finder.found
 
 
-class _GeneratorExpressionFinder(cst.CSTVisitor):
+class _GeneratorExpressionFinder(Walker):
     def __init__(self):
         self.found = False
 
@@ -94,7 +95,7 @@ class _GeneratorExpressionFinder(cst.CSTVisitor):
         return False
 
 
-class _Walruses(cst.CSTVisitor):
+class _Walruses(Walker):
     """Whether a walrus binds in the scope around a comprehension (not inside a lambda)."""
 
     def __init__(self):
@@ -278,5 +279,5 @@ def _is_asynchronous(node: cst.GeneratorExp) -> bool:
 
 def _has_walrus(node: cst.GeneratorExp) -> bool:
     finder = _Walruses()
-    node.visit(finder)
+    finder.walk(node)
     return finder.found

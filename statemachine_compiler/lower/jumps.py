@@ -24,6 +24,12 @@ from statemachine_compiler.linemap import LineKeepingTransformer
 
 __all__ = ["leaves_by_jump", "record_jumps"]
 
+# What can hold a statement; nothing else holds a jump.
+_HOLDS_STATEMENTS = (
+    cst.Module, cst.BaseCompoundStatement, cst.BaseSuite, cst.ExceptHandler, cst.ExceptStarHandler,
+    cst.Else, cst.Finally, cst.MatchCase,
+)
+
 
 class _JumpRecorder(LineKeepingTransformer):
     def __init__(self, jump: cst.Name, result: cst.Name, note_origin):
@@ -32,6 +38,10 @@ class _JumpRecorder(LineKeepingTransformer):
         self.result = result
         self.loop_depth = 0  # loops inside the try: their break/continue stay inside
         self.kinds: set[str] = set()
+
+    def on_visit(self, node) -> bool:
+        # Expressions and the parts of a line are kept as they are, not rebuilt.
+        return isinstance(node, _HOLDS_STATEMENTS) and super().on_visit(node)
 
     # nested scopes have their own returns
     def visit_FunctionDef(self, node) -> bool:

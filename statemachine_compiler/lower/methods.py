@@ -20,6 +20,7 @@ import sys
 import libcst as cst
 
 from statemachine_compiler.analysis.scopes import INLINE_COMPREHENSIONS, target_names
+from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.linemap import LineKeepingTransformer
 
 __all__ = ["mangle_private_names", "explicit_super", "is_private", "is_dunder", "mangled"]
@@ -232,7 +233,7 @@ class _SuperRewriter(LineKeepingTransformer):
 ATTRIBUTE_OF_SUPER_READS_A_LOCAL = sys.version_info >= (3, 12)
 
 
-class _Deletions(cst.CSTVisitor):
+class _Deletions(Walker):
     """Whether a function's own statements ``del`` a name (not its nested scopes')."""
 
     def __init__(self, name: str):
@@ -254,7 +255,7 @@ class _Deletions(cst.CSTVisitor):
 
 def deletes(body: cst.CSTNode, name: str) -> bool:
     finder = _Deletions(name)
-    body.visit(finder)
+    finder.walk(body)
     return finder.found
 
 

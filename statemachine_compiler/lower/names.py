@@ -35,6 +35,7 @@ from statemachine_compiler.analysis.scopes import (
     target_names,
     type_parameter_names,
 )
+from statemachine_compiler.analysis.walk import TOKENS
 from statemachine_compiler.lower.methods import is_dunder, is_private, mangled
 
 __all__ = ["NameRewriter", "resolve", "machine_attribute"]
@@ -137,7 +138,13 @@ class NameRewriter(cst.CSTTransformer):
         self.plain_names: dict[int, cst.Name] = {}  # Name nodes that must stay names
         self.fstring_quotes: list[str] = []  # quotes of the f-strings around the node visited
 
+    def on_visit(self, node) -> bool:
+        # Whitespace, punctuation and operators hold no names: kept as they are, not rebuilt.
+        return node.__class__ not in TOKENS and super().on_visit(node)
+
     def on_leave(self, original_node, updated_node):
+        if original_node is updated_node and original_node.__class__ in TOKENS:
+            return original_node
         result = super().on_leave(original_node, updated_node)
         linemap = getattr(self.compile_nested, "linemap", None)
         if linemap is not None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import libcst as cst
-from libcst.helpers import parse_template_statement
 
 from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
+from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.exceptions import ExceptionLowering
 from statemachine_compiler.lower.expressions import (
@@ -29,6 +29,7 @@ from statemachine_compiler.lower.expressions import (
     with_defaults,
 )
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
+from statemachine_compiler.lower.templates import parse_template_statement
 
 __all__ = ["Lowerer"]
 
@@ -96,12 +97,12 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         """Mark the builtins ``names`` in compiler-made ``node`` as never rewritten."""
         protected = self.protected
 
-        class Marker(cst.CSTVisitor):
+        class Marker(Walker):
             def visit_Name(self, name: cst.Name) -> None:
                 if name.value in names:
                     protected[id(name)] = name
 
-        node.visit(Marker())
+        Marker().walk(node)
 
     def emit(self, statement: cst.BaseStatement) -> None:
         if self.out and isinstance(self.out[-1], Plain):

@@ -111,3 +111,47 @@ def test_statements_sharing_a_line_are_written_once():
     by_line._formatted.clear()
     code = compile_source(source, "shared.py", Options()).code
     assert code.count("self.a += 1") == 1, code
+
+
+# Units of one shape (names, decimal numbers, plain strings and comments aside),
+# each followed by ones formatted from the first's template: they must come out
+# as black makes them, changed or not, split or not.
+SAME_SHAPES = [
+    ["x = {'a':1}", "y = {'b':2}", "z = {'c':3}  "],
+    ["self.state = 3  # line 26: row = await tx.fetch(item.key)", "self.other = 7  # line 99: abc = await ab.abcde(abcd.key)"],
+    ["#a comment", "#b comment"],
+    ["# a comment", "# b comment"],
+    ["x = 1  #a", "y = 2  #b"],
+    ["x = 1  # type: int", "y = 2  # type: str"],
+    ["x = 1  # fmt: skip", "y = 2  # fmt: skip"],
+    ["awaitable = self.transaction.fetch(self.item.key, timeout=10, retries=3, backoff='linear')",
+     "something = self.connections.fetch(self.user.pid, seconds=42, repeats=9, strateg='fixedl')"],
+    ["value = function_with_a_long_name(first_argument, second_argument, third_argument, 1234)",
+     "other = function_with_a_long_nam2(first_argumen2, second_argumen2, third_argumen2, 5678)"],
+    ["result = [element for element in collection_of_elements if element is not None and element]",
+     "reslt2 = [elemen2 for elemen2 in collection_of_element2 if elemen2 is not None and elemen2]"],
+    ["x = (a)", "y = (b)"],
+    ["print((a, b,))", "print((c, d,))"],
+    ["f(a)(b)[c]", "g(d)(e)[f]"],
+    ["x = 'it' 'is'", "y = 'at' 'as'"],
+    ["x = a**2", "y = b**3"],
+    ["x = -a ** -b", "y = -c ** -d"],
+    ["x = 0XFF + 1_000 + 1E5", "y = 0XFF + 2_000 + 1E5"],
+    ["del (a), (b)", "del (c), (d)"],
+    ["return (yield)", "return (yield)"],
+    ["if (self.state == 0 and (item := next(it, None)) is not None) or self.state in (1, 2):",
+     "if (self.other == 9 and (iteg := next(iu, None)) is not None) or self.other in (7, 8):"],
+]
+
+
+@pytest.mark.parametrize("lines", SAME_SHAPES, ids=[lines[0][:30] for lines in SAME_SHAPES])
+def test_units_of_one_shape_are_formatted_as_black_would(lines):
+    by_line._formatted.clear()
+    by_line._templates.clear()
+
+    def text(line):
+        body = "        pass\n" if line.startswith("if ") else "    pass\n"
+        return f"def f():\n    {line}\n{body}"
+
+    for line in lines:
+        assert format_generated(text(line)) == black(text(line)), line
