@@ -105,17 +105,17 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
         w.line(f'"""{_docstring_safe(spec.header)}, line {spec.lines[0]}"""')
         w.line()
         if spec.temporaries:
-            _rows(w, "_temporaries", [repr(t) for t in spec.temporaries])
+            _rows(w, "_temporaries", [_quoted(t) for t in spec.temporaries])
         temporaries = spec.temporaries
         locals_ = spec.slots[: len(spec.slots) - len(temporaries)]
         if temporaries and spec.slots[len(locals_) :] == temporaries:
             # The function's locals, then the compiler's own slots, named once.
             if locals_:
-                _rows(w, "__slots__", [repr(s) for s in locals_], then="_temporaries")
+                _rows(w, "__slots__", [_quoted(s) for s in locals_], then="_temporaries")
             else:
                 w.line("__slots__ = _temporaries")
         else:
-            _rows(w, "__slots__", [repr(s) for s in spec.slots])
+            _rows(w, "__slots__", [_quoted(s) for s in spec.slots])
         w.line(f"_name = {spec.name!r}")
         w.line(f"_qualname = {spec.qualname!r}")
         _rows(w, "_lines", [str(n) for n in spec.lines], comment="source line of each state", per_row=10)
@@ -159,6 +159,16 @@ def write_machine(spec: MachineSpec, body: list[Node], render, render_expression
 
 
 LINE_LENGTH = 88  # black's
+
+
+def _quoted(name: str) -> str:
+    """An identifier as a string literal, spelled as black spells it.
+
+    So that black leaves a long ``__slots__`` of unpacked rows as it is,
+    and the formatter by line can take it without black (format.by_line:
+    a row with ``*`` that black changed goes through black whole).
+    """
+    return f'"{name}"'
 
 
 def _rows(w: Writer, name: str, items: list[str], *, then=None, comment=None, per_row=None) -> None:

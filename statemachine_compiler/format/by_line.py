@@ -424,10 +424,19 @@ def _version_independent(key, lines: list[str]) -> bool:
     Discussion: black infers the target versions from the features the whole
     text uses; they decide a trailing comma after ``*args`` in a split call
     and the brackets of ``with`` statements.  A unit black leaves as it is,
-    or changes without either, is formatted alike in any text.
+    or changes without either, is formatted alike in any text.  The comma is
+    a question only where black splits a bracket one item a line (its
+    delimiter split) and an item of that bracket is unpacked: then that item
+    starts a line of the result.  A ``*`` inside brackets black keeps on one
+    line (``Handling(exit(mgr, *exc_info(caught)))`` split after
+    ``Handling(``) asks nothing.
     """
     kind, _, text = key
     if "\n".join(lines) == text:
         return True
     stripped = text.lstrip()
-    return not STAR_ARGUMENT.search(text) and not stripped.startswith(("with ", "with(", "async with"))
+    if stripped.startswith(("with ", "with(", "async with")):
+        return False
+    if not STAR_ARGUMENT.search(text):
+        return True
+    return not any(line.lstrip().startswith("*") for line in lines[1:])

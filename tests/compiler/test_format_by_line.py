@@ -155,3 +155,31 @@ def test_units_of_one_shape_are_formatted_as_black_would(lines):
 
     for line in lines:
         assert format_generated(text(line)) == black(text(line)), line
+
+
+STAR_IN_A_BRACKET_KEPT_ON_ONE_LINE = (
+    "        awaitable = Handling(self._exit1(self._mgr1, *exc_info(caught1)), pending=self._jump1)\n"
+)
+STAR_ITEM_OF_A_BRACKET_SPLIT_ONE_A_LINE = (
+    "        result = some_function_name(first_argument_value, second_argument_value, third_argument_value,"
+    " fourth_argument_value, *the_rest_of_them)\n"
+)
+F_STRING = '        print(f"{sum(self.results)} lines")\n'  # black infers Python 3.6+ from it
+
+
+def _machine_with(*lines: str) -> str:
+    return "class _f(StateMachine):\n    def resume(self, value, error):\n" + "".join(lines)
+
+
+@pytest.mark.parametrize("unit", [STAR_IN_A_BRACKET_KEPT_ON_ONE_LINE, STAR_ITEM_OF_A_BRACKET_SPLIT_ONE_A_LINE])
+@pytest.mark.parametrize("first_with_f_string", [True, False])
+def test_a_star_argument_is_formatted_for_the_versions_each_text_implies(unit, first_with_f_string):
+    # Black adds a trailing comma after an unpacked item only where the text's
+    # features allow it: a unit kept from one text must not carry it into another.
+    newer = _machine_with(F_STRING, unit)
+    older = _machine_with("        x = 1\n", unit)
+    texts = [newer, older] if first_with_f_string else [older, newer]
+    by_line._formatted.clear()
+    by_line._templates.clear()
+    for text in texts:
+        assert format_generated(text) == black(text)
