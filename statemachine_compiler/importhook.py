@@ -177,25 +177,22 @@ def _source_columns(node, columns, line, end):
 
 def _is_resume_point_raise(node) -> bool:
     """``self.reraise(error)``: where the exception an await ended with comes out."""
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Attribute)
-        and node.value.func.attr == "reraise"
-        and len(node.value.args) == 1
-        and isinstance(node.value.args[0], ast.Name)
-    )
+    return isinstance(node, ast.Expr) and _calls_with_a_name(node.value, "reraise")
 
 
 def _is_fast_await(node) -> bool:
     """``value, error, awaitable = self.run_now(awaitable)``: an await's first step."""
+    return isinstance(node, ast.Assign) and _calls_with_a_name(node.value, "run_now")
+
+
+def _calls_with_a_name(node, method: str) -> bool:
+    """``x.method(name)``: a call of the machine's ``method`` with one plain name."""
     return (
-        isinstance(node, ast.Assign)
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Attribute)
-        and node.value.func.attr == "run_now"
-        and len(node.value.args) == 1
-        and isinstance(node.value.args[0], ast.Name)
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
     )
 
 
