@@ -1285,6 +1285,26 @@ class StateMachine(Machine):
 _get_origin = StateMachine.__dict__["_origin"].__get__
 
 
+def _named_as_natively(method, type_name: str):
+    """``method`` (the same code) named as the native type's: ``coroutine.send``, of no module.
+
+    Tools name what a task runs by the callable's module and qualified name
+    (anyio: a task started with ``coro.send``); the copy leaves
+    ``Machine``'s own, which async generators share, as it is.
+    """
+    named = FunctionType(method.__code__, method.__globals__, method.__name__, method.__defaults__, method.__closure__)
+    named.__kwdefaults__ = method.__kwdefaults__
+    named.__doc__ = method.__doc__
+    named.__qualname__ = f"{type_name}.{method.__name__}"
+    named.__module__ = None
+    return named
+
+
+for _method in ("send", "throw", "close"):
+    setattr(StateMachine, _method, _named_as_natively(getattr(Machine, _method), "coroutine"))
+del _method
+
+
 # -- origin tracking ---------------------------------------------------------------
 #
 # Discussion: CPython records ``cr_origin`` at every coroutine's creation when

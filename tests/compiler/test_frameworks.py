@@ -380,6 +380,33 @@ def test_async_generator_protocol_methods_are_named_as_natively():
     assert compiled["run"]() == expected
 
 
+COROUTINE_METHOD_NAMES = """
+    async def job():
+        pass
+
+    def callable_name(function):
+        module = getattr(function, "__module__", None)
+        qualname = getattr(function, "__qualname__", None)
+        return ".".join([x for x in (module, qualname) if x])
+
+    def run():
+        coroutine = job()
+        try:
+            return [callable_name(getattr(coroutine, name)) for name in ("send", "throw", "close")]
+        finally:
+            coroutine.close()
+"""
+
+
+def test_coroutine_protocol_methods_are_named_as_natively():
+    # The same as an async generator's: a task started with coro.send is
+    # named by the method's module and qualified name.
+    native, compiled = both(COROUTINE_METHOD_NAMES)
+    expected = native["run"]()
+    assert expected == ["coroutine.send", "coroutine.throw", "coroutine.close"]
+    assert compiled["run"]() == expected
+
+
 def test_async_generator_awaitables_are_named_as_natively():
     # trio's test_task_iter_await_frames_async_gen: a task iterating an async
     # generator showed only its own frame.
