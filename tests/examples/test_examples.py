@@ -251,3 +251,16 @@ def test_fork_search_explores_every_branch_by_deep_copying_at_each_choice():
         "TFT    3 + 7 = 10",
         "11 branches explored",
     ]
+
+
+def test_readme_shows_what_compile_prints_for_send_to_server():
+    # "What a compiled function looks like" quotes the output; it must be the output.
+    from statemachine_compiler import compile_source
+
+    path = ROOT / "examples" / "send_to_server.py"
+    printed = compile_source(path.read_text(encoding="utf-8"), str(path)).code
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("class _send_to_server(StateMachine):")
+    end = readme.index("    return _send_to_server(addr)\n", start) + len("    return _send_to_server(addr)\n")
+    quoted = readme[start:end]
+    assert quoted in printed, "update README.md's excerpt: statemachine-compiler compile examples/send_to_server.py"
