@@ -355,15 +355,17 @@ AWAITING_AN_ASYNC_GENERATOR = """
 """
 
 
-PROTOCOL_METHOD_NAMES = """
-    async def numbers():
-        yield 1
-
+CALLABLE_NAME = """
     def callable_name(function):
         # anyio's get_callable_name: what a task started with g.asend is called
         module = getattr(function, "__module__", None)
         qualname = getattr(function, "__qualname__", None)
         return ".".join([x for x in (module, qualname) if x])
+"""
+
+PROTOCOL_METHOD_NAMES = CALLABLE_NAME + """
+    async def numbers():
+        yield 1
 
     def run():
         generator = numbers()
@@ -380,14 +382,9 @@ def test_async_generator_protocol_methods_are_named_as_natively():
     assert compiled["run"]() == expected
 
 
-COROUTINE_METHOD_NAMES = """
+COROUTINE_METHOD_NAMES = CALLABLE_NAME + """
     async def job():
         pass
-
-    def callable_name(function):
-        module = getattr(function, "__module__", None)
-        qualname = getattr(function, "__qualname__", None)
-        return ".".join([x for x in (module, qualname) if x])
 
     def run():
         coroutine = job()

@@ -7,7 +7,7 @@ what the driver does there instead of sending that number:
 ``("throw", exception)`` or ``("close",)``.
 """
 
-PRELUDE = '''
+PAUSE = '''
 class Pause:
     """Suspends once: the driver receives ``label`` and sends back the result."""
 
@@ -29,7 +29,9 @@ class Pause:
 
     def throw(self, error, *args):
         raise error
+'''
 
+PRELUDE = PAUSE + '''
 
 async def tick(label=None):
     return await Pause(label)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from statemachine_compiler import Options, compile_source
 from tests.compiler.differential import PRELUDE, describe_exception
 from tests.compiler.test_generated import PROFILE_SETTINGS, async_functions, driver_scripts
+from tests.durable.corpus import PAUSE
 
 # The differential prelude's Yield suspends in a generator, which cannot be
 # pickled: here it is an iterator object that can.  And the log is the
@@ -36,27 +37,8 @@ def the_log():
 
 log = Log()
 
-class Yield:
-    """Suspends once: the driver receives ``label`` and sends back the result."""
-
-    def __init__(self, label=None):
-        self.label = label
-        self.done = False
-
-    def __await__(self):
-        return self
-
-    def __next__(self):
-        return self.send(None)
-
-    def send(self, value):
-        if self.done:
-            raise StopIteration(value)
-        self.done = True
-        return self.label
-
-    def throw(self, error, *args):
-        raise error
+''' + PAUSE + '''
+Yield = Pause
 '''
 
 _names = itertools.count()
