@@ -78,11 +78,11 @@ RUNTIME_IMPORTS = {
         "EXHAUSTED",
         "StateMachine",
         "async_iterator",
-        "context_manager",
         "next_awaitable",
     ),
     "runtime.machines.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
-    "runtime.machines.handling": ("Handling", "exc_info"),
+    "runtime.machines.handling": ("Handling",),
+    "runtime.machines.contexts": ("AsyncWith", "With"),
     "runtime.machines.exception_groups": ("ExceptStar",),
     "runtime.machines.marks": ("async_generator_function", "coroutine_function"),
     "runtime.machines.supers": (

@@ -10,9 +10,9 @@ that goes on.  A block hands back its ``Exits``: the arrivals that fall
 through its end, and those that leave it by ``return``, ``raise``,
 ``break`` and ``continue``, for the enclosing statement to route.
 
-The compiler's own flags are followed: ``async for``, ``async with`` and a
-``while`` whose test awaits record in a flag how a loop ended or whether
-``__aexit__`` ran, and test it after; an arrival knows what each flag it
+The compiler's own flags are followed: ``async for`` and a ``while`` whose
+test awaits record in a flag how a loop ended, ``async with``'s statement
+object whether ``__aexit__`` ran (``_with1.exited``), and test it after; an arrival knows what each flag it
 went through was set to, so that only the branch the flag picks is taken.
 
 Discussion: the code between two states is not drawn: it runs within one
@@ -35,7 +35,8 @@ __all__ = ["build_graph"]
 
 LABEL_LENGTH = 48  # characters of a condition shown on an edge
 CATCH_ALL = {"BaseException"}
-_FLAG_PREFIXES = ("_ended", "_exited")  # the compiler's flags (lower.statements, lower.exceptions)
+_FLAG_PREFIXES = ("_ended",)  # the compiler's flags (lower.statements)
+_WITH_PREFIX = "_with"  # a with statement's object (lower.exceptions): its ``exited`` is a flag
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Arrival:
     source: int | str
     kind: str = "flow"
     label: str = ""
-    # What the compiler's own flags (``_ended``, ``_exited``) are known to hold on this way.
+    # What the compiler's own flags (``_ended``, ``_with1.exited``) are known to hold on this way.
     flags: frozenset[tuple[str, bool]] = frozenset()
 
 
@@ -126,6 +127,9 @@ class StateGraphBuilder:
             self.connect(arrival, node.state)
         flags = frozenset.intersection(*(a.flags for a in arrivals)) if arrivals else frozenset()
         here = Arrival(node.state, flags=flags)
+        exited = _with_exited_by(node)
+        if exited is not None:
+            here = _with_flag(here, exited, True)
         # What it waits for may raise into it when it resumes.
         return Exits(normal=[here], raises=[replace(here, kind="exception")])
 
@@ -351,26 +355,51 @@ class _JumpFinder(cst.CSTVisitor):
         self.jumps.append((kind, _short(label)))
 
 
+def _with_method(node: Suspend) -> tuple[str, str, bool] | None:
+    """``("_with1", "exit", True)`` for the await of ``_with1.exit(caught1)``: name, method, called with an exception."""
+    called = node.awaitable.func if isinstance(node.awaitable, cst.Call) else None
+    if (
+        isinstance(called, cst.Attribute)
+        and isinstance(called.value, cst.Name)
+        and called.value.value.startswith(_WITH_PREFIX)
+    ):
+        return called.value.value, called.attr.value, bool(node.awaitable.args)
+    return None
+
+
+def _with_exited_by(node: Suspend) -> str | None:
+    """The with statement whose ``__aexit__`` the exception path awaits here: ``exited`` is then True."""
+    method = _with_method(node)
+    if method is not None and method[1] == "exit" and method[2]:
+        return method[0]
+    return None
+
+
 def _state_text(node: Suspend) -> str:
     """The await as written; for the awaits of ``async with`` and ``async for``, which one it is."""
     called = node.awaitable.func if isinstance(node.awaitable, cst.Call) else None
-    if isinstance(called, cst.Name) and node.source.startswith("async with"):
-        if called.value.startswith(("_enter", "enter")):  # the with's __aenter__, a local of resume
-            return f"{node.source}: __aenter__"
-        if called.value.startswith("_exit"):
-            return f"{node.source}: __aexit__"
+    method = _with_method(node)
+    if method is not None and node.source.startswith("async with"):
+        return f"{node.source}: __a{method[1]}__"
     if isinstance(called, cst.Name) and called.value == "next_awaitable":
         return f"{node.source}: __anext__"
     return node.source
 
 
 def _flag_tested(test: cst.BaseExpression) -> tuple[str, bool] | None:
-    """``("_ended1", True)`` for ``if _ended1:``, ``("_exited1", False)`` for ``if not _exited1:``."""
+    """``("_ended1", True)`` for ``if _ended1:``, ``("_with1", False)`` for ``if not _with1.exited:``."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = _flag_tested(test.expression)
         return (inner[0], not inner[1]) if inner is not None else None
     if isinstance(test, cst.Name) and test.value.startswith(_FLAG_PREFIXES):
         return test.value, True
+    if (
+        isinstance(test, cst.Attribute)
+        and test.attr.value == "exited"
+        and isinstance(test.value, cst.Name)
+        and test.value.value.startswith(_WITH_PREFIX)
+    ):
+        return test.value.value, True
     return None
 
 

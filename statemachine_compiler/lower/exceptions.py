@@ -52,12 +52,14 @@ class ExceptionLowering:
         where = self._where()
         finalbody = self.lower_suite(node.finalbody.body) if node.finalbody is not None else []
         self._where(where)
+        made = len(self.scope.temporaries)
         body = self.lower_suite(node.body)
+        held = self.held_in(made, len(self.scope.temporaries))
         clause_of = self._clause_of(node)
         handlers = []
         for handler in node.handlers:
             self._where(where)
-            handlers.append(self._handler(handler, star, clause_of))
+            handlers.append(self._handler(handler, star, clause_of, held))
         self._where(where)
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
         self.out.append(Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line))
@@ -74,8 +76,12 @@ class ExceptionLowering:
         self.current, self.statement_text = where
         return where
 
-    def _handler(self, node, star: bool, clause_of: cst.Name | None = None) -> Handler:
-        """An except clause; ``clause_of`` is the ``ExceptStar`` when it is an ``except*`` clause spelled out."""
+    def _handler(self, node, star: bool, clause_of: cst.Name | None = None, held=()) -> Handler:
+        """An except clause; ``clause_of`` is the ``ExceptStar`` when it is an ``except*`` clause spelled out.
+
+        ``held``: the temporaries of the statements in the ``try`` body, let go
+        of on entering the clause, as CPython unwinds its stack to the handler.
+        """
         if node.type is not None and contains_await(node.type):
             raise unsupported(self.filename, self.position(node.type), "await in an except clause's type")
         entered = None
@@ -86,6 +92,9 @@ class ExceptionLowering:
         with self.handling_exception():
             body = self.lower_suite(node.body)
         awaits = bool(points_of(body))
+        unwound = self.let_go_of(list(held))
+        if unwound is not None:
+            body.insert(0, unwound)
         name = bind = None
         if node.name is not None:
             user = node.name.name
@@ -101,7 +110,7 @@ class ExceptionLowering:
             body=body,
             star=star,
             bind=bind,
-            saved=self.new_temp("_exc") if awaits and clause_of is None else None,
+            saved=self.new_temp("_exc", holds="own") if awaits and clause_of is None else None,
             line=self.line_of(node),
         )
         if clause_of is not None:
@@ -136,30 +145,30 @@ class ExceptionLowering:
         else:
             protected = _statements(node.body)
         _, kinds = record_jumps(protected, cst.Name("_"), cst.Name("_"))  # which jumps leave it
-        jump = self.new_temp("_jump")
+        jump = self.new_temp("_jump", holds="flag")
         # The value of a return, kept while the finally suspends: only if there is one.
-        result = self.new_temp("_ret") if "return" in kinds else cst.Name("_")
-        pending = self.new_temp("_pending")
+        result = self.new_temp("_ret", holds="statement") if "return" in kinds else cst.Name("_")
+        pending = self.new_temp("_pending", holds="statement")
         self.emit(assign(jump, cst.Name("None")))
         recorded, kinds = record_jumps(protected, jump, result, self.note_origin)
-        # Exceptions leaving the protected part are recorded the same way.
+        made = len(self.scope.temporaries)
+        body = self.lower_block(recorded)
+        held = self.held_in(made, len(self.scope.temporaries))
+        # Exceptions leaving the protected part are recorded the same way
+        # (and what its statements held is let go of, as the stack unwinds).
         caught = self.fresh("caught")
+        recording = [
+            assign(jump, cst.SimpleString('"raise"')),
+            assign(pending, cst.Name(caught)),
+            cst.SimpleStatementLine([cst.Raise()]),
+        ]
+        unwound = self.let_go_of(held)
         record = Handler(
             type=self.builtin("BaseException"),
             name=caught,
-            body=[
-                Plain(
-                    [
-                        assign(jump, cst.SimpleString('"raise"')),
-                        assign(pending, cst.Name(caught)),
-                        cst.SimpleStatementLine([cst.Raise()]),
-                    ],
-                    line=line,
-                )
-            ],
+            body=[*([unwound] if unwound is not None else []), Plain(recording, line=line)],
             line=line,
         )
-        body = self.lower_block(recorded)
         self._where(where)
         with self.handling_exception(jump):  # an exception may be on its way through
             finalbody = self.lower_suite(node.finalbody.body)
@@ -293,21 +302,11 @@ class ExceptionLowering:
         # __exit__) at its manager's line; earlier versions at the statement's.
         line = self.line_of(item.item if WITH_AT_MANAGERS_LINE else node)
         self.current = (line, self.current[1])
-        manager = self.new_temp("_mgr")
-        exit_ = self.new_temp("_exit")
-        self.emit(assign(manager, self.expression(item.item)))
-        # Called at once, in the same step: a local of resume, not a slot.
-        enter = cst.Name(self.fresh("enter"))
-        lookup = cst.Call(
-            self.builtin("context_manager"),
-            [cst.Arg(manager)] + ([cst.Arg(cst.Name("True"))] if asynchronous else []),
-        )
-        self.emit(
-            cst.SimpleStatementLine(
-                [cst.Assign([cst.AssignTarget(cst.Tuple([cst.Element(enter), cst.Element(exit_)]))], lookup)]
-            )
-        )
-        entered = cst.Call(enter, [cst.Arg(manager)])
+        # One slot keeps the manager until its exit is called (runtime.machines.contexts).
+        statement = self.new_temp("_with", holds="statement")
+        kind = self.builtin("AsyncWith" if asynchronous else "With")
+        self.emit(assign(statement, cst.Call(kind, [cst.Arg(self.expression(item.item))])))
+        entered = cst.Call(cst.Attribute(statement, cst.Name("enter")))
         if asynchronous:
             entered = cst.Await(entered)
         value = self.expression(entered)
@@ -319,33 +318,24 @@ class ExceptionLowering:
         elif not asynchronous:
             self.emit(cst.SimpleStatementLine([cst.Expr(value)]))
         wait = "await " if asynchronous else ""
-        exited = None
         if leaves_by_jump(node.body):
             # A return, break or continue leaves through the exit too: PEP 343's finally.
-            exited = self.new_temp("_exited")
-            self.emit(assign(exited, cst.Name("False")))
-            normal_exit = f"finally:\n    if not {{exited}}:\n        {wait}{{exit}}({{manager}}, None, None, None)\n"
-            exiting = "    {exited} = True\n"
+            normal_exit = f"finally:\n    if not {{statement}}.exited:\n        {wait}{{statement}}.exit()\n"
         else:
             # Only falling off the end leaves but by an exception: PEP 492's else.
-            normal_exit = f"else:\n    {wait}{{exit}}({{manager}}, None, None, None)\n"
-            exiting = ""
+            normal_exit = f"else:\n    {wait}{{statement}}.exit()\n"
         expansion = parse_template_statement(
             "try:\n"
             "    pass\n"
             "except {BaseException} as {caught}:\n"
-            f"{exiting}"
-            f"    if not {wait}{{exit}}({{manager}}, *{{exc_info}}({{caught}})):\n"
+            f"    if not {wait}{{statement}}.exit({{caught}}):\n"
             "        raise\n"
             f"{normal_exit}",
             BaseException=self.builtin("BaseException"),
-            exc_info=self.builtin("exc_info"),
             caught=cst.Name(self.fresh("caught")),
-            exit=exit_,
-            manager=manager,
-            **({"exited": exited} if exited is not None else {}),
+            statement=statement,
         )
-        self.protect(expansion, {"BaseException", "exc_info"})
+        self.protect(expansion, {"BaseException"})
         expansion = expansion.with_changes(body=node.body)
         self.current = (line, self.current[1])
         self.statement(expansion)

@@ -70,6 +70,13 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # being lowered.
         self.handling: list[cst.BaseExpression | None] = []
         self.statement_text = ""  # first line of the source statement being lowered
+        # What each temporary holds, for letting go of it where CPython pops it:
+        # "value" (an expression's: let go of after its statement), "statement"
+        # (a loop's iterator: its statement lets go of it when it ends, a handler
+        # it is left for when it raises), "own" (let go of on every way out of
+        # its clause) or "flag" (nothing an object's lifetime depends on).
+        self.temp_kinds: dict[str, str] = {}
+        self.let_go: set[str] = set()  # the values already let go of after their statement
 
     # -- verbs ----------------------------------------------------------------------
 
@@ -78,11 +85,37 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.lines.append(self.current[0] if line is None else line)
         return len(self.lines) - 1
 
-    def new_temp(self, prefix: str = "_t") -> cst.Name:
+    def new_temp(self, prefix: str = "_t", holds: str = "value") -> cst.Name:
+        """A slot of the compiler's; ``holds`` says who lets go of it (see ``temp_kinds``)."""
         name = self.fresh(prefix, numbered=True)
         self.scope.bound.add(name)
         self.scope.temporaries.append(name)
+        self.temp_kinds[name] = holds
         return cst.Name(name)
+
+    def let_go_of(self, names: list[str]) -> Plain | None:
+        """``_t1 = _t2 = None``: the statement (or the part of it) that needed them has ended.
+
+        Natively what they hold was on the interpreter's stack, popped there.
+        """
+        if not names:
+            return None
+        targets = [cst.AssignTarget(cst.Name(name)) for name in names]
+        return Plain([cst.SimpleStatementLine([cst.Assign(targets, cst.Name("None"))])], line=self.current[0])
+
+    def values_made_since(self, made: int) -> list[str]:
+        """The values the temporaries made since ``made`` hold that no statement has let go of yet."""
+        names = [
+            name
+            for name in self.scope.temporaries[made:]
+            if self.temp_kinds.get(name) == "value" and name not in self.let_go
+        ]
+        self.let_go.update(names)
+        return names
+
+    def held_in(self, made: int, until: int) -> list[str]:
+        """What the temporaries made between ``made`` and ``until`` hold: all that leaving them for a handler lets go of."""
+        return [name for name in self.scope.temporaries[made:until] if self.temp_kinds.get(name) in ("value", "statement")]
 
     def is_temp(self, node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Name) and node.value in self.scope.temporaries
@@ -185,7 +218,14 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         method = getattr(self, "stmt_" + type(node).__name__, None)
         if method is None:
             raise unsupported(self.filename, self.current, _describe_statement(node))
+        made = len(self.scope.temporaries)
         method(node)
+        # What its header's expressions kept (an if's test, a match's subject).
+        self._append(self.let_go_of(self.values_made_since(made)))
+
+    def _append(self, node: Node | None) -> None:
+        if node is not None:
+            self.out.append(node)
 
     def stmt_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         for small in node.body:
@@ -196,7 +236,11 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             method = getattr(self, "small_" + type(small).__name__, None)
             if method is None:
                 raise unsupported(self.filename, self.current, _describe_statement(small))
+            made = len(self.scope.temporaries)
             method(small)
+            held = self.values_made_since(made)
+            if not isinstance(small, (cst.Return, cst.Raise)):  # after those, nothing runs
+                self._append(self.let_go_of(held))
 
     # -- simple statements -------------------------------------------------------------
 
@@ -374,7 +418,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # The test itself awaits: it becomes the first statements of the body.
         # A flag in the machine tells the loop ending because the test was false
         # (run ``else``) from a ``break``.
-        ended = self.new_temp("_ended") if node.orelse is not None else None
+        ended = self.new_temp("_ended", holds="flag") if node.orelse is not None else None
         if ended is not None:
             self.emit(assign(ended, cst.Name("False")))
         with self.block() as body:
@@ -398,7 +442,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             raise unsupported(self.filename, self.position(node.target), "await inside a for target")
         line = self.line_of(node)
         iterable = parenthesized(self.expression(node.iter))
-        iterator = self.new_temp("_it")
+        iterator = self.new_temp("_it", holds="statement")
         self.emit(assign(iterator, cst.Call(self.builtin("iter"), [cst.Arg(iterable)])))
         item = cst.Name(self.item_name)
         exhausted = self.builtin("EXHAUSTED")
@@ -420,10 +464,10 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
 
     def async_for(self, node: cst.For) -> None:
         """``async for`` as PEP 492 spells it out, lowered like the code it stands for."""
-        iterator = self.new_temp("_ait")
+        iterator = self.new_temp("_ait", holds="statement")
         call = cst.Call(self.builtin("async_iterator"), [cst.Arg(parenthesized(self.expression(node.iter)))])
         self.emit(assign(iterator, call))
-        ended = self.new_temp("_ended") if node.orelse is not None else None
+        ended = self.new_temp("_ended", holds="flag") if node.orelse is not None else None
         if ended is not None:
             self.emit(assign(ended, cst.Name("False")))
         # The target is assigned outside the try: a StopAsyncIteration from
@@ -469,7 +513,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # to its case there, recording that the pattern matched; run the guard
         # after; if it fails, match the remaining cases in a second statement.
         subject = self.spill(subject)
-        matched = self.new_temp("_case")
+        matched = self.new_temp("_case", holds="flag")
         case = node.cases[guarded]
         number = guarded + 1
         recorder = case.with_changes(

@@ -327,3 +327,340 @@ def test_locals_freed_at_return_of_a_coroutine_run_at_once_that_something_else_h
             log.append("cleared")
         """
     )
+
+
+# -- item 2: what a statement keeps goes when the statement ends ----------------------------
+#
+# Natively ``with``/``async with`` keep the bound ``__exit__`` (and through it the
+# manager) on the stack, ``for`` its iterator, an expression the values it has
+# evaluated so far: popped when the statement (or expression) ends, or when an
+# exception leaves it for a handler.  Compiled, they are slots of the machine.
+
+MANAGERS = """
+class Manager(Tracked):
+    def __init__(self, name, suppress=False):
+        super().__init__(name)
+        self.suppress = suppress
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return self.suppress
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info):
+        await tick("exit")
+        return self.suppress
+
+
+class Entered(Tracked):
+    async def __aenter__(self):
+        raise KeyError("enter")
+
+    async def __aexit__(self, *exc_info):
+        return False
+
+
+class Numbers(Tracked):
+    def __iter__(self):
+        return iter(range(3))
+
+"""
+
+
+def check_statement(body: str, script=()):
+    check(MANAGERS + textwrap.dedent(body), script=script)
+
+
+WITH_ENDINGS = {
+    "normal_end": """
+        async def main():
+            async with Manager("m") as t:
+                pass
+            del t
+            log.append("after the statement")
+            await tick()
+            log.append("end")
+        """,
+    "awaits_inside": """
+        async def main():
+            async with Manager("m") as t:
+                await tick()
+            del t
+            log.append("after the statement")
+            await tick()
+            log.append("end")
+        """,
+    "sync_with_awaiting_inside": """
+        async def main():
+            with Manager("m") as t:
+                await tick()
+            del t
+            log.append("after the statement")
+            await tick()
+            log.append("end")
+        """,
+    "sync_with_not_awaiting_inside": """
+        async def main():
+            await tick()
+            with Manager("m") as t:
+                log.append("inside")
+            del t
+            log.append("after the statement")
+            await tick()
+        """,
+    "break": """
+        async def main():
+            for i in range(2):
+                async with Manager(f"m{i}") as t:
+                    await tick()
+                    break
+            del t
+            log.append("after the loop")
+            await tick()
+        """,
+    "continue": """
+        async def main():
+            for i in range(2):
+                with Manager(f"m{i}") as t:
+                    await tick()
+                    continue
+                log.append("not reached")
+            del t
+            log.append("after the loop")
+            await tick()
+        """,
+    "return_through_a_finally": """
+        async def leave():
+            try:
+                async with Manager("m"):
+                    await tick()
+                    return "left"
+            finally:
+                log.append("finally")
+                await tick()
+
+        async def main():
+            log.append(await leave())
+        """,
+    "suppressed_exception": """
+        async def main():
+            async with Manager("m", suppress=True) as t:
+                await tick()
+                raise KeyError("suppressed")
+            del t
+            log.append("after the statement")
+            await tick()
+        """,
+    "propagating_exception": """
+        async def main():
+            try:
+                with Manager("m"):
+                    await tick()
+                    raise KeyError("out")
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """,
+    "failing_enter": """
+        async def main():
+            try:
+                async with Entered("m"):
+                    await tick()
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """,
+    "method": """
+        class Service:
+            async def run(self):
+                async with Manager("m") as t:
+                    await tick()
+                del t
+                log.append("after the statement")
+                await tick()
+
+        async def main():
+            await Service().run()
+        """,
+    "async_generator": """
+        async def numbers():
+            async with Manager("m") as t:
+                yield 1
+            del t
+            log.append("after the statement")
+            yield 2
+
+        async def main():
+            async for n in numbers():
+                log.append(n)
+        """,
+}
+
+
+@pytest.mark.parametrize("body", WITH_ENDINGS.values(), ids=WITH_ENDINGS.keys())
+def test_with_lets_go_of_its_manager_where_the_statement_ends(body):
+    check_statement(body)
+
+
+def test_with_lets_go_of_its_manager_when_thrown_into():
+    check_statement(
+        """
+        async def main():
+            try:
+                async with Manager("m"):
+                    await tick()
+            except ValueError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """,
+        script=[("throw", ValueError("thrown"))],
+    )
+
+
+def test_for_lets_go_of_its_iterator_when_an_exception_leaves_it():
+    check_statement(
+        """
+        class Items(Tracked):
+            def __init__(self):
+                super().__init__("iterator")
+                self.left = 2
+
+            def __iter__(self):
+                return self
+
+            def __next__(self):
+                self.left -= 1
+                if self.left < 0:
+                    raise StopIteration
+                return self.left
+
+        async def main():
+            try:
+                for i in Items():
+                    await tick()
+                    raise KeyError(i)
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """
+    )
+
+
+def test_async_for_lets_go_of_its_iterator_when_an_exception_leaves_it():
+    check_statement(
+        """
+        class Items(Tracked):
+            def __aiter__(self):
+                return self
+
+            async def __anext__(self):
+                await tick()
+                return 1
+
+        async def main():
+            try:
+                async for i in Items("iterator"):
+                    raise KeyError(i)
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """
+    )
+
+
+def test_values_an_expression_evaluated_before_an_await_go_with_the_statement():
+    check_statement(
+        """
+        def pair(first, second):
+            return len(first.name) + second
+
+        async def main():
+            size = pair(Tracked("argument"), await tick())
+            log.append(("after the statement", size))
+            await tick()
+        """
+    )
+
+
+def test_a_list_built_by_an_async_comprehension_goes_with_its_last_reference():
+    check_statement(
+        """
+        async def names():
+            for i in range(2):
+                await tick()
+                yield Tracked(f"item{i}")
+
+        async def main():
+            items = [item async for item in names()]
+            del items
+            log.append("after del")
+            await tick()
+        """
+    )
+
+
+def test_values_an_expression_evaluated_go_when_an_exception_leaves_it():
+    check_statement(
+        """
+        async def fail():
+            await tick()
+            raise KeyError("k")
+
+        def pair(first, second):
+            return first, second
+
+        async def main():
+            try:
+                pair(Tracked("argument"), await fail())
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """
+    )
+
+
+def test_exception_in_flight_through_an_awaiting_finally_goes_when_handled():
+    check_statement(
+        """
+        async def main():
+            try:
+                try:
+                    raise KeyError(Tracked("error"))
+                finally:
+                    await tick()
+            except KeyError:
+                log.append("caught")
+            log.append("after the handler")
+            await tick()
+        """
+    )
+
+
+def test_exception_group_handled_by_awaiting_except_star_goes_with_the_statement():
+    check_statement(
+        """
+        class Failure(Exception):
+            def __init__(self, name):
+                super().__init__(name)
+                self.guard = Tracked(name)
+
+        async def main():
+            try:
+                raise ExceptionGroup("group", [Failure("error")])
+            except* Failure:
+                await tick()
+                log.append("handled")
+            log.append("after the statement")
+            await tick()
+        """
+    )

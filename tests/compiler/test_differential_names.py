@@ -323,7 +323,7 @@ CASES = {
             set=5, type=6, iter=7, next=8, sorted=9, globals=10, BaseException=11,
             StateMachine=12, coroutine_function=13, Handling=14, YieldValue=15,
             EXHAUSTED=16, async_iterator=17, ExceptStar=18, AsyncGeneratorMachine=19,
-            super_without_arguments=20, super_in_comprehension=21,
+            super_without_arguments=20, super_in_comprehension=21, With=22, AsyncWith=23,
         ):
             async def f():
                 async for x in agen():

@@ -1786,7 +1786,7 @@ def test_parameter_named_like_the_generated_class():
 
 RUNTIME_NAMES_SOURCE = """
     StateMachine = AsyncGeneratorMachine = YieldValue = Handling = EXHAUSTED = "user's"
-    async_iterator = next_awaitable = context_manager = "user's"
+    async_iterator = next_awaitable = context_manager = With = AsyncWith = "user's"
     def coroutine_function(fn):
         return "user's"
     class CM:
@@ -1816,7 +1816,7 @@ RUNTIME_NAMES_SOURCE = """
         except ValueError:
             out.append(await tick("handling"))
         return out, (StateMachine, AsyncGeneratorMachine, YieldValue, Handling, EXHAUSTED,
-                     async_iterator, next_awaitable, context_manager)
+                     async_iterator, next_awaitable, context_manager, With, AsyncWith)
     async def f():
         return await g(), coroutine_function(None)
 """

@@ -192,8 +192,8 @@ def test_a_task_inside_a_timeout_scope_cannot_be_saved_and_says_why(program, tmp
     errors = program("in-timeout", tmp_path / "x", expect=1, output="stderr")
     assert re.match(
         r"runtime\.machines\.durable\.CannotSave: cannot save coroutine 'in_timeout' suspended at line \d+ "
-        r".*: the value '_mgr\d*' it keeps for the statement it is suspended in holds <Task 1 in_timeout\(\) running>, "
-        r"a 'runtime\.loop\.tasks\.Task' object, at _mgr\d*\._task, which cannot be pickled \(cannot pickle <Task 1 "
+        r".*: the value '_with\d*' it keeps for the statement it is suspended in holds <Task 1 in_timeout\(\) running>, "
+        r"a 'runtime\.loop\.tasks\.Task' object, at _with\d*\.manager\._task, which cannot be pickled \(cannot pickle <Task 1 "
         r"in_timeout\(\) running>: a task belongs to the loop",
         errors[-1],
     )

@@ -42,6 +42,7 @@ class _f(StateMachine):
                 self._t1 = value
         if self.state == 0:
             self.x = self._t1
+            self._t1 = None
             self._t2 = self.b
         if (self.state == 0 and not self._t2) or self.state == 2:
             if self.state == 0:
@@ -57,6 +58,7 @@ class _f(StateMachine):
                     self.reraise(error)
                 self._t2 = value
         self.y = self._t2
+        self._t2 = None
         return self.x, self.y
 
 

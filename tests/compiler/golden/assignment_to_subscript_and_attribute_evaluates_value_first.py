@@ -52,6 +52,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self._t2[value] = self._t1
             value = None
+            self._t1 = self._t2 = None
         if self.state == 0:
             awaitable = fetch(1)
             # line 3: await fetch(1)

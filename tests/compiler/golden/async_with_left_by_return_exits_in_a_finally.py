@@ -5,23 +5,16 @@ async def first_row(pool, query):
     return None
 
 # output
-from runtime.machines.statemachine import (
-    StateMachine,
-    async_iterator,
-    context_manager,
-    next_awaitable,
-)
-from runtime.machines.handling import Handling, exc_info
+from runtime.machines.statemachine import StateMachine, async_iterator, next_awaitable
+from runtime.machines.handling import Handling
+from runtime.machines.contexts import AsyncWith
 from runtime.machines.marks import coroutine_function
 
 
 class _first_row(StateMachine):
     """async def first_row(pool, query), line 1"""
 
-    _temporaries = (
-        *("_mgr1", "_exit1", "_exited1", "_jump1"),
-        *("_ret1", "_pending1", "_ait1", "_exc1"),
-    )
+    _temporaries = ("_with1", "_jump1", "_ret1", "_pending1", "_ait1", "_exc1")
     __slots__ = ("pool", "query", "connection", "row") + _temporaries
     _name = "first_row"
     _qualname = "first_row"
@@ -36,9 +29,8 @@ class _first_row(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
-            self._mgr1 = self.pool.connection()
-            enter, self._exit1 = context_manager(self._mgr1, True)
-            awaitable = enter(self._mgr1)
+            self._with1 = AsyncWith(self.pool.connection())
+            awaitable = self._with1.enter()
             # line 2: async with pool.connection() as connection
             self.state = 1
             value, error, awaitable = self.run_now(awaitable)
@@ -50,7 +42,6 @@ class _first_row(StateMachine):
                 self.reraise(error)
             self.connection = value
             value = None
-            self._exited1 = False
             self._jump1 = None
         try:
             if self.state == 4 and self._jump1 == "raise":
@@ -87,10 +78,8 @@ class _first_row(StateMachine):
                     self._exc1 = self.entered_except(caught)
                     try:
                         if self.state == 0:
-                            self._exited1 = True
-                            awaitable = Handling(
-                                self._exit1(self._mgr1, *exc_info(caught))
-                            )
+                            self._ait1 = None
+                            awaitable = Handling(self._with1.exit(caught))
                             # line 2: async with pool.connection() as connection
                             self.state = 3
                             value, error, awaitable = self.run_now(awaitable)
@@ -106,6 +95,7 @@ class _first_row(StateMachine):
                         if self.state == 0:
                             self._exc1 = None
         except BaseException as caught1:
+            self._ait1 = None
             self._jump1 = "raise"
             self._pending1 = caught1
             raise
@@ -113,11 +103,10 @@ class _first_row(StateMachine):
             if self.state == 4 and self._jump1 == "raise":
                 self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
             if self.state == 0 or self.state == 4:
-                if (self.state == 0 and not self._exited1) or self.state == 4:
+                if (self.state == 0 and not self._with1.exited) or self.state == 4:
                     if self.state == 0:
                         awaitable = Handling(
-                            self._exit1(self._mgr1, None, None, None),
-                            pending=self._jump1 == "raise",
+                            self._with1.exit(), pending=self._jump1 == "raise"
                         )
                         # line 2: async with pool.connection() as connection
                         self.state = 4

@@ -44,6 +44,7 @@ class _f(StateMachine):
             self._t1 += value
             value = None
             self.total = self._t1
+            self._t1 = None
             self._t2 = self.box
             self._t3 = self._t2.count
         if self.state == 0:
@@ -60,6 +61,7 @@ class _f(StateMachine):
             self._t3 -= value
             value = None
             self._t2.count = self._t3
+            self._t2 = self._t3 = None
             self._t4 = self.d
             self._t5 = self.k
             self._t6 = self._t4[self._t5]
@@ -77,6 +79,7 @@ class _f(StateMachine):
             self._t6 *= value
             value = None
             self._t4[self._t5] = self._t6
+            self._t4 = self._t5 = self._t6 = None
             return self.total
 
 

@@ -38,6 +38,7 @@ class _f(StateMachine):
             del self._t1[value]
             value = None
             del self.d["other"]
+            self._t1 = None
             return self.d
 
 

@@ -40,6 +40,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self.t = (1, *self._t1, value)
             value = None
+            self._t1 = None
             self._t2 = (*self.xs,)
         if self.state == 0:
             awaitable = fetch(3)
@@ -54,6 +55,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self.s = {*self._t2, value}
             value = None
+            self._t2 = None
             self._t3 = {**self.d}
         if self.state == 0:
             awaitable = fetch(4)
@@ -80,6 +82,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self.m = {**self._t3, "k": self._t4, value: 6}
             value = None
+            self._t3 = self._t4 = None
             return [self.t, self.s, self.m]
 
 

@@ -106,6 +106,7 @@ class _f(StateMachine):
                             self._star1.raised(caught2)
             # Raise what no clause handled, together with what the clauses raised.
             self._star1.reraise()
+        self._star1 = None
         return "done"
 
 

@@ -53,6 +53,7 @@ class _f(StateMachine):
                 self._t1 += value
                 value = None
                 self.total = self._t1
+                self._t1 = None
         else:
             log("all rows")
         self._it1 = None

@@ -19,15 +19,16 @@ async def handle(request, db, log):
     return status
 
 # output
-from runtime.machines.statemachine import EXHAUSTED, StateMachine, context_manager
-from runtime.machines.handling import Handling, exc_info
+from runtime.machines.statemachine import EXHAUSTED, StateMachine
+from runtime.machines.handling import Handling
+from runtime.machines.contexts import AsyncWith
 from runtime.machines.marks import coroutine_function
 
 
 class _handle(StateMachine):
     """async def handle(request, db, log), line 1"""
 
-    _temporaries = ("_jump1", "_pending1", "_it1", "_mgr1", "_exit1", "_exc1")
+    _temporaries = ("_jump1", "_pending1", "_it1", "_with1", "_exc1")
     __slots__ = (
         *("request", "db", "log", "body", "saved", "item", "tx", "status", "error"),
         *_temporaries,
@@ -78,9 +79,8 @@ class _handle(StateMachine):
                         if self.state == 0:
                             self.item = item1
                             # every item goes through one transaction
-                            self._mgr1 = self.db.transaction()
-                            enter, self._exit1 = context_manager(self._mgr1, True)
-                            awaitable = enter(self._mgr1)
+                            self._with1 = AsyncWith(self.db.transaction())
+                            awaitable = self._with1.enter()
                             # line 9: async with db.transaction() as tx
                             self.state = 2
                             value, error, awaitable = self.run_now(awaitable)
@@ -106,13 +106,11 @@ class _handle(StateMachine):
                                 self.state = 0
                                 if error is not None:
                                     self.reraise(error)
-                        except BaseException as caught1:
-                            self._exc1 = self.entered_except(caught1)
+                        except BaseException as caught:
+                            self._exc1 = self.entered_except(caught)
                             try:
                                 if self.state == 0:
-                                    awaitable = Handling(
-                                        self._exit1(self._mgr1, *exc_info(caught1))
-                                    )
+                                    awaitable = Handling(self._with1.exit(caught))
                                     # line 9: async with db.transaction() as tx
                                     self.state = 4
                                     value, error, awaitable = self.run_now(awaitable)
@@ -129,7 +127,7 @@ class _handle(StateMachine):
                                     self._exc1 = None
                         else:
                             if self.state == 0:
-                                awaitable = self._exit1(self._mgr1, None, None, None)
+                                awaitable = self._with1.exit()
                                 # line 9: async with db.transaction() as tx
                                 self.state = 5
                                 value, error, awaitable = self.run_now(awaitable)
@@ -142,17 +140,19 @@ class _handle(StateMachine):
                         self.saved += 1
                     self._it1 = None
                     self.status = 200
-                except ValueError as caught2:
-                    self.error = caught2
+                except ValueError as caught1:
+                    self.error = caught1
                     try:
+                        self._it1 = self._with1 = None
                         self.log.warning("bad body: %s", self.error)
                         self.status = 400
                     finally:
                         self.error = None
                         del self.error
-        except BaseException as caught:
+        except BaseException as caught2:
+            self._it1 = self._with1 = None
             self._jump1 = "raise"
-            self._pending1 = caught
+            self._pending1 = caught2
             raise
         finally:
             if self.state == 6 and self._jump1 == "raise":

@@ -40,6 +40,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self.x = self._t1[value]
             value = None
+            self._t1 = None
         if self.state == 0:
             awaitable = fetch(self.box)
             # line 3: (await fetch(box))
@@ -79,6 +80,7 @@ class _f(StateMachine):
                 self.reraise(error)
             self.z = self._t2[self._t3 : value]
             value = None
+            self._t2 = self._t3 = None
             return self.x, self.y, self.z
 
 

@@ -39,6 +39,7 @@ class _f(StateMachine):
             self.m = self._t1
         if self._t1 > 1:
             log(self.m)
+        self._t1 = None
         return self.m
 
 
