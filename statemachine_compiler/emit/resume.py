@@ -353,14 +353,6 @@ class ResumeEmitter:
         if node.finalbody:
             self.w.line("finally:")
             with self.w.indented():
-                if node.records is not None:
-                    # Resumed with the pending exception raised again: drop the
-                    # traceback entry that raise added; it was here already.
-                    jump, pending = map(self.render_expression, node.records)
-                    condition = f"{self.resuming_in(points_of(node.finalbody))} and {jump} == \"raise\""
-                    self.w.line(f"if {condition}:")
-                    with self.w.indented():
-                        self.w.line(f"{pending}.__traceback__ = {pending}.__traceback__.tb_next")
                 # Suspending returns through this finally: it must not run then.
                 if _guards_itself(node.finalbody):
                     self.block(node.finalbody)
@@ -383,6 +375,11 @@ class ResumeEmitter:
             clause += f" as {handler.name}"
         self.w.line(clause + ":")
         with self.w.indented():
+            if handler.pending is not None:
+                # Resumed with it raised again, entered_except drops the traceback
+                # entry that raise added: it was there already.
+                pending = self.render_expression(handler.pending)
+                self.w.line(f"{pending} = {self.machine}.entered_except({handler.name})")
             if handler.saved is None and handler.bind is None:
                 if handler.entered is not None:
                     self.w.statement(*self.render([handler.entered]))
@@ -398,6 +395,11 @@ class ResumeEmitter:
                 self.guarded(handler.points, [f"{bound} = {handler.name}"])
             if handler.entered is not None:
                 self.w.statement(*self.render([handler.entered]))
+            if not bound and not handler.jumps:
+                # The exception kept is let go of after the try statement, or
+                # on entering the handler it is raised into (lower.exceptions).
+                self.block(handler.body)
+                return
             # CPython unbinds the name when the clause ends, however it ends
             # (but a suspension, which returns through this finally, is not an end).
             self.w.line("try:")

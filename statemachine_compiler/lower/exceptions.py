@@ -63,6 +63,11 @@ class ExceptionLowering:
         self._where(where)
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
         self.out.append(Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line))
+        # The exceptions the clauses kept while they awaited (one bound to a
+        # name of yours, or that a jump can leave, is let go of in the clause's
+        # own finally, see emit.resume).
+        kept = [h.saved.value for h in handlers if h.saved is not None and h.bind is None and not h.jumps]
+        self._append(self.let_go_of(kept))
 
     def _where(self, where=None):
         """The line (and text) that what has no position of its own is put at; or set it.
@@ -110,8 +115,9 @@ class ExceptionLowering:
             body=body,
             star=star,
             bind=bind,
-            saved=self.new_temp("_exc", holds="own") if awaits and clause_of is None else None,
+            saved=self.new_temp("_exc", holds="statement") if awaits and clause_of is None else None,
             line=self.line_of(node),
+            jumps=leaves_by_jump(node.body),
         )
         if clause_of is not None:
             # The ExceptStar keeps what this clause handles; raising it again
@@ -157,17 +163,14 @@ class ExceptionLowering:
         # Exceptions leaving the protected part are recorded the same way
         # (and what its statements held is let go of, as the stack unwinds).
         caught = self.fresh("caught")
-        recording = [
-            assign(jump, cst.SimpleString('"raise"')),
-            assign(pending, cst.Name(caught)),
-            cst.SimpleStatementLine([cst.Raise()]),
-        ]
+        recording = [assign(jump, cst.SimpleString('"raise"')), cst.SimpleStatementLine([cst.Raise()])]
         unwound = self.let_go_of(held)
         record = Handler(
             type=self.builtin("BaseException"),
             name=caught,
             body=[*([unwound] if unwound is not None else []), Plain(recording, line=line)],
             line=line,
+            pending=pending,  # the emitter keeps the exception there (emit.resume)
         )
         self._where(where)
         with self.handling_exception(jump):  # an exception may be on its way through

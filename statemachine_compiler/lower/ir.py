@@ -128,6 +128,12 @@ class Handler:
     line: int = 0
     reenter: cst.BaseExpression | None = None
     entered: cst.SimpleStatementLine | None = None
+    # The clause that records an exception for a finally that awaits: the
+    # pending record it keeps the exception in (``Try.records``).
+    pending: cst.BaseExpression | None = None
+    # Whether a break, continue or return can leave the clause: then what it
+    # keeps is let go of in a finally of its own, not after the statement.
+    jumps: bool = False
 
     @property
     def points(self) -> tuple[int, ...]:

@@ -72,9 +72,9 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.statement_text = ""  # first line of the source statement being lowered
         # What each temporary holds, for letting go of it where CPython pops it:
         # "value" (an expression's: let go of after its statement), "statement"
-        # (a loop's iterator: its statement lets go of it when it ends, a handler
-        # it is left for when it raises), "own" (let go of on every way out of
-        # its clause) or "flag" (nothing an object's lifetime depends on).
+        # (a loop's iterator, a clause's exception: its statement lets go of it
+        # when it ends, the handler it is left for when it raises) or "flag"
+        # (nothing an object's lifetime depends on).
         self.temp_kinds: dict[str, str] = {}
         self.let_go: set[str] = set()  # the values already let go of after their statement
 
@@ -115,7 +115,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
 
     def held_in(self, made: int, until: int) -> list[str]:
         """What the temporaries made between ``made`` and ``until`` hold: all that leaving them for a handler lets go of."""
-        return [name for name in self.scope.temporaries[made:until] if self.temp_kinds.get(name) in ("value", "statement")]
+        return [name for name in self.scope.temporaries[made:until] if self.temp_kinds.get(name) != "flag"]
 
     def is_temp(self, node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Name) and node.value in self.scope.temporaries

@@ -664,3 +664,67 @@ def test_exception_group_handled_by_awaiting_except_star_goes_with_the_statement
             await tick()
         """
     )
+
+
+AWAITING_CLAUSES = {
+    "ends": """
+        async def main():
+            try:
+                raise KeyError(Tracked("error"))
+            except KeyError:
+                await tick()
+                log.append("handled")
+            log.append("after the statement")
+            await tick()
+        """,
+    "raises_out": """
+        async def main():
+            try:
+                try:
+                    raise KeyError(Tracked("first"))
+                except KeyError:
+                    await tick()
+                    raise ValueError("second")
+            except ValueError:
+                log.append("caught the second")
+            log.append("after the statement")
+            await tick()
+        """,
+    "in_a_loop": """
+        async def main():
+            for name in ("a", "b"):
+                try:
+                    raise KeyError(Tracked(name))
+                except KeyError:
+                    await tick()
+                log.append(("after", name))
+            await tick()
+        """,
+    "left_by_break": """
+        async def main():
+            for name in ("a", "b"):
+                try:
+                    raise KeyError(Tracked(name))
+                except KeyError:
+                    await tick()
+                    break
+            log.append("after the loop")
+            await tick()
+        """,
+    "left_by_continue": """
+        async def main():
+            for name in ("a", "b"):
+                try:
+                    raise KeyError(Tracked(name))
+                except KeyError:
+                    await tick()
+                    continue
+            log.append("after the loop")
+            await tick()
+        """,
+}
+
+
+@pytest.mark.parametrize("body", AWAITING_CLAUSES.values(), ids=AWAITING_CLAUSES.keys())
+def test_exception_kept_by_an_awaiting_except_clause_goes_when_the_clause_ends(body):
+    check_statement(body)

@@ -76,32 +76,27 @@ class _first_row(StateMachine):
                     self._ait1 = None
                 except BaseException as caught:
                     self._exc1 = self.entered_except(caught)
-                    try:
-                        if self.state == 0:
-                            self._ait1 = None
-                            awaitable = Handling(self._with1.exit(caught))
-                            # line 2: async with pool.connection() as connection
-                            self.state = 3
-                            value, error, awaitable = self.run_now(awaitable)
-                            if awaitable is not None:  # something to wait for
-                                return awaitable
-                        if self.state == 3:
-                            self.state = 0
-                            if error is not None:
-                                self.reraise(error)
-                        if not value:
-                            raise
-                    finally:
-                        if self.state == 0:
-                            self._exc1 = None
+                    if self.state == 0:
+                        self._ait1 = None
+                        awaitable = Handling(self._with1.exit(caught))
+                        # line 2: async with pool.connection() as connection
+                        self.state = 3
+                        value, error, awaitable = self.run_now(awaitable)
+                        if awaitable is not None:  # something to wait for
+                            return awaitable
+                    if self.state == 3:
+                        self.state = 0
+                        if error is not None:
+                            self.reraise(error)
+                    if not value:
+                        raise
+                self._exc1 = None
         except BaseException as caught1:
-            self._ait1 = None
+            self._pending1 = self.entered_except(caught1)
+            self._ait1 = self._exc1 = None
             self._jump1 = "raise"
-            self._pending1 = caught1
             raise
         finally:
-            if self.state == 4 and self._jump1 == "raise":
-                self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
             if self.state == 0 or self.state == 4:
                 if (self.state == 0 and not self._with1.exited) or self.state == 4:
                     if self.state == 0:

@@ -57,23 +57,20 @@ class _close_all(StateMachine):
                         self.reraise(error)
             except OSError as caught:
                 self._exc1 = self.entered_except(caught)
-                try:
-                    if self.state == 0:
-                        # an await inside except: the awaited code still sees the OSError
-                        awaitable = Handling(self.connections.reset())
-                        # line 6: await connections.reset()
-                        self.state = 2
-                        value, error, awaitable = self.run_now(awaitable)
-                        if awaitable is not None:  # something to wait for
-                            return awaitable
-                    if self.state == 2:
-                        self.state = 0
-                        if error is not None:
-                            self.reraise(error)
-                finally:
-                    if self.state == 0:
-                        self._exc1 = None
+                if self.state == 0:
+                    # an await inside except: the awaited code still sees the OSError
+                    awaitable = Handling(self.connections.reset())
+                    # line 6: await connections.reset()
+                    self.state = 2
+                    value, error, awaitable = self.run_now(awaitable)
+                    if awaitable is not None:  # something to wait for
+                        return awaitable
+                if self.state == 2:
+                    self.state = 0
+                    if error is not None:
+                        self.reraise(error)
         if self.state == 0:
+            self._exc1 = None
             self._jump1 = None
         try:
             if self.state == 4 and self._jump1 == "raise":
@@ -91,12 +88,10 @@ class _close_all(StateMachine):
                 if error is not None:
                     self.reraise(error)
         except BaseException as caught1:
+            self._pending1 = self.entered_except(caught1)
             self._jump1 = "raise"
-            self._pending1 = caught1
             raise
         finally:
-            if self.state == 4 and self._jump1 == "raise":
-                self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
             if self.state == 0:
                 # handled here only when an exception is on its way through
                 awaitable = Handling(
@@ -138,19 +133,16 @@ class _numbers(AsyncGeneratorMachine):
             raise KeyError("no numbers")
         except KeyError as caught:
             self._exc1 = self.entered_except(caught)
-            try:
-                if self.state == 0:
-                    yielded = YieldValue(0, handling=True)
-                    # line 18: yield 0
-                    self.state = 1
-                    return yielded
-                if self.state == 1:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
-            finally:
-                if self.state == 0:
-                    self._exc1 = None
+            if self.state == 0:
+                yielded = YieldValue(0, handling=True)
+                # line 18: yield 0
+                self.state = 1
+                return yielded
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
+        self._exc1 = None
 
 
 @async_generator_function

@@ -108,23 +108,19 @@ class _handle(StateMachine):
                                     self.reraise(error)
                         except BaseException as caught:
                             self._exc1 = self.entered_except(caught)
-                            try:
-                                if self.state == 0:
-                                    awaitable = Handling(self._with1.exit(caught))
-                                    # line 9: async with db.transaction() as tx
-                                    self.state = 4
-                                    value, error, awaitable = self.run_now(awaitable)
-                                    if awaitable is not None:  # something to wait for
-                                        return awaitable
-                                if self.state == 4:
-                                    self.state = 0
-                                    if error is not None:
-                                        self.reraise(error)
-                                if not value:
-                                    raise
-                            finally:
-                                if self.state == 0:
-                                    self._exc1 = None
+                            if self.state == 0:
+                                awaitable = Handling(self._with1.exit(caught))
+                                # line 9: async with db.transaction() as tx
+                                self.state = 4
+                                value, error, awaitable = self.run_now(awaitable)
+                                if awaitable is not None:  # something to wait for
+                                    return awaitable
+                            if self.state == 4:
+                                self.state = 0
+                                if error is not None:
+                                    self.reraise(error)
+                            if not value:
+                                raise
                         else:
                             if self.state == 0:
                                 awaitable = self._with1.exit()
@@ -137,26 +133,25 @@ class _handle(StateMachine):
                                 self.state = 0
                                 if error is not None:
                                     self.reraise(error)
+                        self._exc1 = None
                         self.saved += 1
                     self._it1 = None
                     self.status = 200
                 except ValueError as caught1:
                     self.error = caught1
                     try:
-                        self._it1 = self._with1 = None
+                        self._it1 = self._with1 = self._exc1 = None
                         self.log.warning("bad body: %s", self.error)
                         self.status = 400
                     finally:
                         self.error = None
                         del self.error
         except BaseException as caught2:
-            self._it1 = self._with1 = None
+            self._pending1 = self.entered_except(caught2)
+            self._it1 = self._with1 = self._exc1 = None
             self._jump1 = "raise"
-            self._pending1 = caught2
             raise
         finally:
-            if self.state == 6 and self._jump1 == "raise":
-                self._pending1.__traceback__ = self._pending1.__traceback__.tb_next
             if self.state == 0:
                 # the connection, whatever happened
                 awaitable = Handling(
