@@ -26,7 +26,6 @@ every way out of the body, that is where the statement ends.
 
 from types import GeneratorType
 
-from runtime.machines.handling import exc_info
 from runtime.machines.statemachine import _MISSING, special_method
 
 __all__ = ["AsyncWith", "With"]
@@ -79,7 +78,7 @@ class With:
         self.manager = self.exit_method = None
         if error is None:
             return exit_(manager, None, None, None)
-        return exit_(manager, *exc_info(error))
+        return exit_(manager, type(error), error, error.__traceback__)  # sys.exc_info() in its except clause
 
     def __reduce__(self):
         # The methods are looked up again when it is loaded: what special_method
@@ -103,25 +102,31 @@ class AsyncWith(With):
 
     def enter(self):
         enter, self.enter_method = self.enter_method, None
-        return _awaitable(enter(self.manager), "__aenter__")
+        result = enter(self.manager)
+        if not hasattr(type(result), "__await__"):
+            _check_awaitable(result, "__aenter__")
+        return result
 
     def exit(self, error=None):
         manager, exit_ = self.manager, self.exit_method
         self.manager = self.exit_method = None
         if error is None:
-            return _awaitable(exit_(manager, None, None, None), "__aexit__")
-        return _awaitable(exit_(manager, *exc_info(error)), "__aexit__")
+            result = exit_(manager, None, None, None)
+        else:
+            result = exit_(manager, type(error), error, error.__traceback__)
+        if not hasattr(type(result), "__await__"):
+            _check_awaitable(result, "__aexit__")
+        return result
 
 
-def _awaitable(result, name):
-    if not hasattr(type(result), "__await__") and not (
-        type(result) is GeneratorType and result.gi_code.co_flags & CO_ITERABLE_COROUTINE
-    ):
-        raise TypeError(
-            f"'async with' received an object from {name} that does not implement "
-            f"__await__: {type(result).__name__}"
-        )
-    return result
+def _check_awaitable(result, name):
+    """CPython's error for what ``async with`` cannot await (a generator-based coroutine it can)."""
+    if type(result) is GeneratorType and result.gi_code.co_flags & CO_ITERABLE_COROUTINE:
+        return
+    raise TypeError(
+        f"'async with' received an object from {name} that does not implement "
+        f"__await__: {type(result).__name__}"
+    )
 
 
 def _unloaded(kind):

@@ -1803,3 +1803,42 @@ def test_group_left_by_except_star_whose_finally_awaits_inside_a_handler_has_no_
         """,
         "f()",
     )
+
+
+# -- async with: what __aenter__ and __aexit__ return must be awaitable ------------------
+
+ASYNC_WITH_RESULTS = """
+    import types
+
+    @types.coroutine
+    def generator_based():
+        yield "generator-based"
+        return "entered"
+
+    class Manager:
+        def __init__(self, enter, exit_):
+            self.enter, self.exit_ = enter, exit_
+        def __aenter__(self):
+            return self.enter()
+        def __aexit__(self, *exc_info):
+            return self.exit_()
+
+    async def use(enter, exit_):
+        async with Manager(enter, exit_) as entered:
+            log.append(entered)
+            await tick("body")
+        return "after"
+"""
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "use(lambda: 1, lambda: ready(False))",
+        "use(lambda: ready('entered'), lambda: None)",
+        "use(generator_based, generator_based)",
+        "use(lambda: ready('entered'), lambda: ready(True))",
+    ],
+)
+def test_async_with_checks_what_its_methods_return(call):
+    check(ASYNC_WITH_RESULTS, call)
