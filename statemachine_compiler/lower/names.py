@@ -184,7 +184,28 @@ class NameRewriter(cst.CSTTransformer):
         scope = resolve(name, self.stack)
         if scope is None:
             return None
-        return cst.Attribute(cst.Name(scope.machine), cst.Name(scope.attributes.get(name, name)))
+        return cst.Attribute(self.machine_reference(scope), cst.Name(scope.attributes.get(name, name)))
+
+    def machine_reference(self, target: Scope) -> cst.BaseExpression:
+        """How code here reaches the machine of ``target``, a machine scope of the stack.
+
+        Its own variable (``self``) in its own body, and in what is defined
+        there as a closure; from an async def nested in it, whose class is
+        no closure, through the slots that hold the enclosing machines
+        (``frame.outer``, ``frame_2.outer.outer``).
+        """
+        reference = None
+        for scope in reversed(self.stack):
+            if scope.kind != "machine":
+                continue
+            if reference is None:
+                reference = cst.Name(scope.machine)
+            if scope is target:
+                return reference
+            # A machine class made where its function stands sees the
+            # enclosing machine's variable as a closure, a hoisted one does not.
+            reference = None if scope.outer is None else cst.Attribute(reference, cst.Name(scope.outer))
+        raise AssertionError(f"no machine {target.name!r} around here")
 
     def copies(self, names: list[str]) -> list[cst.BaseStatement]:
         machine = self.machine_here()
@@ -412,7 +433,7 @@ class NameRewriter(cst.CSTTransformer):
         if scope is None:
             return updated_node.with_changes(target=original_node.target)
         call = cst.Call(
-            func=cst.Attribute(cst.Name(scope.machine), cst.Name("assign")),
+            func=cst.Attribute(self.machine_reference(scope), cst.Name("assign")),
             args=[
                 cst.Arg(self.string_literal(scope.attributes.get(names[0], names[0]))),
                 cst.Arg(updated_node.value),
