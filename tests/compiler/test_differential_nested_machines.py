@@ -353,3 +353,54 @@ def test_a_nested_coroutine_shadowing_the_enclosing_machines_name():
             return await inner(), self, frame, outer
         """
     )
+
+
+def test_a_private_nested_coroutine_in_a_method_of_a_private_class():
+    check(
+        """
+        class _Mixin:
+            __scale = 2
+
+            async def run(self, k):
+                async def __helper(j):
+                    return j * self.__scale + k + await tick()
+                return await __helper(1), __helper.__name__, __helper.__qualname__
+
+        async def main():
+            return await _Mixin().run(3)
+        """
+    )
+
+
+def test_a_nested_coroutine_in_an_async_generator():
+    assert_same_under_every_script(
+        textwrap.dedent(
+            """
+            async def numbers(k):
+                async def double(x):
+                    return 2 * x + k + await tick(("double", x))
+                for i in range(2):
+                    yield await double(i)
+
+            async def main():
+                return [x async for x in numbers(10)]
+            """
+        ),
+        "main()",
+    )
+
+
+def test_a_nested_async_generator_kept_after_the_enclosing_coroutine_returned():
+    check(
+        """
+        async def make(k):
+            async def numbers(n):
+                for i in range(n):
+                    yield i + k + await tick(i)
+            return numbers
+
+        async def main():
+            numbers = await make(10)
+            return [x async for x in numbers(2)], [x async for x in numbers(1)]
+        """
+    )
