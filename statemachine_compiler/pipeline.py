@@ -803,7 +803,8 @@ def _class_depth(stack: list[Scope]) -> int:
 
 def _with_nested_machines(writer, scope: Scope) -> tuple[str, list[int]]:
     """The machine class's text with the classes of its nested async defs at its end, and their lines."""
-    code, sources = writer.text(), list(writer.sources[: writer.text().count("\n")])
+    code = writer.text()
+    sources = writer.sources[: code.count("\n")]
     for nested_code, nested_sources in scope.nested_machines:
         code += "\n" + nested_code
         sources += [sources[-1], *nested_sources]

@@ -578,9 +578,16 @@ def _index_codes(module, index):
 
 
 def _class_cells(cls):
-    """``{variable: cell}`` of the enclosing call, as the class's methods keep them."""
+    """``{variable: cell}`` of the enclosing call, as the class's methods keep them.
+
+    And the methods of the classes nested in it (those of the async defs in
+    its function, which its class body makes).
+    """
     cells = {}
     for attribute in vars(cls).values():
+        if isinstance(attribute, type) and issubclass(attribute, Machine):
+            cells.update(_class_cells(attribute))
+            continue
         function = getattr(attribute, "__func__", attribute)
         closure = getattr(function, "__closure__", None)
         if closure:
