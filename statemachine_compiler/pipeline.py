@@ -402,6 +402,9 @@ class FunctionCompiler:
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
         self.genexprs = Hoisted()  # the hidden async generators of generator expressions
+        # Machine classes of async defs in plain functions that use none of
+        # their variables: made once, at module level, before the statement they are in.
+        self.module_machines: list[GeneratedCode] = []
         self._source_lines: list[str] | None = None
 
     def source_lines(self) -> list[str]:
@@ -514,6 +517,9 @@ class FunctionCompiler:
         # the enclosing machine (what it would otherwise close over).
         parent = stack[-1] if stack and stack[-1].kind == "machine" else None
         outer_slot = fresh("outer") if parent is not None else None
+        # In a plain function (or a class in one), using none of its
+        # variables: nothing to close over, its class can be made once too.
+        at_module_level = parent is None and not free and _inside_function(stack)
         scope = Scope(
             "machine",
             set(bindings.locals),
@@ -707,17 +713,23 @@ class FunctionCompiler:
         if stack and stack[-1].kind == "class":
             leading, stub_leading = blank, leading
         # Machines outside any function are never rewritten again: they stay text.
-        split = None if _inside_function(stack) else _split_generated(code)
+        split = None if _inside_function(stack) and not at_module_level else _split_generated(code)
         if split is None:
             return self._splice_parsed(code, sources, stub_code, where, leading, stub_leading, qualname)
         machine_code, stub_code, machines_tree = split
         check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
+        if at_module_level:  # its blank lines and comments stay with the stub, where it stands
+            machines = machines.with_changes(leading_lines=blank_lines([]))
+            stub_leading = node.leading_lines or blank
         stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=stub_leading)
         if not self.options.format:
             self.linemap.register(machines, sources[: machine_code.count("\n")])
             self.linemap.register(stub, [where[0]] * stub_code.count("\n"))
         self.compiled.append(qualname)
+        if at_module_level:
+            self.module_machines.append(machines)
+            return [], stub
         return [machines], stub
 
     def _nested_stub(self, stub: cst.FunctionDef, where, qualname: str) -> cst.FunctionDef:

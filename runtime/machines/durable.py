@@ -625,7 +625,14 @@ class _NestedStub:
 def _nested_stub(function, machine):
     """``function`` as ``_NestedStub`` if it is the stub of a nested machine class, else None."""
     closure = function.__closure__
-    if not closure or not function.__code__.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR):
+    if not function.__code__.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR):
+        return None
+    if not closure:
+        # An async def in a function that uses none of its variables: its
+        # class is made once, at module level, and the stub closes over nothing.
+        if _makes_nested_machine(function, function.__globals__):
+            _stub_code_index(function)
+            return _NestedStub(function)
         return None
     for cell in closure:
         contents = cell.cell_contents if cell != _EMPTY_CELL else None
@@ -633,21 +640,21 @@ def _nested_stub(function, machine):
             _nested_class(contents, machine)  # refused now, if it cannot be made again
             _stub_code_index(function)
             return _NestedStub(function)
-        if isinstance(contents, Machine) and _makes_nested_machine(function, type(contents)):
+        if isinstance(contents, Machine) and _makes_nested_machine(function, vars(type(contents))):
             _stub_code_index(function)
             return _NestedStub(function)
     return None
 
 
-def _makes_nested_machine(function, cls):
-    """Whether ``function`` is a stub handing a machine of ``cls`` to a class nested in ``cls``.
+def _makes_nested_machine(function, namespace):
+    """Whether ``function`` is a stub making a machine of a class it finds by name in ``namespace``.
 
     An async def directly in an async def has its class made once, as an
     attribute of the enclosing machine's class: its stub closes over the
     enclosing machine, not over a class made per call.
     """
     return any(
-        isinstance(nested := vars(cls).get(name), type) and issubclass(nested, Machine)
+        isinstance(cls := namespace.get(name), type) and issubclass(cls, Machine)
         for name in function.__code__.co_names
     )
 
@@ -674,7 +681,7 @@ def _stub_parts(function, convert):
     code = function.__code__
     return (
         function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
-        tuple(convert(cell.cell_contents) for cell in function.__closure__),
+        tuple(convert(cell.cell_contents) for cell in function.__closure__ or ()),
         function.__defaults__, function.__kwdefaults__, function.__qualname__,
     )
 

@@ -527,7 +527,7 @@ class NameRewriter(cst.CSTTransformer):
             if self.scope.kind == "class":
                 self.hoisted.extend(machine_classes)
                 return cst.FlattenSentinel(statements)
-            return cst.FlattenSentinel([*machine_classes, *statements])
+            return self.after_module_machines([*machine_classes, *statements])
         # Decorators, defaults and annotations run here (annotations in the
         # scope of its type parameters, if generic); the body in a new scope.
         bindings = function_bindings(node.params, node.body)
@@ -549,7 +549,7 @@ class NameRewriter(cst.CSTTransformer):
         )
         new = _drop_machine_nonlocals(new, self.stack, getattr(self.compile_nested, "linemap", None))
         new, copies = self.define(new)
-        return cst.FlattenSentinel([new, *copies]) if copies else new
+        return self.after_module_machines([new, *copies])
 
     def define(self, node: cst.FunctionDef | cst.ClassDef):
         """The definition as written, and the copies of the name it binds into the machine.
@@ -624,7 +624,7 @@ class NameRewriter(cst.CSTTransformer):
             self.hoisted.extend(inner.hoisted)
             return cst.FlattenSentinel(statements)
         if not inner.hoisted:
-            return cst.FlattenSentinel(statements)
+            return self.after_module_machines(statements)
         # The machines of its methods stand before the class, which keeps its
         # own blank lines and comments above the first of them.
         blank = blank_lines(self.stack)
@@ -635,7 +635,28 @@ class NameRewriter(cst.CSTTransformer):
             for moved, machine in zip(hoisted, inner.hoisted, strict=True):
                 linemap.moved(moved, machine)
         statements[0] = new.with_changes(leading_lines=blank)
-        return cst.FlattenSentinel([*hoisted, *statements])
+        return self.after_module_machines([*hoisted, *statements])
+
+    def after_module_machines(self, statements: list[cst.BaseStatement]):
+        """``statements``, after the machine classes made inside them that stand at module level.
+
+        At module level only (elsewhere they wait): the classes of async
+        defs in plain functions that use none of their variables.  The
+        first takes the blank lines and comments above the statements.
+        """
+        pending = getattr(self.compile_nested, "module_machines", None)
+        if not pending or any(scope.kind != "module" for scope in self.stack):
+            return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
+        machines = list(pending)
+        pending.clear()
+        first, earliest = statements[0], machines[0]
+        machines[0] = earliest.with_changes(leading_lines=first.leading_lines)
+        statements = [first.with_changes(leading_lines=blank_lines([])), *statements[1:]]
+        linemap = getattr(self.compile_nested, "linemap", None)
+        if linemap is not None:  # each keeps its own lines
+            linemap.moved(machines[0], earliest)
+            linemap.moved(statements[0], first)
+        return cst.FlattenSentinel([*machines, *statements])
 
     def _comprehension(self, node, elements: list[str]):
         # The first iterable is evaluated in the enclosing scope, the rest inside.

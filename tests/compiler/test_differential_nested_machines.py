@@ -121,6 +121,39 @@ def test_two_levels_of_nesting_leave_no_cyclic_garbage():
     )
 
 
+def test_a_coroutine_in_a_plain_function_reading_none_of_its_variables_leaves_no_cyclic_garbage():
+    check_garbage(
+        """
+        def make(k):
+            async def inner(j):
+                return j + await ready(1)
+            class Local:
+                async def get(self):
+                    return 2
+            return inner, Local
+
+        async def main():
+            inner, Local = make(1)
+            return await inner(1), await Local().get()
+        """
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="its class reads the function's variable as a closure: made per call")
+def test_a_coroutine_closing_over_a_plain_functions_variable_leaves_no_cyclic_garbage():
+    check_garbage(
+        """
+        def make(k):
+            async def inner(j):
+                return j + k
+            return inner
+
+        async def main():
+            return await make(1)(1)
+        """
+    )
+
+
 def test_a_nested_coroutine_is_of_one_type_at_every_call():
     check(
         """
