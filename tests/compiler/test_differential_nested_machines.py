@@ -139,6 +139,18 @@ def test_a_coroutine_in_a_plain_function_reading_none_of_its_variables_leaves_no
     )
 
 
+def test_a_method_of_a_class_in_an_async_def_leaves_only_the_garbage_of_that_class():
+    check_garbage(
+        """
+        async def main():
+            class Local:
+                async def get(self):
+                    return 2
+            return await Local().get()
+        """
+    )
+
+
 @pytest.mark.xfail(strict=True, reason="its class reads the function's variable as a closure: made per call")
 def test_a_coroutine_closing_over_a_plain_functions_variable_leaves_no_cyclic_garbage():
     check_garbage(
