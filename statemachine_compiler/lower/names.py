@@ -4,6 +4,10 @@ Inside ``resume`` a local ``x`` of the async function is ``self.x``: it has
 to survive ``resume`` returning at an await.  Nested functions, lambdas,
 comprehensions and classes that use ``x`` get ``self.x`` too, which makes
 them see the very variable the machine sees (what a closure cell would do).
+An ``async def`` directly in it has a machine of its own, whose class is
+made once, not at each call (an attribute of the enclosing machine's
+class): it reaches ``x`` through the slot holding the enclosing machine,
+``frame.outer.x`` (``machine_reference``).
 
 Most binding forms accept an attribute as target (``self.x = ...``,
 ``for self.x in ...``, ``with ... as self.x``, ``del self.x``).  The others
