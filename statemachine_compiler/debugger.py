@@ -111,23 +111,49 @@ def _enclosing_variables(machine):
     ``read()`` raises NameError while it is unbound.  An enclosing plain
     function's variable is a cell of ``resume``; an enclosing compiled
     function's is a slot of its machine, which ``resume`` reads through
-    the cell holding that machine (``self.k``).
+    the cell holding that machine (``self.k``), or, for an async def
+    directly in it, through the slot holding it (``frame.outer.k``).
     """
     from runtime.machines.statemachine import Machine
 
     resume = type(machine).resume
-    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__ or (), strict=False):
+    code = resume.__code__
+    roots = {code.co_varnames[0]: machine} if code.co_argcount else {}
+    for name, cell in zip(code.co_freevars, resume.__closure__ or (), strict=False):
         try:
             contents = cell.cell_contents
         except ValueError:
             contents = None
         if isinstance(contents, Machine) and _is_machine_parameter(contents, name):
-            slots = dict(_slot_names(contents))
-            for attribute in sorted(_attributes_read_through(resume.__code__, name)):
-                if attribute in slots:
-                    yield slots[attribute], _slot_access(contents, attribute, slots[attribute])
+            roots[name] = contents
         else:
             yield name, _cell_access(cell, name)
+    found = {}
+    for path in sorted(_attribute_paths(code, set(roots))):
+        owner = roots[path[0]]
+        for attribute in path[1:]:
+            slots = dict(_slot_names(owner))
+            if owner is not machine and attribute in slots:
+                found.setdefault(slots[attribute], _slot_access(owner, attribute, slots[attribute]))
+                break
+            enclosing = _enclosing_machine(owner, attribute)
+            if enclosing is None:
+                break
+            owner = enclosing
+    yield from sorted(found.items())
+
+
+def _enclosing_machine(machine, slot):
+    """The enclosing machine that ``slot`` of ``machine`` holds (``outer``), or None."""
+    from runtime.machines.statemachine import Machine
+
+    if slot not in machine._temporaries:
+        return None
+    try:
+        enclosing = object.__getattribute__(machine, slot)
+    except AttributeError:
+        return None
+    return enclosing if isinstance(enclosing, Machine) else None
 
 
 def _is_machine_parameter(machine, name):
@@ -136,17 +162,34 @@ def _is_machine_parameter(machine, name):
     return bool(code.co_argcount) and code.co_varnames[0] == name
 
 
-def _attributes_read_through(code, name):
-    """The attributes ``code`` (and the code nested in it) takes from its free variable ``name``."""
+_VARIABLE_LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_FAST_CHECK", "LOAD_FAST_LOAD_FAST")
+_ATTRIBUTE_OPS = ("LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR", "DELETE_ATTR")
+
+
+def _attribute_paths(code, names):
+    """The chains of attributes ``code`` (and the code nested in it) takes from the variables ``names``.
+
+    ``frame.outer.k`` is ``("frame", "outer", "k")``.
+    """
     found = set()
-    previous = None
+    path = None
     for instruction in dis.get_instructions(code):
-        if previous is not None and instruction.opname in ("LOAD_ATTR", "STORE_ATTR", "DELETE_ATTR"):
-            found.add(instruction.argval)
-        previous = instruction if instruction.opname == "LOAD_DEREF" and instruction.argval == name else None
+        if path is not None and instruction.opname in _ATTRIBUTE_OPS:
+            path.append(instruction.argval)
+            if instruction.opname.startswith("LOAD"):
+                continue
+        if path is not None and len(path) > 1:
+            found.add(tuple(path))
+        path = None
+        if instruction.opname in _VARIABLE_LOADS:
+            variable = instruction.argval
+            if isinstance(variable, tuple):  # 3.13's LOAD_FAST_LOAD_FAST: the second is on top
+                variable = variable[1]
+            if variable in names:
+                path = [variable]
     for constant in code.co_consts:
-        if hasattr(constant, "co_code") and name in constant.co_freevars:
-            found |= _attributes_read_through(constant, name)
+        if hasattr(constant, "co_code") and names.intersection(constant.co_freevars):
+            found |= _attribute_paths(constant, names.intersection(constant.co_freevars))
     return found
 
 

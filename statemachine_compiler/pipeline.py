@@ -402,6 +402,9 @@ class FunctionCompiler:
         self.compiled: list[str] = []
         self.linemap = LineMap(positions)
         self.genexprs = Hoisted()  # the hidden async generators of generator expressions
+        # Machine classes of async defs in plain functions that use none of
+        # their variables: made once, at module level, before the statement they are in.
+        self.module_machines: list[GeneratedCode] = []
         self._source_lines: list[str] | None = None
 
     def source_lines(self) -> list[str]:
@@ -509,6 +512,14 @@ class FunctionCompiler:
         for name in sorted(bindings.locals):
             attributes[name] = machine_attribute(name, class_name, reserved, fresh.taken)
             fresh.taken.add(attributes[name])
+        # Directly in a compiled async def, its class is made once, as an
+        # attribute of the enclosing machine's class, and the stub hands it
+        # the enclosing machine (what it would otherwise close over).
+        parent = stack[-1] if stack and stack[-1].kind == "machine" else None
+        outer_slot = fresh("outer") if parent is not None else None
+        # In a plain function (or a class in one), using none of its
+        # variables: nothing to close over, its class can be made once too.
+        at_module_level = parent is None and not free and _inside_function(stack)
         scope = Scope(
             "machine",
             set(bindings.locals),
@@ -520,6 +531,7 @@ class FunctionCompiler:
             free=[(n, owner if n == "__class__" else n) for n in free],
             spellings=spellings,
             mangles=bool(class_name.strip("_")),
+            outer=outer_slot,
         )
         if owner is not None:
             # An async def nested in it reads __class__ from here.
@@ -620,6 +632,8 @@ class FunctionCompiler:
             ]
         )
         compiler_slots = [attributes[n] for n in hidden_functions] + list(scope.temporaries)
+        if outer_slot is not None:
+            compiler_slots.insert(0, outer_slot)
         if scope.locals_slot is not None:
             compiler_slots.append(scope.locals_slot)
         spec = MachineSpec(
@@ -628,7 +642,8 @@ class FunctionCompiler:
             name=shown_name,
             qualname=qualname,
             machine=machine,
-            parameters=[(p, attributes[p]) for p in bindings.params],
+            parameters=[(outer_slot, outer_slot)] * (outer_slot is not None)
+            + [(p, attributes[p]) for p in bindings.params],
             slots=[attributes[n] for n in locals_in_order] + compiler_slots,
             temporaries=compiler_slots,
             renamed={
@@ -649,7 +664,8 @@ class FunctionCompiler:
             may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals),
         )
         linemap = None if self.options.format else self.linemap
-        writer = write_machine(spec, body, render, render_expression, linemap)
+        writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))
+        machine_code, sources = _with_nested_machines(writer, scope)
 
         stub = build_stub(
             original,
@@ -660,13 +676,17 @@ class FunctionCompiler:
         )
         # Its annotations see its type parameters (PEP 695), its decorators do not.
         annotations = NameRewriter(enclosing, self)
-        if passed:
+        if passed or parent is not None:
             # What it passes is read where its body stands: ``__class__`` in
             # an enclosing compiled method is that machine's saved class.
             *docstring, line = stub.body.body
             call = line.body[0].value
             arguments = [a.visit(annotations) for a in call.args[: len(passed)]]
             arguments += call.args[len(passed) :]
+            if parent is not None:  # ``self._main_inner(self, j)``
+                enclosing_machine = cst.Name(parent.machine)
+                call = call.with_changes(func=cst.Attribute(enclosing_machine, cst.Name(class_name)))
+                arguments.insert(0, cst.Arg(enclosing_machine))
             line = line.with_changes(body=[line.body[0].with_changes(value=call.with_changes(args=arguments))])
             stub = stub.with_changes(body=stub.body.with_changes(body=[*docstring, line]))
         stub = stub.with_changes(
@@ -675,9 +695,13 @@ class FunctionCompiler:
             returns=stub.returns.visit(annotations) if stub.returns is not None else None,
         )
 
+        if parent is not None:
+            parent.nested_machines.append((machine_code, sources))
+            return [], self._nested_stub(stub, where, qualname)
+
         # -- format -------------------------------------------------------------------
         stub_code = cst.Module(body=[stub]).code
-        code = writer.text() + "\n\n" + stub_code
+        code = machine_code + "\n\n" + stub_code
         if self.options.format:
             code = format_generated(code)
         # The blank lines and comments above the async def now stand above its
@@ -689,27 +713,48 @@ class FunctionCompiler:
         if stack and stack[-1].kind == "class":
             leading, stub_leading = blank, leading
         # Machines outside any function are never rewritten again: they stay text.
-        split = None if _inside_function(stack) else _split_generated(code)
+        split = None if _inside_function(stack) and not at_module_level else _split_generated(code)
         if split is None:
-            return self._splice_parsed(code, writer, stub_code, where, leading, stub_leading, qualname)
+            return self._splice_parsed(code, sources, stub_code, where, leading, stub_leading, qualname)
         machine_code, stub_code, machines_tree = split
         check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
+        if at_module_level:  # its blank lines and comments stay with the stub, where it stands
+            machines = machines.with_changes(leading_lines=blank_lines([]))
+            stub_leading = node.leading_lines or blank
         stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=stub_leading)
         if not self.options.format:
-            self.linemap.register(machines, writer.sources[: machine_code.count("\n")])
+            self.linemap.register(machines, sources[: machine_code.count("\n")])
             self.linemap.register(stub, [where[0]] * stub_code.count("\n"))
         self.compiled.append(qualname)
+        if at_module_level:
+            self.module_machines.append(machines)
+            return [], stub
         return [machines], stub
 
-    def _splice_parsed(self, code, writer, stub_code, where, leading, blank, qualname):
+    def _nested_stub(self, stub: cst.FunctionDef, where, qualname: str) -> cst.FunctionDef:
+        """The stub of a function whose class went into the enclosing machine's, alone where it stood.
+
+        The user's blank lines and comments above the async def stay above it.
+        """
+        leading = stub.leading_lines
+        stub_code = cst.Module(body=[stub.with_changes(leading_lines=[])]).code
+        if self.options.format:
+            stub_code = format_generated(stub_code)
+        parsed = cst.parse_module(stub_code).body[0].with_changes(leading_lines=leading)
+        if not self.options.format:
+            self.linemap.register(parsed, [where[0]] * stub_code.count("\n"))
+        self.compiled.append(qualname)
+        return parsed
+
+    def _splice_parsed(self, code, sources, stub_code, where, leading, blank, qualname):
         """The generated statements as nodes, for where they are rewritten again."""
         parsed = cst.parse_module(code)
         generated = list(parsed.body)
         generated[0] = generated[0].with_changes(leading_lines=leading)
         generated[-1] = generated[-1].with_changes(leading_lines=blank)
         if not self.options.format:
-            sources = writer.sources + [where[0]] * (2 + stub_code.count("\n") + 1)
+            sources = sources + [where[0]] * (2 + stub_code.count("\n") + 1)
             self._register_lines(parsed, generated, sources)
         self.compiled.append(qualname)
         return generated[:-1], generated[-1]
@@ -754,6 +799,28 @@ def _underscores_only(fresh: Fresh) -> str:
         name += "_"
     fresh.taken.add(name)
     return name
+
+
+def _class_depth(stack: list[Scope]) -> int:
+    """How deep in other machine classes the class of a function nested in ``stack`` stands."""
+    depth = 0
+    for scope in reversed(stack):
+        if scope.kind != "machine":
+            break
+        depth += 1
+        if scope.outer is None:  # a class standing where its function does
+            break
+    return depth
+
+
+def _with_nested_machines(writer, scope: Scope) -> tuple[str, list[int]]:
+    """The machine class's text with the classes of its nested async defs at its end, and their lines."""
+    code = writer.text()
+    sources = writer.sources[: code.count("\n")]
+    for nested_code, nested_sources in scope.nested_machines:
+        code += "\n" + nested_code
+        sources += [sources[-1], *nested_sources]
+    return code, sources
 
 
 def _inside_function(stack: list[Scope]) -> bool:

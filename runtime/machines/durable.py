@@ -51,7 +51,8 @@ Rules:
    variables of the enclosing call it uses, which come back as new cells
    (shared by the machines pickled together); nested in an async def, with
    the enclosing coroutine, whose locals those variables are (pickled
-   together, or the enclosing one comes along).  A deep copy gets copies of
+   together, or the enclosing one comes along: it is a slot of the nested
+   machine, whose class is an attribute of the enclosing one's).  A deep copy gets copies of
    them: driving the copy never changes the original's variables.  The
    function the ``async def`` statement bound, held by a local, goes too.
    Nested in a function that cannot be found again (a lambda's, one
@@ -481,12 +482,15 @@ def reduce_machine(machine, protocol):
 # its qualified name (``make.<locals>._make_inner``, the compiler's), and the
 # cells of the enclosing call that the class closes over (``k``), with their
 # values.  Loaded, the class body is run again over those cells: machines
-# pickled together that shared a cell share it again.  Nested in an async
-# def, the one cell is the enclosing machine (``self``), whose slots are the
-# variables: it is saved with it, so the inner machine goes on with the
+# pickled together that shared a cell share it again.  Nested directly in
+# an async def, the class is made once, an attribute of the enclosing
+# machine's class (``_main._main_inner``), found by name as any machine
+# class; it keeps the enclosing machine, whose slots are the variables, in
+# a slot (``outer``): saved with it, so the inner machine goes on with the
 # enclosing one saved with it; a deep copy gets a copy of it.  The stub that
 # the ``async def`` statement bound (a local of the enclosing function) is
-# saved the same way: its code, found by name, over a cell holding the class.
+# saved the same way: its code, found by name, over its cells (the class
+# made per call, or the enclosing machine).
 # A class body using an enclosing variable that none of its methods keeps
 # (so that its value is gone) cannot be rebuilt: refused.
 
@@ -574,9 +578,16 @@ def _index_codes(module, index):
 
 
 def _class_cells(cls):
-    """``{variable: cell}`` of the enclosing call, as the class's methods keep them."""
+    """``{variable: cell}`` of the enclosing call, as the class's methods keep them.
+
+    And the methods of the classes nested in it (those of the async defs in
+    its function, which its class body makes).
+    """
     cells = {}
     for attribute in vars(cls).values():
+        if isinstance(attribute, type) and issubclass(attribute, Machine):
+            cells.update(_class_cells(attribute))
+            continue
         function = getattr(attribute, "__func__", attribute)
         closure = getattr(function, "__closure__", None)
         if closure:
@@ -614,7 +625,14 @@ class _NestedStub:
 def _nested_stub(function, machine):
     """``function`` as ``_NestedStub`` if it is the stub of a nested machine class, else None."""
     closure = function.__closure__
-    if not closure or not function.__code__.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR):
+    if not function.__code__.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR):
+        return None
+    if not closure:
+        # An async def in a function that uses none of its variables: its
+        # class is made once, at module level, and the stub closes over nothing.
+        if _makes_nested_machine(function, function.__globals__):
+            _stub_code_index(function)
+            return _NestedStub(function)
         return None
     for cell in closure:
         contents = cell.cell_contents if cell != _EMPTY_CELL else None
@@ -622,7 +640,23 @@ def _nested_stub(function, machine):
             _nested_class(contents, machine)  # refused now, if it cannot be made again
             _stub_code_index(function)
             return _NestedStub(function)
+        if isinstance(contents, Machine) and _makes_nested_machine(function, vars(type(contents))):
+            _stub_code_index(function)
+            return _NestedStub(function)
     return None
+
+
+def _makes_nested_machine(function, namespace):
+    """Whether ``function`` is a stub making a machine of a class it finds by name in ``namespace``.
+
+    An async def directly in an async def has its class made once, as an
+    attribute of the enclosing machine's class: its stub closes over the
+    enclosing machine, not over a class made per call.
+    """
+    return any(
+        isinstance(cls := namespace.get(name), type) and issubclass(cls, Machine)
+        for name in function.__code__.co_names
+    )
 
 
 _EMPTY_CELL = CellType()  # cells compare by contents: equal to this one, a cell is empty
@@ -647,7 +681,7 @@ def _stub_parts(function, convert):
     code = function.__code__
     return (
         function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
-        tuple(convert(cell.cell_contents) for cell in function.__closure__),
+        tuple(convert(cell.cell_contents) for cell in function.__closure__ or ()),
         function.__defaults__, function.__kwdefaults__, function.__qualname__,
     )
 

@@ -298,7 +298,34 @@ def _released_slots(cls):
     if not code.co_varnames:
         return tuple(slots)
     captured = _captured_slots(code, code.co_varnames[0], set(slots))
+    captured |= _names_read_by_nested_machines(cls).intersection(slots)
     return tuple(s for s in slots if s not in captured)
+
+
+def _names_read_by_nested_machines(cls):
+    """The attribute names the classes of the async defs nested in ``cls``'s function read.
+
+    Discussion: such a class is an attribute of ``cls`` (made once, not at
+    each call), and reads the enclosing machine's locals through a slot
+    that holds it (``frame.outer.k``), not through a closure: for it they
+    are cells all the same, which live on after the function returned.
+    """
+    names = set()
+    for nested in vars(cls).values():
+        if isinstance(nested, type) and issubclass(nested, Machine):
+            for method in vars(nested).values():
+                if type(method) is FunctionType:
+                    names |= _names_in(method.__code__)
+            names |= _names_read_by_nested_machines(nested)
+    return names
+
+
+def _names_in(code):
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if type(const) is CodeType:
+            names |= _names_in(const)
+    return names
 
 
 def _delegate_of(awaitable):

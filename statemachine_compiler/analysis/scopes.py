@@ -91,6 +91,13 @@ class Scope:
     # Whether the machine's class mangles private names (``__x``) in its body:
     # not when it is named only with ``_``s.
     mangles: bool = True
+    # A machine whose class is an attribute of the enclosing machine's class
+    # (an async def directly in a compiled async def): the slot that holds
+    # the enclosing machine, which the stub hands it.
+    outer: str | None = None
+    # The class texts of the async defs directly in this machine's body, and
+    # the source line of each of their lines: written into its class.
+    nested_machines: list[tuple[str, list[int]]] = field(default_factory=list)
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:

@@ -95,9 +95,15 @@ class MachineSpec:
         return self.spelling.get(name, name)
 
 
-def write_machine(spec: MachineSpec, body: list[Node], render, render_expression, linemap=None) -> Writer:
-    """Write the machine class as text, each line knowing its source line."""
+def write_machine(
+    spec: MachineSpec, body: list[Node], render, render_expression, linemap=None, depth: int = 0
+) -> Writer:
+    """Write the machine class as text, each line knowing its source line.
+
+    ``depth``: how many classes it stands in (those of enclosing machines).
+    """
     w = Writer(linemap)
+    w.depth = depth
     w.source = spec.lines[0]
     m = spec.machine
     w.line(f"class {spec.class_name}({spec.spelled(spec.base)}):")

@@ -4,6 +4,10 @@ Inside ``resume`` a local ``x`` of the async function is ``self.x``: it has
 to survive ``resume`` returning at an await.  Nested functions, lambdas,
 comprehensions and classes that use ``x`` get ``self.x`` too, which makes
 them see the very variable the machine sees (what a closure cell would do).
+An ``async def`` directly in it has a machine of its own, whose class is
+made once, not at each call (an attribute of the enclosing machine's
+class): it reaches ``x`` through the slot holding the enclosing machine,
+``frame.outer.x`` (``machine_reference``).
 
 Most binding forms accept an attribute as target (``self.x = ...``,
 ``for self.x in ...``, ``with ... as self.x``, ``del self.x``).  The others
@@ -184,7 +188,28 @@ class NameRewriter(cst.CSTTransformer):
         scope = resolve(name, self.stack)
         if scope is None:
             return None
-        return cst.Attribute(cst.Name(scope.machine), cst.Name(scope.attributes.get(name, name)))
+        return cst.Attribute(self.machine_reference(scope), cst.Name(scope.attributes.get(name, name)))
+
+    def machine_reference(self, target: Scope) -> cst.BaseExpression:
+        """How code here reaches the machine of ``target``, a machine scope of the stack.
+
+        Its own variable (``self``) in its own body, and in what is defined
+        there as a closure; from an async def nested in it, whose class is
+        no closure, through the slots that hold the enclosing machines
+        (``frame.outer``, ``frame_2.outer.outer``).
+        """
+        reference = None
+        for scope in reversed(self.stack):
+            if scope.kind != "machine":
+                continue
+            if reference is None:
+                reference = cst.Name(scope.machine)
+            if scope is target:
+                return reference
+            # A machine class made where its function stands sees the
+            # enclosing machine's variable as a closure, a hoisted one does not.
+            reference = None if scope.outer is None else cst.Attribute(reference, cst.Name(scope.outer))
+        raise AssertionError(f"no machine {target.name!r} around here")
 
     def copies(self, names: list[str]) -> list[cst.BaseStatement]:
         machine = self.machine_here()
@@ -412,7 +437,7 @@ class NameRewriter(cst.CSTTransformer):
         if scope is None:
             return updated_node.with_changes(target=original_node.target)
         call = cst.Call(
-            func=cst.Attribute(cst.Name(scope.machine), cst.Name("assign")),
+            func=cst.Attribute(self.machine_reference(scope), cst.Name("assign")),
             args=[
                 cst.Arg(self.string_literal(scope.attributes.get(names[0], names[0]))),
                 cst.Arg(updated_node.value),
@@ -506,7 +531,7 @@ class NameRewriter(cst.CSTTransformer):
             if self.scope.kind == "class":
                 self.hoisted.extend(machine_classes)
                 return cst.FlattenSentinel(statements)
-            return cst.FlattenSentinel([*machine_classes, *statements])
+            return self.after_module_machines([*machine_classes, *statements])
         # Decorators, defaults and annotations run here (annotations in the
         # scope of its type parameters, if generic); the body in a new scope.
         bindings = function_bindings(node.params, node.body)
@@ -528,7 +553,7 @@ class NameRewriter(cst.CSTTransformer):
         )
         new = _drop_machine_nonlocals(new, self.stack, getattr(self.compile_nested, "linemap", None))
         new, copies = self.define(new)
-        return cst.FlattenSentinel([new, *copies]) if copies else new
+        return self.after_module_machines([new, *copies])
 
     def define(self, node: cst.FunctionDef | cst.ClassDef):
         """The definition as written, and the copies of the name it binds into the machine.
@@ -603,7 +628,7 @@ class NameRewriter(cst.CSTTransformer):
             self.hoisted.extend(inner.hoisted)
             return cst.FlattenSentinel(statements)
         if not inner.hoisted:
-            return cst.FlattenSentinel(statements)
+            return self.after_module_machines(statements)
         # The machines of its methods stand before the class, which keeps its
         # own blank lines and comments above the first of them.
         blank = blank_lines(self.stack)
@@ -614,7 +639,28 @@ class NameRewriter(cst.CSTTransformer):
             for moved, machine in zip(hoisted, inner.hoisted, strict=True):
                 linemap.moved(moved, machine)
         statements[0] = new.with_changes(leading_lines=blank)
-        return cst.FlattenSentinel([*hoisted, *statements])
+        return self.after_module_machines([*hoisted, *statements])
+
+    def after_module_machines(self, statements: list[cst.BaseStatement]):
+        """``statements``, after the machine classes made inside them that stand at module level.
+
+        At module level only (elsewhere they wait): the classes of async
+        defs in plain functions that use none of their variables.  The
+        first takes the blank lines and comments above the statements.
+        """
+        pending = getattr(self.compile_nested, "module_machines", None)
+        if not pending or any(scope.kind != "module" for scope in self.stack):
+            return statements[0] if len(statements) == 1 else cst.FlattenSentinel(statements)
+        machines = list(pending)
+        pending.clear()
+        first, earliest = statements[0], machines[0]
+        machines[0] = earliest.with_changes(leading_lines=first.leading_lines)
+        statements = [first.with_changes(leading_lines=blank_lines([])), *statements[1:]]
+        linemap = getattr(self.compile_nested, "linemap", None)
+        if linemap is not None:  # each keeps its own lines
+            linemap.moved(machines[0], earliest)
+            linemap.moved(statements[0], first)
+        return cst.FlattenSentinel([*machines, *statements])
 
     def _comprehension(self, node, elements: list[str]):
         # The first iterable is evaluated in the enclosing scope, the rest inside.

@@ -111,6 +111,22 @@ async def outer():
 print(asyncio.run(outer()))
 """
 
+TWO_LEVELS = """\
+import asyncio
+
+async def outer(k):
+    async def middle(j):
+        async def countdown(n):
+            if n:
+                return [n] + await countdown(n - 1)
+            await asyncio.sleep(0)
+            return [k, j]
+        return await countdown(2)
+    return await middle(10)
+
+print(asyncio.run(outer(5)))
+"""
+
 LOOP = """\
 import asyncio
 
@@ -158,6 +174,10 @@ SESSIONS = {
     "assignment_to_a_variable_of_an_enclosing_function": (CLOSURE, ["b 7", "c", "!k = 6", "p k", "n", "c"]),
     "assignment_to_a_variable_of_an_enclosing_coroutine": (NESTED_COROUTINE, [
         "b 7", "c", "p k", "pp locals()", "!k = 6", "n", "c",
+    ]),
+    # two levels of nesting, recursion: the stack, and both enclosing functions' variables
+    "two_levels_of_nested_coroutines_recursing": (TWO_LEVELS, [
+        "b 8", "c", "w", "p n, j, k", "pp locals()", "!k = 6", "!j = 11", "n", "n", "c",
     ]),
     # jump back, forward, within a loop and out of it, as natively; into a loop: refused
     "jump_back_over_a_statement": (LOOP, ["b 11", "c", "j 10", "n", "n", "p x, y", "c"]),

@@ -308,6 +308,30 @@ async def main(k=5):
     total += await Pause(("main", total))
     return again, total, await add(100)
 ''',
+    "nested_two_levels_and_after_return": '''
+async def make(k):
+    count = [0]
+
+    async def middle(j):
+        async def countdown(n):
+            count[0] += 1
+            if n:
+                return [n + await Pause(("countdown", n, j, k))] + await countdown(n - 1)
+            return [k, j, count[0]]
+
+        return await countdown(2)
+
+    async def later():
+        return await middle(await Pause("later")) + count
+
+    await Pause("make")
+    return later
+
+
+async def main():
+    later = await make(100)
+    return await later(), await Pause("main")
+''',
     "nested_in_a_method": '''
 class Base:
     async def run(self, k):

@@ -122,6 +122,42 @@ def make(k):
         coroutine.close()
 
 
+def test_an_async_def_nested_in_an_async_def_nested_in_a_function_pickles_and_deep_copies(compiled):
+    module = compiled('''
+def make(k):
+    async def outer(x):
+        async def inner(y):
+            nonlocal x
+            x += await Pause("inner")
+            return k + x + y
+        return await inner(1), x
+    return outer
+''')
+    coroutine = suspended(module.make(10)(100))
+    for twin in (pickle.loads(pickle.dumps(coroutine)), copy.deepcopy(coroutine)):
+        assert finish(twin, 1000) == (1111, 1100)
+    assert finish(coroutine, 5) == (116, 105)
+
+
+def test_the_stub_of_an_async_def_in_a_function_using_none_of_its_variables_pickles_and_deep_copies(compiled):
+    module = compiled('''
+def make():
+    async def inner(n):
+        return n + await Pause("inner")
+    return inner
+
+
+async def main():
+    inner = make()
+    first = await inner(1)
+    return first, await inner(2), inner.__qualname__
+''')
+    coroutine = suspended(module.main())
+    for twin in (pickle.loads(pickle.dumps(coroutine)), copy.deepcopy(coroutine)):
+        assert finish(twin, 10, 20) == (11, 22, "make.<locals>.inner")
+    assert finish(coroutine, 5, 7) == (6, 9, "make.<locals>.inner")
+
+
 NESTED_IN_ASYNC_DEF = '''
 async def outer(k):
     x = 1

@@ -1,0 +1,47 @@
+def test_fetch():
+    # the class of main is made once, at module level
+    async def main():
+        return await fetch(1)
+
+    assert run(main()) == 1
+
+# output
+from runtime.machines.statemachine import StateMachine
+from runtime.machines.marks import coroutine_function
+
+
+class _test_fetch_main(StateMachine):
+    """async def main(), line 3"""
+
+    __slots__ = ()
+    _name = "main"
+    _qualname = "test_fetch.<locals>.main"
+    _lines = (3, 4)  # source line of each state
+    _source_digest = "8463629b106282a0"  # checked when a pickle is loaded
+
+    def __init__(self):
+        self.state = 0  # not started
+        self._awaiting = None
+
+    def resume(self, value, error):
+        if self.state == 0:
+            awaitable = fetch(1)
+            # line 4: await fetch(1)
+            self.state = 1
+            value, error, awaitable = self.run_now(awaitable)
+            if awaitable is not None:  # something to wait for
+                return awaitable
+        if self.state == 1:
+            self.state = 0
+            if error is not None:
+                self.reraise(error)
+            return value
+
+
+def test_fetch():
+    # the class of main is made once, at module level
+    @coroutine_function
+    def main():
+        return _test_fetch_main()
+
+    assert run(main()) == 1
