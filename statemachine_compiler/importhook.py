@@ -12,8 +12,10 @@
    import system would have got from ``PathFinder`` next (asked once, not
    twice).
 3. Compiled bytecode is cached next to the ordinary ``.pyc`` under its own tag
-   (``mod.cpython-311.opt-statemachine1.pyc``), keyed on a hash of the source
-   and of the compiler's version and files.  A stale entry is never used, a write is
+   (``mod.cpython-311.opt-statemachine1.pyc``), keyed on the compiler's
+   version and files and on the source: its stat, which a warm import
+   checks, and a digest of its contents, checked where the stat cannot be
+   trusted (see ``read_cache``).  A stale entry is never used, a write is
    atomic (temporary file, then ``os.replace``), and a directory we cannot
    write to, or ``sys.dont_write_bytecode``, means no cache, not an error.
 4. The generated code is compiled under the user's filename with its line
@@ -39,6 +41,7 @@ import sys
 from fnmatch import fnmatchcase
 from importlib.machinery import PathFinder, SourceFileLoader
 from importlib.util import MAGIC_NUMBER, cache_from_source
+from time import time_ns
 from types import CodeType
 from typing import Callable
 
@@ -319,12 +322,11 @@ def cache_path(source_path: str) -> str:
     return cache_from_source(source_path, optimization=tag)
 
 
-def cache_key(source: bytes) -> bytes:
-    """Return the key a cache entry must carry to stand for ``source``."""
+def compiler_key() -> bytes:
+    """What an entry must begin with to have been written by this compiler for this Python."""
     digest = blake2b(digest_size=16)
     digest.update(f"{statemachine_compiler.__version__}/{CACHE_FORMAT}\0".encode())
     digest.update(compiler_fingerprint())
-    digest.update(source)
     return MAGIC_NUMBER + digest.digest()
 
 
@@ -359,19 +361,90 @@ def _source_files(directory: str, prefix: str):
                 yield f"{prefix}{entry.name}", entry.path
 
 
-def read_cache(path: str, key: bytes) -> CodeType | None:
-    """Return the cached code at ``path`` if it was made from the source ``key`` names."""
+# Discussion: what a warm import checks.  The entry must stand for the
+# source as it is now, and reading and hashing the source on every import was
+# most of what the hook added to a warm import.  The standard loader trusts the
+# source's mtime (in seconds) and size; an edit that keeps both (a tool that
+# restores times, two saves in one second) then runs stale code.  Here the
+# entry keeps the source's stamp (modification and change times in
+# nanoseconds, size, inode) and a digest of its contents, and a warm import
+# stats the source: the same stamp means the same file.  The change time is
+# what makes that exact: nothing but the kernel sets it, on every write and
+# every utime().  Two cases are checked by contents instead (read, hashed,
+# compared with the digest), as git checks its "racily clean" index entries:
+#
+# - the stamp differs (a touch, a checkout, a move): same contents, and the
+#   entry is given the new stamp, so that the next import stats again;
+# - the entry was written within RACY_NS of the source's last change: a file
+#   system keeps times to some granularity (2 s on FAT), so an edit in that
+#   window could leave the stamp as it was.  Such an entry is stamped with
+#   zeros, which no stat matches.
+RACY_NS = 2 * 10**9
+_STAMP = slice(36, 68)  # after the compiler's key (20 bytes) and the source's digest (16)
+_HEADER = _STAMP.stop
+_NO_STAMP = bytes(_STAMP.stop - _STAMP.start)
+
+
+def source_stamp(path: str):
+    """The source's ``(mtime_ns, ctime_ns, size, inode)``, or None if it cannot be stat-ed."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
+
+
+class SourceFile:
+    """The source a cache entry stands for: its stamp, taken first, and its contents when needed.
+
+    The stamp is taken before the contents are read, so that an edit made
+    after the read changes the stamp the entry is written with.
+    """
+
+    def __init__(self, path: str, read: Callable[[str], bytes] | None = None):
+        self.path = path
+        self.stamp = source_stamp(path)
+        self._read = read or _read_file
+        self._contents = None
+
+    @property
+    def contents(self) -> bytes:
+        """The source's bytes, read once (raises ``OSError`` as reading a module does)."""
+        if self._contents is None:
+            self._contents = self._read(self.path)
+        return self._contents
+
+    def packed_stamp(self) -> bytes:
+        """The stamp as an entry keeps it; zeros where it is missing or too recent to trust."""
+        if self.stamp is None or time_ns() - max(self.stamp[0], self.stamp[1]) < RACY_NS:
+            return _NO_STAMP
+        return b"".join((number & 0xFFFF_FFFF_FFFF_FFFF).to_bytes(8, "little") for number in self.stamp)
+
+
+def read_cache(path: str, source: SourceFile) -> CodeType | None:
+    """Return the code cached at ``path`` if it was compiled, by this compiler, from ``source``."""
     try:
         data = _read_file(path)
     except OSError:
         return None
-    if data[: len(key)] != key:
-        return None  # stale: another source, compiler or Python
+    key = compiler_key()
+    if len(data) < _HEADER or data[: len(key)] != key:
+        return None  # another compiler or Python
+    stamp = source.packed_stamp()
+    if stamp == _NO_STAMP or data[_STAMP] != stamp:
+        if data[len(key) : _STAMP.start] != _digest(source.contents):
+            return None  # stale: another source
+        if stamp != _NO_STAMP:
+            _write(path, data[: _STAMP.start] + stamp + data[_HEADER:], source.path)
     try:
-        code = marshal.loads(memoryview(data)[len(key) :])
+        code = marshal.loads(memoryview(data)[_HEADER:])
     except (EOFError, ValueError, TypeError):
         return None
     return code if isinstance(code, CodeType) else None
+
+
+def _digest(contents: bytes) -> bytes:
+    return blake2b(contents, digest_size=16).digest()
 
 
 def _read_file(path: str) -> bytes:
@@ -388,8 +461,13 @@ def _read_file(path: str) -> bytes:
 _IMPORT_SYSTEM_FILES = SourceFileLoader("<statemachine-compiler cache>", __file__)
 
 
-def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None:
-    """Store ``code`` at ``path`` atomically; give up silently where we cannot write."""
+def write_cache(path: str, source: SourceFile, code: CodeType) -> None:
+    """Store ``code``, compiled from ``source``, at ``path``; give up silently where we cannot write."""
+    header = compiler_key() + _digest(source.contents) + source.packed_stamp()
+    _write(path, header + marshal.dumps(code), source.path)
+
+
+def _write(path: str, data: bytes, source_path: str) -> None:
     if sys.dont_write_bytecode:
         return
     # Discussion: written as the import system writes a .pyc
@@ -397,7 +475,7 @@ def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None
     # directories made, a temporary file then os.replace, an OSError ignored),
     # for the same reason as _read_file.  Readers open the final name only, so
     # a concurrent import sees the old file, the new one, or none.
-    _IMPORT_SYSTEM_FILES._cache_bytecode(source_path, path, key + marshal.dumps(code))
+    _IMPORT_SYSTEM_FILES._cache_bytecode(source_path, path, data)
 
 
 # -- the import system ---------------------------------------------------------------
@@ -448,19 +526,19 @@ class StateMachineLoader(SourceFileLoader):
 
     def get_code(self, fullname):
         source_path = self.get_filename(fullname)
-        source = self.get_data(source_path)  # raises OSError, as for any module
-        key = cache_key(source)
+        source = SourceFile(source_path, self.get_data)
         cached = self.cached if source_path == self.path and self.cached else cache_path(source_path)
-        code = read_cache(cached, key)
+        code = read_cache(cached, source)
         if code is None:
+            contents = source.contents  # raises OSError, as for any module
             try:
                 with SlowCompileNotice(fullname, quiet=self.quiet):
-                    code = self.source_to_code(source, source_path)
+                    code = self.source_to_code(contents, source_path)
             except CompileError as error:
                 # Discussion: the compiler's frames (libcst, the passes) say
                 # nothing about the user's module; the error itself says where.
                 raise error.with_traceback(None) from None
-            write_cache(cached, key, code, source_path)
+            write_cache(cached, source, code)
         else:
             _fix_filename(code, source_path)
         return code
