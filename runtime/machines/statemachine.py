@@ -269,11 +269,21 @@ def _opcode(name, numbers):
 _DELETE_ATTR = _opcode("DELETE_ATTR", {(3, 11): 96, (3, 12): 96, (3, 13): 63})
 
 
+_DELETE_ATTR_BYTE = bytes((_DELETE_ATTR,))
+
+
 def _deletes_attributes(code):
     """Whether ``code``, or code defined in it, has a ``del x.attribute`` (possibly: a byte scan)."""
-    if _DELETE_ATTR in code.co_code[::2]:
+    # Discussion: asked of every machine class as it is made.  Most code has
+    # no byte of that value at all, which ``in`` (a memchr) tells before a
+    # slice of the opcodes is made.
+    instructions = code.co_code
+    if _DELETE_ATTR_BYTE in instructions and _DELETE_ATTR in instructions[::2]:
         return True
-    return any(type(c) is CodeType and _deletes_attributes(c) for c in code.co_consts)
+    for const in code.co_consts:
+        if type(const) is CodeType and _deletes_attributes(const):
+            return True
+    return False
 
 
 def _captured_slots(code, machine, slots):

@@ -228,7 +228,7 @@ def test_edited_compiler_file_compiles_again_even_with_the_same_size_and_mtime(m
 #
 # A warm import looks at the source's stat (its times, size and inode), not
 # its contents, once the entry is old enough to trust them (see
-# importhook.StaleCheck); until then, and whenever the stat differs, it
+# importhook.read_cache); until then, and whenever the stat differs, it
 # compares a digest of the contents.  The tests set the clock forward so
 # that entries are old enough at once.
 

@@ -1,0 +1,259 @@
+"""A module's source compiled into the code object its import runs, as the user wrote it.
+
+``module_code(source, path)`` runs the compiler (``pipeline.compile_source``)
+and compiles the generated text under the user's filename:
+
+1. Every position of the generated code (lines, columns) is mapped back onto
+   the source, so that tracebacks, pdb, pytest and coverage show the user's
+   lines; what has no source position takes its parent's line, with no caret.
+2. Each ``resume`` code object takes the name of the function it runs (and
+   what is defined in it the qualified names below that function), so that a
+   warm import has nothing to rename.
+
+The import hook (``importhook.compile_to_code``) and ``run``'s script cache
+call it on a cache miss only: a warm import never imports this module, nor
+``ast``, libcst or black.
+"""
+
+from __future__ import annotations
+
+import ast
+from types import CodeType
+from typing import Callable
+
+from statemachine_compiler.diagnostics import CompileError
+
+__all__ = ["module_code"]
+
+
+def module_code(
+    source: bytes | str, path: str, *, tree_pass: Callable[[ast.Module], None] | None = None
+) -> CodeType:
+    """Compile ``source`` (the text of the file at ``path``) into a module code object.
+
+    ``tree_pass``, if given, edits the generated module's tree (its positions
+    already those of the source) before it becomes code: pytest's assertion
+    rewriting (``statemachine_compiler.pytest_plugin``).
+
+    Raises ``CompileError`` (a ``SyntaxError``) for input the compiler does
+    not handle, with the offending line as its ``text``.
+    """
+    # Imported here, not above: ``statemachine_compiler.importhook.compile_to_code``
+    # imports this module, and the pipeline imports libcst.
+    from statemachine_compiler.columns import ColumnMap
+    from statemachine_compiler.decoding import decode_source
+    from statemachine_compiler.pipeline import Options, compile_source
+
+    text = decode_source(source, path).text if isinstance(source, bytes) else source
+    try:
+        result = compile_source(text, path, Options(format=False))
+    except CompileError as error:
+        raise _with_source_line(error, text) from None
+    tree = ast.parse(result.code, filename=path)
+    generated_lines = result.code.splitlines()
+    linemap = getattr(result, "linemap", None)
+    if linemap is None:  # Discussion: until the pipeline reports a map, lines are 1:1.
+        linemap = list(range(1, len(generated_lines) + 1))
+    columns = ColumnMap(generated_lines, text.splitlines(), text)
+    _map_positions(tree, linemap, columns, parent_line=1)
+    _place_method_machines(tree)
+    renames = _machine_names(tree)
+    if tree_pass is not None:
+        tree_pass(tree)
+    code = compile(tree, path, "exec", dont_inherit=True)
+    return _rename_code(code, renames) if renames else code
+
+
+def _with_source_line(error: CompileError, text: str) -> CompileError:
+    """Give ``error`` the text of its line, which tracebacks print with a caret under it."""
+    if error.text is None and 0 < error.line <= text.count("\n") + 1:
+        error.text = text.split("\n", error.line)[error.line - 1] + "\n"
+    return error
+
+
+def _map_positions(node, linemap, columns, parent_line):
+    """Move every position of ``node`` from the generated text onto the source.
+
+    A generated line the map does not know (0) takes its parent's source line.
+    Columns are mapped by ``columns`` (a ``ColumnMap``); where it cannot
+    map them they are dropped (-1), so that tracebacks show no caret rather
+    than a caret under the wrong characters.
+    """
+    if _is_resume_point_raise(node):
+        line = _source_line(linemap, node.lineno) or parent_line
+        # No await on the line: the resume point of an ``async for`` or
+        # ``async with``, which natively shows no caret either.
+        span = columns.await_span(line) or (line, -1, line, -1)
+        _place(node, *span)
+        # A method call takes its line from where the method's name ends:
+        # the await's first line, not its last.
+        _place(node.value.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
+        return
+    if _is_fast_await(node):
+        # Running the awaited coroutine's first step: natively the frame is
+        # at its await then, which stack walks (inspect.stack()) show.
+        line = _source_line(linemap, node.lineno) or parent_line
+        span = columns.await_span(line, take=False) or (line, -1, line, -1)
+        _place(node, *span)
+        return
+    line = parent_line
+    if "lineno" in node._attributes and getattr(node, "lineno", None) is not None:
+        line = _source_line(linemap, node.lineno) or parent_line
+        end = _source_line(linemap, node.end_lineno or node.lineno) or line
+        if end < line:
+            end = line
+        start_column, end_column = _source_columns(node, columns, line, end)
+        node.lineno, node.end_lineno = line, end
+        node.col_offset, node.end_col_offset = start_column, end_column
+    for child in ast.iter_child_nodes(node):
+        _map_positions(child, linemap, columns, line)
+
+
+def _source_columns(node, columns, line, end):
+    """The source columns of ``node``, which the map puts on source lines ``line`` to ``end``."""
+    if node.col_offset is None or node.end_col_offset is None:
+        return -1, -1
+    generated_end = node.end_lineno or node.lineno
+    if generated_end == node.lineno:
+        span = columns.span(node.lineno, line, node.col_offset, node.end_col_offset)
+        if span is None or line != end:
+            return -1, -1
+        return span
+    first = columns.span(node.lineno, line, node.col_offset, None)
+    last = columns.span(generated_end, end, 0, node.end_col_offset)
+    if first is None or last is None or (line == end and last[1] < first[0]):
+        return -1, -1
+    return first[0], last[1]
+
+
+def _is_resume_point_raise(node) -> bool:
+    """``self.reraise(error)``: where the exception an await ended with comes out."""
+    return isinstance(node, ast.Expr) and _calls_with_a_name(node.value, "reraise")
+
+
+def _is_fast_await(node) -> bool:
+    """``value, error, awaitable = self.run_now(awaitable)``: an await's first step."""
+    return isinstance(node, ast.Assign) and _calls_with_a_name(node.value, "run_now")
+
+
+def _calls_with_a_name(node, method: str) -> bool:
+    """``x.method(name)``: a call of the machine's ``method`` with one plain name."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+    )
+
+
+def _place(node, line, column, end_line, end_column) -> None:
+    """Give ``node`` and everything in it one position."""
+    for inner in ast.walk(node):
+        if "lineno" in inner._attributes:
+            inner.lineno, inner.end_lineno = line, end_line
+            inner.col_offset, inner.end_col_offset = column, end_column
+
+
+def _place_method_machines(tree: ast.Module) -> None:
+    """Put the statement defining a method's machine class on the line of the statement before it.
+
+    Discussion: the machine class of ``async def m`` in ``class C`` is
+    defined at module level, before ``C``.  On the line of ``m`` that would
+    be a line event that natively does not happen there: a debugger
+    stepping through the module would stop at ``m`` before ``C``.  On the
+    line of the statement before it makes none.  Only the class statement
+    moves (its bases too); its body keeps its lines.
+    """
+    previous = None
+    for statement in tree.body:
+        if previous is not None and _is_method_machine(statement):
+            line = previous.lineno
+            for node in (*statement.bases, *statement.keywords, *statement.decorator_list):
+                _place(node, line, -1, line, -1)
+            statement.lineno = statement.end_lineno = line
+            statement.col_offset = statement.end_col_offset = -1
+        previous = statement
+
+
+def _is_method_machine(statement) -> bool:
+    if not isinstance(statement, ast.ClassDef):
+        return False
+    qualname = _class_constants(statement).get("_qualname", "")
+    return "." in qualname and "<locals>" not in qualname
+
+
+def _source_line(linemap, generated_line):
+    if generated_line is not None and 0 < generated_line <= len(linemap):
+        return linemap[generated_line - 1]
+    return 0
+
+
+def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
+    """Map the qualname of each generated ``resume`` to the name and qualname it runs.
+
+    A machine class is recognised by what the emitter writes in its body:
+    ``_name = "..."``, ``_qualname = "..."`` and a ``resume`` method.
+    """
+    renames = {}
+
+    def visit(body, prefix):
+        for statement in body:
+            if isinstance(statement, ast.ClassDef):
+                qualname = prefix + statement.name
+                described = _class_constants(statement)
+                if "_name" in described and "_qualname" in described and any(
+                    isinstance(s, ast.FunctionDef) and s.name == "resume" for s in statement.body
+                ):
+                    renames[qualname + ".resume"] = (described["_name"], described["_qualname"])
+                visit(statement.body, qualname + ".")
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(statement.body, prefix + statement.name + ".<locals>.")
+            else:
+                # Classes and functions defined under if/try/with/for keep the prefix.
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(statement, field, None)
+                    if isinstance(inner, list):
+                        visit(inner, prefix)
+
+    visit(tree.body, "")
+    return renames
+
+
+def _class_constants(node: ast.ClassDef) -> dict[str, str]:
+    found = {}
+    for statement in node.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        ):
+            found[statement.targets[0].id] = statement.value.value
+    return found
+
+
+def _rename_code(code: CodeType, renames: dict[str, tuple[str, str]]) -> CodeType:
+    """Give each ``resume`` (and what is nested in it) the names of the source function."""
+    consts = tuple(
+        _rename_code(c, renames) if isinstance(c, CodeType) else c for c in code.co_consts
+    )
+    changes = {}
+    if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
+        changes["co_consts"] = consts
+    qualname = code.co_qualname
+    for generated in sorted(renames, key=len, reverse=True):
+        name, original = renames[generated]
+        if qualname == generated:
+            changes.update(co_name=name, co_qualname=original)
+            break
+        if qualname.startswith(generated + "."):
+            # A def inside the function: "_f.resume.<locals>.g" -> "f.<locals>.g".
+            changes["co_qualname"] = original + qualname[len(generated) :]
+            # A class body stores its __qualname__, the same string, as a constant.
+            consts = tuple(changes["co_qualname"] if c == qualname else c for c in consts)
+            if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
+                changes["co_consts"] = consts
+            break
+    return code.replace(**changes) if changes else code
