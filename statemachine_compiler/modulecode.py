@@ -7,8 +7,10 @@ and compiles the generated text under the user's filename:
    the source, so that tracebacks, pdb, pytest and coverage show the user's
    lines; what has no source position takes its parent's line, with no caret.
 2. Each ``resume`` code object takes the name of the function it runs (and
-   what is defined in it the qualified names below that function), so that a
-   warm import has nothing to rename.
+   what is defined in it the qualified names below that function), and each
+   stub's code the flag of the ``async def`` it stands for (what
+   ``runtime.machines.marks`` would give it), so that a warm import has
+   nothing to rename or rebuild.
 
 The import hook (``importhook.compile_to_code``) and ``run``'s script cache
 call it on a cache miss only: a warm import never imports this module, nor
@@ -21,9 +23,12 @@ import ast
 from types import CodeType
 from typing import Callable
 
+from runtime.machines.marks import CO_ASYNC_GENERATOR, CO_COROUTINE
 from statemachine_compiler.diagnostics import CompileError
 
 __all__ = ["module_code"]
+
+MARKS = {"coroutine_function": CO_COROUTINE, "async_generator_function": CO_ASYNC_GENERATOR}
 
 
 def module_code(
@@ -60,7 +65,10 @@ def module_code(
     renames = _machine_names(tree)
     if tree_pass is not None:
         tree_pass(tree)
+    stubs = _marked_stubs(tree)
     code = compile(tree, path, "exec", dont_inherit=True)
+    if stubs:
+        code = _flag_stubs(code, stubs)
     return _rename_code(code, renames) if renames else code
 
 
@@ -256,4 +264,69 @@ def _rename_code(code: CodeType, renames: dict[str, tuple[str, str]]) -> CodeTyp
             if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
                 changes["co_consts"] = consts
             break
+    return code.replace(**changes) if changes else code
+
+
+def _marked_stubs(tree: ast.Module) -> dict[tuple[str, int], tuple[int, str]]:
+    """Map each stub a mark decorates to the code flag the mark sets and the machine class it makes.
+
+    A stub is recognised as the emitter writes it: a ``def`` whose innermost
+    decorator is ``coroutine_function`` or ``async_generator_function``
+    (as the module imports them from ``runtime.machines.marks``) and whose
+    body returns a new machine, ``return _f(...)``.  Its code object is told
+    by its qualified name and first line (that of its first decorator), and
+    by naming that class: a plain ``def`` of the same name is none of these.
+    """
+    spellings = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "runtime.machines.marks":
+            for alias in statement.names:
+                if alias.name in MARKS:
+                    spellings[alias.asname or alias.name] = MARKS[alias.name]
+    stubs = {}
+
+    def visit(body, prefix):
+        for statement in body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qualname = prefix + statement.name
+                decorators = statement.decorator_list
+                mark = decorators[-1] if decorators else None
+                machine = _machine_made_by(statement)
+                if isinstance(mark, ast.Name) and mark.id in spellings and machine is not None:
+                    stubs[qualname, decorators[0].lineno] = (spellings[mark.id], machine)
+                visit(statement.body, qualname + ".<locals>.")
+            elif isinstance(statement, ast.ClassDef):
+                visit(statement.body, prefix + statement.name + ".")
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(statement, field, None)
+                    if isinstance(inner, list):
+                        visit(inner, prefix)
+
+    if spellings:
+        visit(tree.body, "")
+    return stubs
+
+
+def _machine_made_by(function: ast.FunctionDef) -> str | None:
+    """The name of the class a stub's body calls, ``return _f(...)``; None for another body."""
+    body = function.body
+    if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Call):
+        called = body[0].value.func
+        if isinstance(called, ast.Name):
+            return called.id
+    return None
+
+
+def _flag_stubs(code: CodeType, stubs: dict[tuple[str, int], tuple[int, str]]) -> CodeType:
+    """Give the code of each stub in ``stubs`` its flag: the mark then has nothing to rebuild."""
+    consts = tuple(_flag_stubs(c, stubs) if isinstance(c, CodeType) else c for c in code.co_consts)
+    changes = {}
+    if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
+        changes["co_consts"] = consts
+    stub = stubs.get((code.co_qualname, code.co_firstlineno))
+    if stub is not None:
+        flag, machine = stub
+        if machine in code.co_names or machine in code.co_freevars:
+            changes["co_flags"] = code.co_flags | flag
     return code.replace(**changes) if changes else code
