@@ -337,3 +337,39 @@ def test_another_optimization_level_has_its_own_entry(tmp_path):
         return done.stdout.strip()
 
     assert cached() != cached("-O") != cached("-OO")
+
+
+@pytest.fixture
+def compiler_copy(monkeypatch, tmp_path):
+    """Files in a directory that stand for the compiler's: the key follows them."""
+    package = tmp_path / "compiler_copy"
+    package.mkdir()
+    for source in ("__init__.py", "pipeline.py"):
+        (package / source).write_text(f"# {source}\n")
+    monkeypatch.setattr(statemachine_compiler, "__file__", str(package / "__init__.py"))
+    importhook.compiler_fingerprint.cache_clear()
+    yield package
+    importhook.compiler_fingerprint.cache_clear()
+
+
+def test_compiler_files_old_enough_are_known_by_their_stamps_not_read(compiler_copy, monkeypatch, later):
+    read = []
+    read_file = importhook._read_file
+    monkeypatch.setattr(importhook, "_read_file", lambda path: read.append(path) or read_file(path))
+    first = importhook.compiler_fingerprint()
+    assert read == []
+    stat = os.stat(compiler_copy / "pipeline.py")
+    (compiler_copy / "pipeline.py").write_text("# pipeline.pz\n")  # same size, same time
+    os.utime(compiler_copy / "pipeline.py", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    importhook.compiler_fingerprint.cache_clear()  # a new process
+    assert importhook.compiler_fingerprint() != first
+
+
+def test_compiler_file_changed_just_now_is_known_by_its_contents(compiler_copy, monkeypatch):
+    read = []
+    read_file = importhook._read_file
+    monkeypatch.setattr(importhook, "_read_file", lambda path: read.append(path) or read_file(path))
+    first = importhook.compiler_fingerprint()
+    assert sorted(read) == sorted(str(compiler_copy / name) for name in ("__init__.py", "pipeline.py"))
+    importhook.compiler_fingerprint.cache_clear()
+    assert importhook.compiler_fingerprint() == first
