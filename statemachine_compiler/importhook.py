@@ -43,10 +43,11 @@ import sys
 # here; fnmatch (re, enum) is imported for a pattern with a wildcard; the
 # two names importlib.util re-exports (it imports contextlib) are taken from
 # where it takes them, the import system's own module, always loaded.
+from importlib import _bootstrap
 from importlib._bootstrap_external import MAGIC_NUMBER, cache_from_source
 from importlib.machinery import PathFinder, SourceFileLoader
 from time import time_ns
-from types import CodeType
+from types import CodeType, FunctionType
 
 import statemachine_compiler
 from statemachine_compiler.diagnostics import CompileError
@@ -297,16 +298,19 @@ def _write(path: str, data: bytes, source_path: str) -> None:
 # system, because CPython cuts every run of importlib frames that ends in one
 # named ``_call_with_frames_removed`` (import.c, ``remove_importlib_frames``;
 # it knows them by their file names).  The loader's ``exec_module`` and the
-# function that raises the compile error are compiled under importlib's file
-# name so that the import system's frames, theirs and ``get_code``'s are cut
-# alike, on 3.11 to 3.13.  They do nothing else: any other error, and the
-# module's own code, run as with importlib's own ``exec_module``.
-_AS_IMPORTLIB = """
+# function that raises the compile error have their code under importlib's
+# file name so that the import system's frames, theirs and ``get_code``'s are
+# cut alike, on 3.11 to 3.13.  They do nothing else: any other error, and the
+# module's own code, run as with importlib's own ``exec_module``.  (Their code
+# is renamed, not compiled from text: the first compile() of a process sets
+# up the ast types, 2 ms at the start of every program run through the hook.)
+
+
 def _call_with_frames_removed(error):
     raise error.with_traceback(None)
 
 
-def exec_module(self, module):
+def _exec_module(self, module):
     try:
         code = self.get_code(module.__name__)
     except CompileError as error:
@@ -314,14 +318,15 @@ def exec_module(self, module):
     else:
         return _bootstrap._call_with_frames_removed(exec, code, module.__dict__)
     _call_with_frames_removed(failure)  # outside the except: no context to chain
-"""
 
 
 def _importlib_framed_exec_module():
-    from importlib import _bootstrap
-
-    namespace = {"CompileError": CompileError, "_bootstrap": _bootstrap}
-    exec(compile(_AS_IMPORTLIB, "<frozen importlib._bootstrap_external>", "exec"), namespace)
+    namespace = {"__builtins__": __builtins__, "CompileError": CompileError, "_bootstrap": _bootstrap}
+    for function, name in ((_call_with_frames_removed, "_call_with_frames_removed"), (_exec_module, "exec_module")):
+        code = function.__code__.replace(
+            co_filename="<frozen importlib._bootstrap_external>", co_name=name, co_qualname=name
+        )
+        namespace[name] = FunctionType(code, namespace, name)
     return namespace["exec_module"]
 
 
