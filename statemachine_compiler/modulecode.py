@@ -9,8 +9,9 @@ and compiles the generated text under the user's filename:
 2. Each ``resume`` code object takes the name of the function it runs (and
    what is defined in it the qualified names below that function), and each
    stub's code the flag of the ``async def`` it stands for (what
-   ``runtime.machines.marks`` would give it), so that a warm import has
-   nothing to rename or rebuild.
+   ``runtime.machines.marks`` would give it), and a machine class whose
+   ``resume`` may delete an attribute says so (``_deletes_locals``), so that
+   a warm import has nothing to rename, rebuild or scan.
 
 The import hook (``importhook.compile_to_code``) and ``run``'s script cache
 call it on a cache miss only: a warm import never imports this module, nor
@@ -65,6 +66,7 @@ def module_code(
     renames = _machine_names(tree)
     if tree_pass is not None:
         tree_pass(tree)
+    _tell_deleting_machines(tree)
     stubs = _marked_stubs(tree)
     code = compile(tree, path, "exec", dont_inherit=True)
     if stubs:
@@ -330,3 +332,28 @@ def _flag_stubs(code: CodeType, stubs: dict[tuple[str, int], tuple[int, str]]) -
         if machine in code.co_names or machine in code.co_freevars:
             changes["co_flags"] = code.co_flags | flag
     return code.replace(**changes) if changes else code
+
+
+def _tell_deleting_machines(tree: ast.Module) -> None:
+    """Give each machine class whose ``resume`` may delete an attribute ``_deletes_locals = True``.
+
+    Discussion: the runtime gives such a class a ``__delattr__``, for the
+    error of deleting a local unbound.  Told nothing, it scans the bytecode
+    of every ``resume`` (and of what is defined in it) for a DELETE_ATTR as
+    the class is made, which is dear at import; a class whose ``resume`` the
+    hook named (``_rename_code``) is taken at the hook's word instead, which
+    the tree gives here exactly: a DELETE_ATTR is a ``del`` of an attribute.
+    """
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        described = _class_constants(node)
+        if "_name" not in described or "_qualname" not in described:
+            continue  # not a machine: a class of the user's
+        for index, statement in enumerate(node.body):
+            if isinstance(statement, ast.FunctionDef) and statement.name == "resume":
+                if any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Del) for n in ast.walk(statement)):
+                    flag = ast.Assign(targets=[ast.Name("_deletes_locals", ast.Store())], value=ast.Constant(True))
+                    _place(flag, statement.lineno, -1, statement.lineno, -1)
+                    node.body.insert(index, flag)
+                break
