@@ -615,6 +615,11 @@ def set_trace(*, header=None):
 
 def breakpointhook(*args, **kwargs):
     """``sys.breakpointhook`` under ``run``: this ``Pdb``, unless ``PYTHONBREAKPOINT`` says otherwise."""
+    return stop_at(sys._getframe().f_back, args, kwargs)
+
+
+def stop_at(frame, args, kwargs):
+    """What ``breakpoint(*args, **kwargs)`` in ``frame`` does under ``run``."""
     chosen = os.environ.get("PYTHONBREAKPOINT", "")
     if chosen not in ("", "pdb.set_trace", "statemachine_compiler.debugger.set_trace"):
         return sys.__breakpointhook__(*args, **kwargs)
@@ -622,7 +627,7 @@ def breakpointhook(*args, **kwargs):
     header = kwargs.get("header")
     if header is not None:
         debugger.message(header)
-    debugger.set_trace(sys._getframe().f_back)
+    debugger.set_trace(frame)
     return None
 
 

@@ -12,8 +12,10 @@
    import system would have got from ``PathFinder`` next (asked once, not
    twice).
 3. Compiled bytecode is cached next to the ordinary ``.pyc`` under its own tag
-   (``mod.cpython-311.opt-statemachine1.pyc``), keyed on a hash of the source
-   and of the compiler's version and files.  A stale entry is never used, a write is
+   (``mod.cpython-311.opt-statemachine1.pyc``), keyed on the compiler's
+   version and files and on the source: its stat, which a warm import
+   checks, and a digest of its contents, checked where the stat cannot be
+   trusted (see ``read_cache``).  A stale entry is never used, a write is
    atomic (temporary file, then ``os.replace``), and a directory we cannot
    write to, or ``sys.dont_write_bytecode``, means no cache, not an error.
 4. The generated code is compiled under the user's filename with its line
@@ -31,19 +33,29 @@
 from __future__ import annotations
 
 import _imp
-import ast
 import functools
 import marshal
 import os
 import sys
-from fnmatch import fnmatchcase
+
+# Discussion: what this module imports, a program run through the hook pays
+# for at start-up.  typing and ast (a few milliseconds each) are only named
+# here; fnmatch (re, enum) is imported for a pattern with a wildcard; the
+# two names importlib.util re-exports (it imports contextlib) are taken from
+# where it takes them, the import system's own module, always loaded.
+from importlib import _bootstrap
+from importlib._bootstrap_external import MAGIC_NUMBER, cache_from_source
 from importlib.machinery import PathFinder, SourceFileLoader
-from importlib.util import MAGIC_NUMBER, cache_from_source
-from types import CodeType
-from typing import Callable
+from time import time_ns
+from types import CodeType, FunctionType
 
 import statemachine_compiler
 from statemachine_compiler.diagnostics import CompileError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ast
+    from collections.abc import Callable
 
 try:
     # Discussion: hashlib imports OpenSSL's bindings, a few milliseconds at
@@ -88,224 +100,10 @@ def compile_to_code(
     not handle, with the offending line as its ``text``.
     """
     # Imported here, not above: with a warm cache a program never pays for
-    # importing libcst and black.
-    from statemachine_compiler.columns import ColumnMap
-    from statemachine_compiler.decoding import decode_source
-    from statemachine_compiler.pipeline import Options, compile_source
+    # importing ast, libcst and black.
+    from statemachine_compiler.modulecode import module_code
 
-    text = decode_source(source, path).text if isinstance(source, bytes) else source
-    try:
-        result = compile_source(text, path, Options(format=False))
-    except CompileError as error:
-        raise _with_source_line(error, text) from None
-    tree = ast.parse(result.code, filename=path)
-    generated_lines = result.code.splitlines()
-    linemap = getattr(result, "linemap", None)
-    if linemap is None:  # Discussion: until the pipeline reports a map, lines are 1:1.
-        linemap = list(range(1, len(generated_lines) + 1))
-    columns = ColumnMap(generated_lines, text.splitlines(), text)
-    _map_positions(tree, linemap, columns, parent_line=1)
-    _place_method_machines(tree)
-    renames = _machine_names(tree)
-    if tree_pass is not None:
-        tree_pass(tree)
-    code = compile(tree, path, "exec", dont_inherit=True)
-    return _rename_code(code, renames) if renames else code
-
-
-def _with_source_line(error: CompileError, text: str) -> CompileError:
-    """Give ``error`` the text of its line, which tracebacks print with a caret under it."""
-    if error.text is None and 0 < error.line <= text.count("\n") + 1:
-        error.text = text.split("\n", error.line)[error.line - 1] + "\n"
-    return error
-
-
-def _map_positions(node, linemap, columns, parent_line):
-    """Move every position of ``node`` from the generated text onto the source.
-
-    A generated line the map does not know (0) takes its parent's source line.
-    Columns are mapped by ``columns`` (a ``ColumnMap``); where it cannot
-    map them they are dropped (-1), so that tracebacks show no caret rather
-    than a caret under the wrong characters.
-    """
-    if _is_resume_point_raise(node):
-        line = _source_line(linemap, node.lineno) or parent_line
-        # No await on the line: the resume point of an ``async for`` or
-        # ``async with``, which natively shows no caret either.
-        span = columns.await_span(line) or (line, -1, line, -1)
-        _place(node, *span)
-        # A method call takes its line from where the method's name ends:
-        # the await's first line, not its last.
-        _place(node.value.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
-        return
-    if _is_fast_await(node):
-        # Running the awaited coroutine's first step: natively the frame is
-        # at its await then, which stack walks (inspect.stack()) show.
-        line = _source_line(linemap, node.lineno) or parent_line
-        span = columns.await_span(line, take=False) or (line, -1, line, -1)
-        _place(node, *span)
-        return
-    line = parent_line
-    if "lineno" in node._attributes and getattr(node, "lineno", None) is not None:
-        line = _source_line(linemap, node.lineno) or parent_line
-        end = _source_line(linemap, node.end_lineno or node.lineno) or line
-        if end < line:
-            end = line
-        start_column, end_column = _source_columns(node, columns, line, end)
-        node.lineno, node.end_lineno = line, end
-        node.col_offset, node.end_col_offset = start_column, end_column
-    for child in ast.iter_child_nodes(node):
-        _map_positions(child, linemap, columns, line)
-
-
-def _source_columns(node, columns, line, end):
-    """The source columns of ``node``, which the map puts on source lines ``line`` to ``end``."""
-    if node.col_offset is None or node.end_col_offset is None:
-        return -1, -1
-    generated_end = node.end_lineno or node.lineno
-    if generated_end == node.lineno:
-        span = columns.span(node.lineno, line, node.col_offset, node.end_col_offset)
-        if span is None or line != end:
-            return -1, -1
-        return span
-    first = columns.span(node.lineno, line, node.col_offset, None)
-    last = columns.span(generated_end, end, 0, node.end_col_offset)
-    if first is None or last is None or (line == end and last[1] < first[0]):
-        return -1, -1
-    return first[0], last[1]
-
-
-def _is_resume_point_raise(node) -> bool:
-    """``self.reraise(error)``: where the exception an await ended with comes out."""
-    return isinstance(node, ast.Expr) and _calls_with_a_name(node.value, "reraise")
-
-
-def _is_fast_await(node) -> bool:
-    """``value, error, awaitable = self.run_now(awaitable)``: an await's first step."""
-    return isinstance(node, ast.Assign) and _calls_with_a_name(node.value, "run_now")
-
-
-def _calls_with_a_name(node, method: str) -> bool:
-    """``x.method(name)``: a call of the machine's ``method`` with one plain name."""
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == method
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.Name)
-    )
-
-
-def _place(node, line, column, end_line, end_column) -> None:
-    """Give ``node`` and everything in it one position."""
-    for inner in ast.walk(node):
-        if "lineno" in inner._attributes:
-            inner.lineno, inner.end_lineno = line, end_line
-            inner.col_offset, inner.end_col_offset = column, end_column
-
-
-def _place_method_machines(tree: ast.Module) -> None:
-    """Put the statement defining a method's machine class on the line of the statement before it.
-
-    Discussion: the machine class of ``async def m`` in ``class C`` is
-    defined at module level, before ``C``.  On the line of ``m`` that would
-    be a line event that natively does not happen there: a debugger
-    stepping through the module would stop at ``m`` before ``C``.  On the
-    line of the statement before it makes none.  Only the class statement
-    moves (its bases too); its body keeps its lines.
-    """
-    previous = None
-    for statement in tree.body:
-        if previous is not None and _is_method_machine(statement):
-            line = previous.lineno
-            for node in (*statement.bases, *statement.keywords, *statement.decorator_list):
-                _place(node, line, -1, line, -1)
-            statement.lineno = statement.end_lineno = line
-            statement.col_offset = statement.end_col_offset = -1
-        previous = statement
-
-
-def _is_method_machine(statement) -> bool:
-    if not isinstance(statement, ast.ClassDef):
-        return False
-    qualname = _class_constants(statement).get("_qualname", "")
-    return "." in qualname and "<locals>" not in qualname
-
-
-def _source_line(linemap, generated_line):
-    if generated_line is not None and 0 < generated_line <= len(linemap):
-        return linemap[generated_line - 1]
-    return 0
-
-
-def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
-    """Map the qualname of each generated ``resume`` to the name and qualname it runs.
-
-    A machine class is recognised by what the emitter writes in its body:
-    ``_name = "..."``, ``_qualname = "..."`` and a ``resume`` method.
-    """
-    renames = {}
-
-    def visit(body, prefix):
-        for statement in body:
-            if isinstance(statement, ast.ClassDef):
-                qualname = prefix + statement.name
-                described = _class_constants(statement)
-                if "_name" in described and "_qualname" in described and any(
-                    isinstance(s, ast.FunctionDef) and s.name == "resume" for s in statement.body
-                ):
-                    renames[qualname + ".resume"] = (described["_name"], described["_qualname"])
-                visit(statement.body, qualname + ".")
-            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                visit(statement.body, prefix + statement.name + ".<locals>.")
-            else:
-                # Classes and functions defined under if/try/with/for keep the prefix.
-                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                    inner = getattr(statement, field, None)
-                    if isinstance(inner, list):
-                        visit(inner, prefix)
-
-    visit(tree.body, "")
-    return renames
-
-
-def _class_constants(node: ast.ClassDef) -> dict[str, str]:
-    found = {}
-    for statement in node.body:
-        if (
-            isinstance(statement, ast.Assign)
-            and len(statement.targets) == 1
-            and isinstance(statement.targets[0], ast.Name)
-            and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str)
-        ):
-            found[statement.targets[0].id] = statement.value.value
-    return found
-
-
-def _rename_code(code: CodeType, renames: dict[str, tuple[str, str]]) -> CodeType:
-    """Give each ``resume`` (and what is nested in it) the names of the source function."""
-    consts = tuple(
-        _rename_code(c, renames) if isinstance(c, CodeType) else c for c in code.co_consts
-    )
-    changes = {}
-    if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
-        changes["co_consts"] = consts
-    qualname = code.co_qualname
-    for generated in sorted(renames, key=len, reverse=True):
-        name, original = renames[generated]
-        if qualname == generated:
-            changes.update(co_name=name, co_qualname=original)
-            break
-        if qualname.startswith(generated + "."):
-            # A def inside the function: "_f.resume.<locals>.g" -> "f.<locals>.g".
-            changes["co_qualname"] = original + qualname[len(generated) :]
-            # A class body stores its __qualname__, the same string, as a constant.
-            consts = tuple(changes["co_qualname"] if c == qualname else c for c in consts)
-            if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
-                changes["co_consts"] = consts
-            break
-    return code.replace(**changes) if changes else code
+    return module_code(source, path, tree_pass=tree_pass)
 
 
 # -- the cache ----------------------------------------------------------------------
@@ -319,32 +117,43 @@ def cache_path(source_path: str) -> str:
     return cache_from_source(source_path, optimization=tag)
 
 
-def cache_key(source: bytes) -> bytes:
-    """Return the key a cache entry must carry to stand for ``source``."""
+def compiler_key() -> bytes:
+    """What an entry must begin with to have been written by this compiler for this Python."""
     digest = blake2b(digest_size=16)
     digest.update(f"{statemachine_compiler.__version__}/{CACHE_FORMAT}\0".encode())
     digest.update(compiler_fingerprint())
-    digest.update(source)
     return MAGIC_NUMBER + digest.digest()
 
 
 @functools.lru_cache(maxsize=None)
 def compiler_fingerprint() -> bytes:
-    """A hash of the compiler's own source files.
+    """What tells this build of the compiler from another: its source files, by stamp or contents.
 
     Discussion: the version number alone would let a cache entry written by
     an earlier build of the same version (a development checkout) be used;
-    what the compiler emits depends on its code, so the key does.  Read once
-    per process, on its first cache lookup: 0.2 ms for the whole package,
-    no more than stat-ing each file would cost to within noise, and it
-    cannot be fooled by a file edited without its time changing.
+    what the compiler emits depends on its code, so the key does.  Found once
+    per process, on its first cache lookup, from the stamps of its files
+    (see read_cache: a stamp is exact once it is old enough), a tenth of a
+    millisecond; reading and hashing the package's half megabyte took ten
+    times that, at the start of every program run through the hook.  While a
+    file changed too recently for its stamp to be trusted, the contents are
+    hashed instead (and the entries then written are compiled again once
+    the stamps are old enough: a development checkout's cost, never a
+    stale entry).
     """
-    digest = blake2b(digest_size=16)
     package = os.path.dirname(statemachine_compiler.__file__)
-    for relative, path in sorted(_source_files(package, "")):
-        digest.update(relative.encode())
-        digest.update(b"\0")
-        digest.update(_read_file(path))
+    files = sorted(_source_files(package, ""))
+    stamps = [_packed(source_stamp(path)) for _, path in files]
+    digest = blake2b(digest_size=16)
+    if _NO_STAMP not in stamps:
+        digest.update(b"stamps\0")
+        for (relative, _), stamp in zip(files, stamps, strict=True):
+            digest.update(relative.encode() + b"\0" + stamp)
+    else:
+        digest.update(b"contents\0")
+        for relative, path in files:
+            digest.update(relative.encode() + b"\0")
+            digest.update(_read_file(path))
     return digest.digest()
 
 
@@ -359,19 +168,95 @@ def _source_files(directory: str, prefix: str):
                 yield f"{prefix}{entry.name}", entry.path
 
 
-def read_cache(path: str, key: bytes) -> CodeType | None:
-    """Return the cached code at ``path`` if it was made from the source ``key`` names."""
+# Discussion: what a warm import checks.  The entry must stand for the
+# source as it is now, and reading and hashing the source on every import was
+# most of what the hook added to a warm import.  The standard loader trusts the
+# source's mtime (in seconds) and size; an edit that keeps both (a tool that
+# restores times, two saves in one second) then runs stale code.  Here the
+# entry keeps the source's stamp (modification and change times in
+# nanoseconds, size, inode) and a digest of its contents, and a warm import
+# stats the source: the same stamp means the same file.  The change time is
+# what makes that exact: nothing but the kernel sets it, on every write and
+# every utime().  Two cases are checked by contents instead (read, hashed,
+# compared with the digest), as git checks its "racily clean" index entries:
+#
+# - the stamp differs (a touch, a checkout, a move): same contents, and the
+#   entry is given the new stamp, so that the next import stats again;
+# - the entry was written within RACY_NS of the source's last change: a file
+#   system keeps times to some granularity (2 s on FAT), so an edit in that
+#   window could leave the stamp as it was.  Such an entry is stamped with
+#   zeros, which no stat matches.
+RACY_NS = 2 * 10**9
+_STAMP = slice(36, 68)  # after the compiler's key (20 bytes) and the source's digest (16)
+_HEADER = _STAMP.stop
+_NO_STAMP = bytes(_STAMP.stop - _STAMP.start)
+
+
+def source_stamp(path: str):
+    """The source's ``(mtime_ns, ctime_ns, size, inode)``, or None if it cannot be stat-ed."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
+
+
+class SourceFile:
+    """The source a cache entry stands for: its stamp, taken first, and its contents when needed.
+
+    The stamp is taken before the contents are read, so that an edit made
+    after the read changes the stamp the entry is written with.
+    """
+
+    def __init__(self, path: str, read: Callable[[str], bytes] | None = None):
+        self.path = path
+        self.stamp = source_stamp(path)
+        self._read = read or _read_file
+        self._contents = None
+
+    @property
+    def contents(self) -> bytes:
+        """The source's bytes, read once (raises ``OSError`` as reading a module does)."""
+        if self._contents is None:
+            self._contents = self._read(self.path)
+        return self._contents
+
+    def packed_stamp(self) -> bytes:
+        """The stamp as an entry keeps it; zeros where it is missing or too recent to trust."""
+        return _packed(self.stamp)
+
+
+def _packed(stamp) -> bytes:
+    """``stamp`` as bytes; zeros where it is missing or too recent to trust."""
+    if stamp is None or time_ns() - max(stamp[0], stamp[1]) < RACY_NS:
+        return _NO_STAMP
+    return b"".join((number & 0xFFFF_FFFF_FFFF_FFFF).to_bytes(8, "little") for number in stamp)
+
+
+def read_cache(path: str, source: SourceFile) -> CodeType | None:
+    """Return the code cached at ``path`` if it was compiled, by this compiler, from ``source``."""
     try:
         data = _read_file(path)
     except OSError:
         return None
-    if data[: len(key)] != key:
-        return None  # stale: another source, compiler or Python
+    key = compiler_key()
+    if len(data) < _HEADER or data[: len(key)] != key:
+        return None  # another compiler or Python
+    stamp = source.packed_stamp()
+    if stamp == _NO_STAMP or data[_STAMP] != stamp:
+        if data[len(key) : _STAMP.start] != _digest(source.contents):
+            return None  # stale: another source
+        if stamp != _NO_STAMP:
+            _write(path, data[: _STAMP.start] + stamp + data[_HEADER:], source.path)
     try:
-        code = marshal.loads(memoryview(data)[len(key) :])
+        code = marshal.loads(memoryview(data)[_HEADER:])
     except (EOFError, ValueError, TypeError):
         return None
     return code if isinstance(code, CodeType) else None
+
+
+def _digest(contents: bytes) -> bytes:
+    return blake2b(contents, digest_size=16).digest()
 
 
 def _read_file(path: str) -> bytes:
@@ -388,8 +273,13 @@ def _read_file(path: str) -> bytes:
 _IMPORT_SYSTEM_FILES = SourceFileLoader("<statemachine-compiler cache>", __file__)
 
 
-def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None:
-    """Store ``code`` at ``path`` atomically; give up silently where we cannot write."""
+def write_cache(path: str, source: SourceFile, code: CodeType) -> None:
+    """Store ``code``, compiled from ``source``, at ``path``; give up silently where we cannot write."""
+    header = compiler_key() + _digest(source.contents) + source.packed_stamp()
+    _write(path, header + marshal.dumps(code), source.path)
+
+
+def _write(path: str, data: bytes, source_path: str) -> None:
     if sys.dont_write_bytecode:
         return
     # Discussion: written as the import system writes a .pyc
@@ -397,7 +287,7 @@ def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None
     # directories made, a temporary file then os.replace, an OSError ignored),
     # for the same reason as _read_file.  Readers open the final name only, so
     # a concurrent import sees the old file, the new one, or none.
-    _IMPORT_SYSTEM_FILES._cache_bytecode(source_path, path, key + marshal.dumps(code))
+    _IMPORT_SYSTEM_FILES._cache_bytecode(source_path, path, data)
 
 
 # -- the import system ---------------------------------------------------------------
@@ -408,16 +298,19 @@ def write_cache(path: str, key: bytes, code: CodeType, source_path: str) -> None
 # system, because CPython cuts every run of importlib frames that ends in one
 # named ``_call_with_frames_removed`` (import.c, ``remove_importlib_frames``;
 # it knows them by their file names).  The loader's ``exec_module`` and the
-# function that raises the compile error are compiled under importlib's file
-# name so that the import system's frames, theirs and ``get_code``'s are cut
-# alike, on 3.11 to 3.13.  They do nothing else: any other error, and the
-# module's own code, run as with importlib's own ``exec_module``.
-_AS_IMPORTLIB = """
+# function that raises the compile error have their code under importlib's
+# file name so that the import system's frames, theirs and ``get_code``'s are
+# cut alike, on 3.11 to 3.13.  They do nothing else: any other error, and the
+# module's own code, run as with importlib's own ``exec_module``.  (Their code
+# is renamed, not compiled from text: the first compile() of a process sets
+# up the ast types, 2 ms at the start of every program run through the hook.)
+
+
 def _call_with_frames_removed(error):
     raise error.with_traceback(None)
 
 
-def exec_module(self, module):
+def _exec_module(self, module):
     try:
         code = self.get_code(module.__name__)
     except CompileError as error:
@@ -425,14 +318,15 @@ def exec_module(self, module):
     else:
         return _bootstrap._call_with_frames_removed(exec, code, module.__dict__)
     _call_with_frames_removed(failure)  # outside the except: no context to chain
-"""
 
 
 def _importlib_framed_exec_module():
-    from importlib import _bootstrap
-
-    namespace = {"CompileError": CompileError, "_bootstrap": _bootstrap}
-    exec(compile(_AS_IMPORTLIB, "<frozen importlib._bootstrap_external>", "exec"), namespace)
+    namespace = {"__builtins__": __builtins__, "CompileError": CompileError, "_bootstrap": _bootstrap}
+    for function, name in ((_call_with_frames_removed, "_call_with_frames_removed"), (_exec_module, "exec_module")):
+        code = function.__code__.replace(
+            co_filename="<frozen importlib._bootstrap_external>", co_name=name, co_qualname=name
+        )
+        namespace[name] = FunctionType(code, namespace, name)
     return namespace["exec_module"]
 
 
@@ -448,19 +342,19 @@ class StateMachineLoader(SourceFileLoader):
 
     def get_code(self, fullname):
         source_path = self.get_filename(fullname)
-        source = self.get_data(source_path)  # raises OSError, as for any module
-        key = cache_key(source)
+        source = SourceFile(source_path, self.get_data)
         cached = self.cached if source_path == self.path and self.cached else cache_path(source_path)
-        code = read_cache(cached, key)
+        code = read_cache(cached, source)
         if code is None:
+            contents = source.contents  # raises OSError, as for any module
             try:
                 with SlowCompileNotice(fullname, quiet=self.quiet):
-                    code = self.source_to_code(source, source_path)
+                    code = self.source_to_code(contents, source_path)
             except CompileError as error:
                 # Discussion: the compiler's frames (libcst, the passes) say
                 # nothing about the user's module; the error itself says where.
                 raise error.with_traceback(None) from None
-            write_cache(cached, key, code, source_path)
+            write_cache(cached, source, code)
         else:
             _fix_filename(code, source_path)
         return code
@@ -518,6 +412,9 @@ def _fix_filename(code: CodeType, path: str) -> None:
         _imp._fix_co_filename(code, path)
 
 
+_WILDCARDS = frozenset("*?[")  # what makes fnmatch's pattern more than a name
+
+
 class StateMachineFinder:
     """Find modules as ``PathFinder`` does; claim the selected ones for the compiler.
 
@@ -559,10 +456,15 @@ class StateMachineFinder:
 
     def selects_name(self, fullname: str) -> bool:
         for pattern in self.include:
-            if fnmatchcase(fullname, pattern):
-                return True
             if pattern.endswith(".*") and fullname == pattern[:-2]:
                 return True
+            if fullname == pattern:
+                return True
+            if _WILDCARDS.intersection(pattern):
+                from fnmatch import fnmatchcase
+
+                if fnmatchcase(fullname, pattern):
+                    return True
         return False
 
     def __repr__(self):

@@ -107,6 +107,18 @@ def run_module(name: str, args: list[str], include=(), debug=None) -> int:
         hook.uninstall()
 
 
+def _breakpointhook(*args, **kwargs):
+    """``sys.breakpointhook`` under ``run``: the debugger's, imported at the first ``breakpoint()``.
+
+    Discussion: the debugger imports pdb (and inspect, dis, ast, typing with
+    it), some ten milliseconds at the start of every run of a program that
+    may never reach a breakpoint.
+    """
+    from statemachine_compiler import debugger
+
+    return debugger.stop_at(sys._getframe().f_back, args, kwargs)
+
+
 def _find_main_spec(name: str):
     """Return the spec ``python -m name`` runs: the module, or a package's ``__main__``."""
     try:
@@ -146,9 +158,7 @@ def _execute(code, module) -> int:
     stacks.set_program(code)
     breakpointhook = sys.breakpointhook
     if breakpointhook is sys.__breakpointhook__:
-        from statemachine_compiler.debugger import breakpointhook as debugger_hook
-
-        sys.breakpointhook = debugger_hook  # breakpoint() stops in the compiled program
+        sys.breakpointhook = _breakpointhook  # breakpoint() stops in the compiled program
     try:
         exec(code, module.__dict__)
     except SystemExit as exit:

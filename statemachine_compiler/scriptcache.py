@@ -8,7 +8,8 @@ keeps the script's compiled code, but never beside the script, where
 (``$STATEMACHINE_COMPILER_CACHE``, else ``sys.pycache_prefix``'s tree, else
 ``$XDG_CACHE_HOME/statemachine-compiler``, else
 ``~/.cache/statemachine-compiler``), one file per script path, keyed on the
-source, the compiler and the Python as the import hook's entries are.  A
+source (its stat, and its contents where the stat cannot be trusted), the
+compiler and the Python as the import hook's entries are.  A
 stale entry is never used; ``sys.dont_write_bytecode`` (``-B``,
 ``PYTHONDONTWRITEBYTECODE``) means nothing is written; a cache directory that
 cannot be written means no cache, not an error.
@@ -22,8 +23,8 @@ from types import CodeType
 
 from statemachine_compiler.importhook import (
     CACHE_FORMAT,
+    SourceFile,
     blake2b,
-    cache_key,
     compile_to_code,
     read_cache,
     write_cache,
@@ -40,14 +41,13 @@ def compiled_script(path: str) -> CodeType:
     Raises ``OSError`` when the script cannot be read and ``CompileError``
     when it does not compile, as ``compile_to_code`` does.
     """
-    source = _read(path)
-    key = cache_key(source)
+    source = SourceFile(path, _read)
     cached = script_cache_path(path)
-    code = read_cache(cached, key)
+    code = read_cache(cached, source)
     if code is not None and code.co_filename == path:
         return code
-    code = compile_to_code(source, path)
-    write_cache(cached, key, code, path)
+    code = compile_to_code(source.contents, path)
+    write_cache(cached, source, code)
     return code
 
 

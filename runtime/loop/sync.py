@@ -12,7 +12,7 @@ __all__ = ["Event", "Lock", "Semaphore", "Queue", "QueueEmpty", "QueueFull", "Wa
 from collections import deque
 
 from runtime.loop.traps import PARK, SavedStep, park, waiting_task
-from runtime.machines.durable import SUSPENDED_COROUTINES
+from runtime.machines.savers import SUSPENDED_COROUTINES
 
 
 class QueueEmpty(Exception):

@@ -9,12 +9,9 @@ state machines) run alike.
 __all__ = ["Task", "gather"]
 
 import itertools
-import logging
 
 from runtime.loop.errors import Cancelled
 from runtime.loop.traps import TRAP_NAMES, join
-
-log = logging.getLogger("runtime")
 
 _ids = itertools.count(1)
 
@@ -137,8 +134,14 @@ class Task:
         if self._unobserved:
             self._unobserved = False
             exc = self._exception
-            log.error("Task exception was never retrieved: %r", self,
-                      exc_info=(type(exc), exc, exc.__traceback__))
+            # Imported here: logging (with traceback, threading, string) would
+            # be a tenth of the start-up of a program that never needs it.
+            import logging
+
+            logging.getLogger("runtime").error(
+                "Task exception was never retrieved: %r", self,
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )
 
     def __del__(self):
         # Discussion: the kernel drops a task when it ends, so a spawned task

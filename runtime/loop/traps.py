@@ -15,7 +15,7 @@ __all__ = [
 import time
 import types
 
-from runtime.machines.durable import SUSPENDED_GENERATORS
+from runtime.machines.savers import SUSPENDED_GENERATORS
 
 # Trap codes index the kernel's dispatch table, so they are small integers.
 READ = 0    # wait until a file descriptor is readable

@@ -86,6 +86,7 @@ from runtime.machines import statemachine
 from runtime.machines.asyncgen import _Step
 from runtime.machines.handling import _HandlingIterator
 from runtime.machines.marks import CO_ASYNC_GENERATOR, CO_COROUTINE
+from runtime.machines.savers import SUSPENDED_COROUTINES, SUSPENDED_GENERATORS
 from runtime.machines.statemachine import _RUNNING, DONE, Machine, _AwaitIterator
 
 _COROUTINE_WRAPPER = None  # the type of a native coroutine's __await__(): found when first needed
@@ -103,15 +104,6 @@ class CannotSave(TypeError):
 class CodeChanged(Exception):
     """Raised by ``pickle.loads`` of a machine whose function is not the one that was pickled."""
 
-
-# Generators of the runtime that a machine may be suspended on, and how to
-# save each: ``code object -> function(generator) -> picklable replacement``.
-# ``runtime.loop.traps`` adds its trap; the machines layer knows no loop.
-SUSPENDED_GENERATORS = {}
-
-# The same for native coroutines of the runtime (``Event.wait``, ``Queue.get``...),
-# which ``runtime.loop.sync`` adds: ``code object -> function(coroutine) -> replacement``.
-SUSPENDED_COROUTINES = {}
 
 # What can never be pickled, whatever it holds: said at once, with where.
 _NEVER_SAVED = (GeneratorType, CoroutineType, AsyncGeneratorType, FrameType)

@@ -31,7 +31,9 @@ Discussion: why the flag, and not a mark in ``__dict__``.
 The stub is rebuilt around the flagged code (``types.FunctionType``) rather
 than given it by assigning ``__code__``, which 3.13 deprecates when the
 kind of function changes.  It happens once per ``async def`` statement run,
-before the user's decorators, which then see and wrap the marked stub.
+before the user's decorators, which then see and wrap the marked stub.  A
+module compiled by the import hook (or ``run``) has its stubs' code flagged
+already, and the mark returns them as they are.
 """
 
 from types import FunctionType
@@ -58,6 +60,10 @@ def async_generator_function(function):
 
 def _with_code_flag(function, flag):
     code = function.__code__
+    if code.co_flags & flag:
+        # Already one: the import hook flags the stubs' code as it compiles
+        # a module, so that importing it rebuilds no function.
+        return function
     marked = FunctionType(
         code.replace(co_flags=code.co_flags | flag),
         function.__globals__,

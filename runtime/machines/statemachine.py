@@ -269,11 +269,21 @@ def _opcode(name, numbers):
 _DELETE_ATTR = _opcode("DELETE_ATTR", {(3, 11): 96, (3, 12): 96, (3, 13): 63})
 
 
+_DELETE_ATTR_BYTE = bytes((_DELETE_ATTR,))
+
+
 def _deletes_attributes(code):
     """Whether ``code``, or code defined in it, has a ``del x.attribute`` (possibly: a byte scan)."""
-    if _DELETE_ATTR in code.co_code[::2]:
+    # Discussion: asked of every machine class as it is made.  Most code has
+    # no byte of that value at all, which ``in`` (a memchr) tells before a
+    # slice of the opcodes is made.
+    instructions = code.co_code
+    if _DELETE_ATTR_BYTE in instructions and _DELETE_ATTR in instructions[::2]:
         return True
-    return any(type(c) is CodeType and _deletes_attributes(c) for c in code.co_consts)
+    for const in code.co_consts:
+        if type(const) is CodeType and _deletes_attributes(const):
+            return True
+    return False
 
 
 def _captured_slots(code, machine, slots):
@@ -577,29 +587,39 @@ class Machine:
     _released = None  # the slots _release_locals clears, found at its first call
     _source_digest = None  # of the function's source, emitted by the compiler: see durable
     _durable_slots = None  # {slot: descriptor}, filled per class when first pickled or copied
+    _deletes_locals = False  # the import hook's word that resume may ``del`` an attribute
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
         # imported, so it does as little as it can.  The import hook already
-        # gave resume its names when it compiled the module: then it only
-        # looks.  (object.__init_subclass__ does nothing but refuse keywords.)
+        # did what it could as it compiled the module (resume named, whether
+        # it deletes a local told by _deletes_locals): then it only looks.
+        # (object.__init_subclass__ does nothing but refuse keywords.)
         if kwargs:
             super().__init_subclass__(**kwargs)
         if not _STACKS_INSTALLED and "traceback" in sys.modules:
             _install_stacks()  # see runtime.machines.stacks
-        # Frames of resume carry the function's name, as a native coroutine's
-        # frames do: tracebacks, profilers and asyncio's reprs show it.
         namespace = cls.__dict__
         resume = namespace.get("resume")
-        if resume is not None and resume.__code__.co_name == "resume" and "_name" in namespace:
-            resume.__code__ = _named_after_function(resume.__code__, cls)
         if namespace.get("_may_read_unbound"):
             # Discussion: a class with a __getattr__ gets none of 3.11's
             # specialised attribute reads (a third of a machine's time goes to
             # ``self.x``), so only the functions that may read a local before
             # binding it (the compiler tells) get one, for the error of that.
             cls.__getattr__ = Machine._read_unbound
-        if resume is not None and _deletes_attributes(resume.__code__):
+        if resume is None:
+            return
+        code = resume.__code__
+        if code.co_name != "resume":
+            deletes = namespace.get("_deletes_locals", False)  # compiled by the import hook
+        else:
+            if "_name" in namespace:
+                # Frames of resume carry the function's name, as a native
+                # coroutine's frames do: tracebacks, profilers and asyncio's
+                # reprs show it.
+                resume.__code__ = _named_after_function(code, cls)
+            deletes = _deletes_attributes(code)
+        if deletes:
             # Discussion: a __delattr__ of our own makes every store to a
             # slot (every ``self.x = ...`` of every machine of the class) a
             # call through it, ten times dearer; so only the functions that

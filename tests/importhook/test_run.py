@@ -186,6 +186,15 @@ def test_unchanged_script_runs_from_the_cache_without_the_compiler(tmp_path, scr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["prog.py", "script-cache"]
 
 
+def test_unchanged_script_imports_neither_the_debugger_nor_what_compiling_needs(tmp_path):
+    # pdb (inspect, dis) comes with the first breakpoint(); ast and typing with a compile.
+    source = IMPORTS.replace('"libcst" in sys.modules', 'sorted(m for m in ("pdb", "inspect", "dis", "ast", "typing") if m in sys.modules)')
+    write(tmp_path, "prog.py", source)
+    assert run(tmp_path, "prog.py").returncode == 0
+    done = run(tmp_path, "prog.py")
+    assert (done.returncode, done.stdout) == (0, "True []\n"), done.stderr
+
+
 def test_changed_script_is_compiled_again(tmp_path, script_cache):
     write(tmp_path, "prog.py", REPORT)
     assert run(tmp_path, "prog.py").stdout == "__main__ [] 42 compiled\n"

@@ -17,3 +17,14 @@ def test_marked_stubs_are_what_inspect_says():
     assert inspect.iscoroutinefunction(marks.coroutine_function(stub))
     assert inspect.isasyncgenfunction(marks.async_generator_function(stub))
     assert not inspect.isasyncgenfunction(marks.coroutine_function(stub))
+
+
+def test_a_function_marked_already_is_returned_as_it_is():
+    async def native():
+        pass
+
+    async def generator():
+        yield
+
+    assert marks.coroutine_function(native) is native
+    assert marks.async_generator_function(generator) is generator

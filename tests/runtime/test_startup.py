@@ -25,7 +25,7 @@ ROOT = str(__import__("pathlib").Path(__file__).resolve().parents[2])
 DEAR = [
     "asyncio", "inspect", "traceback", "weakref", "opcode", "dis", "collections.abc",
     "pickle", "copy", "runtime.loop", "runtime.machines.durable", "libcst",
-    "statemachine_compiler",
+    "statemachine_compiler", "logging", "typing", "ast",
 ]  # fmt: skip
 
 PROGRAM = """\
@@ -91,6 +91,25 @@ def test_a_compiled_program_imports_none_of_what_it_does_not_use(tmp_path):
 def test_import_runtime_gives_the_loop_lazily(tmp_path):
     assert imported_by(tmp_path, "import runtime") == imported_by(tmp_path, "pass")
     assert "runtime.loop" in imported_by(tmp_path, "import runtime; runtime.run")
+
+
+def test_a_program_on_the_loop_does_not_import_what_saving_or_logging_needs(tmp_path):
+    # Durable coroutines (pickle, copy) and the log of a failed task nobody
+    # awaited (logging, traceback) are imported when they are used.
+    interpreter = imported_by(tmp_path, "pass")
+    loaded = imported_by(tmp_path, "import runtime; runtime.run; runtime.Event; runtime.timeout")
+    assert "runtime.loop" in loaded
+    unused = ["pickle", "copy", "runtime.machines.durable", "logging", "traceback"]
+    assert [m for m in loaded if m in unused and m not in interpreter] == []
+
+
+def test_a_warm_import_through_the_hook_imports_neither_the_compiler_nor_ast_or_typing(tmp_path):
+    (tmp_path / "program.py").write_text(PROGRAM)
+    hooked = "import statemachine_compiler; statemachine_compiler.install_import_hook(['program']); import program"
+    assert "libcst" in imported_by(tmp_path, hooked)  # compiles, and writes the cache
+    interpreter = imported_by(tmp_path, "pass")
+    loaded = imported_by(tmp_path, hooked)
+    assert [m for m in loaded if m not in interpreter] == ["statemachine_compiler"]
 
 
 @pytest.mark.parametrize("name", ["DELETE_ATTR", "GET_YIELD_FROM_ITER"])
