@@ -21,13 +21,14 @@ import textwrap
 
 import libcst as cst
 
-__all__ = ["TOKENS", "Walker", "children"]
+__all__ = ["TOKENS", "Walker", "children", "fields_of"]
 
 # node class -> its child fields in visiting order (None: libcst's ``children`` is asked)
 _child_fields: dict[type, tuple[str, ...] | None] = {}
 
 
-def _fields_of(cls: type) -> tuple[str, ...] | None:
+def fields_of(cls: type) -> tuple[str, ...] | None:
+    """The fields of node class ``cls`` that hold its children, in visiting order (None: not known)."""
     try:
         return _child_fields[cls]
     except KeyError:
@@ -62,7 +63,7 @@ _NO_NODE = cst.MaybeSentinel.DEFAULT  # what a visited field holds, besides None
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node.children``: its child nodes in lexical order."""
     cls = node.__class__
-    fields = _child_fields[cls] if cls in _child_fields else _fields_of(cls)
+    fields = _child_fields[cls] if cls in _child_fields else fields_of(cls)
     if fields is None:
         return list(node.children)
     found: list[cst.CSTNode] = []
@@ -150,7 +151,7 @@ class Walker:
         plan = cls._plans[node] = (
             getattr(cls, "visit_" + name, None),
             getattr(cls, "leave_" + name, None),
-            _fields_of(node),
+            fields_of(node),
             skipped,
         )
         return plan
