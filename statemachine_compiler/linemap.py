@@ -24,9 +24,28 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from statemachine_compiler.analysis.walk import children
+from statemachine_compiler.analysis.walk import TOKENS, children
+from statemachine_compiler.transform import Transformer
 
 __all__ = ["LineMap", "LineKeepingTransformer", "positioned_code"]
+
+
+# Nodes whose positions nothing asks for: whitespace, punctuation, operators (two thirds
+# of a tree), but the ``=`` of a self-documenting f-string field (``lower.fstrings``) and
+# the tokens libcst ends an import's position with (``from m import (a)``, ``import *``).
+_UNPOSITIONED = TOKENS - {cst.AssignEqual, cst.RightParen, cst.ImportStar}
+
+
+class _PositionsState(PositionProvidingCodegenState):
+    """libcst's printing with positions recorded, not for the nodes in ``_UNPOSITIONED``."""
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            super().before_codegen(node)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            super().after_codegen(node)
 
 
 def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = "\n"):
@@ -35,11 +54,19 @@ def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = 
     Discussion: what ``MetadataWrapper(...).resolve(PositionProvider)`` gives,
     from the one printing that makes the code too: libcst's own way printed
     the tree twice, and the writer asked it for every group of statements it
-    wrote (with ``--no-format``, more than a third of a compile).
+    wrote (with ``--no-format``, more than a third of a compile).  Whitespace,
+    punctuation and operators get none (see ``_UNPOSITIONED``).
     """
+    try:
+        return _printed(_PositionsState, nodes, depth, indent, newline)
+    except KeyError:  # a node libcst ends another's position with had none: all of them get one
+        return _printed(PositionProvidingCodegenState, nodes, depth, indent, newline)
+
+
+def _printed(state_class: type, nodes, depth: int, indent: str, newline: str):
     provider = PositionProvider()
     provider._computed = {}
-    state = PositionProvidingCodegenState(default_indent=indent, default_newline=newline, provider=provider)
+    state = state_class(default_indent=indent, default_newline=newline, provider=provider)
     for _ in range(depth):
         state.increase_indent(indent)
     for node in nodes:
@@ -150,7 +177,7 @@ class LineMap:
         return [line or first for line in result]
 
 
-class LineKeepingTransformer(cst.CSTTransformer):
+class LineKeepingTransformer(Transformer):
     """A transformer whose rebuilt nodes keep the source lines of the nodes they replace.
 
     libcst rebuilds every node a transformer passes through, changed or not,
