@@ -17,7 +17,6 @@ above (a blank line or a comment has no code to point at).
 
 from __future__ import annotations
 
-from collections import ChainMap
 from contextlib import contextmanager
 
 import libcst as cst
@@ -87,10 +86,14 @@ class LineMap:
         self.source_positions = source_positions  # source node -> CodeRange
         self.origins: dict[int, tuple[cst.CSTNode, cst.CSTNode]] = {}
         self.tables: dict[int, tuple[cst.CSTNode, list[int]]] = {}
+        self._noted: list[int] | None = None  # the origins noted inside ``dropping_origins``
 
     def note_origin(self, new: cst.CSTNode, original: cst.CSTNode) -> None:
-        if new is not original and id(new) not in self.origins:
-            self.origins[id(new)] = (new, original)
+        key = id(new)
+        if new is not original and key not in self.origins:
+            self.origins[key] = (new, original)
+            if self._noted is not None:
+                self._noted.append(key)
 
     @contextmanager
     def dropping_origins(self):
@@ -103,12 +106,16 @@ class LineMap:
         (``register``) once written: nothing asks for the origins of the
         nodes inside them again.
         """
-        outer = self.origins
-        self.origins = ChainMap({}, outer)
+        outer = self._noted
+        noted = self._noted = []
         try:
             yield
         finally:
-            self.origins = outer
+            # (A list of what was noted, not a ChainMap over the origins: its
+            # lookups, at every node rebuilt, were a tenth of the name rewriter's time.)
+            for key in noted:
+                del self.origins[key]
+            self._noted = outer
 
     def register(self, node: cst.CSTNode, lines: list[int]) -> None:
         """``lines[i]``: the source line of the node's i-th line (from its first token)."""
