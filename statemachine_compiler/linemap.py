@@ -17,16 +17,34 @@ above (a blank line or a comment has no code to point at).
 
 from __future__ import annotations
 
-from collections import ChainMap
 from contextlib import contextmanager
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from statemachine_compiler.analysis.walk import children
+from statemachine_compiler.analysis.walk import TOKENS, children
+from statemachine_compiler.transform import Transformer
 
 __all__ = ["LineMap", "LineKeepingTransformer", "positioned_code"]
+
+
+# Nodes whose positions nothing asks for: whitespace, punctuation, operators (two thirds
+# of a tree), but the ``=`` of a self-documenting f-string field (``lower.fstrings``) and
+# the tokens libcst ends an import's position with (``from m import (a)``, ``import *``).
+_UNPOSITIONED = TOKENS - {cst.AssignEqual, cst.RightParen, cst.ImportStar}
+
+
+class _PositionsState(PositionProvidingCodegenState):
+    """libcst's printing with positions recorded, not for the nodes in ``_UNPOSITIONED``."""
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            super().before_codegen(node)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            super().after_codegen(node)
 
 
 def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = "\n"):
@@ -35,11 +53,19 @@ def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = 
     Discussion: what ``MetadataWrapper(...).resolve(PositionProvider)`` gives,
     from the one printing that makes the code too: libcst's own way printed
     the tree twice, and the writer asked it for every group of statements it
-    wrote (with ``--no-format``, more than a third of a compile).
+    wrote (with ``--no-format``, more than a third of a compile).  Whitespace,
+    punctuation and operators get none (see ``_UNPOSITIONED``).
     """
+    try:
+        return _printed(_PositionsState, nodes, depth, indent, newline)
+    except KeyError:  # a node libcst ends another's position with had none: all of them get one
+        return _printed(PositionProvidingCodegenState, nodes, depth, indent, newline)
+
+
+def _printed(state_class: type, nodes, depth: int, indent: str, newline: str):
     provider = PositionProvider()
     provider._computed = {}
-    state = PositionProvidingCodegenState(default_indent=indent, default_newline=newline, provider=provider)
+    state = state_class(default_indent=indent, default_newline=newline, provider=provider)
     for _ in range(depth):
         state.increase_indent(indent)
     for node in nodes:
@@ -60,10 +86,14 @@ class LineMap:
         self.source_positions = source_positions  # source node -> CodeRange
         self.origins: dict[int, tuple[cst.CSTNode, cst.CSTNode]] = {}
         self.tables: dict[int, tuple[cst.CSTNode, list[int]]] = {}
+        self._noted: list[int] | None = None  # the origins noted inside ``dropping_origins``
 
     def note_origin(self, new: cst.CSTNode, original: cst.CSTNode) -> None:
-        if new is not original and id(new) not in self.origins:
-            self.origins[id(new)] = (new, original)
+        key = id(new)
+        if new is not original and key not in self.origins:
+            self.origins[key] = (new, original)
+            if self._noted is not None:
+                self._noted.append(key)
 
     @contextmanager
     def dropping_origins(self):
@@ -76,12 +106,16 @@ class LineMap:
         (``register``) once written: nothing asks for the origins of the
         nodes inside them again.
         """
-        outer = self.origins
-        self.origins = ChainMap({}, outer)
+        outer = self._noted
+        noted = self._noted = []
         try:
             yield
         finally:
-            self.origins = outer
+            # (A list of what was noted, not a ChainMap over the origins: its
+            # lookups, at every node rebuilt, were a tenth of the name rewriter's time.)
+            for key in noted:
+                del self.origins[key]
+            self._noted = outer
 
     def register(self, node: cst.CSTNode, lines: list[int]) -> None:
         """``lines[i]``: the source line of the node's i-th line (from its first token)."""
@@ -150,7 +184,7 @@ class LineMap:
         return [line or first for line in result]
 
 
-class LineKeepingTransformer(cst.CSTTransformer):
+class LineKeepingTransformer(Transformer):
     """A transformer whose rebuilt nodes keep the source lines of the nodes they replace.
 
     libcst rebuilds every node a transformer passes through, changed or not,

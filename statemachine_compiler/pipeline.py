@@ -46,7 +46,7 @@ from statemachine_compiler.analysis.scopes import (
 from statemachine_compiler.analysis.suspensions import contains_yield
 from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.diagnostics import CompileError
-from statemachine_compiler.emit.generated import GeneratedCode
+from statemachine_compiler.emit.generated import GeneratedCode, GeneratedFunction
 from statemachine_compiler.emit.machine import (
     LOCALS_SLOT,
     MachineSpec,
@@ -54,7 +54,7 @@ from statemachine_compiler.emit.machine import (
     reserved_attributes,
     write_machine,
 )
-from statemachine_compiler.format import black, format_generated
+from statemachine_compiler.format import black, format_generated, format_generated_split
 from statemachine_compiler.linemap import LineMap, first_line, positioned_code
 from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
@@ -235,6 +235,8 @@ class _WithoutGeneratedCode(cst.CSTTransformer):
 
     def leave_GeneratedCode(self, original_node, updated_node):
         return cst.SimpleStatementLine([cst.Pass()], leading_lines=updated_node.leading_lines)
+
+    leave_GeneratedFunction = leave_GeneratedCode
 
 
 def check_output(code: str, filename: str, tree: ast.Module | None = None) -> None:
@@ -703,7 +705,9 @@ class FunctionCompiler:
         stub_code = cst.Module(body=[stub]).code
         code = machine_code + "\n\n" + stub_code
         if self.options.format:
-            code = format_generated(code)
+            code, stub_start = format_generated_split(code)
+        else:
+            stub_start = machine_code.count("\n") + 2
         # The blank lines and comments above the async def now stand above its
         # class; a method's stay above the method, in the user's class (its
         # machine class is put before that class).
@@ -713,16 +717,26 @@ class FunctionCompiler:
         if stack and stack[-1].kind == "class":
             leading, stub_leading = blank, leading
         # Machines outside any function are never rewritten again: they stay text.
-        split = None if _inside_function(stack) and not at_module_level else _split_generated(code)
-        if split is None:
+        if _inside_function(stack) and not at_module_level:
             return self._splice_parsed(code, sources, stub_code, where, leading, stub_leading, qualname)
-        machine_code, stub_code, machines_tree = split
-        check_output(machine_code, self.filename, machines_tree)
+        split = _split_at(code, stub_start)
+        if split is not None:
+            machine_code, stub_code = split
+            check_output(code, self.filename)  # machines and stub, as they are written
+        else:
+            split = _split_generated(code)
+            if split is None:
+                return self._splice_parsed(code, sources, stub_code, where, leading, stub_leading, qualname)
+            machine_code, stub_code, machines_tree = split
+            check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
         if at_module_level:  # its blank lines and comments stay with the stub, where it stands
             machines = machines.with_changes(leading_lines=blank_lines([]))
             stub_leading = node.leading_lines or blank
-        stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=stub_leading)
+        if stack:  # a method's stub (or one in a function) stays in its body, as nodes
+            stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=stub_leading)
+        else:  # at module level nothing rewrites it again: text too
+            stub = GeneratedFunction(stub_code, leading_lines=stub_leading, name=cst.Name(original.name.value))
         if not self.options.format:
             self.linemap.register(machines, sources[: machine_code.count("\n")])
             self.linemap.register(stub, [where[0]] * stub_code.count("\n"))
@@ -825,6 +839,31 @@ def _with_nested_machines(writer, scope: Scope) -> tuple[str, list[int]]:
 
 def _inside_function(stack: list[Scope]) -> bool:
     return any(scope.kind in ("function", "machine") for scope in stack)
+
+
+def _split_at(code: str, stub_start: int | None) -> tuple[str, str] | None:
+    """``code`` (machine classes, blank lines, the stub from line ``stub_start``, 0-based) as (classes, stub).
+
+    What ``_split_generated`` gives, from where the writer or the formatter
+    put the stub, without parsing the text again (issue 12).  None where the
+    parts are not plainly that, for ``_split_generated`` to decide: no line
+    given, a blank line or a comment first or last in the classes, the stub
+    not starting with its ``def`` or a decorator, a newline other than ``\\n``.
+    """
+    if stub_start is None or "\r" in code:
+        return None
+    lines = code.split("\n")
+    end = stub_start
+    while end > 0 and not lines[end - 1]:
+        end -= 1
+    if end == 0 or stub_start >= len(lines):
+        return None
+    first, last, stub = lines[0], lines[end - 1], lines[stub_start]
+    if not first.strip() or first[0] in " #@" or not last.strip() or last.lstrip().startswith("#"):
+        return None
+    if not stub.startswith(("def ", "@")):
+        return None
+    return "\n".join(lines[:end]) + "\n", "\n".join(lines[stub_start:])
 
 
 def _split_generated(code: str) -> tuple[str, str, ast.Module] | None:

@@ -311,63 +311,86 @@ def all_identifiers(node: cst.CSTNode) -> set[str]:
     return collector.names
 
 
-class _PlainNames(cst.CSTVisitor):
-    """The identifiers generated code may spell as plain names (see ``plain_names``)."""
+class _PlainNames(Walker):
+    """The identifiers generated code may spell as plain names (see ``plain_names``).
 
-    NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+    Discussion: a ``Walker``, not a ``libcst.CSTVisitor`` (which rebuilds
+    every node it passes): this walk of each function's whole body was a
+    tenth of a compile (issue 12).
+    """
 
     def __init__(self, machine_locals: set[str]):
         self.machine_locals = machine_locals
         self.names: set[str] = set()
         self.bound_plainly: set[str] = set()
-        self.nested = 0
+        self.nested = 0  # depth in the scopes nested in the function
 
     def visit_Name(self, node: cst.Name) -> None:
         if self.nested or node.value not in self.machine_locals:
             self.names.add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # ``x.value``: only ``x`` is a name
+        self.walk(node.value)  # ``x.value``: only ``x`` is a name
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)  # ``f(value=1)``: a keyword, not a name
+        self.walk(node.value)  # ``f(value=1)``: a keyword, not a name
         return False
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, self.NESTED):
-            self.nested += 1
-        self._note_plain_binding(node)
-        return super().on_visit(node)
+    # -- nested scopes: their names are taken as they are ---------------------------
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if isinstance(original_node, self.NESTED):
-            self.nested -= 1
-        super().on_leave(original_node)
+    def enter(self, node: cst.CSTNode) -> None:
+        self.nested += 1
 
-    def _note_plain_binding(self, node: cst.CSTNode) -> None:
-        """A local bound where an attribute cannot be the target: written as a plain name."""
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            self.bound_plainly.add(node.name.value)
-        elif isinstance(node, cst.ImportAlias):
-            bound = node.asname.name if node.asname is not None else node.name
-            while isinstance(bound, cst.Attribute):
-                bound = bound.value
-            if isinstance(bound, cst.Name):
-                self.bound_plainly.add(bound.value)
-        elif isinstance(node, (cst.Try, cst.TryStar)) and not contains_await(node):
+    def leave(self, node: cst.CSTNode) -> None:
+        self.nested -= 1
+
+    visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = enter
+    leave_Lambda = leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = leave
+    leave_FunctionDef = leave_ClassDef = leave
+
+    # -- locals bound where an attribute cannot be the target: written as plain names --
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.nested += 1
+        self.bound_plainly.add(node.name.value)
+
+    visit_ClassDef = visit_FunctionDef
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        bound = node.asname.name if node.asname is not None else node.name
+        while isinstance(bound, cst.Attribute):
+            bound = bound.value
+        if isinstance(bound, cst.Name):
+            self.bound_plainly.add(bound.value)
+
+    def visit_Try(self, node: cst.Try | cst.TryStar) -> None:
+        if not contains_await(node):
             # A try that awaits binds its clauses' names through the compiler's own.
             for handler in node.handlers:
                 if handler.name is not None and isinstance(handler.name.name, cst.Name):
                     self.bound_plainly.add(handler.name.name.value)
-        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+
+    visit_TryStar = visit_Try
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
             self.bound_plainly.add(node.target.value)
-        elif isinstance(node, (cst.MatchAs, cst.MatchStar)) and node.name is not None:
+
+    def visit_MatchAs(self, node: cst.MatchAs | cst.MatchStar) -> None:
+        if node.name is not None:
             self.bound_plainly.add(node.name.value)
-        elif isinstance(node, cst.MatchMapping) and node.rest is not None:
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
             self.bound_plainly.add(node.rest.value)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            self.bound_plainly.update(item.name.value for item in node.names)
+
+    def visit_Global(self, node: cst.Global | cst.Nonlocal) -> None:
+        self.bound_plainly.update(item.name.value for item in node.names)
+
+    visit_Nonlocal = visit_Global
 
 
 def plain_names(node: cst.CSTNode, machine_locals: set[str]) -> set[str]:
@@ -381,7 +404,7 @@ def plain_names(node: cst.CSTNode, machine_locals: set[str]) -> set[str]:
     scopes nested in the function, which are taken as they are.
     """
     collector = _PlainNames(machine_locals)
-    node.visit(collector)
+    collector.walk(node)
     return collector.names | (collector.bound_plainly & machine_locals)
 
 

@@ -21,13 +21,14 @@ import textwrap
 
 import libcst as cst
 
-__all__ = ["TOKENS", "Walker", "children"]
+__all__ = ["TOKENS", "Walker", "children", "fields_of"]
 
 # node class -> its child fields in visiting order (None: libcst's ``children`` is asked)
 _child_fields: dict[type, tuple[str, ...] | None] = {}
 
 
-def _fields_of(cls: type) -> tuple[str, ...] | None:
+def fields_of(cls: type) -> tuple[str, ...] | None:
+    """The fields of node class ``cls`` that hold its children, in visiting order (None: not known)."""
     try:
         return _child_fields[cls]
     except KeyError:
@@ -61,7 +62,8 @@ _NO_NODE = cst.MaybeSentinel.DEFAULT  # what a visited field holds, besides None
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node.children``: its child nodes in lexical order."""
-    fields = _fields_of(type(node))
+    cls = node.__class__
+    fields = _child_fields[cls] if cls in _child_fields else fields_of(cls)
     if fields is None:
         return list(node.children)
     found: list[cst.CSTNode] = []
@@ -103,39 +105,53 @@ TOKENS: frozenset[type] = frozenset(
 class Walker:
     """A read-only visitor: ``visit_X(node)`` (False: skip its children), then ``leave_X(node)``."""
 
+    # node class -> (visit_X, leave_X, its child fields, the token classes not walked), per walker class
+    _plans: dict[type, tuple] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._plans = {}
+
     def walk(self, node: cst.CSTNode) -> None:
-        visit, leave = _methods(type(self), type(node))
+        # One lookup per node, the children read in place (this is every analysis's inner loop).
+        plan = self._plans.get(node.__class__)
+        if plan is None:
+            plan = self._plan(node.__class__)
+        visit, leave, fields, skipped = plan
         if visit is None or visit(self, node) is not False:
-            skipped = _skipped(type(self))
-            for child in children(node):
-                if child.__class__ not in skipped:
-                    self.walk(child)
+            if fields is None:
+                for child in node.children:
+                    if child.__class__ not in skipped:
+                        self.walk(child)
+            else:
+                for name in fields:
+                    value = getattr(node, name)
+                    kind = value.__class__
+                    if kind is list or kind is tuple:
+                        for child in value:
+                            if child.__class__ not in skipped:
+                                self.walk(child)
+                    elif value is not None and value is not _NO_NODE and kind not in skipped:
+                        self.walk(value)
         if leave is not None:
             leave(self, node)
 
-
-# (walker class, node class) -> (visit_X, leave_X), the plain functions
-_methods_cache: dict[tuple[type, type], tuple] = {}
-# walker class -> the token classes it has no method for: not walked
-_skipped_cache: dict[type, frozenset[type]] = {}
-
-
-def _methods(walker: type, node: type) -> tuple:
-    key = (walker, node)
-    found = _methods_cache.get(key)
-    if found is None:
+    @classmethod
+    def _plan(cls, node: type) -> tuple:
+        """What walking a node of class ``node`` takes: its methods, its fields, the tokens skipped."""
         name = node.__name__
-        found = _methods_cache[key] = (
-            getattr(walker, "visit_" + name, None),
-            getattr(walker, "leave_" + name, None),
+        skipped = cls._plans.get(None)
+        if skipped is None:
+            # The token classes the walker has no method for: not walked.
+            skipped = cls._plans[None] = frozenset(
+                token for token in TOKENS
+                if getattr(cls, "visit_" + token.__name__, None) is None
+                and getattr(cls, "leave_" + token.__name__, None) is None
+            )
+        plan = cls._plans[node] = (
+            getattr(cls, "visit_" + name, None),
+            getattr(cls, "leave_" + name, None),
+            fields_of(node),
+            skipped,
         )
-    return found
-
-
-def _skipped(walker: type) -> frozenset[type]:
-    found = _skipped_cache.get(walker)
-    if found is None:
-        found = _skipped_cache[walker] = frozenset(
-            token for token in TOKENS if _methods(walker, token) == (None, None)
-        )
-    return found
+        return plan

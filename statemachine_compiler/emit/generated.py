@@ -24,7 +24,7 @@ import libcst as cst
 from libcst._add_slots import add_slots
 from libcst._nodes.internal import CodegenState, visit_sequence
 
-__all__ = ["GeneratedCode"]
+__all__ = ["GeneratedCode", "GeneratedFunction"]
 
 
 @add_slots
@@ -48,11 +48,34 @@ class GeneratedCode(cst.BaseCompoundStatement):
         for line in self.leading_lines:
             line._codegen(state)
         if state.indent_tokens or state.default_indent != "    " or state.default_newline != "\n":
-            with state.record_syntactic_position(self):
-                for statement in cst.parse_module(self.code).body:
+            # It ends where its last statement does, as the nodes would (an
+            # ``if`` around a stub ends there too, before the stub's newline).
+            statements = cst.parse_module(self.code).body
+            with state.record_syntactic_position(self, end_node=statements[-1]):
+                for statement in statements:
                     statement._codegen(state)
             return
         with state.record_syntactic_position(self):
             state.add_token(self.code[:-1])
         # The last newline its own token: a module without a final newline pops it.
         state.add_token("\n")
+
+
+@add_slots
+@dataclass(frozen=True)
+class GeneratedFunction(GeneratedCode):
+    """A stub ``def`` given as its source text, where nothing rewrites it again (module level).
+
+    ``name`` is the name the ``def`` binds, for the name rewriter that asks
+    (``with_changes(name=...)`` gives it another, and leaves the text alone).
+    """
+
+    name: cst.Name = field(default_factory=lambda: cst.Name("_"))
+
+    def _visit_and_replace_children(self, visitor) -> GeneratedFunction:
+        return GeneratedFunction(
+            code=self.code,
+            leading_lines=visit_sequence(self, "leading_lines", self.leading_lines, visitor),
+            body=self.body,
+            name=self.name,
+        )

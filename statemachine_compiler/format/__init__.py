@@ -4,6 +4,6 @@
 one compiled function (its machine classes and its stub); ``by_line`` says how.
 """
 
-from statemachine_compiler.format.by_line import black, format_generated
+from statemachine_compiler.format.by_line import black, format_generated, format_generated_split
 
-__all__ = ["black", "format_generated"]
+__all__ = ["black", "format_generated", "format_generated_split"]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from statemachine_compiler.format.shapes import Template, shape_of, template_of
 
-__all__ = ["black", "format_generated"]
+__all__ = ["black", "format_generated", "format_generated_split"]
 
 INDENT = "    "
 WRAPPER = "if __w__:"  # gives a docstring its depth, or a clause the statement it follows
@@ -54,21 +54,36 @@ def black(code: str) -> str:
 
 def format_generated(code: str) -> str:
     """``black(code)``, for code the compiler generated."""
+    return format_generated_split(code)[0]
+
+
+def format_generated_split(code: str) -> tuple[str, int | None]:
+    """``black(code)``, and the line (0-based) where its last statement starts, if a ``def``.
+
+    The line is given only where ``code`` is top-level definitions whose last
+    is a ``def``, with nothing but blank lines between it and the statement
+    before (the one before ends on the last line before them): a machine's
+    classes and its stub, cut there without parsing the text again (issue 12).
+    None where black formatted the whole text, or the last statement is no ``def``.
+    """
     units = _logical_lines(code)
     if units is None:
-        return black(code)
+        return black(code), None
     missing = sorted({unit.key for unit in units if unit.key not in _formatted})
     if len(_formatted) + len(missing) > CACHE_LIMIT:
         _formatted.clear()
         _templates.clear()
     for keys in _by_shape(missing):
         if not _format_units(keys):
-            return black(code)
+            return black(code), None
     lines: list[str] = []
+    last_start = None
     for unit in units:
         lines.extend([""] * unit.blank_before)
+        if unit.depth == 0:  # a top-level definition (``_place`` allows nothing else there)
+            last_start = len(lines) if unit.function else None
         lines.extend(_formatted[unit.key])
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", last_start
 
 
 def _by_shape(keys: list[tuple[str, int, str]]) -> list[list[tuple[str, int, str]]]:
@@ -120,6 +135,7 @@ class Unit:
     text: str = ""
     blank_before: int = 0
     is_import: bool = False
+    function: bool = False  # the header of a ``def``
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -188,7 +204,7 @@ def _collect(body: list[ast.stmt], depth: int, lines: list[str], units: list[Uni
         start = _first_line(statement)
         if isinstance(statement, _DEFINITIONS):
             end = _header_end(lines, start, _first_line(statement.body[0]))
-            units.append(Unit("def", depth, start, end))
+            units.append(Unit("def", depth, start, end, function=isinstance(statement, ast.FunctionDef)))
             inner = statement.body
             if _is_string(inner[0]):
                 kind = "class doc" if isinstance(statement, ast.ClassDef) else "def doc"

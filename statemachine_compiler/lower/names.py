@@ -41,6 +41,7 @@ from statemachine_compiler.analysis.scopes import (
 )
 from statemachine_compiler.analysis.walk import TOKENS
 from statemachine_compiler.lower.methods import is_dunder, is_private, mangled
+from statemachine_compiler.transform import Transformer
 
 __all__ = ["NameRewriter", "resolve", "machine_attribute"]
 
@@ -124,7 +125,7 @@ def _body_statements(block: cst.BaseSuite) -> list[cst.BaseStatement]:
 CompileNested = Callable[[cst.FunctionDef, list[Scope]], tuple[list[cst.BaseStatement], cst.FunctionDef]]
 
 
-class NameRewriter(cst.CSTTransformer):
+class NameRewriter(Transformer):
     """Rewrite one subtree that runs in the innermost scope of ``stack``.
 
     ``compile_nested(node, stack)`` compiles an ``async def`` met on the way and

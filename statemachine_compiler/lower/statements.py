@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from statemachine_compiler.analysis.scopes import Scope
 from statemachine_compiler.analysis.suspensions import contains_await
@@ -31,7 +32,46 @@ from statemachine_compiler.lower.expressions import (
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
 from statemachine_compiler.lower.templates import parse_template_statement
 
-__all__ = ["Lowerer"]
+__all__ = ["Lowerer", "first_line_of"]
+
+
+class _FirstLinePrinted(Exception):
+    """Printing stops: the first line of the statement is written."""
+
+
+class _FirstLineState(CodegenState):
+    """Printing that stops at the first token with text after the first line's end."""
+
+    started = False  # text printed (not only whitespace)
+    ended = False  # and a newline after it
+
+    def add_token(self, value: str) -> None:
+        if value.strip():
+            if self.ended:
+                raise _FirstLinePrinted
+            self.ended = "\n" in (value if self.started else value.lstrip())
+            self.started = True
+        elif self.started and "\n" in value:
+            self.ended = True
+        self.tokens.append(value)
+
+
+def first_line_of(statement: cst.CSTNode) -> str:
+    """``code_for_node(statement).strip().splitlines()[0]``, without printing the rest.
+
+    Discussion: lowering names each statement that awaits by its first line,
+    and printing the whole statement for it, at every level of nesting (a
+    ``try``, the ``with`` in it, the ``for`` in that), was a tenth of a
+    compile (issue 12).  Printing stops at the first token with text after a
+    newline: what is printed then holds the whole first line, and what
+    ``strip`` would take off the end of the whole is after it.
+    """
+    state = _FirstLineState(default_indent="    ", default_newline="\n")
+    try:
+        statement._codegen(state)
+    except _FirstLinePrinted:
+        return "".join(state.tokens).lstrip().splitlines()[0]
+    return "".join(state.tokens).strip().splitlines()[0]
 
 
 class Lowerer(ExpressionLowering, ExceptionLowering):
@@ -210,7 +250,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             return
         if self.positions(node) is not None:
             self.current = self.position(node)
-            header = self.code_of(node.with_changes(leading_lines=[])).strip().splitlines()[0]
+            header = first_line_of(node.with_changes(leading_lines=[]))
             self.statement_text = header.rstrip(":").strip()
             comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
             if comments:  # kept above what the statement becomes

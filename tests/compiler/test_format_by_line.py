@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
 from statemachine_compiler import compile_source, pipeline
-from statemachine_compiler.format import black, by_line, format_generated
+from statemachine_compiler.format import black, by_line, format_generated, format_generated_split
 from statemachine_compiler.pipeline import Options
 
 ROOT = Path(__file__).parent.parent.parent
@@ -97,12 +98,40 @@ def test_every_compiled_function_is_formatted_as_black_would(path, monkeypatch):
 
     def formatting(code):
         texts.append(code)
-        return format_generated(code)
+        return format_generated_split(code)
 
-    monkeypatch.setattr(pipeline, "format_generated", formatting)
+    monkeypatch.setattr(pipeline, "format_generated_split", formatting)
     compile_source(path.read_text(encoding="utf-8").split("# output\n")[0], path.name, Options())
+    assert texts
     for text in texts:
-        assert format_generated(text) == black(text)
+        formatted, stub_start = format_generated_split(text)
+        assert formatted == black(text)
+        if stub_start is not None:
+            assert _where_the_last_def_starts(formatted) == stub_start
+
+
+def _where_the_last_def_starts(code: str) -> int | None:
+    """The 0-based line of the last statement, a def with only blank lines before it (as ``format_generated_split`` gives it)."""
+    *before, last = ast.parse(code).body
+    if not before or not isinstance(last, ast.FunctionDef):
+        return None
+    start = min([d.lineno for d in last.decorator_list] + [last.lineno]) - 1
+    lines = code.split("\n")
+    assert all(not line for line in lines[before[-1].end_lineno : start])
+    return start
+
+
+def test_the_stub_is_found_without_parsing_again():
+    by_line._formatted.clear()
+    text = MACHINE.split("        try:\n")[0] + "\n\n\n@coroutine_function\ndef f(a, b):\n    return _f(a, b)\n"
+    formatted, stub_start = format_generated_split(text)
+    assert formatted == black(text)
+    assert formatted.split("\n")[stub_start] == "@coroutine_function"
+    assert stub_start == _where_the_last_def_starts(formatted)
+    # The last statement no def: nothing to find.
+    assert format_generated_split(text.replace("def f(a, b)", "class f"))[1] is None
+    # Where black formats the whole, the caller finds it itself.
+    assert format_generated_split(VARIANTS["a match"])[1] is None
 
 
 def test_statements_sharing_a_line_are_written_once():
