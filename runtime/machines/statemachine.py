@@ -628,7 +628,7 @@ class Machine:
                 # that user code never sees this frame's exception as its context.
                 try:
                     if value is None and not isinstance(awaiting, Machine):
-                        yielded = awaiting.__next__()
+                        yielded = next(awaiting)
                     else:
                         yielded = awaiting.send(value)
                 except StopIteration as stop:
@@ -828,7 +828,15 @@ class Machine:
                 value, error, awaitable = None, awaitable, _MISSING
                 continue
             try:
-                delegate = _delegate_of(awaitable)
+                # The usual ``__await__`` (a generator: a ``def __await__(self):
+                # yield``) is spelled out here: every suspension comes this way.
+                method = getattr(type(awaitable), "__await__", None)
+                if method is not None and method is not _machine_await and type(awaitable) is not CoroutineType:
+                    delegate = method(awaitable)
+                    if type(delegate) is not GeneratorType:
+                        delegate = _checked_iterator(delegate)
+                else:
+                    delegate = _delegate_of(awaitable)
             except BaseException as raised:
                 value, error, awaitable = None, _Raised(_without_machinery(raised)), _MISSING
                 continue
@@ -883,15 +891,14 @@ class Machine:
         resumes with it as with any other: the exception is then no local
         of a running ``resume``, which its traceback would keep alive.
         """
-        if type(awaitable) is Handling and awaitable.exception is None:
-            # Awaited in a ``finally`` that runs with no exception on its way
-            # (an ``async with`` left normally): nothing is handled, so it is
-            # awaited as it is, and can take the fast path too.
-            awaitable = awaitable.awaitable
         if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
-            if awaitable is None:  # None is the "nothing to wait for" of the answer
-                return None, None, _Raised(_await_error(awaitable))
-            return None, None, awaitable
+            if type(awaitable) is Handling and awaitable.exception is None:
+                # Awaited in a ``finally`` that runs with no exception on its way
+                # (an ``async with`` left normally): nothing is handled, so it is
+                # awaited as it is, and can take the fast path too.
+                awaitable = awaitable.awaitable
+            if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
+                return _not_run_now(awaitable)
         awaitable._awaiting = _RUNNING
         try:
             result = awaitable.resume(None, None)
@@ -1186,6 +1193,13 @@ def _await_error(awaitable):
     except TypeError as error:
         return error
     raise AssertionError(f"{awaitable!r} is awaitable")
+
+
+def _not_run_now(awaitable):
+    """``run_now``'s answer for an awaitable that is no compiled coroutine waiting to start."""
+    if awaitable is None:  # None is the "nothing to wait for" of the answer
+        return None, None, _Raised(_await_error(awaitable))
+    return None, None, awaitable
 
 
 class _FirstStep:
