@@ -301,6 +301,26 @@ def _released_slots(cls):
     return tuple(s for s in slots if s not in captured)
 
 
+def _unbinding(slots):
+    """A function setting each of ``slots`` of its machine to ``_UNBOUND``, in order.
+
+    Discussion: each slot is set to the "unbound" marker that repr() and
+    locals() skip, not deleted: deleting an unbound slot raises, and costs
+    more than the rest of the return (compiled try/with leave some unbound).
+    One chained assignment (``machine.a = machine.b = _UNBOUND``) is a
+    store per slot, where a loop of ``setattr`` was a call per slot.  It
+    is compiled under this module's name, so that it is machinery to
+    tracebacks and stack walks, as the rest of the base class is.
+    """
+    stores = "".join(f"machine.{slot} = " for slot in slots)
+    source = f"def _release_locals(machine):\n    {stores}_UNBOUND\n" if slots else (
+        "def _release_locals(machine):\n    pass\n"
+    )
+    namespace = {}
+    exec(compile(source, __file__, "exec"), {"_UNBOUND": _UNBOUND}, namespace)
+    return namespace["_release_locals"]
+
+
 def _delegate_of(awaitable):
     """What ``await awaitable`` steps: the iterator ``yield from`` would drive.
 
@@ -817,12 +837,7 @@ class Machine:
                 if self.state == 0:  # resume returned from the function itself
                     self._awaiting = None
                     self.state = DONE
-                    released = self._released
-                    if released:
-                        for attribute in released:
-                            setattr(self, attribute, _UNBOUND)
-                    elif released is None:  # not known yet: found at the first return
-                        self._release_locals()
+                    self._release_locals()
                     return awaitable
             if type(awaitable) is _Raised:  # the coroutine run_now ran raised
                 value, error, awaitable = None, awaitable, _MISSING
@@ -857,18 +872,14 @@ class Machine:
         After an exception the locals stay as well, as long as the
         exception's traceback holds the frame of ``resume`` (and so the
         machine), just as a native traceback holds the coroutine's frame.
+
+        This first call for a class gives the class its own
+        ``_release_locals`` (``_unbinding``), which the following calls run.
         """
-        released = self._released
-        if released is None:
-            cls = type(self)
-            released = cls._released = _released_slots(cls)
-        # Each slot is set to the "unbound" marker that repr() and locals()
-        # skip, not deleted: deleting an unbound slot raises, and costs more
-        # than the rest of the return (compiled try/with leave some unbound).
-        # (setattr: a quarter of the cost of object.__setattr__, and the
-        # same for every machine, which has no __setattr__ of its own.)
-        for attribute in released:
-            setattr(self, attribute, _UNBOUND)
+        cls = type(self)
+        cls._released = _released_slots(cls)
+        cls._release_locals = _unbinding(cls._released)
+        cls._release_locals(self)
 
     def run_now(self, awaitable):
         """The fast path of ``await``: run a compiled coroutine that has not started, right here.
@@ -919,12 +930,7 @@ class Machine:
         # CPython clears a finished frame: unbinding each first would be work
         # for nothing.  Held elsewhere too, it lets go of them now.
         if _refcount(awaitable) > _HELD_BY_RUN_NOW:
-            released = awaitable._released
-            if released:
-                for attribute in released:
-                    setattr(awaitable, attribute, _UNBOUND)
-            elif released is None:
-                awaitable._release_locals()
+            awaitable._release_locals()
         return result, None, None
 
     def assign(self, attribute, value):
