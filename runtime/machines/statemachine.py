@@ -548,8 +548,13 @@ _GET_YIELD_FROM_ITER = _opcode("GET_YIELD_FROM_ITER", {(3, 11): 69, (3, 12): 69,
 class Machine:
     """A suspended call of a compiled function: its state number and its saved locals.
 
-    Generated classes define ``__slots__`` for the function's locals,
-    ``__init__`` to store the arguments, and ``resume``.  The class attributes
+    Generated classes define ``__slots__`` for the function's locals and
+    ``resume``; the function's stub makes the machine and sets ``state``
+    (0: not started), ``_awaiting`` (None: the iterator of the await it is
+    suspended in) and its arguments (an async generator's class, and a few
+    others, have an ``__init__`` that does: see emit.machine.stub_builds_machine).
+    There is no ``__init__`` here: on 3.11 a class call that runs a Python
+    ``__init__`` costs a call from C, a good part of creating a coroutine.  The class attributes
     ``_name``, ``_qualname`` and ``_lines`` (the source line of each state)
     describe the function for ``repr`` and tracebacks.  Coroutines derive
     from :class:`StateMachine`, async generators from
@@ -598,10 +603,6 @@ class Machine:
             # call through it, ten times dearer; so only the functions that
             # ``del`` a local get it, for the error of deleting it unbound.
             cls.__delattr__ = Machine._delete_local
-
-    def __init__(self):
-        self.state = 0  # not started yet
-        self._awaiting = None  # the iterator of the await we are suspended in
 
     def resume(self, value, error):
         """Run from the current state to the next await; generated for each function."""
@@ -1329,7 +1330,7 @@ del _method
 #
 # Discussion: CPython records ``cr_origin`` at every coroutine's creation when
 # the thread's tracking depth is above 0 (asyncio's debug mode sets it).
-# A machine is created by the generated ``__init__``, with no code of ours
+# A machine is created by the generated stub (or its class's ``__init__``), with no code of ours
 # before it; asking for the depth there would cost every creation a call.
 # Instead ``StateMachine`` gets a ``__new__`` that records the origin, and
 # only from the moment tracking is first switched on: this module wraps

@@ -28,12 +28,6 @@ class _first_row(StateMachine):
     _lines = (1, 2, 3, 2, 2)  # source line of each state
     _source_digest = "b50844c74d34ae8e"  # checked when a pickle is loaded
 
-    def __init__(self, pool, query):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.pool = pool
-        self.query = query
-
     def resume(self, value, error):
         if self.state == 0:
             self._mgr1 = self.pool.connection()
@@ -135,4 +129,9 @@ class _first_row(StateMachine):
 
 @coroutine_function
 def first_row(pool, query):
-    return _first_row(pool, query)
+    self = _first_row()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.pool = pool
+    self.query = query
+    return self
