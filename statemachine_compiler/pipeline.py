@@ -38,7 +38,6 @@ from statemachine_compiler.analysis.scopes import (
     free_and_cell_names,
     function_bindings,
     normalize_identifiers,
-    parameter_names,
     plain_names,
     star_imports,
     type_parameter_names,
@@ -669,28 +668,23 @@ class FunctionCompiler:
         writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))
         machine_code, sources = _with_nested_machines(writer, scope)
 
-        stub = build_stub(
-            original,
-            class_name,
-            parameter_names(original.params),
-            prefix=["__class__" if n == owner else n for n in passed],
-            mark=spec.spelled("async_generator_function" if generator else "coroutine_function"),
-        )
         # Its annotations see its type parameters (PEP 695), its decorators do not.
         annotations = NameRewriter(enclosing, self)
-        if passed or parent is not None:
-            # What it passes is read where its body stands: ``__class__`` in
-            # an enclosing compiled method is that machine's saved class.
-            *docstring, line = stub.body.body
-            call = line.body[0].value
-            arguments = [a.visit(annotations) for a in call.args[: len(passed)]]
-            arguments += call.args[len(passed) :]
-            if parent is not None:  # ``self._main_inner(self, j)``
-                enclosing_machine = cst.Name(parent.machine)
-                call = call.with_changes(func=cst.Attribute(enclosing_machine, cst.Name(class_name)))
-                arguments.insert(0, cst.Arg(enclosing_machine))
-            line = line.with_changes(body=[line.body[0].with_changes(value=call.with_changes(args=arguments))])
-            stub = stub.with_changes(body=stub.body.with_changes(body=[*docstring, line]))
+        # What it passes is read where its body stands: ``__class__`` in
+        # an enclosing compiled method is that machine's saved class.
+        prefix = [cst.Name("__class__" if n == owner else n).visit(annotations) for n in passed]
+        machine_class = None
+        if parent is not None:  # ``self._main_inner``, handed the enclosing machine
+            enclosing_machine = cst.Name(parent.machine)
+            machine_class = cst.Attribute(enclosing_machine, cst.Name(class_name))
+            prefix.insert(0, enclosing_machine)
+        stub = build_stub(
+            original,
+            spec,
+            prefix,
+            mark=spec.spelled("async_generator_function" if generator else "coroutine_function"),
+            machine_class=machine_class,
+        )
         stub = stub.with_changes(
             decorators=[d.visit(outer) for d in stub.decorators],
             params=stub.params.visit(_ParamsOnly(annotations)),

@@ -69,7 +69,8 @@ class AsyncGeneratorMachine(Machine):
     __await__ = None  # an async generator is iterated, not awaited
 
     def __init__(self):
-        Machine.__init__(self)
+        self.state = 0  # not started
+        self._awaiting = None  # the iterator of the await it is suspended in
         self._hooked = False  # firstiter called
         self._finalizer = None
         self._step = None  # the asend/athrow awaitable running now, if any

@@ -338,6 +338,26 @@ def _names_in(code):
     return names
 
 
+def _unbinding(slots):
+    """A function setting each of ``slots`` of its machine to ``_UNBOUND``, in order.
+
+    Discussion: each slot is set to the "unbound" marker that repr() and
+    locals() skip, not deleted: deleting an unbound slot raises, and costs
+    more than the rest of the return (compiled try/with leave some unbound).
+    One chained assignment (``machine.a = machine.b = _UNBOUND``) is a
+    store per slot, where a loop of ``setattr`` was a call per slot.  It
+    is compiled under this module's name, so that it is machinery to
+    tracebacks and stack walks, as the rest of the base class is.
+    """
+    stores = "".join(f"machine.{slot} = " for slot in slots)
+    source = f"def _release_locals(machine):\n    {stores}_UNBOUND\n" if slots else (
+        "def _release_locals(machine):\n    pass\n"
+    )
+    namespace = {}
+    exec(compile(source, __file__, "exec"), {"_UNBOUND": _UNBOUND}, namespace)
+    return namespace["_release_locals"]
+
+
 def _delegate_of(awaitable):
     """What ``await awaitable`` steps: the iterator ``yield from`` would drive.
 
@@ -565,8 +585,13 @@ _GET_YIELD_FROM_ITER = _opcode("GET_YIELD_FROM_ITER", {(3, 11): 69, (3, 12): 69,
 class Machine:
     """A suspended call of a compiled function: its state number and its saved locals.
 
-    Generated classes define ``__slots__`` for the function's locals,
-    ``__init__`` to store the arguments, and ``resume``.  The class attributes
+    Generated classes define ``__slots__`` for the function's locals and
+    ``resume``; the function's stub makes the machine and sets ``state``
+    (0: not started), ``_awaiting`` (None: the iterator of the await it is
+    suspended in) and its arguments (an async generator's class, and a few
+    others, have an ``__init__`` that does: see emit.machine.stub_builds_machine).
+    There is no ``__init__`` here: on 3.11 a class call that runs a Python
+    ``__init__`` costs a call from C, a good part of creating a coroutine.  The class attributes
     ``_name``, ``_qualname`` and ``_lines`` (the source line of each state)
     describe the function for ``repr`` and tracebacks.  Coroutines derive
     from :class:`StateMachine`, async generators from
@@ -626,10 +651,6 @@ class Machine:
             # ``del`` a local get it, for the error of deleting it unbound.
             cls.__delattr__ = Machine._delete_local
 
-    def __init__(self):
-        self.state = 0  # not started yet
-        self._awaiting = None  # the iterator of the await we are suspended in
-
     def resume(self, value, error):
         """Run from the current state to the next await; generated for each function."""
         raise NotImplementedError
@@ -675,7 +696,7 @@ class Machine:
                 # that user code never sees this frame's exception as its context.
                 try:
                     if value is None and not isinstance(awaiting, Machine):
-                        yielded = awaiting.__next__()
+                        yielded = next(awaiting)
                     else:
                         yielded = awaiting.send(value)
                 except StopIteration as stop:
@@ -864,18 +885,21 @@ class Machine:
                 if self.state == 0:  # resume returned from the function itself
                     self._awaiting = None
                     self.state = DONE
-                    released = self._released
-                    if released:
-                        for attribute in released:
-                            setattr(self, attribute, _UNBOUND)
-                    elif released is None:  # not known yet: found at the first return
-                        self._release_locals()
+                    self._release_locals()
                     return awaitable
             if type(awaitable) is _Raised:  # the coroutine run_now ran raised
                 value, error, awaitable = None, awaitable, _MISSING
                 continue
             try:
-                delegate = _delegate_of(awaitable)
+                # The usual ``__await__`` (a generator: a ``def __await__(self):
+                # yield``) is spelled out here: every suspension comes this way.
+                method = getattr(type(awaitable), "__await__", None)
+                if method is not None and method is not _machine_await and type(awaitable) is not CoroutineType:
+                    delegate = method(awaitable)
+                    if type(delegate) is not GeneratorType:
+                        delegate = _checked_iterator(delegate)
+                else:
+                    delegate = _delegate_of(awaitable)
             except BaseException as raised:
                 value, error, awaitable = None, _Raised(_without_machinery(raised)), _MISSING
                 continue
@@ -896,18 +920,14 @@ class Machine:
         After an exception the locals stay as well, as long as the
         exception's traceback holds the frame of ``resume`` (and so the
         machine), just as a native traceback holds the coroutine's frame.
+
+        This first call for a class gives the class its own
+        ``_release_locals`` (``_unbinding``), which the following calls run.
         """
-        released = self._released
-        if released is None:
-            cls = type(self)
-            released = cls._released = _released_slots(cls)
-        # Each slot is set to the "unbound" marker that repr() and locals()
-        # skip, not deleted: deleting an unbound slot raises, and costs more
-        # than the rest of the return (compiled try/with leave some unbound).
-        # (setattr: a quarter of the cost of object.__setattr__, and the
-        # same for every machine, which has no __setattr__ of its own.)
-        for attribute in released:
-            setattr(self, attribute, _UNBOUND)
+        cls = type(self)
+        cls._released = _released_slots(cls)
+        cls._release_locals = _unbinding(cls._released)
+        cls._release_locals(self)
 
     def run_now(self, awaitable):
         """The fast path of ``await``: run a compiled coroutine that has not started, right here.
@@ -930,15 +950,14 @@ class Machine:
         resumes with it as with any other: the exception is then no local
         of a running ``resume``, which its traceback would keep alive.
         """
-        if type(awaitable) is Handling and awaitable.exception is None:
-            # Awaited in a ``finally`` that runs with no exception on its way
-            # (an ``async with`` left normally): nothing is handled, so it is
-            # awaited as it is, and can take the fast path too.
-            awaitable = awaitable.awaitable
         if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
-            if awaitable is None:  # None is the "nothing to wait for" of the answer
-                return None, None, _Raised(_await_error(awaitable))
-            return None, None, awaitable
+            if type(awaitable) is Handling and awaitable.exception is None:
+                # Awaited in a ``finally`` that runs with no exception on its way
+                # (an ``async with`` left normally): nothing is handled, so it is
+                # awaited as it is, and can take the fast path too.
+                awaitable = awaitable.awaitable
+            if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
+                return _not_run_now(awaitable)
         awaitable._awaiting = _RUNNING
         try:
             result = awaitable.resume(None, None)
@@ -959,12 +978,7 @@ class Machine:
         # CPython clears a finished frame: unbinding each first would be work
         # for nothing.  Held elsewhere too, it lets go of them now.
         if _refcount(awaitable) > _HELD_BY_RUN_NOW:
-            released = awaitable._released
-            if released:
-                for attribute in released:
-                    setattr(awaitable, attribute, _UNBOUND)
-            elif released is None:
-                awaitable._release_locals()
+            awaitable._release_locals()
         return result, None, None
 
     def assign(self, attribute, value):
@@ -1235,6 +1249,13 @@ def _await_error(awaitable):
     raise AssertionError(f"{awaitable!r} is awaitable")
 
 
+def _not_run_now(awaitable):
+    """``run_now``'s answer for an awaitable that is no compiled coroutine waiting to start."""
+    if awaitable is None:  # None is the "nothing to wait for" of the answer
+        return None, None, _Raised(_await_error(awaitable))
+    return None, None, awaitable
+
+
 class _FirstStep:
     """What a machine started by ``run_now`` waits on before ``_advance`` takes its first step."""
 
@@ -1356,7 +1377,7 @@ del _method
 #
 # Discussion: CPython records ``cr_origin`` at every coroutine's creation when
 # the thread's tracking depth is above 0 (asyncio's debug mode sets it).
-# A machine is created by the generated ``__init__``, with no code of ours
+# A machine is created by the generated stub (or its class's ``__init__``), with no code of ours
 # before it; asking for the depth there would cost every creation a call.
 # Instead ``StateMachine`` gets a ``__new__`` that records the origin, and
 # only from the moment tracking is first switched on: this module wraps

@@ -11,16 +11,15 @@ For ``async def send_to_server(addr)`` the output is::
         _lines = (1, 4, 5)  # source line of each state
         _source_digest = "0c4b3f5e8a1d2b7c"  # checked when a pickle is loaded
 
-        def __init__(self, addr):
-            self.state = 0  # not started
-            self._awaiting = None
-            self.addr = addr
-
         def resume(self, value, error):
             ...
 
     def send_to_server(addr):
-        return _send_to_server(addr)
+        self = _send_to_server()
+        self.state = 0  # not started
+        self._awaiting = None
+        self.addr = addr
+        return self
 
 The article's record ``{function_name, next_line, variables}`` is all there:
 ``_name``, ``state`` (and ``_lines[state]``), and the slots.  ``_source_digest``
@@ -34,11 +33,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from statemachine_compiler.analysis.scopes import parameter_names
 from statemachine_compiler.emit.resume import ResumeEmitter
 from statemachine_compiler.emit.writer import Writer
 from statemachine_compiler.lower.ir import Node
 
-__all__ = ["MachineSpec", "write_machine", "build_stub", "reserved_attributes"]
+__all__ = ["MachineSpec", "write_machine", "build_stub", "stub_builds_machine", "reserved_attributes"]
 
 # What the class body above defines, besides what the base class has.
 CLASS_BODY_NAMES = (
@@ -131,18 +131,19 @@ def write_machine(
         if spec.may_read_unbound:
             w.line("_may_read_unbound = True  # a local may be read before it is bound")
         w.line()
-        parameters = "".join(f", {p}" for p, _ in spec.parameters)
-        w.line(f"def __init__({m}{parameters}):")
-        with w.indented():
-            if spec.base == "StateMachine":
-                # What StateMachine.__init__ does, without the cost of a call.
-                w.line(f"{m}.state = 0  # not started")
-                w.line(f"{m}._awaiting = None")
-            else:
-                w.line(f"{spec.spelled(spec.base)}.__init__({m})")
-            for parameter, attribute in spec.parameters:
-                w.line(f"{m}.{attribute} = {parameter}")
-        w.line()
+        if not stub_builds_machine(spec):
+            parameters = "".join(f", {p}" for p, _ in spec.parameters)
+            w.line(f"def __init__({m}{parameters}):")
+            with w.indented():
+                if spec.base == "StateMachine":
+                    # What the stub does otherwise (see build_stub).
+                    w.line(f"{m}.state = 0  # not started")
+                    w.line(f"{m}._awaiting = None")
+                else:
+                    w.line(f"{spec.spelled(spec.base)}.__init__({m})")
+                for parameter, attribute in spec.parameters:
+                    w.line(f"{m}.{attribute} = {parameter}")
+            w.line()
         w.line(f"def resume({m}, {spec.value}, {spec.error}):")
         with w.indented():
             for declaration in spec.declarations:
@@ -230,22 +231,44 @@ def _docstring_safe(text: str) -> str:
     return " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
+def stub_builds_machine(spec: MachineSpec) -> bool:
+    """Whether the stub stores the arguments itself, so that the class has no ``__init__``.
+
+    Discussion: on 3.11 a class call runs a Python ``__init__`` through a
+    call from C, a good part of the cost of creating a coroutine; the stub
+    storing them costs a store each.  Async generators keep their
+    ``__init__`` (the base class's sets more).  So does a function with a
+    private name among its attributes (``__x``): the stub stands where
+    Python would mangle ``machine.__x`` with another class's name.
+    """
+    return spec.base == "StateMachine" and not any(
+        attribute.startswith("__") and not attribute.endswith("__") for _, attribute in spec.parameters
+    )
+
+
 def build_stub(
     node: cst.FunctionDef,
-    class_name: str,
-    arguments: list[str],
-    prefix: list[str],
+    spec: MachineSpec,
+    prefix: list[cst.BaseExpression],
     mark: str,
+    machine_class: cst.BaseExpression | None = None,
 ) -> cst.FunctionDef:
     """The plain ``def`` that keeps the function's name, signature and decorators.
 
-    ``prefix`` arguments come first (e.g. ``__class__`` for ``super()``).  The
-    stub is marked so that ``inspect.iscoroutinefunction`` and
-    ``inspect.isasyncgenfunction`` say what they would of the original; the
-    mark (``mark``, the spelling of ``coroutine_function`` or
-    ``async_generator_function``) goes on first, so the user's decorators
-    see the marked function.
+    It builds the machine: ``self = _f()``, its state, and an attribute per
+    argument (see ``stub_builds_machine``; otherwise it calls the class,
+    whose ``__init__`` does that).  ``prefix`` are the values passed first,
+    before the function's own arguments (e.g. ``__class__`` for
+    ``super()``), as the stub reads them.  The stub is marked so that
+    ``inspect.iscoroutinefunction`` and ``inspect.isasyncgenfunction`` say
+    what they would of the original; the mark (``mark``, the spelling of
+    ``coroutine_function`` or ``async_generator_function``) goes on first,
+    so the user's decorators see the marked function.  ``machine_class`` is
+    how the stub reaches the class, where it is no module global (the class
+    of a nested async def, an attribute of the enclosing machine's class).
     """
+    if machine_class is None:
+        machine_class = cst.Name(spec.class_name)
     body: list[cst.BaseStatement] = []
     docstring = node.get_docstring(clean=False)
     if docstring is not None:
@@ -253,13 +276,32 @@ def build_stub(
         if isinstance(first, cst.BaseSmallStatement):  # ``async def f(): "doc"``
             first = cst.SimpleStatementLine([first.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
         body.append(first)
-    call = cst.Call(
-        cst.Name(class_name), [cst.Arg(cst.Name(a)) for a in [*prefix, *arguments]]
-    )
-    body.append(cst.SimpleStatementLine([cst.Return(call)]))
+    values = [*prefix, *(cst.Name(p) for p in parameter_names(node.params))]
+    if stub_builds_machine(spec):
+        m = cst.Name(spec.machine)
+        body.append(_statement(cst.Assign([cst.AssignTarget(m)], cst.Call(machine_class))))
+        body.append(_store(m, "state", cst.Integer("0"), comment="# not started"))
+        body.append(_store(m, "_awaiting", cst.Name("None")))
+        for (_, attribute), value in zip(spec.parameters, values, strict=True):
+            body.append(_store(m, attribute, value))
+        body.append(_statement(cst.Return(m)))
+    else:
+        call = cst.Call(machine_class, [cst.Arg(v) for v in values])
+        body.append(_statement(cst.Return(call)))
     decorators = [*node.decorators, cst.Decorator(cst.Name(mark))]
     return node.with_changes(
         asynchronous=None,
         decorators=decorators,
         body=cst.IndentedBlock(body=body),
     )
+
+
+def _statement(small: cst.BaseSmallStatement, comment: str | None = None) -> cst.SimpleStatementLine:
+    trailing = cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(comment)) if comment else cst.TrailingWhitespace()
+    return cst.SimpleStatementLine([small], trailing_whitespace=trailing)
+
+
+def _store(machine: cst.Name, attribute: str, value: cst.BaseExpression, comment: str | None = None):
+    """``machine.attribute = value``."""
+    target = cst.AssignTarget(cst.Attribute(machine, cst.Name(attribute)))
+    return _statement(cst.Assign([target], value), comment)

@@ -261,6 +261,7 @@ def test_readme_shows_what_compile_prints_for_send_to_server():
     printed = compile_source(path.read_text(encoding="utf-8"), str(path)).code
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("class _send_to_server(StateMachine):")
-    end = readme.index("    return _send_to_server(addr)\n", start) + len("    return _send_to_server(addr)\n")
+    stub = readme.index("def send_to_server(addr):\n", start)
+    end = readme.index("    return self\n", stub) + len("    return self\n")
     quoted = readme[start:end]
     assert quoted in printed, "update README.md's excerpt: statemachine-compiler compile examples/send_to_server.py"

@@ -18,12 +18,6 @@ class _f(StateMachine):
     _lines = (1, 2, 3)  # source line of each state
     _source_digest = "d04f4304dda56312"  # checked when a pickle is loaded
 
-    def __init__(self, a, b):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.a = a
-        self.b = b
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a
@@ -64,4 +58,9 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(a, b):
-    return _f(a, b)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.a = a
+    self.b = b
+    return self

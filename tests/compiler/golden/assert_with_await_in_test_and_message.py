@@ -16,11 +16,6 @@ class _f(StateMachine):
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "411b3145118b61b3"  # checked when a pickle is loaded
 
-    def __init__(self, n):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.n = n
-
     def resume(self, value, error):
         if (self.state == 0 and __debug__) or self.state in (1, 2):
             if self.state == 0:
@@ -52,4 +47,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(n):
-    return _f(n)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.n = n
+    return self

@@ -19,12 +19,6 @@ class _f(StateMachine):
     _lines = (1, 2, 2, 3, 4)  # source line of each state
     _source_digest = "250392f099a8f2f6"  # checked when a pickle is loaded
 
-    def __init__(self, box, d):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.box = box
-        self.d = d
-
     def resume(self, value, error):
         if self.state == 0:
             awaitable = fetch("value")
@@ -84,4 +78,9 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(box, d):
-    return _f(box, d)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.box = box
+    self.d = d
+    return self

@@ -21,12 +21,6 @@ class _first_row(StateMachine):
     _lines = (1, 2, 3, 2, 2)  # source line of each state
     _source_digest = "b50844c74d34ae8e"  # checked when a pickle is loaded
 
-    def __init__(self, pool, query):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.pool = pool
-        self.query = query
-
     def resume(self, value, error):
         if self.state == 0:
             self._with1 = AsyncWith(self.pool.connection())
@@ -119,4 +113,9 @@ class _first_row(StateMachine):
 
 @coroutine_function
 def first_row(pool, query):
-    return _first_row(pool, query)
+    self = _first_row()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.pool = pool
+    self.query = query
+    return self

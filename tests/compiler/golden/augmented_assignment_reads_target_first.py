@@ -20,13 +20,6 @@ class _f(StateMachine):
     _lines = (1, 3, 4, 5)  # source line of each state
     _source_digest = "299806a9bb885f97"  # checked when a pickle is loaded
 
-    def __init__(self, box, d, k):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.box = box
-        self.d = d
-        self.k = k
-
     def resume(self, value, error):
         if self.state == 0:
             self.total = 1
@@ -85,4 +78,10 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(box, d, k):
-    return _f(box, d, k)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.box = box
+    self.d = d
+    self.k = k
+    return self

@@ -16,11 +16,6 @@ class _f(StateMachine):
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "690239acc85eca45"  # checked when a pickle is loaded
 
-    def __init__(self, a):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.a = a
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a * 2
@@ -52,4 +47,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(a):
-    return _f(a)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.a = a
+    return self

@@ -23,11 +23,6 @@ class _f(StateMachine):
     _lines = (4,)  # source line of each state
     _source_digest = "96767f0ea504a703"  # checked when a pickle is loaded
 
-    def __init__(self, path):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.path = path
-
     def resume(self, value, error):
         if os.path.exists(self.path):
             log(self.path)
@@ -38,4 +33,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(path):
-    return _f(path)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.path = path
+    return self

@@ -16,11 +16,6 @@ class _f(StateMachine):
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "3cb2f528f12ce865"  # checked when a pickle is loaded
 
-    def __init__(self, flag):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.flag = flag
-
     def resume(self, value, error):
         if (self.state == 0 and self.flag) or self.state == 1:
             if self.state == 0:
@@ -53,4 +48,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(flag):
-    return _f(flag)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.flag = flag
+    return self

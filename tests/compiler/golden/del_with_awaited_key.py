@@ -17,11 +17,6 @@ class _f(StateMachine):
     _lines = (1, 2)  # source line of each state
     _source_digest = "b4f5d1f893471e0b"  # checked when a pickle is loaded
 
-    def __init__(self, d):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.d = d
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.d
@@ -44,4 +39,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(d):
-    return _f(d)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.d = d
+    return self

@@ -19,12 +19,6 @@ class _f(StateMachine):
     _lines = (1, 2, 3, 4, 4)  # source line of each state
     _source_digest = "412119b113722250"  # checked when a pickle is loaded
 
-    def __init__(self, xs, d):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.xs = xs
-        self.d = d
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = (*self.xs,)
@@ -88,4 +82,9 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(xs, d):
-    return _f(xs, d)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.xs = xs
+    self.d = d
+    return self

@@ -24,11 +24,6 @@ class _f(StateMachine):
     _lines = (1, 3, 5)  # source line of each state
     _source_digest = "fe2c667a3aa55e8d"  # checked when a pickle is loaded
 
-    def __init__(self, client):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.client = client
-
     def resume(self, value, error):
         if self.state == 0:
             self._star1 = None
@@ -112,4 +107,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(client):
-    return _f(client)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.client = client
+    return self

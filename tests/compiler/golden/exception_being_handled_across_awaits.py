@@ -34,11 +34,6 @@ class _close_all(StateMachine):
     _lines = (1, 3, 6, 8, 11)  # source line of each state
     _source_digest = "6897da071dce22b0"  # checked when a pickle is loaded
 
-    def __init__(self, connections):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.connections = connections
-
     def resume(self, value, error):
         if self.state == 0 or self.state in (1, 2):
             try:
@@ -110,7 +105,11 @@ class _close_all(StateMachine):
 
 @coroutine_function
 def close_all(connections):
-    return _close_all(connections)
+    self = _close_all()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.connections = connections
+    return self
 
 
 class _numbers(AsyncGeneratorMachine):

@@ -23,11 +23,6 @@ class _f(StateMachine):
     _lines = (1, 6)  # source line of each state
     _source_digest = "f1126be2e31e7fbc"  # checked when a pickle is loaded
 
-    def __init__(self, rows):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.rows = rows
-
     def resume(self, value, error):
         if self.state == 0:
             self.total = 0
@@ -62,4 +57,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(rows):
-    return _f(rows)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.rows = rows
+    return self

@@ -16,11 +16,6 @@ class _f(StateMachine):
     _lines = (1, 2)  # source line of each state
     _source_digest = "0c11808805a62a2b"  # checked when a pickle is loaded
 
-    def __init__(self, name):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.name = name
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = f"{self.name!r}"
@@ -39,4 +34,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(name):
-    return _f(name)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.name = name
+    return self

@@ -23,10 +23,6 @@ class _f(StateMachine):
     _lines = (4, 6)  # source line of each state
     _source_digest = "c8a900f72e8a5ac2"  # checked when a pickle is loaded
 
-    def __init__(self):
-        self.state = 0  # not started
-        self._awaiting = None
-
     def resume(self, value, error):
         global total
         if self.state == 0:
@@ -49,4 +45,7 @@ class _f(StateMachine):
 
 @coroutine_function
 def f():
-    return _f()
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    return self

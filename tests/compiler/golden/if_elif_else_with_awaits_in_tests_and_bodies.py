@@ -21,11 +21,6 @@ class _f(StateMachine):
     _lines = (1, 3, 4, 7)  # source line of each state
     _source_digest = "8f81dec8e03cd5b1"  # checked when a pickle is loaded
 
-    def __init__(self, n):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.n = n
-
     def resume(self, value, error):
         if (self.state == 0 and self.n == 0) or self.state == 1:
             if self.state == 0:
@@ -74,4 +69,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(n):
-    return _f(n)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.n = n
+    return self

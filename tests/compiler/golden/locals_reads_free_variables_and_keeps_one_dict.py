@@ -22,11 +22,6 @@ def make(base):
         _lines = (2, 3)  # source line of each state
         _source_digest = "a838053be0d68b08"  # checked when a pickle is loaded
 
-        def __init__(self, x):
-            self.state = 0  # not started
-            self._awaiting = None
-            self.x = x
-
         def resume(self, value, error):
             if self.state == 0:
                 awaitable = fetch(self.x)
@@ -45,6 +40,10 @@ def make(base):
 
     @coroutine_function
     def scaled(x):
-        return _make_scaled(x)
+        self = _make_scaled()
+        self.state = 0  # not started
+        self._awaiting = None
+        self.x = x
+        return self
 
     return scaled

@@ -29,11 +29,6 @@ class _countdown(StateMachine):
     )
     _source_digest = "8523c1e784b0f06a"  # checked when a pickle is loaded
 
-    def __init__(self, say):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.say = say
-
     def resume(self, value, error):
         if self.state == 0:
             awaitable = self.say(12)
@@ -171,4 +166,8 @@ class _countdown(StateMachine):
 
 @coroutine_function
 def countdown(say):
-    return _countdown(say)
+    self = _countdown()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.say = say
+    return self

@@ -24,11 +24,6 @@ class _f(StateMachine):
     _source_digest = "a2f152d097882cfa"  # checked when a pickle is loaded
     _may_read_unbound = True  # a local may be read before it is bound
 
-    def __init__(self, command):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.command = command
-
     def resume(self, value, error):
         if self.state == 0:
             awaitable = fetch(self.command)
@@ -84,4 +79,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(command):
-    return _f(command)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.command = command
+    return self

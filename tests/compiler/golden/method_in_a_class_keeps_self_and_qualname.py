@@ -21,12 +21,6 @@ class _Client_get(StateMachine):
     _lines = (5, 7)  # source line of each state
     _source_digest = "fae667b28dae9b34"  # checked when a pickle is loaded
 
-    def __init__(frame, self, path):
-        frame.state = 0  # not started
-        frame._awaiting = None
-        frame.self = self
-        frame.path = path
-
     def resume(frame, value, error):
         if frame.state == 0:
             awaitable = fetch(frame.self.host + frame.path)
@@ -51,4 +45,9 @@ class Client:
     @coroutine_function
     def get(self, path):
         """Fetch one path from the host."""
-        return _Client_get(self, path)
+        frame = _Client_get()
+        frame.state = 0  # not started
+        frame._awaiting = None
+        frame.self = self
+        frame.path = path
+        return frame

@@ -19,10 +19,6 @@ class _test_fetch_main(StateMachine):
     _lines = (3, 4)  # source line of each state
     _source_digest = "8463629b106282a0"  # checked when a pickle is loaded
 
-    def __init__(self):
-        self.state = 0  # not started
-        self._awaiting = None
-
     def resume(self, value, error):
         if self.state == 0:
             awaitable = fetch(1)
@@ -42,6 +38,9 @@ def test_fetch():
     # the class of main is made once, at module level
     @coroutine_function
     def main():
-        return _test_fetch_main()
+        self = _test_fetch_main()
+        self.state = 0  # not started
+        self._awaiting = None
+        return self
 
     assert run(main()) == 1

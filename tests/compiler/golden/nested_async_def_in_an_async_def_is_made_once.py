@@ -23,18 +23,18 @@ class _main(StateMachine):
     _source_digest = "05e0dd63b8ad9c2b"  # checked when a pickle is loaded
     _may_read_unbound = True  # a local may be read before it is bound
 
-    def __init__(self, k):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.k = k
-
     def resume(self, value, error):
         if self.state == 0:
             self.total = 0
 
             @coroutine_function
             def add(j):
-                return self._main_add(self, j)
+                frame = self._main_add()
+                frame.state = 0  # not started
+                frame._awaiting = None
+                frame.outer = self
+                frame.j = j
+                return frame
 
             self.add = add
             awaitable = self.add(1)
@@ -59,12 +59,6 @@ class _main(StateMachine):
         _lines = (4, 7)  # source line of each state
         _source_digest = "518dd0ebd4b9792c"  # checked when a pickle is loaded
 
-        def __init__(frame, outer, j):
-            frame.state = 0  # not started
-            frame._awaiting = None
-            frame.outer = outer
-            frame.j = j
-
         def resume(frame, value, error):
             if frame.state == 0:
                 pass
@@ -84,4 +78,8 @@ class _main(StateMachine):
 
 @coroutine_function
 def main(k):
-    return _main(k)
+    self = _main()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.k = k
+    return self

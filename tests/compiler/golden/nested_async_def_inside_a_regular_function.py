@@ -24,11 +24,6 @@ def make_worker(base):
         _lines = (4, 5)  # source line of each state
         _source_digest = "a3756e5dbcf19edf"  # checked when a pickle is loaded
 
-        def __init__(self, x):
-            self.state = 0  # not started
-            self._awaiting = None
-            self.x = x
-
         def resume(self, value, error):
             if self.state == 0:
                 awaitable = fetch(self.x)
@@ -47,6 +42,10 @@ def make_worker(base):
 
     @coroutine_function
     def worker(x):
-        return _make_worker_worker(x)
+        self = _make_worker_worker()
+        self.state = 0  # not started
+        self._awaiting = None
+        self.x = x
+        return self
 
     return worker

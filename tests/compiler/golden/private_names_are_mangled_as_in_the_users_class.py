@@ -28,13 +28,6 @@ class _Account_deposit(StateMachine):
     _lines = (5, 6)  # source line of each state
     _source_digest = "38e4330cefb2214c"  # checked when a pickle is loaded
 
-    def __init__(frame, self, amount, _Account__note):
-        frame.state = 0  # not started
-        frame._awaiting = None
-        frame.self = self
-        frame.amount = amount
-        frame._Account__note = _Account__note
-
     def resume(frame, value, error):
         if frame.state == 0:
             awaitable = fetch(frame.amount)
@@ -56,7 +49,13 @@ class _Account:
 
     @coroutine_function
     def deposit(self, amount, __note=None):
-        return _Account_deposit(self, amount, __note)
+        frame = _Account_deposit()
+        frame.state = 0  # not started
+        frame._awaiting = None
+        frame.self = self
+        frame.amount = amount
+        frame._Account__note = __note
+        return frame
 
 
 class ___(StateMachine):
@@ -68,11 +67,6 @@ class ___(StateMachine):
     _lines = (10, 12)  # source line of each state
     _source_digest = "cbbaa75aa2b67eea"  # checked when a pickle is loaded
     _renamed = {"init_": "__init__"}
-
-    def __init__(self, key):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.key = key
 
     def resume(self, value, error):
         if self.state == 0:
@@ -94,4 +88,8 @@ class ___(StateMachine):
 
 @coroutine_function
 def lookup(key):
-    return ___(key)
+    self = ___()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.key = key
+    return self

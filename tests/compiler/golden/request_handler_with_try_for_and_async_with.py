@@ -38,13 +38,6 @@ class _handle(StateMachine):
     _lines = (1, 5, 9, 10, 9, 9, 17)  # source line of each state
     _source_digest = "439586df14935d2a"  # checked when a pickle is loaded
 
-    def __init__(self, request, db, log):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.request = request
-        self.db = db
-        self.log = log
-
     def resume(self, value, error):
         if self.state == 0:
             # one request: read the body, store each item, always answer
@@ -172,4 +165,10 @@ class _handle(StateMachine):
 
 @coroutine_function
 def handle(request, db, log):
-    return _handle(request, db, log)
+    self = _handle()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.request = request
+    self.db = db
+    self.log = log
+    return self

@@ -17,11 +17,6 @@ class _f(StateMachine):
     _lines = (1, 3, 4)  # source line of each state
     _source_digest = "8de6af746bcc1c5f"  # checked when a pickle is loaded
 
-    def __init__(self, x):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.x = x
-
     def resume(self, value, error):
         if (self.state == 0 and self.x) or self.state == 1:
             if self.state == 0:
@@ -52,4 +47,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(x):
-    return _f(x)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.x = x
+    return self

@@ -38,11 +38,6 @@ class _http_get(StateMachine):
     _lines = (6, 8)  # source line of each state
     _source_digest = "50f50e64a999f44b"  # checked when a pickle is loaded
 
-    def __init__(self, addr):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.addr = addr
-
     def resume(self, value, error):
         if self.state == 0:
             # Stands in for a real request: the server answers with the next delay.
@@ -61,7 +56,11 @@ class _http_get(StateMachine):
 
 @coroutine_function
 def http_get(addr):
-    return _http_get(addr)
+    self = _http_get()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.addr = addr
+    return self
 
 
 class Response:
@@ -77,11 +76,6 @@ class _send_to_server(StateMachine):
     _qualname = "send_to_server"
     _lines = (17, 20, 21)  # source line of each state
     _source_digest = "13f0643632c7ae9a"  # checked when a pickle is loaded
-
-    def __init__(self, addr):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.addr = addr
 
     def resume(self, value, error):
         if self.state == 0:
@@ -116,4 +110,8 @@ class _send_to_server(StateMachine):
 
 @coroutine_function
 def send_to_server(addr):
-    return _send_to_server(addr)
+    self = _send_to_server()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.addr = addr
+    return self

@@ -17,15 +17,6 @@ class _f(StateMachine):
     _source_digest = "14a41e83aa208a01"  # checked when a pickle is loaded
     _renamed = {"resume_": "resume", "send_": "send", "state_": "state"}
 
-    def __init__(frame, state, send, value, error, self):
-        frame.state = 0  # not started
-        frame._awaiting = None
-        frame.state_ = state
-        frame.send_ = send
-        frame.value = value
-        frame.error = error
-        frame.self = self
-
     def resume(frame, value1, error):
         if frame.state == 0:
             awaitable = fetch(frame.state_)
@@ -52,4 +43,12 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(state, send, value, error, self):
-    return _f(state, send, value, error, self)
+    frame = _f()
+    frame.state = 0  # not started
+    frame._awaiting = None
+    frame.state_ = state
+    frame.send_ = send
+    frame.value = value
+    frame.error = error
+    frame.self = self
+    return frame

@@ -16,13 +16,6 @@ class _f(StateMachine):
     _lines = (1, 2, 2)  # source line of each state
     _source_digest = "7bd4b4422a957b9d"  # checked when a pickle is loaded
 
-    def __init__(self, g, items, options):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.g = g
-        self.items = items
-        self.options = options
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.g
@@ -55,4 +48,10 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(g, items, options):
-    return _f(g, items, options)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.g = g
+    self.items = items
+    self.options = options
+    return self

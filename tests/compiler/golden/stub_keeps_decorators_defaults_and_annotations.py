@@ -22,15 +22,6 @@ class _f(StateMachine):
     _lines = (5, 7)  # source line of each state
     _source_digest = "1d1c2a152d813909"  # checked when a pickle is loaded
 
-    def __init__(self, a, b, args, c, kwargs):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.a = a
-        self.b = b
-        self.args = args
-        self.c = c
-        self.kwargs = kwargs
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a
@@ -51,4 +42,12 @@ class _f(StateMachine):
 @coroutine_function
 def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int:
     """Docs stay on the stub."""
-    return _f(a, b, args, c, kwargs)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.a = a
+    self.b = b
+    self.args = args
+    self.c = c
+    self.kwargs = kwargs
+    return self

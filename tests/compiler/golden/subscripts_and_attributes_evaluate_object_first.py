@@ -19,12 +19,6 @@ class _f(StateMachine):
     _lines = (1, 2, 3, 4, 4)  # source line of each state
     _source_digest = "c5fb508924bf4bb3"  # checked when a pickle is loaded
 
-    def __init__(self, box, d):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.box = box
-        self.d = d
-
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.box.items
@@ -86,4 +80,9 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(box, d):
-    return _f(box, d)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.box = box
+    self.d = d
+    return self

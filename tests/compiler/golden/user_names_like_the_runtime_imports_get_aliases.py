@@ -23,11 +23,6 @@ class _fetch(StateMachine_):
     _lines = (4, 6)  # source line of each state
     _source_digest = "04705bcdc865dc12"  # checked when a pickle is loaded
 
-    def __init__(self, url):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.url = url
-
     def resume(self, value, error):
         if self.state == 0:
             self._it1 = iter(range(3))
@@ -55,4 +50,8 @@ class _fetch(StateMachine_):
 
 @coroutine_function
 def fetch(url):
-    return _fetch(url)
+    self = _fetch()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.url = url
+    return self

@@ -18,11 +18,6 @@ class _f(StateMachine):
     _lines = (1, 2)  # source line of each state
     _source_digest = "b324751a681ef92e"  # checked when a pickle is loaded
 
-    def __init__(self, n):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.n = n
-
     def resume(self, value, error):
         if self.state == 0:
             awaitable = fetch(self.n)
@@ -45,4 +40,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(n):
-    return _f(n)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.n = n
+    return self

@@ -23,11 +23,6 @@ class _f(StateMachine):
     _lines = (1, 3)  # source line of each state
     _source_digest = "0aeefe4b80c67c99"  # checked when a pickle is loaded
 
-    def __init__(self, n):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.n = n
-
     def resume(self, value, error):
         if self.state == 0:
             self.i = 0
@@ -57,4 +52,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(n):
-    return _f(n)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.n = n
+    return self

@@ -24,11 +24,6 @@ class _f(StateMachine):
     _lines = (1, 7, 10)  # source line of each state
     _source_digest = "2aff7a2fd15a1d98"  # checked when a pickle is loaded
 
-    def __init__(self, n):
-        self.state = 0  # not started
-        self._awaiting = None
-        self.n = n
-
     def resume(self, value, error):
         if self.state == 0:
             self.i = 0
@@ -66,4 +61,8 @@ class _f(StateMachine):
 
 @coroutine_function
 def f(n):
-    return _f(n)
+    self = _f()
+    self.state = 0  # not started
+    self._awaiting = None
+    self.n = n
+    return self
