@@ -275,7 +275,7 @@ def _marked_stubs(tree: ast.Module) -> dict[tuple[str, int], tuple[int, str]]:
     A stub is recognised as the emitter writes it: a ``def`` whose innermost
     decorator is ``coroutine_function`` or ``async_generator_function``
     (as the module imports them from ``runtime.machines.marks``) and whose
-    body returns a new machine, ``return _f(...)``.  Its code object is told
+    body makes a new machine (``_machine_made_by``).  Its code object is told
     by its qualified name and first line (that of its first decorator), and
     by naming that class: a plain ``def`` of the same name is none of these.
     """
@@ -311,12 +311,29 @@ def _marked_stubs(tree: ast.Module) -> dict[tuple[str, int], tuple[int, str]]:
 
 
 def _machine_made_by(function: ast.FunctionDef) -> str | None:
-    """The name of the class a stub's body calls, ``return _f(...)``; None for another body."""
+    """The name of the class a stub's body makes; None for another body.
+
+    The emitter writes ``return _f(...)``, or the stub builds the machine
+    itself: ``self = _f()``, stores, ``return self`` (the class of a nested
+    async def is reached as ``self._main_inner``).  A docstring may come first.
+    """
     body = function.body
-    if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Call):
-        called = body[0].value.func
-        if isinstance(called, ast.Name):
-            return called.id
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if not body or not isinstance(body[-1], ast.Return):
+        return None
+    made = body[-1].value
+    if len(body) > 1:
+        first = body[0]
+        built = isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name)
+        if not (built and isinstance(made, ast.Name) and made.id == first.targets[0].id):
+            return None
+        made = first.value
+    if isinstance(made, ast.Call):
+        if isinstance(made.func, ast.Name):
+            return made.func.id
+        if isinstance(made.func, ast.Attribute):
+            return made.func.attr
     return None
 
 
