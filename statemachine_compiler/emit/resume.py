@@ -54,6 +54,21 @@ def _leaves(statement: cst.CSTNode) -> bool:
     return any(isinstance(s, (cst.Return, cst.Raise, cst.Break, cst.Continue)) for s in body)
 
 
+def _takes_plainly(statement: cst.CSTNode, name: str) -> bool:
+    """Whether ``statement`` is ``local = name`` or ``return name``: nothing in it can raise."""
+    body = statement.body if isinstance(statement, cst.SimpleStatementLine) else []
+    if len(body) != 1:
+        return False
+    small = body[0]
+    if isinstance(small, cst.Return):
+        taken = small.value
+    elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        taken = small.value
+    else:
+        return False
+    return isinstance(taken, cst.Name) and taken.value == name
+
+
 def _uses(statement: cst.CSTNode, name: str) -> bool:
     visitor = _NameUse(name)
     statement.visit(visitor)
@@ -239,12 +254,36 @@ class ResumeEmitter:
             # The result is let go of once the statement that takes it has run:
             # natively it is on the value stack only until then.
             using = next((i for i, s in enumerate(statements) if _uses(s, self.value)), None)
-            if using is not None and not _leaves(statements[using]) and not self.spills(statements[using]):
-                self.w.statement(*self.render(statements[: using + 1]))
-                self.w.line(f"{self.value} = None")
-                statements = statements[using + 1 :]
+            if using is not None and not self.spills(statements[using]):
+                taking, statements = statements[: using + 1], statements[using + 1 :]
+                self.let_go_after(taking)
             if statements:
                 self.w.statement(*self.render(statements))
+
+    def let_go_after(self, statements: list[cst.BaseStatement]) -> None:
+        """Write ``statements``, the last of which takes the await's result, and let go of it then.
+
+        A statement that only stores it (``self.x = value``) or returns it
+        cannot fail.  Any other may raise after reading it, and then the
+        result would stay in ``value``, a local of the frame the exception's
+        traceback holds: natively it was on the value stack, which unwinding
+        pops (an ``outcome.Error`` held that way is a cycle through its own
+        exception).  So that statement lets go of it in a ``finally``.
+        """
+        *before, taking = statements
+        if _takes_plainly(taking, self.value):
+            self.w.statement(*self.render(statements))
+            if not _leaves(taking):
+                self.w.line(f"{self.value} = None")
+            return
+        if before:
+            self.w.statement(*self.render(before))
+        self.w.line("try:")
+        with self.w.indented():
+            self.w.statement(*self.render([taking]))
+        self.w.line("finally:")
+        with self.w.indented():
+            self.w.line(f"{self.value} = None")
 
     def spills(self, statement: cst.CSTNode) -> bool:
         """Whether ``statement`` is ``temporary = value``: the temporary holds the result from then on."""

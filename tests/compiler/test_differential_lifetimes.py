@@ -728,3 +728,68 @@ AWAITING_CLAUSES = {
 @pytest.mark.parametrize("body", AWAITING_CLAUSES.values(), ids=AWAITING_CLAUSES.keys())
 def test_exception_kept_by_an_awaiting_except_clause_goes_when_the_clause_ends(body):
     check_statement(body)
+
+
+# The statement that takes an await's result raises: natively the result was
+# only on the value stack, which the unwinding pops; resume's ``value`` must
+# not keep it (trio's ``return (await _async_yield(...)).unwrap()``: its
+# outcome.Error holds the Cancelled whose traceback holds the frame, a cycle).
+RESULT_USED_BY_A_RAISING_STATEMENT = {
+    "return_of_a_method_of_it": "return (await give(Boxed())).unwrap()",
+    "call_with_it": "check(await give(Boxed()))",
+    "store_into_a_subscript": "failing[0] = await give(Boxed())",
+    "augmented_assignment": "total = 0; total += await give(Boxed())",
+    "raise_it": "raise (await give(Boxed())).error",
+}
+
+
+@pytest.mark.parametrize(
+    "statement", RESULT_USED_BY_A_RAISING_STATEMENT.values(), ids=RESULT_USED_BY_A_RAISING_STATEMENT.keys()
+)
+def test_an_awaits_result_goes_when_the_statement_taking_it_raises(statement):
+    check_statement(
+        """
+        class Boxed:  # as outcome.Error: it holds the exception it raises
+            def __init__(self):
+                self.held = Tracked("result")
+                self.error = KeyError("k")
+
+            def unwrap(self):
+                error = self.error
+                del self
+                raise error
+
+            def __radd__(self, other):
+                error = self.error
+                del self
+                raise error
+
+        def check(result):
+            error = result.error
+            del result
+            raise error
+
+        class Failing:
+            def __setitem__(self, key, result):
+                error = result.error
+                del self, result
+                raise error
+
+        failing = Failing()
+
+        async def give(result):
+            await tick()
+            return result
+
+        async def inner():
+            STATEMENT
+
+        async def main():
+            try:
+                await inner()
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """.replace("STATEMENT", statement)
+    )

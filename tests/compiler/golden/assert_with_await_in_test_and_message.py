@@ -41,7 +41,10 @@ class _f(StateMachine):
                     self.state = 0
                     if error is not None:
                         self.reraise(error)
-                    raise AssertionError(f"bad {value}")
+                    try:
+                        raise AssertionError(f"bad {value}")
+                    finally:
+                        value = None
         return self.n
 
 

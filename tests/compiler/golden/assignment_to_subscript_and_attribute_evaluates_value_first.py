@@ -44,8 +44,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t2[value] = self._t1
-            value = None
+            try:
+                self._t2[value] = self._t1
+            finally:
+                value = None
             self._t1 = self._t2 = None
         if self.state == 0:
             awaitable = fetch(1)
@@ -58,8 +60,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.box.value = value
-            value = None
+            try:
+                self.box.value = value
+            finally:
+                value = None
         if self.state == 0:
             awaitable = fetch((1, 2))
             # line 4: await fetch((1, 2))
@@ -71,8 +75,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.a, self.b = value
-            value = None
+            try:
+                self.a, self.b = value
+            finally:
+                value = None
             return self.a + self.b
 
 

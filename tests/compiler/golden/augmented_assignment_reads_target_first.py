@@ -34,8 +34,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t1 += value
-            value = None
+            try:
+                self._t1 += value
+            finally:
+                value = None
             self.total = self._t1
             self._t1 = None
             self._t2 = self.box
@@ -51,8 +53,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t3 -= value
-            value = None
+            try:
+                self._t3 -= value
+            finally:
+                value = None
             self._t2.count = self._t3
             self._t2 = self._t3 = None
             self._t4 = self.d
@@ -69,8 +73,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t6 *= value
-            value = None
+            try:
+                self._t6 *= value
+            finally:
+                value = None
             self._t4[self._t5] = self._t6
             self._t4 = self._t5 = self._t6 = None
             return self.total

@@ -29,8 +29,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self._t2 = self._t1 + value
-            value = None
+            try:
+                self._t2 = self._t1 + value
+            finally:
+                value = None
         if self.state == 0:
             awaitable = fetch(3)
             # line 2: (await fetch(3))
@@ -42,7 +44,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            return self._t2 - -value
+            try:
+                return self._t2 - -value
+            finally:
+                value = None
 
 
 @coroutine_function

@@ -43,7 +43,12 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            return self._t1(self._t2, *self._t3, self._t4, key=value, **self.options)
+            try:
+                return self._t1(
+                    self._t2, *self._t3, self._t4, key=value, **self.options
+                )
+            finally:
+                value = None
 
 
 @coroutine_function

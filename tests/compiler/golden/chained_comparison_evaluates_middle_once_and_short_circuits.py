@@ -47,8 +47,10 @@ class _f(StateMachine):
                     self.state = 0
                     if error is not None:
                         self.reraise(error)
-                    self._t5 = self._t4 < value
-                    value = None
+                    try:
+                        self._t5 = self._t4 < value
+                    finally:
+                        value = None
             self._t3 = self._t5
         return self._t3
 

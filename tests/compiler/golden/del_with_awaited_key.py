@@ -30,8 +30,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            del self._t1[value]
-            value = None
+            try:
+                del self._t1[value]
+            finally:
+                value = None
             del self.d["other"]
             self._t1 = None
             return self.d

@@ -32,8 +32,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.t = (1, *self._t1, value)
-            value = None
+            try:
+                self.t = (1, *self._t1, value)
+            finally:
+                value = None
             self._t1 = None
             self._t2 = (*self.xs,)
         if self.state == 0:
@@ -47,8 +49,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.s = {*self._t2, value}
-            value = None
+            try:
+                self.s = {*self._t2, value}
+            finally:
+                value = None
             self._t2 = None
             self._t3 = {**self.d}
         if self.state == 0:
@@ -74,8 +78,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.m = {**self._t3, "k": self._t4, value: 6}
-            value = None
+            try:
+                self.m = {**self._t3, "k": self._t4, value: 6}
+            finally:
+                value = None
             self._t3 = self._t4 = None
             return [self.t, self.s, self.m]
 

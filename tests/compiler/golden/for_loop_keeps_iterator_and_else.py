@@ -45,8 +45,10 @@ class _f(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
-                self._t1 += value
-                value = None
+                try:
+                    self._t1 += value
+                finally:
+                    value = None
                 self.total = self._t1
                 self._t1 = None
         else:

@@ -29,7 +29,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            return f"{self._t1}: {value:>8} ({len(self.name)})"
+            try:
+                return f"{self._t1}: {value:>8} ({len(self.name)})"
+            finally:
+                value = None
 
 
 @coroutine_function

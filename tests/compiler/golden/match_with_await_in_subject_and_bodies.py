@@ -37,16 +37,18 @@ class _f(StateMachine):
             if error is not None:
                 self.reraise(error)
             matched = 0
-            match value:
-                case ["go", direction] if (
-                    self.bind(direction=direction) and self.direction != "up"
-                ):
-                    matched = 1
-                case ["stop"]:
-                    self.result = "stopped"
-                case _:
-                    matched = 3
-            value = None
+            try:
+                match value:
+                    case ["go", direction] if (
+                        self.bind(direction=direction) and self.direction != "up"
+                    ):
+                        matched = 1
+                    case ["stop"]:
+                        self.result = "stopped"
+                    case _:
+                        matched = 3
+            finally:
+                value = None
         if (self.state == 0 and matched == 1) or self.state == 2:
             if self.state == 0:
                 awaitable = fetch(self.direction)

@@ -40,8 +40,10 @@ class _Account_deposit(StateMachine):
             frame.state = 0
             if error is not None:
                 frame.reraise(error)
-            frame.self._Account__balance = value
-            value = None
+            try:
+                frame.self._Account__balance = value
+            finally:
+                value = None
             return dict(__kw=frame._Account__note), frame.self._Account__balance
 
 

@@ -42,7 +42,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            return value + 1
+            try:
+                return value + 1
+            finally:
+                value = None
 
 
 @coroutine_function

@@ -35,7 +35,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            return self._t1 + value
+            try:
+                return self._t1 + value
+            finally:
+                value = None
 
 
 @functools.lru_cache

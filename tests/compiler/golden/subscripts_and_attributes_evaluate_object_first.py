@@ -32,8 +32,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.x = self._t1[value]
-            value = None
+            try:
+                self.x = self._t1[value]
+            finally:
+                value = None
             self._t1 = None
         if self.state == 0:
             awaitable = fetch(self.box)
@@ -46,8 +48,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.y = value.value
-            value = None
+            try:
+                self.y = value.value
+            finally:
+                value = None
             self._t2 = self.d
         if self.state == 0:
             awaitable = fetch(1)
@@ -72,8 +76,10 @@ class _f(StateMachine):
             self.state = 0
             if error is not None:
                 self.reraise(error)
-            self.z = self._t2[self._t3 : value]
-            value = None
+            try:
+                self.z = self._t2[self._t3 : value]
+            finally:
+                value = None
             self._t2 = self._t3 = None
             return self.x, self.y, self.z
 
