@@ -728,3 +728,226 @@ AWAITING_CLAUSES = {
 @pytest.mark.parametrize("body", AWAITING_CLAUSES.values(), ids=AWAITING_CLAUSES.keys())
 def test_exception_kept_by_an_awaiting_except_clause_goes_when_the_clause_ends(body):
     check_statement(body)
+
+
+# -- a loop left by return lets go of its iterator before the finally runs -----------------
+
+COUNTER = """
+class Counter(Tracked):
+    \"\"\"An iterator of 0, 1, 2 that logs when it is freed.\"\"\"
+
+    def __iter__(self):
+        self.next = 0
+        return self
+
+    def __next__(self):
+        if self.next == 3:
+            raise StopIteration
+        self.next += 1
+        return self.next - 1
+
+"""
+
+
+RETURNING_LOOPS = {
+    "awaiting_finally": """
+        async def main():
+            try:
+                for i in Counter("iterator"):
+                    await tick()
+                    return i
+            finally:
+                log.append("finally")
+                await tick()
+        """,
+    "plain_finally": """
+        async def main():
+            try:
+                for i in Counter("iterator"):
+                    await tick()
+                    return i
+            finally:
+                log.append("finally")
+        """,
+    "nested_loops": """
+        async def main():
+            try:
+                for i in Counter("outer"):
+                    for j in Counter("inner"):
+                        await tick()
+                        if j:
+                            return i, j
+            finally:
+                log.append("finally")
+                await tick()
+        """,
+    "async_for": """
+        class Items(Tracked):
+            def __aiter__(self):
+                return self
+
+            async def __anext__(self):
+                await tick()
+                return 1
+
+        async def main():
+            try:
+                async for i in Items("iterator"):
+                    return i
+            finally:
+                log.append("finally")
+        """,
+    "with_exit": """
+        async def main():
+            async with Manager("manager"):
+                for i in Counter("iterator"):
+                    await tick()
+                    return i
+        """,
+    "exception_to_the_finally": """
+        async def main():
+            try:
+                try:
+                    for i in Counter("iterator"):
+                        await tick()
+                        raise KeyError(i)
+                finally:
+                    log.append("finally")
+            except KeyError:
+                log.append("caught")
+        """,
+    "exception_past_a_handler": """
+        async def main():
+            try:
+                try:
+                    for i in Counter("iterator"):
+                        await tick()
+                        raise KeyError(i)
+                except ValueError:
+                    pass
+                finally:
+                    log.append("finally")
+            except KeyError:
+                log.append("caught")
+        """,
+    "return_in_a_finally_inside_the_loop": """
+        async def main():
+            try:
+                for i in Counter("iterator"):
+                    try:
+                        await tick()
+                        return i
+                    finally:
+                        log.append("inner finally")
+            finally:
+                log.append("outer finally")
+        """,
+    "else_clause": """
+        async def main():
+            for i in Counter("iterator"):
+                await tick()
+            else:
+                log.append("else")
+                await tick()
+            log.append("after")
+        """,
+}
+
+
+@pytest.mark.parametrize("body", RETURNING_LOOPS.values(), ids=RETURNING_LOOPS.keys())
+def test_a_loop_left_lets_go_of_its_iterator_before_what_runs_next(body):
+    check_statement(COUNTER + textwrap.dedent(body))
+
+
+# -- only the loop variable holds the loop's item -----------------------------------------
+
+LOOP_ITEMS = {
+    "rebound": """
+        async def main():
+            for item in made("first", "second"):
+                item = None
+                log.append("rebound")
+                await ready(0)
+                log.append("after the await")
+            await tick()
+        """,
+    "deleted": """
+        async def main():
+            for item in made("first"):
+                del item
+                log.append("deleted")
+                await ready(0)
+            await tick()
+        """,
+    "unpacked": """
+        class Pair(Tracked):
+            def __iter__(self):
+                return iter((1, 2))
+
+        async def main():
+            for a, b in (Pair(name) for name in ["pair"]):
+                log.append((a, b))
+                await ready(0)
+                log.append("after the await")
+            await tick()
+        """,
+}
+
+
+@pytest.mark.parametrize("body", LOOP_ITEMS.values(), ids=LOOP_ITEMS.keys())
+def test_only_the_loop_variable_holds_the_item(body):
+    made = """
+    def made(*names):
+        for name in names:
+            yield Tracked(name)
+    """
+    check_statement(textwrap.dedent(made) + textwrap.dedent(body))
+
+
+# -- an exception a finally swallows by a jump goes at once -------------------------------
+
+SWALLOWING_FINALLY = {
+    "break": """
+        async def main():
+            for name in ("a", "b"):
+                try:
+                    raise KeyError(Tracked(name))
+                finally:
+                    await tick()
+                    break
+            log.append("after the loop")
+            await tick()
+        """,
+    "continue": """
+        async def main():
+            for name in ("a", "b"):
+                try:
+                    raise KeyError(Tracked(name))
+                finally:
+                    await tick()
+                    continue
+                log.append("never")
+            log.append("after the loop")
+            await tick()
+        """,
+    "return_into_an_outer_finally": """
+        async def inner():
+            try:
+                try:
+                    raise KeyError(Tracked("error"))
+                finally:
+                    await tick()
+                    return 1
+            finally:
+                log.append("outer finally")
+                await tick()
+
+        async def main():
+            log.append(await inner())
+        """,
+}
+
+
+@pytest.mark.parametrize("body", SWALLOWING_FINALLY.values(), ids=SWALLOWING_FINALLY.keys())
+def test_an_exception_a_finally_swallows_goes_at_once(body):
+    check_statement(body)
