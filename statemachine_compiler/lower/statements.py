@@ -497,6 +497,8 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         )
         with self.block() as body:
             self.emit(assign(node.target, cst.Name(self.item_name)))
+            # Natively only the target holds the item from here on.
+            self.emit(cst.SimpleStatementLine([cst.Del(cst.Name(self.item_name))]))
             body.extend(self.lower_suite(node.body))
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
         self.out.append(While(test=test, body=body, orelse=orelse, line=line))
@@ -529,7 +531,11 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             **({"ended": ended} if ended is not None else {}),
         )
         self.protect(loop, {"next_awaitable", "StopAsyncIteration"})
-        store = [] if direct else [assign(node.target, received)]
+        store = []
+        if not direct:
+            # Then only the target holds it (the result too was kept, by resume's local).
+            done = [cst.AssignTarget(received), cst.AssignTarget(cst.Name(self.value_name))]
+            store = [assign(node.target, received), cst.SimpleStatementLine([cst.Assign(done, cst.Name("None"))])]
         body = [*loop.body.body, *store, *_statements(node.body)]
         self.statement(loop.with_changes(body=loop.body.with_changes(body=body)))
         # The loop lets go of its iterator when it ends, as the native one does

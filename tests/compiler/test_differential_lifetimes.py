@@ -951,3 +951,23 @@ SWALLOWING_FINALLY = {
 @pytest.mark.parametrize("body", SWALLOWING_FINALLY.values(), ids=SWALLOWING_FINALLY.keys())
 def test_an_exception_a_finally_swallows_goes_at_once(body):
     check_statement(body)
+
+
+def test_only_the_async_loop_variables_hold_the_unpacked_item():
+    check_statement(
+        """
+        class Pair(Tracked):
+            def __iter__(self):
+                return iter((1, 2))
+
+        async def pairs():
+            yield Pair("pair")
+            await tick()
+
+        async def main():
+            async for a, b in pairs():
+                log.append((a, b))
+            log.append("after the loop")
+        """
+    )
+
