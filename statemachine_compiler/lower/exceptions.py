@@ -24,7 +24,7 @@ from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.expressions import assign
 from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
-from statemachine_compiler.lower.jumps import leaves_by_jump, record_jumps
+from statemachine_compiler.lower.jumps import leaves_by_jump, let_go_before_jumps, record_jumps
 from statemachine_compiler.lower.templates import parse_template_statement
 
 WITH_AT_MANAGERS_LINE = sys.version_info >= (3, 13)
@@ -151,9 +151,12 @@ class ExceptionLowering:
         else:
             protected = _statements(node.body)
         _, kinds = record_jumps(protected, cst.Name("_"), cst.Name("_"))  # which jumps leave it
+        final_statements = _statements(node.finalbody.body)
+        _, final_kinds = record_jumps(final_statements, cst.Name("_"), cst.Name("_"))
         jump = self.new_temp("_jump", holds="flag")
         # The value of a return, kept while the finally suspends: only if there is one.
-        result = self.new_temp("_ret", holds="statement") if "return" in kinds else cst.Name("_")
+        returns = "return" in kinds or "return" in final_kinds
+        result = self.new_temp("_ret", holds="statement") if returns else cst.Name("_")
         pending = self.new_temp("_pending", holds="statement")
         self.emit(assign(jump, cst.Name("None")))
         recorded, kinds = record_jumps(protected, jump, result, self.note_origin)
@@ -173,8 +176,10 @@ class ExceptionLowering:
             pending=pending,  # the emitter keeps the exception there (emit.resume)
         )
         self._where(where)
+        # A jump out of the finally drops the exception on its way through.
+        final_statements = let_go_before_jumps(final_statements, [pending], result, self.note_origin)
         with self.handling_exception(jump):  # an exception may be on its way through
-            finalbody = self.lower_suite(node.finalbody.body)
+            finalbody = self.lower_block(final_statements)
         completion = []
         if "return" in kinds:
             completion.append(

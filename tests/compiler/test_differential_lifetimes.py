@@ -931,19 +931,16 @@ SWALLOWING_FINALLY = {
             await tick()
         """,
     "return_into_an_outer_finally": """
-        async def inner():
+        async def main():
             try:
                 try:
                     raise KeyError(Tracked("error"))
                 finally:
                     await tick()
-                    return 1
+                    return len("ab")
             finally:
                 log.append("outer finally")
                 await tick()
-
-        async def main():
-            log.append(await inner())
         """,
 }
 
