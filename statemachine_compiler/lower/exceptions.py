@@ -62,6 +62,10 @@ class ExceptionLowering:
             handlers.append(self._handler(handler, star, clause_of, held))
         self._where(where)
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
+        if finalbody:
+            left = self.iterators_left(self.held_in(made, len(self.scope.temporaries)))
+            if left is not None:
+                finalbody.insert(0, left)
         self.out.append(Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line))
         # The exceptions the clauses kept while they awaited (one bound to a
         # name of yours, or that a jump can leave, is let go of in the clause's
@@ -180,6 +184,10 @@ class ExceptionLowering:
         final_statements = let_go_before_jumps(final_statements, [pending], result, self.note_origin)
         with self.handling_exception(jump):  # an exception may be on its way through
             finalbody = self.lower_block(final_statements)
+        # (an exception has let go of them already, in record)
+        left = self.iterators_left(held, returning_only=True)
+        if left is not None:
+            finalbody.insert(0, left)
         completion = []
         if "return" in kinds:
             completion.append(
