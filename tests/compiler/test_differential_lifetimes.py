@@ -842,6 +842,38 @@ RETURNING_LOOPS = {
             finally:
                 log.append("outer finally")
         """,
+    "async_generator": """
+        async def rows():
+            try:
+                for i in Counter("iterator"):
+                    yield i
+                    return
+            finally:
+                log.append("finally")
+                await tick()
+
+        async def main():
+            async for row in rows():
+                log.append(row)
+            log.append("after the loop")
+        """,
+    "method_left_by_break_of_an_outer_loop": """
+        class Reader:
+            async def read(self):
+                for attempt in range(2):
+                    try:
+                        for i in Counter(f"iterator{attempt}"):
+                            await tick()
+                            if attempt:
+                                return i
+                            break
+                    finally:
+                        log.append(("finally", attempt))
+                        await tick()
+
+        async def main():
+            log.append(await Reader().read())
+        """,
     "else_clause": """
         async def main():
             for i in Counter("iterator"):
