@@ -188,7 +188,8 @@ class ExceptionLowering:
         left = self.iterators_left(held, returning_only=True)
         if left is not None:
             finalbody.insert(0, left)
-        completion = []
+        # Re-raised at the end, the exception is only in flight: the machine lets go of it.
+        completion = [assign(pending, cst.Name("None"))]
         if "return" in kinds:
             completion.append(
                 parse_template_statement('if {jump} == "return":\n    return {result}\n', jump=jump, result=result)
@@ -196,10 +197,9 @@ class ExceptionLowering:
         for kind in ("break", "continue"):
             if kind in kinds:
                 completion.append(parse_template_statement(f'if {{jump}} == "{kind}":\n    {kind}\n', jump=jump))
-        # A pending exception needs nothing: it is in flight here (resuming
-        # raised it again), and the end of the finally clause re-raises it.
-        if completion:
-            finalbody.append(Plain(completion, line=line))
+        # A pending exception is in flight here (resuming raised it again),
+        # and the end of the finally clause re-raises it.
+        finalbody.append(Plain(completion, line=line))
         # One try: what leaves the protected part is recorded, then the finally runs.
         self.out.append(
             Try(

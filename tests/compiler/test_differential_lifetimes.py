@@ -974,6 +974,36 @@ SWALLOWING_FINALLY = {
                 log.append("outer finally")
                 await tick()
         """,
+    "break_in_an_awaited_coroutine": """
+        async def inner():
+            for name in ("a",):
+                try:
+                    raise KeyError(Tracked(name))
+                finally:
+                    await tick()
+                    break
+            log.append("after the loop")
+            await tick()
+
+        async def main():
+            await inner()
+            log.append("after inner")
+        """,
+    "not_swallowed_but_raised_to_the_awaiter": """
+        async def inner():
+            try:
+                raise KeyError(Tracked("error"))
+            finally:
+                await tick()
+
+        async def main():
+            try:
+                await inner()
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """,
 }
 
 
@@ -1000,3 +1030,18 @@ def test_only_the_async_loop_variables_hold_the_unpacked_item():
         """
     )
 
+
+
+def test_a_with_left_by_return_lets_go_of_its_manager_before_the_finally_around_it():
+    check_statement(
+        """
+        async def main():
+            try:
+                async with Manager("manager"):
+                    await tick()
+                    return 1
+            finally:
+                log.append("finally")
+                await tick()
+        """
+    )

@@ -108,6 +108,7 @@ class _first_row(StateMachine):
                         self.state = 0
                         if error is not None:
                             self.reraise(error)
+                self._pending1 = None
                 if self._jump1 == "return":
                     return self._ret1
         return None

@@ -160,6 +160,7 @@ class _handle(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
+                self._pending1 = None
         self.log.info("done %s", self.status)
         return self.status
 
