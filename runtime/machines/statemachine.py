@@ -968,7 +968,9 @@ class Machine:
                 raised = _stop_iteration_error(awaitable, raised)
             return None, None, _Raised(_without_machinery(raised))
         if awaitable.state:
-            awaitable._awaiting = _FirstStep(result)
+            # This frame lets go of what it waits on: a traceback that holds the
+            # frame of its resume holds this one too, through f_back.
+            awaitable._awaiting, result = _FirstStep(result), None
             return None, None, awaitable
         awaitable._awaiting = None
         awaitable.state = DONE

@@ -24,7 +24,7 @@ from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.expressions import assign
 from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
-from statemachine_compiler.lower.jumps import leaves_by_jump, record_jumps
+from statemachine_compiler.lower.jumps import leaves_by_jump, let_go_before_jumps, record_jumps
 from statemachine_compiler.lower.templates import parse_template_statement
 
 WITH_AT_MANAGERS_LINE = sys.version_info >= (3, 13)
@@ -62,6 +62,10 @@ class ExceptionLowering:
             handlers.append(self._handler(handler, star, clause_of, held))
         self._where(where)
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
+        if finalbody:
+            left = self.iterators_left(self.held_in(made, len(self.scope.temporaries)))
+            if left is not None:
+                finalbody.insert(0, left)
         self.out.append(Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line))
         # The exceptions the clauses kept while they awaited (one bound to a
         # name of yours, or that a jump can leave, is let go of in the clause's
@@ -151,9 +155,12 @@ class ExceptionLowering:
         else:
             protected = _statements(node.body)
         _, kinds = record_jumps(protected, cst.Name("_"), cst.Name("_"))  # which jumps leave it
+        final_statements = _statements(node.finalbody.body)
+        _, final_kinds = record_jumps(final_statements, cst.Name("_"), cst.Name("_"))
         jump = self.new_temp("_jump", holds="flag")
         # The value of a return, kept while the finally suspends: only if there is one.
-        result = self.new_temp("_ret", holds="statement") if "return" in kinds else cst.Name("_")
+        returns = "return" in kinds or "return" in final_kinds
+        result = self.new_temp("_ret", holds="statement") if returns else cst.Name("_")
         pending = self.new_temp("_pending", holds="statement")
         self.emit(assign(jump, cst.Name("None")))
         recorded, kinds = record_jumps(protected, jump, result, self.note_origin)
@@ -173,9 +180,16 @@ class ExceptionLowering:
             pending=pending,  # the emitter keeps the exception there (emit.resume)
         )
         self._where(where)
+        # A jump out of the finally drops the exception on its way through.
+        final_statements = let_go_before_jumps(final_statements, [pending], result, self.note_origin)
         with self.handling_exception(jump):  # an exception may be on its way through
-            finalbody = self.lower_suite(node.finalbody.body)
-        completion = []
+            finalbody = self.lower_block(final_statements)
+        # (an exception has let go of them already, in record)
+        left = self.iterators_left(held, returning_only=True)
+        if left is not None:
+            finalbody.insert(0, left)
+        # Re-raised at the end, the exception is only in flight: the machine lets go of it.
+        completion = [assign(pending, cst.Name("None"))]
         if "return" in kinds:
             completion.append(
                 parse_template_statement('if {jump} == "return":\n    return {result}\n', jump=jump, result=result)
@@ -183,10 +197,9 @@ class ExceptionLowering:
         for kind in ("break", "continue"):
             if kind in kinds:
                 completion.append(parse_template_statement(f'if {{jump}} == "{kind}":\n    {kind}\n', jump=jump))
-        # A pending exception needs nothing: it is in flight here (resuming
-        # raised it again), and the end of the finally clause re-raises it.
-        if completion:
-            finalbody.append(Plain(completion, line=line))
+        # A pending exception is in flight here (resuming raised it again),
+        # and the end of the finally clause re-raises it.
+        finalbody.append(Plain(completion, line=line))
         # One try: what leaves the protected part is recorded, then the finally runs.
         self.out.append(
             Try(

@@ -22,7 +22,7 @@ import libcst as cst
 
 from statemachine_compiler.linemap import LineKeepingTransformer
 
-__all__ = ["leaves_by_jump", "record_jumps"]
+__all__ = ["let_go_before_jumps", "leaves_by_jump", "record_jumps"]
 
 # What can hold a statement; nothing else holds a jump.
 _HOLDS_STATEMENTS = (
@@ -39,6 +39,8 @@ class _JumpRecorder(LineKeepingTransformer):
         self.loop_depth = 0  # loops inside the try: their break/continue stay inside
         self.kinds: set[str] = set()
 
+    into_finally = True  # a jump in a try's body or a with's is recorded too
+
     def on_visit(self, node) -> bool:
         # Expressions and the parts of a line are kept as they are, not rebuilt.
         return isinstance(node, _HOLDS_STATEMENTS) and super().on_visit(node)
@@ -52,6 +54,15 @@ class _JumpRecorder(LineKeepingTransformer):
 
     def visit_Lambda(self, node) -> bool:
         return False
+
+    def visit_Try(self, node) -> bool:
+        return self.into_finally or node.finalbody is None
+
+    def visit_TryStar(self, node) -> bool:
+        return self.into_finally or node.finalbody is None
+
+    def visit_With(self, node) -> bool:
+        return self.into_finally
 
     def visit_For(self, node) -> bool:
         return False  # rebuilt by hand: only the body is inside the loop
@@ -98,6 +109,39 @@ class _JumpRecorder(LineKeepingTransformer):
             return new[0]
         new[0] = new[0].with_changes(leading_lines=updated_node.leading_lines)
         return cst.FlattenSentinel(new)
+
+
+class _LetGoBeforeJumps(_JumpRecorder):
+    """Before each jump, ``a = b = None`` (a return's value is worked out first, as natively).
+
+    A jump inside a nested ``try``/``finally`` or ``with`` is left alone:
+    natively what it lets go of lives until that ``finally`` (or exit) has run.
+    """
+
+    into_finally = False
+
+    def __init__(self, names: list[cst.Name], result: cst.Name, note_origin):
+        super().__init__(cst.Name("_"), result, note_origin)
+        self.names = names
+
+    def _record(self, kind: str, then: cst.BaseSmallStatement, value=None):
+        self.kinds.add(kind)
+        statements = []
+        if value is not None and not isinstance(value, (cst.Name, cst.BaseNumber, cst.SimpleString)):
+            statements.append(cst.Assign([cst.AssignTarget(self.result)], value))
+        elif value is not None:
+            then = cst.Return(value)
+        targets = [cst.AssignTarget(name) for name in self.names]
+        statements[len(statements) :] = [cst.Assign(targets, cst.Name("None")), then]
+        return cst.FlattenSentinel([cst.SimpleStatementLine([s]) for s in statements])
+
+
+def let_go_before_jumps(
+    statements: list[cst.BaseStatement], names: list[cst.Name], result: cst.Name, note_origin=None
+):
+    """The statements with ``names`` let go of before each jump that leaves them."""
+    module = cst.Module(body=statements).visit(_LetGoBeforeJumps(names, result, note_origin))
+    return list(module.body)
 
 
 def record_jumps(

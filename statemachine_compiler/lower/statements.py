@@ -30,6 +30,7 @@ from statemachine_compiler.lower.expressions import (
     with_defaults,
 )
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
+from statemachine_compiler.lower.jumps import record_jumps
 from statemachine_compiler.lower.templates import parse_template_statement
 
 __all__ = ["Lowerer", "first_line_of"]
@@ -117,6 +118,9 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # (nothing an object's lifetime depends on).
         self.temp_kinds: dict[str, str] = {}
         self.let_go: set[str] = set()  # the values already let go of after their statement
+        # The iterators of the loops lowered, and of those a return can leave.
+        self.loop_iterators: set[str] = set()
+        self.returning_loops: set[str] = set()
 
     # -- verbs ----------------------------------------------------------------------
 
@@ -142,6 +146,23 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             return None
         targets = [cst.AssignTarget(cst.Name(name)) for name in names]
         return Plain([cst.SimpleStatementLine([cst.Assign(targets, cst.Name("None"))])], line=self.current[0])
+
+    def new_iterator(self, prefix: str, body: cst.BaseSuite) -> cst.Name:
+        """The slot of a loop's iterator, which a ``finally`` after the loop lets go of first."""
+        iterator = self.new_temp(prefix, holds="statement")
+        self.loop_iterators.add(iterator.value)
+        if "return" in record_jumps(_statements(body), cst.Name("_"), cst.Name("_"))[1]:
+            self.returning_loops.add(iterator.value)
+        return iterator
+
+    def iterators_left(self, held: list[str], returning_only: bool = False) -> Plain | None:
+        """``_it2 = _it1 = None``: a ``finally`` starting lets go of the loops it is after, innermost first.
+
+        Natively a return, or an exception, pops a loop's iterator as it
+        leaves the loop: before the ``finally`` around it runs.
+        """
+        loops = self.returning_loops if returning_only else self.loop_iterators
+        return self.let_go_of([name for name in reversed(held) if name in loops])
 
     def values_made_since(self, made: int) -> list[str]:
         """The values the temporaries made since ``made`` hold that no statement has let go of yet."""
@@ -482,7 +503,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             raise unsupported(self.filename, self.position(node.target), "await inside a for target")
         line = self.line_of(node)
         iterable = parenthesized(self.expression(node.iter))
-        iterator = self.new_temp("_it", holds="statement")
+        iterator = self.new_iterator("_it", node.body)
         self.emit(assign(iterator, cst.Call(self.builtin("iter"), [cst.Arg(iterable)])))
         item = cst.Name(self.item_name)
         exhausted = self.builtin("EXHAUSTED")
@@ -497,14 +518,18 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         )
         with self.block() as body:
             self.emit(assign(node.target, cst.Name(self.item_name)))
+            # Natively only the target holds the item from here on.
+            self.emit(cst.SimpleStatementLine([cst.Del(cst.Name(self.item_name))]))
             body.extend(self.lower_suite(node.body))
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
+        if orelse:
+            orelse.insert(0, self.let_go_of([iterator.value]))  # natively popped when it ran out
         self.out.append(While(test=test, body=body, orelse=orelse, line=line))
         self.emit(assign(iterator, cst.Name("None")))  # the loop lets go of its iterator
 
     def async_for(self, node: cst.For) -> None:
         """``async for`` as PEP 492 spells it out, lowered like the code it stands for."""
-        iterator = self.new_temp("_ait", holds="statement")
+        iterator = self.new_iterator("_ait", node.body)
         call = cst.Call(self.builtin("async_iterator"), [cst.Arg(parenthesized(self.expression(node.iter)))])
         self.emit(assign(iterator, call))
         ended = self.new_temp("_ended", holds="flag") if node.orelse is not None else None
@@ -529,7 +554,11 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             **({"ended": ended} if ended is not None else {}),
         )
         self.protect(loop, {"next_awaitable", "StopAsyncIteration"})
-        store = [] if direct else [assign(node.target, received)]
+        store = []
+        if not direct:
+            # Then only the target holds it (the result too was kept, by resume's local).
+            done = [cst.AssignTarget(received), cst.AssignTarget(cst.Name(self.value_name))]
+            store = [assign(node.target, received), cst.SimpleStatementLine([cst.Assign(done, cst.Name("None"))])]
         body = [*loop.body.body, *store, *_statements(node.body)]
         self.statement(loop.with_changes(body=loop.body.with_changes(body=body)))
         # The loop lets go of its iterator when it ends, as the native one does

@@ -730,6 +730,323 @@ def test_exception_kept_by_an_awaiting_except_clause_goes_when_the_clause_ends(b
     check_statement(body)
 
 
+# -- a loop left by return lets go of its iterator before the finally runs -----------------
+
+COUNTER = """
+class Counter(Tracked):
+    \"\"\"An iterator of 0, 1, 2 that logs when it is freed.\"\"\"
+
+    def __iter__(self):
+        self.next = 0
+        return self
+
+    def __next__(self):
+        if self.next == 3:
+            raise StopIteration
+        self.next += 1
+        return self.next - 1
+
+"""
+
+
+RETURNING_LOOPS = {
+    "awaiting_finally": """
+        async def main():
+            try:
+                for i in Counter("iterator"):
+                    await tick()
+                    return i
+            finally:
+                log.append("finally")
+                await tick()
+        """,
+    "plain_finally": """
+        async def main():
+            try:
+                for i in Counter("iterator"):
+                    await tick()
+                    return i
+            finally:
+                log.append("finally")
+        """,
+    "nested_loops": """
+        async def main():
+            try:
+                for i in Counter("outer"):
+                    for j in Counter("inner"):
+                        await tick()
+                        if j:
+                            return i, j
+            finally:
+                log.append("finally")
+                await tick()
+        """,
+    "async_for": """
+        class Items(Tracked):
+            def __aiter__(self):
+                return self
+
+            async def __anext__(self):
+                await tick()
+                return 1
+
+        async def main():
+            try:
+                async for i in Items("iterator"):
+                    return i
+            finally:
+                log.append("finally")
+        """,
+    "with_exit": """
+        async def main():
+            async with Manager("manager"):
+                for i in Counter("iterator"):
+                    await tick()
+                    return i
+        """,
+    "exception_to_the_finally": """
+        async def main():
+            try:
+                try:
+                    for i in Counter("iterator"):
+                        await tick()
+                        raise KeyError(i)
+                finally:
+                    log.append("finally")
+            except KeyError:
+                log.append("caught")
+        """,
+    "exception_past_a_handler": """
+        async def main():
+            try:
+                try:
+                    for i in Counter("iterator"):
+                        await tick()
+                        raise KeyError(i)
+                except ValueError:
+                    pass
+                finally:
+                    log.append("finally")
+            except KeyError:
+                log.append("caught")
+        """,
+    "return_in_a_finally_inside_the_loop": """
+        async def main():
+            try:
+                for i in Counter("iterator"):
+                    try:
+                        await tick()
+                        return i
+                    finally:
+                        log.append("inner finally")
+            finally:
+                log.append("outer finally")
+        """,
+    "async_generator": """
+        async def rows():
+            try:
+                for i in Counter("iterator"):
+                    yield i
+                    return
+            finally:
+                log.append("finally")
+                await tick()
+
+        async def main():
+            async for row in rows():
+                log.append(row)
+            log.append("after the loop")
+        """,
+    "method_left_by_break_of_an_outer_loop": """
+        class Reader:
+            async def read(self):
+                for attempt in range(2):
+                    try:
+                        for i in Counter(f"iterator{attempt}"):
+                            await tick()
+                            if attempt:
+                                return i
+                            break
+                    finally:
+                        log.append(("finally", attempt))
+                        await tick()
+
+        async def main():
+            log.append(await Reader().read())
+        """,
+    "else_clause": """
+        async def main():
+            for i in Counter("iterator"):
+                await tick()
+            else:
+                log.append("else")
+                await tick()
+            log.append("after")
+        """,
+}
+
+
+@pytest.mark.parametrize("body", RETURNING_LOOPS.values(), ids=RETURNING_LOOPS.keys())
+def test_a_loop_left_lets_go_of_its_iterator_before_what_runs_next(body):
+    check_statement(COUNTER + textwrap.dedent(body))
+
+
+# -- only the loop variable holds the loop's item -----------------------------------------
+
+LOOP_ITEMS = {
+    "rebound": """
+        async def main():
+            for item in made("first", "second"):
+                item = None
+                log.append("rebound")
+                await ready(0)
+                log.append("after the await")
+            await tick()
+        """,
+    "deleted": """
+        async def main():
+            for item in made("first"):
+                del item
+                log.append("deleted")
+                await ready(0)
+            await tick()
+        """,
+    "unpacked": """
+        class Pair(Tracked):
+            def __iter__(self):
+                return iter((1, 2))
+
+        async def main():
+            for a, b in (Pair(name) for name in ["pair"]):
+                log.append((a, b))
+                await ready(0)
+                log.append("after the await")
+            await tick()
+        """,
+}
+
+
+@pytest.mark.parametrize("body", LOOP_ITEMS.values(), ids=LOOP_ITEMS.keys())
+def test_only_the_loop_variable_holds_the_item(body):
+    made = """
+    def made(*names):
+        for name in names:
+            yield Tracked(name)
+    """
+    check_statement(textwrap.dedent(made) + textwrap.dedent(body))
+
+
+# -- an exception a finally swallows by a jump goes at once -------------------------------
+
+SWALLOWING_FINALLY = {
+    "break": """
+        async def main():
+            for name in ("a", "b"):
+                try:
+                    raise KeyError(Tracked(name))
+                finally:
+                    await tick()
+                    break
+            log.append("after the loop")
+            await tick()
+        """,
+    "continue": """
+        async def main():
+            for name in ("a", "b"):
+                try:
+                    raise KeyError(Tracked(name))
+                finally:
+                    await tick()
+                    continue
+                log.append("never")
+            log.append("after the loop")
+            await tick()
+        """,
+    "return_into_an_outer_finally": """
+        async def main():
+            try:
+                try:
+                    raise KeyError(Tracked("error"))
+                finally:
+                    await tick()
+                    return len("ab")
+            finally:
+                log.append("outer finally")
+                await tick()
+        """,
+    "break_in_an_awaited_coroutine": """
+        async def inner():
+            for name in ("a",):
+                try:
+                    raise KeyError(Tracked(name))
+                finally:
+                    await tick()
+                    break
+            log.append("after the loop")
+            await tick()
+
+        async def main():
+            await inner()
+            log.append("after inner")
+        """,
+    "not_swallowed_but_raised_to_the_awaiter": """
+        async def inner():
+            try:
+                raise KeyError(Tracked("error"))
+            finally:
+                await tick()
+
+        async def main():
+            try:
+                await inner()
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+            await tick()
+        """,
+}
+
+
+@pytest.mark.parametrize("body", SWALLOWING_FINALLY.values(), ids=SWALLOWING_FINALLY.keys())
+def test_an_exception_a_finally_swallows_goes_at_once(body):
+    check_statement(body)
+
+
+def test_only_the_async_loop_variables_hold_the_unpacked_item():
+    check_statement(
+        """
+        class Pair(Tracked):
+            def __iter__(self):
+                return iter((1, 2))
+
+        async def pairs():
+            yield Pair("pair")
+            await tick()
+
+        async def main():
+            async for a, b in pairs():
+                log.append((a, b))
+            log.append("after the loop")
+        """
+    )
+
+
+
+def test_a_with_left_by_return_lets_go_of_its_manager_before_the_finally_around_it():
+    check_statement(
+        """
+        async def main():
+            try:
+                async with Manager("manager"):
+                    await tick()
+                    return 1
+            finally:
+                log.append("finally")
+                await tick()
+        """
+    )
+
+
 # The statement that takes an await's result raises: natively the result was
 # only on the value stack, which the unwinding pops; resume's ``value`` must
 # not keep it (trio's ``return (await _async_yield(...)).unwrap()``: its

@@ -92,6 +92,8 @@ class _first_row(StateMachine):
             raise
         finally:
             if self.state == 0 or self.state == 4:
+                if self.state == 0:
+                    self._ait1 = None
                 if (self.state == 0 and not self._with1.exited) or self.state == 4:
                     if self.state == 0:
                         awaitable = Handling(
@@ -106,6 +108,7 @@ class _first_row(StateMachine):
                         self.state = 0
                         if error is not None:
                             self.reraise(error)
+                self._pending1 = None
                 if self._jump1 == "return":
                     return self._ret1
         return None

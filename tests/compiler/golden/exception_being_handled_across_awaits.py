@@ -101,6 +101,7 @@ class _close_all(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
+                self._pending1 = None
 
 
 @coroutine_function

@@ -32,6 +32,7 @@ class _f(StateMachine):
         ) or self.state == 1:
             if self.state == 0:
                 self.row = item
+                del item
                 if self.row is None:
                     break
                 self._t1 = self.total
@@ -52,6 +53,7 @@ class _f(StateMachine):
                 self.total = self._t1
                 self._t1 = None
         else:
+            self._it1 = None
             log("all rows")
         self._it1 = None
         return self.total

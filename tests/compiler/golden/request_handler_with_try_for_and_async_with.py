@@ -71,6 +71,7 @@ class _handle(StateMachine):
                     ) or self.state in (2, 3, 4, 5):
                         if self.state == 0:
                             self.item = item1
+                            del item1
                             # every item goes through one transaction
                             self._with1 = AsyncWith(self.db.transaction())
                             awaitable = self._with1.enter()
@@ -159,6 +160,7 @@ class _handle(StateMachine):
                 self.state = 0
                 if error is not None:
                     self.reraise(error)
+                self._pending1 = None
         self.log.info("done %s", self.status)
         return self.status
 

@@ -31,6 +31,7 @@ class _fetch(StateMachine_):
         ) or self.state == 1:
             if self.state == 0:
                 self.attempt = item
+                del item
                 awaitable = get(self.url)
                 # line 6: await get(url)
                 self.state = 1
