@@ -30,6 +30,16 @@ _HOLDS_STATEMENTS = (
     cst.Else, cst.Finally, cst.MatchCase,
 )
 
+_holds_statements_by_class: dict[type, bool] = {}
+
+
+def _holds_statements(cls: type) -> bool:
+    """Whether nodes of class ``cls`` can hold a statement (an ``isinstance`` of abstract classes, once per class)."""
+    holds = _holds_statements_by_class.get(cls)
+    if holds is None:
+        holds = _holds_statements_by_class[cls] = issubclass(cls, _HOLDS_STATEMENTS)
+    return holds
+
 
 class _JumpRecorder(LineKeepingTransformer):
     def __init__(self, jump: cst.Name, result: cst.Name, note_origin):
@@ -41,7 +51,7 @@ class _JumpRecorder(LineKeepingTransformer):
 
     def on_visit(self, node) -> bool:
         # Expressions and the parts of a line are kept as they are, not rebuilt.
-        return isinstance(node, _HOLDS_STATEMENTS) and super().on_visit(node)
+        return _holds_statements(node.__class__) and super().on_visit(node)
 
     # nested scopes have their own returns
     def visit_FunctionDef(self, node) -> bool:
