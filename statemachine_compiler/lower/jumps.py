@@ -53,6 +53,13 @@ class _JumpRecorder(LineKeepingTransformer):
         # Expressions and the parts of a line are kept as they are, not rebuilt.
         return _holds_statements(node.__class__) and super().on_visit(node)
 
+    def on_leave(self, original_node, updated_node):
+        # Those it kept as they are have nothing to leave (but a line: its jumps are recorded).
+        cls = original_node.__class__
+        if original_node is updated_node and cls is not cst.SimpleStatementLine and not _holds_statements(cls):
+            return original_node
+        return super().on_leave(original_node, updated_node)
+
     # nested scopes have their own returns
     def visit_FunctionDef(self, node) -> bool:
         return False
