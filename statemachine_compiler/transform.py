@@ -16,7 +16,7 @@ import re
 
 import libcst as cst
 
-__all__ = ["Transformer"]
+__all__ = ["Transformer", "placed_nodes"]
 
 _FIELD_HOOK = re.compile(r"(visit|leave)_[A-Z]\w*?_[a-z]\w*")
 
@@ -67,3 +67,24 @@ class Transformer(cst.CSTTransformer):
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         pass
+
+
+# result class -> "node", "flatten" or None (a sentinel): libcst's classes are
+# ABCs, and an isinstance of one at every node left was a cost of its own.
+_result_kinds: dict[type, str | None] = {}
+
+
+def placed_nodes(result) -> tuple | list:
+    """The nodes an ``on_leave`` result puts in the tree: it, a ``FlattenSentinel``'s, none for a sentinel."""
+    cls = result.__class__
+    try:
+        kind = _result_kinds[cls]
+    except KeyError:
+        kind = _result_kinds[cls] = (
+            "flatten" if issubclass(cls, cst.FlattenSentinel) else "node" if issubclass(cls, cst.CSTNode) else None
+        )
+    if kind == "node":
+        return (result,)
+    if kind == "flatten":
+        return [node for node in result.nodes if isinstance(node, cst.CSTNode)]
+    return ()
