@@ -24,7 +24,7 @@ from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from statemachine_compiler.analysis.walk import TOKENS, children
-from statemachine_compiler.transform import Transformer
+from statemachine_compiler.transform import Transformer, placed_nodes
 
 __all__ = ["LineMap", "LineKeepingTransformer", "positioned_code"]
 
@@ -198,7 +198,6 @@ class LineKeepingTransformer(Transformer):
 
     def on_leave(self, original_node, updated_node):
         result = super().on_leave(original_node, updated_node)
-        for node in result.nodes if isinstance(result, cst.FlattenSentinel) else [result]:
-            if isinstance(node, cst.CSTNode):
-                self.note_origin(node, original_node)
+        for node in placed_nodes(result):
+            self.note_origin(node, original_node)
         return result

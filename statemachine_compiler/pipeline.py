@@ -970,8 +970,9 @@ class _TrailingComments(Walker):
     def visit_ClassDef(self, node) -> bool:
         return False
 
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
         self._note(node, node.trailing_whitespace.comment)
+        return False  # its expressions hold no statement, nor a comment this looks for
 
     def walk(self, node: cst.CSTNode) -> None:
         body = getattr(node, "body", None)

@@ -312,8 +312,15 @@ class _Unbinds(Walker):
     def __init__(self):
         self.names: set[str] = set()
 
-    def visit_Del(self, node: cst.Del) -> None:
-        self.names.update(_names(node.target))
+    def visit_SimpleStatementLine(self, node) -> bool:
+        # A ``del`` is one of a line's statements, never inside an expression:
+        # the expressions are not walked (this runs several times per function).
+        for statement in node.body:
+            if isinstance(statement, cst.Del):
+                self.names.update(_names(statement.target))
+        return False
+
+    visit_SimpleStatementSuite = visit_SimpleStatementLine
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.analysis.walk import Walker
 from statemachine_compiler.emit.writer import Writer
 from statemachine_compiler.lower.ir import Handler, If, Node, Plain, Suspend, Try, While, points_of
 
@@ -32,7 +33,7 @@ __all__ = ["ResumeEmitter"]
 _NEEDS_PARENS = (cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)
 
 
-class _NameUse(cst.CSTVisitor):
+class _NameUse(Walker):
     """Whether a statement reads a variable (not an attribute of the same name)."""
 
     def __init__(self, name: str):
@@ -40,7 +41,7 @@ class _NameUse(cst.CSTVisitor):
         self.found = False
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -71,7 +72,7 @@ def _takes_plainly(statement: cst.CSTNode, name: str) -> bool:
 
 def _uses(statement: cst.CSTNode, name: str) -> bool:
     visitor = _NameUse(name)
-    statement.visit(visitor)
+    visitor.walk(statement)
     return visitor.found
 
 

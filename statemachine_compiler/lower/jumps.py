@@ -30,6 +30,16 @@ _HOLDS_STATEMENTS = (
     cst.Else, cst.Finally, cst.MatchCase,
 )
 
+_holds_statements_by_class: dict[type, bool] = {}
+
+
+def _holds_statements(cls: type) -> bool:
+    """Whether nodes of class ``cls`` can hold a statement (an ``isinstance`` of abstract classes, once per class)."""
+    holds = _holds_statements_by_class.get(cls)
+    if holds is None:
+        holds = _holds_statements_by_class[cls] = issubclass(cls, _HOLDS_STATEMENTS)
+    return holds
+
 
 class _JumpRecorder(LineKeepingTransformer):
     def __init__(self, jump: cst.Name, result: cst.Name, note_origin):
@@ -43,7 +53,14 @@ class _JumpRecorder(LineKeepingTransformer):
 
     def on_visit(self, node) -> bool:
         # Expressions and the parts of a line are kept as they are, not rebuilt.
-        return isinstance(node, _HOLDS_STATEMENTS) and super().on_visit(node)
+        return _holds_statements(node.__class__) and super().on_visit(node)
+
+    def on_leave(self, original_node, updated_node):
+        # Those it kept as they are have nothing to leave (but a line: its jumps are recorded).
+        cls = original_node.__class__
+        if original_node is updated_node and cls is not cst.SimpleStatementLine and not _holds_statements(cls):
+            return original_node
+        return super().on_leave(original_node, updated_node)
 
     # nested scopes have their own returns
     def visit_FunctionDef(self, node) -> bool:

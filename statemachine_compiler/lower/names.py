@@ -41,7 +41,7 @@ from statemachine_compiler.analysis.scopes import (
 )
 from statemachine_compiler.analysis.walk import TOKENS
 from statemachine_compiler.lower.methods import is_dunder, is_private, mangled
-from statemachine_compiler.transform import Transformer
+from statemachine_compiler.transform import Transformer, placed_nodes
 
 __all__ = ["NameRewriter", "resolve", "machine_attribute"]
 
@@ -153,9 +153,8 @@ class NameRewriter(Transformer):
         result = super().on_leave(original_node, updated_node)
         linemap = getattr(self.compile_nested, "linemap", None)
         if linemap is not None:
-            for node in result.nodes if isinstance(result, cst.FlattenSentinel) else [result]:
-                if isinstance(node, cst.CSTNode):
-                    linemap.note_origin(node, original_node)
+            for node in placed_nodes(result):
+                linemap.note_origin(node, original_node)
         return result
 
     # -- helpers ------------------------------------------------------------------

@@ -75,6 +75,18 @@ def first_line_of(statement: cst.CSTNode) -> str:
     return "".join(state.tokens).strip().splitlines()[0]
 
 
+class _BuiltinMarker(Walker):
+    """Puts each ``Name`` among ``names`` in ``protected`` (one class: its walking plans are kept)."""
+
+    def __init__(self, names: set[str], protected: dict[int, cst.Name]):
+        self.names = names
+        self.protected = protected
+
+    def visit_Name(self, name: cst.Name) -> None:
+        if name.value in self.names:
+            self.protected[id(name)] = name
+
+
 class Lowerer(ExpressionLowering, ExceptionLowering):
     """Lower one async function body into ``ir`` nodes, numbering its states."""
 
@@ -189,14 +201,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
 
     def protect(self, node: cst.CSTNode, names: set[str]) -> None:
         """Mark the builtins ``names`` in compiler-made ``node`` as never rewritten."""
-        protected = self.protected
-
-        class Marker(Walker):
-            def visit_Name(self, name: cst.Name) -> None:
-                if name.value in names:
-                    protected[id(name)] = name
-
-        Marker().walk(node)
+        _BuiltinMarker(names, self.protected).walk(node)
 
     def emit(self, statement: cst.BaseStatement) -> None:
         if self.out and isinstance(self.out[-1], Plain):
