@@ -378,9 +378,10 @@ def _set_state(machine, state):
 
 # -- the runtime's own closures in a machine's temporaries -----------------------------
 #
-# Discussion: ``with``/``async with`` keep the enter and exit methods that
-# ``statemachine.context_manager`` found; for anything but a plain function
-# those are small closures of the runtime, which pickle cannot save.  They
+# Discussion: a ``with``/``async with`` keeps the enter and exit methods
+# that ``statemachine.special_method`` found (``runtime.machines.contexts``);
+# for anything but a plain function those are small closures of the
+# runtime, which pickle cannot save.  They
 # are saved as equivalent objects that can.
 
 _CLOSURES = {}  # code of a runtime closure -> function(closure) -> picklable equivalent
@@ -388,10 +389,7 @@ _CLOSURES = {}  # code of a runtime closure -> function(closure) -> picklable eq
 
 def _runtime_closures():
     if not _CLOSURES:
-        for maker, replacement in (
-            (statemachine._awaitable_from, _awaitable_call),
-            (statemachine.special_method, _special_call),
-        ):
+        for maker, replacement in ((statemachine.special_method, _special_call),):
             for const in maker.__code__.co_consts:
                 if type(const) is CodeType:
                     _CLOSURES[const] = replacement
@@ -413,11 +411,6 @@ class _Rebuilt:
 
     def __reduce__(self):
         return self.factory, self.arguments
-
-
-def _awaitable_call(function):
-    cells = _cells(function)
-    return _Rebuilt(statemachine._awaitable_from, (cells["method"], cells["name"]))
 
 
 def _special_call(function):

@@ -54,7 +54,6 @@ __all__ = [
     "StateMachine",
     "EXHAUSTED",
     "async_iterator",
-    "context_manager",
     "next_awaitable",
 ]
 
@@ -482,47 +481,6 @@ def _is_static(kind, name):
         if name in klass.__dict__:
             return type(klass.__dict__[name]) is staticmethod
     return False
-
-
-def context_manager(manager, asynchronous=False):
-    """What ``with`` / ``async with`` look up first: the enter and exit methods.
-
-    Returns the two functions, with CPython's errors when the object is not a
-    context manager, and (for ``async with``) when what they return cannot be
-    awaited.
-    """
-    kind = type(manager)
-    enter_name, exit_name = ("__aenter__", "__aexit__") if asynchronous else ("__enter__", "__exit__")
-    protocol = "asynchronous context manager" if asynchronous else "context manager"
-    # A method set to None is there (CPython's _PyObject_LookupSpecial finds
-    # it): the error comes when it is called, after __enter__ has run.
-    enter = special_method(kind, enter_name)
-    if enter is _MISSING:
-        raise TypeError(f"'{kind.__name__}' object does not support the {protocol} protocol")
-    exit_ = special_method(kind, exit_name)
-    if exit_ is _MISSING:
-        raise TypeError(
-            f"'{kind.__name__}' object does not support the {protocol} protocol "
-            f"(missed {exit_name} method)"
-        )
-    if not asynchronous:
-        return enter, exit_
-    return _awaitable_from(enter, enter_name), _awaitable_from(exit_, exit_name)
-
-
-def _awaitable_from(method, name):
-    def call(*args):
-        result = method(*args)
-        if not hasattr(type(result), "__await__") and not (
-            type(result) is GeneratorType and result.gi_code.co_flags & CO_ITERABLE_COROUTINE
-        ):
-            raise TypeError(
-                f"'async with' received an object from {name} that does not implement "
-                f"__await__: {type(result).__name__}"
-            )
-        return result
-
-    return call
 
 
 def async_iterator(iterable):
