@@ -14,20 +14,25 @@ Everything else (delegation, PEP 380 forwarding) is the ``StateMachine``'s.
 
 import copyreg
 import sys
+import warnings
 from _collections_abc import AsyncGenerator as _AsyncGeneratorABC  # collections.abc re-exports it
 
 from runtime.machines.statemachine import (
     _CLOSE_RETURNS_VALUE,
     _DIRECT_AWAITABLES,
     _MACHINERY_FILES,
+    _MISSING,
     _RUNNING,
+    _THREE_ARGUMENT_THROW_WARNS,
     DONE,
     Machine,
     _AwaitIterator,
     _delegate_of,
     _Raised,
+    _three_argument_warning,
     _without_machinery,
     reraise,
+    thrown_exception,
 )
 
 __all__ = ["AsyncGeneratorMachine", "YieldValue"]
@@ -87,7 +92,9 @@ class AsyncGeneratorMachine(Machine):
     def asend(self, value):
         return _Send(self, "send", value)
 
-    def athrow(self, typ, val=None, tb=None):
+    def athrow(self, typ, val=_MISSING, tb=_MISSING):
+        if (val is not _MISSING or tb is not _MISSING) and _THREE_ARGUMENT_THROW_WARNS:
+            warnings.warn(_three_argument_warning("athrow"), DeprecationWarning, stacklevel=2)
         return _Throw(self, "throw", (typ, val, tb))
 
     def aclose(self):
@@ -242,7 +249,7 @@ class _Step:
             raise TypeError("can't send non-None value to a just-started async generator")
         return self._guard(generator.send, value)
 
-    def throw(self, typ, val=None, tb=None):
+    def throw(self, typ, val=_MISSING, tb=_MISSING):  # (the generator's throw warns of three)
         if self.finished:
             raise RuntimeError("cannot reuse already awaited __anext__()/asend()")
         if not self.started:
@@ -274,7 +281,7 @@ class _Step:
                 # and nothing chains it.
                 generator.state = DONE
                 reraise(_exception(*self.argument))
-            return generator.throw(*self.argument)
+            return generator.throw(thrown_exception(*self.argument))  # athrow() warned already
         # aclose()
         if generator.state <= 0:
             generator.state = DONE
@@ -325,6 +332,8 @@ _ALREADY_RUNNING = {
 
 
 def _exception(typ, val, tb):
+    val = None if val is _MISSING else val
+    tb = None if tb is _MISSING else tb
     if isinstance(typ, BaseException):
         error = typ
     else:

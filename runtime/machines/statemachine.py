@@ -441,6 +441,31 @@ def _checked_iterator(iterator):
 
 _MISSING = object()
 
+# 3.12 deprecated throw(type, exc, tb) and athrow(type, exc, tb) (gh-96348).
+_THREE_ARGUMENT_THROW_WARNS = sys.version_info >= (3, 12)
+
+
+def thrown_exception(typ, val=_MISSING, tb=_MISSING):
+    """The exception ``throw(typ, val, tb)`` raises, with CPython's errors for bad arguments."""
+    val = None if val is _MISSING else val
+    tb = None if tb is _MISSING else tb
+    if isinstance(typ, BaseException):
+        if val is not None:
+            raise TypeError("instance exception may not have a separate value")
+        error = typ
+    elif isinstance(typ, type) and issubclass(typ, BaseException):
+        error = typ() if val is None else val if isinstance(val, typ) else typ(val)
+    else:
+        raise TypeError(
+            "exceptions must be classes or instances deriving from BaseException, "
+            f"not {type(typ).__name__}"
+        )
+    return error.with_traceback(tb) if tb is not None else error
+
+
+def _three_argument_warning(method):
+    return f"the (type, exc, tb) signature of {method}() is deprecated, use the single-arg signature instead."
+
 _refcount = sys.getrefcount
 _HELD_BY_RUN_NOW = 3  # the awaiting resume's local, run_now's, getrefcount's argument
 
@@ -686,25 +711,17 @@ class Machine:
             if value is not None:
                 raise TypeError(f"can't send non-None value to a just-started {self._kind}")
 
-    def throw(self, typ, val=None, tb=None):
+    def throw(self, typ, val=_MISSING, tb=_MISSING):
         """Raise an exception at the await the coroutine is suspended in.
 
         As ``send``, one frame of ours per compiled level: a compiled
         coroutine being awaited gets the exception through its own ``throw``.
+        ``val`` and ``tb`` default to a marker, not None: from 3.12 passing
+        them at all (even as None) is the deprecated signature, which warns.
         """
-        if isinstance(typ, BaseException):
-            if val is not None:
-                raise TypeError("instance exception may not have a separate value")
-            error = typ
-        elif isinstance(typ, type) and issubclass(typ, BaseException):
-            error = typ() if val is None else val if isinstance(val, typ) else typ(val)
-        else:
-            raise TypeError(
-                "exceptions must be classes or instances deriving from BaseException, "
-                f"not {type(typ).__name__}"
-            )
-        if tb is not None:
-            error = error.with_traceback(tb)
+        if (val is not _MISSING or tb is not _MISSING) and _THREE_ARGUMENT_THROW_WARNS:
+            warnings.warn(_three_argument_warning("throw"), DeprecationWarning, stacklevel=2)
+        error = thrown_exception(typ, val, tb)
         typ = val = tb = None  # see send
         try:
             awaiting = self._awaiting

@@ -17,6 +17,50 @@ import pytest
 from tests.compiler.differential import PRELUDE, assert_same, load
 
 CASES = {
+    # 3.12+: the (type, exc, tb) signature of throw()/athrow() warns
+    # DeprecationWarning when called (the one-argument form does not), at
+    # each entry point; a 3.11 interpreter warns nothing.
+    "three_argument_throw_and_athrow_warn_from_3_12": """
+        import warnings
+
+        async def gen():
+            try:
+                yield 1
+            except KeyError:
+                yield 2
+
+        async def coro():
+            try:
+                await tick()
+            except KeyError:
+                return "caught"
+
+        def warned(action):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    result = action()
+                except BaseException as error:
+                    result = type(error).__name__
+            log.append([str(w.message) for w in caught])
+            return result
+
+        async def main():
+            for arguments in [(KeyError,), (KeyError, KeyError("k"), None), (KeyError, None)]:
+                g = gen()
+                await g.asend(None)
+                thrower = warned(lambda: g.athrow(*arguments))
+                log.append(warned(lambda: thrower.send(None)))
+                step = g.asend(None)
+                log.append(warned(lambda: step.throw(*arguments)))
+                c = coro()
+                c.send(None)
+                log.append(warned(lambda: c.throw(*arguments)))
+                c = coro()
+                c.send(None)
+                log.append(warned(lambda: c.__await__().throw(*arguments)))
+            return "done"
+    """,
     # GET_AWAITABLE: a coroutine suspended in an await cannot be awaited again.
     "await_a_coroutine_being_awaited": """
         import types
