@@ -280,7 +280,7 @@ class _Step:
                 # now) or that is over: nothing in it handles the exception,
                 # and nothing chains it.
                 generator.state = DONE
-                reraise(_exception(*self.argument))
+                reraise(thrown_exception(*self.argument))
             return generator.throw(thrown_exception(*self.argument))  # athrow() warned already
         # aclose()
         if generator.state <= 0:
@@ -329,16 +329,6 @@ _ALREADY_RUNNING = {
     "throw": "athrow(): asynchronous generator is already running",
     "close": "aclose(): asynchronous generator is already running",
 }
-
-
-def _exception(typ, val, tb):
-    val = None if val is _MISSING else val
-    tb = None if tb is _MISSING else tb
-    if isinstance(typ, BaseException):
-        error = typ
-    else:
-        error = typ() if val is None else val if isinstance(val, typ) else typ(val)
-    return error.with_traceback(tb) if tb is not None else error
 
 
 class _Send(_Step):

@@ -17,6 +17,22 @@ import pytest
 from tests.compiler.differential import PRELUDE, assert_same, load
 
 CASES = {
+    # athrow() into a generator that never started checks its arguments as
+    # throw() does: CPython's TypeErrors, not a call of the "type".
+    "athrow_into_an_unstarted_generator_checks_its_arguments": """
+        import warnings
+
+        async def gen():
+            yield 1
+
+        async def main():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for arguments in [(123,), (KeyError("a"), KeyError("b")), (KeyError, "v")]:
+                try:
+                    await gen().athrow(*arguments)
+                except BaseException as error:
+                    log.append((type(error).__name__, str(error)))
+    """,
     # 3.12+: the (type, exc, tb) signature of throw()/athrow() warns
     # DeprecationWarning when called (the one-argument form does not), at
     # each entry point; a 3.11 interpreter warns nothing.
