@@ -26,11 +26,9 @@ every way out of the body, that is where the statement ends.
 
 from types import GeneratorType
 
-from runtime.machines.statemachine import _MISSING, special_method
+from runtime.machines.statemachine import _MISSING, CO_ITERABLE_COROUTINE, special_method
 
 __all__ = ["AsyncWith", "With"]
-
-CO_ITERABLE_COROUTINE = 0x100  # a generator made awaitable by types.coroutine
 
 
 class With:
@@ -100,6 +98,8 @@ class AsyncWith(With):
 
     names = ("__aenter__", "__aexit__", "asynchronous context manager")
 
+    # enter and exit are With's, spelled out again rather than called through
+    # super(): a call less at each end of every ``async with``.
     def enter(self):
         enter, self.enter_method = self.enter_method, None
         result = enter(self.manager)
