@@ -18,7 +18,6 @@ import warnings
 from _collections_abc import AsyncGenerator as _AsyncGeneratorABC  # collections.abc re-exports it
 
 from runtime.machines.statemachine import (
-    _CLOSE_RETURNS_VALUE,
     _DIRECT_AWAITABLES,
     _MACHINERY_FILES,
     _MISSING,
@@ -30,6 +29,7 @@ from runtime.machines.statemachine import (
     _delegate_of,
     _Raised,
     _three_argument_warning,
+    _warn_never_awaited_method,
     _without_machinery,
     reraise,
     thrown_exception,
@@ -164,7 +164,7 @@ class AsyncGeneratorMachine(Machine):
 
     @property
     def ag_running(self):
-        return self._step is not None and self._step.started and not self._step.finished
+        return self._step is not None
 
     @property
     def ag_await(self):
@@ -199,17 +199,36 @@ for _method in ("__aiter__", "__anext__", "asend", "athrow", "aclose"):
 del _method
 
 
-class _Step:
-    """The awaitable of one ``asend``/``athrow``/``aclose``: runs to the next yield."""
+# The states of an asend()/athrow() awaitable, as CPython's AWAITABLE_STATE_*
+# (compared with ==: a restored pickle has its own objects).
+_INIT, _ITER, _CLOSED = 0, 1, 2
 
-    __slots__ = ("generator", "action", "argument", "started", "finished")
+# 3.13 made these awaitables strict (gh-117881 and its follow-ups): throw()
+# into one that has not started checks, as send() does, that no other step of
+# the generator runs, and starts it; a step that fails or ends is closed for
+# good, whichever way it was driven; close() throws GeneratorExit in (into the
+# generator, if the step never ran); and one never awaited warns when it is
+# collected.  Before, throw() ran the generator without starting the step, a
+# refused asend() stayed unstarted, and close() only marked the step closed.
+_STRICT_STEPS = sys.version_info >= (3, 13)
+
+
+class _Step:
+    """The awaitable of one ``asend``/``athrow``/``aclose``: runs to the next yield.
+
+    It follows CPython's ``async_gen_asend_*``/``async_gen_athrow_*`` rules
+    (Objects/genobject.c) step for step: ``state`` is the awaitable's, and
+    the generator's ``_step`` is its ``ag_running_async`` flag (the step that
+    set it, or None).
+    """
+
+    __slots__ = ("generator", "action", "argument", "state")
 
     def __init__(self, generator, action, argument):
         self.generator = generator
         self.action = action
         self.argument = argument
-        self.started = False
-        self.finished = False
+        self.state = _INIT
 
     def __reduce__(self):
         # At every protocol, made before its state: the generator it runs
@@ -226,47 +245,108 @@ class _Step:
         return self.send(None)
 
     def send(self, value):
-        if self.finished:
-            raise RuntimeError(
-                "cannot reuse already awaited __anext__()/asend()"
-                if self.action == "send"
-                else "cannot reuse already awaited aclose()/athrow()"
-            )
+        if self.state != _ITER:
+            return self._first_send(value)
         generator = self.generator
-        if not self.started:
-            running = generator._step
-            if running is not None and running is not self and running.started and not running.finished:
-                self.finished = True
-                raise RuntimeError(_ALREADY_RUNNING[self.action])
-            self.started = True
-            generator._step = self
-            if not generator._hooked:
-                generator._first_iteration()
-            if value is not None and self.action == "send":
-                self.argument = value  # as CPython's asend: the value sent replaces asend's
-            return self._guard(self._start)
         if value is not None and generator._awaiting is None:
             raise TypeError("can't send non-None value to a just-started async generator")
+        generator._step = self
         return self._guard(generator.send, value)
 
+    def _first_send(self, value):
+        if self.state == _CLOSED:
+            raise RuntimeError(_REUSED[self.action])
+        generator = self.generator
+        if generator._step is not None:
+            if _STRICT_STEPS or self.action != "send":  # before 3.13 a refused asend() could start later
+                self.state = _CLOSED
+            raise RuntimeError(_ALREADY_RUNNING[self.action])
+        self.state = _ITER
+        generator._step = self
+        if not generator._hooked:
+            generator._first_iteration()
+        if value is not None and self.action == "send":
+            self.argument = value  # as CPython's asend: the value sent replaces asend's
+        return self._guard(self._start)
+
     def throw(self, typ, val=_MISSING, tb=_MISSING):  # (the generator's throw warns of three)
-        if self.finished:
-            raise RuntimeError("cannot reuse already awaited __anext__()/asend()")
-        if not self.started:
-            self.started = True
-            self.generator._step = self
-        return self._guard(self.generator.throw, typ, val, tb)
+        if self.state == _CLOSED:
+            raise RuntimeError(_REUSED[self.action])
+        generator = self.generator
+        # Into a generator that is over, the exception is raised as it is
+        # (an async generator's rule, not a coroutine's "cannot reuse").
+        throw = generator.throw if generator.state != DONE else _raise_thrown
+        if not _STRICT_STEPS:
+            return self._unchecked_throw(throw, typ, val, tb)
+        if self.state == _INIT:
+            if generator._step is not None:
+                self.state = _CLOSED
+                raise RuntimeError(_ALREADY_RUNNING[self.action])
+            self.state = _ITER
+        generator._step = self
+        return self._guard(throw, typ, val, tb)
+
+    def _unchecked_throw(self, throw, typ, val, tb):
+        """Before 3.13: throw() runs the generator whatever the step's state, and leaves it.
+
+        An asend() step is closed when the generator stops; athrow() and
+        aclose() steps only when aclose() meets a yield.  What stops the
+        generator lets go of its running flag, but aclose()'s own outcomes
+        do not.
+        """
+        generator = self.generator
+        if self.action == "send":
+            return self._guard(throw, typ, val, tb)
+        error = None
+        try:
+            return throw(typ, val, tb)
+        except StopIteration as stop:
+            if self.action == "close" and generator.state != DONE:  # a yield, not the end
+                error = RuntimeError("async generator ignored GeneratorExit")
+                self.state = _CLOSED
+                generator._step = None
+            elif self.action == "close":
+                finished_with = None
+            else:
+                finished_with = stop.value
+                generator._step = None
+        except (GeneratorExit, StopAsyncIteration) as stop:
+            if self.action == "close":
+                finished_with = None
+            else:
+                error = stop
+                generator._step = None
+        except BaseException:
+            if self.action != "close":
+                generator._step = None
+            raise
+        if error is not None:
+            raise error
+        raise StopIteration(finished_with) if finished_with is not None else StopIteration
 
     def close(self):
-        if _CLOSE_RETURNS_VALUE and self.started and not self.finished:
-            # 3.13: closing a running asend()/athrow() closes the generator's
-            # step: GeneratorExit goes in, and awaiting again is an error.
+        if not _STRICT_STEPS:
+            self.state = _CLOSED
+            return
+        if self.state == _CLOSED:
+            return
+        try:
+            self.throw(GeneratorExit)
+        except (GeneratorExit, StopIteration, StopAsyncIteration):
+            return
+        raise RuntimeError("coroutine ignored GeneratorExit")
+
+    if _STRICT_STEPS:
+
+        def __del__(self):
+            # 3.13: collected before it was awaited (or closed), as CPython's
+            # async_gen_asend_finalize / async_gen_athrow_finalize warn.
             try:
-                self.throw(GeneratorExit)
-            except (GeneratorExit, StopIteration, StopAsyncIteration):
+                unawaited = self.state == _INIT
+            except AttributeError:  # made by copyreg, never given its state
                 return
-            raise RuntimeError("coroutine ignored GeneratorExit")
-        self.finished = True
+            if unawaited:
+                _warn_never_awaited_method(self.generator, _METHOD[self.action])
 
     def _start(self):
         generator = self.generator
@@ -275,21 +355,23 @@ class _Step:
                 raise StopAsyncIteration
             return generator.send(self.argument)
         if self.action == "throw":
-            if generator.state <= 0:
+            if generator.state == DONE:
+                raise StopIteration  # as natively: nothing is thrown into a generator that is over
+            if generator.state == 0:
                 # Thrown into a generator that never started (it is over
-                # now) or that is over: nothing in it handles the exception,
-                # and nothing chains it.
+                # now): nothing in it handles the exception, and nothing
+                # chains it.
                 generator.state = DONE
                 reraise(thrown_exception(*self.argument))
             return generator.throw(thrown_exception(*self.argument))  # athrow() warned already
         # aclose()
         if generator.state <= 0:
             generator.state = DONE
-            raise StopIteration(None)
+            raise StopIteration
         return generator.throw(GeneratorExit)
 
     def _guard(self, call, *args):
-        """Run one step; on the last one, let go of the generator's running flag.
+        """Run one step; on the last one, close the step and let go of the generator's running flag.
 
         Discussion: the outcome is raised after the ``except`` blocks, never
         inside one.  Raised inside, it would carry the caught exception as its
@@ -311,17 +393,19 @@ class _Step:
             if self.action != "close":
                 error = stop
         except BaseException:
-            self._finish()
+            self.state = _CLOSED
+            generator._step = None
             raise
-        self._finish()
+        self.state = _CLOSED
+        generator._step = None
         if error is not None:
             raise error
-        raise StopIteration(finished_with)
+        # StopIteration() for None, as CPython's: no args.
+        raise StopIteration(finished_with) if finished_with is not None else StopIteration
 
-    def _finish(self):
-        self.finished = True
-        if self.generator._step is self:
-            self.generator._step = None
+
+def _raise_thrown(typ, val, tb):
+    reraise(thrown_exception(typ, val, tb))
 
 
 _ALREADY_RUNNING = {
@@ -329,6 +413,12 @@ _ALREADY_RUNNING = {
     "throw": "athrow(): asynchronous generator is already running",
     "close": "aclose(): asynchronous generator is already running",
 }
+_REUSED = {
+    "send": "cannot reuse already awaited __anext__()/asend()",
+    "throw": "cannot reuse already awaited aclose()/athrow()",
+    "close": "cannot reuse already awaited aclose()/athrow()",
+}
+_METHOD = {"send": "asend", "throw": "athrow", "close": "aclose"}  # as the never-awaited warning names it
 
 
 class _Send(_Step):

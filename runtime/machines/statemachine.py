@@ -1530,10 +1530,7 @@ def _warn_never_awaited(machine):
     ``warnings._warn_unawaited_coroutine`` cannot be told that: unless it was
     replaced (then it is called, as CPython would), its steps are taken here.
     """
-    stacklevel, frame = 1, sys._getframe()
-    while frame is not None and frame.f_code.co_filename in _MACHINERY_FILES:
-        stacklevel, frame = stacklevel + 1, frame.f_back
-    frame = None
+    stacklevel = _stacklevel_past_machinery()
     modules = getattr(sys, "modules", None) or {}
     module = modules.get("warnings")
     wording = getattr(module, "_warn_unawaited_coroutine", None)
@@ -1563,6 +1560,37 @@ def _warn_never_awaited(machine):
 
 _WARN_UNAWAITED_COROUTINE = warnings._warn_unawaited_coroutine
 _warn_in_c = warnings.warn  # _warnings.warn: what C's _PyErr_WarnFormat reaches
+
+
+def _warn_never_awaited_method(generator, method):
+    """3.13's RuntimeWarning for an ``asend()``/``athrow()``/``aclose()`` awaitable collected unawaited.
+
+    As ``_PyErr_WarnUnawaitedAgenMethod`` does: the C warning, with the
+    async generator as its source, naming the line running when the
+    awaitable was freed; an error is reported as unraisable with the
+    generator as its object.
+    """
+    try:
+        _warn_in_c(
+            f"coroutine method {method!r} of {generator.__qualname__!r} was never awaited",
+            RuntimeWarning,
+            stacklevel=_stacklevel_past_machinery(),
+            source=generator,
+        )
+    except BaseException as error:  # noqa: BLE001 - reported, as CPython does
+        _write_unraisable(error, generator)
+
+
+def _stacklevel_past_machinery():
+    """The ``stacklevel`` for a warning issued by our caller that names the first frame not ours.
+
+    The caller and the frames below it (``__del__``, the runtime's) are in
+    ``_MACHINERY_FILES``; natively no frame of the finalizer shows.
+    """
+    stacklevel, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _MACHINERY_FILES:
+        stacklevel, frame = stacklevel + 1, frame.f_back
+    return stacklevel
 
 
 def _never_awaited_message(machine):
