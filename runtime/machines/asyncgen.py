@@ -245,29 +245,30 @@ class _Step:
         return self.send(None)
 
     def send(self, value):
-        if self.state != _ITER:
-            return self._first_send(value)
+        state = self.state
         generator = self.generator
+        if state == _INIT and generator._step is None:  # the first send of a step: every item's
+            self.state = _ITER
+            generator._step = self
+            if not generator._hooked:
+                generator._first_iteration()
+            if value is not None and self.action == "send":
+                self.argument = value  # as CPython's asend: the value sent replaces asend's
+            return self._guard(self._start)
+        if state != _ITER:
+            self._refuse()
         if value is not None and generator._awaiting is None:
             raise TypeError("can't send non-None value to a just-started async generator")
         generator._step = self
         return self._guard(generator.send, value)
 
-    def _first_send(self, value):
+    def _refuse(self):
+        """send() of a step that is over, or that would run while another step runs."""
         if self.state == _CLOSED:
             raise RuntimeError(_REUSED[self.action])
-        generator = self.generator
-        if generator._step is not None:
-            if _STRICT_STEPS or self.action != "send":  # before 3.13 a refused asend() could start later
-                self.state = _CLOSED
-            raise RuntimeError(_ALREADY_RUNNING[self.action])
-        self.state = _ITER
-        generator._step = self
-        if not generator._hooked:
-            generator._first_iteration()
-        if value is not None and self.action == "send":
-            self.argument = value  # as CPython's asend: the value sent replaces asend's
-        return self._guard(self._start)
+        if _STRICT_STEPS or self.action != "send":  # before 3.13 a refused asend() could start later
+            self.state = _CLOSED
+        raise RuntimeError(_ALREADY_RUNNING[self.action])
 
     def throw(self, typ, val=_MISSING, tb=_MISSING):  # (the generator's throw warns of three)
         if self.state == _CLOSED:
