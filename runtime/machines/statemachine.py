@@ -84,9 +84,9 @@ _UNBOUND = _Unbound()
 # brought up to date at each call; since, a new snapshot each time.
 _LOCALS_ARE_SNAPSHOTS = sys.version_info >= (3, 13)
 
-# What close() does changed in 3.13 (gh-104770, gh-117881): it returns the value
-# of a coroutine that returns when closed, and closing an async generator's
-# asend() throws GeneratorExit into the generator.
+# What close() does changed in 3.13 (gh-104770): it returns the value of a
+# coroutine that returns when closed.  (The same release's rules for an async
+# generator's asend()/athrow() awaitables: runtime.machines.asyncgen, _STRICT_STEPS.)
 _CLOSE_RETURNS_VALUE = sys.version_info >= (3, 13)
 
 
