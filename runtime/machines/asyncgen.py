@@ -86,18 +86,29 @@ class AsyncGeneratorMachine(Machine):
     def __aiter__(self):
         return self
 
+    # Each makes a step, as CPython's: the firstiter hook runs then, before
+    # the step exists (async_gen_init_hooks), not when it is first awaited.
+
     def __anext__(self):
+        if not self._hooked:
+            self._first_iteration()
         return _Send(self, "send", None)
 
     def asend(self, value):
+        if not self._hooked:
+            self._first_iteration()
         return _Send(self, "send", value)
 
     def athrow(self, typ, val=_MISSING, tb=_MISSING):
         if (val is not _MISSING or tb is not _MISSING) and _THREE_ARGUMENT_THROW_WARNS:
             warnings.warn(_three_argument_warning("athrow"), DeprecationWarning, stacklevel=2)
+        if not self._hooked:
+            self._first_iteration()
         return _Throw(self, "throw", (typ, val, tb))
 
     def aclose(self):
+        if not self._hooked:
+            self._first_iteration()
         return _Throw(self, "close", None)
 
     def _first_iteration(self):
@@ -108,11 +119,14 @@ class AsyncGeneratorMachine(Machine):
             firstiter(self)
 
     def __del__(self):
-        if self.state <= 0:
+        state = self.state
+        if state == DONE:
             return
         if self._hooked and self._finalizer is not None:
-            self._finalizer(self)  # the event loop will aclose() it
-        else:
+            # The event loop will aclose() it: one that never ran too, as
+            # natively, once a step of it was made.
+            self._finalizer(self)
+        elif state > 0:
             Machine.__del__(self)  # closed here, as CPython does without hooks
 
     # -- running to the next yield -------------------------------------------------
@@ -250,8 +264,6 @@ class _Step:
         if state == _INIT and generator._step is None:  # the first send of a step: every item's
             self.state = _ITER
             generator._step = self
-            if not generator._hooked:
-                generator._first_iteration()
             if value is not None and self.action == "send":
                 self.argument = value  # as CPython's asend: the value sent replaces asend's
             return self._guard(self._start)

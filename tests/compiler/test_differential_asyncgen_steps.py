@@ -166,6 +166,43 @@ CASES = {
             for method in ("asend", "asend", "asend", "athrow", "aclose", "athrow"):
                 attempt(method, lambda: step_of(agen, method).send(None))
     """,
+    # The firstiter hook runs when a step is made (not when it is first
+    # sent); the finalizer when a generator it saw is collected unfinished,
+    # even one that never ran (3.13's close() of a step closes that one).
+    "asyncgen_hooks_when_steps_are_made": """
+        import sys
+
+        def made_and_dropped(make):
+            agen = two()
+            log.append(make)
+            if make == "asend":
+                step = agen.asend(None)
+            elif make == "athrow":
+                step = agen.athrow(MyExc)
+            elif make == "aclose":
+                step = agen.aclose()
+            elif make == "__anext__":
+                step = agen.__anext__()
+            else:
+                step = agen.asend(None)
+                attempt("thrown into", lambda: step.throw(MyExc))
+            log.append("made")
+            step.close()
+            del step, agen
+            log.append("dropped")
+
+        async def main():
+            old = sys.get_asyncgen_hooks()
+            sys.set_asyncgen_hooks(
+                firstiter=lambda agen: log.append(("firstiter", agen.__name__)),
+                finalizer=lambda agen: log.append(("finalizer", agen.__name__)),
+            )
+            try:
+                for make in ("asend", "athrow", "aclose", "__anext__", "asend, thrown into"):
+                    made_and_dropped(make)
+            finally:
+                sys.set_asyncgen_hooks(*old)
+    """,
     # 3.13: a step collected before it was awaited warns, naming the method,
     # the generator and the line that let go of it; 3.11 and 3.12 say nothing.
     "a_step_never_awaited_warns_from_3_13": """
