@@ -272,7 +272,29 @@ class _Step:
         if value is not None and generator._awaiting is None:
             raise TypeError("can't send non-None value to a just-started async generator")
         generator._step = self
+        if self.action == "throw":
+            return self._sent_into_athrow(value)
         return self._guard(generator.send, value)
+
+    def _sent_into_athrow(self, value):
+        """A later send of an athrow() step: its end leaves it open, as CPython's athrow_send.
+
+        Sent again, it resumes the generator; once the generator is over,
+        StopIteration closes it.
+        """
+        generator = self.generator
+        if generator.state == DONE:
+            self.state = _CLOSED
+            raise StopIteration
+        try:
+            return generator.send(value)
+        except StopIteration as stop:
+            finished_with = stop.value
+        except BaseException:
+            generator._step = None
+            raise
+        generator._step = None
+        raise StopIteration(finished_with) if finished_with is not None else StopIteration
 
     def _refuse(self):
         """send() of a step that is over, or that would run while another step runs."""

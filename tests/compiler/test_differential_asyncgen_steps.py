@@ -159,6 +159,27 @@ CASES = {
                 attempt("the generator after", lambda: agen.asend(None).send(None))
                 attempt("aclose", lambda: agen.aclose().send(None))
     """,
+    # An athrow() step that ends on a later send (after an await) stays
+    # open: sent again, it resumes the generator (CPython's athrow_send).
+    "an_athrow_step_ended_after_an_await_is_sent_again": """
+        async def caught_then_awaits():
+            try:
+                yield 1
+            except MyExc:
+                await suspend()
+                yield "after"
+            yield "more"
+
+        async def main():
+            agen = caught_then_awaits()
+            attempt("first", lambda: agen.asend(None).send(None))
+            step = agen.athrow(MyExc)
+            attempt("athrow", lambda: step.send(None))
+            attempt("athrow, after the await", lambda: step.send(None))
+            for _ in range(3):
+                attempt("sent again", lambda: step.send(None))
+            attempt("thrown into", lambda: step.throw(MyExc))
+    """,
     # athrow() and aclose() of a generator that is over: StopIteration.
     "steps_of_a_generator_that_is_over": """
         async def main():
