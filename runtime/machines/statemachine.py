@@ -796,6 +796,9 @@ class Machine:
             self.throw(exit_)
         except GeneratorExit:
             self._release_locals()  # as a closed native coroutine's frame is cleared
+            # Its traceback holds this frame, which holds it: a cycle, through the
+            # frames of resume (the machine), that only the collector would free.
+            exit_ = None
             return None
         except StopIteration as stop:
             # The function returned while closing: 3.13 hands back its value.

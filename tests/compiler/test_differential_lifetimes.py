@@ -207,6 +207,25 @@ def test_locals_freed_when_an_awaited_exception_passes_through():
     )
 
 
+def test_a_closed_coroutine_is_freed_with_its_last_reference():
+    # close() once kept the GeneratorExit it threw in, whose traceback holds
+    # close's own frame and those of resume: a cycle holding the machine.
+    check(
+        """
+        async def wait():
+            await tick()
+
+        async def main():
+            coro = wait()
+            coro.send(None)
+            coro.close()
+            ref = weakref.ref(coro, lambda _: log.append("coroutine freed"))
+            del coro
+            log.append("deleted")
+        """
+    )
+
+
 def test_locals_freed_at_close():
     check(
         """
@@ -1216,5 +1235,28 @@ def test_a_closures_free_variables_are_the_captured_locals():
             log.append(bump.__code__.co_freevars)
             log.append([cell.cell_contents for cell in bump.__closure__])
             log.append(bump())
+        """
+    )
+
+
+@CLOSES_OVER_THE_MACHINE
+def test_a_closure_keeps_its_variable_but_not_the_others_after_close():
+    check(
+        """
+        async def make(box):
+            big = Tracked("big")
+            count = Tracked("count")
+            box.append(lambda: count.name)
+            await tick()
+
+        async def main():
+            box = []
+            coro = make(box)
+            coro.send(None)
+            coro.close()
+            log.append("closed")
+            log.append(box[0]())
+            del box
+            log.append("closure gone")
         """
     )
