@@ -1260,3 +1260,57 @@ def test_a_closure_keeps_its_variable_but_not_the_others_after_close():
             log.append("closure gone")
         """
     )
+
+
+HOLDS_THE_ENCLOSING_MACHINE = pytest.mark.xfail(
+    strict=True, reason="a nested async def's machine reaches the enclosing locals through the enclosing machine"
+)
+
+
+@HOLDS_THE_ENCLOSING_MACHINE
+def test_a_nested_coroutine_keeps_only_its_cells_after_the_enclosing_one_raised():
+    check(
+        """
+        async def spawn(box):
+            big = Tracked("big")
+            name = "inner"
+            async def later():
+                return name
+            box.append(later)
+            await tick()
+            raise ValueError("boom")
+
+        async def main():
+            box = []
+            try:
+                await spawn(box)
+            except ValueError:
+                log.append("caught")
+            log.append(await box[0]())
+        """
+    )
+
+
+@HOLDS_THE_ENCLOSING_MACHINE
+def test_an_abandoned_coroutine_is_closed_while_a_nested_coroutine_lives():
+    check(
+        """
+        async def spawn(box):
+            name = "inner"
+            async def later():
+                return name
+            box.append(later())
+            try:
+                await tick()
+            finally:
+                log.append("finally")
+
+        async def main():
+            box = []
+            coro = spawn(box)
+            coro.send(None)
+            del coro
+            log.append("dropped")
+            log.append(await box[0])
+        """
+    )
