@@ -394,7 +394,12 @@ def _release_frames(error, code):
     (``send`` drops its own reference to such a delegate as it returns, for
     the same reason; only there, where a traceback is known to hold its
     frame: dropping it always changed when abandoned async generators are
-    finalized, as natively they are not.)
+    finalized, as natively they are not.)  A cleared frame keeps its
+    ``f_back``, so the machinery's frames it links (``_advance``, ``send``,
+    ``throw``) let go of the machine too before they return: otherwise the
+    kept exception would hold the machine that keeps it, a cycle, and a
+    coroutine dropped while suspended in such a clause would be closed by
+    the collector, not when its last reference goes.
     """
     tb = error.__traceback__
     while tb is not None:
@@ -689,7 +694,7 @@ class Machine:
                 else:
                     self._awaiting = awaiting
                     if handling:
-                        awaiting = None  # see _release_frames
+                        awaiting = self = None  # see _release_frames
                     return yielded
                 awaiting = None  # finished: let it go now, as CPython's frame does
                 if value is None:
@@ -775,7 +780,7 @@ class Machine:
             _leave_machinery(raised)
             raise
         finally:
-            error = None  # see send
+            error = self = None  # see send, and _release_frames
 
     def _handled(self):
         """The exception the function was handling where it is suspended, or None.
@@ -796,20 +801,23 @@ class Machine:
             self.throw(exit_)
         except GeneratorExit:
             self._release_locals()  # as a closed native coroutine's frame is cleared
-            # Its traceback holds this frame, which holds it: a cycle, through the
-            # frames of resume (the machine), that only the collector would free.
-            exit_ = None
             return None
         except StopIteration as stop:
             # The function returned while closing: 3.13 hands back its value.
             return stop.value if _CLOSE_RETURNS_VALUE else None
-        # Ignored: the function is suspended again, and stays so until closed
-        # again (when collected, as natively).  Discussion: the traceback of
-        # the GeneratorExit it caught holds frames of ours, which hold it: a
-        # cycle that would keep this machine alive until the cycle collector
-        # ran, past the moment CPython closes it.
-        exit_.__traceback__ = None
-        raise RuntimeError(f"{self._kind} ignored GeneratorExit")
+        else:
+            # Ignored: the function is suspended again, and stays so until closed
+            # again (when collected, as natively).  Discussion: the traceback of
+            # the GeneratorExit it caught holds frames of ours, which hold it: a
+            # cycle that would keep this machine alive until the cycle collector
+            # ran, past the moment CPython closes it.
+            exit_.__traceback__ = None
+            raise RuntimeError(f"{self._kind} ignored GeneratorExit")
+        finally:
+            # However it ended, the GeneratorExit's traceback holds this frame,
+            # which holds it, and the frames of resume, which hold the machine:
+            # a cycle only the collector would free.
+            exit_ = None
 
     def __await__(self):
         return _AwaitIterator(self)
@@ -884,6 +892,7 @@ class Machine:
             self._awaiting = delegate
             if type(delegate) is _HandlingIterator:
                 _release_frames(delegate.exception, type(self).resume.__code__)
+                self = None  # see _release_frames
             awaitable = delegate = None  # see _release_frames
             return None
 

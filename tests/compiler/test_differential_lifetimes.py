@@ -226,6 +226,52 @@ def test_a_closed_coroutine_is_freed_with_its_last_reference():
     )
 
 
+def test_a_coroutine_that_returns_when_closed_is_freed_with_its_last_reference():
+    check(
+        """
+        async def wait():
+            try:
+                await tick()
+            except GeneratorExit:
+                log.append("closing")
+                return 5
+
+        async def main():
+            coro = wait()
+            coro.send(None)
+            coro.close()
+            ref = weakref.ref(coro, lambda _: log.append("coroutine freed"))
+            del coro
+            log.append("deleted")
+        """
+    )
+
+
+@pytest.mark.parametrize("clause", ["finally", "except KeyError"])
+def test_a_coroutine_dropped_while_an_awaiting_clause_handles_a_thrown_exception_is_closed_at_once(clause):
+    # The exception the clause keeps has in its traceback the finished frame
+    # of resume, whose f_back is the machinery's frames, which held the machine.
+    check(
+        f"""
+        async def wait():
+            try:
+                await tick()
+            {clause}:
+                try:
+                    await tick()
+                finally:
+                    log.append("clause left")
+
+        async def main():
+            coro = wait()
+            coro.send(None)
+            coro.throw(KeyError("k"))
+            del coro  # closed now: "clause left" comes first
+            log.append("deleted")
+        """
+    )
+
+
 def test_locals_freed_at_close():
     check(
         """
