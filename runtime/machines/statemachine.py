@@ -399,7 +399,10 @@ def _release_frames(error, code):
     ``throw``) let go of the machine too before they return: otherwise the
     kept exception would hold the machine that keeps it, a cycle, and a
     coroutine dropped while suspended in such a clause would be closed by
-    the collector, not when its last reference goes.
+    the collector, not when its last reference goes.  Still linked so: the
+    frame of whoever called ``send`` or ``throw`` (a caller whose finished
+    frame holds the coroutine still makes a cycle), where natively a
+    suspended coroutine's frame links to no caller.
     """
     tb = error.__traceback__
     while tb is not None:
