@@ -395,23 +395,30 @@ def _release_frames(error, code):
     the same reason; only there, where a traceback is known to hold its
     frame: dropping it always changed when abandoned async generators are
     finalized, as natively they are not.)  A cleared frame keeps its
-    ``f_back``, so the machinery's frames it links (``_advance``, ``send``,
-    ``throw``) let go of the machine too before they return: otherwise the
-    kept exception would hold the machine that keeps it, a cycle, and a
-    coroutine dropped while suspended in such a clause would be closed by
-    the collector, not when its last reference goes.  Still linked so: the
+    ``f_back``: the frames of ``code`` it links to are cleared too, and the
+    machinery's (``_advance``, ``send``, ``throw``, ``run_now`` when the
+    coroutine it ran raised) let go of the machine before they return:
+    otherwise the kept exception would hold the machine that keeps it, a
+    cycle, and a coroutine dropped while suspended in such a clause would be
+    closed by the collector, not when its last reference goes.  Still linked so: the
     frame of whoever called ``send`` or ``throw`` (a caller whose finished
     frame holds the coroutine still makes a cycle), where natively a
     suspended coroutine's frame links to no caller.
     """
+    running = sys._getframe(1)  # the caller: it and the frames below it still run
     tb = error.__traceback__
     while tb is not None:
+        # The frame, and those it links to (an earlier call of resume that
+        # awaited a coroutine run at once, which raised, is the f_back of
+        # run_now's frame, which is its frame's).
         frame = tb.tb_frame
-        if frame.f_code is code:
-            try:
-                frame.clear()
-            except RuntimeError:
-                pass  # still executing: leave it
+        while frame is not None and frame is not running:
+            if frame.f_code is code:
+                try:
+                    frame.clear()
+                except RuntimeError:
+                    pass  # still executing: leave it
+            frame = frame.f_back
         tb = tb.tb_next
 
 
@@ -956,7 +963,12 @@ class Machine:
             awaitable.state = DONE
             if isinstance(raised, StopIteration):
                 raised = _stop_iteration_error(awaitable, raised)
-            return None, None, _Raised(_without_machinery(raised))
+            error = _Raised(_without_machinery(raised))
+            # Its traceback holds the frame of the coroutine's resume, and so
+            # this one (its f_back): an except clause that keeps it must not
+            # keep the awaiting machine through it (see _release_frames).
+            del self, awaitable
+            return None, None, error
         if awaitable.state:
             # This frame lets go of what it waits on: a traceback that holds the
             # frame of its resume holds this one too, through f_back.

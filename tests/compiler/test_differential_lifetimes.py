@@ -272,6 +272,37 @@ def test_a_coroutine_dropped_while_an_awaiting_clause_handles_a_thrown_exception
     )
 
 
+@pytest.mark.parametrize("awaited", ["fails", "fails_later"])
+def test_a_coroutine_dropped_while_an_awaiting_clause_handles_an_awaited_exception_is_closed_at_once(awaited):
+    check(
+        f"""
+        async def fails():
+            raise KeyError("k")
+
+        async def fails_later():
+            await tick()
+            raise KeyError("k")
+
+        async def wait():
+            try:
+                await {awaited}()
+            except KeyError:
+                try:
+                    await tick()
+                finally:
+                    log.append("clause left")
+
+        async def main():
+            coro = wait()
+            coro.send(None)
+            if {awaited!r} == "fails_later":
+                coro.send(None)
+            del coro  # closed now: "clause left" comes first
+            log.append("deleted")
+        """
+    )
+
+
 def test_locals_freed_at_close():
     check(
         """
