@@ -394,16 +394,31 @@ def _release_frames(error, code):
     (``send`` drops its own reference to such a delegate as it returns, for
     the same reason; only there, where a traceback is known to hold its
     frame: dropping it always changed when abandoned async generators are
-    finalized, as natively they are not.)
+    finalized, as natively they are not.)  A cleared frame keeps its
+    ``f_back``: the frames of ``code`` it links to are cleared too, and the
+    machinery's (``_advance``, ``send``, ``throw``, ``run_now`` when the
+    coroutine it ran raised) let go of the machine before they return:
+    otherwise the kept exception would hold the machine that keeps it, a
+    cycle, and a coroutine dropped while suspended in such a clause would be
+    closed by the collector, not when its last reference goes.  Still linked so: the
+    frame of whoever called ``send`` or ``throw`` (a caller whose finished
+    frame holds the coroutine still makes a cycle), where natively a
+    suspended coroutine's frame links to no caller.
     """
+    running = sys._getframe(1)  # the caller: it and the frames below it still run
     tb = error.__traceback__
     while tb is not None:
+        # The frame, and those it links to (an earlier call of resume that
+        # awaited a coroutine run at once, which raised, is the f_back of
+        # run_now's frame, which is its frame's).
         frame = tb.tb_frame
-        if frame.f_code is code:
-            try:
-                frame.clear()
-            except RuntimeError:
-                pass  # still executing: leave it
+        while frame is not None and frame is not running:
+            if frame.f_code is code:
+                try:
+                    frame.clear()
+                except RuntimeError:
+                    pass  # still executing: leave it
+            frame = frame.f_back
         tb = tb.tb_next
 
 
@@ -689,7 +704,7 @@ class Machine:
                 else:
                     self._awaiting = awaiting
                     if handling:
-                        awaiting = None  # see _release_frames
+                        awaiting = self = None  # see _release_frames
                     return yielded
                 awaiting = None  # finished: let it go now, as CPython's frame does
                 if value is None:
@@ -775,7 +790,7 @@ class Machine:
             _leave_machinery(raised)
             raise
         finally:
-            error = None  # see send
+            error = self = None  # see send, and _release_frames
 
     def _handled(self):
         """The exception the function was handling where it is suspended, or None.
@@ -800,13 +815,19 @@ class Machine:
         except StopIteration as stop:
             # The function returned while closing: 3.13 hands back its value.
             return stop.value if _CLOSE_RETURNS_VALUE else None
-        # Ignored: the function is suspended again, and stays so until closed
-        # again (when collected, as natively).  Discussion: the traceback of
-        # the GeneratorExit it caught holds frames of ours, which hold it: a
-        # cycle that would keep this machine alive until the cycle collector
-        # ran, past the moment CPython closes it.
-        exit_.__traceback__ = None
-        raise RuntimeError(f"{self._kind} ignored GeneratorExit")
+        else:
+            # Ignored: the function is suspended again, and stays so until closed
+            # again (when collected, as natively).  Discussion: the traceback of
+            # the GeneratorExit it caught holds frames of ours, which hold it: a
+            # cycle that would keep this machine alive until the cycle collector
+            # ran, past the moment CPython closes it.
+            exit_.__traceback__ = None
+            raise RuntimeError(f"{self._kind} ignored GeneratorExit")
+        finally:
+            # However it ended, the GeneratorExit's traceback holds this frame,
+            # which holds it, and the frames of resume, which hold the machine:
+            # a cycle only the collector would free.
+            exit_ = None
 
     def __await__(self):
         return _AwaitIterator(self)
@@ -881,6 +902,7 @@ class Machine:
             self._awaiting = delegate
             if type(delegate) is _HandlingIterator:
                 _release_frames(delegate.exception, type(self).resume.__code__)
+                self = None  # see _release_frames
             awaitable = delegate = None  # see _release_frames
             return None
 
@@ -941,7 +963,12 @@ class Machine:
             awaitable.state = DONE
             if isinstance(raised, StopIteration):
                 raised = _stop_iteration_error(awaitable, raised)
-            return None, None, _Raised(_without_machinery(raised))
+            error = _Raised(_without_machinery(raised))
+            # Its traceback holds the frame of the coroutine's resume, and so
+            # this one (its f_back): an except clause that keeps it must not
+            # keep the awaiting machine through it (see _release_frames).
+            del self, awaitable
+            return None, None, error
         if awaitable.state:
             # This frame lets go of what it waits on: a traceback that holds the
             # frame of its resume holds this one too, through f_back.

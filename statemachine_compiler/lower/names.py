@@ -338,7 +338,16 @@ class NameRewriter(Transformer):
                 kept += [copy.body[0] for copy in self.copies(_imported_names(small))]
             elif type(small).__name__ == "TypeAlias":  # ``type X = ...`` (3.12)
                 kept += [copy.body[0] for copy in self.copies([small.name.value])]
-        return line.with_changes(body=kept or [cst.Pass()])
+        if kept:
+            return line.with_changes(body=kept)
+        # A line of declarations only: gone, its block drops it (``leave_IndentedBlock``).
+        return line.with_changes(body=[cst.Pass() if isinstance(line, cst.SimpleStatementSuite) else _DROPPED])
+
+    def leave_IndentedBlock(self, original_node, updated_node):
+        if not any(_is_dropped(statement) for statement in updated_node.body):
+            return updated_node
+        body, comments = _without_emptied_lines(updated_node.body, getattr(self.compile_nested, "linemap", None))
+        return updated_node.with_changes(body=body, footer=[*comments, *updated_node.footer])
 
     def leave_Call(self, original_node, updated_node):
         # ``locals()`` (and ``vars()``) in the function itself: its locals are
@@ -756,11 +765,51 @@ def _drop_machine_nonlocals(node: cst.FunctionDef, stack: list[Scope], linemap=N
             )
 
         def leave_SimpleStatementLine(self, original_node, updated_node):
-            if not updated_node.body:
+            if not updated_node.body:  # kept, marked, until its block drops it with its comments
+                return updated_node.with_changes(body=[_DROPPED])
+            return updated_node
+
+        def leave_IndentedBlock(self, original_node, updated_node):
+            body, comments = _without_emptied_lines(updated_node.body, linemap)
+            return updated_node.with_changes(body=body, footer=[*comments, *updated_node.footer])
+
+        def leave_SimpleStatementSuite(self, original_node, updated_node):
+            if not updated_node.body:  # ``def f(): nonlocal x``, on one line
                 return updated_node.with_changes(body=[cst.Pass()])
             return updated_node
 
     return node.visit(Dropper())
+
+
+_DROPPED = cst.Pass()  # what stands for the statements of a line that were all dropped
+
+
+def _is_dropped(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and statement.body[0] is _DROPPED
+
+
+def _without_emptied_lines(body, linemap=None) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """``body`` less the lines whose every statement was dropped (a ``nonlocal`` line).
+
+    The comments above such a line go to the line after it (those above the
+    last line of the block are returned, for its end); a block left with
+    nothing in it gets a ``pass``.
+    """
+    kept, comments = [], []
+    for statement in body:
+        if _is_dropped(statement):
+            comments.extend(statement.leading_lines)
+            continue
+        if comments:
+            moved = statement.with_changes(leading_lines=[*comments, *statement.leading_lines])
+            if linemap is not None:
+                linemap.note_origin(moved, statement)
+            statement, comments = moved, []
+        kept.append(statement)
+    if not kept:
+        kept.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=comments))
+        comments = []
+    return kept, comments
 
 
 def _imported_names(node: cst.Import | cst.ImportFrom) -> list[str]:

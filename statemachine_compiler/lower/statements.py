@@ -271,6 +271,12 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         return self.lower_block([cst.SimpleStatementLine(list(suite.body))])
 
     def statement(self, node: cst.BaseStatement) -> None:
+        if _declares_only(node):  # declared once, at the top of resume: only its comments stay
+            comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
+            if comments:
+                position = self.positions(node) or self.current
+                self.out.append(Plain([], line=position[0], comments=comments))
+            return
         if not contains_await(node):
             self.emit(node)
             return
@@ -666,3 +672,10 @@ def _describe_statement(node: cst.CSTNode) -> str:
         "FunctionDef": "await in a nested function's decorators or defaults",
         "ClassDef": "await in a class statement's decorators or bases",
     }.get(name, f"await inside {name}")
+
+
+def _declares_only(node: cst.BaseStatement) -> bool:
+    """Whether ``node`` is a line of ``global`` and ``nonlocal`` declarations, nothing else."""
+    return isinstance(node, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Global, cst.Nonlocal)) for small in node.body
+    )

@@ -34,3 +34,36 @@ def test_comment_on_an_await_line_is_kept_once_above_its_suspension():
     assert sum("# held briefly" in line for line in lines) == 3
     assert sum("# all of them" in line for line in lines) == 1
     assert "print(self.y)  # kept as is" in lines
+
+
+def test_a_declaration_line_leaves_no_pass_and_its_comment_stays():
+    # ``global``/``nonlocal`` of the compiled function go to the top of
+    # resume, and a nested function's ``nonlocal`` of a machine local is not
+    # needed: the line goes, the comments above it stay with the next line.
+    source = textwrap.dedent(
+        """\
+        total = 0
+
+        async def f():
+            count = 0
+            def bump():
+                # the coroutine's count
+                nonlocal count
+                count += 1
+            def only():
+                nonlocal count
+            # the module's total
+            global total
+            total = await g()
+            return bump
+        """
+    )
+    code = compile_source(source, "f.py").code
+    lines = [line.strip() for line in code.splitlines()]
+    assert lines.count("pass") == 1, f"a pass only for the function left empty:\n{code}"
+    assert lines[lines.index("def only():") + 1] == "pass", code
+    assert lines[lines.index("def bump():") + 1 : lines.index("def bump():") + 3] == [
+        "# the coroutine's count",
+        "self.count += 1",
+    ], code
+    assert lines[lines.index("# the module's total") + 1] == "awaitable = g()", code

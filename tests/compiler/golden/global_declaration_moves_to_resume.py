@@ -26,7 +26,6 @@ class _f(StateMachine):
     def resume(self, value, error):
         global total
         if self.state == 0:
-            pass
             awaitable = fetch(5)
             # line 6: await fetch(5)
             self.state = 1

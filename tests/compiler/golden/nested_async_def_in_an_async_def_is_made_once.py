@@ -61,7 +61,6 @@ class _main(StateMachine):
 
         def resume(frame, value, error):
             if frame.state == 0:
-                pass
                 frame.outer.total += frame.j + frame.outer.k
                 awaitable = fetch(frame.outer.total)
                 # line 7: await fetch(total)
