@@ -1314,6 +1314,105 @@ class StateMachine(Machine):
 
     __slots__ = ("_origin",)  # set only while origin tracking is on
 
+    def send(self, value):
+        """``Machine.send``, with a coroutine's usual suspension spelled out.
+
+        Discussion: nearly every send of a running program comes here with
+        the coroutine suspended on a generator (``yield`` in an
+        ``__await__``, ``asyncio.sleep(0)``) or a future's iterator: one step
+        of it, and when that finishes, the function resumed until its next
+        await, whose iterator is stepped in the same loop.  That resumption
+        is ``_advance``'s work, inlined here (a Python call and a loop less
+        per suspension, a third of its cost): ``resume`` is called from this
+        frame, as ``_advance`` calls it, and every step of the awaited code is
+        still taken from this frame, at the depth ``Machine.send`` takes it
+        (cpython#93592).  Anything else (an exception to resume with, a
+        compiled coroutine awaited, an ``__await__`` that fails or returns
+        no iterator) goes through ``_advance`` as in ``Machine.send``.  Async
+        generators keep ``Machine.send``: their ``_advance`` is their own.
+        """
+        try:
+            awaiting = self._awaiting
+            if awaiting is None or type(awaiting) is _FirstStep:
+                if awaiting is not None:  # started by run_now: its first step is to come
+                    result = self._advance(None, None, awaiting.awaitable)
+                else:  # not started
+                    if self.state <= 0 and (self.state or value is not None):
+                        self._check_resumable(value)
+                    result = self._advance(value, None)
+                awaiting, value = self._awaiting, None  # None: it returned
+                handling = awaiting is not None and type(awaiting) is _HandlingIterator
+            elif awaiting is _RUNNING:
+                raise ValueError(f"{self._kind} already executing")
+            else:
+                handling = False  # (a later step: no frame of this call is in a traceback)
+            while awaiting is not None:
+                self._awaiting = _RUNNING
+                # The outcome goes into resume() outside of any except block, so
+                # that user code never sees this frame's exception as its context.
+                try:
+                    if type(awaiting) is GeneratorType or value is not None or isinstance(awaiting, Machine):
+                        yielded = awaiting.send(value)
+                    else:
+                        yielded = next(awaiting)  # an iterator may have no send()
+                except StopIteration as stop:
+                    value, error = stop.value, None
+                except BaseException as raised:
+                    value, error = None, _Raised(_without_machinery(raised))
+                else:
+                    self._awaiting = awaiting
+                    if handling:
+                        awaiting = None  # see _release_frames
+                    return yielded
+                awaiting = None  # finished: let it go now, as CPython's frame does
+                if error is not None:
+                    result = self._advance(None, error)
+                else:
+                    # _advance's first turn, spelled out (see above).
+                    try:
+                        # The result handed on, not kept in this frame: see _advance.
+                        awaitable = self.resume((value, value := None)[0], None)
+                    except StopIteration as stop:
+                        self._awaiting = None
+                        self.state = DONE
+                        raise RuntimeError(f"{self._kind} raised StopIteration") from stop
+                    except BaseException:
+                        self._awaiting = None
+                        self.state = DONE
+                        raise
+                    if self.state == 0:  # resume returned from the function itself
+                        self._awaiting = None
+                        self.state = DONE
+                        self._release_locals()
+                        result = awaitable
+                        break
+                    method = getattr(type(awaitable), "__await__", None)
+                    if method is None or method is _machine_await or method is _coroutine_await:
+                        # Not awaitable, a compiled coroutine, a native one: _advance's checks.
+                        result = self._advance(None, None, (awaitable, awaitable := None)[0])
+                    else:
+                        try:
+                            awaiting = method(awaitable)
+                            if type(awaiting) is not GeneratorType:
+                                awaiting = _checked_iterator(awaiting)
+                                handling = type(awaiting) is _HandlingIterator
+                                if handling:
+                                    _release_frames(awaiting.exception, type(self).resume.__code__)
+                            else:
+                                handling = False
+                        except BaseException as raised:
+                            awaiting, error = None, _Raised(_without_machinery(raised))
+                        method = awaitable = None  # see _release_frames
+                        if error is None:
+                            continue  # its first step
+                        result = self._advance(None, error)
+                awaiting, error = self._awaiting, None  # what it waits on now: its first step
+                handling = type(awaiting) is _HandlingIterator
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
+        raise StopIteration(result)
+
     @property
     def cr_origin(self):
         """Where the coroutine was created: ``(filename, line, function)`` frames, innermost first.
@@ -1346,7 +1445,7 @@ def _named_as_natively(method, type_name: str):
 
 
 for _method in ("send", "throw", "close"):
-    setattr(StateMachine, _method, _named_as_natively(getattr(Machine, _method), "coroutine"))
+    setattr(StateMachine, _method, _named_as_natively(getattr(StateMachine, _method), "coroutine"))
 del _method
 
 
@@ -1400,6 +1499,7 @@ if sys.get_coroutine_origin_tracking_depth():
 
 # How the machinery recognises a compiled coroutine it can run directly.
 _machine_await = Machine.__await__
+_coroutine_await = CoroutineType.__await__  # a native coroutine's: _await_iterator checks it
 
 
 class SuspendedFrame:
