@@ -486,7 +486,11 @@ def special_method(kind, name):
     called).  ``_MISSING`` when no class of ``kind`` defines it.
     """
     attribute = getattr(kind, name, _MISSING)
-    if type(attribute) in _UNBOUND_CALLABLE and not _is_static(kind, name):
+    # (Defined in the class itself, the usual case, it is no staticmethod:
+    # found as it is in the class's dict, one lookup and no walk of the MRO.)
+    if type(attribute) in _UNBOUND_CALLABLE and (
+        kind.__dict__.get(name) is attribute or not _is_static(kind, name)
+    ):
         return attribute
     if attribute is _MISSING:
         return _MISSING
@@ -815,11 +819,12 @@ class Machine:
         # As CPython does when a coroutine object is collected: close it if it
         # is suspended (its finally blocks run), warn if it never ran.
         # An error escaping here is reported by Python as "Exception ignored".
-        state = self.state
-        if state > 0:
-            self.close()
-        elif state == 0 and self._awaiting is None and self._kind == "coroutine":
-            _warn_never_awaited(self)
+        # Nearly every machine is collected finished (DONE): one test then.
+        if self.state >= 0:
+            if self.state:
+                self.close()
+            elif self._awaiting is None and self._kind == "coroutine":
+                _warn_never_awaited(self)
 
     def _advance(self, value, error, awaitable=_MISSING):
         """Call ``resume`` until the function returns, or waits on something.
