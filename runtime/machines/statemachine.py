@@ -112,9 +112,13 @@ def _install_stacks():
     _STACKS_INSTALLED = stacks.install()  # False until inspect is imported too
 
 
+class _Running:
+    __slots__ = ()
+
+
 # ``_awaiting`` holds the iterator being delegated to; while ``resume`` runs it
 # holds this marker instead, so that re-entering the machine is detected.
-_RUNNING = object()
+_RUNNING = _Running()
 
 
 def _without_machinery(error):
@@ -1247,6 +1251,10 @@ class _FirstStep:
         self.awaitable = awaitable
 
 
+# What ``_awaiting`` holds when there is no iterator to step: StateMachine.send's one test.
+_NOT_STEPPED = frozenset((type(None), _FirstStep, _Running))
+
+
 def _stop_iteration_error(machine, stop):
     """The RuntimeError that a StopIteration raised by a coroutine's body becomes (PEP 479)."""
     try:
@@ -1338,81 +1346,94 @@ class StateMachine(Machine):
         """
         try:
             awaiting = self._awaiting
-            if awaiting is None or type(awaiting) is _FirstStep:
-                if awaiting is not None:  # started by run_now: its first step is to come
-                    result = self._advance(None, None, awaiting.awaitable)
-                else:  # not started
+            if type(awaiting) in _NOT_STEPPED:
+                if awaiting is _RUNNING:
+                    raise ValueError(f"{self._kind} already executing")
+                if awaiting is None:  # not started (resumed below), or finished
                     if self.state <= 0 and (self.state or value is not None):
                         self._check_resumable(value)
-                    result = self._advance(value, None)
-                awaiting, value = self._awaiting, None  # None: it returned
-                handling = awaiting is not None and type(awaiting) is _HandlingIterator
-            elif awaiting is _RUNNING:
-                raise ValueError(f"{self._kind} already executing")
+                    self._awaiting = _RUNNING
+                else:  # started by run_now: its first step is to come
+                    result = self._advance(None, None, awaiting.awaitable)
+                    awaiting, value = self._awaiting, None
+                    if awaiting is None:
+                        raise StopIteration(result)
+                    handling = type(awaiting) is _HandlingIterator
             else:
                 handling = False  # (a later step: no frame of this call is in a traceback)
-            while awaiting is not None:
-                self._awaiting = _RUNNING
-                # The outcome goes into resume() outside of any except block, so
-                # that user code never sees this frame's exception as its context.
-                try:
-                    if type(awaiting) is GeneratorType or value is not None or isinstance(awaiting, Machine):
-                        yielded = awaiting.send(value)
-                    else:
-                        yielded = next(awaiting)  # an iterator may have no send()
-                except StopIteration as stop:
-                    value, error = stop.value, None
-                except BaseException as raised:
-                    value, error = None, _Raised(_without_machinery(raised))
-                else:
-                    self._awaiting = awaiting
-                    if handling:
-                        awaiting = None  # see _release_frames
-                    return yielded
-                awaiting = None  # finished: let it go now, as CPython's frame does
-                if error is not None:
-                    result = self._advance(None, error)
-                else:
-                    # _advance's first turn, spelled out (see above).
+            while True:
+                if awaiting is not None:
+                    self._awaiting = _RUNNING
+                    # The outcome goes into resume() outside of any except block, so
+                    # that user code never sees this frame's exception as its context.
                     try:
-                        # The result handed on, not kept in this frame: see _advance.
-                        awaitable = self.resume((value, value := None)[0], None)
+                        if type(awaiting) is GeneratorType or value is not None or isinstance(awaiting, Machine):
+                            yielded = awaiting.send(value)
+                        else:
+                            yielded = next(awaiting)  # an iterator may have no send()
                     except StopIteration as stop:
-                        self._awaiting = None
-                        self.state = DONE
-                        raise RuntimeError(f"{self._kind} raised StopIteration") from stop
-                    except BaseException:
-                        self._awaiting = None
-                        self.state = DONE
-                        raise
-                    if self.state == 0:  # resume returned from the function itself
-                        self._awaiting = None
-                        self.state = DONE
-                        self._release_locals()
-                        result = awaitable
-                        break
-                    method = getattr(type(awaitable), "__await__", None)
-                    if method is None or method is _machine_await or method is _coroutine_await:
-                        # Not awaitable, a compiled coroutine, a native one: _advance's checks.
-                        result = self._advance(None, None, (awaitable, awaitable := None)[0])
+                        value, error = stop.value, None
+                    except BaseException as raised:
+                        value, error = None, _Raised(_without_machinery(raised))
                     else:
-                        try:
-                            awaiting = method(awaitable)
-                            if type(awaiting) is not GeneratorType:
-                                awaiting = _checked_iterator(awaiting)
-                                handling = type(awaiting) is _HandlingIterator
-                                if handling:
-                                    _release_frames(awaiting.exception, type(self).resume.__code__)
-                            else:
-                                handling = False
-                        except BaseException as raised:
-                            awaiting, error = None, _Raised(_without_machinery(raised))
-                        method = awaitable = None  # see _release_frames
-                        if error is None:
-                            continue  # its first step
+                        self._awaiting = awaiting
+                        if handling:
+                            awaiting = None  # see _release_frames
+                        return yielded
+                    awaiting = None  # finished: let it go now, as CPython's frame does
+                    if error is not None:
                         result = self._advance(None, error)
-                awaiting, error = self._awaiting, None  # what it waits on now: its first step
+                        awaiting, error = self._awaiting, None  # what it waits on now: its first step
+                        if awaiting is None:
+                            break
+                        handling = type(awaiting) is _HandlingIterator
+                        continue
+                # _advance's first turn, spelled out (see above): resume with value.
+                try:
+                    # The result handed on, not kept in this frame: see _advance.
+                    awaitable = self.resume((value, value := None)[0], None)
+                except StopIteration as stop:
+                    self._awaiting = None
+                    self.state = DONE
+                    raise RuntimeError(f"{self._kind} raised StopIteration") from stop
+                except BaseException:
+                    self._awaiting = None
+                    self.state = DONE
+                    raise
+                if self.state == 0:  # resume returned from the function itself
+                    self._awaiting = None
+                    self.state = DONE
+                    self._release_locals()
+                    result = awaitable
+                    break
+                method = getattr(type(awaitable), "__await__", None)
+                if method is None or method is _machine_await or method is _coroutine_await:
+                    # Not awaitable, a compiled coroutine, a native one: _advance's checks.
+                    result = self._advance(None, None, (awaitable, awaitable := None)[0])
+                else:
+                    try:
+                        awaiting = method(awaitable)
+                        if type(awaiting) is not GeneratorType:
+                            awaiting = _checked_iterator(awaiting)
+                            handling = type(awaiting) is _HandlingIterator
+                            if handling:
+                                _release_frames(awaiting.exception, type(self).resume.__code__)
+                        else:
+                            handling = False
+                    except BaseException as raised:
+                        awaiting, error = None, _Raised(_without_machinery(raised))
+                    else:
+                        method = awaitable = None  # see _release_frames
+                        continue  # its first step
+                    method = awaitable = None
+                    result = self._advance(None, error)
+                    error = None
+                awaiting = self._awaiting  # what it waits on now: its first step
+                if awaiting is None:
+                    break
                 handling = type(awaiting) is _HandlingIterator
+        except StopIteration:
+            raise  # finished at its first step (rare: raised in the try, unlike the others)
         except BaseException as error:
             _leave_machinery(error)
             raise
