@@ -112,9 +112,13 @@ def _install_stacks():
     _STACKS_INSTALLED = stacks.install()  # False until inspect is imported too
 
 
+class _Running:
+    __slots__ = ()
+
+
 # ``_awaiting`` holds the iterator being delegated to; while ``resume`` runs it
 # holds this marker instead, so that re-entering the machine is detected.
-_RUNNING = object()
+_RUNNING = _Running()
 
 
 def _without_machinery(error):
@@ -501,7 +505,11 @@ def special_method(kind, name):
     called).  ``_MISSING`` when no class of ``kind`` defines it.
     """
     attribute = getattr(kind, name, _MISSING)
-    if type(attribute) in _UNBOUND_CALLABLE and not _is_static(kind, name):
+    # (Defined in the class itself, the usual case, it is no staticmethod:
+    # found as it is in the class's dict, one lookup and no walk of the MRO.)
+    if type(attribute) in _UNBOUND_CALLABLE and (
+        kind.__dict__.get(name) is attribute or not _is_static(kind, name)
+    ):
         return attribute
     if attribute is _MISSING:
         return _MISSING
@@ -836,11 +844,12 @@ class Machine:
         # As CPython does when a coroutine object is collected: close it if it
         # is suspended (its finally blocks run), warn if it never ran.
         # An error escaping here is reported by Python as "Exception ignored".
-        state = self.state
-        if state > 0:
-            self.close()
-        elif state == 0 and self._awaiting is None and self._kind == "coroutine":
-            _warn_never_awaited(self)
+        # Nearly every machine is collected finished (DONE): one test then.
+        if self.state >= 0:
+            if self.state:
+                self.close()
+            elif self._awaiting is None and self._kind == "coroutine":
+                _warn_never_awaited(self)
 
     def _advance(self, value, error, awaitable=_MISSING):
         """Call ``resume`` until the function returns, or waits on something.
@@ -1269,6 +1278,10 @@ class _FirstStep:
         self.awaitable = awaitable
 
 
+# What ``_awaiting`` holds when there is no iterator to step: StateMachine.send's one test.
+_NOT_STEPPED = frozenset((type(None), _FirstStep, _Running))
+
+
 def _stop_iteration_error(machine, stop):
     """The RuntimeError that a StopIteration raised by a coroutine's body becomes (PEP 479)."""
     try:
@@ -1341,6 +1354,119 @@ class StateMachine(Machine):
 
     __slots__ = ("_origin",)  # set only while origin tracking is on
 
+    def send(self, value):
+        """``Machine.send``, with a coroutine's usual suspension spelled out.
+
+        Discussion: nearly every send of a running program comes here with
+        the coroutine suspended on a generator (``yield`` in an
+        ``__await__``, ``asyncio.sleep(0)``) or a future's iterator: one step
+        of it, and when that finishes, the function resumed until its next
+        await, whose iterator is stepped in the same loop.  That resumption
+        (and a coroutine's first) is ``_advance``'s work, inlined here: a
+        Python call and a loop less per suspension, a sixth of its
+        instructions on 3.11 (bench/instruction_counts.py).  ``resume`` is
+        called from this frame, as ``_advance`` calls it, and every step of
+        the awaited code is still taken from this frame, at the depth ``Machine.send`` takes it
+        (cpython#93592).  Anything else (an exception to resume with, a
+        compiled coroutine awaited, an ``__await__`` that fails or returns
+        no iterator) goes through ``_advance`` as in ``Machine.send``.  Async
+        generators keep ``Machine.send``: their ``_advance`` is their own.
+        """
+        try:
+            awaiting = self._awaiting
+            if type(awaiting) in _NOT_STEPPED:
+                if awaiting is _RUNNING:
+                    raise ValueError(f"{self._kind} already executing")
+                if awaiting is None:  # not started (resumed below), or finished
+                    if self.state <= 0 and (self.state or value is not None):
+                        self._check_resumable(value)
+                    self._awaiting = _RUNNING
+                else:  # started by run_now: its first step is to come
+                    result = self._advance(None, None, awaiting.awaitable)
+                    awaiting, value = self._awaiting, None
+                    if awaiting is None:
+                        raise StopIteration(result)
+                    handling = type(awaiting) is _HandlingIterator
+            else:
+                handling = False  # (a later step: no frame of this call is in a traceback)
+            while True:
+                if awaiting is not None:
+                    self._awaiting = _RUNNING
+                    # The outcome goes into resume() outside of any except block, so
+                    # that user code never sees this frame's exception as its context.
+                    try:
+                        if type(awaiting) is GeneratorType or value is not None or isinstance(awaiting, Machine):
+                            yielded = awaiting.send(value)
+                        else:
+                            yielded = next(awaiting)  # an iterator may have no send()
+                    except StopIteration as stop:
+                        value, error = stop.value, None
+                    except BaseException as raised:
+                        value, error = None, _Raised(_without_machinery(raised))
+                    else:
+                        self._awaiting = awaiting
+                        if handling:
+                            awaiting = None  # see _release_frames
+                        return yielded
+                    awaiting = None  # finished: let it go now, as CPython's frame does
+                    if error is not None:
+                        result = self._advance(None, error)
+                        awaiting, error = self._awaiting, None  # what it waits on now: its first step
+                        if awaiting is None:
+                            break
+                        handling = type(awaiting) is _HandlingIterator
+                        continue
+                # _advance's first turn, spelled out (see above): resume with value.
+                try:
+                    # The result handed on, not kept in this frame: see _advance.
+                    awaitable = self.resume((value, value := None)[0], None)
+                except StopIteration as stop:
+                    self._awaiting = None
+                    self.state = DONE
+                    raise RuntimeError(f"{self._kind} raised StopIteration") from stop
+                except BaseException:
+                    self._awaiting = None
+                    self.state = DONE
+                    raise
+                if self.state == 0:  # resume returned from the function itself
+                    self._awaiting = None
+                    self.state = DONE
+                    self._release_locals()
+                    result = awaitable
+                    break
+                method = getattr(type(awaitable), "__await__", None)
+                if method is None or method is _machine_await or method is _coroutine_await:
+                    # Not awaitable, a compiled coroutine, a native one: _advance's checks.
+                    result = self._advance(None, None, (awaitable, awaitable := None)[0])
+                else:
+                    try:
+                        awaiting = method(awaitable)
+                        if type(awaiting) is not GeneratorType:
+                            awaiting = _checked_iterator(awaiting)
+                            handling = type(awaiting) is _HandlingIterator
+                            if handling:
+                                _release_frames(awaiting.exception, type(self).resume.__code__)
+                        else:
+                            handling = False
+                    except BaseException as raised:
+                        awaiting, error = None, _Raised(_without_machinery(raised))
+                    else:
+                        method = awaitable = None  # see _release_frames
+                        continue  # its first step
+                    method = awaitable = None
+                    result = self._advance(None, error)
+                    error = None
+                awaiting = self._awaiting  # what it waits on now: its first step
+                if awaiting is None:
+                    break
+                handling = type(awaiting) is _HandlingIterator
+        except StopIteration:
+            raise  # finished at its first step (rare: raised in the try, unlike the others)
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
+        raise StopIteration(result)
+
     @property
     def cr_origin(self):
         """Where the coroutine was created: ``(filename, line, function)`` frames, innermost first.
@@ -1373,7 +1499,7 @@ def _named_as_natively(method, type_name: str):
 
 
 for _method in ("send", "throw", "close"):
-    setattr(StateMachine, _method, _named_as_natively(getattr(Machine, _method), "coroutine"))
+    setattr(StateMachine, _method, _named_as_natively(getattr(StateMachine, _method), "coroutine"))
 del _method
 
 
@@ -1427,6 +1553,7 @@ if sys.get_coroutine_origin_tracking_depth():
 
 # How the machinery recognises a compiled coroutine it can run directly.
 _machine_await = Machine.__await__
+_coroutine_await = CoroutineType.__await__  # a native coroutine's: _await_iterator checks it
 
 
 class SuspendedFrame:

@@ -339,6 +339,14 @@ class ResumeEmitter:
         self.w.line(f"while {condition}:")
         with self.w.indented():
             self.block(node.body)
+            if condition != "True" and (body_points or skip):
+                # Discussion: without it, 3.11 ends the loop with its test
+                # repeated, a conditional jump back, which never counts towards
+                # specialising the code (only an unconditional jump back or a
+                # call does): a loop that awaits coroutines finishing at once ran
+                # unspecialised as long as its resume did not return, 1.7x slower
+                # (issue 13).  3.12 and later jump back unconditionally anyway.
+                self.w.line("continue  # back to the test (3.11 specialises the loop here)")
         if not node.orelse:
             return
         self.w.line("else:")

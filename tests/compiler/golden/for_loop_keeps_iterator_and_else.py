@@ -52,6 +52,7 @@ class _f(StateMachine):
                     value = None
                 self.total = self._t1
                 self._t1 = None
+            continue  # back to the test (3.11 specialises the loop here)
         else:
             self._it1 = None
             log("all rows")

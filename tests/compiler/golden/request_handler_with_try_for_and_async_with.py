@@ -129,6 +129,7 @@ class _handle(StateMachine):
                                     self.reraise(error)
                         self._exc1 = None
                         self.saved += 1
+                        continue  # back to the test (3.11 specialises the loop here)
                     self._it1 = None
                     self.status = 200
                 except ValueError as caught1:

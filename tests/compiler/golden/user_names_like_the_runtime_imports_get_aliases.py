@@ -46,6 +46,7 @@ class _fetch(StateMachine_):
                 value = None
                 if self.reply:
                     return StateMachine(self.reply)
+            continue  # back to the test (3.11 specialises the loop here)
         self._it1 = None
 
 

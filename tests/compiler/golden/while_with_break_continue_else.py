@@ -44,6 +44,7 @@ class _f(StateMachine):
                     self.reraise(error)
             if value == "stop":
                 break
+            continue  # back to the test (3.11 specialises the loop here)
         else:
             if self.state == 0:
                 awaitable = fetch("else")
