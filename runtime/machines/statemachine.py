@@ -1406,7 +1406,7 @@ class StateMachine(Machine):
                     else:
                         self._awaiting = awaiting
                         if handling:
-                            awaiting = None  # see _release_frames
+                            awaiting = self = None  # see _release_frames
                         return yielded
                     awaiting = None  # finished: let it go now, as CPython's frame does
                     if error is not None:
