@@ -463,6 +463,26 @@ _MISSING = object()
 # 3.12 deprecated throw(type, exc, tb) and athrow(type, exc, tb) (gh-96348).
 _THREE_ARGUMENT_THROW_WARNS = sys.version_info >= (3, 12)
 
+# 3.11 starts a coroutine that never ran with the thrown exception in flight,
+# so PEP 479 turns a StopIteration (and an async generator's
+# StopAsyncIteration) into a RuntimeError; 3.12 raises it as it is.
+_THROW_AT_START_IS_PEP_479 = sys.version_info < (3, 12)
+
+
+def unstarted_throw(machine, error):
+    """What ``throw(error)`` raises from a machine that never started: ``error``, or 3.11's RuntimeError."""
+    if not _THROW_AT_START_IS_PEP_479:
+        return error
+    if isinstance(error, StopIteration):
+        stopped = "StopIteration"
+    elif isinstance(error, StopAsyncIteration) and machine._kind == "async generator":
+        stopped = "StopAsyncIteration"
+    else:
+        return error
+    raised = RuntimeError(f"{machine._kind} raised {stopped}")
+    raised.__cause__ = error
+    return raised
+
 
 def thrown_exception(typ, val=_MISSING, tb=_MISSING):
     """The exception ``throw(typ, val, tb)`` raises, with CPython's errors for bad arguments."""
@@ -757,7 +777,7 @@ class Machine:
                     # Not started: the exception is raised before the first line,
                     # where no handler of the function can see it.
                     self.state = DONE
-                    reraise(error)
+                    reraise(unstarted_throw(self, error))
                 result = self._advance(None, _Raised(_chained(error, self._handled())))
             else:
                 handled = self._handled()

@@ -278,22 +278,7 @@ CASES = {
 }
 
 
-# Discussion: Machine.throw raises an exception thrown into a machine that
-# never started as it is; 3.11 applies PEP 479 there first (StopIteration,
-# and in an async generator StopAsyncIteration, become RuntimeError).  Left
-# to the coroutine side of the runtime (statemachine.py's throw).
-KNOWN_ON_3_11 = {"stop_iteration_thrown_into_an_unstarted_generator"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(sys.version_info < (3, 12), reason="3.11's PEP 479 at the start", strict=True))
-        if name in KNOWN_ON_3_11
-        else name
-        for name in sorted(CASES)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_native_and_compiled_agree(name):
     assert_same(STEPS + textwrap.dedent(CASES[name]), "main()")
 

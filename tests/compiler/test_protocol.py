@@ -17,6 +17,29 @@ import pytest
 from tests.compiler.differential import PRELUDE, assert_same, load
 
 CASES = {
+    # A StopIteration thrown into a coroutine that never started: 3.11 starts
+    # the frame with it in flight, so PEP 479 makes it a RuntimeError (an
+    # async generator's StopAsyncIteration too); 3.12+ raise it as it is.
+    "stop_iteration_thrown_into_an_unstarted_coroutine": """
+        class Stop(StopIteration):
+            pass
+
+        async def coro():
+            return 1
+
+        async def main():
+            for error in (StopIteration, Stop("x"), StopAsyncIteration):
+                awaitable = coro()
+                try:
+                    awaitable.throw(error)
+                except BaseException as raised:
+                    cause = raised.__cause__
+                    log.append((type(raised).__name__, str(raised), repr(cause), raised.__suppress_context__))
+                try:
+                    awaitable.send(None)
+                except BaseException as raised:
+                    log.append(("then", type(raised).__name__, str(raised)))
+    """,
     # athrow() into a generator that never started checks its arguments as
     # throw() does: CPython's TypeErrors, not a call of the "type".
     "athrow_into_an_unstarted_generator_checks_its_arguments": """
