@@ -27,6 +27,7 @@ from runtime.machines.statemachine import (
     Machine,
     _AwaitIterator,
     _delegate_of,
+    _leave_machinery,
     _Raised,
     _three_argument_warning,
     _warn_never_awaited_method,
@@ -259,22 +260,30 @@ class _Step:
         return self.send(None)
 
     def send(self, value):
-        state = self.state
-        generator = self.generator
-        if state == _INIT and generator._step is None:  # the first send of a step: every item's
-            self.state = _ITER
+        try:
+            state = self.state
+            generator = self.generator
+            if state == _INIT and generator._step is None:  # the first send of a step: every item's
+                self.state = _ITER
+                generator._step = self
+                if value is not None and self.action == "send":
+                    self.argument = value  # as CPython's asend: the value sent replaces asend's
+                return self._guard(self._start)
+            if state != _ITER:
+                self._refuse()
+            if value is not None and generator._awaiting is None:
+                raise TypeError("can't send non-None value to a just-started async generator")
             generator._step = self
-            if value is not None and self.action == "send":
-                self.argument = value  # as CPython's asend: the value sent replaces asend's
-            return self._guard(self._start)
-        if state != _ITER:
-            self._refuse()
-        if value is not None and generator._awaiting is None:
-            raise TypeError("can't send non-None value to a just-started async generator")
-        generator._step = self
-        if self.action == "throw":
-            return self._sent_into_athrow(value)
-        return self._guard(generator.send, value)
+            if self.action == "throw":
+                return self._sent_into_athrow(value)
+            return self._guard(generator.send, value)
+        except StopIteration as stop:
+            # The step's end: natively the caller's frame is the first of its traceback.
+            stop.__traceback__ = None
+            raise
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
 
     def _sent_into_athrow(self, value):
         """A later send of an athrow() step: its end leaves it open, as CPython's athrow_send.
@@ -305,21 +314,29 @@ class _Step:
         raise RuntimeError(_ALREADY_RUNNING[self.action])
 
     def throw(self, typ, val=_MISSING, tb=_MISSING):  # (the generator's throw warns of three)
-        if self.state == _CLOSED:
-            raise RuntimeError(_REUSED[self.action])
-        generator = self.generator
-        # Into a generator that is over, the exception is raised as it is
-        # (an async generator's rule, not a coroutine's "cannot reuse").
-        throw = generator.throw if generator.state != DONE else _raise_thrown
-        if not _STRICT_STEPS:
-            return self._unchecked_throw(throw, typ, val, tb)
-        if self.state == _INIT:
-            if generator._step is not None:
-                self.state = _CLOSED
-                raise RuntimeError(_ALREADY_RUNNING[self.action])
-            self.state = _ITER
-        generator._step = self
-        return self._guard(throw, typ, val, tb)
+        try:
+            if self.state == _CLOSED:
+                raise RuntimeError(_REUSED[self.action])
+            generator = self.generator
+            # Into a generator that is over, the exception is raised as it is
+            # (an async generator's rule, not a coroutine's "cannot reuse").
+            throw = generator.throw if generator.state != DONE else _raise_thrown
+            if not _STRICT_STEPS:
+                return self._unchecked_throw(throw, typ, val, tb)
+            if self.state == _INIT:
+                if generator._step is not None:
+                    self.state = _CLOSED
+                    raise RuntimeError(_ALREADY_RUNNING[self.action])
+                self.state = _ITER
+            generator._step = self
+            return self._guard(throw, typ, val, tb)
+        except StopIteration as stop:
+            # The step's end: natively the caller's frame is the first of its traceback.
+            stop.__traceback__ = None
+            raise
+        except BaseException as error:
+            _leave_machinery(error)
+            raise
 
     def _unchecked_throw(self, throw, typ, val, tb):
         """Before 3.13: throw() runs the generator whatever the step's state, and leaves it.

@@ -741,10 +741,14 @@ class Machine:
                     result = self._advance((value, value := None)[0], error)
                 awaiting, error = self._awaiting, None  # what it waits on now: its first step
                 handling = type(awaiting) is _HandlingIterator
+            raise StopIteration(result) if result is not None else StopIteration  # no args for None, as natively
+        except StopIteration as stop:
+            # Finished: natively the caller's frame is the first of its traceback.
+            stop.__traceback__ = None
+            raise
         except BaseException as error:
             _leave_machinery(error)
             raise
-        raise StopIteration(result)
 
     def _check_resumable(self, value):
         """Raise CPython's error for sending ``value`` to a machine that awaits nothing."""
@@ -810,10 +814,12 @@ class Machine:
                 value = None
             error = None
             if self.state == DONE:
-                raise StopIteration(result)
+                raise StopIteration(result) if result is not None else StopIteration  # no args for None, as natively
             return self.send(None)  # the first step of what it waits on now
-        except StopIteration:
-            raise  # finished: nothing to show
+        except StopIteration as stop:
+            # Finished: natively the caller's frame is the first of its traceback.
+            stop.__traceback__ = None
+            raise
         except BaseException as raised:
             _leave_machinery(raised)
             raise
@@ -1405,7 +1411,7 @@ class StateMachine(Machine):
                     result = self._advance(None, None, awaiting.awaitable)
                     awaiting, value = self._awaiting, None
                     if awaiting is None:
-                        raise StopIteration(result)
+                        raise StopIteration(result) if result is not None else StopIteration  # no args for None, as natively
                     handling = type(awaiting) is _HandlingIterator
             else:
                 handling = False  # (a later step: no frame of this call is in a traceback)
@@ -1480,12 +1486,14 @@ class StateMachine(Machine):
                 if awaiting is None:
                     break
                 handling = type(awaiting) is _HandlingIterator
-        except StopIteration:
-            raise  # finished at its first step (rare: raised in the try, unlike the others)
+            raise StopIteration(result) if result is not None else StopIteration  # no args for None, as natively
+        except StopIteration as stop:
+            # Finished: natively the caller's frame is the first of its traceback.
+            stop.__traceback__ = None
+            raise
         except BaseException as error:
             _leave_machinery(error)
             raise
-        raise StopIteration(result)
 
     @property
     def cr_origin(self):

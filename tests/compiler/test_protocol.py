@@ -17,6 +17,70 @@ import pytest
 from tests.compiler.differential import PRELUDE, assert_same, load
 
 CASES = {
+    # An exception out of an asend()/athrow() step driven by hand: the
+    # caller's frame, then the generator's, none of the machinery's.
+    "an_exception_out_of_a_step_driven_by_hand_shows_no_machinery": """
+        import traceback
+
+        async def fails():
+            try:
+                yield 1
+            except KeyError:
+                raise ValueError("thrown")
+            raise ValueError("sent")
+
+        def frames(step):
+            try:
+                step()
+            except ValueError as error:
+                return str(error), [frame.name for frame in traceback.extract_tb(error.__traceback__)]
+
+        async def main():
+            generator = fails()
+            await generator.asend(None)
+            log.append(frames(lambda: generator.asend(None).send(None)))
+            generator = fails()
+            await generator.asend(None)
+            log.append(frames(lambda: generator.athrow(KeyError).send(None)))
+    """,
+    # The StopIteration that ends a send() or throw(): no args for None (as
+    # CPython's gen_send_ex), the value for anything else, and a traceback
+    # with the caller's frame only, none of the machinery's.
+    "the_stop_iteration_that_ends_send_and_throw": """
+        import traceback
+
+        async def returns(value):
+            try:
+                await tick()
+            except KeyError:
+                pass
+            return value
+
+        async def yields(value):
+            try:
+                yield value
+            except KeyError:
+                yield value
+
+        def ended(step):
+            try:
+                step()
+            except StopIteration as stop:
+                return repr(stop.args), repr(stop.value), [frame.name for frame in traceback.extract_tb(stop.__traceback__)]
+
+        async def main():
+            for value in (None, 0, (1, 2), KeyError("k")):
+                awaitable = returns(value)
+                awaitable.send(None)
+                log.append(("send", ended(lambda: awaitable.send(None))))
+                awaitable = returns(value)
+                awaitable.send(None)
+                log.append(("throw", ended(lambda: awaitable.throw(KeyError))))
+                generator = yields(value)
+                log.append(("asend", ended(lambda: generator.asend(None).send(None))))
+                log.append(("athrow", ended(lambda: generator.athrow(KeyError).send(None))))
+                log.append(("aclose", ended(lambda: generator.aclose().send(None))))
+    """,
     # A StopIteration thrown into a coroutine that never started: 3.11 starts
     # the frame with it in flight, so PEP 479 makes it a RuntimeError (an
     # async generator's StopAsyncIteration too); 3.12+ raise it as it is.
