@@ -219,9 +219,15 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
 
 
 def check_syntax(text: str, filename: str) -> None:
-    """Report a syntax error as CPython would, as ``path:line:col: SyntaxError: ...``."""
+    """Report a syntax error as CPython would, as ``path:line:col: SyntaxError: ...``.
+
+    Discussion: one compile to bytecode, as ``python`` does it: its parse
+    raises what an ``ast`` parse would, first, and what comes after the
+    parse (``return`` outside a function, ``nonlocal`` at module level)
+    only a bytecode compile finds.  An ``ast`` parse before it found
+    nothing more, at a tenth of a compile's time on 3.12 (issue 12).
+    """
     try:
-        compile(text, filename, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         compile(text, filename, "exec", dont_inherit=True)
     except SyntaxError as error:
         line = error.lineno or 1
