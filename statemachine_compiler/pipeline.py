@@ -200,8 +200,8 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
     if not text.isascii():
         module = normalize_identifiers(module)
     # What ``MetadataWrapper(module).resolve(PositionProvider)`` gives, without its overhead.
-    _, positions = positioned_code([module], indent=module.default_indent, newline=module.default_newline)
-    compiler = FunctionCompiler(filename, module, positions, options, on_lowered)
+    printed, positions = positioned_code([module], indent=module.default_indent, newline=module.default_newline)
+    compiler = FunctionCompiler(filename, module, positions, options, on_lowered, printed)
     try:
         rewritten = module.visit(NameRewriter([], compiler))
     except RecursionError:
@@ -390,8 +390,14 @@ class Fresh:
 class FunctionCompiler:
     """Compile one ``async def`` (called by the name rewriter wherever it meets one)."""
 
-    def __init__(self, filename: str, module: cst.Module, positions, options: Options, on_lowered=None):
+    def __init__(
+        self, filename: str, module: cst.Module, positions, options: Options, on_lowered=None, printed=None
+    ):
         self.filename = filename
+        # The module's code, as its positions were taken from it (lines told by "\n" alone).
+        self.printed = printed if printed is not None and "\r" not in printed else None
+        self._lines: list[str] | None = None  # its lines
+        self._line_starts: list[int] = []  # where each starts in it
         self.on_lowered = on_lowered
         self.module = module
         self.positions = positions
@@ -419,6 +425,33 @@ class FunctionCompiler:
         if self._source_lines is None:
             self._source_lines = source_lines_of(self.module)
         return self._source_lines
+
+    def definition_code(self, node: cst.FunctionDef) -> str:
+        """The code of a def of the module without its decorators and the lines above them, but for blank lines at its end.
+
+        Discussion: printing each function again for its digest was a
+        twentieth of a compile (issue 12).  A def that starts a line of the
+        module, with nothing between its decorators and it, is that line
+        onwards in the module's printed text, to where its position ends;
+        unless comments follow it before the next statement: they may be its
+        body's last lines, which its position leaves out.
+        """
+        where = self.positions.get(node)
+        if where is None or where.start.column or node.lines_after_decorators or self.printed is None:
+            return self._printed_again(node)
+        if self._lines is None:
+            self._lines = self.printed.split("\n")
+            self._line_starts = list(itertools.accumulate((len(line) + 1 for line in self._lines), initial=0))
+        lines, end = self._lines, where.end
+        after = [lines[end.line - 1][end.column :]]
+        after += itertools.takewhile(lambda line: not line[:1].strip(), lines[end.line :])
+        if any("#" in line for line in after):
+            return self._printed_again(node)
+        starts = self._line_starts
+        return self.printed[starts[where.start.line - 1] : starts[end.line - 1] + end.column]
+
+    def _printed_again(self, node: cst.FunctionDef) -> str:
+        return self.module.code_for_node(node.with_changes(decorators=[], leading_lines=[]))
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         found = self.positions.get(self.linemap.origin(node))
@@ -660,7 +693,7 @@ class FunctionCompiler:
                 **({attributes[self.genexprs.parameters[name_written]]: ".0"} if genexpr else {}),
             },
             lines=lowerer.lines,
-            source_digest=_source_digest(self.module, original),
+            source_digest=_source_digest(self.definition_code(original)),
             value=lowerer.value_name,
             error=lowerer.error_name,
             declarations=declarations,
@@ -1013,13 +1046,12 @@ def _qualname(stack: list[Scope], name: str) -> str:
     return "".join(parts) + name
 
 
-def _source_digest(module: cst.Module, node: cst.FunctionDef) -> str:
-    """A short hash of the async def's source, decorators and comments above it left out.
+def _source_digest(code: str) -> str:
+    """A short hash of the async def's source (``definition_code``), decorators and comments above it left out.
 
     A pickled machine carries it; loading it against a function whose source
     changed is refused (runtime.machines.durable).  Indentation does not count.
     """
-    code = module.code_for_node(node.with_changes(decorators=[], leading_lines=[]))
     return hashlib.sha256(textwrap.dedent(code).strip().encode()).hexdigest()[:16]
 
 
