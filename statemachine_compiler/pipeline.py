@@ -110,9 +110,16 @@ RUNTIME_NAMES = tuple(name for names in RUNTIME_IMPORTS.values() for name in nam
 
 @dataclass(frozen=True)
 class Options:
-    """How to compile: ``format`` runs black over the generated code."""
+    """How to compile: ``format`` runs black over the generated code.
+
+    ``check=False`` leaves out compiling the output to prove it compiles
+    (``check_output``): for a caller that compiles all of it anyway and
+    reports a failure as ``check_output`` would (the import hook:
+    ``modulecode.module_code``), not to compile it twice.
+    """
 
     format: bool = True
+    check: bool = True
 
 
 @dataclass
@@ -214,7 +221,8 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
     linemap = None if options.format else compiler.linemap.table(rewritten, default=1)
     # The machines were checked one by one as they were made (peak memory
     # was compiling all the output at once); the rest of it here.
-    check_output(rewritten.visit(_WithoutGeneratedCode()).code, filename)
+    if options.check:
+        check_output(rewritten.visit(_WithoutGeneratedCode()).code, filename)
     return Result(rewritten.code, compiler.compiled, linemap)
 
 
@@ -755,13 +763,15 @@ class FunctionCompiler:
         split = _split_at(code, stub_start)
         if split is not None:
             machine_code, stub_code = split
-            check_output(code, self.filename)  # machines and stub, as they are written
+            if self.options.check:
+                check_output(code, self.filename)  # machines and stub, as they are written
         else:
             split = _split_generated(code)
             if split is None:
                 return self._splice_parsed(code, sources, stub_code, where, leading, stub_leading, qualname)
             machine_code, stub_code, machines_tree = split
-            check_output(machine_code, self.filename, machines_tree)
+            if self.options.check:
+                check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
         if at_module_level:  # its blank lines and comments stay with the stub, where it stands
             machines = machines.with_changes(leading_lines=blank_lines([]))
