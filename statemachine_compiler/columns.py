@@ -47,7 +47,8 @@ class ColumnMap:
         self.generated = generated
         self.source = source
         self.source_text = source_text
-        self._alignments: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+        self._alignments: dict[tuple[str, str], list[tuple[int, int, int, int]]] = {}
+        self._tokens: dict[str, list[tuple[int, int, str]]] = {}
         self._awaits: dict[int, list[tuple[int, int, int, int]]] | None = None
         self._awaits_taken: dict[int, int] = {}
 
@@ -78,12 +79,16 @@ class ColumnMap:
         return inside[0][2], inside[-1][3]
 
     def _alignment(self, generated_line: int, source_line: int):
-        """The matched tokens of the two lines: ``(gen_start, gen_end, src_start, src_end)``."""
-        key = (generated_line, source_line)
+        """The matched tokens of the two lines: ``(gen_start, gen_end, src_start, src_end)``.
+
+        Kept by the two lines' text, not their numbers: the generated code
+        says the same lines again and again for one source line (issue 12).
+        """
+        key = (self.generated[generated_line - 1], self.source[source_line - 1])
         pairs = self._alignments.get(key)
         if pairs is None:
-            written = _tokens(self.generated[generated_line - 1])
-            original = _tokens(self.source[source_line - 1])
+            written = self._tokens_of(key[0])
+            original = self._tokens_of(key[1])
             matcher = SequenceMatcher(
                 None, [t[2] for t in written], [t[2] for t in original], autojunk=False
             )
@@ -94,6 +99,12 @@ class ColumnMap:
                     pairs.append((w[0], w[1], o[0], o[1]))
             self._alignments[key] = pairs
         return pairs
+
+    def _tokens_of(self, line: str) -> list[tuple[int, int, str]]:
+        found = self._tokens.get(line)
+        if found is None:
+            found = self._tokens[line] = _tokens(line)
+        return found
 
     def await_span(self, source_line: int, take: bool = True):
         """``(line, column, end_line, end_column)`` of the next ``await`` starting on ``source_line``.

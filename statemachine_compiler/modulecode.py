@@ -46,15 +46,31 @@ def module_code(
     """
     # Imported here, not above: ``statemachine_compiler.importhook.compile_to_code``
     # imports this module, and the pipeline imports libcst.
-    from statemachine_compiler.columns import ColumnMap
     from statemachine_compiler.decoding import decode_source
-    from statemachine_compiler.pipeline import Options, compile_source
+    from statemachine_compiler.pipeline import Options, check_output, compile_source
 
     text = decode_source(source, path).text if isinstance(source, bytes) else source
     try:
-        result = compile_source(text, path, Options(format=False))
+        # Not checked there: compiled here, all of it, once (issue 12).
+        result = compile_source(text, path, Options(format=False, check=False))
     except CompileError as error:
         raise _with_source_line(error, text) from None
+    try:
+        return _code_of(result, text, path, tree_pass)
+    except SyntaxError:
+        # Generated code that does not compile is the compiler's bug: said as
+        # the pipeline's own check would have said it.
+        try:
+            check_output(result.code, path)
+        except CompileError as error:
+            raise _with_source_line(error, text) from None
+        raise  # the generated text compiles: what failed came after it (``tree_pass``)
+
+
+def _code_of(result, text: str, path: str, tree_pass) -> CodeType:
+    """The module's code object from the compiler's ``result``; SyntaxError where it does not compile."""
+    from statemachine_compiler.columns import ColumnMap
+
     tree = ast.parse(result.code, filename=path)
     generated_lines = result.code.splitlines()
     linemap = getattr(result, "linemap", None)

@@ -73,8 +73,9 @@ def format_generated_split(code: str) -> tuple[str, int | None]:
     if len(_formatted) + len(missing) > CACHE_LIMIT:
         _formatted.clear()
         _templates.clear()
-    for keys in _by_shape(missing):
-        if not _format_units(keys):
+    shapes = {key: shape_of(key) for key in missing}  # each unit's shape, found once
+    for keys in _by_shape(missing, shapes):
+        if not _format_units(keys, shapes):
             return black(code), None
     lines: list[str] = []
     last_start = None
@@ -86,26 +87,29 @@ def format_generated_split(code: str) -> tuple[str, int | None]:
     return "\n".join(lines) + "\n", last_start
 
 
-def _by_shape(keys: list[tuple[str, int, str]]) -> list[list[tuple[str, int, str]]]:
-    """``keys`` in two rounds: one unit of each shape (and those with none), then the others."""
+def _by_shape(keys: list[tuple[str, int, str]], shapes: dict) -> list[list[tuple[str, int, str]]]:
+    """``keys`` in two rounds: one unit of each shape (and those with none), then the others.
+
+    ``shapes[key]`` is ``shape_of(key)``.
+    """
     first, second = [], []
-    shapes = set()
+    seen = set()
     for key in keys:
-        blanked = shape_of(key)
-        if blanked is not None and (blanked[0] in _templates or blanked[0] in shapes):
+        blanked = shapes[key]
+        if blanked is not None and (blanked[0] in _templates or blanked[0] in seen):
             second.append(key)
         else:
             first.append(key)
             if blanked is not None:
-                shapes.add(blanked[0])
+                seen.add(blanked[0])
     return [first, second]
 
 
-def _format_units(keys: list[tuple[str, int, str]]) -> bool:
+def _format_units(keys: list[tuple[str, int, str]], shapes: dict) -> bool:
     """Put black's lines for each unit of ``keys`` in the cache; False where they cannot be trusted."""
     unknown = []
     for key in keys:
-        blanked = shape_of(key)
+        blanked = shapes[key]
         template = _templates.get(blanked[0]) if blanked is not None else None
         if template is not None:
             _formatted[key] = template.fill(blanked[1])
@@ -150,14 +154,16 @@ def _logical_lines(code: str) -> list[Unit] | None:
     """The units of ``code``, their blank lines decided; None where black must do it all."""
     if "\r" in code or "\t" in code or "\f" in code or "\\\n" in code or "__w__" in code or "__tower__" in code or "__unit_" in code:
         return None
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return None
     lines = code.split("\n")
-    units: list[Unit] = []
     try:
-        _collect(tree.body, 0, lines, units)
+        units = _scanned(lines)
+        if units is None:  # not plain enough to read line by line: the ``ast`` parse says
+            try:
+                tree = ast.parse(code)
+            except (SyntaxError, ValueError):
+                return None
+            units = []
+            _collect(tree.body, 0, lines, units)
         _place(units, lines)
     except _Unknown:
         return None
@@ -259,6 +265,194 @@ def _collect_compound(statement, start, depth, lines, units) -> None:
         line = _clause_line(lines, last, _first_line(statement.finalbody[0]), depth, "finally")
         units.append(Unit("except", depth, line, line))
         _collect(statement.finalbody, depth + 1, lines, units)
+
+
+# -- the units, read from the lines ---------------------------------------------------------
+#
+# Discussion: an ``ast`` parse of each function's text was a tenth of a
+# compile (issue 12), most of it making the nodes of expressions, of which
+# only the statements' lines are used.  The text is generated: four spaces a
+# level, no backslashes, tabs or form feeds, strings short and plain.  So its
+# logical lines are read from its physical ones: a line is complete where its
+# brackets, outside strings and comments, close.  Anything this does not read
+# for certain (a string it cannot end on its line, a triple quote other than
+# a one-line docstring, an f-string whose braces it does not pair, ``;``, a
+# body on its header's line, ``match``, ``except*``, a string, ``(`` or ``...``
+# starting a statement other than a docstring, blank lines or comments
+# around a clause, an indentation it does not follow) gives None, and the
+# ``ast`` parse decides, as before.  What it gives is what ``_collect``
+# gives, unit for unit (``tests/compiler/test_format_by_line.py`` checks it).
+
+_STRING_OR_COMMENT = re.compile(r"""(?P<prefix>[A-Za-z]{0,2})(?P<string>"[^"\\\n]*"|'[^'\\\n]*')|#.*""")
+_PLAIN_STRING_STATEMENT = re.compile(r"""("|'|\"\"\"|''')[^"'\\\n]*\1""")
+_STRING_PREFIXES = {"", "r", "u", "b", "br", "rb", "f", "fr", "rf"}
+_FIRST_WORD = re.compile(r"[A-Za-z_]\w*|\S")
+_CLAUSES = {"elif", "else", "except", "finally"}
+_HEADERS = {"if": "if", "for": "loop", "while": "loop", "with": "with", "try": "try"}
+# First words left to the ``ast`` parse: ``match`` and ``case`` (a statement, or a
+# name), and what may start a string statement (``("doc")``) or ``...``.
+_NOT_READ = {"match", "case", "(", '"', "'", "."}
+
+
+class _Unread(Exception):
+    """A line the scanner does not read for certain."""
+
+
+def _scanned(lines: list[str]) -> list[Unit] | None:
+    """The units ``_collect`` makes of ``lines`` (their text and blank lines aside), or None if unsure."""
+    try:
+        return _scan(lines)
+    except _Unread:
+        return None
+
+
+def _scan(lines: list[str]) -> list[Unit]:
+    units: list[Unit] = []
+    blocks: list[str] = []  # what opened each block the line is in, outermost first
+    header: Unit | None = None  # the header whose body comes next
+    opened = ""  # what it opens: "def", "class", "try", "except", "try else", "finally", "if", "else", "loop", "with"
+    decorated = 0  # the first line of the decorators above the next definition, 1-based
+    first_in_definition = False  # the next statement is the first of a def's or class's body
+    previous_end = 0  # the last line of the logical line before, 1-based
+    number = 0
+    count = len(lines)
+    while number < count:
+        line = lines[number]
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            number += 1
+            continue
+        start = number + 1
+        indentation = len(line) - len(stripped)
+        code = _code_of(stripped)
+        open_brackets = _brackets(code)
+        while open_brackets:
+            number += 1
+            if open_brackets < 0 or number == count:
+                raise _Unread("brackets that do not close")
+            more = _code_of(lines[number])
+            code += more
+            open_brackets += _brackets(more)
+        end = number + 1
+        number += 1
+        if ";" in code:
+            raise _Unread("statements sharing a line")
+        # Where it stands: first in the body of the header before it, or after a dedent.
+        closed = ""  # the block a dedent closed at this line's depth
+        if header is not None:
+            if indentation != 4 * len(blocks) + 4:
+                raise _Unread("a body indented other than one level in")
+            if opened in ("try else", "else", "finally") and start != header.end + 1:
+                raise _Unread("comments or blank lines after else: or finally:")
+            blocks.append(opened)
+            header = None
+        else:
+            if indentation % 4 or indentation > 4 * len(blocks):
+                raise _Unread("an indentation this does not follow")
+            if indentation < 4 * len(blocks):
+                closed = blocks[indentation // 4]
+                del blocks[indentation // 4 :]
+        depth = len(blocks)
+        word = _FIRST_WORD.match(stripped).group()
+        if word == "async":
+            following = _FIRST_WORD.match(stripped, 6) if stripped.startswith("async ") else None
+            word = following.group() if following is not None else ""
+            if word not in ("def", "for", "with"):
+                raise _Unread("async before what")
+            if word == "def":
+                word = "async def"
+        if decorated and word not in ("@", "def", "async def", "class"):
+            raise _Unread("a decorator before no definition")
+        in_definition, first_in_definition = first_in_definition, False
+        previous, previous_end = previous_end, end
+        if word in _CLAUSES:
+            kind, opened = _clause(word, stripped, closed)
+            if start != previous + 1:
+                raise _Unread("blank lines or comments before a clause")
+            if word in ("else", "finally") and end != start:
+                raise _Unread("a clause header on several lines")
+            header = Unit(kind, depth, start, end)
+        elif word in _HEADERS:
+            opened = _HEADERS[word]
+            header = Unit("try" if word == "try" else "header", depth, start, end)
+        elif word in ("def", "async def", "class"):
+            header = Unit("def", depth, decorated or start, end, function=word == "def")
+            opened = "class" if word == "class" else "def"
+            decorated = 0
+        elif word == "@":
+            decorated = decorated or start
+            continue
+        elif word in _NOT_READ or stripped[len(word) : len(word) + 1] in ("'", '"'):
+            if not (in_definition and _PLAIN_STRING_STATEMENT.fullmatch(stripped.rstrip(" "))):
+                raise _Unread("match, or a statement starting with a string, a bracket or ...")
+            units.append(Unit("class doc" if blocks[-1] == "class" else "def doc", depth, start, end))
+            continue
+        else:
+            units.append(Unit("line", depth, start, end, is_import=word in ("import", "from")))
+            continue
+        if not code.rstrip(" ").endswith(":"):
+            raise _Unread("a body on its header's line")
+        units.append(header)
+        first_in_definition = opened in ("def", "class")
+    if header is not None or decorated:
+        raise _Unread("a header without a body at the end")
+    return units
+
+
+def _code_of(line: str) -> str:
+    """``line`` without its strings and comment; _Unread where it cannot tell them for certain."""
+    if '"' not in line and "'" not in line and "#" not in line:
+        return line
+    if '"""' in line or "'''" in line:
+        if _PLAIN_STRING_STATEMENT.fullmatch(line.strip(" ")):
+            return ""  # a one-line docstring
+        raise _Unread("a triple quote")
+    code = _STRING_OR_COMMENT.sub(_without_string, line)
+    if '"' in code or "'" in code:
+        raise _Unread("a string not ended on its line, or with a backslash in it")
+    return code
+
+
+def _without_string(match: re.Match) -> str:
+    prefix = match.group("prefix")
+    if prefix is None:  # a comment
+        return ""
+    if prefix.lower() not in _STRING_PREFIXES:
+        raise _Unread("a name right before a quote")
+    if "f" in prefix.lower():
+        body = match.group("string")
+        if body.count("{") != body.count("}"):
+            raise _Unread("an f-string whose braces do not pair (3.12: quotes inside it)")
+    return ""
+
+
+def _brackets(code: str) -> int:
+    """How many more brackets ``code`` opens than it closes."""
+    return (
+        code.count("(") + code.count("[") + code.count("{")
+        - code.count(")") - code.count("]") - code.count("}")
+    )
+
+
+def _clause(word: str, stripped: str, closed: str) -> tuple[str, str]:
+    """A clause's unit kind and what its body is, after the block ``closed``; _Unread where not plain."""
+    if word == "except":
+        if stripped[6:].lstrip(" ").startswith("*") or closed not in ("try", "except"):
+            raise _Unread("except*, or except after what")
+        return "except", "except"
+    if word == "finally":
+        if closed not in ("try", "except", "try else"):
+            raise _Unread("finally after what")
+        return "except", "finally"
+    if word == "elif":
+        if closed != "if":
+            raise _Unread("elif after what")
+        return "else", "if"
+    if closed == "except":  # a try's else, laid out as an except
+        return "except", "try else"
+    if closed in ("if", "loop"):
+        return "else", "else"
+    raise _Unread("else after what")
 
 
 def _place(units: list[Unit], lines: list[str]) -> None:

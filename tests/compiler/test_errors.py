@@ -42,6 +42,10 @@ SYNTAX_ERRORS = {
     "await_outside_async_function": ("def f():\n    return await g()\n", 2),
     "bad_indentation": ("async def f():\n    x = 1\n      y = 2\n", 3),
     "yield_from_in_async_def": ("async def f():\n    yield from g()\n", 2),
+    # Found after the parse, by a compile to bytecode only.
+    "return_outside_function": ("x = 1\nreturn x\n", 2),
+    "nonlocal_at_module_level": ("async def f():\n    pass\nnonlocal x\n", 3),
+    "nonlocal_of_no_binding": ("async def f():\n    nonlocal x\n    await g()\n", 2),
     # Natively a syntax error, and the compiler spells such a statement out as plain
     # try/except, where they would be allowed: they must still be reported.
     "return_in_except_star_clause_that_awaits": (

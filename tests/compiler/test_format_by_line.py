@@ -212,3 +212,103 @@ def test_a_star_argument_is_formatted_for_the_versions_each_text_implies(unit, f
     by_line._templates.clear()
     for text in texts:
         assert format_generated(text) == black(text)
+
+
+# -- the units read from the lines agree with the ``ast`` parse ------------------------------
+
+# The stub's docstring on one line: a triple quote on several is left to the ``ast`` parse.
+_DOCSTRING = '    """Docstring.\n\n        Indented more.\n    """\n'
+SCANNED = MACHINE.replace(_DOCSTRING, '    """Docstring."""\n')
+SCANNED_VARIANTS = {
+    **{name: text.replace(_DOCSTRING, '    """Docstring."""\n') for name, text in VARIANTS.items()},
+    "a multi-line docstring": MACHINE,
+    "elif chain": SCANNED.replace("        else:  # resumed\n", "        elif self.state == 2:\n            pass\n        else:\n"),
+    "comment after else": SCANNED.replace("            w = 1\n", "            # why\n            w = 1\n"),
+    "blank line after finally": SCANNED.replace("            v = 2\n", "\n            v = 2\n"),
+    "comment before except": SCANNED.replace("            z = call(a, b)\n", "            z = call(a, b)\n        # here\n"),
+    "multi-line except header": SCANNED.replace(
+        "        except (KeyError, ValueError) as caught:\n", "        except (\n            KeyError,\n            ValueError,\n        ) as caught:\n"
+    ),
+    "async for and async with": SCANNED.replace("        for i in range(3):\n", "        async for i in range(3):\n").replace(
+        "        with open(path)", "        async with open(path)"
+    ),
+    "a decorated nested def with comments": SCANNED.replace(
+        "            w = 1\n", "            @decorator(  # why\n                x,\n            )\n            # between\n            def g():\n                return 1\n"
+    ),
+    "a class with a docstring": SCANNED.replace("class _f(StateMachine):\n    \"\"\"async def f(a, b), line 1\"\"\"\n", "class _f(StateMachine):\n    'doc'\n"),
+    "a parenthesized docstring": SCANNED.replace('    """Docstring."""', '    ("Docstring.")'),
+    "an f-string with quotes inside (3.12)": SCANNED.replace("            u = 3\n", '            u = f"{d["("]}"\n'),
+    "an f-string with braces": SCANNED.replace("            u = 3\n", '            u = f"{a}{{" + f"{b!r:>{width}}"\n'),
+    "a keyword right before a string": SCANNED.replace("            u = 3\n", '            u = 1 if"x" else 2\n'),
+    "a string with an escaped quote": SCANNED.replace("            u = 3\n", "            u = 'it\\'s'  # (\n"),
+    "a comment with a bracket and a quote": SCANNED.replace("            u = 3\n", "            u = 3  # it's ( open\n"),
+    "a string with a hash and a bracket": SCANNED.replace("            u = 3\n", "            u = '# ('\n"),
+    "a multi-line call with comments": SCANNED.replace(
+        "            u = 3\n", "            u = call(\n                a,  # first\n\n                b,\n            )\n"
+    ),
+    "an ellipsis": SCANNED.replace("            u = 3\n", "            ...\n"),
+    "except star": SCANNED.replace("        except Exception:\n", "        except* Exception:\n"),
+    "a body indented two levels": SCANNED.replace("            continue\n", "                continue\n"),
+    "a type alias": SCANNED.replace("            u = 3\n", "            type = 3\n            match = 4\n"),
+    "a lambda and a slice in a header": SCANNED.replace("        for i in range(3):\n", "        for i in sorted(x[1:], key=lambda y: y):\n"),
+    "an annotation": SCANNED.replace("            u = 3\n", "            u: int = 3\n"),
+}
+
+
+def _units_by_ast(code: str):
+    lines = code.split("\n")
+    units = []
+    try:
+        by_line._collect(ast.parse(code).body, 0, lines, units)
+        by_line._place(units, lines)
+    except by_line._Unknown:
+        return None
+    return units
+
+
+def _units_by_scan(code: str):
+    lines = code.split("\n")
+    units = by_line._scanned(lines)
+    if units is None:
+        return "left to the ast parse"
+    try:
+        by_line._place(units, lines)
+    except by_line._Unknown:
+        return None
+    return units
+
+
+@pytest.mark.parametrize("name", sorted(SCANNED_VARIANTS))
+def test_the_lines_read_give_the_units_the_ast_parse_gives(name):
+    code = SCANNED_VARIANTS[name]
+    try:
+        expected = _units_by_ast(code)
+    except SyntaxError:  # on this Python (a 3.12 f-string): read or not, it must not be formatted
+        assert by_line._logical_lines(code) is None
+        return
+    scanned = _units_by_scan(code)
+    assert scanned in (expected, "left to the ast parse"), name
+
+
+def test_the_plain_machine_is_read_without_the_ast_parse():
+    assert _units_by_scan(SCANNED) == _units_by_ast(SCANNED) is not None
+
+
+def test_the_generated_code_is_read_without_the_ast_parse(monkeypatch):
+    """Every compiled function's text: its units as the ``ast`` parse gives them, mostly without it."""
+    texts = []
+
+    def formatting(code):
+        texts.append(code)
+        return format_generated_split(code)
+
+    monkeypatch.setattr(pipeline, "format_generated_split", formatting)
+    for path in SOURCES:
+        compile_source(path.read_text(encoding="utf-8").split("# output\n")[0], path.name, Options())
+    scanned = 0
+    for text in texts:
+        found = _units_by_scan(text)
+        if found != "left to the ast parse":
+            scanned += 1
+            assert found == _units_by_ast(text), text
+    assert scanned >= len(texts) * 3 // 4, f"{scanned} of {len(texts)} read line by line"

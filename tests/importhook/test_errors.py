@@ -182,3 +182,47 @@ def test_fast_import_prints_nothing(modules, capsys, monkeypatch):
     with install_import_hook(["fast_one"]):
         import fast_one  # noqa: F401
     assert capsys.readouterr() == ("", "")
+
+
+# Generated code that does not compile: the hook compiles the output once, itself
+# (the pipeline does not check it first), and says so as the pipeline's check would.
+BROKEN_OUTPUTS = {
+    "a parse error": "def f(:\n    pass\n",
+    "return outside a function": "x = 1\nreturn x\n",
+    "nonlocal at module level": "nonlocal x\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_OUTPUTS))
+def test_generated_code_that_does_not_compile_is_an_internal_error(tmp_path, monkeypatch, name):
+    # As imported now (other tests here forget the modules they imported).
+    modulecode = importlib.import_module("statemachine_compiler.modulecode")
+    pipeline = importlib.import_module("statemachine_compiler.pipeline")
+    broken = BROKEN_OUTPUTS[name]
+    seen = []
+
+    def compile_source(text, filename, options):
+        seen.append(options)
+        return pipeline.Result(broken, ["f"], list(range(1, broken.count("\n") + 2)))
+
+    monkeypatch.setattr(pipeline, "compile_source", compile_source)
+    path = str(tmp_path / "generated.py")
+    with pytest.raises(SyntaxError) as caught:
+        modulecode.module_code("async def f():\n    pass\n", path)
+    assert seen == [pipeline.Options(format=False, check=False)]
+    assert type(caught.value).__name__ == "CompileError" and caught.value.filename == path
+    assert "internal error: the generated code does not compile" in caught.value.msg
+    with pytest.raises(SyntaxError) as checked:
+        pipeline.check_output(broken, path)
+    assert caught.value.msg == checked.value.msg
+
+
+def test_a_failure_after_the_generated_code_compiled_is_not_called_the_compilers(tmp_path):
+    modulecode = importlib.import_module("statemachine_compiler.modulecode")
+
+    def failing_pass(tree):
+        raise SyntaxError("made by the tree pass")
+
+    with pytest.raises(SyntaxError, match="made by the tree pass") as caught:
+        modulecode.module_code("async def f():\n    pass\n", str(tmp_path / "m.py"), tree_pass=failing_pass)
+    assert type(caught.value) is SyntaxError
