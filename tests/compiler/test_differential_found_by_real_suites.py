@@ -1,0 +1,90 @@
+"""Native CPython versus compiled: runtime differences that real libraries' suites found (issue 11).
+
+Each case is the reduction of a test of anyio's suite that passes natively and
+fails compiled (docs/conformance.md, "Real libraries' test suites").  They are
+strict xfails until the runtime is fixed: the fix belongs to the runtime's
+owners, and the marker goes with it.
+"""
+
+from __future__ import annotations
+
+import gc
+import textwrap
+
+import pytest
+
+from tests.compiler.differential import assert_same
+
+
+@pytest.fixture
+def no_collector():
+    """Only reference counting frees anything: a cycle shows as a missing or late "freed"."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/machines/handling.py: the frames of _HandlingIterator.__next__/send/_step"
+    " stay in the traceback of what the awaited code raises, and hold the handled exception"
+    " (self.exception, the local exception): a cycle, freed by the collector only",
+)
+@pytest.mark.usefixtures("no_collector")
+def test_an_exception_an_awaited_exit_raises_again_goes_when_its_except_clause_ends():
+    # anyio's TaskGroup.__aexit__ awaits, then raises the exception it was
+    # given itself (deleting its own references to it): anyio's
+    # TestRefcycles::test_exception_refcycles_propagate_cancellation_error.
+    source = """
+        class Error(Exception):
+            def __del__(self):
+                log.append("error freed")
+
+        class Manager:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, kind, error, traceback):
+                await tick("in __aexit__")
+                try:
+                    raise error
+                finally:
+                    del error, traceback
+
+        async def main():
+            try:
+                async with Manager():
+                    raise Error("raised in the body")
+            except Error:
+                log.append("handled")
+            log.append("after the clause")
+    """
+    assert_same(textwrap.dedent(source), "main()")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/machines/statemachine.py: Machine.__repr__ shows the saved locals with"
+    " repr(), so a local that is the coroutine itself (or holds it) recurses without end",
+)
+def test_repr_of_a_coroutine_one_of_whose_locals_is_itself_does_not_recurse():
+    # anyio's TestRefcycles tests print gc.get_referrers(exc) in their assert:
+    # the running test's machine, whose locals hold what refers back to it.
+    source = """
+        holder = []
+
+        async def main():
+            me = holder[0]
+            await tick("suspended")
+            log.append(repr(me).split(" at ")[0])
+
+        def start():
+            coroutine = main()
+            holder.append(coroutine)
+            return coroutine
+    """
+    assert_same(textwrap.dedent(source), "start()")
