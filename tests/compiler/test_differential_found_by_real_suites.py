@@ -88,3 +88,69 @@ def test_repr_of_a_coroutine_one_of_whose_locals_is_itself_does_not_recurse():
             return coroutine
     """
     assert_same(textwrap.dedent(source), "start()")
+
+
+ESCAPING = """
+    class Error(Exception):
+        def __del__(self):
+            log.append("error freed")
+
+    class Manager:
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc_info):
+            await tick("in __aexit__")
+
+    class Quick:
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc_info):
+            return None
+
+    async def main():
+        try:
+            await body()
+        except Error:
+            log.append("handled")
+        log.append("after the clause")
+"""
+
+ESCAPING_BODIES = {
+    "async_with_whose_exit_suspends": """
+        async def body():
+            async with Manager():
+                raise Error("raised in the body")
+    """,
+    "async_with_whose_exit_does_not_suspend": """
+        async def body():
+            async with Quick():
+                await tick("in the body")
+                raise Error("raised in the body")
+    """,
+    "except_clause_that_awaits_then_raises": """
+        async def body():
+            try:
+                raise Error("raised in the try")
+            except Error:
+                await tick("in the clause")
+                raise
+    """,
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the slot that keeps the exception an `async with` or an awaiting `except`"
+    " clause handles (`_exc1`, entered_except) is cleared only when the statement ends"
+    " normally: when the exception goes on out of the coroutine, the finished machine still"
+    " holds it, and its traceback holds resume's frame and so the machine: a cycle",
+)
+@pytest.mark.usefixtures("no_collector")
+@pytest.mark.parametrize("body", list(ESCAPING_BODIES.values()), ids=list(ESCAPING_BODIES))
+def test_an_exception_that_leaves_the_coroutine_through_an_awaiting_handler_goes_when_handled(body):
+    # anyio's TestRefcycles::test_exception_refcycles_parent_task: the task's
+    # `async with tg: raise _Done` leaves _Done in the finished task's machine.
+    source = textwrap.dedent(ESCAPING) + textwrap.dedent(body)
+    assert_same(source, "main()")
