@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from tests.compiler.differential import assert_same
+from tests.compiler.differential import assert_same, load
 
 
 @pytest.fixture
@@ -154,3 +154,42 @@ def test_an_exception_that_leaves_the_coroutine_through_an_awaiting_handler_goes
     # `async with tg: raise _Done` leaves _Done in the finished task's machine.
     source = textwrap.dedent(ESCAPING) + textwrap.dedent(body)
     assert_same(source, "main()")
+
+
+def _thrown_in_through_await(compiled: bool):
+    source = """
+        class Error(Exception):
+            def __del__(self):
+                log.append("error freed")
+
+        async def main():
+            try:
+                await tick("suspended")
+            except Error:
+                log.append("handled")
+            log.append("after the clause")
+    """
+    namespace = load(textwrap.dedent(source), compiled)
+    # What a native coroutine's `await main()` drives: main().__await__().
+    iterator = namespace["main"]().__await__()
+    iterator.send(None)
+    try:
+        iterator.throw(namespace["Error"]("thrown in"))
+    except StopIteration:
+        namespace["log"].append("returned")
+    return namespace["log"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/machines/statemachine.py: the machinery's frames between the __await__"
+    " iterator's throw() and resume (_AwaitIterator.throw's args, Machine.throw, _advance's"
+    " _Raised) hold the thrown exception, and resume's frame, which its traceback holds,"
+    " holds them (f_back): a cycle, freed by the collector only",
+)
+@pytest.mark.usefixtures("no_collector")
+def test_an_exception_thrown_in_through_await_and_handled_goes_when_the_throw_returns():
+    # anyio's test runner awaits the compiled test from a native coroutine, so
+    # asyncio's cancellation is thrown in this way:
+    # TestRefcycles::test_exception_refcycles_propagate_cancellation_error.
+    assert _thrown_in_through_await(compiled=True) == _thrown_in_through_await(compiled=False)
