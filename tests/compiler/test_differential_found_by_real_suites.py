@@ -1,0 +1,195 @@
+"""Native CPython versus compiled: runtime differences that real libraries' suites found (issue 11).
+
+Each case is the reduction of a test of anyio's suite that passes natively and
+fails compiled (docs/conformance.md, "Real libraries' test suites").  They are
+strict xfails until the runtime is fixed: the fix belongs to the runtime's
+owners, and the marker goes with it.
+"""
+
+from __future__ import annotations
+
+import gc
+import textwrap
+
+import pytest
+
+from tests.compiler.differential import assert_same, load
+
+
+@pytest.fixture
+def no_collector():
+    """Only reference counting frees anything: a cycle shows as a missing or late "freed"."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/machines/handling.py: the frames of _HandlingIterator.__next__/send/_step"
+    " stay in the traceback of what the awaited code raises, and hold the handled exception"
+    " (self.exception, the local exception): a cycle, freed by the collector only",
+)
+@pytest.mark.usefixtures("no_collector")
+def test_an_exception_an_awaited_exit_raises_again_goes_when_its_except_clause_ends():
+    # anyio's TaskGroup.__aexit__ awaits, then raises the exception it was
+    # given itself (deleting its own references to it): anyio's
+    # TestRefcycles::test_exception_refcycles_propagate_cancellation_error.
+    source = """
+        class Error(Exception):
+            def __del__(self):
+                log.append("error freed")
+
+        class Manager:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, kind, error, traceback):
+                await tick("in __aexit__")
+                try:
+                    raise error
+                finally:
+                    del error, traceback
+
+        async def main():
+            try:
+                async with Manager():
+                    raise Error("raised in the body")
+            except Error:
+                log.append("handled")
+            log.append("after the clause")
+    """
+    assert_same(textwrap.dedent(source), "main()")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/machines/statemachine.py: Machine.__repr__ shows the saved locals with"
+    " repr(), so a local that is the coroutine itself (or holds it) recurses without end",
+)
+def test_repr_of_a_coroutine_one_of_whose_locals_is_itself_does_not_recurse():
+    # anyio's TestRefcycles tests print gc.get_referrers(exc) in their assert:
+    # the running test's machine, whose locals hold what refers back to it.
+    source = """
+        holder = []
+
+        async def main():
+            me = holder[0]
+            await tick("suspended")
+            log.append(repr(me).split(" at ")[0])
+
+        def start():
+            coroutine = main()
+            holder.append(coroutine)
+            return coroutine
+    """
+    assert_same(textwrap.dedent(source), "start()")
+
+
+ESCAPING = """
+    class Error(Exception):
+        def __del__(self):
+            log.append("error freed")
+
+    class Manager:
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc_info):
+            await tick("in __aexit__")
+
+    class Quick:
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc_info):
+            return None
+
+    async def main():
+        try:
+            await body()
+        except Error:
+            log.append("handled")
+        log.append("after the clause")
+"""
+
+ESCAPING_BODIES = {
+    "async_with_whose_exit_suspends": """
+        async def body():
+            async with Manager():
+                raise Error("raised in the body")
+    """,
+    "async_with_whose_exit_does_not_suspend": """
+        async def body():
+            async with Quick():
+                await tick("in the body")
+                raise Error("raised in the body")
+    """,
+    "except_clause_that_awaits_then_raises": """
+        async def body():
+            try:
+                raise Error("raised in the try")
+            except Error:
+                await tick("in the clause")
+                raise
+    """,
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the slot that keeps the exception an `async with` or an awaiting `except`"
+    " clause handles (`_exc1`, entered_except) is cleared only when the statement ends"
+    " normally: when the exception goes on out of the coroutine, the finished machine still"
+    " holds it, and its traceback holds resume's frame and so the machine: a cycle",
+)
+@pytest.mark.usefixtures("no_collector")
+@pytest.mark.parametrize("body", list(ESCAPING_BODIES.values()), ids=list(ESCAPING_BODIES))
+def test_an_exception_that_leaves_the_coroutine_through_an_awaiting_handler_goes_when_handled(body):
+    # anyio's TestRefcycles::test_exception_refcycles_parent_task: the task's
+    # `async with tg: raise _Done` leaves _Done in the finished task's machine.
+    source = textwrap.dedent(ESCAPING) + textwrap.dedent(body)
+    assert_same(source, "main()")
+
+
+def _thrown_in_through_await(compiled: bool):
+    source = """
+        class Error(Exception):
+            def __del__(self):
+                log.append("error freed")
+
+        async def main():
+            try:
+                await tick("suspended")
+            except Error:
+                log.append("handled")
+            log.append("after the clause")
+    """
+    namespace = load(textwrap.dedent(source), compiled)
+    # What a native coroutine's `await main()` drives: main().__await__().
+    iterator = namespace["main"]().__await__()
+    iterator.send(None)
+    try:
+        iterator.throw(namespace["Error"]("thrown in"))
+    except StopIteration:
+        namespace["log"].append("returned")
+    return namespace["log"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/machines/statemachine.py: the machinery's frames between the __await__"
+    " iterator's throw() and resume (_AwaitIterator.throw's args, Machine.throw, _advance's"
+    " _Raised) hold the thrown exception, and resume's frame, which its traceback holds,"
+    " holds them (f_back): a cycle, freed by the collector only",
+)
+@pytest.mark.usefixtures("no_collector")
+def test_an_exception_thrown_in_through_await_and_handled_goes_when_the_throw_returns():
+    # anyio's test runner awaits the compiled test from a native coroutine, so
+    # asyncio's cancellation is thrown in this way:
+    # TestRefcycles::test_exception_refcycles_propagate_cancellation_error.
+    assert _thrown_in_through_await(compiled=True) == _thrown_in_through_await(compiled=False)
