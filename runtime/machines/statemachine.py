@@ -36,6 +36,7 @@ import gc
 import sys
 import warnings
 from _collections_abc import Coroutine
+from _thread import get_ident as _get_ident
 from _weakref import ref as _weak_ref
 from types import (
     CodeType,
@@ -1232,11 +1233,20 @@ class Machine:
             where = "running"
         else:
             where = f"state {self.state} (line {self.line})"
-        variables = ", ".join(
-            f"{k}={v!r}" for k, v in self._local_values() if v is not _UNBOUND
-        )
         kind = self._kind.replace(" ", "_")
+        key = (id(self), _get_ident())
+        if key in _IN_REPR:  # a local that holds the machine itself, as reprlib.recursive_repr does
+            return f"<{kind} object {self.__qualname__} at {id(self):#x}: ...>"
+        _IN_REPR.add(key)
+        try:
+            variables = ", ".join(f"{k}={v!r}" for k, v in self._local_values() if v is not _UNBOUND)
+        finally:
+            _IN_REPR.discard(key)
         return f"<{kind} object {self.__qualname__} at {id(self):#x}: {where} {{{variables}}}>"
+
+
+# The machines whose repr is being made, per thread: (id, thread ident).
+_IN_REPR = set()
 
 
 def _name_property(slot, default):

@@ -66,11 +66,6 @@ def test_an_exception_an_awaited_exit_raises_again_goes_when_its_except_clause_e
     assert_same(textwrap.dedent(source), "main()")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/machines/statemachine.py: Machine.__repr__ shows the saved locals with"
-    " repr(), so a local that is the coroutine itself (or holds it) recurses without end",
-)
 def test_repr_of_a_coroutine_one_of_whose_locals_is_itself_does_not_recurse():
     # anyio's TestRefcycles tests print gc.get_referrers(exc) in their assert:
     # the running test's machine, whose locals hold what refers back to it.
