@@ -102,4 +102,12 @@ class _HandlingIterator:
             # caller is handling: it is the same exception as before.
             exception.__traceback__ = traceback
             exception.__context__ = context
-            return method(*args)
+            # What the awaited code raises keeps this frame (and so self) in
+            # its traceback: holding the handled exception here or in self
+            # would be a cycle when that is the exception raised again.
+            del exception, traceback, context
+            try:
+                return method(*args)
+            except BaseException:
+                self.exception = None  # the await is over
+                raise

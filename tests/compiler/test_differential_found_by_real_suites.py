@@ -28,12 +28,6 @@ def no_collector():
         gc.collect()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/machines/handling.py: the frames of _HandlingIterator.__next__/send/_step"
-    " stay in the traceback of what the awaited code raises, and hold the handled exception"
-    " (self.exception, the local exception): a cycle, freed by the collector only",
-)
 @pytest.mark.usefixtures("no_collector")
 def test_an_exception_an_awaited_exit_raises_again_goes_when_its_except_clause_ends():
     # anyio's TaskGroup.__aexit__ awaits, then raises the exception it was
