@@ -146,12 +146,10 @@ class AsyncGeneratorMachine(Machine):
             try:
                 result = self.resume((value, value := None)[0], error)  # see Machine._advance
             except (StopIteration, StopAsyncIteration) as stop:
-                self._awaiting = None
-                self.state = DONE
+                self._raised_out()
                 raise RuntimeError(f"async generator raised {type(stop).__name__}") from stop
             except BaseException:
-                self._awaiting = None
-                self.state = DONE
+                self._raised_out()
                 value = error = None  # see Machine.send
                 raise
             if self.state == 0:  # returned: the iteration is over

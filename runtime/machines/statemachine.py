@@ -751,6 +751,22 @@ class Machine:
             _leave_machinery(error)
             raise
 
+    def _raised_out(self):
+        """The function ended by raising: it is done, and the compiler's own slots let go.
+
+        Discussion: natively an exception leaving a coroutine is referred to
+        by nothing of the finished frame.  The machine's temporaries may hold
+        it (the exception an ``async with`` or an awaiting ``except`` clause
+        handles, a ``finally``'s pending one), and its traceback holds
+        resume's frame, which holds the machine: a cycle, freed by the
+        collector only.  The function's own locals stay, as natively the
+        traceback's frame keeps them, for whoever looks at them.
+        """
+        self._awaiting = None
+        self.state = DONE
+        for name in self._temporaries:
+            object.__setattr__(self, name, None)
+
     def _check_resumable(self, value):
         """Raise CPython's error for sending ``value`` to a machine that awaits nothing."""
         if self.state <= 0:
@@ -903,15 +919,13 @@ class Machine:
                         # of it there.
                         awaitable = self.resume((value, value := None)[0], error)
                 except StopIteration as stop:
-                    self._awaiting = None
-                    self.state = DONE
+                    self._raised_out()
                     raise RuntimeError(f"{self._kind} raised StopIteration") from stop
                 except BaseException:
                     # Discussion: the frames in the traceback are not cleared here:
                     # whoever looks at the exception (pdb.post_mortem, pytest)
                     # wants to see them as they were.
-                    self._awaiting = None
-                    self.state = DONE
+                    self._raised_out()
                     value = error = None  # see send
                     raise
                 if self.state == 0:  # resume returned from the function itself
@@ -995,8 +1009,7 @@ class Machine:
         try:
             result = awaitable.resume(None, None)
         except BaseException as raised:
-            awaitable._awaiting = None
-            awaitable.state = DONE
+            awaitable._raised_out()
             if isinstance(raised, StopIteration):
                 raised = _stop_iteration_error(awaitable, raised)
             error = _Raised(_without_machinery(raised))
@@ -1457,12 +1470,10 @@ class StateMachine(Machine):
                     # The result handed on, not kept in this frame: see _advance.
                     awaitable = self.resume((value, value := None)[0], None)
                 except StopIteration as stop:
-                    self._awaiting = None
-                    self.state = DONE
+                    self._raised_out()
                     raise RuntimeError(f"{self._kind} raised StopIteration") from stop
                 except BaseException:
-                    self._awaiting = None
-                    self.state = DONE
+                    self._raised_out()
                     raise
                 if self.state == 0:  # resume returned from the function itself
                     self._awaiting = None

@@ -129,13 +129,6 @@ ESCAPING_BODIES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the slot that keeps the exception an `async with` or an awaiting `except`"
-    " clause handles (`_exc1`, entered_except) is cleared only when the statement ends"
-    " normally: when the exception goes on out of the coroutine, the finished machine still"
-    " holds it, and its traceback holds resume's frame and so the machine: a cycle",
-)
 @pytest.mark.usefixtures("no_collector")
 @pytest.mark.parametrize("body", list(ESCAPING_BODIES.values()), ids=list(ESCAPING_BODIES))
 def test_an_exception_that_leaves_the_coroutine_through_an_awaiting_handler_goes_when_handled(body):
