@@ -1366,8 +1366,9 @@ class _AwaitIterator:
     def __next__(self):
         try:
             return self.machine.send(None)
-        except StopIteration:
-            raise  # finished: nothing to show
+        except StopIteration as stop:
+            stop.__traceback__ = None  # finished: natively the caller's frame is the first of its traceback
+            raise
         except BaseException as error:
             _leave_machinery(error)
             raise
@@ -1375,20 +1376,26 @@ class _AwaitIterator:
     def send(self, value):
         try:
             return self.machine.send(value)
-        except StopIteration:
-            raise  # finished: nothing to show
+        except StopIteration as stop:
+            stop.__traceback__ = None  # finished: natively the caller's frame is the first of its traceback
+            raise
         except BaseException as error:
             _leave_machinery(error)
             raise
 
-    def throw(self, *args):
+    def throw(self, typ, val=_MISSING, tb=_MISSING):
         try:
-            return self.machine.throw(*args)
-        except StopIteration:
-            raise  # finished: nothing to show
+            return self.machine.throw(typ, val, tb)
+        except StopIteration as stop:
+            stop.__traceback__ = None  # finished: natively the caller's frame is the first of its traceback
+            raise
         except BaseException as error:
             _leave_machinery(error)
             raise
+        finally:
+            # A traceback of the thrown exception holds resume's frame, and so
+            # this one (f_back): holding the exception here would be a cycle.
+            typ = val = tb = None
 
     def close(self):
         try:

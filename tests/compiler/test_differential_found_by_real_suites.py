@@ -1,9 +1,8 @@
 """Native CPython versus compiled: runtime differences that real libraries' suites found (issue 11).
 
 Each case is the reduction of a test of anyio's suite that passes natively and
-fails compiled (docs/conformance.md, "Real libraries' test suites").  They are
-strict xfails until the runtime is fixed: the fix belongs to the runtime's
-owners, and the marker goes with it.
+failed compiled (docs/conformance.md, "Real libraries' test suites"), each a
+cycle through an exception's traceback or a repr; all fixed in the runtime.
 """
 
 from __future__ import annotations
@@ -162,13 +161,6 @@ def _thrown_in_through_await(compiled: bool):
     return namespace["log"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/machines/statemachine.py: the machinery's frames between the __await__"
-    " iterator's throw() and resume (_AwaitIterator.throw's args, Machine.throw, _advance's"
-    " _Raised) hold the thrown exception, and resume's frame, which its traceback holds,"
-    " holds them (f_back): a cycle, freed by the collector only",
-)
 @pytest.mark.usefixtures("no_collector")
 def test_an_exception_thrown_in_through_await_and_handled_goes_when_the_throw_returns():
     # anyio's test runner awaits the compiled test from a native coroutine, so
