@@ -19,8 +19,11 @@ order are part of the comparison.  The source gets a small prelude: ``Yield``
 
 from __future__ import annotations
 
+import gc
 import sys
 import textwrap
+
+import pytest
 
 from statemachine_compiler import compile_source
 
@@ -68,6 +71,18 @@ def describe_exception(error: BaseException | None, depth: int = 0):
         describe_exception(error.__context__, depth + 1),
         error.__suppress_context__,
     )
+
+
+@pytest.fixture
+def no_collector():
+    """Only reference counting frees anything: a cycle shows as a missing or late "freed"."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 def load(source: str, compiled: bool, name: str = "subject"):

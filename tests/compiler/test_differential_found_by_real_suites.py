@@ -7,24 +7,11 @@ cycle through an exception's traceback or a repr; all fixed in the runtime.
 
 from __future__ import annotations
 
-import gc
 import textwrap
 
 import pytest
 
-from tests.compiler.differential import assert_same, load
-
-
-@pytest.fixture
-def no_collector():
-    """Only reference counting frees anything: a cycle shows as a missing or late "freed"."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+from tests.compiler.differential import assert_same, load, no_collector  # noqa: F401 (a fixture)
 
 
 @pytest.mark.usefixtures("no_collector")

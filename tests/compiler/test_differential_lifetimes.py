@@ -10,12 +10,11 @@ whether it went when CPython lets it go.
 
 from __future__ import annotations
 
-import gc
 import textwrap
 
 import pytest
 
-from tests.compiler.differential import assert_same
+from tests.compiler.differential import assert_same, no_collector  # noqa: F401 (a fixture)
 
 TRACKED = """
 import weakref
@@ -31,16 +30,8 @@ class Tracked:
 """
 
 
-@pytest.fixture(autouse=True)
-def no_collector():
-    """Only reference counting frees anything: a cycle shows as a missing or late "freed"."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
+# Every case runs with only reference counting to free anything.
+pytestmark = pytest.mark.usefixtures("no_collector")
 
 
 def check(source: str, call: str = "main()", script=()):
