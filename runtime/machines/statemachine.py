@@ -470,7 +470,7 @@ _THREE_ARGUMENT_THROW_WARNS = sys.version_info >= (3, 12)
 _THROW_AT_START_IS_PEP_479 = sys.version_info < (3, 12)
 
 
-def unstarted_throw(machine, error):
+def _unstarted_throw(machine, error):
     """What ``throw(error)`` raises from a machine that never started: ``error``, or 3.11's RuntimeError."""
     if not _THROW_AT_START_IS_PEP_479:
         return error
@@ -798,7 +798,7 @@ class Machine:
                     # Not started: the exception is raised before the first line,
                     # where no handler of the function can see it.
                     self.state = DONE
-                    reraise(unstarted_throw(self, error))
+                    reraise(_unstarted_throw(self, error))
                 result = self._advance(None, _Raised(_chained(error, self._handled())))
             else:
                 handled = self._handled()
