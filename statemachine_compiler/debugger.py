@@ -158,7 +158,7 @@ def _enclosing_machine(machine, slot):
 
 def _is_machine_parameter(machine, name):
     """Whether ``name`` is what the enclosing ``resume`` calls its machine (not a user's variable)."""
-    code = type(machine).resume.__code__
+    code = type(machine)._resume_code
     return bool(code.co_argcount) and code.co_varnames[0] == name
 
 

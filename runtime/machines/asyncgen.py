@@ -194,7 +194,7 @@ class AsyncGeneratorMachine(Machine):
 
     @property
     def ag_code(self):
-        return type(self).resume.__code__
+        return type(self)._resume_code
 
     @property
     def ag_frame(self):

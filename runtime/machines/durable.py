@@ -137,7 +137,7 @@ def _slots(cls):
 
 def _where(machine):
     """``coroutine 'f' suspended at line 12 of app.py``: for error messages."""
-    code = type(machine).resume.__code__
+    code = type(machine)._resume_code
     if machine.state > 0:
         at = f"suspended at line {machine.line} of {code.co_filename}"
     elif machine.state == 0:
