@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from statemachine_compiler.analysis import suspensions
-from statemachine_compiler.analysis.assignment import may_read_unbound
+from statemachine_compiler.analysis.assignment import may_read_unbound, read_unbound_by_itself
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
@@ -541,6 +541,9 @@ class FunctionCompiler:
         # The locals nested functions share, kept in cells, as natively; not
         # those a nested async def uses: its machine reads them as slots.
         in_cells = cells - names_used_by_nested_coroutines(node.body) - set(self.genexprs.sources) - {"__class__"}
+        # Nor one the function may read unbound itself: resume reading its cell
+        # unbound would say "free variable", and only a slot's read can say "local".
+        in_cells -= read_unbound_by_itself(list(bindings.params), node.body, in_cells)
         cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
         # Nor a name the enclosing functions bind: the name rewriter would

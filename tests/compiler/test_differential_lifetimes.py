@@ -1202,16 +1202,9 @@ def test_an_awaits_result_goes_when_the_statement_taking_it_raises(statement):
 # -- closures keep their cells, not the coroutine ------------------------------------------
 #
 # Natively a nested function, lambda or class holds only the cells of the
-# variables it uses; compiled, it closes over the machine (``self.count``),
-# so it holds the whole coroutine: every local, and the machine itself, which
-# is then not closed when whoever ran it lets go of it.
+# variables it uses, not the coroutine: not its other locals, not the
+# coroutine itself, which is closed when whoever ran it lets go of it.
 
-CLOSES_OVER_THE_MACHINE = pytest.mark.xfail(
-    strict=True, reason="a nested function closes over the machine (self), not over cells of its own"
-)
-
-
-@CLOSES_OVER_THE_MACHINE
 def test_a_closure_keeps_only_its_cells_after_an_exception_escaped():
     check(
         """
@@ -1240,7 +1233,6 @@ def test_a_closure_keeps_only_its_cells_after_an_exception_escaped():
     )
 
 
-@CLOSES_OVER_THE_MACHINE
 def test_an_abandoned_coroutine_is_closed_while_its_closure_lives():
     check(
         """
@@ -1263,7 +1255,6 @@ def test_an_abandoned_coroutine_is_closed_while_its_closure_lives():
     )
 
 
-@CLOSES_OVER_THE_MACHINE
 def test_a_closure_keeps_what_it_captured_and_nothing_another_closure_captured():
     check(
         """
@@ -1284,7 +1275,6 @@ def test_a_closure_keeps_what_it_captured_and_nothing_another_closure_captured()
     )
 
 
-@CLOSES_OVER_THE_MACHINE
 def test_a_closures_free_variables_are_the_captured_locals():
     check(
         """
@@ -1307,7 +1297,6 @@ def test_a_closures_free_variables_are_the_captured_locals():
     )
 
 
-@CLOSES_OVER_THE_MACHINE
 def test_a_closure_keeps_its_variable_but_not_the_others_after_close():
     check(
         """
