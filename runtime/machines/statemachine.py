@@ -667,6 +667,7 @@ class Machine:
     _deletes_locals = False  # the import hook's word that resume may ``del`` an attribute
     _resume_code = None  # the code of the class's resume (see __init_subclass__): what frames run
     _cells = ()  # the locals kept in cells, when resume is made per coroutine over them (make_resume)
+    _reference = None  # then: where in resume's closure its weak reference to the machine is
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
@@ -715,6 +716,7 @@ class Machine:
             reference = make_resume.__code__.co_varnames[0]
             cells = set(make_resume.__code__.co_cellvars) - {reference}
             cls._cells = tuple(n for n in code.co_freevars if n in cells)
+            cls._reference = code.co_freevars.index(reference)
         if deletes:
             # Discussion: a __delattr__ of our own makes every store to a
             # slot (every ``self.x = ...`` of every machine of the class) a
@@ -934,9 +936,27 @@ class Machine:
         # Nearly every machine is collected finished (DONE): one test then.
         if self.state >= 0:
             if self.state:
+                if self._cells:
+                    self._reach_again()
                 self.close()
             elif self._awaiting is None and self._kind == "coroutine":
                 _warn_never_awaited(self)
+
+    def _reach_again(self):
+        """Give the resume of this machine, made over cells, a live weak reference to it again.
+
+        Discussion: the cycle collector clears the weak references to what it
+        collects before it calls their ``__del__``, which closes a suspended
+        coroutine by running its resume: which then would not find its
+        machine.  A method, using no global: this runs while modules are torn down too.
+        """
+        resume = object.__getattribute__(self, "resume")
+        closure = getattr(resume, "__closure__", None)
+        if closure:
+            cell = closure[type(self)._reference]
+            reference = cell.cell_contents
+            if reference() is None:
+                cell.cell_contents = type(reference)(self)
 
     def _advance(self, value, error, awaitable=_MISSING):
         """Call ``resume`` until the function returns, or waits on something.
