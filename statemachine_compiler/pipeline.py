@@ -723,7 +723,7 @@ class FunctionCompiler:
             suspending=(resume_local("awaitable"), resume_local("yielded")),
             spelling=self.runtime_names,
             comments=_awaiting_line_comments(node.body, self.position, set(lowerer.lines[1:])),
-            may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals),
+            may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals - in_cells),
             cells=sorted(in_cells),
             machine_reference=machine_reference,
         )
