@@ -57,6 +57,12 @@ Rules:
    function the ``async def`` statement bound, held by a local, goes too.
    Nested in a function that cannot be found again (a lambda's, one
    decorated away), it raises :class:`CannotSave`.
+6. The locals a coroutine shares with its nested functions are cells (its
+   resume is made over them: emit.machine.write_make_resume).  They are
+   saved by value with the machine; a loaded or copied machine (``copy.copy``
+   too) gets new cells holding them: a copy is a second coroutine, and what
+   it assigns to them is its own.  A closure made before the copy, held by
+   a local, is the same function in both and sees the original's cells.
 
 Security: loading a pickle runs code, as ``pickle`` always does.  Load only
 pickles you wrote yourself.
