@@ -80,6 +80,7 @@ class MachineLocals(dict):
         super().__init__(machine.saved_locals(readers))
         self._machine = machine
         self._slots = {name: slot for slot, name in _slot_names(machine)}
+        self._frame = frame if not isinstance(frame, SuspendedFrame) else None
         if frame is not None and not isinstance(frame, SuspendedFrame):
             for special in ("__return__", "__exception__"):
                 if special in frame.f_locals:
@@ -94,6 +95,10 @@ class MachineLocals(dict):
             # As natively: the enclosing function (and every function
             # sharing the variable) sees it.
             self._enclosing[name][0](value)
+            if self._frame is not None:
+                # Before 3.13 the frame's f_locals dict is written back into
+                # its cells when the trace function returns: brought up to date here.
+                self._frame.f_locals  # noqa: B018
 
     def __delitem__(self, name):
         dict.__delitem__(self, name)

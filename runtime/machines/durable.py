@@ -282,7 +282,7 @@ class _SavedCells(dict):
 
 def _cell_contents(resume, cls):
     """(name, contents) of each bound cell of a resume made over cells (of ``cls``'s locals)."""
-    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__):
+    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__, strict=True):
         if name in cls._cells:
             try:
                 yield name, cell.cell_contents
@@ -296,7 +296,7 @@ def _resume_over(machine, saved):
     code = make_resume.__code__
     placeholders = (None,) * (code.co_argcount - 1)  # the parameters among the cells
     resume = make_resume(statemachine.weak_reference(machine), *placeholders)
-    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__):
+    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__, strict=True):
         if name in saved:
             cell.cell_contents = saved[name]
         elif name in code.co_varnames[1 : code.co_argcount]:

@@ -1258,7 +1258,7 @@ class Machine:
         if not cells:
             return
         resume = object.__getattribute__(self, "resume")
-        closure = dict(zip(resume.__code__.co_freevars, resume.__closure__)) if resume is not _UNBOUND else {}
+        closure = dict(zip(resume.__code__.co_freevars, resume.__closure__, strict=True)) if resume is not _UNBOUND else {}
         for name in cells:
             try:
                 yield name, closure[name].cell_contents
