@@ -726,6 +726,7 @@ class FunctionCompiler:
             may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals - in_cells),
             cells=sorted(in_cells),
             machine_reference=machine_reference,
+            listed_parameters=user_parameters if in_cells & set(user_parameters) else [],
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))

@@ -668,6 +668,7 @@ class Machine:
     _resume_code = None  # the code of the class's resume (see __init_subclass__): what frames run
     _cells = ()  # the locals kept in cells, when resume is made per coroutine over them (make_resume)
     _reference = None  # then: where in resume's closure its weak reference to the machine is
+    _parameters = ()  # the function's parameters, given when one of them is kept in a cell
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
@@ -1233,6 +1234,16 @@ class Machine:
 
     def _local_values(self, free=None):
         """Each local's (name, value), in locals() order; the value ``_UNBOUND`` when unbound."""
+        values = self._slot_and_cell_values(free)
+        parameters = self._parameters
+        if parameters:  # a parameter kept in a cell is listed among the parameters, as natively
+            values = dict(values)
+            yield from [(n, values.pop(n)) for n in parameters if n in values]
+            yield from values.items()
+        else:
+            yield from values
+
+    def _slot_and_cell_values(self, free=None):
         renamed = self._renamed
         temporaries = self._temporaries
         for attribute in type(self).__dict__.get("__slots__", ()):

@@ -43,7 +43,7 @@ __all__ = ["MachineSpec", "write_machine", "build_stub", "stub_builds_machine", 
 # What the class body above defines, besides what the base class has.
 CLASS_BODY_NAMES = (
     "__slots__", "_name", "_qualname", "_lines", "_source_digest", "_temporaries", "_renamed",
-    "_may_read_unbound",
+    "_may_read_unbound", "_parameters",
     "__init__", "resume", "make_resume",
 )
 LOCALS_SLOT = "_f_locals"  # the dict locals() returns, when the function calls it (3.11, 3.12)
@@ -95,6 +95,8 @@ class MachineSpec:
     # whose local ``machine_reference`` is the weak reference it reaches the machine by.
     cells: list[str] = field(default_factory=list)
     machine_reference: str | None = None
+    # The function's parameters, when one is a cell: locals() lists them first, in this order.
+    listed_parameters: list[str] = field(default_factory=list)
 
     def spelled(self, name: str) -> str:
         return self.spelling.get(name, name)
@@ -135,6 +137,8 @@ def write_machine(
             w.line(f"_renamed = {spec.renamed!r}")
         if spec.may_read_unbound:
             w.line("_may_read_unbound = True  # a local may be read before it is bound")
+        if spec.listed_parameters:
+            _rows(w, "_parameters", [_quoted(p) for p in spec.listed_parameters], comment="locals() lists them first")
         w.line()
         if not stub_builds_machine(spec):
             parameters = "".join(f", {p}" for p, _ in spec.parameters)

@@ -362,7 +362,8 @@ class NameRewriter(Transformer):
         ):
             return updated_node
         arguments = [cst.Arg(self.free_variables(machine))] if self.reads_free_variables(machine) else []
-        if inlined or set(machine.varnames) - machine.bound:
+        # (And a parameter kept in a cell: the frame lists it among the parameters.)
+        if inlined or set(machine.varnames) - machine.bound or machine.cells & set(machine.varnames):
             # Inside a comprehension 3.12+ inlines, its loop variables are
             # locals of the function's frame too, listed in their places;
             # outside it they are unbound (and leave the dict of 3.12).
