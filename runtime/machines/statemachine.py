@@ -308,8 +308,12 @@ def _deletes_attributes(code):
     return False
 
 
-def _captured_slots(code, machine, slots):
+def _captured_slots(code, machine, slots, cells=frozenset()):
     """The slots that code defined in ``code`` reads through ``machine``, its closures' variable.
+
+    ``machine`` None: a resume made over ``cells`` (make_resume), whose
+    machine has a name of the compiler's; a closure over anything but those
+    cells (the machine among it) counts.
 
     Read by attribute name, so an attribute of the same name of something
     else counts too: that keeps a local a little longer, never too short.
@@ -317,9 +321,9 @@ def _captured_slots(code, machine, slots):
     captured = set()
     for const in code.co_consts:
         if type(const) is CodeType:
-            if machine in const.co_freevars or (machine is None and const.co_freevars):
+            if machine in const.co_freevars or (machine is None and not cells.issuperset(const.co_freevars)):
                 captured.update(slots.intersection(const.co_names))
-            captured |= _captured_slots(const, machine, slots)
+            captured |= _captured_slots(const, machine, slots, cells)
     return captured
 
 
@@ -331,7 +335,7 @@ def _released_slots(cls):
         # Made over cells (make_resume): what nested functions share is in
         # them, and the machine lets go of its resume, which holds them; a
         # slot a closure reads through the machine (its local of another name) stays.
-        captured = _captured_slots(code, None, set(slots))
+        captured = _captured_slots(code, None, set(slots), frozenset(cls._cells))
     elif not code.co_varnames:
         return tuple(slots)
     else:

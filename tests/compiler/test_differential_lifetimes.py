@@ -1532,6 +1532,30 @@ def test_an_async_generators_closure_keeps_its_cell_after_aclose():
     )
 
 
+def test_a_closure_over_cells_alone_keeps_no_slot_of_the_same_name_as_its_attributes():
+    check(
+        """
+        class Holder:
+            big = "the holder's"
+
+        async def make(box):
+            holder = Holder()
+            big = Tracked("big")
+            box.append(lambda: holder.big)
+            await tick()
+
+        async def main():
+            box = []
+            coroutine = make(box)
+            await coroutine  # held on: its locals go as it returns, not with it
+            log.append("returned")
+            log.append(box[0]())
+            del coroutine
+            log.append("coroutine gone")
+        """
+    )
+
+
 def test_a_copied_coroutine_has_its_own_cells():
     # Compiled only (a native coroutine cannot be copied): a copy is a second
     # coroutine, its assignments its own; a closure made before the copy
