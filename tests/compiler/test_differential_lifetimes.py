@@ -1604,6 +1604,11 @@ def test_a_copied_coroutine_has_its_own_cells():
     assert twin.cr_frame.f_locals["read"]() == 101  # the original's cell
 
 
+# A nested async def's class is made once, as an attribute of the enclosing
+# machine's class, so its resume cannot close over the enclosing call's cells:
+# the locals it uses stay slots of the enclosing machine, which it holds
+# (``frame.outer.name``).  Its resume would have to be made where the async
+# def stands, over those cells (as make_resume makes a coroutine's own).
 HOLDS_THE_ENCLOSING_MACHINE = pytest.mark.xfail(
     strict=True, reason="a nested async def's machine reaches the enclosing locals through the enclosing machine"
 )
