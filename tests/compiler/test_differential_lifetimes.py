@@ -1556,6 +1556,35 @@ def test_a_closure_over_cells_alone_keeps_no_slot_of_the_same_name_as_its_attrib
     )
 
 
+def test_a_coroutine_over_cells_in_a_cycle_is_closed_by_the_collector():
+    # The collector clears weak references before it finalizes: resume,
+    # which reaches its machine through one, must still find it.
+    check(
+        """
+        import gc
+
+        async def make(holder, box):
+            count = 1
+            box.append(lambda: count)
+            try:
+                await tick()
+            finally:
+                count += 1
+                log.append(("finally", count, box[0]()))
+
+        async def main():
+            holder, box = [], []
+            coroutine = make(holder, box)
+            coroutine.send(None)
+            holder.append(coroutine)  # a cycle: the coroutine holds the list that holds it
+            del coroutine, holder
+            gc.collect()
+            log.append("collected")
+            log.append(box[0]())
+        """
+    )
+
+
 def test_a_copied_coroutine_has_its_own_cells():
     # Compiled only (a native coroutine cannot be copied): a copy is a second
     # coroutine, its assignments its own; a closure made before the copy
