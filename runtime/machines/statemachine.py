@@ -642,7 +642,10 @@ class Machine:
     """A suspended call of a compiled function: its state number and its saved locals.
 
     Generated classes define ``__slots__`` for the function's locals and
-    ``resume``; the function's stub makes the machine and sets ``state``
+    ``resume`` (or, when nested functions share some locals, ``make_resume``,
+    which makes each machine's resume over cells of its own, kept in its
+    ``resume`` slot: ``_resume_code`` is the code either way); the
+    function's stub makes the machine and sets ``state``
     (0: not started), ``_awaiting`` (None: the iterator of the await it is
     suspended in) and its arguments (an async generator's class, and a few
     others, have an ``__init__`` that does: see emit.machine.stub_builds_machine).
