@@ -17,6 +17,8 @@ chain     the same suspension through three coroutines: outer awaits mid,
           whole chain and back.
 create    call a coroutine function that does nothing and send None to it
           until it finishes, N times.
+create_closure  the same for one that returns a lambda over its local
+          (a cell: its resume is made per coroutine, over it).
 
 Each case is timed with ``time.perf_counter`` (garbage collector off, as
 timeit does), the best of R repeats is kept, and the table gives ns per
@@ -84,6 +86,11 @@ async def chain_loop(n):
 
 async def nothing():
     pass
+
+
+async def closure():
+    count = 0
+    return lambda: count
 '''
 
 # case -> (entry point in SOURCE, what one operation is, target ratio or None)
@@ -92,6 +99,7 @@ CASES = {
     "suspend": ("suspend_loop", "one suspension round trip", 1.0),
     "chain": ("chain_loop", "one suspension round trip through 3 coroutines", None),
     "create": ("nothing", "create a coroutine and run it to the end", None),
+    "create_closure": ("closure", "the same, its local in a cell that a lambda it returns reads", None),
 }
 
 
@@ -120,7 +128,7 @@ def run_to_end(coro):
 def make_runner(namespace, case, n):
     """Return a function that performs the case's n operations and returns a check value."""
     function = namespace[CASES[case][0]]
-    if case == "create":
+    if case in ("create", "create_closure"):
 
         def run():
             for _ in range(n):

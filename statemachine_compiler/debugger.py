@@ -80,6 +80,7 @@ class MachineLocals(dict):
         super().__init__(machine.saved_locals(readers))
         self._machine = machine
         self._slots = {name: slot for slot, name in _slot_names(machine)}
+        self._frame = frame if not isinstance(frame, SuspendedFrame) else None
         if frame is not None and not isinstance(frame, SuspendedFrame):
             for special in ("__return__", "__exception__"):
                 if special in frame.f_locals:
@@ -94,6 +95,10 @@ class MachineLocals(dict):
             # As natively: the enclosing function (and every function
             # sharing the variable) sees it.
             self._enclosing[name][0](value)
+            if self._frame is not None:
+                # Before 3.13 the frame's f_locals dict is written back into
+                # its cells when the trace function returns: brought up to date here.
+                self._frame.f_locals  # noqa: B018
 
     def __delitem__(self, name):
         dict.__delitem__(self, name)
@@ -116,10 +121,12 @@ def _enclosing_variables(machine):
     """
     from runtime.machines.statemachine import Machine
 
-    resume = type(machine).resume
-    code = resume.__code__
-    roots = {code.co_varnames[0]: machine} if code.co_argcount else {}
-    for name, cell in zip(code.co_freevars, resume.__closure__ or (), strict=False):
+    code = type(machine)._resume_code
+    closure, reference = _closure_of_resume(machine)
+    roots = {_machine_variable(code): machine}
+    for name, cell in zip(code.co_freevars, closure, strict=False):
+        if name == reference:
+            continue  # how a resume made over cells reaches its machine: no variable of the user's
         try:
             contents = cell.cell_contents
         except ValueError:
@@ -143,6 +150,32 @@ def _enclosing_variables(machine):
     yield from sorted(found.items())
 
 
+def _closure_of_resume(machine):
+    """The cells ``machine``'s resume closes over, and the name of its weak reference to it (or None).
+
+    A resume made per coroutine over cells (``make_resume``, see
+    emit.machine.write_make_resume) is the machine's own, in its slot; its
+    first parameter is the weak reference.
+    """
+    kind = type(machine)
+    make_resume = kind.__dict__.get("make_resume")
+    if make_resume is None:
+        return kind.resume.__closure__ or (), None
+    resume = object.__getattribute__(machine, "resume")
+    closure = getattr(resume, "__closure__", None) or ()  # () once let go of
+    return closure, make_resume.__func__.__code__.co_varnames[0]
+
+
+def _machine_variable(code):
+    """The name ``resume``'s code calls its machine: its first parameter, or over cells the first local it binds."""
+    if code.co_argcount == 3:
+        return code.co_varnames[0]
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("STORE_FAST", "STORE_DEREF"):
+            return instruction.argval
+    return None
+
+
 def _enclosing_machine(machine, slot):
     """The enclosing machine that ``slot`` of ``machine`` holds (``outer``), or None."""
     from runtime.machines.statemachine import Machine
@@ -158,8 +191,7 @@ def _enclosing_machine(machine, slot):
 
 def _is_machine_parameter(machine, name):
     """Whether ``name`` is what the enclosing ``resume`` calls its machine (not a user's variable)."""
-    code = type(machine).resume.__code__
-    return bool(code.co_argcount) and code.co_varnames[0] == name
+    return _machine_variable(type(machine)._resume_code) == name
 
 
 _VARIABLE_LOADS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_FAST_CHECK", "LOAD_FAST_LOAD_FAST")
@@ -522,7 +554,7 @@ def _kind_of(frame):
     machine = stacks.driven_machine(frame)
     if machine is not None:
         kind = type(machine)
-        if code is kind.resume.__code__:
+        if code is kind._resume_code:
             return "resume"
         if code is getattr(kind.__init__, "__code__", None):
             return "hidden"  # storing the arguments: natively part of the call
@@ -555,7 +587,7 @@ def _resume_code_of_stub(code):
         for name in code.co_names:
             candidate = frame_globals.get(name)
             if isinstance(candidate, type) and issubclass(candidate, Machine):
-                return candidate.resume.__code__
+                return candidate._resume_code
     return None
 
 
@@ -586,7 +618,7 @@ def _line_kind(code, offset):
             break
     if line is None:
         return "user"
-    machine = code.co_varnames[0] if code.co_argcount else None
+    machine = _machine_variable(code) if code.co_argcount else None
     names = []
     for instruction in dis.get_instructions(code):
         if offset <= instruction.offset < end:

@@ -228,10 +228,9 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
             if isinstance(statement, ast.ClassDef):
                 qualname = prefix + statement.name
                 described = _class_constants(statement)
-                if "_name" in described and "_qualname" in described and any(
-                    isinstance(s, ast.FunctionDef) and s.name == "resume" for s in statement.body
-                ):
-                    renames[qualname + ".resume"] = (described["_name"], described["_qualname"])
+                resume = _resume_of(statement)
+                if "_name" in described and "_qualname" in described and resume is not None:
+                    renames[qualname + resume] = (described["_name"], described["_qualname"])
                 visit(statement.body, qualname + ".")
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 visit(statement.body, prefix + statement.name + ".<locals>.")
@@ -244,6 +243,16 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
 
     visit(tree.body, "")
     return renames
+
+
+def _resume_of(machine: ast.ClassDef) -> str | None:
+    """Where ``resume`` is, under the class's qualified name: a method, or made by ``make_resume`` over cells."""
+    for statement in machine.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name == "resume":
+            return ".resume"
+        if isinstance(statement, ast.FunctionDef) and statement.name == "make_resume":
+            return ".make_resume.<locals>.resume"
+    return None
 
 
 def _class_constants(node: ast.ClassDef) -> dict[str, str]:
@@ -384,7 +393,7 @@ def _tell_deleting_machines(tree: ast.Module) -> None:
         if "_name" not in described or "_qualname" not in described:
             continue  # not a machine: a class of the user's
         for index, statement in enumerate(node.body):
-            if isinstance(statement, ast.FunctionDef) and statement.name == "resume":
+            if isinstance(statement, ast.FunctionDef) and statement.name in ("resume", "make_resume"):
                 if any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Del) for n in ast.walk(statement)):
                     flag = ast.Assign(targets=[ast.Name("_deletes_locals", ast.Store())], value=ast.Constant(True))
                     _place(flag, statement.lineno, -1, statement.lineno, -1)

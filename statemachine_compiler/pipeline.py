@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from statemachine_compiler.analysis import suspensions
-from statemachine_compiler.analysis.assignment import may_read_unbound
+from statemachine_compiler.analysis.assignment import may_read_unbound, read_unbound_by_itself
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
     bound_names,
     free_and_cell_names,
     function_bindings,
+    names_used_by_nested_coroutines,
     normalize_identifiers,
     plain_names,
     star_imports,
@@ -78,6 +79,7 @@ RUNTIME_IMPORTS = {
         "StateMachine",
         "async_iterator",
         "next_awaitable",
+        "weak_reference",
     ),
     "runtime.machines.asyncgen": ("AsyncGeneratorMachine", "YieldValue"),
     "runtime.machines.handling": ("Handling",),
@@ -536,6 +538,12 @@ class FunctionCompiler:
         # parameters, __class__): the stub passes them in, they become slots.
         hidden = [n for n in free if n in _hidden_names(enclosing)]
         bindings = function_bindings(node.params, node.body)
+        # The locals nested functions share, kept in cells, as natively; not
+        # those a nested async def uses: its machine reads them as slots.
+        in_cells = cells - names_used_by_nested_coroutines(node.body) - set(self.genexprs.sources) - {"__class__"}
+        # Nor one the function may read unbound itself: resume reading its cell
+        # unbound would say "free variable", and only a slot's read can say "local".
+        in_cells -= read_unbound_by_itself(list(bindings.params), node.body, in_cells)
         cells = sorted(cells - set(bindings.params))
         enclosing_machines = {s.machine for s in stack if s.machine}
         # Nor a name the enclosing functions bind: the name rewriter would
@@ -552,12 +560,13 @@ class FunctionCompiler:
             node = explicit_super(node, owner, self.runtime_names.get, self.linemap.note_origin)
         bindings.params[:0] = passed
         bindings.locals.update(passed)
+        in_cells -= set(passed)
         candidates = itertools.chain(("self", "frame"), (f"frame_{i}" for i in itertools.count(2)))
         machine = next(n for n in candidates if n not in fresh.taken)
         fresh.taken.add(machine)
         reserved = reserved_attributes(base)
         attributes = {}
-        for name in sorted(bindings.locals):
+        for name in sorted(bindings.locals - in_cells):
             attributes[name] = machine_attribute(name, class_name, reserved, fresh.taken)
             fresh.taken.add(attributes[name])
         # Directly in a compiled async def, its class is made once, as an
@@ -580,6 +589,7 @@ class FunctionCompiler:
             spellings=spellings,
             mangles=bool(class_name.strip("_")),
             outer=outer_slot,
+            cells=in_cells,
         )
         if owner is not None:
             # An async def nested in it reads __class__ from here.
@@ -589,7 +599,7 @@ class FunctionCompiler:
             scope.locals_slot = LOCALS_SLOT
 
         # -- lower --------------------------------------------------------------------
-        spelled_plainly = plain_names(node.body, set(bindings.locals))
+        spelled_plainly = plain_names(node.body, set(bindings.locals)) | in_cells
 
         def resume_local(prefix: str) -> str:
             """A local of resume (``value``, ``awaitable``): its own name unless resume spells that.
@@ -680,6 +690,10 @@ class FunctionCompiler:
             ]
         )
         compiler_slots = [attributes[n] for n in hidden_functions] + list(scope.temporaries)
+        # Over cells, resume is made per coroutine and kept in a slot (emit.machine.write_make_resume).
+        machine_reference = fresh("machine") if in_cells else None
+        if in_cells:
+            compiler_slots.append("resume")
         if outer_slot is not None:
             compiler_slots.insert(0, outer_slot)
         if scope.locals_slot is not None:
@@ -691,8 +705,8 @@ class FunctionCompiler:
             qualname=qualname,
             machine=machine,
             parameters=[(outer_slot, outer_slot)] * (outer_slot is not None)
-            + [(p, attributes[p]) for p in bindings.params],
-            slots=[attributes[n] for n in locals_in_order] + compiler_slots,
+            + [(p, attributes.get(p)) for p in bindings.params],  # None: a cell
+            slots=[attributes[n] for n in locals_in_order if n not in in_cells] + compiler_slots,
             temporaries=compiler_slots,
             renamed={
                 **{a: n for n, a in attributes.items() if a != n},
@@ -709,7 +723,10 @@ class FunctionCompiler:
             suspending=(resume_local("awaitable"), resume_local("yielded")),
             spelling=self.runtime_names,
             comments=_awaiting_line_comments(node.body, self.position, set(lowerer.lines[1:])),
-            may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals),
+            may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals - in_cells),
+            cells=sorted(in_cells),
+            machine_reference=machine_reference,
+            listed_parameters=user_parameters if in_cells & set(user_parameters) else [],
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))

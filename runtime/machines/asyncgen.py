@@ -123,6 +123,8 @@ class AsyncGeneratorMachine(Machine):
         state = self.state
         if state == DONE:
             return
+        if self._cells:
+            self._reach_again()  # see there: the cycle collector let go of its weak references
         if self._hooked and self._finalizer is not None:
             # The event loop will aclose() it: one that never ran too, as
             # natively, once a step of it was made.
@@ -194,7 +196,7 @@ class AsyncGeneratorMachine(Machine):
 
     @property
     def ag_code(self):
-        return type(self).resume.__code__
+        return type(self)._resume_code
 
     @property
     def ag_frame(self):

@@ -57,6 +57,12 @@ Rules:
    function the ``async def`` statement bound, held by a local, goes too.
    Nested in a function that cannot be found again (a lambda's, one
    decorated away), it raises :class:`CannotSave`.
+6. The locals a coroutine shares with its nested functions are cells (its
+   resume is made over them: emit.machine.write_make_resume).  They are
+   saved by value with the machine; a loaded or copied machine (``copy.copy``
+   too) gets new cells holding them: a copy is a second coroutine, and what
+   it assigns to them is its own.  A closure made before the copy, held by
+   a local, is the same function in both and sees the original's cells.
 
 Security: loading a pickle runs code, as ``pickle`` always does.  Load only
 pickles you wrote yourself.
@@ -137,7 +143,7 @@ def _slots(cls):
 
 def _where(machine):
     """``coroutine 'f' suspended at line 12 of app.py``: for error messages."""
-    code = type(machine).resume.__code__
+    code = type(machine)._resume_code
     if machine.state > 0:
         at = f"suspended at line {machine.line} of {code.co_filename}"
     elif machine.state == 0:
@@ -222,34 +228,80 @@ def _saved_state(machine, protocol):
             value = slot.__get__(machine)
         except AttributeError:
             continue  # unbound
-        kind = type(value)
-        if kind in _SCALARS:
-            pass
-        elif kind in _PLAIN:
-            trying.append(value)
-        elif name == "_awaiting":
-            value = _awaited_form(value, machine, protocol)
-            if type(value) not in _CHAIN_OF_AWAITS and not isinstance(value, Machine):
-                trying.append(value)
-        elif isinstance(value, BaseException):
-            value = _SavedException(value)
-            trying.append(value)
-        elif kind is TracebackType:
-            value = None  # tracebacks are not saved (rule 3)
-        elif kind is ModuleType:
-            value = _Rebuilt(importlib.import_module, (value.__name__,))  # ``import json`` in the body
-        elif kind is FunctionType and value.__code__ in _runtime_closures():
-            value = _runtime_closures()[value.__code__](value)
-            trying.append(value)
-        elif kind is FunctionType and (stub := _nested_stub(value, machine)) is not None:
-            value = stub
-        elif name != "_step" and not isinstance(value, Machine):
-            _check(value, machine, name, protocol)
-            trying.append(value)
-        state[name] = value
+        if name == "resume" and cls._cells:
+            if type(value) is FunctionType:  # made over cells: they are saved, not it
+                cells = _cell_contents(value, type(machine))
+                state[name] = _SavedCells(
+                    {cell: _saved_value(cell, contents, machine, protocol, trying) for cell, contents in cells}
+                )
+            continue
+        state[name] = _saved_value(name, value, machine, protocol, trying)
     if trying:
         _try_saving(machine, state, trying, protocol)
     return state
+
+
+def _saved_value(name, value, machine, protocol, trying):
+    """The saved form of ``value``, held by the slot (or cell) ``name``; what may fail goes to ``trying``."""
+    kind = type(value)
+    if kind in _SCALARS:
+        pass
+    elif kind in _PLAIN:
+        trying.append(value)
+    elif name == "_awaiting":
+        value = _awaited_form(value, machine, protocol)
+        if type(value) not in _CHAIN_OF_AWAITS and not isinstance(value, Machine):
+            trying.append(value)
+    elif isinstance(value, BaseException):
+        value = _SavedException(value)
+        trying.append(value)
+    elif kind is TracebackType:
+        value = None  # tracebacks are not saved (rule 3)
+    elif kind is ModuleType:
+        value = _Rebuilt(importlib.import_module, (value.__name__,))  # ``import json`` in the body
+    elif kind is FunctionType and value.__code__ in _runtime_closures():
+        value = _runtime_closures()[value.__code__](value)
+        trying.append(value)
+    elif kind is FunctionType and (stub := _nested_stub(value, machine)) is not None:
+        value = stub
+    elif name != "_step" and not isinstance(value, Machine):
+        _check(value, machine, name, protocol)
+        trying.append(value)
+    return value
+
+
+class _SavedCells(dict):
+    """The contents of the cells a machine's resume was made over (``make_resume``), by name; unbound ones left out.
+
+    Loaded or copied, the machine gets a resume of its own, over new cells
+    holding them: a copy is a second coroutine, whose assignments to the
+    variables are its own.  A closure made before the copy keeps the
+    original's cells, as it is the same function in both.
+    """
+
+
+def _cell_contents(resume, cls):
+    """(name, contents) of each bound cell of a resume made over cells (of ``cls``'s locals)."""
+    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__, strict=True):
+        if name in cls._cells:
+            try:
+                yield name, cell.cell_contents
+            except ValueError:
+                pass  # unbound
+
+
+def _resume_over(machine, saved):
+    """A new resume for ``machine`` over new cells holding ``saved``'s contents."""
+    make_resume = type(machine).__dict__["make_resume"].__func__
+    code = make_resume.__code__
+    placeholders = (None,) * (code.co_argcount - 1)  # the parameters among the cells
+    resume = make_resume(statemachine.weak_reference(machine), *placeholders)
+    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__, strict=True):
+        if name in saved:
+            cell.cell_contents = saved[name]
+        elif name in code.co_varnames[1 : code.co_argcount]:
+            del cell.cell_contents  # a parameter deleted before it was saved
+    return resume
 
 
 _SCALARS = frozenset({int, float, str, bytes, bool, type(None), complex, range})
@@ -279,7 +331,8 @@ def _try_saving(machine, state, values, protocol):
     except CannotSave:
         raise
     except Exception as error:
-        slots = [(name, value) for name, value in state.items() if any(value is tried for tried in values)]
+        held = [*state.items(), *state.get("resume", {}).items()]  # slots, then cells (_SavedCells)
+        slots = [(name, value) for name, value in held if any(value is tried for tried in values)]
         raise _cannot_save(machine, slots, error, lambda value: pickle.dumps(value, protocol), protocol) from error
     finally:
         _TRYING.discard(id(machine))
@@ -373,6 +426,8 @@ def _set_state(machine, state):
         machine._hooked = False
         machine._finalizer = None
     for name, value in state.items():
+        if type(value) is _SavedCells:
+            value = _resume_over(machine, value)
         slots[name].__set__(machine, value)
 
 
@@ -898,6 +953,8 @@ def copy_machine(machine, memo=None):
             continue
         if name in ("_awaiting", "_step"):
             value = _copied_awaiting(_awaited_form(value, machine, None), memo)
+        elif name == "resume" and cls._cells and type(value) is FunctionType:
+            value = _SavedCells(_cell_contents(value, cls))  # the twin's own cells, the same values
         state[name] = value
     if cls._kind == "async generator":
         for hook in _LOOP_HOOKS:

@@ -29,6 +29,7 @@ it by hand still meets the machinery.
 """
 
 import sys
+from _weakref import ref as _weak_ref
 
 __all__ = ["install", "set_program", "stack_frames", "is_hidden", "read_by", "FrameView"]
 
@@ -53,13 +54,25 @@ def driven_machine(frame):
     code = frame.f_code
     if not code.co_argcount:
         return None
-    candidate = frame.f_locals.get(code.co_varnames[0])
-    return candidate if isinstance(candidate, Machine) else None
+    f_locals = frame.f_locals
+    candidate = f_locals.get(code.co_varnames[0])
+    if isinstance(candidate, Machine):
+        return candidate
+    if code.co_argcount == 2 and code.co_freevars:
+        # A resume made over cells (value, error): it reaches its machine
+        # through a weak reference, one of its free variables.
+        for name in code.co_freevars:
+            reference = f_locals.get(name)
+            if type(reference) is _weak_ref:
+                candidate = reference()
+                if isinstance(candidate, Machine) and type(candidate)._resume_code is code:
+                    return candidate
+    return None
 
 
 def _may_be_resume(code):
-    """Whether ``code`` may be a ``resume`` (machine, value, error): a cheap test before reading locals."""
-    return code.co_argcount == 3
+    """Whether ``code`` may be a ``resume`` (machine, value, error; or over cells, value, error): a cheap test."""
+    return code.co_argcount == 3 or (code.co_argcount == 2 and bool(code.co_freevars))
 
 
 def stack_frames(frame):
@@ -72,7 +85,7 @@ def stack_frames(frame):
     while frame is not None:
         if not is_hidden(frame):
             machine = driven_machine(frame) if _may_be_resume(frame.f_code) else None
-            if machine is not None and frame.f_code is not type(machine).resume.__code__:
+            if machine is not None and frame.f_code is not type(machine)._resume_code:
                 machine = None
             for suspended in waiting:
                 # Discussion: the machinery called from a resume (run_now,

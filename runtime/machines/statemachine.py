@@ -56,7 +56,12 @@ __all__ = [
     "EXHAUSTED",
     "async_iterator",
     "next_awaitable",
+    "weak_reference",
 ]
+
+# How a resume made over cells (a compiled make_resume) reaches its machine
+# without keeping it alive: a weak reference.
+weak_reference = _weak_ref
 
 # The files whose functions drive machines: left out of tracebacks, and
 # looked for on the stack (Machine._frame).  runtime.machines.asyncgen adds its own.
@@ -231,17 +236,30 @@ def _chained(error, handled):
     return error
 
 
-def _named_after_function(code, cls):
-    """``cls.resume``'s code, named as the compiled function, and so is what is defined in it."""
+def _named_after_function(code, cls, generated):
+    """``resume``'s code (qualified name ``generated``), named as the compiled function, and so is what is defined in it."""
     code = code.replace(co_name=cls._name, co_qualname=cls._qualname)
     for const in code.co_consts:
         if type(const) is CodeType:
             # What is defined inside takes its qualified name from the function
             # too: ``f.<locals>.g``, not ``_f.resume.<locals>.g``.
-            return _requalified(
-                code, f"{cls.__qualname__}.resume.<locals>.", f"{cls._qualname}.<locals>."
-            )
+            return _requalified(code, f"{generated}.<locals>.", f"{cls._qualname}.<locals>.")
     return code
+
+
+def _resume_function(cls):
+    """The function of ``cls`` whose code is, or makes, its resume: ``resume`` or ``make_resume``."""
+    make_resume = cls.__dict__.get("make_resume")
+    return cls.resume if make_resume is None else make_resume.__func__
+
+
+def _resume_made_by(make_resume):
+    """The code of the resume a compiled ``make_resume`` makes (see emit.machine.write_make_resume)."""
+    return next(c for c in make_resume.__code__.co_consts if type(c) is CodeType)
+
+
+def _with_constant(code, old, new):
+    return code.replace(co_consts=tuple(new if c is old else c for c in code.co_consts))
 
 
 def _requalified(code, old, new):
@@ -290,8 +308,12 @@ def _deletes_attributes(code):
     return False
 
 
-def _captured_slots(code, machine, slots):
+def _captured_slots(code, machine, slots, cells=frozenset()):
     """The slots that code defined in ``code`` reads through ``machine``, its closures' variable.
+
+    ``machine`` None: a resume made over ``cells`` (make_resume), whose
+    machine has a name of the compiler's; a closure over anything but those
+    cells (the machine among it) counts.
 
     Read by attribute name, so an attribute of the same name of something
     else counts too: that keeps a local a little longer, never too short.
@@ -299,19 +321,25 @@ def _captured_slots(code, machine, slots):
     captured = set()
     for const in code.co_consts:
         if type(const) is CodeType:
-            if machine in const.co_freevars:
+            if machine in const.co_freevars or (machine is None and not cells.issuperset(const.co_freevars)):
                 captured.update(slots.intersection(const.co_names))
-            captured |= _captured_slots(const, machine, slots)
+            captured |= _captured_slots(const, machine, slots, cells)
     return captured
 
 
 def _released_slots(cls):
     """The slots ``_release_locals`` clears: the generated class's, less the captured ones."""
     slots = cls.__dict__.get("__slots__", ())
-    code = cls.resume.__code__
-    if not code.co_varnames:
+    code = cls._resume_code
+    if code.co_argcount != 3:
+        # Made over cells (make_resume): what nested functions share is in
+        # them, and the machine lets go of its resume, which holds them; a
+        # slot a closure reads through the machine (its local of another name) stays.
+        captured = _captured_slots(code, None, set(slots), frozenset(cls._cells))
+    elif not code.co_varnames:
         return tuple(slots)
-    captured = _captured_slots(code, code.co_varnames[0], set(slots))
+    else:
+        captured = _captured_slots(code, code.co_varnames[0], set(slots))
     captured |= _names_read_by_nested_machines(cls).intersection(slots)
     return tuple(s for s in slots if s not in captured)
 
@@ -328,6 +356,7 @@ def _names_read_by_nested_machines(cls):
     for nested in vars(cls).values():
         if isinstance(nested, type) and issubclass(nested, Machine):
             for method in vars(nested).values():
+                method = getattr(method, "__func__", method)  # make_resume is a staticmethod
                 if type(method) is FunctionType:
                     names |= _names_in(method.__code__)
             names |= _names_read_by_nested_machines(nested)
@@ -613,7 +642,10 @@ class Machine:
     """A suspended call of a compiled function: its state number and its saved locals.
 
     Generated classes define ``__slots__`` for the function's locals and
-    ``resume``; the function's stub makes the machine and sets ``state``
+    ``resume`` (or, when nested functions share some locals, ``make_resume``,
+    which makes each machine's resume over cells of its own, kept in its
+    ``resume`` slot: ``_resume_code`` is the code either way); the
+    function's stub makes the machine and sets ``state``
     (0: not started), ``_awaiting`` (None: the iterator of the await it is
     suspended in) and its arguments (an async generator's class, and a few
     others, have an ``__init__`` that does: see emit.machine.stub_builds_machine).
@@ -640,6 +672,10 @@ class Machine:
     _source_digest = None  # of the function's source, emitted by the compiler: see durable
     _durable_slots = None  # {slot: descriptor}, filled per class when first pickled or copied
     _deletes_locals = False  # the import hook's word that resume may ``del`` an attribute
+    _resume_code = None  # the code of the class's resume (see __init_subclass__): what frames run
+    _cells = ()  # the locals kept in cells, when resume is made per coroutine over them (make_resume)
+    _reference = None  # then: where in resume's closure its weak reference to the machine is
+    _parameters = ()  # the function's parameters, given when one of them is kept in a cell
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
@@ -659,9 +695,16 @@ class Machine:
             # ``self.x``), so only the functions that may read a local before
             # binding it (the compiler tells) get one, for the error of that.
             cls.__getattr__ = Machine._read_unbound
-        if resume is None:
+        make_resume = namespace.get("make_resume")
+        if make_resume is not None:  # resume is made per coroutine, over cells
+            make_resume = make_resume.__func__
+            code = _resume_made_by(make_resume)
+            generated = f"{cls.__qualname__}.make_resume.<locals>.resume"
+        elif resume is None:
             return
-        code = resume.__code__
+        else:
+            code = resume.__code__
+            generated = f"{cls.__qualname__}.resume"
         if code.co_name != "resume":
             deletes = namespace.get("_deletes_locals", False)  # compiled by the import hook
         else:
@@ -669,8 +712,19 @@ class Machine:
                 # Frames of resume carry the function's name, as a native
                 # coroutine's frames do: tracebacks, profilers and asyncio's
                 # reprs show it.
-                resume.__code__ = _named_after_function(code, cls)
+                renamed = _named_after_function(code, cls, generated)
+                if make_resume is None:
+                    resume.__code__ = renamed
+                else:
+                    make_resume.__code__ = _with_constant(make_resume.__code__, code, renamed)
+                code = renamed
             deletes = _deletes_attributes(code)
+        cls._resume_code = code
+        if make_resume is not None:
+            reference = make_resume.__code__.co_varnames[0]
+            cells = set(make_resume.__code__.co_cellvars) - {reference}
+            cls._cells = tuple(n for n in code.co_freevars if n in cells)
+            cls._reference = code.co_freevars.index(reference)
         if deletes:
             # Discussion: a __delattr__ of our own makes every store to a
             # slot (every ``self.x = ...`` of every machine of the class) a
@@ -890,9 +944,27 @@ class Machine:
         # Nearly every machine is collected finished (DONE): one test then.
         if self.state >= 0:
             if self.state:
+                if self._cells:
+                    self._reach_again()
                 self.close()
             elif self._awaiting is None and self._kind == "coroutine":
                 _warn_never_awaited(self)
+
+    def _reach_again(self):
+        """Give the resume of this machine, made over cells, a live weak reference to it again.
+
+        Discussion: the cycle collector clears the weak references to what it
+        collects before it calls their ``__del__``, which closes a suspended
+        coroutine by running its resume: which then would not find its
+        machine.  A method, using no global: this runs while modules are torn down too.
+        """
+        resume = object.__getattribute__(self, "resume")
+        closure = getattr(resume, "__closure__", None)
+        if closure:
+            cell = closure[type(self)._reference]
+            reference = cell.cell_contents
+            if reference() is None:
+                cell.cell_contents = type(reference)(self)
 
     def _advance(self, value, error, awaitable=_MISSING):
         """Call ``resume`` until the function returns, or waits on something.
@@ -951,7 +1023,7 @@ class Machine:
                 continue
             self._awaiting = delegate
             if type(delegate) is _HandlingIterator:
-                _release_frames(delegate.exception, type(self).resume.__code__)
+                _release_frames(delegate.exception, type(self)._resume_code)
                 self = None  # see _release_frames
             awaitable = delegate = None  # see _release_frames
             return None
@@ -1083,7 +1155,7 @@ class Machine:
     def cr_code(self):
         # The import hook gives resume's code object the function's name,
         # file and lines: what a native cr_code says.
-        return type(self).resume.__code__
+        return type(self)._resume_code
 
     @property
     def cr_frame(self):
@@ -1169,6 +1241,16 @@ class Machine:
 
     def _local_values(self, free=None):
         """Each local's (name, value), in locals() order; the value ``_UNBOUND`` when unbound."""
+        values = self._slot_and_cell_values(free)
+        parameters = self._parameters
+        if parameters:  # a parameter kept in a cell is listed among the parameters, as natively
+            values = dict(values)
+            yield from [(n, values.pop(n)) for n in parameters if n in values]
+            yield from values.items()
+        else:
+            yield from values
+
+    def _slot_and_cell_values(self, free=None):
         renamed = self._renamed
         temporaries = self._temporaries
         for attribute in type(self).__dict__.get("__slots__", ()):
@@ -1181,10 +1263,24 @@ class Machine:
                 yield name, object.__getattribute__(self, attribute)
             except AttributeError:
                 yield name, _UNBOUND
+        yield from self._cell_values()
         for name, read in (free or {}).items():
             try:
                 yield name, read()
             except NameError:
+                yield name, _UNBOUND
+
+    def _cell_values(self):
+        """Each local kept in a cell (see emit.machine.write_make_resume) and its value, or ``_UNBOUND``."""
+        cells = self._cells
+        if not cells:
+            return
+        resume = object.__getattribute__(self, "resume")
+        closure = dict(zip(resume.__code__.co_freevars, resume.__closure__, strict=True)) if resume is not _UNBOUND else {}
+        for name in cells:
+            try:
+                yield name, closure[name].cell_contents
+            except (KeyError, ValueError):  # let go of (a finished coroutine), or unbound
                 yield name, _UNBOUND
 
     def _read_unbound(self, attribute):
@@ -1200,7 +1296,7 @@ class Machine:
         # CPython reports as UnboundLocalError.
         if attribute in type(self).__dict__.get("__slots__", ()):
             name = self._renamed.get(attribute, attribute)
-            if code is not type(self).resume.__code__:
+            if code is not type(self)._resume_code:
                 # Read from a nested function: for it, the local is a free
                 # variable of the enclosing scope, and CPython says so.
                 raise NameError(
@@ -1499,7 +1595,7 @@ class StateMachine(Machine):
                             awaiting = _checked_iterator(awaiting)
                             handling = type(awaiting) is _HandlingIterator
                             if handling:
-                                _release_frames(awaiting.exception, type(self).resume.__code__)
+                                _release_frames(awaiting.exception, type(self)._resume_code)
                         else:
                             handling = False
                     except BaseException as raised:
@@ -1631,9 +1727,9 @@ class SuspendedFrame:
 
     def __init__(self, machine):
         self._machine = _weak_ref(machine)
-        resume = type(machine).resume
-        self.f_code = resume.__code__
-        self.f_globals = resume.__globals__
+        kind = type(machine)
+        self.f_code = kind._resume_code
+        self.f_globals = _resume_function(kind).__globals__
 
     @property
     def f_builtins(self):
@@ -1711,14 +1807,15 @@ def _stand_in(machine):
 
 def _running_frame(machine, frame):
     """The frame of ``resume`` running ``machine``, or else the outermost frame driving it."""
-    resume = type(machine).resume.__code__
+    resume = type(machine)._resume_code
     outermost = None
     while frame is not None:
         code = frame.f_code
-        if (code is resume or code.co_filename in _MACHINERY_FILES) and code.co_argcount:
+        if code is resume:
+            if stacks.driven_machine(frame) is machine:
+                return frame
+        elif code.co_filename in _MACHINERY_FILES and code.co_argcount:
             if frame.f_locals.get(code.co_varnames[0]) is machine:
-                if code is resume:
-                    return frame
                 outermost = frame
         frame = frame.f_back
     return outermost

@@ -30,7 +30,7 @@ import libcst as cst
 
 from statemachine_compiler.analysis.walk import Walker
 
-__all__ = ["may_read_unbound"]
+__all__ = ["may_read_unbound", "read_unbound_by_itself"]
 
 
 class _MayBeUnbound(Exception):
@@ -342,3 +342,42 @@ def _unbound_names(node) -> frozenset[str]:
     finder = _Unbinds()
     finder.walk(node)
     return frozenset(finder.names)
+
+
+class _UnbindsAnywhere(_Unbinds):
+    """``_Unbinds``, in nested scopes too (a ``nonlocal`` there may delete the function's local)."""
+
+    def visit_FunctionDef(self, node) -> bool:
+        return True
+
+    def visit_ClassDef(self, node) -> bool:
+        return True
+
+    def visit_Lambda(self, node) -> bool:
+        return True
+
+
+class _OwnReads(_Flow):
+    """``_Flow`` over the function's own reads only: what nested scopes read is not its concern."""
+
+    def lazy(self, node, bound):
+        pass
+
+    def _check_lazy(self, reads, bound):
+        pass
+
+
+def read_unbound_by_itself(params: list[str], body: cst.BaseSuite, names: set[str]) -> set[str]:
+    """Which of ``names`` the function's own code (not its nested scopes) may read, or delete, unbound.
+
+    Conservative: any name deleted anywhere in it, nested scopes included, counts.
+    """
+    finder = _UnbindsAnywhere()
+    finder.walk(body)
+    maybe = names & finder.names
+    for name in sorted(names - maybe):
+        try:
+            _OwnReads({name}, frozenset()).block(body, frozenset(params))
+        except _MayBeUnbound:
+            maybe.add(name)
+    return maybe

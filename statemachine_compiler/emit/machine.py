@@ -43,8 +43,8 @@ __all__ = ["MachineSpec", "write_machine", "build_stub", "stub_builds_machine", 
 # What the class body above defines, besides what the base class has.
 CLASS_BODY_NAMES = (
     "__slots__", "_name", "_qualname", "_lines", "_source_digest", "_temporaries", "_renamed",
-    "_may_read_unbound",
-    "__init__", "resume",
+    "_may_read_unbound", "_parameters",
+    "__init__", "resume", "make_resume",
 )
 LOCALS_SLOT = "_f_locals"  # the dict locals() returns, when the function calls it (3.11, 3.12)
 
@@ -90,6 +90,13 @@ class MachineSpec:
     # The user's comments at the end of lines that await: source line -> "# ...".
     comments: dict[int, str] = field(default_factory=dict)
     may_read_unbound: bool = False  # analysis.assignment: a local may be read before it is bound
+    # The locals nested functions share, kept in cells (sorted source names):
+    # then resume is made per coroutine by ``make_resume`` (write_make_resume),
+    # whose local ``machine_reference`` is the weak reference it reaches the machine by.
+    cells: list[str] = field(default_factory=list)
+    machine_reference: str | None = None
+    # The function's parameters, when one is a cell: locals() lists them first, in this order.
+    listed_parameters: list[str] = field(default_factory=list)
 
     def spelled(self, name: str) -> str:
         return self.spelling.get(name, name)
@@ -130,6 +137,8 @@ def write_machine(
             w.line(f"_renamed = {spec.renamed!r}")
         if spec.may_read_unbound:
             w.line("_may_read_unbound = True  # a local may be read before it is bound")
+        if spec.listed_parameters:
+            _rows(w, "_parameters", [_quoted(p) for p in spec.listed_parameters], comment="locals() lists them first")
         w.line()
         if not stub_builds_machine(spec):
             parameters = "".join(f", {p}" for p, _ in spec.parameters)
@@ -142,27 +151,78 @@ def write_machine(
                 else:
                     w.line(f"{spec.spelled(spec.base)}.__init__({m})")
                 for parameter, attribute in spec.parameters:
-                    w.line(f"{m}.{attribute} = {parameter}")
+                    if attribute is not None:
+                        w.line(f"{m}.{attribute} = {parameter}")
+                if spec.cells:
+                    w.line(f"{m}.resume = {make_resume_call(spec)}")
             w.line()
-        w.line(f"def resume({m}, {spec.value}, {spec.error}):")
-        with w.indented():
-            for declaration in spec.declarations:
-                w.line(declaration)
-            emitter = ResumeEmitter(
-                w,
-                machine=m,
-                value=spec.value,
-                error=spec.error,
-                locals_=spec.suspending,
-                render=render,
-                render_expression=render_expression,
-                spelled=spec.spelled,
-                comments=spec.comments,
-                run_now=spec.base == "StateMachine",
-                temporaries=spec.temporaries,
-            )
-            emitter.block(body)
+        if spec.cells:
+            write_make_resume(w, spec, lambda: _write_resume_body(w, spec, body, render, render_expression))
+        else:
+            w.line(f"def resume({m}, {spec.value}, {spec.error}):")
+            with w.indented():
+                _write_resume_body(w, spec, body, render, render_expression)
     return w
+
+
+def make_resume_call(spec: MachineSpec) -> str:
+    """``self.make_resume(weak_reference(self), step)``: the machine's resume, over cells of its own."""
+    m = spec.machine
+    arguments = [f"{spec.spelled('weak_reference')}({m})"]
+    arguments += [p for p, attribute in spec.parameters if attribute is None]
+    return f"{m}.make_resume({', '.join(arguments)})"
+
+
+def write_make_resume(w: Writer, spec: MachineSpec, write_body) -> None:
+    """Write ``make_resume``, which makes the resume of one coroutine over cells of its own.
+
+    Discussion: natively a local that a nested function uses lives in a
+    cell, which the closure holds, not the frame: it outlives the coroutine,
+    and the closure keeps nothing else of it.  Here those locals are locals
+    of ``make_resume`` (its parameters, or declared by an annotation, which
+    binds nothing), so Python makes them cells; ``resume`` declares them
+    ``nonlocal`` and uses them by name, as do the functions defined in it.
+    ``resume`` reaches the machine through a weak reference (the first
+    parameter, which the runtime reads as such): a strong one would make a
+    cycle (machine -> resume -> machine), freed late, by the cycle collector.
+    """
+    m, reference = spec.machine, spec.machine_reference
+    parameters = [p for p, attribute in spec.parameters if attribute is None]
+    w.line("@staticmethod")
+    w.line(f"def make_resume({', '.join([reference, *parameters])}):")
+    with w.indented():
+        w.line("# Made for each coroutine, so that the variables nested functions share")
+        w.line(f"# with it are cells, as natively; {reference}: a weak reference, no cycle.")
+        for cell in spec.cells:
+            if cell not in parameters:
+                w.line(f'{cell}: "cell"  # unbound until resume binds it')
+        w.line()
+        w.line(f"def resume({spec.value}, {spec.error}):")
+        with w.indented():
+            w.line(f"nonlocal {', '.join(spec.cells)}")
+            w.line(f"{m} = {reference}()")
+            write_body()
+        w.line()
+        w.line("return resume")
+
+
+def _write_resume_body(w: Writer, spec: MachineSpec, body: list[Node], render, render_expression) -> None:
+    for declaration in spec.declarations:
+        w.line(declaration)
+    emitter = ResumeEmitter(
+        w,
+        machine=spec.machine,
+        value=spec.value,
+        error=spec.error,
+        locals_=spec.suspending,
+        render=render,
+        render_expression=render_expression,
+        spelled=spec.spelled,
+        comments=spec.comments,
+        run_now=spec.base == "StateMachine",
+        temporaries=spec.temporaries,
+    )
+    emitter.block(body)
 
 
 LINE_LENGTH = 88  # black's
@@ -242,7 +302,9 @@ def stub_builds_machine(spec: MachineSpec) -> bool:
     Python would mangle ``machine.__x`` with another class's name.
     """
     return spec.base == "StateMachine" and not any(
-        attribute.startswith("__") and not attribute.endswith("__") for _, attribute in spec.parameters
+        attribute.startswith("__") and not attribute.endswith("__")
+        for _, attribute in spec.parameters
+        if attribute is not None
     )
 
 
@@ -283,7 +345,10 @@ def build_stub(
         body.append(_store(m, "state", cst.Integer("0"), comment="# not started"))
         body.append(_store(m, "_awaiting", cst.Name("None")))
         for (_, attribute), value in zip(spec.parameters, values, strict=True):
-            body.append(_store(m, attribute, value))
+            if attribute is not None:  # else a cell, which make_resume makes
+                body.append(_store(m, attribute, value))
+        if spec.cells:
+            body.append(cst.parse_statement(f"{spec.machine}.resume = {make_resume_call(spec)}"))
         body.append(_statement(cst.Return(m)))
     else:
         call = cst.Call(machine_class, [cst.Arg(v) for v in values])

@@ -78,7 +78,8 @@ def resolve(name: str, stack: list[Scope]) -> Scope | None:
         if name in scope.nonlocals:
             continue
         if name in scope.bound:
-            return scope if scope.kind == "machine" else None
+            # A machine's cell is a plain name in its resume, as in what is nested there.
+            return scope if scope.kind == "machine" and name not in scope.cells else None
     return None
 
 
@@ -218,7 +219,7 @@ class NameRewriter(Transformer):
         return [
             _copy(machine.machine, machine.attributes.get(n, n), n)
             for n in names
-            if n in machine.bound
+            if n in machine.bound and n not in machine.cells
         ]
 
     # -- names ------------------------------------------------------------------
@@ -361,7 +362,8 @@ class NameRewriter(Transformer):
         ):
             return updated_node
         arguments = [cst.Arg(self.free_variables(machine))] if self.reads_free_variables(machine) else []
-        if inlined or set(machine.varnames) - machine.bound:
+        # (And a parameter kept in a cell: the frame lists it among the parameters.)
+        if inlined or set(machine.varnames) - machine.bound or machine.cells & set(machine.varnames):
             # Inside a comprehension 3.12+ inlines, its loop variables are
             # locals of the function's frame too, listed in their places;
             # outside it they are unbound (and leave the dict of 3.12).
@@ -477,7 +479,7 @@ class NameRewriter(Transformer):
         updated_node = updated_node.with_changes(name=original_node.name)
         names = target_names(original_node.name.name)
         machine = self.machine_here()
-        if machine is None or not names or names[0] not in machine.bound:
+        if machine is None or not names or names[0] not in machine.bound or names[0] in machine.cells:
             return updated_node
         # CPython unbinds the name when the handler ends, however it ends.
         attribute = cst.Attribute(
@@ -503,7 +505,9 @@ class NameRewriter(Transformer):
         machine = self.machine_here()
         if machine is None:
             return updated_node
-        captured = [n for n in _captured_names(original_node.pattern) if n in machine.bound]
+        captured = [
+            n for n in _captured_names(original_node.pattern) if n in machine.bound and n not in machine.cells
+        ]
         if not captured:
             return updated_node
         if original_node.guard is not None:

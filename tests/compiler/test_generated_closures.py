@@ -11,6 +11,10 @@ shared with nested definitions (issue 4):
   outer locals (their awaits suspend ``f`` through delegation);
 - comprehensions, generator expressions and class bodies reading the locals.
 
+Half of the functions return their first closures, which ``main()`` calls
+after ``f`` returned, twice: what they read and write are cells that
+outlive the coroutine (issue 11).
+
 Closures are defined right after the locals are initialised and sometimes again
 later in the body (after awaits, redefining the same name).  The body then
 mixes awaits, assignments, closure calls with awaited arguments, ``log``
@@ -265,13 +269,33 @@ class Builder:
 
 @st.composite
 def async_functions(draw) -> str:
+    """``async def f()``; sometimes also ``main()``, which calls the closures ``f`` returned, after it returned."""
     builder = Builder(draw)
     lines = [f"    {name} = {draw(st.integers(0, 3))}" for name in VARIABLES]
     for _ in range(draw(st.integers(1, 3))):
         lines += builder.closure(1)
+    returned = sorted(builder.closures)  # defined before the body: bound when it returns
     body = builder.block(1, 0)
     counters = [f"    w{n} = 0" for n in range(1, builder.counters + 1)]
-    return "\n".join(["async def f():", *lines, *counters, *body, "    return (a, b, c)", ""])
+    if not draw(st.booleans()):
+        return "\n".join(["async def f():", *lines, *counters, *body, "    return (a, b, c)", ""])
+    # Closures used after return (issue 11): their cells outlive the coroutine.
+    calls = []
+    for round_ in range(2):
+        for name in returned:
+            kind = builder.closures[name]
+            call = f"{name}()" if kind.endswith("reader") else f"{name}({round_ + 1})"
+            if kind.startswith("async"):
+                call = f"await {call}"
+            calls.append(f"    log.append(('after {round_}', '{name}', {call}))")
+    main = [
+        "async def main():",
+        f"    result, ({', '.join(returned)},) = await f()",
+        *calls,
+        "    return result",
+    ]
+    ending = f"    return (a, b, c), ({', '.join(returned)},)"
+    return "\n".join(["async def f():", *lines, *counters, *body, ending, "", *main, ""])
 
 
 @st.composite
@@ -290,7 +314,7 @@ def driver_scripts(draw):
 @PROFILE_SETTINGS
 @given(source=async_functions(), script=driver_scripts())
 def test_random_closures_native_equals_compiled(source, script):
-    native, compiled = run_both(source, "f()", script)
+    native, compiled = run_both(source, "main()" if "async def main" in source else "f()", script)
     assert compiled == native, (
         f"compiled differs from native with script {script!r}\n"
         f"source:\n{source}\nnative:   {native}\ncompiled: {compiled}"

@@ -97,6 +97,19 @@ def make():
 print(asyncio.run(make()(1)))
 """
 
+CELLS = """\
+import asyncio
+
+async def counter(step):
+    count = 0
+    bump = lambda: count + step
+    await asyncio.sleep(0)
+    count += 1
+    return bump()
+
+print(asyncio.run(counter(2)))
+"""
+
 NESTED_COROUTINE = """\
 import asyncio
 
@@ -171,6 +184,8 @@ SESSIONS = {
     ]),
     "free_variables_of_the_enclosing_function": (CLOSURE, ["b 7", "c", "p k", "pp locals()", "c"]),
     # !k = 6 assigns the enclosing function's variable: the function and the enclosing one see it
+    # the locals its lambda shares (cells): read, listed and assigned, seen by the lambda
+    "locals_a_closure_shares": (CELLS, ["b 7", "c", "p count, step", "pp locals()", "!count = 40", "n", "p bump()", "w", "c"]),
     "assignment_to_a_variable_of_an_enclosing_function": (CLOSURE, ["b 7", "c", "!k = 6", "p k", "n", "c"]),
     "assignment_to_a_variable_of_an_enclosing_coroutine": (NESTED_COROUTINE, [
         "b 7", "c", "p k", "pp locals()", "!k = 6", "n", "c",

@@ -291,6 +291,22 @@ async def main():
     bumped = await counter()()
     return first, second, bumped
 ''',
+    "locals_in_cells": '''
+async def main(step=2):
+    count = 0
+    scale = 3
+    seen = []
+    while count < 6:
+        def bump():
+            nonlocal count
+            count += step
+        bump()
+        del bump
+        total = sum(count * i for i in range(scale))
+        seen.append((lambda: (count, total))())
+        scale += await Pause(("count", count, total))
+    return seen, count, scale
+''',
     "nested_in_async_def": '''
 async def main(k=5):
     total = 1

@@ -97,6 +97,35 @@ async def main():
         pickle.dumps(suspended(module.main()))
 
 
+def test_what_a_local_kept_in_a_cell_holds_is_named_as_any_local(compiled):
+    module = compiled('''
+async def main(k):
+    held = [lambda: 1]
+    total = sum(len(held) for _ in range(k))
+    await Pause("here")
+''')
+    with pytest.raises(CannotSave, match=r"its local 'held' holds <function main\.<locals>\.<lambda> .* at held\[0\]"):
+        pickle.dumps(suspended(module.main(3)))
+
+
+def test_a_coroutine_over_cells_loads_and_copies_with_cells_of_its_own(compiled):
+    module = compiled('''
+async def main(step):
+    count = 0
+    while True:
+        count += step + await Pause(("count", count))
+        if (lambda: count)() > 1000:
+            return count
+''')
+    original = suspended(module.main(1))
+    assert original.send(10) == ("count", 11)
+    loaded = pickle.loads(pickle.dumps(original))
+    copied, deep = copy.copy(original), copy.deepcopy(original)
+    assert [m.send(10) for m in (original, loaded, copied, deep)] == [("count", 22)] * 4
+    assert original.send(100) == ("count", 123)
+    assert [m.send(0) for m in (loaded, copied, deep)] == [("count", 23)] * 3  # each its own count
+
+
 def test_an_async_def_nested_in_a_function_pickles_with_its_cells_and_deep_copies(compiled):
     module = compiled('''
 def make(k):
