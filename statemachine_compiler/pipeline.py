@@ -53,7 +53,12 @@ from statemachine_compiler.emit.machine import (
     reserved_attributes,
     write_machine,
 )
-from statemachine_compiler.format import black, format_generated, format_generated_split
+from statemachine_compiler.format import (
+    black,
+    format_generated,
+    format_generated_split,
+    save_learned,
+)
 from statemachine_compiler.linemap import LineMap, first_line, positioned_code
 from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
@@ -158,9 +163,12 @@ def compile_source(
     """
     with _fewer_collections():
         try:
-            return _compile(text, filename, options, on_lowered)
+            result = _compile(text, filename, options, on_lowered)
         finally:
             suspensions.forget()
+    if options.format:
+        save_learned()  # black's lines, for the next process (format.store)
+    return result
 
 
 # Compiles under way (threads of the import hook), and the thresholds before the first.
