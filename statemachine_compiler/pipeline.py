@@ -69,6 +69,7 @@ from statemachine_compiler.lower.methods import (
 )
 from statemachine_compiler.lower.names import NameRewriter, blank_lines, machine_attribute, resolve
 from statemachine_compiler.lower.statements import Lowerer
+from statemachine_compiler.parsing import parse_module
 
 __all__ = ["LoweredFunction", "Options", "Result", "compile_source"]
 
@@ -207,7 +208,7 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
     check_syntax(text, filename)
     text = without_form_feeds_in_indentation(text)
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)  # in pieces where it is large: the same tree, less memory
     except cst.ParserSyntaxError as error:  # CPython accepted it: libcst is behind
         raise CompileError(
             filename, error.raw_line, error.raw_column + 1, f"unsupported syntax: {error.message}"
