@@ -33,6 +33,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,6 +83,14 @@ def cpu_seconds(text: str, options: Options, repeats: int) -> float:
     return best
 
 
+# Runs the command given as its arguments; prints its CPU seconds and peak RSS (KiB).
+MEASURED = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(usage.ru_utime + usage.ru_stime, usage.ru_maxrss)"
+)
+
+
 def command_seconds(text: str, options: Options, repeats: int, warm: bool) -> list[tuple[float, int]]:
     """CPU time and peak RSS (bytes) of each of ``repeats`` runs of ``statemachine-compiler compile`` on ``text``.
 
@@ -100,12 +109,15 @@ def command_seconds(text: str, options: Options, repeats: int, warm: bool) -> li
         measured = []
         for run in range(repeats + warm):
             cache = os.path.join(directory, "cache" if warm else f"cache{run}")
-            pid = os.spawnve(os.P_NOWAIT, sys.executable, command, dict(environment, STATEMACHINE_COMPILER_CACHE=cache))
-            _, status, usage = os.wait4(pid, 0)
-            if status:
-                raise SystemExit(f"{' '.join(command)}: exit status {status}")
+            # Through a small process of its own: a child's peak RSS starts at
+            # its parent's (this one's, large after the compiles above).
+            report = subprocess.run(
+                [sys.executable, "-c", MEASURED, *command],
+                env=dict(environment, STATEMACHINE_COMPILER_CACHE=cache),
+                check=True, capture_output=True, text=True, cwd=directory,
+            ).stdout.split()
             if run or not warm:
-                measured.append((usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024))
+                measured.append((float(report[0]), int(report[1]) * 1024))
         return measured
 
 
