@@ -50,7 +50,7 @@ _texts: dict[str, str] = {}
 TEXT_LIMIT = 1_000  # the longest text kept so
 # a function's text that is not formatted line by line -> what black made of it whole
 _wholes: dict[str, str] = {}
-WHOLE_LIMIT = 50_000  # the longest text kept so
+WHOLE_LIMIT = 20_000  # the longest text kept so
 WHOLES_KEPT = 2_000  # then the caches start again
 # The four, as earlier processes learned them (``store``): read at the first
 # format, written by ``save_learned``.

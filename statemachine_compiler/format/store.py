@@ -41,7 +41,6 @@ __all__ = ["Store", "cache_directory"]
 
 CACHE_VARIABLE = "STATEMACHINE_COMPILER_CACHE"
 MAGIC = b"statemachine-compiler black store 1\n"
-ENTRY_LIMIT = 50_000  # entries of each kind a file keeps; beyond, it starts again
 _FORMATTING_SOURCES = ("by_line.py", "shapes.py")
 
 
@@ -57,6 +56,10 @@ def cache_directory() -> str:
 
 
 PARTS = ("units", "templates", "texts", "wholes")
+# The entries a file keeps of each part; beyond, that part starts again.  Few
+# whole texts (each up to ``by_line.WHOLE_LIMIT`` characters): the file is
+# read at the start of every compile.
+ENTRY_LIMITS = {"units": 50_000, "templates": 50_000, "texts": 10_000, "wholes": 200}
 
 
 class Store:
@@ -111,7 +114,7 @@ class Store:
         stored = _read(path) or _empty()
         merged = {}
         for part in PARTS:
-            old = stored[part] if len(stored[part]) + len(new[part]) <= ENTRY_LIMIT else {}
+            old = stored[part] if len(stored[part]) + len(new[part]) <= ENTRY_LIMITS[part] else {}
             merged[part] = {**old, **new[part]}
         _write(path, MAGIC + marshal.dumps(tuple(merged[part] for part in PARTS)))
 

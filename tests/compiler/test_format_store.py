@@ -128,3 +128,13 @@ def test_the_file_is_named_by_black_and_the_formatting_code():
     name = os.path.basename(store.Store("/nowhere").path())
     assert name.startswith("black-") and name.endswith(".formatted")
     assert name == os.path.basename(store.Store("/elsewhere").path())
+
+
+def test_a_part_beyond_its_limit_starts_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setitem(store.ENTRY_LIMITS, "wholes", 2)
+    for text in ("a", "b", "c"):
+        kept = store.Store(str(tmp_path))
+        kept.learn("wholes", text, text.upper())
+        kept.save()
+    assert store.Store(str(tmp_path)).load()["wholes"] == {"c": "C"}
