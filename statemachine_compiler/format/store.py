@@ -16,7 +16,7 @@ Discussion: an entry is what black gave for exactly that unit (or text),
 so the output is the same with the file or without it, as it is with the
 in-process cache; only where the work is done differs.  The file is named by
 a digest of what decides its entries: black's installed files (their path,
-size and modification time, without importing black) and the source of
+size and modification time, without importing black), the Python, and the source of
 ``by_line`` and ``shapes``; another black or another build of them reads
 another file, never a stale one.  It is written as a ``.pyc`` is (a temporary
 file, then ``os.replace``), after merging what the file holds by then, so
@@ -135,7 +135,7 @@ def _identity() -> str | None:
             if name.endswith((".py", ".so", ".pyd")):
                 stat = os.stat(os.path.join(package, name))
                 digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-        digest.update(f"{package}\0".encode())
+        digest.update(f"{package}\0{sys.version_info[:2]}\0".encode())
         here = os.path.dirname(__file__)
         for name in _FORMATTING_SOURCES:
             with open(os.path.join(here, name), "rb") as file:
