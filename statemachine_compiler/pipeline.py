@@ -54,7 +54,12 @@ from statemachine_compiler.emit.machine import (
     reserved_attributes,
     write_machine,
 )
-from statemachine_compiler.format import black, format_generated, format_generated_split
+from statemachine_compiler.format import (
+    black,
+    format_generated,
+    format_generated_split,
+    save_learned,
+)
 from statemachine_compiler.linemap import LineMap, first_line, positioned_code
 from statemachine_compiler.lower.fstrings import source_lines_of, spell_out_self_documenting_fields
 from statemachine_compiler.lower.genexprs import Hoisted, hoist_async_generator_expressions
@@ -65,6 +70,7 @@ from statemachine_compiler.lower.methods import (
 )
 from statemachine_compiler.lower.names import NameRewriter, blank_lines, machine_attribute, resolve
 from statemachine_compiler.lower.statements import Lowerer
+from statemachine_compiler.parsing import parse_module
 
 __all__ = ["LoweredFunction", "Options", "Result", "compile_source"]
 
@@ -160,9 +166,12 @@ def compile_source(
     """
     with _fewer_collections():
         try:
-            return _compile(text, filename, options, on_lowered)
+            result = _compile(text, filename, options, on_lowered)
         finally:
             suspensions.forget()
+    if options.format:
+        save_learned()  # black's lines, for the next process (format.store)
+    return result
 
 
 # Compiles under way (threads of the import hook), and the thresholds before the first.
@@ -201,7 +210,7 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
     check_syntax(text, filename)
     text = without_form_feeds_in_indentation(text)
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)  # in pieces where it is large: the same tree, less memory
     except cst.ParserSyntaxError as error:  # CPython accepted it: libcst is behind
         raise CompileError(
             filename, error.raw_line, error.raw_column + 1, f"unsupported syntax: {error.message}"

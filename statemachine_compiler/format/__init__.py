@@ -4,6 +4,11 @@
 one compiled function (its machine classes and its stub); ``by_line`` says how.
 """
 
-from statemachine_compiler.format.by_line import black, format_generated, format_generated_split
+from statemachine_compiler.format.by_line import (
+    black,
+    format_generated,
+    format_generated_split,
+    save_learned,
+)
 
-__all__ = ["black", "format_generated", "format_generated_split"]
+__all__ = ["black", "format_generated", "format_generated_split", "save_learned"]

@@ -31,8 +31,9 @@ import re
 from dataclasses import dataclass
 
 from statemachine_compiler.format.shapes import Template, shape_of, template_of
+from statemachine_compiler.format.store import Store
 
-__all__ = ["black", "format_generated", "format_generated_split"]
+__all__ = ["black", "format_generated", "format_generated_split", "save_learned"]
 
 INDENT = "    "
 WRAPPER = "if __w__:"  # gives a docstring its depth, or a clause the statement it follows
@@ -44,12 +45,60 @@ CACHE_LIMIT = 200_000  # formatted lines kept; then the cache starts again
 _formatted: dict[tuple[str, int, str], tuple[str, ...]] = {}
 # (kind, depth, shape) -> black's lines for a unit of that shape, its tokens cut out
 _templates: dict[tuple[str, int, str], Template] = {}
+# a short text given to black (the runtime's imports) -> what black made of it
+_texts: dict[str, str] = {}
+TEXT_LIMIT = 1_000  # the longest text kept so
+# a function's text that is not formatted line by line -> what black made of it whole
+_wholes: dict[str, str] = {}
+WHOLE_LIMIT = 20_000  # the longest text kept so
+WHOLES_KEPT = 2_000  # then the caches start again
+# The four, as earlier processes learned them (``store``): read at the first
+# format, written by ``save_learned``.
+_store = Store()
 
 
 def black(code: str) -> str:
-    import black as _black
+    """``black.format_str(code)``; for a short text, what an earlier call (or process) got."""
+    if len(code) > TEXT_LIMIT:
+        return _black(code)
+    _load_store()
+    formatted = _texts.get(code)
+    if formatted is None:
+        formatted = _texts[code] = _black(code)
+        _store.learn("texts", code, formatted)
+    return formatted
+
+
+def _black_whole(code: str) -> tuple[str, None]:
+    """What ``format_generated_split`` gives for a text it leaves to black whole; kept if not too long."""
+    formatted = _black(code)
+    if len(code) <= WHOLE_LIMIT:
+        _wholes[code] = formatted
+        _store.learn("wholes", code, formatted)
+    return formatted, None
+
+
+def _black(code: str) -> str:
+    import black as _black  # a fifth of a second: only when a format needs it
 
     return _black.format_str(code, mode=_black.Mode())
+
+
+def save_learned() -> None:
+    """Keep what black gave in this process for the next one (``store``)."""
+    _store.save()
+
+
+def _load_store() -> None:
+    """Take what earlier processes learned, once per process."""
+    if _store.loaded:
+        return
+    stored = _store.load()
+    _formatted.update(stored["units"])
+    for shape, (pieces, requoted) in stored["templates"].items():
+        _templates.setdefault(shape, Template(pieces, requoted))
+    _texts.update(stored["texts"])
+    _wholes.update(stored["wholes"])
 
 
 def format_generated(code: str) -> str:
@@ -66,17 +115,23 @@ def format_generated_split(code: str) -> tuple[str, int | None]:
     classes and its stub, cut there without parsing the text again (issue 12).
     None where black formatted the whole text, or the last statement is no ``def``.
     """
+    _load_store()
+    whole = _wholes.get(code)
+    if whole is not None:
+        return whole, None
     units = _logical_lines(code)
     if units is None:
-        return black(code), None
+        return _black_whole(code)
     missing = sorted({unit.key for unit in units if unit.key not in _formatted})
-    if len(_formatted) + len(missing) > CACHE_LIMIT:
+    if len(_formatted) + len(missing) > CACHE_LIMIT or len(_wholes) > WHOLES_KEPT:
         _formatted.clear()
         _templates.clear()
+        _texts.clear()
+        _wholes.clear()
     shapes = {key: shape_of(key) for key in missing}  # each unit's shape, found once
     for keys in _by_shape(missing, shapes):
         if not _format_units(keys, shapes):
-            return black(code), None
+            return _black_whole(code)
     lines: list[str] = []
     last_start = None
     for unit in units:
@@ -123,8 +178,12 @@ def _format_units(keys: list[tuple[str, int, str]], shapes: dict) -> bool:
     _formatted.update(formatted)
     for key, lines in formatted.items():
         learned = template_of(key, lines)
-        if learned is not None:
-            _templates.setdefault(*learned)
+        if learned is None:
+            _store.learn("units", key, lines)
+        else:
+            shape, template = learned
+            if _templates.setdefault(shape, template) is template:
+                _store.learn("templates", shape, (template.pieces, template.requoted))
     return True
 
 
@@ -582,7 +641,7 @@ def _batch(keys: list[tuple[str, int, str]]) -> str:
 def _format_batch(keys: list[tuple[str, int, str]]) -> dict | None:
     """Black's lines for each unit, from one call of black; None where they cannot be trusted."""
     try:
-        formatted_text = black(_batch(keys))
+        formatted_text = _black(_batch(keys))
     except Exception:  # black's InvalidInput, or any failure of its own: black does it all
         return None
     chunks: dict[int, list[str]] = {}
