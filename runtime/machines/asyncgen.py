@@ -16,6 +16,7 @@ import copyreg
 import sys
 import warnings
 from _collections_abc import AsyncGenerator as _AsyncGeneratorABC  # collections.abc re-exports it
+from types import AsyncGeneratorType
 
 from runtime.machines.statemachine import (
     _DIRECT_AWAITABLES,
@@ -72,6 +73,7 @@ class AsyncGeneratorMachine(Machine):
     __slots__ = ("_hooked", "_finalizer", "_step", "_handled_at_yield")
 
     _kind = "async generator"
+    _native_type = AsyncGeneratorType  # what dir() lists (see Machine.__dir__)
     __await__ = None  # an async generator is iterated, not awaited
 
     def __init__(self):
@@ -253,6 +255,9 @@ class _Step:
 
     def __iter__(self):
         return self
+
+    def __dir__(self):
+        return _STEP_NAMES  # as the native type's: see Machine.__dir__
 
     def __next__(self):
         return self.send(None)
@@ -469,6 +474,9 @@ _REUSED = {
     "close": "cannot reuse already awaited aclose()/athrow()",
 }
 _METHOD = {"send": "asend", "throw": "athrow", "close": "aclose"}  # as the never-awaited warning names it
+_STEP_NAMES = sorted(
+    {*dir(object), "__await__", "__iter__", "__next__", "send", "throw", "close", *(("__del__",) * _STRICT_STEPS)}
+)
 
 
 class _Send(_Step):

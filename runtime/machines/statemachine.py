@@ -631,6 +631,7 @@ class Machine:
     __slots__ = ("state", "_awaiting", "__weakref__", "_own_name", "_own_qualname")
 
     _kind = "coroutine"
+    _native_type = CoroutineType  # what dir() lists (see __dir__)
     _name = "<coroutine>"
     _qualname = "<coroutine>"
     _lines = (0,)
@@ -661,6 +662,14 @@ class Machine:
             cls.__getattr__ = Machine._read_unbound
         if resume is None:
             return
+        # Discussion: CPython's own messages name an object's type by the
+        # type's __name__: "'coroutine' object has no attribute 'x'", "... is
+        # not callable", "unsupported operand type(s) for +: 'coroutine' and
+        # 'int'".  Named as the native type, the class gets them all, with no
+        # __getattr__ (which would cost every ``self.x`` its specialised read
+        # on 3.11).  Its __qualname__ stays the generated class's: its repr,
+        # pickle and the import hook find it by that.
+        cls.__name__ = cls._kind.replace(" ", "_")
         code = resume.__code__
         if code.co_name != "resume":
             deletes = namespace.get("_deletes_locals", False)  # compiled by the import hook
@@ -1191,8 +1200,11 @@ class Machine:
         """``__getattr__`` of the machines whose function may read a local unbound (see __init_subclass__)."""
         # Reached only for what normal lookup did not find.
         self._unbound(attribute, sys._getframe(1).f_code)
-        kind = self._kind.replace(" ", "_")
-        raise AttributeError(f"'{kind}' object has no attribute {attribute!r}")
+        # As CPython's lookup raises it: ``name`` and ``obj`` are what a
+        # traceback's "Did you mean" suggestion is made from.
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{attribute}'", name=attribute, obj=self
+        )
 
     def _unbound(self, attribute, code):
         """Raise the error of ``code`` reading the local ``attribute`` unbound, if it is a local."""
@@ -1219,9 +1231,16 @@ class Machine:
         except AttributeError:
             pass
         # Raised outside the except block, so it carries no AttributeError
-        # as its context: an unbound local gives the same error as reading it.
+        # as its context: an unbound local gives the same error as reading it;
+        # anything else, CPython's own error again.
         self._unbound(attribute, sys._getframe(1).f_code)
-        raise AttributeError(attribute)
+        object.__delattr__(self, attribute)
+
+    def __dir__(self):
+        # What dir() of the native object lists: a traceback's "Did you mean"
+        # suggestions are made from it.  The machine's own attributes are
+        # dir(type(machine))'s.
+        return dir(self._native_type)
 
     def __iter__(self):
         # ``yield from machine`` in a @types.coroutine generator delegates to
@@ -1233,8 +1252,7 @@ class Machine:
             raise TypeError(
                 f"cannot 'yield from' a {self._kind} object in a non-coroutine generator"
             )
-        # CPython's messages name the type, 'coroutine'; the generated class
-        # keeps its own __name__ (tools tell compiled code by it).
+        # CPython's message names the type, 'coroutine'.
         raise TypeError(f"'{self._kind.replace(' ', '_')}' object is not iterable")
 
     def __repr__(self):
@@ -1361,6 +1379,9 @@ class _AwaitIterator:
     def __iter__(self):
         return self
 
+    def __dir__(self):
+        return _AWAIT_ITERATOR_NAMES  # as the native coroutine_wrapper's: see Machine.__dir__
+
     # Each method leaves the machinery as send does: see _leave_machinery.
 
     def __next__(self):
@@ -1403,6 +1424,12 @@ class _AwaitIterator:
         except BaseException as error:
             _leave_machinery(error)
             raise
+
+
+# Named as the native type in CPython's messages ("'coroutine_wrapper' object
+# is not callable"); pickle finds it by its __qualname__, which stays.
+_AwaitIterator.__name__ = "coroutine_wrapper"
+_AWAIT_ITERATOR_NAMES = sorted({*dir(object), "__iter__", "__next__", "send", "throw", "close"})
 
 
 class StateMachine(Machine):
