@@ -31,6 +31,7 @@ from runtime.machines.statemachine import (
     _leave_machinery,
     _Raised,
     _three_argument_warning,
+    _throw_as_given,
     _warn_never_awaited_method,
     _without_machinery,
     reraise,
@@ -274,7 +275,12 @@ class _Step:
                 return self._guard(self._start)
             if state != _ITER:
                 self._refuse()
-            if value is not None and generator._awaiting is None:
+            if generator.state == DONE and self.action == "send":
+                # Run to its end meanwhile by another step (before 3.13 a
+                # throw() runs one unchecked): as CPython's asend_send.
+                self.state = _CLOSED
+                raise StopAsyncIteration
+            if value is not None and generator.state == 0 and generator._awaiting is None:
                 raise TypeError("can't send non-None value to a just-started async generator")
             generator._step = self
             if self.action == "throw":
@@ -412,13 +418,24 @@ class _Step:
         if self.action == "throw":
             if generator.state == DONE:
                 raise StopIteration  # as natively: nothing is thrown into a generator that is over
+            try:
+                error = thrown_exception(*self.argument)
+            except TypeError:
+                if generator.state == 0:
+                    raise  # refused: the generator has not started, and still can
+                error = None
+            if error is None:
+                # Refused arguments are handed on as they are to what the
+                # generator awaits, as natively (outside the except block:
+                # what comes of them is not chained to our TypeError).
+                return _throw_as_given(generator.throw, *self.argument)
             if generator.state == 0:
                 # Thrown into a generator that never started (it is over
                 # now): nothing in it handles the exception, and nothing
                 # chains it.
                 generator.state = DONE
-                reraise(thrown_exception(*self.argument))
-            return generator.throw(thrown_exception(*self.argument))  # athrow() warned already
+                reraise(error)
+            return generator.throw(error)  # athrow() warned already
         # aclose()
         if generator.state <= 0:
             generator.state = DONE

@@ -44,6 +44,7 @@ from types import (
     FunctionType,
     GeneratorType,
     MethodDescriptorType,
+    TracebackType,
     WrapperDescriptorType,
 )
 
@@ -486,21 +487,49 @@ def _unstarted_throw(machine, error):
 
 
 def thrown_exception(typ, val=_MISSING, tb=_MISSING):
-    """The exception ``throw(typ, val, tb)`` raises, with CPython's errors for bad arguments."""
+    """The exception ``throw(typ, val, tb)`` raises, with CPython's errors for bad arguments.
+
+    In CPython's order (_gen_throw): the traceback is checked first; a class
+    is made with the value as its argument, or a tuple as its arguments.
+    """
     val = None if val is _MISSING else val
     tb = None if tb is _MISSING else tb
+    if tb is not None and type(tb) is not TracebackType:
+        raise TypeError("throw() third argument must be a traceback object")
     if isinstance(typ, BaseException):
         if val is not None:
             raise TypeError("instance exception may not have a separate value")
         error = typ
     elif isinstance(typ, type) and issubclass(typ, BaseException):
-        error = typ() if val is None else val if isinstance(val, typ) else typ(val)
+        if val is None:
+            error = typ()
+        elif isinstance(val, typ):
+            error = val
+        else:
+            error = typ(*val) if type(val) is tuple else typ(val)
     else:
         raise TypeError(
             "exceptions must be classes or instances deriving from BaseException, "
             f"not {type(typ).__name__}"
         )
     return error.with_traceback(tb) if tb is not None else error
+
+
+def _throw_as_given(throw, typ, val, tb):
+    """Call a delegate's ``throw`` with the arguments as they were given, as CPython's _gen_throw does.
+
+    What CPython hands on when throw() refuses its arguments: the delegate
+    refuses them in its turn (or its own delegate does), and the awaiting
+    function gets the TypeError at its await.  Called from C, a native
+    generator's throw() does not warn of the (type, exc, tb) signature;
+    called from here it would, so that one warning is silenced.
+    """
+    given = (typ,) if val is _MISSING and tb is _MISSING else (typ, val) if tb is _MISSING else (typ, val, tb)
+    if len(given) == 1 or not _THREE_ARGUMENT_THROW_WARNS:
+        return throw(*given)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"the \(type, exc, tb\) signature of throw\(\)", DeprecationWarning)
+        return throw(*given)
 
 
 def _three_argument_warning(method):
@@ -794,10 +823,22 @@ class Machine:
         """
         if (val is not _MISSING or tb is not _MISSING) and _THREE_ARGUMENT_THROW_WARNS:
             warnings.warn(_three_argument_warning("throw"), DeprecationWarning, stacklevel=2)
-        error = thrown_exception(typ, val, tb)
+        awaiting = self._awaiting
+        refused = None  # the arguments, when throw() refuses them and something is awaited
+        try:
+            error = thrown_exception(typ, val, tb)
+        except TypeError as refusal:
+            # Refused here when nothing that can be thrown into is awaited
+            # (and nothing runs); otherwise, as natively, handed on to what
+            # is (see _throw_as_given).
+            if type(awaiting) is _FirstStep:
+                error = refusal.with_traceback(None)  # (its first step is to come: raised at the await)
+            elif awaiting is None or awaiting is _RUNNING or getattr(awaiting, "throw", None) is None:
+                raise
+            else:
+                error, refused = None, (typ, val, tb)
         typ = val = tb = None  # see send
         try:
-            awaiting = self._awaiting
             if awaiting is _RUNNING:
                 raise ValueError("coroutine already executing")
             if awaiting is None or type(awaiting) is _FirstStep:
@@ -822,7 +863,7 @@ class Machine:
                     else:
                         throw = getattr(awaiting, "throw", None)
                         if throw is not None:
-                            yielded = throw(error)
+                            yielded = throw(error) if refused is None else _throw_as_given(throw, *refused)
                             self._awaiting = awaiting
                             return yielded
                 except StopIteration as stop:

@@ -275,6 +275,75 @@ CASES = {
                 sys.unraisablehook = hook
             log.append(seen)
     """,
+    # An athrow() with arguments that throw() refuses (athrow(None), a bad
+    # traceback, ...), started or thrown into with them, at a yield or while
+    # the generator awaits a plain generator (on 3.11 and 3.12 another step
+    # can leave it there): natively the delegate refuses them, and the
+    # generator gets the TypeError at its await.  Then the step that was in
+    # flight, sent again, runs (or finds the end of) what the other left.
+    "a_step_with_arguments_throw_refuses": """
+        async def gen_awaiting(inner_catches):
+            try:
+                yield "first"
+            except MyExc:
+                log.append("caught at yield")
+            while True:
+                try:
+                    log.append(("inner got", await suspend()))
+                except (MyExc, TypeError) as error:
+                    log.append(("caught at await", type(error).__name__, str(error)))
+                    if not inner_catches:
+                        raise
+                yield "after"
+
+        ARGUMENTS = {
+            "None": (None,),
+            "int": (1,),
+            "instance with value": (MyExc("x"), "value"),
+            "bad traceback": (MyExc, None, "tb"),
+            "class with value": (MyExc, "value"),
+            "good": (MyExc,),
+        }
+
+        async def main():
+            for catches in (False, True):
+                for label, arguments in ARGUMENTS.items():
+                    for how in ("send", "throw", "throw the same", "close"):
+                        for concurrent in (False, True):
+                            log.append(("case", catches, label, how, concurrent))
+                            agen = gen_awaiting(catches)
+                            attempt("start", lambda: agen.asend(None).send(None))
+                            first = None
+                            if concurrent:
+                                first = agen.asend(None)
+                                attempt("first send", lambda: first.send(None))
+                            second = agen.athrow(*arguments)
+                            with warnings.catch_warnings():
+                                warnings.simplefilter("ignore", DeprecationWarning)
+                                if how == "send":
+                                    attempt(how, lambda: second.send(None))
+                                elif how == "throw":
+                                    attempt(how, lambda: second.throw(MyExc))
+                                elif how == "throw the same":
+                                    attempt(how, lambda: second.throw(*arguments))
+                                else:
+                                    attempt(how, second.close)
+                                log.append(("running", agen.ag_running, agen.ag_await is not None))
+                                attempt("second again", lambda: second.send(None))
+                            if first is not None:
+                                attempt("first again", lambda: first.send("x"))
+                                first.close()
+                            attempt("next", lambda: agen.asend(None).send(None))
+                            attempt("aclose", lambda: agen.aclose().send(None))
+                for label, arguments in ARGUMENTS.items():
+                    log.append(("unstarted", label))
+                    agen = gen_awaiting(catches)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        attempt("athrow", lambda: agen.athrow(*arguments).send(None))
+                    attempt("then", lambda: agen.asend(None).send(None))
+                    attempt("aclose", lambda: agen.aclose().send(None))
+    """,
 }
 
 

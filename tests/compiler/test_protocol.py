@@ -471,6 +471,87 @@ def test_setting_a_missing_attribute_on_a_machine_that_deletes_a_local():
     assert_same(SETTING_ON_A_MACHINE_THAT_DELETES, "main()")
 
 
+# throw() with arguments it refuses (not an exception, an instance with a
+# value, a traceback that is none): natively refused where nothing is awaited
+# (the coroutine stays as it was), and otherwise handed as they are to the
+# delegate, which refuses them in its turn: the coroutine gets the TypeError
+# at its await (a generator it awaits through ``yield from`` even sooner).  A
+# tuple as the value is the exception's arguments.
+REFUSED_THROWS = """
+    import types
+    import warnings
+
+    class MyExc(Exception):
+        pass
+
+    @types.coroutine
+    def suspend():
+        return (yield "suspended")
+
+    @types.coroutine
+    def deeper():
+        try:
+            return (yield from suspend())
+        except TypeError as error:
+            log.append(("deeper caught", str(error)))
+            return "deeper"
+
+    class NoThrow:
+        def __await__(self):
+            return iter([1, 2, 3])
+
+    async def agen():
+        while True:
+            yield await suspend()
+
+    async def coro(kind):
+        try:
+            if kind == "plain":
+                r = await suspend()
+            elif kind == "deeper":
+                r = await deeper()
+            elif kind == "no throw method":
+                r = await NoThrow()
+            else:
+                r = await agen().asend(None)
+            log.append(("got", r))
+        except (TypeError, MyExc) as error:
+            log.append(("caught", type(error).__name__, str(error), error.args))
+        return "done"
+
+    def attempt(label, action):
+        try:
+            log.append((label, "returned", repr(action())))
+        except BaseException as error:
+            log.append((label, type(error).__name__, error.args))
+
+    ARGUMENTS = {
+        "None": (None,),
+        "instance with value": (MyExc("x"), "value"),
+        "bad traceback": (MyExc, None, "tb"),
+        "tuple value": (MyExc, (1, 2)),
+        "class and an instance of it": (MyExc, MyExc(3)),
+    }
+
+    async def main():
+        for kind in ("plain", "deeper", "no throw method", "async generator step", "unstarted"):
+            for label, arguments in ARGUMENTS.items():
+                log.append((kind, label))
+                c = coro("plain" if kind == "unstarted" else kind)
+                if kind != "unstarted":
+                    attempt("start", lambda: c.send(None))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    attempt("throw", lambda: c.throw(*arguments))
+                attempt("send", lambda: c.send(None))
+                c.close()
+"""
+
+
+def test_throw_with_arguments_it_refuses():
+    assert_same(REFUSED_THROWS, "main()")
+
+
 # A local read unbound still gives the user's error, not an AttributeError.
 UNBOUND_STILL_RAISES = """
     async def may_read_unbound(flag):
