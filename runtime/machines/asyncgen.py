@@ -374,6 +374,7 @@ class _Step:
         except (GeneratorExit, StopAsyncIteration) as stop:
             if self.action == "close":
                 finished_with = None
+                generator._release_locals()  # closed: see _guard
             else:
                 error = stop
                 generator._step = None
@@ -382,7 +383,7 @@ class _Step:
                 generator._step = None
             raise
         if error is not None:
-            raise error
+            raise (error, error := None)[0]  # this frame, on its traceback, lets go of it: see _guard
         raise StopIteration(finished_with) if finished_with is not None else StopIteration
 
     def close(self):
@@ -429,13 +430,17 @@ class _Step:
                 # generator awaits, as natively (outside the except block:
                 # what comes of them is not chained to our TypeError).
                 return _throw_as_given(generator.throw, *self.argument)
+            # Handed on with nothing of the step or this frame holding it:
+            # the frame is on the exception's traceback and holds the step,
+            # and so the generator (a cycle, where natively there is none).
+            self.argument = None
             if generator.state == 0:
                 # Thrown into a generator that never started (it is over
                 # now): nothing in it handles the exception, and nothing
                 # chains it.
                 generator.state = DONE
-                reraise(error)
-            return generator.throw(error)  # athrow() warned already
+                reraise((error, error := None)[0])
+            return generator.throw((error, error := None)[0])  # athrow() warned already
         # aclose()
         if generator.state <= 0:
             generator.state = DONE
@@ -464,6 +469,11 @@ class _Step:
             finished_with = None
             if self.action != "close":
                 error = stop
+            else:
+                # Closed: its locals go now, as a closed native generator's
+                # frame is cleared (its GeneratorExit, which kept them for
+                # a traceback, goes no further).
+                generator._release_locals()
         except BaseException:
             self.state = _CLOSED
             generator._step = None
@@ -471,7 +481,9 @@ class _Step:
         self.state = _CLOSED
         generator._step = None
         if error is not None:
-            raise error
+            # Raised with nothing of this frame holding it: the frame is on
+            # its traceback, and holds the step and the generator.
+            raise (error, error := None)[0]
         # StopIteration() for None, as CPython's: no args.
         raise StopIteration(finished_with) if finished_with is not None else StopIteration
 
