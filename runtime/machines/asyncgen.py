@@ -18,6 +18,7 @@ import warnings
 from _collections_abc import AsyncGenerator as _AsyncGeneratorABC  # collections.abc re-exports it
 from types import AsyncGeneratorType
 
+from runtime.machines.handling import _HandlingIterator
 from runtime.machines.statemachine import (
     _DIRECT_AWAITABLES,
     _MACHINERY_FILES,
@@ -185,6 +186,8 @@ class AsyncGeneratorMachine(Machine):
     @property
     def ag_await(self):
         awaiting = self._awaiting
+        if type(awaiting) is _HandlingIterator:
+            awaiting = awaiting.iterator  # (an await in an except clause: what it awaits)
         if type(awaiting) is _AwaitIterator:
             # The compiled coroutine awaited, as a coroutine's cr_await says,
             # not the iterator that drives it.

@@ -1121,6 +1121,12 @@ class Machine:
     @property
     def cr_await(self):
         awaiting = self._awaiting
+        if type(awaiting) is _HandlingIterator:
+            # An await in an except clause: what it awaits (a compiled
+            # coroutine, not the iterator made to drive it there).
+            awaiting = awaiting.iterator
+            if type(awaiting) is _AwaitIterator:
+                awaiting = awaiting.machine
         return None if awaiting is _RUNNING else awaiting
 
     @property

@@ -367,6 +367,56 @@ def test_native_and_compiled_agree(name):
     assert_same(CASES[name], "main()")
 
 
+# cr_await / ag_await of one suspended in an await inside an except clause:
+# what it awaits, not the runtime's iterator that keeps the handled exception.
+AWAITED_IN_AN_EXCEPT_CLAUSE = """
+    async def inner2():
+        await Yield("inner2")
+
+    async def inner():
+        await inner2()
+
+    async def in_except(what):
+        try:
+            raise KeyError
+        except KeyError:
+            if what == "coroutine":
+                await inner()
+            else:
+                await Yield("plain")
+
+    async def agen():
+        try:
+            raise KeyError
+        except KeyError:
+            await Yield("agen")
+        yield 1
+
+    def chain(c):
+        out = []
+        while c is not None:
+            out.append(type(c).__name__)
+            c = getattr(c, "cr_await", None) or getattr(c, "gi_yieldfrom", None)
+        return out
+
+    async def main():
+        for what in ("coroutine", "plain"):
+            c = in_except(what)
+            c.send(None)
+            log.append(chain(c))
+            c.close()
+        g = agen()
+        step = g.asend(None)
+        step.send(None)
+        log.append(type(g.ag_await).__name__)
+        step.close()
+"""
+
+
+def test_what_an_await_in_an_except_clause_awaits():
+    assert_same(AWAITED_IN_AN_EXCEPT_CLAUSE, "main()")
+
+
 # CPython's own messages name an object's type: "'coroutine' object has no
 # attribute 'x'", "... is not callable", "unsupported operand type(s)".  What
 # the traceback shows too (on 3.12+ with a "Did you mean" from the error's
