@@ -30,6 +30,7 @@ from runtime.machines.statemachine import (
     _AwaitIterator,
     _delegate_of,
     _leave_machinery,
+    _named_as_natively,
     _Raised,
     _three_argument_warning,
     _throw_as_given,
@@ -530,6 +531,11 @@ class _Throw(_Step):
 _Send.__name__ = _Send.__qualname__ = "async_generator_asend"
 _Throw.__name__ = _Throw.__qualname__ = "async_generator_athrow"
 async_generator_asend, async_generator_athrow = _Send, _Throw
+# Their methods too, each type its own copies ("async_generator_asend.send() ...").
+for _step_type in (_Send, _Throw):
+    for _method in ("send", "throw", "close", "__next__", "__iter__", "__await__"):
+        setattr(_step_type, _method, _named_as_natively(getattr(_Step, _method), _step_type.__name__))
+del _step_type, _method
 
 _AsyncGeneratorABC.register(AsyncGeneratorMachine)
 _DIRECT_AWAITABLES.update((_Send, _Throw))

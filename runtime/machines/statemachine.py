@@ -1630,6 +1630,9 @@ def _named_as_natively(method, type_name: str):
 
 for _method in ("send", "throw", "close"):
     setattr(StateMachine, _method, _named_as_natively(getattr(StateMachine, _method), "coroutine"))
+for _method in ("send", "throw", "close", "__next__", "__iter__"):
+    # (CPython names them in its errors too: "coroutine_wrapper.send() ...")
+    setattr(_AwaitIterator, _method, _named_as_natively(getattr(_AwaitIterator, _method), "coroutine_wrapper"))
 del _method
 
 

@@ -477,6 +477,10 @@ TYPE_NAMES = """
             attempt(label + " len", lambda: len(thing))
             attempt(label + " int", lambda: int(thing))
             attempt(label + " type name", lambda: log.append(type(thing).__name__))
+        for awaitable in (coroutines[0].__await__(), gen.asend(None), gen.athrow(ValueError)):
+            methods = ("send", "throw", "close", "__next__", "__iter__", "__await__")
+            log.append([getattr(type(awaitable), m).__qualname__ for m in methods if hasattr(type(awaitable), m)])
+            awaitable.close()
         for awaited in (gen, gen.asend(None).__await__(), coroutines[0].__await__()):
             try:
                 await awaited
