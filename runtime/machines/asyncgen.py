@@ -279,13 +279,15 @@ class _Step:
                 return self._guard(self._start)
             if state != _ITER:
                 self._refuse()
-            if generator.state == DONE and self.action == "send":
-                # Run to its end meanwhile by another step (before 3.13 a
-                # throw() runs one unchecked): as CPython's asend_send.
-                self.state = _CLOSED
-                raise StopAsyncIteration
-            if value is not None and generator.state == 0 and generator._awaiting is None:
-                raise TypeError("can't send non-None value to a just-started async generator")
+            if generator._awaiting is None:
+                # Not in the await this step left it in: another step ran it
+                # on meanwhile (before 3.13 a throw() runs one unchecked).
+                # As CPython's asend_send: at its end, the step ends too.
+                if generator.state == DONE and self.action == "send":
+                    self.state = _CLOSED
+                    raise StopAsyncIteration
+                if value is not None and generator.state == 0:
+                    raise TypeError("can't send non-None value to a just-started async generator")
             generator._step = self
             if self.action == "throw":
                 return self._sent_into_athrow(value)
