@@ -37,7 +37,7 @@ async def main(addr1, addr2):
 async def for_a_while(seconds):
     addrs = [await DelayServer(LOOP, f"server{n}", seed=n).start() for n in (1, 2)]
     coro = send_to_server(addrs[0])
-    print(f"send_to_server() gives a {type(coro).__name__} object, and asyncio runs it",
+    print(f"send_to_server() gives a {type(coro).__qualname__} object, and asyncio runs it",
           flush=True)
     coro.close()  # only looked at
     try:

@@ -200,12 +200,15 @@ def _awaited(coro):
 
 def _coroutine_behind(iterator):
     """The coroutine an ``__await__()`` iterator drives, where one can be found."""
+    machine = getattr(iterator, "machine", None)  # a compiled machine's _AwaitIterator
+    if machine is not None:
+        return machine
     if type(iterator).__name__ == "coroutine_wrapper":
         # Discussion: what a native coroutine's __await__() returns names its
         # coroutine nowhere but in its references; tracing is the only reader.
         referents = gc.get_referents(iterator)
         return referents[0] if len(referents) == 1 else iterator
-    return getattr(iterator, "machine", iterator)  # a compiled machine's _AwaitIterator
+    return iterator
 
 
 def _name(coro):

@@ -16,7 +16,9 @@ import copyreg
 import sys
 import warnings
 from _collections_abc import AsyncGenerator as _AsyncGeneratorABC  # collections.abc re-exports it
+from types import AsyncGeneratorType
 
+from runtime.machines.handling import _HandlingIterator
 from runtime.machines.statemachine import (
     _DIRECT_AWAITABLES,
     _MACHINERY_FILES,
@@ -28,8 +30,10 @@ from runtime.machines.statemachine import (
     _AwaitIterator,
     _delegate_of,
     _leave_machinery,
+    _named_as_natively,
     _Raised,
     _three_argument_warning,
+    _throw_as_given,
     _warn_never_awaited_method,
     _without_machinery,
     reraise,
@@ -72,6 +76,7 @@ class AsyncGeneratorMachine(Machine):
     __slots__ = ("_hooked", "_finalizer", "_step", "_handled_at_yield")
 
     _kind = "async generator"
+    _native_type = AsyncGeneratorType  # what dir() lists (see Machine.__dir__)
     __await__ = None  # an async generator is iterated, not awaited
 
     def __init__(self):
@@ -184,6 +189,8 @@ class AsyncGeneratorMachine(Machine):
     @property
     def ag_await(self):
         awaiting = self._awaiting
+        if type(awaiting) is _HandlingIterator:
+            awaiting = awaiting.iterator  # (an await in an except clause: what it awaits)
         if type(awaiting) is _AwaitIterator:
             # The compiled coroutine awaited, as a coroutine's cr_await says,
             # not the iterator that drives it.
@@ -256,6 +263,9 @@ class _Step:
     def __iter__(self):
         return self
 
+    def __dir__(self):
+        return _STEP_NAMES  # as the native type's: see Machine.__dir__
+
     def __next__(self):
         return self.send(None)
 
@@ -271,8 +281,15 @@ class _Step:
                 return self._guard(self._start)
             if state != _ITER:
                 self._refuse()
-            if value is not None and generator._awaiting is None:
-                raise TypeError("can't send non-None value to a just-started async generator")
+            if generator._awaiting is None:
+                # Not in the await this step left it in: another step ran it
+                # on meanwhile (before 3.13 a throw() runs one unchecked).
+                # As CPython's asend_send: at its end, the step ends too.
+                if generator.state == DONE and self.action == "send":
+                    self.state = _CLOSED
+                    raise StopAsyncIteration
+                if value is not None and generator.state == 0:
+                    raise TypeError("can't send non-None value to a just-started async generator")
             generator._step = self
             if self.action == "throw":
                 return self._sent_into_athrow(value)
@@ -365,6 +382,7 @@ class _Step:
         except (GeneratorExit, StopAsyncIteration) as stop:
             if self.action == "close":
                 finished_with = None
+                generator._release_locals()  # closed: see _guard
             else:
                 error = stop
                 generator._step = None
@@ -373,7 +391,7 @@ class _Step:
                 generator._step = None
             raise
         if error is not None:
-            raise error
+            raise (error, error := None)[0]  # this frame, on its traceback, lets go of it: see _guard
         raise StopIteration(finished_with) if finished_with is not None else StopIteration
 
     def close(self):
@@ -409,13 +427,28 @@ class _Step:
         if self.action == "throw":
             if generator.state == DONE:
                 raise StopIteration  # as natively: nothing is thrown into a generator that is over
+            try:
+                error = thrown_exception(*self.argument)
+            except TypeError:
+                if generator.state == 0:
+                    raise  # refused: the generator has not started, and still can
+                error = None
+            if error is None:
+                # Refused arguments are handed on as they are to what the
+                # generator awaits, as natively (outside the except block:
+                # what comes of them is not chained to our TypeError).
+                return _throw_as_given(generator.throw, *self.argument)
+            # Handed on with nothing of the step or this frame holding it:
+            # the frame is on the exception's traceback and holds the step,
+            # and so the generator (a cycle, where natively there is none).
+            self.argument = None
             if generator.state == 0:
                 # Thrown into a generator that never started (it is over
                 # now): nothing in it handles the exception, and nothing
                 # chains it.
                 generator.state = DONE
-                reraise(thrown_exception(*self.argument))
-            return generator.throw(thrown_exception(*self.argument))  # athrow() warned already
+                reraise((error, error := None)[0])
+            return generator.throw((error, error := None)[0])  # athrow() warned already
         # aclose()
         if generator.state <= 0:
             generator.state = DONE
@@ -444,6 +477,11 @@ class _Step:
             finished_with = None
             if self.action != "close":
                 error = stop
+            else:
+                # Closed: its locals go now, as a closed native generator's
+                # frame is cleared (its GeneratorExit, which kept them for
+                # a traceback, goes no further).
+                generator._release_locals()
         except BaseException:
             self.state = _CLOSED
             generator._step = None
@@ -451,7 +489,9 @@ class _Step:
         self.state = _CLOSED
         generator._step = None
         if error is not None:
-            raise error
+            # Raised with nothing of this frame holding it: the frame is on
+            # its traceback, and holds the step and the generator.
+            raise (error, error := None)[0]
         # StopIteration() for None, as CPython's: no args.
         raise StopIteration(finished_with) if finished_with is not None else StopIteration
 
@@ -471,6 +511,9 @@ _REUSED = {
     "close": "cannot reuse already awaited aclose()/athrow()",
 }
 _METHOD = {"send": "asend", "throw": "athrow", "close": "aclose"}  # as the never-awaited warning names it
+_STEP_NAMES = sorted(
+    {*dir(object), "__await__", "__iter__", "__next__", "send", "throw", "close", *(("__del__",) * _STRICT_STEPS)}
+)
 
 
 class _Send(_Step):
@@ -492,6 +535,11 @@ class _Throw(_Step):
 _Send.__name__ = _Send.__qualname__ = "async_generator_asend"
 _Throw.__name__ = _Throw.__qualname__ = "async_generator_athrow"
 async_generator_asend, async_generator_athrow = _Send, _Throw
+# Their methods too, each type its own copies ("async_generator_asend.send() ...").
+for _step_type in (_Send, _Throw):
+    for _method in ("send", "throw", "close", "__next__", "__iter__", "__await__"):
+        setattr(_step_type, _method, _named_as_natively(getattr(_Step, _method), _step_type.__name__))
+del _step_type, _method
 
 _AsyncGeneratorABC.register(AsyncGeneratorMachine)
 _DIRECT_AWAITABLES.update((_Send, _Throw))

@@ -546,7 +546,7 @@ class _NestedClass:
 
     def __reduce__(self):
         cls = self.cls()
-        return _rebuilt_class, (cls.__module__, *self.body, cls.__name__, cls.__bases__, _class_cells(cls))
+        return _rebuilt_class, (cls.__module__, *self.body, _written_name(cls), cls.__bases__, _class_cells(cls))
 
 
 _NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
@@ -633,6 +633,12 @@ def _class_cells(cls):
         if closure:
             cells.update(zip(function.__code__.co_freevars, closure, strict=True))
     return cells
+
+
+
+def _written_name(cls):
+    """The name of the class statement: a machine class's __name__ is its native type's (Machine.__init_subclass__)."""
+    return cls.__qualname__.rpartition(".")[2]
 
 
 def _rebuilt_class(module_name, qualname, index, name, bases, cells):
@@ -885,7 +891,7 @@ def _copied_class(cls, machine, memo):
         cells = copy.deepcopy(_class_cells(cls), memo)
         twin = memo.get(id(cls))  # made meanwhile: the cells hold a machine whose locals hold the class
         if twin is None:
-            twin = memo[id(cls)] = _rebuilt_class(cls.__module__, *nested.body, cls.__name__, cls.__bases__, cells)
+            twin = memo[id(cls)] = _rebuilt_class(cls.__module__, *nested.body, _written_name(cls), cls.__bases__, cells)
             memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
     return twin
 

@@ -44,6 +44,7 @@ from types import (
     FunctionType,
     GeneratorType,
     MethodDescriptorType,
+    TracebackType,
     WrapperDescriptorType,
 )
 
@@ -515,21 +516,49 @@ def _unstarted_throw(machine, error):
 
 
 def thrown_exception(typ, val=_MISSING, tb=_MISSING):
-    """The exception ``throw(typ, val, tb)`` raises, with CPython's errors for bad arguments."""
+    """The exception ``throw(typ, val, tb)`` raises, with CPython's errors for bad arguments.
+
+    In CPython's order (_gen_throw): the traceback is checked first; a class
+    is made with the value as its argument, or a tuple as its arguments.
+    """
     val = None if val is _MISSING else val
     tb = None if tb is _MISSING else tb
+    if tb is not None and type(tb) is not TracebackType:
+        raise TypeError("throw() third argument must be a traceback object")
     if isinstance(typ, BaseException):
         if val is not None:
             raise TypeError("instance exception may not have a separate value")
         error = typ
     elif isinstance(typ, type) and issubclass(typ, BaseException):
-        error = typ() if val is None else val if isinstance(val, typ) else typ(val)
+        if val is None:
+            error = typ()
+        elif isinstance(val, typ):
+            error = val
+        else:
+            error = typ(*val) if type(val) is tuple else typ(val)
     else:
         raise TypeError(
             "exceptions must be classes or instances deriving from BaseException, "
             f"not {type(typ).__name__}"
         )
     return error.with_traceback(tb) if tb is not None else error
+
+
+def _throw_as_given(throw, typ, val, tb):
+    """Call a delegate's ``throw`` with the arguments as they were given, as CPython's _gen_throw does.
+
+    What CPython hands on when throw() refuses its arguments: the delegate
+    refuses them in its turn (or its own delegate does), and the awaiting
+    function gets the TypeError at its await.  Called from C, a native
+    generator's throw() does not warn of the (type, exc, tb) signature;
+    called from here it would, so that one warning is silenced.
+    """
+    given = (typ,) if val is _MISSING and tb is _MISSING else (typ, val) if tb is _MISSING else (typ, val, tb)
+    if len(given) == 1 or not _THREE_ARGUMENT_THROW_WARNS:
+        return throw(*given)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"the \(type, exc, tb\) signature of throw\(\)", DeprecationWarning)
+        return throw(*given)
 
 
 def _three_argument_warning(method):
@@ -663,6 +692,7 @@ class Machine:
     __slots__ = ("state", "_awaiting", "__weakref__", "_own_name", "_own_qualname")
 
     _kind = "coroutine"
+    _native_type = CoroutineType  # what dir() lists (see __dir__)
     _name = "<coroutine>"
     _qualname = "<coroutine>"
     _lines = (0,)
@@ -705,6 +735,14 @@ class Machine:
         else:
             code = resume.__code__
             generated = f"{cls.__qualname__}.resume"
+        # Discussion: CPython's own messages name an object's type by the
+        # type's __name__: "'coroutine' object has no attribute 'x'", "... is
+        # not callable", "unsupported operand type(s) for +: 'coroutine' and
+        # 'int'".  Named as the native type, the class gets them all, with no
+        # __getattr__ (which would cost every ``self.x`` its specialised read
+        # on 3.11).  Its __qualname__ stays the generated class's: its repr,
+        # pickle and the import hook find it by that.
+        cls.__name__ = cls._kind.replace(" ", "_")
         if code.co_name != "resume":
             deletes = namespace.get("_deletes_locals", False)  # compiled by the import hook
         else:
@@ -839,10 +877,22 @@ class Machine:
         """
         if (val is not _MISSING or tb is not _MISSING) and _THREE_ARGUMENT_THROW_WARNS:
             warnings.warn(_three_argument_warning("throw"), DeprecationWarning, stacklevel=2)
-        error = thrown_exception(typ, val, tb)
+        awaiting = self._awaiting
+        refused = None  # the arguments, when throw() refuses them and something is awaited
+        try:
+            error = thrown_exception(typ, val, tb)
+        except TypeError as refusal:
+            # Refused here when nothing that can be thrown into is awaited
+            # (and nothing runs); otherwise, as natively, handed on to what
+            # is (see _throw_as_given).
+            if type(awaiting) is _FirstStep:
+                error = refusal.with_traceback(None)  # (its first step is to come: raised at the await)
+            elif awaiting is None or awaiting is _RUNNING or getattr(awaiting, "throw", None) is None:
+                raise
+            else:
+                error, refused = None, (typ, val, tb)
         typ = val = tb = None  # see send
         try:
-            awaiting = self._awaiting
             if awaiting is _RUNNING:
                 raise ValueError("coroutine already executing")
             if awaiting is None or type(awaiting) is _FirstStep:
@@ -867,7 +917,7 @@ class Machine:
                     else:
                         throw = getattr(awaiting, "throw", None)
                         if throw is not None:
-                            yielded = throw(error)
+                            yielded = throw(error) if refused is None else _throw_as_given(throw, *refused)
                             self._awaiting = awaiting
                             return yielded
                 except StopIteration as stop:
@@ -1143,6 +1193,12 @@ class Machine:
     @property
     def cr_await(self):
         awaiting = self._awaiting
+        if type(awaiting) is _HandlingIterator:
+            # An await in an except clause: what it awaits (a compiled
+            # coroutine, not the iterator made to drive it there).
+            awaiting = awaiting.iterator
+            if type(awaiting) is _AwaitIterator:
+                awaiting = awaiting.machine
         return None if awaiting is _RUNNING else awaiting
 
     @property
@@ -1287,8 +1343,11 @@ class Machine:
         """``__getattr__`` of the machines whose function may read a local unbound (see __init_subclass__)."""
         # Reached only for what normal lookup did not find.
         self._unbound(attribute, sys._getframe(1).f_code)
-        kind = self._kind.replace(" ", "_")
-        raise AttributeError(f"'{kind}' object has no attribute {attribute!r}")
+        # As CPython's lookup raises it: ``name`` and ``obj`` are what a
+        # traceback's "Did you mean" suggestion is made from.
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{attribute}'", name=attribute, obj=self
+        )
 
     def _unbound(self, attribute, code):
         """Raise the error of ``code`` reading the local ``attribute`` unbound, if it is a local."""
@@ -1315,9 +1374,16 @@ class Machine:
         except AttributeError:
             pass
         # Raised outside the except block, so it carries no AttributeError
-        # as its context: an unbound local gives the same error as reading it.
+        # as its context: an unbound local gives the same error as reading it;
+        # anything else, CPython's own error again.
         self._unbound(attribute, sys._getframe(1).f_code)
-        raise AttributeError(attribute)
+        object.__delattr__(self, attribute)
+
+    def __dir__(self):
+        # What dir() of the native object lists: a traceback's "Did you mean"
+        # suggestions are made from it.  The machine's own attributes are
+        # dir(type(machine))'s.
+        return dir(self._native_type)
 
     def __iter__(self):
         # ``yield from machine`` in a @types.coroutine generator delegates to
@@ -1329,8 +1395,7 @@ class Machine:
             raise TypeError(
                 f"cannot 'yield from' a {self._kind} object in a non-coroutine generator"
             )
-        # CPython's messages name the type, 'coroutine'; the generated class
-        # keeps its own __name__ (tools tell compiled code by it).
+        # CPython's message names the type, 'coroutine'.
         raise TypeError(f"'{self._kind.replace(' ', '_')}' object is not iterable")
 
     def __repr__(self):
@@ -1457,6 +1522,9 @@ class _AwaitIterator:
     def __iter__(self):
         return self
 
+    def __dir__(self):
+        return _AWAIT_ITERATOR_NAMES  # as the native coroutine_wrapper's: see Machine.__dir__
+
     # Each method leaves the machinery as send does: see _leave_machinery.
 
     def __next__(self):
@@ -1499,6 +1567,12 @@ class _AwaitIterator:
         except BaseException as error:
             _leave_machinery(error)
             raise
+
+
+# Named as the native type in CPython's messages ("'coroutine_wrapper' object
+# is not callable"); pickle finds it by its __qualname__, which stays.
+_AwaitIterator.__name__ = "coroutine_wrapper"
+_AWAIT_ITERATOR_NAMES = sorted({*dir(object), "__iter__", "__next__", "send", "throw", "close"})
 
 
 class StateMachine(Machine):
@@ -1652,6 +1726,9 @@ def _named_as_natively(method, type_name: str):
 
 for _method in ("send", "throw", "close"):
     setattr(StateMachine, _method, _named_as_natively(getattr(StateMachine, _method), "coroutine"))
+for _method in ("send", "throw", "close", "__next__", "__iter__"):
+    # (CPython names them in its errors too: "coroutine_wrapper.send() ...")
+    setattr(_AwaitIterator, _method, _named_as_natively(getattr(_AwaitIterator, _method), "coroutine_wrapper"))
 del _method
 
 

@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from tests.compiler.differential import assert_same
+from tests.compiler.differential import assert_same, no_collector  # noqa: F401 (a fixture)
 from tests.compiler.test_frameworks import MODULE_NAME, both
 
 STEPS = """
@@ -275,6 +275,75 @@ CASES = {
                 sys.unraisablehook = hook
             log.append(seen)
     """,
+    # An athrow() with arguments that throw() refuses (athrow(None), a bad
+    # traceback, ...), started or thrown into with them, at a yield or while
+    # the generator awaits a plain generator (on 3.11 and 3.12 another step
+    # can leave it there): natively the delegate refuses them, and the
+    # generator gets the TypeError at its await.  Then the step that was in
+    # flight, sent again, runs (or finds the end of) what the other left.
+    "a_step_with_arguments_throw_refuses": """
+        async def gen_awaiting(inner_catches):
+            try:
+                yield "first"
+            except MyExc:
+                log.append("caught at yield")
+            while True:
+                try:
+                    log.append(("inner got", await suspend()))
+                except (MyExc, TypeError) as error:
+                    log.append(("caught at await", type(error).__name__, str(error)))
+                    if not inner_catches:
+                        raise
+                yield "after"
+
+        ARGUMENTS = {
+            "None": (None,),
+            "int": (1,),
+            "instance with value": (MyExc("x"), "value"),
+            "bad traceback": (MyExc, None, "tb"),
+            "class with value": (MyExc, "value"),
+            "good": (MyExc,),
+        }
+
+        async def main():
+            for catches in (False, True):
+                for label, arguments in ARGUMENTS.items():
+                    for how in ("send", "throw", "throw the same", "close"):
+                        for concurrent in (False, True):
+                            log.append(("case", catches, label, how, concurrent))
+                            agen = gen_awaiting(catches)
+                            attempt("start", lambda: agen.asend(None).send(None))
+                            first = None
+                            if concurrent:
+                                first = agen.asend(None)
+                                attempt("first send", lambda: first.send(None))
+                            second = agen.athrow(*arguments)
+                            with warnings.catch_warnings():
+                                warnings.simplefilter("ignore", DeprecationWarning)
+                                if how == "send":
+                                    attempt(how, lambda: second.send(None))
+                                elif how == "throw":
+                                    attempt(how, lambda: second.throw(MyExc))
+                                elif how == "throw the same":
+                                    attempt(how, lambda: second.throw(*arguments))
+                                else:
+                                    attempt(how, second.close)
+                                log.append(("running", agen.ag_running, agen.ag_await is not None))
+                                attempt("second again", lambda: second.send(None))
+                            if first is not None:
+                                attempt("first again", lambda: first.send("x"))
+                                first.close()
+                            attempt("next", lambda: agen.asend(None).send(None))
+                            attempt("aclose", lambda: agen.aclose().send(None))
+                for label, arguments in ARGUMENTS.items():
+                    log.append(("unstarted", label))
+                    agen = gen_awaiting(catches)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        attempt("athrow", lambda: agen.athrow(*arguments).send(None))
+                    attempt("then", lambda: agen.asend(None).send(None))
+                    attempt("aclose", lambda: agen.aclose().send(None))
+    """,
 }
 
 
@@ -310,3 +379,96 @@ def test_never_awaited_step_warning_names_the_users_line():
     else:
         assert expected == []
     assert compiled["run"]() == expected
+
+
+# After a step raises out to its caller, or aclose() ends it, the generator
+# is freed by reference counting alone, with what its locals held: no cycle
+# through the frames of the step's machinery on the exception's traceback
+# (nor the thrown exception kept by the step).  Then anext(), athrow() and
+# aclose() of the finished generator, which leave nothing behind either.
+# (The steps after the first are quiet: the locals of a generator that
+# raised stay with it until it goes, where natively they go with the
+# exception's traceback; see docs/conformance.md.)
+STEPS_THAT_END_THE_GENERATOR = """
+    import weakref
+
+    class Tracked:
+        def __init__(self, name):
+            self.name = name
+
+        def __del__(self):
+            log.append(("freed", self.name))
+
+    async def gen(name, how):
+        held = Tracked(name)
+        try:
+            yield 1
+            if how == "raises":
+                raise MyExc("sent")
+            yield 2
+        finally:
+            if how == "aclose raises":
+                raise KeyError("in finally")
+
+    def step(make, quiet=False):
+        try:
+            make().send(None)
+        except BaseException as error:
+            if not quiet:
+                log.append(("raised", type(error).__name__))
+
+    class ThrownInto:
+        # Drives a step by throw(): before 3.13 that runs the generator unchecked.
+
+        def __init__(self, step):
+            self.step = step
+
+        def send(self, value):
+            return self.step.throw(MyExc)
+
+    def run(label, how, act, then):
+        agen = gen(label, how)
+        step(lambda: agen.asend(None))
+        step(lambda: act(agen))
+        if then is not None:
+            step(lambda: then(agen), quiet=True)
+        ref = weakref.ref(agen)
+        del agen
+        return ref
+
+    ENDING = [
+        ("athrow raises out", "", lambda g: g.athrow(MyExc)),
+        ("athrow of an instance raises out", "", lambda g: g.athrow(MyExc("i"))),
+        ("athrow of three arguments raises out", "", lambda g: g.athrow(MyExc, MyExc("v"), None)),
+        ("athrow(GeneratorExit) raises out", "", lambda g: g.athrow(GeneratorExit)),
+        ("athrow refused", "", lambda g: g.athrow(None)),
+        ("asend raises out", "raises", lambda g: g.asend(None)),
+        ("anext raises out", "raises", lambda g: g.__anext__()),
+        ("aclose raises out", "aclose raises", lambda g: g.aclose()),
+        ("aclose", "", lambda g: g.aclose()),
+        ("athrow().throw() raises out", "", lambda g: ThrownInto(g.athrow(KeyError))),
+        ("asend().throw() raises out", "", lambda g: ThrownInto(g.asend(None))),
+        ("aclose().throw() raises out", "", lambda g: ThrownInto(g.aclose())),
+    ]
+    THEN = [
+        ("", None),
+        (", then anext", lambda g: g.__anext__()),
+        (", then athrow", lambda g: g.athrow(MyExc)),
+        (", then athrow of an instance", lambda g: g.athrow(MyExc("again"))),
+        (", then aclose", lambda g: g.aclose()),
+    ]
+
+    async def main():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for label, how, act in ENDING:
+                for then_label, then in THEN:
+                    log.append(label + then_label)
+                    ref = run(label + then_label, how, act, then)
+                    log.append(("gone", ref() is None))
+"""
+
+
+@pytest.mark.usefixtures("no_collector")
+def test_a_generator_a_step_ended_is_freed_by_reference_counting():
+    assert_same(STEPS + textwrap.dedent(STEPS_THAT_END_THE_GENERATOR), "main()")

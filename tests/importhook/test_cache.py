@@ -106,7 +106,7 @@ def test_pythondontwritebytecode_means_no_cache(tmp_path):
         "from statemachine_compiler import install_import_hook\n"
         "install_import_hook(['cached'])\n"
         "import cached\n"
-        "print(type(cached.answer()).__name__)\n"
+        "print(type(cached.answer()).__qualname__)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", program],
@@ -154,7 +154,7 @@ def test_processes_importing_at_once_all_succeed(tmp_path):
         try:
             coroutine.send(None)
         except StopIteration as stop:
-            print(type(coroutine).__name__, stop.value)
+            print(type(coroutine).__qualname__, stop.value)
     """)
     children = [
         subprocess.Popen(
@@ -183,7 +183,7 @@ def test_warm_import_in_a_fresh_process_does_not_import_the_compiler(tmp_path):
         "from statemachine_compiler import install_import_hook\n"
         "install_import_hook(['warm'])\n"
         "import warm\n"
-        "print(type(warm.answer()).__name__, sorted(m for m in ('libcst', 'black') if m in sys.modules))\n"
+        "print(type(warm.answer()).__qualname__, sorted(m for m in ('libcst', 'black') if m in sys.modules))\n"
     )
 
     def run():

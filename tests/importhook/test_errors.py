@@ -115,7 +115,7 @@ def test_latin1_declaration_and_bom_modules_import_compiled(modules):
         import latin_mod
     for module in (latin_mod, bom_mod):
         coroutine = module.f()
-        assert type(coroutine).__name__ == "_f", "not compiled"
+        assert type(coroutine).__qualname__ == "_f", "not compiled"
         with pytest.raises(StopIteration) as stop:
             coroutine.send(None)
         assert stop.value.value == "\xe9"

@@ -79,7 +79,7 @@ def test_include_compiles_imported_modules_and_only_those(tmp_path):
     write(tmp_path, "other.py", "async def job():\n    return 1\n")
     script = write(tmp_path, "prog.py", """
         import lib.tasks, other
-        print(type(lib.tasks.job()).__name__, type(other.job()).__name__)
+        print(type(lib.tasks.job()).__qualname__, type(other.job()).__qualname__)
     """)
     done = run(tmp_path, "--include", "lib.*", str(script))
     assert done.returncode == 0, done.stderr
@@ -171,7 +171,7 @@ import sys
 async def answer():
     return 42
 
-print(answer().__class__.__name__ != "coroutine", "libcst" in sys.modules)
+print(answer().__class__.__qualname__ != "coroutine", "libcst" in sys.modules)
 """
 
 
