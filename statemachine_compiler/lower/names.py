@@ -281,6 +281,22 @@ class NameRewriter(Transformer):
             node = link[1]
         return False
 
+    def leave_AnnAssign(self, original_node, updated_node):
+        # A cell is declared nonlocal in resume, and Python refuses an
+        # annotation on a nonlocal name; in a function an annotation of a
+        # local is never evaluated, so dropping it changes nothing.
+        machine = self.machine_here()
+        target = original_node.target
+        if machine is None or not isinstance(target, cst.Name) or target.value not in machine.cells:
+            return updated_node
+        if updated_node.value is None:
+            return cst.Pass(semicolon=updated_node.semicolon)
+        return cst.Assign(
+            targets=[cst.AssignTarget(updated_node.target)],
+            value=updated_node.value,
+            semicolon=updated_node.semicolon,
+        )
+
     # Names that are not variable references: put the original back.
     def leave_Attribute(self, original_node, updated_node):
         return updated_node.with_changes(attr=original_node.attr)

@@ -154,3 +154,35 @@ def test_an_exception_thrown_in_through_await_and_handled_goes_when_the_throw_re
     # asyncio's cancellation is thrown in this way:
     # TestRefcycles::test_exception_refcycles_propagate_cancellation_error.
     assert _thrown_in_through_await(compiled=True) == _thrown_in_through_await(compiled=False)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "registered: list[int] = [1]",  # trio's _threads.py: task_register: list[...] = [...]
+        "registered: list[int] = [await value(1)]",
+        "registered: list[int]; registered = [1]",
+        "if True: registered: 'list[int]' = [1]",
+    ],
+    ids=["value", "awaited value", "no value", "one-line block"],
+)
+def test_an_annotated_local_that_a_closure_shares(statement):
+    # trio's test suite could not even import trio compiled: a local with an
+    # annotation that a nested function uses is a cell of resume, declared
+    # nonlocal there, and Python refuses "annotated name can't be nonlocal".
+    # In a function an annotation of a local is never evaluated.
+    source = f"""
+        async def value(x):
+            await tick("value")
+            return x
+
+        async def main():
+            {statement}
+            def register(x):
+                registered.append(x)
+                return registered
+            await tick("before")
+            log.append(register(2))
+            return register(3)
+    """
+    assert_same(textwrap.dedent(source), "main()")

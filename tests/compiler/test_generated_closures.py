@@ -271,7 +271,9 @@ class Builder:
 def async_functions(draw) -> str:
     """``async def f()``; sometimes also ``main()``, which calls the closures ``f`` returned, after it returned."""
     builder = Builder(draw)
-    lines = [f"    {name} = {draw(st.integers(0, 3))}" for name in VARIABLES]
+    # Sometimes annotated (``a: int = 2``): trio's ``task_register: list[...] = [...]``.
+    note = st.sampled_from(["", ": int", ": 'list[int]'"])
+    lines = [f"    {name}{draw(note)} = {draw(st.integers(0, 3))}" for name in VARIABLES]
     for _ in range(draw(st.integers(1, 3))):
         lines += builder.closure(1)
     returned = sorted(builder.closures)  # defined before the body: bound when it returns
