@@ -201,19 +201,19 @@ def print_table(rows, n, repeats):
         f"compiler_bench: Python {platform.python_version()} ({platform.python_implementation()}),"
         f" N={n:,}, best of {repeats}, no event loop"
     )
-    header = f"{'case':<9} {'native ns/op':>13} {'compiled ns/op':>15} {'ratio':>7}  {'target':>7}"
+    header = f"{'case':<14} {'native ns/op':>13} {'compiled ns/op':>15} {'ratio':>7}  {'target':>7}"
     print(header)
     print("-" * len(header))
     for row in rows:
         target = f"<= {row['target']:.1f}x" if row["target"] is not None else ""
         line = (
-            f"{row['case']:<9} {row['native_ns']:>13.1f} {row['compiled_ns']:>15.1f}"
+            f"{row['case']:<14} {row['native_ns']:>13.1f} {row['compiled_ns']:>15.1f}"
             f" {row['ratio']:>6.2f}x  {target:>7}"
         )
         print(line.rstrip())
     print()
     for row in rows:
-        print(f"  {row['case']:<9} {row['what']}")
+        print(f"  {row['case']:<14} {row['what']}")
     print(
         "Targets for later work (not asserted): await <= 1.5x native,"
         " suspension <= 1.0x native."
