@@ -96,6 +96,9 @@ class Scope:
     # (an async def directly in a compiled async def): the slot that holds
     # the enclosing machine, which the stub hands it.
     outer: str | None = None
+    # Whether its class is such an attribute (it may need no ``outer``: the
+    # enclosing locals it uses may all be cells, see emit.machine.write_resume_maker).
+    hoisted: bool = False
     # The class texts of the async defs directly in this machine's body, and
     # the source line of each of their lines: written into its class.
     nested_machines: list[tuple[str, list[int]]] = field(default_factory=list)
