@@ -1054,13 +1054,17 @@ class Machine:
         coroutine by running its resume: which then would not find its
         machine.  A method, using no global: this runs while modules are torn down too.
         """
-        resume = object.__getattribute__(self, "resume")
-        closure = getattr(resume, "__closure__", None)
-        if closure:
-            cell = closure[type(self)._reference]
-            reference = cell.cell_contents
-            if reference() is None:
-                cell.cell_contents = type(reference)(self)
+        machine = self
+        # And the compiled coroutines it awaits, which closing it closes: collected with it.
+        while isinstance(machine, Machine) and type(machine)._reference is not None:
+            resume = object.__getattribute__(machine, "resume")
+            closure = getattr(resume, "__closure__", None)
+            if closure:
+                cell = closure[type(machine)._reference]
+                reference = cell.cell_contents
+                if reference() is None:
+                    cell.cell_contents = type(reference)(machine)
+            machine = machine._awaiting
 
     def _advance(self, value, error, awaitable=_MISSING):
         """Call ``resume`` until the function returns, or waits on something.
