@@ -50,9 +50,9 @@ from statemachine_compiler.emit.machine import (
     LOCALS_SLOT,
     MachineSpec,
     build_stub,
-    write_resume_maker,
     reserved_attributes,
     write_machine,
+    write_resume_maker,
 )
 from statemachine_compiler.format import (
     black,

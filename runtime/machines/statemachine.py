@@ -251,6 +251,8 @@ def _named_after_function(code, cls, generated):
 def _resume_function(cls):
     """The function of ``cls`` whose code is, or makes, its resume: ``resume`` or ``make_resume``."""
     make_resume = cls.__dict__.get("make_resume")
+    if make_resume is None and "_resume_maker" in cls.__dict__:  # in the enclosing class's
+        return _resume_function(cls._enclosing())
     return cls.resume if make_resume is None else make_resume.__func__
 
 
@@ -292,6 +294,8 @@ def _with_nested_machines_finished(cls, code):
         if finished is not made:
             code = _with_constant(code, maker, _with_constant(maker, made, finished))
         nested._resume_code = finished
+        # Not the class itself: what walks the classes nested in a class would go round.
+        nested._enclosing = _weak_ref(cls)
         _note_cells(nested, maker, finished)
         if _deletes_attributes(finished):
             nested.__delattr__ = Machine._delete_local
@@ -748,6 +752,7 @@ class Machine:
     _cells = ()  # the locals kept in cells, when resume is made per coroutine over them (make_resume)
     _reference = None  # then: where in resume's closure its weak reference to the machine is
     _parameters = ()  # the function's parameters, given when one of them is kept in a cell
+    _enclosing = None  # a nested async def's class whose resume its _resume_maker makes: the enclosing one's (weakly)
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
