@@ -841,6 +841,8 @@ class FunctionCompiler:
         code = writer.text()
         parsed = cst.parse_module(code)
         statements = list(parsed.body)
+        # The comment above the first line is the module's header when parsed alone.
+        statements[0] = statements[0].with_changes(leading_lines=[*parsed.header, *statements[0].leading_lines])
         if not self.options.format:
             self._register_lines(parsed, statements, writer.sources[: code.count("\n")])
         return statements

@@ -177,7 +177,11 @@ def test_a_nested_coroutine_calling_itself_over_the_enclosing_cells_suspends_and
                     return [n] + await countdown(n - 1)
                 await tick("bottom")
                 return [k]
-            return await countdown(2), type(countdown(0)) is type(countdown(1))
+            first, second = countdown(0), countdown(1)
+            same = type(first) is type(second)
+            first.close()
+            second.close()
+            return await countdown(2), same
 
         async def main():
             return await outer(5)
