@@ -50,17 +50,22 @@ Rules:
 5. An async def nested in a function (a closure) pickles with the
    variables of the enclosing call it uses, which come back as new cells
    (shared by the machines pickled together); nested in an async def, with
-   the enclosing coroutine, whose locals those variables are (pickled
-   together, or the enclosing one comes along: it is a slot of the nested
-   machine, whose class is an attribute of the enclosing one's).  A deep copy gets copies of
+   the cells of the enclosing call it uses (rule 6), which an enclosing
+   machine pickled with it shares (its class is an attribute of the
+   enclosing one's).  A deep copy gets copies of
    them: driving the copy never changes the original's variables.  The
    function the ``async def`` statement bound, held by a local, goes too.
    Nested in a function that cannot be found again (a lambda's, one
-   decorated away), it raises :class:`CannotSave`.
+   decorated away), it raises :class:`CannotSave`; so does an async def in
+   an async def that is itself in a plain function whose variables it uses
+   (not supported yet).
 6. The locals a coroutine shares with its nested functions are cells (its
-   resume is made over them: emit.machine.write_make_resume).  They are
-   saved by value with the machine; a loaded or copied machine (``copy.copy``
-   too) gets new cells holding them: a copy is a second coroutine, and what
+   resume is made over them: emit.machine.write_make_resume, and a nested
+   async def's over the enclosing call's: write_resume_maker).  They are
+   saved as cells, each once: the machines pickled (or deep-copied)
+   together share them after loading, as they did.  A loaded or copied
+   machine (``copy.copy`` too, for its own locals) gets new cells holding
+   them: a copy is a second coroutine, and what
    it assigns to them is its own.  A closure made before the copy, held by
    a local, is the same function in both and sees the original's cells.
 
