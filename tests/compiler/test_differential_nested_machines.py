@@ -189,6 +189,32 @@ def test_a_nested_coroutine_calling_itself_over_the_enclosing_cells_suspends_and
     )
 
 
+def test_a_nested_coroutine_reads_an_enclosing_cell_and_an_enclosing_slot():
+    # x may be read unbound (a del): a slot, reached through the enclosing
+    # machine (frame.outer.x); y is a cell the nested resume closes over.
+    check(
+        """
+        async def outer(flag):
+            x = 1
+            y = 10
+            if flag:
+                del x
+            async def inner():
+                nonlocal y
+                y += 1
+                await tick("inner")
+                try:
+                    return x + y
+                except NameError as error:
+                    return str(error), y
+            return await inner(), y
+
+        async def main():
+            return await outer(False), await outer(True)
+        """
+    )
+
+
 def test_enclosing_cells_are_shared_by_sibling_nested_coroutines():
     check(
         """
