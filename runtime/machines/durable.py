@@ -56,9 +56,7 @@ Rules:
    them: driving the copy never changes the original's variables.  The
    function the ``async def`` statement bound, held by a local, goes too.
    Nested in a function that cannot be found again (a lambda's, one
-   decorated away), it raises :class:`CannotSave`; so does an async def in
-   an async def that is itself in a plain function whose variables it uses
-   (not supported yet).
+   decorated away), it raises :class:`CannotSave`.
 6. The locals a coroutine shares with its nested functions are cells (its
    resume is made over them: emit.machine.write_make_resume, and a nested
    async def's over the enclosing call's: write_resume_maker).  They are
@@ -602,16 +600,28 @@ class _NestedClass:
 _NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
 
 
+class _ClassAttribute:
+    """The class of an async def nested in an async def whose class is made per call: found in that class, made again."""
+
+    __slots__ = ("enclosing", "name", "__weakref__")
+
+    def __init__(self, enclosing, name):
+        self.enclosing = enclosing  # the enclosing class, or its _NestedClass
+        self.name = name
+
+    def __reduce__(self):
+        return getattr, (self.enclosing, self.name)
+
+
 def _nested_class(cls, machine):
     nested = _NESTED.get(cls)
     if nested is not None:
         return nested
-    if "_resume_maker" in vars(cls):
-        raise CannotSave(
-            f"cannot save {_where(machine)}: it is an async def nested in an async def that is itself "
-            "nested in a function whose variables it uses (its class is made at each call of that "
-            "function): not supported yet"
-        )
+    if "_resume_maker" in vars(cls):  # an attribute of the enclosing machine's class, made again
+        enclosing = cls._enclosing()
+        enclosing_form = _nested_class(enclosing, machine) if "<locals>" in enclosing.__qualname__ else enclosing
+        nested = _NESTED[cls] = _ClassAttribute(enclosing_form, _written_name(cls))
+        return nested
     module = sys.modules.get(cls.__module__)
     resume = vars(cls).get("resume")
     candidates = _codes_named(module, cls.__qualname__) if module is not None and cls._resume_code else ()
@@ -785,56 +795,61 @@ def _stub_code_index(function):
 def _nested_or_itself(value):
     if isinstance(value, type) and "<locals>" in value.__qualname__ and value in _NESTED:
         return _NESTED[value]
+    if isinstance(value, type) and "<locals>" in value.__qualname__ and "_resume_maker" in vars(value):
+        return _nested_class(value, None)
     return value
 
 
 def _stub_parts(function, convert):
     code = function.__code__
     contents = [cell.cell_contents for cell in function.__closure__ or ()]
-    makers = {c.__dict__.get("_resume_maker") for c in contents if isinstance(c, type) and issubclass(c, Machine)}
+    makers = {
+        c.__dict__["_resume_maker"]: c
+        for c in contents
+        if isinstance(c, type) and issubclass(c, Machine) and "_resume_maker" in c.__dict__
+    }
     return (
         function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
-        tuple(convert(_ResumeMaker(c) if _is_maker(c, makers) else c) for c in contents),
+        tuple(convert(_maker_form(c, makers)) for c in contents),
         function.__defaults__, function.__kwdefaults__, function.__qualname__,
     )
 
 
-def _is_maker(value, names):
-    return type(value) is FunctionType and value.__code__.co_name in names
+def _maker_form(value, makers):
+    """``value``, or as ``_ResumeMaker`` the function a stub makes its coroutines' resume with."""
+    if type(value) is FunctionType and value.__code__.co_name in makers:
+        return _ResumeMaker(value, makers[value.__code__.co_name])
+    return value
 
 
 class _ResumeMaker:
     """What a nested async def's stub makes its coroutines' resume with (emit.machine.write_resume_maker).
 
-    Saved as its code, found by name, and its cells: those of the enclosing
-    call, pickled once each, so shared with the enclosing machine (and the
-    nested ones) pickled with it.
+    Saved as the class it makes the resume of (whose enclosing class's
+    resume has its code) and its cells: those of the enclosing call,
+    pickled once each, so shared with the enclosing machine (and the nested
+    ones) pickled with it.
     """
 
-    __slots__ = ("function",)
+    __slots__ = ("function", "cls")
 
-    def __init__(self, function):
+    def __init__(self, function, cls):
         self.function = function
+        self.cls = cls
 
-    def parts(self, cells=tuple):
-        function = self.function
-        code = function.__code__
-        return (
-            function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
-            cells(tuple(function.__closure__ or ())), function.__qualname__,
-        )
+    def parts(self, cls, cells=tuple):
+        return cls, cells(tuple(self.function.__closure__ or ())), self.function.__qualname__
 
     def __reduce__(self):
-        return _rebuilt_function, self.parts()
+        return _rebuilt_maker, self.parts(_nested_or_itself(self.cls))
 
 
-def _rebuilt_function(module_name, qualname, index, flags, closure, function_qualname):
-    module = importlib.import_module(module_name)
-    candidates = _codes_named(module, qualname)
-    if index >= len(candidates):
-        raise CodeChanged(f"cannot restore {qualname!r}: module {module_name!r} no longer defines it as it did")
-    code = candidates[index].replace(co_flags=flags)
-    function = FunctionType(code, module.__dict__, code.co_name, None, closure)
+def _rebuilt_maker(cls, closure, function_qualname):
+    """The function that makes the resume of ``cls``'s coroutines, over ``closure``: its code in the enclosing resume."""
+    enclosing = cls._enclosing()
+    code = next(c for c in enclosing._resume_code.co_consts if type(c) is CodeType and c.co_name == cls._resume_maker)
+    namespace = statemachine._resume_function(enclosing).__globals__
+    function = FunctionType(code, namespace, code.co_name, None, closure)
     function.__qualname__ = function_qualname
     return function
 
@@ -1001,6 +1016,9 @@ def _copied_class(cls, machine, memo):
     if "<locals>" not in cls.__qualname__:
         return cls
     twin = memo.get(id(cls))
+    if twin is None and "_resume_maker" in vars(cls):  # found in the enclosing class, made again
+        twin = memo[id(cls)] = getattr(_copied_class(cls._enclosing(), machine, memo), _written_name(cls))
+        memo.setdefault(id(memo), []).append(cls)
     if twin is None:
         nested = _nested_class(cls, machine)
         cells = copy.deepcopy(_class_cells(cls), memo)
@@ -1037,7 +1055,7 @@ def _copied_part(value, memo):
     if isinstance(value, type) and value in _NESTED:
         return _copied_class(value, None, memo)
     if type(value) is _ResumeMaker:  # made again over copies of the enclosing cells
-        return _rebuilt_function(*value.parts(lambda cells: copy.deepcopy(cells, memo)))
+        return _rebuilt_maker(*value.parts(_copied_class(value.cls, None, memo), lambda cells: copy.deepcopy(cells, memo)))
     return copy.deepcopy(value, memo)
 
 
