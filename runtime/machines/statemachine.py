@@ -379,8 +379,13 @@ def _released_slots(cls):
         # Made over cells (make_resume): what nested functions share is in
         # them, and the machine lets go of its resume, which holds them; a
         # slot a closure reads through the machine (its local of another name) stays.
-        cells = frozenset(code.co_freevars) - {code.co_freevars[cls._reference]}  # its own, the enclosing ones'
-        captured = _captured_slots(code, None, set(slots), cells)
+        cells = set(code.co_freevars) - {code.co_freevars[cls._reference]}  # its own, the enclosing ones'
+        # And the locals of resume that a nested async def's stub closes
+        # over: its class and its resume's maker (emit.machine.write_resume_maker).
+        for nested in vars(cls).values():
+            if isinstance(nested, type) and "_resume_maker" in vars(nested):
+                cells.update((nested.__qualname__.rpartition(".")[2], nested._resume_maker))
+        captured = _captured_slots(code, None, set(slots), frozenset(cells))
     elif not code.co_varnames:
         return tuple(slots)
     else:

@@ -1639,6 +1639,26 @@ def test_a_copied_coroutine_has_its_own_cells():
 # not the enclosing machine.
 
 
+def test_a_finished_coroutine_kept_by_its_caller_lets_go_of_the_cells_its_nested_coroutine_used():
+    # Natively the frame is cleared on return: the cell of big goes with it
+    # (no closure is left), while the coroutine object itself lives on.
+    check(
+        """
+        async def spawn():
+            big = Tracked("big")
+            async def later():
+                return big.name
+            return await later()
+
+        async def main():
+            coro = spawn()
+            log.append(await coro)
+            log.append("returned")
+            del coro
+        """
+    )
+
+
 def test_a_nested_coroutine_keeps_only_its_cells_after_the_enclosing_one_raised():
     check(
         """
