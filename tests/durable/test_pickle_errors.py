@@ -268,14 +268,14 @@ def make(k):
     assert finish(coroutine, None, 5) == (116, 105)
 
 
-def test_the_inner_coroutine_alone_is_saved_with_a_copy_of_the_outer_one(compiled):
+def test_the_inner_coroutine_alone_is_saved_with_copies_of_the_outer_ones_cells(compiled):
     module = compiled(NESTED_IN_ASYNC_DEF)
     coroutine = suspended(module.outer(10))
     inner = coroutine.cr_await
     for twin in (pickle.loads(pickle.dumps(inner)), copy.deepcopy(inner)):
         with pytest.raises(StopIteration) as done:
             twin.send(100)
-        assert done.value.value == 113  # x of a copy of outer: 1 + 100
+        assert done.value.value == 113  # a copy of outer's x: 1 + 100
     assert finish(coroutine, 5, 7) == (18, 6, 23)
 
 
