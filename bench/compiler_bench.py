@@ -19,6 +19,9 @@ create    call a coroutine function that does nothing and send None to it
           until it finishes, N times.
 create_closure  the same for one that returns a lambda over its local
           (a cell: its resume is made per coroutine, over it).
+create_nested  the same for one that awaits a nested async def reading its
+          local (both resumes made per coroutine: the nested one's in the
+          enclosing resume, over the enclosing cell).
 
 Each case is timed with ``time.perf_counter`` (garbage collector off, as
 timeit does), the best of R repeats is kept, and the table gives ns per
@@ -91,6 +94,15 @@ async def nothing():
 async def closure():
     count = 0
     return lambda: count
+
+
+async def nested_over_cells():
+    count = 1
+
+    async def inner():
+        return count
+
+    return await inner()
 '''
 
 # case -> (entry point in SOURCE, what one operation is, target ratio or None)
@@ -100,6 +112,7 @@ CASES = {
     "chain": ("chain_loop", "one suspension round trip through 3 coroutines", None),
     "create": ("nothing", "create a coroutine and run it to the end", None),
     "create_closure": ("closure", "the same, its local in a cell that a lambda it returns reads", None),
+    "create_nested": ("nested_over_cells", "the same, awaiting a nested async def that reads its local", None),
 }
 
 
@@ -128,7 +141,7 @@ def run_to_end(coro):
 def make_runner(namespace, case, n):
     """Return a function that performs the case's n operations and returns a check value."""
     function = namespace[CASES[case][0]]
-    if case in ("create", "create_closure"):
+    if case in ("create", "create_closure", "create_nested"):
 
         def run():
             for _ in range(n):

@@ -158,12 +158,12 @@ def _closure_of_resume(machine):
     first parameter is the weak reference.
     """
     kind = type(machine)
-    make_resume = kind.__dict__.get("make_resume")
-    if make_resume is None:
+    if kind._reference is None:
         return kind.resume.__closure__ or (), None
+    # Made by make_resume, or for a nested async def's coroutines in the enclosing resume.
     resume = object.__getattribute__(machine, "resume")
     closure = getattr(resume, "__closure__", None) or ()  # () once let go of
-    return closure, make_resume.__func__.__code__.co_varnames[0]
+    return closure, kind._resume_code.co_freevars[kind._reference]
 
 
 def _machine_variable(code):

@@ -37,7 +37,6 @@ from statemachine_compiler.analysis.scopes import (
     bound_names,
     free_and_cell_names,
     function_bindings,
-    names_used_by_nested_coroutines,
     normalize_identifiers,
     plain_names,
     star_imports,
@@ -53,6 +52,7 @@ from statemachine_compiler.emit.machine import (
     build_stub,
     reserved_attributes,
     write_machine,
+    write_resume_maker,
 )
 from statemachine_compiler.format import (
     black,
@@ -547,9 +547,9 @@ class FunctionCompiler:
         # parameters, __class__): the stub passes them in, they become slots.
         hidden = [n for n in free if n in _hidden_names(enclosing)]
         bindings = function_bindings(node.params, node.body)
-        # The locals nested functions share, kept in cells, as natively; not
-        # those a nested async def uses: its machine reads them as slots.
-        in_cells = cells - names_used_by_nested_coroutines(node.body) - set(self.genexprs.sources) - {"__class__"}
+        # The locals nested functions share, kept in cells, as natively (a
+        # nested async def's machine too closes over them: _resume_maker).
+        in_cells = cells - set(self.genexprs.sources) - {"__class__"}
         # Nor one the function may read unbound itself: resume reading its cell
         # unbound would say "free variable", and only a slot's read can say "local".
         in_cells -= read_unbound_by_itself(list(bindings.params), node.body, in_cells)
@@ -582,7 +582,13 @@ class FunctionCompiler:
         # attribute of the enclosing machine's class, and the stub hands it
         # the enclosing machine (what it would otherwise close over).
         parent = stack[-1] if stack and stack[-1].kind == "machine" else None
-        outer_slot = fresh("outer") if parent is not None else None
+        # The enclosing machines' cells it uses: then its resume is made over
+        # them, where they are (in the enclosing resume, by _resume_maker).
+        enclosing_cells = [n for n in free if _machine_cell(n, stack)]
+        resume_maker = self.class_names(f"make{class_name}_resume") if parent and enclosing_cells else None
+        # It holds the enclosing machine only to read a local of it kept in a slot.
+        reads_slots = resume_maker is None or any(resolve(n, stack) is not None for n in free)
+        outer_slot = fresh("outer") if parent is not None and reads_slots else None
         # In a plain function (or a class in one), using none of its
         # variables: nothing to close over, its class can be made once too.
         at_module_level = parent is None and not free and _inside_function(stack)
@@ -598,6 +604,7 @@ class FunctionCompiler:
             spellings=spellings,
             mangles=bool(class_name.strip("_")),
             outer=outer_slot,
+            hoisted=parent is not None,
             cells=in_cells,
         )
         if owner is not None:
@@ -700,8 +707,9 @@ class FunctionCompiler:
         )
         compiler_slots = [attributes[n] for n in hidden_functions] + list(scope.temporaries)
         # Over cells, resume is made per coroutine and kept in a slot (emit.machine.write_make_resume).
-        machine_reference = fresh("machine") if in_cells else None
-        if in_cells:
+        over_cells = bool(in_cells) or resume_maker is not None
+        machine_reference = fresh("machine") if over_cells else None
+        if over_cells:
             compiler_slots.append("resume")
         if outer_slot is not None:
             compiler_slots.insert(0, outer_slot)
@@ -735,10 +743,14 @@ class FunctionCompiler:
             may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals - in_cells),
             cells=sorted(in_cells),
             machine_reference=machine_reference,
+            resume_maker=resume_maker,
             listed_parameters=user_parameters if in_cells & set(user_parameters) else [],
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))
+        made_here = []  # what stands in the enclosing resume before the stub
+        if resume_maker is not None:  # its body's nested classes are written then
+            made_here = self._resume_maker(spec, body, render, render_expression, parent)
         machine_code, sources = _with_nested_machines(writer, scope)
 
         # Its annotations see its type parameters (PEP 695), its decorators do not.
@@ -747,10 +759,12 @@ class FunctionCompiler:
         # an enclosing compiled method is that machine's saved class.
         prefix = [cst.Name("__class__" if n == owner else n).visit(annotations) for n in passed]
         machine_class = None
-        if parent is not None:  # ``self._main_inner``, handed the enclosing machine
-            enclosing_machine = cst.Name(parent.machine)
-            machine_class = cst.Attribute(enclosing_machine, cst.Name(class_name))
-            prefix.insert(0, enclosing_machine)
+        if resume_maker is not None:  # the class, from a local of the enclosing resume
+            machine_class = cst.Name(class_name)
+        elif parent is not None:  # ``self._main_inner``
+            machine_class = cst.Attribute(cst.Name(parent.machine), cst.Name(class_name))
+        if outer_slot is not None:  # handed the enclosing machine
+            prefix.insert(0, cst.Name(parent.machine))
         stub = build_stub(
             original,
             spec,
@@ -766,7 +780,7 @@ class FunctionCompiler:
 
         if parent is not None:
             parent.nested_machines.append((machine_code, sources))
-            return [], self._nested_stub(stub, where, qualname)
+            return made_here, self._nested_stub(stub, where, qualname)
 
         # -- format -------------------------------------------------------------------
         stub_code = cst.Module(body=[stub]).code
@@ -814,6 +828,24 @@ class FunctionCompiler:
             self.module_machines.append(machines)
             return [], stub
         return [machines], stub
+
+    def _resume_maker(self, spec: MachineSpec, body, render, render_expression, parent: Scope):
+        """What makes the resume of a nested async def's coroutines over the enclosing cells, as nodes.
+
+        It stands where the async def stood, in the enclosing resume, made
+        over that coroutine's cells as a closure is: then the stub and
+        what it makes hold the cells they use, not the enclosing machine.
+        """
+        linemap = None if self.options.format else self.linemap
+        writer = write_resume_maker(spec, parent, body, render, render_expression, linemap)
+        code = writer.text()
+        parsed = cst.parse_module(code)
+        statements = list(parsed.body)
+        # The comment above the first line is the module's header when parsed alone.
+        statements[0] = statements[0].with_changes(leading_lines=[*parsed.header, *statements[0].leading_lines])
+        if not self.options.format:
+            self._register_lines(parsed, statements, writer.sources[: code.count("\n")])
+        return statements
 
     def _nested_stub(self, stub: cst.FunctionDef, where, qualname: str) -> cst.FunctionDef:
         """The stub of a function whose class went into the enclosing machine's, alone where it stood.
@@ -891,7 +923,7 @@ def _class_depth(stack: list[Scope]) -> int:
         if scope.kind != "machine":
             break
         depth += 1
-        if scope.outer is None:  # a class standing where its function does
+        if not scope.hoisted:  # a class standing where its function does
             break
     return depth
 
@@ -904,6 +936,18 @@ def _with_nested_machines(writer, scope: Scope) -> tuple[str, list[int]]:
         code += "\n" + nested_code
         sources += [sources[-1], *nested_sources]
     return code, sources
+
+
+def _machine_cell(name: str, stack: list[Scope]) -> bool:
+    """Whether ``name``, free in a function nested in ``stack``, is a cell of an enclosing machine."""
+    for scope in reversed(stack):
+        if scope.kind == "class" or name in scope.nonlocals:
+            continue
+        if name in scope.globals:
+            return False
+        if name in scope.bound:
+            return scope.kind == "machine" and name in scope.cells
+    return False
 
 
 def _inside_function(stack: list[Scope]) -> bool:

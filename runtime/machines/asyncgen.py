@@ -128,7 +128,7 @@ class AsyncGeneratorMachine(Machine):
         state = self.state
         if state == DONE:
             return
-        if self._cells:
+        if self._reference is not None:
             self._reach_again()  # see there: the cycle collector let go of its weak references
         if self._hooked and self._finalizer is not None:
             # The event loop will aclose() it: one that never ran too, as

@@ -50,17 +50,20 @@ Rules:
 5. An async def nested in a function (a closure) pickles with the
    variables of the enclosing call it uses, which come back as new cells
    (shared by the machines pickled together); nested in an async def, with
-   the enclosing coroutine, whose locals those variables are (pickled
-   together, or the enclosing one comes along: it is a slot of the nested
-   machine, whose class is an attribute of the enclosing one's).  A deep copy gets copies of
+   the cells of the enclosing call it uses (rule 6), which an enclosing
+   machine pickled with it shares (its class is an attribute of the
+   enclosing one's).  A deep copy gets copies of
    them: driving the copy never changes the original's variables.  The
    function the ``async def`` statement bound, held by a local, goes too.
    Nested in a function that cannot be found again (a lambda's, one
    decorated away), it raises :class:`CannotSave`.
 6. The locals a coroutine shares with its nested functions are cells (its
-   resume is made over them: emit.machine.write_make_resume).  They are
-   saved by value with the machine; a loaded or copied machine (``copy.copy``
-   too) gets new cells holding them: a copy is a second coroutine, and what
+   resume is made over them: emit.machine.write_make_resume, and a nested
+   async def's over the enclosing call's: write_resume_maker).  They are
+   saved as cells, each once: the machines pickled (or deep-copied)
+   together share them after loading, as they did.  A loaded or copied
+   machine (``copy.copy`` too, for its own locals) gets new cells holding
+   them: a copy is a second coroutine, and what
    it assigns to them is its own.  A closure made before the copy, held by
    a local, is the same function in both and sees the original's cells.
 
@@ -228,12 +231,9 @@ def _saved_state(machine, protocol):
             value = slot.__get__(machine)
         except AttributeError:
             continue  # unbound
-        if name == "resume" and cls._cells:
+        if name == "resume" and cls._reference is not None:
             if type(value) is FunctionType:  # made over cells: they are saved, not it
-                cells = _cell_contents(value, type(machine))
-                state[name] = _SavedCells(
-                    {cell: _saved_value(cell, contents, machine, protocol, trying) for cell, contents in cells}
-                )
+                state[name] = _saved_cells(value, machine, protocol, trying)
             continue
         state[name] = _saved_value(name, value, machine, protocol, trying)
     if trying:
@@ -271,37 +271,84 @@ def _saved_value(name, value, machine, protocol, trying):
 
 
 class _SavedCells(dict):
-    """The contents of the cells a machine's resume was made over (``make_resume``), by name; unbound ones left out.
+    """The cells a machine's resume was made over (``make_resume``, or a ``_resume_maker``), by name.
 
-    Loaded or copied, the machine gets a resume of its own, over new cells
-    holding them: a copy is a second coroutine, whose assignments to the
-    variables are its own.  A closure made before the copy keeps the
-    original's cells, as it is the same function in both.
+    Its own locals' and, for a nested async def's, the enclosing call's.
+    They are pickled (and deep-copied) as cells, once each: a cell that an
+    enclosing machine and a nested one (or two nested ones) share comes
+    back one cell, shared by those pickled together.  Loaded or copied,
+    the machine gets a resume of its own over them: a copy is a second
+    coroutine, whose assignments to its own variables are its own.  A
+    closure made before the copy keeps the original's cells, as it is the
+    same function in both.  ``globals``: those of the resume (not pickled).
     """
 
+    globals = None
 
-def _cell_contents(resume, cls):
-    """(name, contents) of each bound cell of a resume made over cells (of ``cls``'s locals)."""
-    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__, strict=True):
-        if name in cls._cells:
-            try:
-                yield name, cell.cell_contents
-            except ValueError:
-                pass  # unbound
+    def __reduce__(self):
+        return _SavedCells, (dict(self),)
+
+
+def _saved_cells(resume, machine, protocol, trying):
+    """The cells of ``resume``, a machine's made over cells, as ``_SavedCells``.
+
+    What a cell holds is checked as any local's value (``_saved_value``),
+    and saved in the forms ``_reduce_cell`` gives (a nested async def's
+    stub as its code, a module by name).
+    """
+    cls = type(machine)
+    saved = _SavedCells()
+    saved.globals = resume.__globals__
+    for index, (name, cell) in enumerate(zip(resume.__code__.co_freevars, resume.__closure__, strict=True)):
+        if index == cls._reference:
+            continue
+        try:
+            contents = cell.cell_contents
+        except ValueError:  # unbound
+            saved[name] = cell
+            continue
+        _saved_value(name, contents, machine, protocol, trying)
+        saved[name] = cell
+    return saved
+
+
+def _held_by(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return None
 
 
 def _resume_over(machine, saved):
-    """A new resume for ``machine`` over new cells holding ``saved``'s contents."""
-    make_resume = type(machine).__dict__["make_resume"].__func__
-    code = make_resume.__code__
-    placeholders = (None,) * (code.co_argcount - 1)  # the parameters among the cells
-    resume = make_resume(statemachine.weak_reference(machine), *placeholders)
-    for name, cell in zip(resume.__code__.co_freevars, resume.__closure__, strict=True):
-        if name in saved:
-            cell.cell_contents = saved[name]
-        elif name in code.co_varnames[1 : code.co_argcount]:
-            del cell.cell_contents  # a parameter deleted before it was saved
-    return resume
+    """A new resume for ``machine``, over the cells ``saved`` holds (and a new weak reference to it)."""
+    cls = type(machine)
+    code = cls._resume_code
+    namespace = saved.globals
+    if namespace is None:
+        namespace = sys.modules[cls.__module__].__dict__
+    closure = []
+    for index, name in enumerate(code.co_freevars):
+        if index == cls._reference:
+            closure.append(CellType(statemachine.weak_reference(machine)))
+        else:
+            closure.append(saved.get(name) or CellType())
+    return FunctionType(code, namespace, code.co_name, None, tuple(closure))
+
+
+def _shallow_cells(resume, cls):
+    """``copy.copy``: new cells for the machine's own locals, holding the same values; the enclosing call's shared."""
+    saved = _SavedCells()
+    saved.globals = resume.__globals__
+    for index, (name, cell) in enumerate(zip(resume.__code__.co_freevars, resume.__closure__, strict=True)):
+        if index == cls._reference:
+            continue
+        if name in cls._cells:
+            try:
+                cell = CellType(cell.cell_contents)
+            except ValueError:
+                cell = CellType()
+        saved[name] = cell
+    return saved
 
 
 _SCALARS = frozenset({int, float, str, bytes, bool, type(None), complex, range})
@@ -331,7 +378,8 @@ def _try_saving(machine, state, values, protocol):
     except CannotSave:
         raise
     except Exception as error:
-        held = [*state.items(), *state.get("resume", {}).items()]  # slots, then cells (_SavedCells)
+        cells = state.get("resume", {}).items()
+        held = [*state.items(), *((name, _held_by(cell)) for name, cell in cells)]  # slots, then cells (_SavedCells)
         slots = [(name, value) for name, value in held if any(value is tried for tried in values)]
         raise _cannot_save(machine, slots, error, lambda value: pickle.dumps(value, protocol), protocol) from error
     finally:
@@ -552,18 +600,41 @@ class _NestedClass:
 _NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
 
 
+class _ClassAttribute:
+    """The class of an async def nested in an async def whose class is made per call: found in that class, made again."""
+
+    __slots__ = ("enclosing", "name", "__weakref__")
+
+    def __init__(self, enclosing, name):
+        self.enclosing = enclosing  # the enclosing class, or its _NestedClass
+        self.name = name
+
+    def __reduce__(self):
+        return getattr, (self.enclosing, self.name)
+
+
 def _nested_class(cls, machine):
     nested = _NESTED.get(cls)
     if nested is not None:
         return nested
+    if "_resume_maker" in vars(cls):  # an attribute of the enclosing machine's class, made again
+        enclosing = cls._enclosing()
+        enclosing_form = _nested_class(enclosing, machine) if "<locals>" in enclosing.__qualname__ else enclosing
+        nested = _NESTED[cls] = _ClassAttribute(enclosing_form, _written_name(cls))
+        return nested
     module = sys.modules.get(cls.__module__)
     resume = vars(cls).get("resume")
-    candidates = _codes_named(module, cls.__qualname__) if module is not None and resume else ()
-    # The class body is the code that made ``resume``: its code is one of its constants.
-    index = next(
-        (index for index, body in enumerate(candidates) if any(c is resume.__code__ for c in body.co_consts)),
-        None,
-    )
+    candidates = _codes_named(module, cls.__qualname__) if module is not None and cls._resume_code else ()
+    if type(resume) is FunctionType:  # the class body is the code that made it: one of its constants
+        index = next(
+            (index for index, body in enumerate(candidates) if any(c is resume.__code__ for c in body.co_consts)),
+            None,
+        )
+    else:
+        # Made over cells (its make_resume's code renamed since, or made in
+        # the enclosing resume): the class body names its source's digest.
+        digest = cls.__dict__.get("_source_digest")
+        index = next((index for index, body in enumerate(candidates) if digest in body.co_consts), None)
     if index is None:
         raise CannotSave(
             f"cannot save {_where(machine)}: it is an async def nested in a function that another "
@@ -686,6 +757,10 @@ def _nested_stub(function, machine):
             _nested_class(contents, machine)  # refused now, if it cannot be made again
             _stub_code_index(function)
             return _NestedStub(function)
+        if isinstance(contents, type) and issubclass(contents, Machine) and "_resume_maker" in vars(contents):
+            # Its class, from a local of the enclosing resume; its resume's maker beside it.
+            _stub_code_index(function)
+            return _NestedStub(function)
         if isinstance(contents, Machine) and _makes_nested_machine(function, vars(type(contents))):
             _stub_code_index(function)
             return _NestedStub(function)
@@ -720,16 +795,63 @@ def _stub_code_index(function):
 def _nested_or_itself(value):
     if isinstance(value, type) and "<locals>" in value.__qualname__ and value in _NESTED:
         return _NESTED[value]
+    if isinstance(value, type) and "<locals>" in value.__qualname__ and "_resume_maker" in vars(value):
+        return _nested_class(value, None)
     return value
 
 
 def _stub_parts(function, convert):
     code = function.__code__
+    contents = [cell.cell_contents for cell in function.__closure__ or ()]
+    makers = {
+        c.__dict__["_resume_maker"]: c
+        for c in contents
+        if isinstance(c, type) and issubclass(c, Machine) and "_resume_maker" in c.__dict__
+    }
     return (
         function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
-        tuple(convert(cell.cell_contents) for cell in function.__closure__ or ()),
+        tuple(convert(_maker_form(c, makers)) for c in contents),
         function.__defaults__, function.__kwdefaults__, function.__qualname__,
     )
+
+
+def _maker_form(value, makers):
+    """``value``, or as ``_ResumeMaker`` the function a stub makes its coroutines' resume with."""
+    if type(value) is FunctionType and value.__code__.co_name in makers:
+        return _ResumeMaker(value, makers[value.__code__.co_name])
+    return value
+
+
+class _ResumeMaker:
+    """What a nested async def's stub makes its coroutines' resume with (emit.machine.write_resume_maker).
+
+    Saved as the class it makes the resume of (whose enclosing class's
+    resume has its code) and its cells: those of the enclosing call,
+    pickled once each, so shared with the enclosing machine (and the nested
+    ones) pickled with it.
+    """
+
+    __slots__ = ("function", "cls")
+
+    def __init__(self, function, cls):
+        self.function = function
+        self.cls = cls
+
+    def parts(self, cls, cells=tuple):
+        return cls, cells(tuple(self.function.__closure__ or ())), self.function.__qualname__
+
+    def __reduce__(self):
+        return _rebuilt_maker, self.parts(_nested_or_itself(self.cls))
+
+
+def _rebuilt_maker(cls, closure, function_qualname):
+    """The function that makes the resume of ``cls``'s coroutines, over ``closure``: its code in the enclosing resume."""
+    enclosing = cls._enclosing()
+    code = next(c for c in enclosing._resume_code.co_consts if type(c) is CodeType and c.co_name == cls._resume_maker)
+    namespace = statemachine._resume_function(enclosing).__globals__
+    function = FunctionType(code, namespace, code.co_name, None, closure)
+    function.__qualname__ = function_qualname
+    return function
 
 
 def _rebuilt_stub(module_name, qualname, index, flags, contents, defaults, kwdefaults, function_qualname):
@@ -759,9 +881,17 @@ def _restored_nested(cls, qualname, digest):
 
 def _reduce_cell(cell):
     try:
-        return _new_cell, (cell.cell_contents,)
+        contents = cell.cell_contents
     except ValueError:  # empty: the variable is not bound (yet)
         return _new_cell, ()
+    if type(contents) is FunctionType and (stub := _nested_stub(contents, None)) is not None:
+        contents = stub  # a coroutine's variable bound by a nested async def (one it calls recursively)
+    elif type(contents) is ModuleType:
+        contents = _Rebuilt(importlib.import_module, (contents.__name__,))
+    # Filled after it is made (and memoized), as a slot's state: a cell that
+    # holds, deep inside, a function closing over it (a nested async def
+    # calling itself) is met again as itself, not without end.
+    return _new_cell, (), (None, {"cell_contents": contents})
 
 
 def _new_cell(*contents):
@@ -886,6 +1016,9 @@ def _copied_class(cls, machine, memo):
     if "<locals>" not in cls.__qualname__:
         return cls
     twin = memo.get(id(cls))
+    if twin is None and "_resume_maker" in vars(cls):  # found in the enclosing class, made again
+        twin = memo[id(cls)] = getattr(_copied_class(cls._enclosing(), machine, memo), _written_name(cls))
+        memo.setdefault(id(memo), []).append(cls)
     if twin is None:
         nested = _nested_class(cls, machine)
         cells = copy.deepcopy(_class_cells(cls), memo)
@@ -905,6 +1038,10 @@ def _deepcopy_value(value, memo):
         )
     if type(value) is _NestedStub:
         return _rebuilt_stub(*_stub_parts(value.function, lambda part: _copied_part(part, memo)))
+    if type(value) is _SavedCells:  # the cells, copied once each (copyreg's _reduce_cell)
+        twin = _SavedCells(copy.deepcopy(dict(value), memo))
+        twin.globals = value.globals
+        return twin
     if type(value) is BuiltinMethodType and not isinstance(value.__self__, ModuleType):
         # ``log.append`` spilled before ``log.append(await x)``: copy treats
         # built-in methods as atomic, which would leave the copy appending to
@@ -917,6 +1054,8 @@ def _copied_part(value, memo):
     """What a nested stub's cell holds, copied: its class made again over copies of the cells."""
     if isinstance(value, type) and value in _NESTED:
         return _copied_class(value, None, memo)
+    if type(value) is _ResumeMaker:  # made again over copies of the enclosing cells
+        return _rebuilt_maker(*value.parts(_copied_class(value.cls, None, memo), lambda cells: copy.deepcopy(cells, memo)))
     return copy.deepcopy(value, memo)
 
 
@@ -959,8 +1098,8 @@ def copy_machine(machine, memo=None):
             continue
         if name in ("_awaiting", "_step"):
             value = _copied_awaiting(_awaited_form(value, machine, None), memo)
-        elif name == "resume" and cls._cells and type(value) is FunctionType:
-            value = _SavedCells(_cell_contents(value, cls))  # the twin's own cells, the same values
+        elif name == "resume" and cls._reference is not None and type(value) is FunctionType:
+            value = _shallow_cells(value, cls)  # the twin's own cells, the same values
         state[name] = value
     if cls._kind == "async generator":
         for hook in _LOOP_HOOKS:

@@ -251,12 +251,55 @@ def _named_after_function(code, cls, generated):
 def _resume_function(cls):
     """The function of ``cls`` whose code is, or makes, its resume: ``resume`` or ``make_resume``."""
     make_resume = cls.__dict__.get("make_resume")
+    if make_resume is None and "_resume_maker" in cls.__dict__:  # in the enclosing class's
+        return _resume_function(cls._enclosing())
     return cls.resume if make_resume is None else make_resume.__func__
 
 
 def _resume_made_by(make_resume):
     """The code of the resume a compiled ``make_resume`` makes (see emit.machine.write_make_resume)."""
     return next(c for c in make_resume.__code__.co_consts if type(c) is CodeType)
+
+
+def _note_cells(cls, maker, code):
+    """``cls``'s resume (``code``) is made by ``maker`` over cells: which, and where its weak reference is."""
+    reference = maker.co_varnames[0]
+    cells = set(maker.co_cellvars) - {reference}
+    cls._cells = tuple(n for n in code.co_freevars if n in cells)
+    cls._reference = code.co_freevars.index(reference)
+
+
+def _with_nested_machines_finished(cls, code):
+    """``code`` (``cls``'s resume), with the resumes of its nested machines made over its cells named and noted.
+
+    Discussion: such a nested class (an attribute of ``cls``) has no resume
+    of its own: its stub makes one per coroutine with ``_resume_maker``, a
+    function defined in ``cls``'s resume, so a constant of ``code``.  The
+    class is made first, before ``cls``, which finds that code for it here:
+    renamed after the async def (its frames show ``add``, not ``resume``),
+    the constants of ``code`` that hold it replaced.
+    """
+    for nested in list(cls.__dict__.values()):
+        if not (isinstance(nested, type) and issubclass(nested, Machine)):
+            continue
+        maker_name = nested.__dict__.get("_resume_maker")
+        if maker_name is None or nested._resume_code is not None:
+            continue
+        maker = next(c for c in code.co_consts if type(c) is CodeType and c.co_name == maker_name)
+        made = next(c for c in maker.co_consts if type(c) is CodeType)
+        finished = made
+        if made.co_name == "resume":
+            finished = _named_after_function(made, nested, made.co_qualname)
+        finished = _with_nested_machines_finished(nested, finished)
+        if finished is not made:
+            code = _with_constant(code, maker, _with_constant(maker, made, finished))
+        nested._resume_code = finished
+        # Not the class itself: what walks the classes nested in a class would go round.
+        nested._enclosing = _weak_ref(cls)
+        _note_cells(nested, maker, finished)
+        if _deletes_attributes(finished):
+            nested.__delattr__ = Machine._delete_local
+    return code
 
 
 def _with_constant(code, old, new):
@@ -336,7 +379,13 @@ def _released_slots(cls):
         # Made over cells (make_resume): what nested functions share is in
         # them, and the machine lets go of its resume, which holds them; a
         # slot a closure reads through the machine (its local of another name) stays.
-        captured = _captured_slots(code, None, set(slots), frozenset(cls._cells))
+        cells = set(code.co_freevars) - {code.co_freevars[cls._reference]}  # its own, the enclosing ones'
+        # And the locals of resume that a nested async def's stub closes
+        # over: its class and its resume's maker (emit.machine.write_resume_maker).
+        for nested in vars(cls).values():
+            if isinstance(nested, type) and "_resume_maker" in vars(nested):
+                cells.update((nested.__qualname__.rpartition(".")[2], nested._resume_maker))
+        captured = _captured_slots(code, None, set(slots), frozenset(cells))
     elif not code.co_varnames:
         return tuple(slots)
     else:
@@ -360,6 +409,8 @@ def _names_read_by_nested_machines(cls):
                 method = getattr(method, "__func__", method)  # make_resume is a staticmethod
                 if type(method) is FunctionType:
                     names |= _names_in(method.__code__)
+            if nested._resume_code is not None:  # made by its _resume_maker, in cls's resume
+                names |= _names_in(nested._resume_code)
             names |= _names_read_by_nested_machines(nested)
     return names
 
@@ -706,6 +757,7 @@ class Machine:
     _cells = ()  # the locals kept in cells, when resume is made per coroutine over them (make_resume)
     _reference = None  # then: where in resume's closure its weak reference to the machine is
     _parameters = ()  # the function's parameters, given when one of them is kept in a cell
+    _enclosing = None  # a nested async def's class whose resume its _resume_maker makes: the enclosing one's (weakly)
 
     def __init_subclass__(cls, **kwargs):
         # Discussion: this runs for every async def of a module as it is
@@ -730,8 +782,8 @@ class Machine:
             make_resume = make_resume.__func__
             code = _resume_made_by(make_resume)
             generated = f"{cls.__qualname__}.make_resume.<locals>.resume"
-        elif resume is None:
-            return
+        elif type(resume) is not FunctionType:
+            return  # no machine, or one whose resume the enclosing class finds (its _resume_maker)
         else:
             code = resume.__code__
             generated = f"{cls.__qualname__}.resume"
@@ -757,12 +809,16 @@ class Machine:
                     make_resume.__code__ = _with_constant(make_resume.__code__, code, renamed)
                 code = renamed
             deletes = _deletes_attributes(code)
+        finished = _with_nested_machines_finished(cls, code)
+        if finished is not code:
+            if make_resume is None:
+                resume.__code__ = finished
+            else:
+                make_resume.__code__ = _with_constant(make_resume.__code__, code, finished)
+            code = finished
         cls._resume_code = code
         if make_resume is not None:
-            reference = make_resume.__code__.co_varnames[0]
-            cells = set(make_resume.__code__.co_cellvars) - {reference}
-            cls._cells = tuple(n for n in code.co_freevars if n in cells)
-            cls._reference = code.co_freevars.index(reference)
+            _note_cells(cls, make_resume.__code__, code)
         if deletes:
             # Discussion: a __delattr__ of our own makes every store to a
             # slot (every ``self.x = ...`` of every machine of the class) a
@@ -994,7 +1050,7 @@ class Machine:
         # Nearly every machine is collected finished (DONE): one test then.
         if self.state >= 0:
             if self.state:
-                if self._cells:
+                if self._reference is not None:
                     self._reach_again()
                 self.close()
             elif self._awaiting is None and self._kind == "coroutine":
@@ -1008,13 +1064,17 @@ class Machine:
         coroutine by running its resume: which then would not find its
         machine.  A method, using no global: this runs while modules are torn down too.
         """
-        resume = object.__getattribute__(self, "resume")
-        closure = getattr(resume, "__closure__", None)
-        if closure:
-            cell = closure[type(self)._reference]
-            reference = cell.cell_contents
-            if reference() is None:
-                cell.cell_contents = type(reference)(self)
+        machine = self
+        # And the compiled coroutines it awaits, which closing it closes: collected with it.
+        while isinstance(machine, Machine) and type(machine)._reference is not None:
+            resume = object.__getattribute__(machine, "resume")
+            closure = getattr(resume, "__closure__", None)
+            if closure:
+                cell = closure[type(machine)._reference]
+                reference = cell.cell_contents
+                if reference() is None:
+                    cell.cell_contents = type(reference)(machine)
+            machine = machine._awaiting
 
     def _advance(self, value, error, awaitable=_MISSING):
         """Call ``resume`` until the function returns, or waits on something.

@@ -38,7 +38,6 @@ __all__ = [
     "all_identifiers",
     "free_names",
     "free_and_cell_names",
-    "names_used_by_nested_coroutines",
     "type_parameter_names",
     "bound_names",
     "normalize_identifiers",
@@ -93,9 +92,13 @@ class Scope:
     # not when it is named only with ``_``s.
     mangles: bool = True
     # A machine whose class is an attribute of the enclosing machine's class
-    # (an async def directly in a compiled async def): the slot that holds
-    # the enclosing machine, which the stub hands it.
+    # (an async def directly in a compiled async def) that reads a local of
+    # it kept in a slot: the slot that holds the enclosing machine, which
+    # the stub hands it (None when it uses only the enclosing cells).
     outer: str | None = None
+    # Whether its class is such an attribute (it may need no ``outer``: the
+    # enclosing locals it uses may all be cells, see emit.machine.write_resume_maker).
+    hoisted: bool = False
     # The class texts of the async defs directly in this machine's body, and
     # the source line of each of their lines: written into its class.
     nested_machines: list[tuple[str, list[int]]] = field(default_factory=list)
@@ -585,30 +588,6 @@ def free_and_cell_names(params: cst.Parameters | None, body: cst.CSTNode) -> tup
     uses.walk(body)
     free = ((uses.used | uses.nested) - bindings.locals - bindings.globals) | bindings.nonlocals
     return free, uses.nested & bindings.locals
-
-
-class _NestedCoroutines(Walker):
-    """The names the async defs nested (at any depth) in a body use freely."""
-
-    def __init__(self):
-        self.used: set[str] = set()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        if node.asynchronous is None:
-            return True
-        self.used |= free_and_cell_names(node.params, node.body)[0]
-        return False
-
-
-def names_used_by_nested_coroutines(body: cst.CSTNode) -> set[str]:
-    """What the ``async def``s nested in ``body`` read or assign of the scopes around them.
-
-    Their machines reach an enclosing machine's locals through its slots
-    (``frame.outer.x``), so those locals stay slots, not cells.
-    """
-    finder = _NestedCoroutines()
-    finder.walk(body)
-    return finder.used
 
 
 class _EveryBinding(_BindingCollector):

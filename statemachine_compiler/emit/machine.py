@@ -38,7 +38,7 @@ from statemachine_compiler.emit.resume import ResumeEmitter
 from statemachine_compiler.emit.writer import Writer
 from statemachine_compiler.lower.ir import Node
 
-__all__ = ["MachineSpec", "write_machine", "build_stub", "stub_builds_machine", "reserved_attributes"]
+__all__ = ["MachineSpec", "write_machine", "write_resume_maker", "build_stub", "stub_builds_machine", "reserved_attributes"]
 
 # What the class body above defines, besides what the base class has.
 CLASS_BODY_NAMES = (
@@ -97,6 +97,10 @@ class MachineSpec:
     machine_reference: str | None = None
     # The function's parameters, when one is a cell: locals() lists them first, in this order.
     listed_parameters: list[str] = field(default_factory=list)
+    # A nested async def's that uses cells of the enclosing machine: the name of
+    # the function, written in the enclosing resume, that makes its resume
+    # (write_resume_maker); the class then has none of its own.
+    resume_maker: str | None = None
 
     def spelled(self, name: str) -> str:
         return self.spelling.get(name, name)
@@ -139,6 +143,8 @@ def write_machine(
             w.line("_may_read_unbound = True  # a local may be read before it is bound")
         if spec.listed_parameters:
             _rows(w, "_parameters", [_quoted(p) for p in spec.listed_parameters], comment="locals() lists them first")
+        if spec.resume_maker:
+            w.line(f"_resume_maker = {spec.resume_maker!r}  # where its resume is made")
         w.line()
         if not stub_builds_machine(spec):
             parameters = "".join(f", {p}" for p, _ in spec.parameters)
@@ -153,10 +159,12 @@ def write_machine(
                 for parameter, attribute in spec.parameters:
                     if attribute is not None:
                         w.line(f"{m}.{attribute} = {parameter}")
-                if spec.cells:
+                if spec.cells and not spec.resume_maker:
                     w.line(f"{m}.resume = {make_resume_call(spec)}")
             w.line()
-        if spec.cells:
+        if spec.resume_maker:
+            pass  # written in the enclosing resume: write_resume_maker
+        elif spec.cells:
             write_make_resume(w, spec, lambda: _write_resume_body(w, spec, body, render, render_expression))
         else:
             w.line(f"def resume({m}, {spec.value}, {spec.error}):")
@@ -170,10 +178,29 @@ def make_resume_call(spec: MachineSpec) -> str:
     m = spec.machine
     arguments = [f"{spec.spelled('weak_reference')}({m})"]
     arguments += [p for p, attribute in spec.parameters if attribute is None]
-    return f"{m}.make_resume({', '.join(arguments)})"
+    maker = spec.resume_maker or f"{m}.make_resume"
+    return f"{maker}({', '.join(arguments)})"
 
 
-def write_make_resume(w: Writer, spec: MachineSpec, write_body) -> None:
+def write_resume_maker(spec: MachineSpec, enclosing, body: list[Node], render, render_expression, linemap=None) -> Writer:
+    """Write, for the enclosing resume, what a nested async def's stub makes its coroutines' resume with.
+
+    Discussion: such a class is made once, an attribute of the enclosing
+    machine's class; but its resume uses cells of the enclosing call, so
+    it is made where they are: this function, defined where the async def
+    stood, closes over them as the native function does.  The stub reaches
+    the class through a local (``_main_add = self._main_add``), so that
+    neither it nor the coroutines it makes hold the enclosing machine.
+    """
+    w = Writer(linemap)
+    w.source = spec.lines[0]
+    w.line(f"# The class, for {spec.name}(): it holds no {enclosing.machine}.")
+    w.line(f"{spec.class_name} = {enclosing.machine}.{spec.class_name}")
+    write_make_resume(w, spec, lambda: _write_resume_body(w, spec, body, render, render_expression), enclosing.name)
+    return w
+
+
+def write_make_resume(w: Writer, spec: MachineSpec, write_body, enclosing: str | None = None) -> None:
     """Write ``make_resume``, which makes the resume of one coroutine over cells of its own.
 
     Discussion: natively a local that a nested function uses lives in a
@@ -188,18 +215,28 @@ def write_make_resume(w: Writer, spec: MachineSpec, write_body) -> None:
     """
     m, reference = spec.machine, spec.machine_reference
     parameters = [p for p, attribute in spec.parameters if attribute is None]
-    w.line("@staticmethod")
-    w.line(f"def make_resume({', '.join([reference, *parameters])}):")
+    if spec.resume_maker:
+        w.line(f"def {spec.resume_maker}({', '.join([reference, *parameters])}):")
+    else:
+        w.line("@staticmethod")
+        w.line(f"def make_resume({', '.join([reference, *parameters])}):")
     with w.indented():
-        w.line("# Made for each coroutine, so that the variables nested functions share")
-        w.line(f"# with it are cells, as natively; {reference}: a weak reference, no cycle.")
+        if spec.resume_maker:
+            w.line(f"# Made here, in {enclosing}'s resume, so that {spec.name}'s coroutines close over")
+            w.line(f"# {enclosing}'s cells, as natively; {reference}: a weak reference, no cycle.")
+        else:
+            w.line("# Made for each coroutine, so that the variables nested functions share")
+            w.line(f"# with it are cells, as natively; {reference}: a weak reference, no cycle.")
         for cell in spec.cells:
             if cell not in parameters:
                 w.line(f'{cell}: "cell"  # unbound until resume binds it')
         w.line()
         w.line(f"def resume({spec.value}, {spec.error}):")
         with w.indented():
-            w.line(f"nonlocal {', '.join(spec.cells)}")
+            if spec.cells:
+                w.line(f"nonlocal {', '.join(spec.cells)}")
+            for declaration in spec.declarations:
+                w.line(declaration)
             w.line(f"{m} = {reference}()")
             write_body()
         w.line()
@@ -207,8 +244,9 @@ def write_make_resume(w: Writer, spec: MachineSpec, write_body) -> None:
 
 
 def _write_resume_body(w: Writer, spec: MachineSpec, body: list[Node], render, render_expression) -> None:
-    for declaration in spec.declarations:
-        w.line(declaration)
+    if not (spec.cells or spec.resume_maker):  # else write_make_resume declared them
+        for declaration in spec.declarations:
+            w.line(declaration)
     emitter = ResumeEmitter(
         w,
         machine=spec.machine,
@@ -347,8 +385,14 @@ def build_stub(
         for (_, attribute), value in zip(spec.parameters, values, strict=True):
             if attribute is not None:  # else a cell, which make_resume makes
                 body.append(_store(m, attribute, value))
-        if spec.cells:
+        if spec.cells or spec.resume_maker:
             body.append(cst.parse_statement(f"{spec.machine}.resume = {make_resume_call(spec)}"))
+        body.append(_statement(cst.Return(m)))
+    elif spec.resume_maker:  # its __init__ cannot reach the maker: the stub gives the resume
+        m = cst.Name(spec.machine)
+        call = cst.Call(machine_class, [cst.Arg(v) for v in values])
+        body.append(_statement(cst.Assign([cst.AssignTarget(m)], call)))
+        body.append(cst.parse_statement(f"{spec.machine}.resume = {make_resume_call(spec)}"))
         body.append(_statement(cst.Return(m)))
     else:
         call = cst.Call(machine_class, [cst.Arg(v) for v in values])

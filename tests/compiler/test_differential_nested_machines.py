@@ -166,6 +166,79 @@ def test_a_coroutine_closing_over_a_plain_functions_variable_leaves_no_cyclic_ga
     )
 
 
+def test_a_nested_coroutine_calling_itself_over_the_enclosing_cells_suspends_and_returns():
+    # Its machine's resume is made over the enclosing call's cells, the
+    # cell of its own stub among them (emit.machine.write_resume_maker).
+    check(
+        """
+        async def outer(k):
+            async def countdown(n):
+                if n:
+                    return [n] + await countdown(n - 1)
+                await tick("bottom")
+                return [k]
+            first, second = countdown(0), countdown(1)
+            same = type(first) is type(second)
+            first.close()
+            second.close()
+            return await countdown(2), same
+
+        async def main():
+            return await outer(5)
+        """
+    )
+
+
+def test_a_nested_coroutine_reads_an_enclosing_cell_and_an_enclosing_slot():
+    # x may be read unbound (a del): a slot, reached through the enclosing
+    # machine (frame.outer.x); y is a cell the nested resume closes over.
+    check(
+        """
+        async def outer(flag):
+            x = 1
+            y = 10
+            if flag:
+                del x
+            async def inner():
+                nonlocal y
+                y += 1
+                await tick("inner")
+                try:
+                    return x + y
+                except NameError as error:
+                    return str(error), y
+            return await inner(), y
+
+        async def main():
+            return await outer(False), await outer(True)
+        """
+    )
+
+
+def test_enclosing_cells_are_shared_by_sibling_nested_coroutines():
+    check(
+        """
+        async def outer():
+            count = 0
+            async def bump():
+                nonlocal count
+                await tick("bump")
+                count += 1
+                return count
+            async def read():
+                await tick(0)
+                return count
+            first = await bump()
+            reader = read()
+            await bump()
+            return first, await reader, count
+
+        async def main():
+            return await outer()
+        """
+    )
+
+
 def test_a_nested_coroutine_is_of_one_type_at_every_call():
     check(
         """

@@ -39,7 +39,8 @@ def test_comment_on_an_await_line_is_kept_once_above_its_suspension():
 def test_a_declaration_line_leaves_no_pass_and_its_comment_stays():
     # ``global``/``nonlocal`` of the compiled function go to the top of
     # resume, and a nested function's ``nonlocal`` of a machine local (a
-    # slot: a nested async def uses it too) is not needed: the line goes,
+    # slot: a nested function may delete it, so it may be read unbound) is
+    # not needed: the line goes,
     # the comments above it stay with the next line.
     source = textwrap.dedent(
         """\
@@ -47,8 +48,9 @@ def test_a_declaration_line_leaves_no_pass_and_its_comment_stays():
 
         async def f():
             count = 0
-            async def later():
-                return count
+            def forget():
+                nonlocal count
+                del count
             def bump():
                 # the coroutine's count
                 nonlocal count

@@ -221,14 +221,61 @@ def test_an_async_def_nested_in_an_async_def_is_saved_with_its_own_copy_of_the_e
     assert finish(coroutine, 5, 7) == (18, 6, 23)  # the original's x was not the twin's
 
 
-def test_the_inner_coroutine_alone_is_saved_with_a_copy_of_the_outer_one(compiled):
+@pytest.mark.parametrize("save", [
+    lambda coroutine: pickle.loads(pickle.dumps(coroutine)), copy.deepcopy,
+], ids=["pickle", "deepcopy"])
+def test_an_enclosing_and_a_nested_coroutine_saved_together_share_one_cell(compiled, save):
+    # The nested coroutine's resume closes over the cell of x, as the
+    # enclosing one's does: loaded, they share one cell again.
+    module = compiled('''
+async def outer():
+    x = 1
+
+    async def inner():
+        nonlocal x
+        x += await Pause("inner")
+        return x
+
+    coroutine = inner()
+    await Pause("outer")
+    got = await coroutine
+    return got, x
+''')
+    coroutine = suspended(module.outer())
+    twin = save(coroutine)
+    assert finish(twin, None, 100) == (101, 101)
+    assert finish(coroutine, None, 5) == (6, 6)
+
+
+def test_an_async_def_in_an_async_def_in_a_function_shares_the_cells_it_is_saved_with(compiled):
+    # outer's class is made per call of make; inner's is found in it again,
+    # and its resume's maker in outer's resume, over the loaded cells.
+    module = compiled('''
+def make(k):
+    async def outer(x):
+        async def inner(y):
+            nonlocal x
+            x += await Pause("inner")
+            return k + x + y
+        coroutine = inner(1)
+        await Pause("outer")
+        return await coroutine, x
+    return outer
+''')
+    coroutine = suspended(module.make(10)(100))
+    for twin in (pickle.loads(pickle.dumps(coroutine)), copy.deepcopy(coroutine)):
+        assert finish(twin, None, 1000) == (1111, 1100)
+    assert finish(coroutine, None, 5) == (116, 105)
+
+
+def test_the_inner_coroutine_alone_is_saved_with_copies_of_the_outer_ones_cells(compiled):
     module = compiled(NESTED_IN_ASYNC_DEF)
     coroutine = suspended(module.outer(10))
     inner = coroutine.cr_await
     for twin in (pickle.loads(pickle.dumps(inner)), copy.deepcopy(inner)):
         with pytest.raises(StopIteration) as done:
             twin.send(100)
-        assert done.value.value == 113  # x of a copy of outer: 1 + 100
+        assert done.value.value == 113  # a copy of outer's x: 1 + 100
     assert finish(coroutine, 5, 7) == (18, 6, 23)
 
 

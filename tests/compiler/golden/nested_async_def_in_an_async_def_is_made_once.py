@@ -9,70 +9,93 @@ async def main(k):
     return await add(1)
 
 # output
-from runtime.machines.statemachine import StateMachine
+from runtime.machines.statemachine import StateMachine, weak_reference
 from runtime.machines.marks import coroutine_function
 
 
 class _main(StateMachine):
     """async def main(k), line 1"""
 
-    __slots__ = ("k", "add", "total")
+    _temporaries = ("resume",)
+    __slots__ = ("add",) + _temporaries
     _name = "main"
     _qualname = "main"
     _lines = (1, 9)  # source line of each state
     _source_digest = "05e0dd63b8ad9c2b"  # checked when a pickle is loaded
     _may_read_unbound = True  # a local may be read before it is bound
+    _parameters = ("k",)  # locals() lists them first
 
-    def resume(self, value, error):
-        if self.state == 0:
-            self.total = 0
+    @staticmethod
+    def make_resume(machine, k):
+        # Made for each coroutine, so that the variables nested functions share
+        # with it are cells, as natively; machine: a weak reference, no cycle.
+        total: "cell"  # unbound until resume binds it
 
-            @coroutine_function
-            def add(j):
-                frame = self._main_add()
-                frame.state = 0  # not started
-                frame._awaiting = None
-                frame.outer = self
-                frame.j = j
-                return frame
+        def resume(value, error):
+            nonlocal k, total
+            self = machine()
+            if self.state == 0:
+                total = 0
+                # The class, for add(): it holds no self.
+                _main_add = self._main_add
 
-            self.add = add
-            awaitable = self.add(1)
-            # line 9: await add(1)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            return value
+                def make_main_add_resume(machine):
+                    # Made here, in main's resume, so that add's coroutines close over
+                    # main's cells, as natively; machine: a weak reference, no cycle.
+
+                    def resume(value, error):
+                        nonlocal total
+                        frame = machine()
+                        if frame.state == 0:
+                            total += frame.j + k
+                            awaitable = fetch(total)
+                            # line 7: await fetch(total)
+                            frame.state = 1
+                            value, error, awaitable = frame.run_now(awaitable)
+                            if awaitable is not None:  # something to wait for
+                                return awaitable
+                        if frame.state == 1:
+                            frame.state = 0
+                            if error is not None:
+                                frame.reraise(error)
+                            return value
+
+                    return resume
+
+                @coroutine_function
+                def add(j):
+                    frame = _main_add()
+                    frame.state = 0  # not started
+                    frame._awaiting = None
+                    frame.j = j
+                    frame.resume = make_main_add_resume(weak_reference(frame))
+                    return frame
+
+                self.add = add
+                awaitable = self.add(1)
+                # line 9: await add(1)
+                self.state = 1
+                value, error, awaitable = self.run_now(awaitable)
+                if awaitable is not None:  # something to wait for
+                    return awaitable
+            if self.state == 1:
+                self.state = 0
+                if error is not None:
+                    self.reraise(error)
+                return value
+
+        return resume
 
     class _main_add(StateMachine):
         """async def add(j), line 4"""
 
-        _temporaries = ("outer",)
+        _temporaries = ("resume",)
         __slots__ = ("j",) + _temporaries
         _name = "add"
         _qualname = "main.<locals>.add"
         _lines = (4, 7)  # source line of each state
         _source_digest = "518dd0ebd4b9792c"  # checked when a pickle is loaded
-
-        def resume(frame, value, error):
-            if frame.state == 0:
-                frame.outer.total += frame.j + frame.outer.k
-                awaitable = fetch(frame.outer.total)
-                # line 7: await fetch(total)
-                frame.state = 1
-                value, error, awaitable = frame.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if frame.state == 1:
-                frame.state = 0
-                if error is not None:
-                    frame.reraise(error)
-                return value
+        _resume_maker = "make_main_add_resume"  # where its resume is made
 
 
 @coroutine_function
@@ -80,5 +103,5 @@ def main(k):
     self = _main()
     self.state = 0  # not started
     self._awaiting = None
-    self.k = k
+    self.resume = self.make_resume(weak_reference(self), k)
     return self
