@@ -82,9 +82,17 @@ def _async_defs(tree: ast.Module) -> dict[int, tuple[int, int]]:
 
 
 def _machine_span(tree: ast.Module, class_name: str, name: str) -> tuple[int, int]:
-    """The lines of the machine class, and of the stub right after it (a method's is in its class)."""
+    """The lines of the machine class, and of the stub right after it (a method's is in its class).
+
+    A nested async def that shares its enclosing function's cells has its
+    resume written where they are, in the enclosing resume (the function the
+    class names in ``_resume_maker``): its states are there, so that is its span.
+    """
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == class_name:
+            maker = _resume_maker(tree, node)
+            if maker is not None:
+                return maker.lineno, maker.end_lineno
             end = node.end_lineno
             following = _siblings_after(tree, node)[:1]
             if following and isinstance(following[0], ast.FunctionDef) and following[0].name == name:
@@ -92,6 +100,21 @@ def _machine_span(tree: ast.Module, class_name: str, name: str) -> tuple[int, in
             first = min([d.lineno for d in node.decorator_list] + [node.lineno])
             return first, end
     return 1, 0  # pragma: no cover - every compiled function has its class
+
+
+def _resume_maker(tree: ast.Module, machine: ast.ClassDef) -> ast.FunctionDef | None:
+    """The function that makes the machine's resume, where the class says one does."""
+    for statement in machine.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and [getattr(t, "id", None) for t in statement.targets] == ["_resume_maker"]
+            and isinstance(statement.value, ast.Constant)
+        ):
+            maker = statement.value.value
+            return next(
+                (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == maker), None
+            )
+    return None
 
 
 def _siblings_after(tree: ast.Module, target: ast.stmt):
