@@ -90,19 +90,25 @@ def test_keyboard_interrupt_while_waiting_cancels_tasks_runs_finally_and_reraise
         finally:
             log.append("child finally")
 
+    timers = []
+
     async def main():
         runtime.spawn(child())
+        await runtime.sleep(0)  # the child is waiting too
         try:
+            # Started here, not before run(): on a loaded machine the signal
+            # can come while Thread.start() still waits for the timer thread,
+            # which must be inside the code under test.
+            timers.append(_interrupt_soon())
             await runtime.sleep(100)
         finally:
             await runtime.sleep(0)
             log.append("main finally")
 
-    timer = _interrupt_soon()
     start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         runtime.run(main())
-    timer.join()
+    timers[0].join()
     assert time.monotonic() - start < 50
     assert sorted(log) == ["child finally", "main finally"]
 
