@@ -29,10 +29,9 @@ from statemachine_compiler.importhook import (
     read_cache,
     write_cache,
 )
+from statemachine_compiler.usercache import cache_directory
 
 __all__ = ["compiled_script", "script_cache_path"]
-
-CACHE_VARIABLE = "STATEMACHINE_COMPILER_CACHE"  # a directory for the scripts' entries
 
 
 def compiled_script(path: str) -> CodeType:
@@ -63,17 +62,7 @@ def script_cache_path(path: str) -> str:
     tag = f"{sys.implementation.cache_tag}.statemachine{CACHE_FORMAT}"
     if sys.flags.optimize:
         tag += f"o{sys.flags.optimize}"
-    return os.path.join(_cache_directory(), f"{name}-{digest}.{tag}.pyc")
-
-
-def _cache_directory() -> str:
-    chosen = os.environ.get(CACHE_VARIABLE)
-    if chosen:
-        return chosen
-    if sys.pycache_prefix:
-        return os.path.join(sys.pycache_prefix, "statemachine-compiler-scripts")
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "statemachine-compiler")
+    return os.path.join(cache_directory(), f"{name}-{digest}.{tag}.pyc")
 
 
 def _read(path: str) -> bytes:

@@ -37,23 +37,12 @@ import sys
 import threading
 from hashlib import blake2b
 
+from statemachine_compiler.usercache import cache_directory
+
 __all__ = ["Store", "cache_directory"]
 
-CACHE_VARIABLE = "STATEMACHINE_COMPILER_CACHE"
 MAGIC = b"statemachine-compiler black store 1\n"
 _FORMATTING_SOURCES = ("by_line.py", "shapes.py")
-
-
-def cache_directory() -> str:
-    """The user's cache directory for the compiler (as ``scriptcache`` finds it)."""
-    chosen = os.environ.get(CACHE_VARIABLE)
-    if chosen:
-        return chosen
-    if sys.pycache_prefix:
-        return os.path.join(sys.pycache_prefix, "statemachine-compiler")
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "statemachine-compiler")
-
 
 PARTS = ("units", "templates", "texts", "wholes")
 # The entries a file keeps of each part; beyond, that part starts again.  Few
