@@ -258,9 +258,11 @@ class _Reads(Walker):
         self.nonlocals: set[str] = set()
         self.depth = 0  # inside a nested scope: read later, if at all
         self.conditional = 0  # inside and/or/if-expression: maybe not evaluated
+        self.defined = None  # the name a def or class statement binds: no read of it
 
     def visit_Name(self, node: cst.Name) -> None:
-        (self.lazy if self.depth else self.eager).add(node.value)
+        if node is not self.defined:
+            (self.lazy if self.depth else self.eager).add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         self.walk(node.value)
@@ -300,7 +302,12 @@ class _Reads(Walker):
     def _leave_scope(self, node) -> None:
         self.depth -= 1
 
-    visit_Lambda = visit_FunctionDef = visit_ClassDef = _enter_scope
+    def _enter_definition(self, node) -> None:
+        self.defined = node.name
+        self.depth += 1
+
+    visit_FunctionDef = visit_ClassDef = _enter_definition
+    visit_Lambda = _enter_scope
     leave_Lambda = leave_FunctionDef = leave_ClassDef = _leave_scope
     visit_GeneratorExp = visit_ListComp = visit_SetComp = visit_DictComp = _enter_scope
     leave_GeneratorExp = leave_ListComp = leave_SetComp = leave_DictComp = _leave_scope

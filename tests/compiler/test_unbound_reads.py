@@ -82,18 +82,6 @@ UNBOUND_ON_SOME_PATH = {
                 pass
             return x
         """,
-    "a_closure_called_before_the_binding": """
-        async def f():
-            def g():
-                return x
-            await tick()
-            try:
-                g()
-            except NameError as e:
-                log.append(str(e))
-            x = 1
-            return g()
-        """,
     "a_closure_of_a_deleted_local": """
         async def f():
             x = 1
@@ -132,6 +120,30 @@ def test_native_and_compiled_agree(name):
 @pytest.mark.parametrize("name", sorted(UNBOUND_ON_SOME_PATH))
 def test_the_machine_reads_unbound_locals_through_getattr(name):
     assert "_may_read_unbound = True" in compiled(UNBOUND_ON_SOME_PATH[name])
+
+
+# A local only a nested function reads before it is bound is a cell: the
+# closure's read raises CPython's own NameError, with no __getattr__.
+UNBOUND_IN_A_CELL = {
+    "a_closure_called_before_the_binding": """
+        async def f():
+            def g():
+                return x
+            await tick()
+            try:
+                g()
+            except NameError as e:
+                log.append(str(e))
+            x = 1
+            return g()
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNBOUND_IN_A_CELL))
+def test_a_cell_read_unbound_agrees_without_getattr(name):
+    assert_same_under_every_script(UNBOUND_IN_A_CELL[name], "f()")
+    assert "_may_read_unbound" not in compiled(UNBOUND_IN_A_CELL[name])
 
 
 # What the analysis clears: these machines have no __getattr__ (3.11 specialises their reads).
@@ -186,6 +198,26 @@ ALWAYS_BOUND = {
         async def f(items):
             scale = await g(2)
             return [i * scale for i in items]
+        """,
+    # The name a nested def or class binds is no read of it (it was counted as one).
+    "a_nested_def_that_rebinds_a_cell": """
+        async def f(step):
+            count = 0
+            def bump():
+                nonlocal count
+                count += step
+                return count
+            await g(1)
+            return bump
+        """,
+    "a_nested_class_and_def_used_after": """
+        async def f(x):
+            class Box:
+                pass
+            def make():
+                return Box()
+            await g(x)
+            return make()
         """,
 }
 

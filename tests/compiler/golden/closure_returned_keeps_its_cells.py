@@ -23,7 +23,6 @@ class _make_counter(StateMachine):
     _qualname = "make_counter"
     _lines = (1, 9)  # source line of each state
     _source_digest = "092a00a884570228"  # checked when a pickle is loaded
-    _may_read_unbound = True  # a local may be read before it is bound
     _parameters = ("step",)  # locals() lists them first
 
     @staticmethod

@@ -22,7 +22,6 @@ class _main(StateMachine):
     _qualname = "main"
     _lines = (1, 9)  # source line of each state
     _source_digest = "05e0dd63b8ad9c2b"  # checked when a pickle is loaded
-    _may_read_unbound = True  # a local may be read before it is bound
     _parameters = ("k",)  # locals() lists them first
 
     @staticmethod
