@@ -1590,27 +1590,15 @@ def test_a_copied_coroutine_has_its_own_cells():
     # coroutine, its assignments its own; a closure made before the copy
     # keeps the original's variable.
     import copy
+    import textwrap
 
     from tests.compiler.differential import load
+    from tests.durable.corpus import PAUSE
 
     namespace = load(
-        """
-        class Pause:
-            def __init__(self):
-                self.done = False
-
-            def __await__(self):
-                return self
-
-            def __next__(self):
-                return self.send(None)
-
-            def send(self, value):
-                if self.done:
-                    raise StopIteration(value)
-                self.done = True
-                return "pause"
-
+        PAUSE  # the durable corpus's copyable awaitable
+        + textwrap.dedent(
+            """
         async def make():
             count = 0
             read = lambda: count
@@ -1619,7 +1607,8 @@ def test_a_copied_coroutine_has_its_own_cells():
                 yield_ = (count, read())
                 if count > 1000:
                     return yield_
-        """,
+        """
+        ),
         compiled=True,
     )
     original = namespace["make"]()
