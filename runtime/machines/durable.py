@@ -473,7 +473,9 @@ def _set_state(machine, state):
     if cls._kind == "async generator":
         machine._hooked = False
         machine._finalizer = None
-    for name, value in state.items():
+    # Its state last: set before the rest, a failure there would leave a
+    # suspended machine with no resume for its __del__ to close.
+    for name, value in sorted(state.items(), key=lambda item: item[0] == "state"):
         if type(value) is _SavedCells:
             value = _resume_over(machine, value)
         slots[name].__set__(machine, value)
@@ -1090,6 +1092,8 @@ def copy_machine(machine, memo=None):
         return twin
     cls = type(machine)
     twin = memo[id(machine)] = object.__new__(cls)
+    twin.state = DONE  # finished until its state is set: a copy that fails leaves nothing to close
+    twin._awaiting = None
     state = {}
     for name, slot in _slots(cls).items():
         try:

@@ -1693,3 +1693,55 @@ def test_an_abandoned_coroutine_is_closed_while_a_nested_coroutine_lives():
             log.append(await box[0])
         """
     )
+
+
+# -- a copy that fails partway leaves nothing to close or warn about ------------------------
+
+
+@pytest.mark.parametrize(
+    "how, started",
+    [("copy", True), ("deepcopy", True), ("deepcopy", False)],
+    ids=["copy-suspended", "deepcopy-suspended", "deepcopy-not-started"],
+)
+def test_a_copy_that_fails_partway_leaves_no_half_built_machine(how, started):
+    # Compiled only (a native coroutine cannot be copied): the half-built
+    # copy is dropped, and its __del__ must neither fail ("Exception
+    # ignored") nor warn that it was never awaited.
+    import copy
+    import sys
+    import warnings
+
+    from tests.compiler.differential import load
+
+    namespace = load(
+        textwrap.dedent(
+            """
+            class Uncopyable:
+                def __deepcopy__(self, memo):
+                    raise ValueError("no deep copy")
+
+            class Opaque:
+                def __await__(self):  # a generator: cannot be copied
+                    yield
+
+            async def main(kept):
+                await Opaque()
+            """
+        ),
+        compiled=True,
+    )
+    original = namespace["main"](namespace["Uncopyable"]())
+    if started:
+        original.send(None)
+    reported = []
+    hook, sys.unraisablehook = sys.unraisablehook, reported.append
+    try:
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            with pytest.raises(Exception):
+                getattr(copy, how)(original)
+    finally:
+        sys.unraisablehook = hook
+    assert [r.exc_value for r in reported] == []
+    assert [str(w.message) for w in warned] == []
+    original.close()
