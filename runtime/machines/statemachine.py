@@ -531,6 +531,9 @@ def _await_iterator(awaitable):
     return _checked_iterator(iterator)
 
 
+handling._await_iterator = _await_iterator  # for Handling.__await__ (see there)
+
+
 def _checked_iterator(iterator):
     """What ``__await__()`` returned, if await can drive it (CPython's errors otherwise)."""
     if isinstance(iterator, (CoroutineType, StateMachine)):

@@ -868,6 +868,16 @@ RETURNING_LOOPS = {
                 log.append("finally")
                 await tick()
         """,
+    "await_in_finally": """
+        async def ready():
+            return "ready"
+
+        async def main():
+            try:
+                await Pause()
+            finally:
+                print(await ready())
+        """,
     "async_for": """
         class Items(Tracked):
             def __aiter__(self):
@@ -1745,3 +1755,100 @@ def test_a_copy_that_fails_partway_leaves_no_half_built_machine(how, started):
     assert [r.exc_value for r in reported] == []
     assert [str(w.message) for w in warned] == []
     original.close()
+
+
+# -- a module's global coroutine closed as the interpreter exits ----------------------------
+
+AT_EXIT = {
+    "async_with": """
+        @contextlib.asynccontextmanager
+        async def manager():
+            try:
+                yield
+            finally:
+                print("manager's finally")
+
+        async def main():
+            async with manager():
+                await Pause()
+        """,
+    "await_in_except": """
+        async def main():
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                await Pause()
+            finally:
+                print("finally")
+        """,
+    "finally_around_a_compiled_await": """
+        async def inner():
+            try:
+                await Pause()
+            finally:
+                print("inner's finally")
+
+        async def main():
+            try:
+                await inner()
+            finally:
+                print("finally")
+        """,
+    "await_in_finally": """
+        async def ready():
+            return "ready"
+
+        async def main():
+            try:
+                await Pause()
+            finally:
+                print(await ready())
+        """,
+    "async_for": """
+        async def numbers():
+            try:
+                yield 1
+                await Pause()
+            finally:
+                print("generator's finally")
+
+        async def main():
+            async for n in numbers():
+                await Pause()
+        """,
+}
+
+
+@pytest.mark.parametrize("case", AT_EXIT)
+def test_a_global_suspended_coroutine_is_closed_quietly_at_exit(tmp_path, case):
+    # Natively the module's globals are cleared at exit and the coroutine is
+    # closed, its finally run, nothing else printed: imports no longer work then.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from statemachine_compiler import compile_source
+
+    source = textwrap.dedent(
+        """
+        import contextlib
+
+        class Pause:
+            def __await__(self):
+                yield
+        """
+    ) + textwrap.dedent(AT_EXIT[case]) + "\nrunning = main()\nrunning.send(None)\nprint('end')\n"
+    native = tmp_path / "native.py"
+    native.write_text(source)
+    compiled = tmp_path / "compiled.py"
+    compiled.write_text(compile_source(source, str(native)).code)
+    root = str(Path(__file__).resolve().parents[2])
+
+    def run(path):
+        result = subprocess.run(
+            [sys.executable, str(path)], capture_output=True, text=True, timeout=60,
+            env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin"},
+        )
+        return result.returncode, result.stdout, result.stderr
+
+    assert run(compiled) == run(native)
