@@ -1018,6 +1018,8 @@ class Machine:
     def close(self):
         """Raise GeneratorExit at the current await, so that cleanup code runs."""
         if self.state <= 0 and self._awaiting is None:
+            if self.state == 0:  # not started: its arguments go, as its frame is cleared
+                self._release_locals()
             self.state = DONE  # not started, or already finished
             return None
         exit_ = GeneratorExit()

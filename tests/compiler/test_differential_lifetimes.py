@@ -1852,3 +1852,180 @@ def test_a_global_suspended_coroutine_is_closed_quietly_at_exit(tmp_path, case):
         return result.returncode, result.stdout, result.stderr
 
     assert run(compiled) == run(native)
+
+
+# -- aclose() lets go of an async generator's locals before its await returns -----------------
+
+ACLOSED = {
+    "suspended in try/finally": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+            finally:
+                log.append("finally")
+        """,
+    "a finally that awaits": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+            finally:
+                await tick("in finally")
+                log.append("finally")
+        """,
+    "in async with": """
+        class Manager:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc_info):
+                await tick("in __aexit__")
+                log.append(("exit", exc_info[0].__name__))
+
+        async def numbers(kept):
+            local = Tracked("local")
+            async with Manager():
+                yield 1
+        """,
+    "in async with and try/finally": """
+        class Manager:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc_info):
+                await tick("in __aexit__")
+
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                async with Manager():
+                    yield 1
+            finally:
+                await tick("in finally")
+        """,
+    "never started": """
+        async def numbers(kept):
+            local = Tracked("local")
+            yield 1
+        """,
+    "after athrow": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+            except ValueError:
+                await tick("in except")
+            try:
+                yield 2
+            finally:
+                await tick("in finally")
+        """,
+    "suspended in an except clause": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                yield 1
+                await tick("in except")
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            case,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a yield in an except clause: the exception handled there holds resume's "
+                "frame, whose f_back is the machinery's finished frames, which hold the generator",
+            ),
+        )
+        if case == "suspended in an except clause"
+        else case
+        for case in ACLOSED
+    ],
+)
+def test_aclose_lets_go_of_the_generators_locals_before_its_await_returns(case):
+    started = case != "never started"
+    check(
+        ACLOSED[case]
+        + f"""
+        async def main():
+            generator = numbers(Tracked("argument"))
+            # The generator itself goes with its last reference too: no cycle.
+            watch = weakref.ref(generator, lambda _: log.append("generator freed"))
+            if {started}:
+                log.append(await generator.__anext__())
+            if {case == "after athrow"}:
+                log.append(await generator.athrow(ValueError))
+            await generator.aclose()
+            log.append("closed")
+            del generator
+            log.append("dropped")
+        """
+    )
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "close",
+        pytest.param(
+            "throw",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="natively the arguments live as long as the exception's traceback holds the "
+                "frame; compiled, as long as the coroutine (no traceback holds the machine's slots)",
+            ),
+        ),
+    ],
+)
+def test_a_coroutine_closed_or_thrown_into_before_it_started_lets_go_of_its_arguments(how):
+    check(
+        f"""
+        async def work(kept):
+            await tick()
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            watch = weakref.ref(coroutine, lambda _: log.append("coroutine freed"))
+            try:
+                if {how == "close"}:
+                    coroutine.close()
+                else:
+                    coroutine.throw(KeyError("thrown"))
+            except KeyError:
+                log.append("raised")
+            log.append("{how}d")
+            del coroutine
+            log.append("dropped")
+        """
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="natively the arguments live as long as the exception's traceback holds the frame; "
+    "compiled, as long as the generator (as for a coroutine thrown into before it started)",
+)
+def test_athrow_into_an_async_generator_that_never_started():
+    check(
+        """
+        async def numbers(kept):
+            yield 1
+
+        async def main():
+            generator = numbers(Tracked("argument"))
+            try:
+                await generator.athrow(KeyError("thrown"))
+            except KeyError:
+                log.append("raised")
+            log.append("thrown")
+            del generator
+            log.append("dropped")
+        """
+    )
