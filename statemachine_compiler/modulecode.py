@@ -222,6 +222,14 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
     ``_name = "..."``, ``_qualname = "..."`` and a ``resume`` method.
     """
     renames = {}
+    # The classes of async defs in plain functions, whose resume is made in
+    # that function by a def decorated ``@_f_inner.resume_maker``.
+    made_elsewhere = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ClassDef):
+            described = _class_constants(statement)
+            if "_name" in described and "_qualname" in described and "_resume_maker" in described:
+                made_elsewhere[statement.name] = (described["_name"], described["_qualname"])
 
     def visit(body, prefix):
         for statement in body:
@@ -233,6 +241,9 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
                     renames[qualname + resume] = (described["_name"], described["_qualname"])
                 visit(statement.body, qualname + ".")
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                machine = _resume_made_for(statement, made_elsewhere)
+                if machine is not None:
+                    renames[prefix + statement.name + ".<locals>.resume"] = machine
                 visit(statement.body, prefix + statement.name + ".<locals>.")
             else:
                 # Classes and functions defined under if/try/with/for keep the prefix.
@@ -243,6 +254,19 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
 
     visit(tree.body, "")
     return renames
+
+
+def _resume_made_for(function, made_elsewhere):
+    """The (name, qualname) of the machine whose resume ``function`` makes (``@_f_inner.resume_maker``), or None."""
+    for decorator in function.decorator_list:
+        if (
+            isinstance(decorator, ast.Attribute)
+            and decorator.attr == "resume_maker"
+            and isinstance(decorator.value, ast.Name)
+            and decorator.value.id in made_elsewhere
+        ):
+            return made_elsewhere[decorator.value.id]
+    return None
 
 
 def _resume_of(machine: ast.ClassDef) -> str | None:
