@@ -185,7 +185,8 @@ def _place_method_machines(tree: ast.Module) -> None:
     """Put the statement defining a method's machine class on the line of the statement before it.
 
     Discussion: the machine class of ``async def m`` in ``class C`` is
-    defined at module level, before ``C``.  On the line of ``m`` that would
+    defined at module level, before ``C`` (and that of an async def in a
+    function, before the function).  On the line of ``m`` that would
     be a line event that natively does not happen there: a debugger
     stepping through the module would stop at ``m`` before ``C``.  On the
     line of the statement before it makes none.  Only the class statement
@@ -205,8 +206,9 @@ def _place_method_machines(tree: ast.Module) -> None:
 def _is_method_machine(statement) -> bool:
     if not isinstance(statement, ast.ClassDef):
         return False
+    # A method's, or an async def's in a function (its class made once, at module level).
     qualname = _class_constants(statement).get("_qualname", "")
-    return "." in qualname and "<locals>" not in qualname
+    return "." in qualname
 
 
 def _source_line(linemap, generated_line):
