@@ -1721,6 +1721,7 @@ def test_a_copy_that_fails_partway_leaves_no_half_built_machine(how, started):
     import sys
     import warnings
 
+    from runtime.machines.durable import CannotSave
     from tests.compiler.differential import load
 
     namespace = load(
@@ -1748,7 +1749,7 @@ def test_a_copy_that_fails_partway_leaves_no_half_built_machine(how, started):
     try:
         with warnings.catch_warnings(record=True) as warned:
             warnings.simplefilter("always")
-            with pytest.raises(Exception):
+            with pytest.raises(CannotSave):
                 getattr(copy, how)(original)
     finally:
         sys.unraisablehook = hook
