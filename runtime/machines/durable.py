@@ -780,7 +780,22 @@ def _nested_stub(function, machine):
         if isinstance(contents, Machine) and _makes_nested_machine(function, vars(type(contents))):
             _stub_code_index(function)
             return _NestedStub(function)
+    if _plain_makers(function):
+        # In a plain function: its class made once, at module level, its
+        # resume's maker (over the function's cells) in its closure.
+        _stub_code_index(function)
+        return _NestedStub(function)
     return None
+
+
+def _plain_makers(function):
+    """``{maker name: class}`` of the module-level machine classes ``function`` (a stub) makes, whose resume a plain function's maker makes."""
+    namespace = function.__globals__
+    return {
+        cls.__dict__["_resume_maker"]: cls
+        for name in function.__code__.co_names
+        if isinstance(cls := namespace.get(name), type) and issubclass(cls, Machine) and "_resume_maker" in cls.__dict__
+    }
 
 
 def _makes_nested_machine(function, namespace):
@@ -824,6 +839,7 @@ def _stub_parts(function, convert):
         for c in contents
         if isinstance(c, type) and issubclass(c, Machine) and "_resume_maker" in c.__dict__
     }
+    makers.update(_plain_makers(function))
     return (
         function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
         tuple(convert(_maker_form(c, makers)) for c in contents),
