@@ -95,6 +95,9 @@ _LOCALS_ARE_SNAPSHOTS = sys.version_info >= (3, 13)
 # coroutine that returns when closed.  (The same release's rules for an async
 # generator's asend()/athrow() awaitables: runtime.machines.asyncgen, _STRICT_STEPS.)
 _CLOSE_RETURNS_VALUE = sys.version_info >= (3, 13)
+# 3.11 closes a coroutine that never started by throwing into it, which
+# clears its frame (its arguments go); 3.12 only marks it finished.
+_CLOSE_AT_START_CLEARS_FRAME = sys.version_info < (3, 12)
 
 
 class _Exhausted:
@@ -1068,7 +1071,7 @@ class Machine:
     def close(self):
         """Raise GeneratorExit at the current await, so that cleanup code runs."""
         if self.state <= 0 and self._awaiting is None:
-            if self.state == 0:  # not started: its arguments go, as its frame is cleared
+            if self.state == 0 and _CLOSE_AT_START_CLEARS_FRAME:  # its arguments go, as 3.11 clears its frame
                 self._release_locals()
             self.state = DONE  # not started, or already finished
             return None
