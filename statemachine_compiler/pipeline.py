@@ -590,7 +590,14 @@ class FunctionCompiler:
         # over them where the async def stands (by _resume_maker as well).
         in_plain_function = parent is None and _inside_function(stack)
         closes_over = in_plain_function and any(n not in hidden for n in free)
-        makes_resume_here = (parent is not None and bool(enclosing_cells)) or closes_over
+        # (Nested in an async def in a plain function, it may read that
+        # function's variables, which its class, at module level, cannot see.)
+        reads_function_variables = any(
+            (scope := _binding_scope(n, enclosing)) is not None and scope.kind == "function"
+            for n in free
+            if n not in hidden
+        )
+        makes_resume_here = (parent is not None and (bool(enclosing_cells) or reads_function_variables)) or closes_over
         resume_maker = self.class_names(f"make{class_name}_resume") if makes_resume_here else None
         # It holds the enclosing machine only to read a local of it kept in a slot.
         reads_slots = resume_maker is None or any(resolve(n, stack) is not None for n in free)
@@ -963,9 +970,14 @@ def _machine_cell(name: str, stack: list[Scope]) -> bool:
     return False
 
 
-def _enclosing_function_name(stack: list[Scope]) -> str:
-    """The name of the innermost plain function in ``stack`` (its class bodies skipped)."""
-    return next((scope.name for scope in reversed(stack) if scope.kind == "function" and scope.name), "<lambda>")
+def _enclosing_function_name(stack: list[Scope]) -> tuple[str, str]:
+    """Where a function nested in ``stack`` stands, and whose variables it sees (its class bodies skipped)."""
+    for scope in reversed(stack):
+        if scope.kind == "function":
+            return scope.name, scope.name
+        if scope.kind == "machine":  # a class in a compiled async def
+            return f"{scope.name}'s resume", scope.name
+    raise AssertionError("not in a function")
 
 
 def _inside_function(stack: list[Scope]) -> bool:

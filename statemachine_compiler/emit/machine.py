@@ -183,7 +183,13 @@ def make_resume_call(spec: MachineSpec) -> str:
 
 
 def write_resume_maker(
-    spec: MachineSpec, enclosing, body: list[Node], render, render_expression, linemap=None, plain: str | None = None
+    spec: MachineSpec,
+    enclosing,
+    body: list[Node],
+    render,
+    render_expression,
+    linemap=None,
+    plain: tuple[str, str] | None = None,
 ) -> Writer:
     """Write, where the async def stands, what its stub makes its coroutines' resume with.
 
@@ -194,8 +200,8 @@ def write_resume_maker(
     the class through a local (``_main_add = self._main_add``), so that
     neither it nor the coroutines it makes hold the enclosing machine.
 
-    ``plain``: the name of the plain function the async def stands in
-    (``enclosing`` is then None).  Its class is made once too, at module
+    ``plain``: where the async def stands, in a plain function (or a
+    class in a function), and that function's name (``enclosing`` is then None).  Its class is made once too, at module
     level; this function, made at each call of that function, closes over
     its variables.  Decorated by the class's ``resume_maker``, which names
     the resume's code after the async def (once, for the class).
@@ -209,8 +215,8 @@ def write_resume_maker(
         variables = f"{enclosing.name}'s cells"
     else:
         w.line(f"@{spec.class_name}.resume_maker")
-        where = plain
-        variables = f"{plain}'s variables"
+        where, owner = plain
+        variables = f"{owner}'s variables"
     write_body = lambda: _write_resume_body(w, spec, body, render, render_expression)  # noqa: E731
     write_make_resume(w, spec, write_body, where, variables)
     return w

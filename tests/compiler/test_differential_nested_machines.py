@@ -794,3 +794,33 @@ def test_a_never_awaited_coroutine_of_a_plain_function_warns_at_the_users_line()
             gc.collect()
         found.append([(str(w.message), w.lineno) for w in caught])
     assert found[1] == found[0]
+
+
+def test_coroutines_nested_in_a_coroutine_in_a_plain_function_read_the_functions_variables():
+    # The classes of all of them stand at module level: each resume that
+    # reads the function's variables is made where its async def stands.
+    check(
+        """
+        def make(k):
+            async def outer(j):
+                total = j
+                async def reads_both():
+                    return k + total + await tick()
+                async def reads_the_function_only():
+                    return k
+                async def middle():
+                    async def innermost():
+                        return k * 100 + await tick()
+                    return await innermost()
+                class Local:
+                    async def get(self):
+                        return k + j
+                return (
+                    await reads_both(), await reads_the_function_only(), await middle(), await Local().get()
+                )
+            return outer
+
+        async def main():
+            return await make(1)(2), await make(3)(4)
+        """
+    )
