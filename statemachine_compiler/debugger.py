@@ -65,6 +65,10 @@ _DISPATCH_OPCODES = {
 }
 
 
+# What the first line of a resume made over cells consists of: ``self = machine()``.
+_REACHING_OPCODES = {"PUSH_NULL", "LOAD_DEREF", "PRECALL", "CALL", "STORE_FAST", "CACHE", "EXTENDED_ARG", "NOP"}
+
+
 class MachineLocals(dict):
     """A compiled function's locals by their source names; a store sets the machine's attribute.
 
@@ -551,6 +555,8 @@ def _kind_of(frame):
         return "hidden"  # the body of a generated class
     if code.co_flags & (CO_COROUTINE | CO_ASYNC_GENERATOR) and _RETURN_GENERATOR not in code.co_code[:16:2]:
         return "hidden"  # the stub that builds the machine: natively there is no such call
+    if _makes_a_resume(frame):
+        return "hidden"  # what the stub calls for its machine's resume (a _resume_maker): part of the call
     machine = stacks.driven_machine(frame)
     if machine is not None:
         kind = type(machine)
@@ -559,6 +565,23 @@ def _kind_of(frame):
         if code is getattr(kind.__init__, "__code__", None):
             return "hidden"  # storing the arguments: natively part of the call
     return "user"
+
+
+def _makes_a_resume(frame):
+    """Whether ``frame`` runs a ``make_resume`` or a ``_resume_maker`` (emit.machine): its first argument weakly refers to the machine."""
+    code = frame.f_code
+    if not code.co_argcount or not code.co_name.endswith("_resume"):
+        return False
+    reference = frame.f_locals.get(code.co_varnames[0])
+    if type(reference) is not weakref.ref:
+        return False
+    from runtime.machines.statemachine import Machine
+
+    machine = reference()
+    if not isinstance(machine, Machine):
+        return False
+    namespace = type(machine).__dict__
+    return namespace.get("_resume_maker") == code.co_name or (code.co_name == "make_resume" and "make_resume" in namespace)
 
 
 def _first_source_line(code, first_line):
@@ -620,6 +643,7 @@ def _line_kind(code, offset):
         return "user"
     machine = _machine_variable(code) if code.co_argcount else None
     names = []
+    stored = set()
     for instruction in dis.get_instructions(code):
         if offset <= instruction.offset < end:
             names.append(instruction.opname)
@@ -627,8 +651,12 @@ def _line_kind(code, offset):
                 return "user"
             if instruction.opname == "LOAD_ATTR" and instruction.argval != "state":
                 return "user"
+            if instruction.opname == "STORE_FAST":
+                stored.add(instruction.argval)
     if names and set(names) <= _JUMPS:
         return "jump"
+    if stored == {machine} and set(names) <= _REACHING_OPCODES:
+        return "dispatch"  # ``self = machine()``: a resume made over cells reaching its machine
     if "LOAD_ATTR" in names and set(names) <= _DISPATCH_OPCODES:
         return "dispatch"
     return "user"

@@ -185,7 +185,8 @@ def _place_method_machines(tree: ast.Module) -> None:
     """Put the statement defining a method's machine class on the line of the statement before it.
 
     Discussion: the machine class of ``async def m`` in ``class C`` is
-    defined at module level, before ``C``.  On the line of ``m`` that would
+    defined at module level, before ``C`` (and that of an async def in a
+    function, before the function).  On the line of ``m`` that would
     be a line event that natively does not happen there: a debugger
     stepping through the module would stop at ``m`` before ``C``.  On the
     line of the statement before it makes none.  Only the class statement
@@ -205,8 +206,9 @@ def _place_method_machines(tree: ast.Module) -> None:
 def _is_method_machine(statement) -> bool:
     if not isinstance(statement, ast.ClassDef):
         return False
+    # A method's, or an async def's in a function (its class made once, at module level).
     qualname = _class_constants(statement).get("_qualname", "")
-    return "." in qualname and "<locals>" not in qualname
+    return "." in qualname
 
 
 def _source_line(linemap, generated_line):
@@ -222,6 +224,14 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
     ``_name = "..."``, ``_qualname = "..."`` and a ``resume`` method.
     """
     renames = {}
+    # The classes of async defs in plain functions, whose resume is made in
+    # that function by a def decorated ``@_f_inner.resume_maker``.
+    made_elsewhere = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ClassDef):
+            described = _class_constants(statement)
+            if "_name" in described and "_qualname" in described and "_resume_maker" in described:
+                made_elsewhere[statement.name] = (described["_name"], described["_qualname"])
 
     def visit(body, prefix):
         for statement in body:
@@ -233,6 +243,9 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
                     renames[qualname + resume] = (described["_name"], described["_qualname"])
                 visit(statement.body, qualname + ".")
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                machine = _resume_made_for(statement, made_elsewhere)
+                if machine is not None:
+                    renames[prefix + statement.name + ".<locals>.resume"] = machine
                 visit(statement.body, prefix + statement.name + ".<locals>.")
             else:
                 # Classes and functions defined under if/try/with/for keep the prefix.
@@ -243,6 +256,19 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
 
     visit(tree.body, "")
     return renames
+
+
+def _resume_made_for(function, made_elsewhere):
+    """The (name, qualname) of the machine whose resume ``function`` makes (``@_f_inner.resume_maker``), or None."""
+    for decorator in function.decorator_list:
+        if (
+            isinstance(decorator, ast.Attribute)
+            and decorator.attr == "resume_maker"
+            and isinstance(decorator.value, ast.Name)
+            and decorator.value.id in made_elsewhere
+        ):
+            return made_elsewhere[decorator.value.id]
+    return None
 
 
 def _resume_of(machine: ast.ClassDef) -> str | None:

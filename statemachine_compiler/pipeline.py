@@ -585,13 +585,24 @@ class FunctionCompiler:
         # The enclosing machines' cells it uses: then its resume is made over
         # them, where they are (in the enclosing resume, by _resume_maker).
         enclosing_cells = [n for n in free if _machine_cell(n, stack)]
-        resume_maker = self.class_names(f"make{class_name}_resume") if parent and enclosing_cells else None
+        # In a plain function (or a class in one), its class is made once too,
+        # at module level; using the function's variables, its resume is made
+        # over them where the async def stands (by _resume_maker as well).
+        in_plain_function = parent is None and _inside_function(stack)
+        closes_over = in_plain_function and any(n not in hidden for n in free)
+        # (Nested in an async def in a plain function, it may read that
+        # function's variables, which its class, at module level, cannot see.)
+        reads_function_variables = any(
+            (scope := _binding_scope(n, enclosing)) is not None and scope.kind == "function"
+            for n in free
+            if n not in hidden
+        )
+        makes_resume_here = (parent is not None and (bool(enclosing_cells) or reads_function_variables)) or closes_over
+        resume_maker = self.class_names(f"make{class_name}_resume") if makes_resume_here else None
         # It holds the enclosing machine only to read a local of it kept in a slot.
         reads_slots = resume_maker is None or any(resolve(n, stack) is not None for n in free)
         outer_slot = fresh("outer") if parent is not None and reads_slots else None
-        # In a plain function (or a class in one), using none of its
-        # variables: nothing to close over, its class can be made once too.
-        at_module_level = parent is None and not free and _inside_function(stack)
+        at_module_level = in_plain_function  # (what the stub passes it, it needs not close over)
         scope = Scope(
             "machine",
             set(bindings.locals),
@@ -748,9 +759,9 @@ class FunctionCompiler:
         )
         linemap = None if self.options.format else self.linemap
         writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))
-        made_here = []  # what stands in the enclosing resume before the stub
+        made_here = []  # what stands in the enclosing resume (or plain function) before the stub
         if resume_maker is not None:  # its body's nested classes are written then
-            made_here = self._resume_maker(spec, body, render, render_expression, parent)
+            made_here = self._resume_maker(spec, body, render, render_expression, parent, stack)
         machine_code, sources = _with_nested_machines(writer, scope)
 
         # Its annotations see its type parameters (PEP 695), its decorators do not.
@@ -759,7 +770,7 @@ class FunctionCompiler:
         # an enclosing compiled method is that machine's saved class.
         prefix = [cst.Name("__class__" if n == owner else n).visit(annotations) for n in passed]
         machine_class = None
-        if resume_maker is not None:  # the class, from a local of the enclosing resume
+        if resume_maker is not None:  # the class, a global, or from a local of the enclosing resume
             machine_class = cst.Name(class_name)
         elif parent is not None:  # ``self._main_inner``
             machine_class = cst.Attribute(cst.Name(parent.machine), cst.Name(class_name))
@@ -813,9 +824,14 @@ class FunctionCompiler:
             if self.options.check:
                 check_output(machine_code, self.filename, machines_tree)
         machines = GeneratedCode(machine_code, leading_lines=leading)
-        if at_module_level:  # its blank lines and comments stay with the stub, where it stands
+        if at_module_level:  # its blank lines and comments stay where it stands
             machines = machines.with_changes(leading_lines=blank_lines([]))
             stub_leading = node.leading_lines or blank
+            if made_here:  # above its resume's maker, the first of what stands there
+                maker = made_here[0].with_changes(leading_lines=node.leading_lines)
+                if not self.options.format:
+                    self.linemap.moved(maker, made_here[0])
+                made_here[0], stub_leading = maker, blank
         if stack:  # a method's stub (or one in a function) stays in its body, as nodes
             stub = cst.parse_module(stub_code).body[0].with_changes(leading_lines=stub_leading)
         else:  # at module level nothing rewrites it again: text too
@@ -826,19 +842,23 @@ class FunctionCompiler:
         self.compiled.append(qualname)
         if at_module_level:
             self.module_machines.append(machines)
-            return [], stub
+            return made_here, stub
         return [machines], stub
 
-    def _resume_maker(self, spec: MachineSpec, body, render, render_expression, parent: Scope):
+    def _resume_maker(self, spec: MachineSpec, body, render, render_expression, parent: Scope | None, stack):
         """What makes the resume of a nested async def's coroutines over the enclosing cells, as nodes.
 
-        It stands where the async def stood, in the enclosing resume, made
-        over that coroutine's cells as a closure is: then the stub and
-        what it makes hold the cells they use, not the enclosing machine.
+        It stands where the async def stood, in the enclosing resume (or
+        plain function), made over that call's cells as a closure is: then
+        the stub and what it makes hold the cells they use, not the
+        enclosing machine.
         """
         linemap = None if self.options.format else self.linemap
-        writer = write_resume_maker(spec, parent, body, render, render_expression, linemap)
+        plain = None if parent is not None else _enclosing_function_name(stack)
+        writer = write_resume_maker(spec, parent, body, render, render_expression, linemap, plain=plain)
         code = writer.text()
+        if plain is not None and self.options.format:  # no enclosing machine's class is formatted with it
+            code = format_generated(code)
         parsed = cst.parse_module(code)
         statements = list(parsed.body)
         # The comment above the first line is the module's header when parsed alone.
@@ -948,6 +968,16 @@ def _machine_cell(name: str, stack: list[Scope]) -> bool:
         if name in scope.bound:
             return scope.kind == "machine" and name in scope.cells
     return False
+
+
+def _enclosing_function_name(stack: list[Scope]) -> tuple[str, str]:
+    """Where a function nested in ``stack`` stands, and whose variables it sees (its class bodies skipped)."""
+    for scope in reversed(stack):
+        if scope.kind == "function":
+            return scope.name, scope.name
+        if scope.kind == "machine":  # a class in a compiled async def
+            return f"{scope.name}'s resume", scope.name
+    raise AssertionError("not in a function")
 
 
 def _inside_function(stack: list[Scope]) -> bool:

@@ -32,6 +32,7 @@ from runtime.machines.statemachine import (
     _leave_machinery,
     _named_as_natively,
     _Raised,
+    _release_frames,
     _three_argument_warning,
     _throw_as_given,
     _warn_never_awaited_method,
@@ -169,10 +170,17 @@ class AsyncGeneratorMachine(Machine):
                 self._handled_at_yield = result.handled
                 raise StopIteration(result.value)
             try:
-                self._awaiting = _delegate_of(result)
+                self._awaiting = delegate = _delegate_of(result)
             except BaseException as raised:
                 value, error = None, _Raised(_without_machinery(raised))
                 continue
+            if type(delegate) is _HandlingIterator:
+                # As Machine._advance: the exception handled keeps the frames
+                # on its traceback, which hold the awaitable (and so it): a
+                # cycle, which kept a generator closed by aclose() alive.
+                _release_frames(delegate.exception, type(self)._resume_code)
+                self = None  # see _release_frames
+            result = delegate = None  # see _release_frames
             return None
 
     def _handled(self):
@@ -451,6 +459,8 @@ class _Step:
             return generator.throw((error, error := None)[0])  # athrow() warned already
         # aclose()
         if generator.state <= 0:
+            if generator.state == 0:  # never started: its arguments go, as its frame is cleared
+                generator._release_locals()
             generator.state = DONE
             raise StopIteration
         return generator.throw(GeneratorExit)

@@ -473,7 +473,9 @@ def _set_state(machine, state):
     if cls._kind == "async generator":
         machine._hooked = False
         machine._finalizer = None
-    for name, value in state.items():
+    # Its state last: set before the rest, a failure there would leave a
+    # suspended machine with no resume for its __del__ to close.
+    for name, value in sorted(state.items(), key=lambda item: item[0] == "state"):
         if type(value) is _SavedCells:
             value = _resume_over(machine, value)
         slots[name].__set__(machine, value)
@@ -558,8 +560,22 @@ def reduce_machine(machine, protocol):
     if "<locals>" in cls.__qualname__:
         nested = _nested_class(cls, machine)
         return _restored_nested, (nested, machine._qualname, cls._source_digest), state, None, None, _set_state
+    if "_resume_maker" in vars(cls) and cls._enclosing is None and "." not in cls.__qualname__:
+        _check_maker_findable(cls, machine)
     identity = (cls.__module__, cls.__qualname__, machine._qualname, cls._source_digest)
     return _restored, identity, state, None, None, _set_state
+
+
+def _check_maker_findable(cls, machine):
+    """Refuse now a machine of an async def in a plain function that another process cannot find (``_plain_maker_found``)."""
+    if cls.__dict__.get("_maker_findable"):
+        return
+    if _plain_maker_code(cls, sys.modules.get(cls.__module__)) is not cls._maker_source:
+        raise CannotSave(
+            f"cannot save {_where(machine)}: it is an async def nested in a function that another "
+            "process cannot find (nest it in a function defined at module level or in a class)"
+        )
+    cls._maker_findable = True
 
 
 # -- async defs nested in a function or in an async def --------------------------------
@@ -764,7 +780,22 @@ def _nested_stub(function, machine):
         if isinstance(contents, Machine) and _makes_nested_machine(function, vars(type(contents))):
             _stub_code_index(function)
             return _NestedStub(function)
+    if _plain_makers(function):
+        # In a plain function: its class made once, at module level, its
+        # resume's maker (over the function's cells) in its closure.
+        _stub_code_index(function)
+        return _NestedStub(function)
     return None
+
+
+def _plain_makers(function):
+    """``{maker name: class}`` of the module-level machine classes ``function`` (a stub) makes, whose resume a plain function's maker makes."""
+    namespace = function.__globals__
+    return {
+        cls.__dict__["_resume_maker"]: cls
+        for name in function.__code__.co_names
+        if isinstance(cls := namespace.get(name), type) and issubclass(cls, Machine) and "_resume_maker" in cls.__dict__
+    }
 
 
 def _makes_nested_machine(function, namespace):
@@ -808,6 +839,7 @@ def _stub_parts(function, convert):
         for c in contents
         if isinstance(c, type) and issubclass(c, Machine) and "_resume_maker" in c.__dict__
     }
+    makers.update(_plain_makers(function))
     return (
         function.__module__, code.co_qualname, _stub_code_index(function), code.co_flags,
         tuple(convert(_maker_form(c, makers)) for c in contents),
@@ -846,9 +878,15 @@ class _ResumeMaker:
 
 def _rebuilt_maker(cls, closure, function_qualname):
     """The function that makes the resume of ``cls``'s coroutines, over ``closure``: its code in the enclosing resume."""
-    enclosing = cls._enclosing()
-    code = next(c for c in enclosing._resume_code.co_consts if type(c) is CodeType and c.co_name == cls._resume_maker)
-    namespace = statemachine._resume_function(enclosing).__globals__
+    if cls._enclosing is None:  # in a plain function: the code the class learnt (see resume_maker)
+        _plain_maker_found(cls)
+        code, namespace = cls._maker_code, cls._globals
+    else:
+        enclosing = cls._enclosing()
+        code = next(
+            c for c in enclosing._resume_code.co_consts if type(c) is CodeType and c.co_name == cls._resume_maker
+        )
+        namespace = statemachine._resume_globals(enclosing)
     function = FunctionType(code, namespace, code.co_name, None, closure)
     function.__qualname__ = function_qualname
     return function
@@ -867,7 +905,50 @@ def _rebuilt_stub(module_name, qualname, index, flags, contents, defaults, kwdef
     return stub
 
 
+def _plain_maker_found(cls):
+    """Make ``cls`` know its resume's code, if it is made in a plain function that has not run yet.
+
+    Discussion: the class of an async def in a plain function is made at
+    module level, and learns its resume's code when that function first
+    runs (``Machine.resume_maker``).  Loaded in a new process, a machine of
+    it needs the code before: the function that makes it is found among the
+    module's code by its name, the compiler's (its class's ``_resume_maker``).
+    An async def nested in such an async def is finished with it.
+    """
+    if cls._resume_code is not None or "_resume_maker" not in vars(cls):
+        return
+    module = sys.modules.get(cls.__module__)
+    outer_name = cls.__qualname__.rpartition(".")[0]
+    if outer_name:  # an attribute of the class of the async def it is nested in
+        outer = module
+        for part in outer_name.split("."):
+            outer = getattr(outer, part, None)
+        if isinstance(outer, type) and issubclass(outer, Machine):
+            _plain_maker_found(outer)
+        return
+    maker = _plain_maker_code(cls, module)
+    if maker is None:
+        raise CodeChanged(
+            f"cannot restore coroutine {cls._qualname!r}: module {cls.__module__!r} no longer defines "
+            "the function it is nested in as it did"
+        )
+    statemachine._finish_plain_maker(cls, maker, module.__dict__)
+
+
+def _plain_maker_code(cls, module):
+    """The code of the function that makes the resume of ``cls``'s coroutines, among ``module``'s, or None."""
+    if module is None:
+        return None
+    _codes_named(module, "")  # the module's codes, indexed
+    for codes in _CODES[module].values():
+        for code in codes:
+            if code.co_name == cls._resume_maker:
+                return code
+    return None
+
+
 def _restored_nested(cls, qualname, digest):
+    _plain_maker_found(cls)
     if cls._qualname != qualname or cls._source_digest != digest:
         raise CodeChanged(
             f"cannot restore coroutine {qualname!r} of module {cls.__module__!r}: the function's "
@@ -904,6 +985,7 @@ copyreg.pickle(CellType, _reduce_cell)
 def _restored(module_name, class_qualname, qualname, digest):
     """A new, empty machine of the pickled function, after checking it is the same code."""
     cls = _machine_class_of(module_name, class_qualname, qualname)
+    _plain_maker_found(cls)
     if cls._qualname != qualname or cls._source_digest != digest:
         raise CodeChanged(
             f"cannot restore coroutine {qualname!r} of module {module_name!r}: the function's source "
@@ -1090,6 +1172,8 @@ def copy_machine(machine, memo=None):
         return twin
     cls = type(machine)
     twin = memo[id(machine)] = object.__new__(cls)
+    twin.state = DONE  # finished until its state is set: a copy that fails leaves nothing to close
+    twin._awaiting = None
     state = {}
     for name, slot in _slots(cls).items():
         try:

@@ -33,6 +33,12 @@ def entered_except(machine, caught):
     return caught
 
 
+# runtime.machines.statemachine's, which imports this module: it puts it here.
+# Not imported where it is used: an import fails while the interpreter exits,
+# when a module's suspended coroutine is closed (its ``async with`` exits here).
+_await_iterator = None
+
+
 class Handling:
     """An awaitable awaited while an exception is being handled."""
 
@@ -46,8 +52,6 @@ class Handling:
         self.exception = sys.exc_info()[1] if pending else None
 
     def __await__(self):
-        from runtime.machines.statemachine import _await_iterator
-
         iterator = _await_iterator(self.awaitable)
         if self.exception is None:
             return iterator

@@ -95,6 +95,9 @@ _LOCALS_ARE_SNAPSHOTS = sys.version_info >= (3, 13)
 # coroutine that returns when closed.  (The same release's rules for an async
 # generator's asend()/athrow() awaitables: runtime.machines.asyncgen, _STRICT_STEPS.)
 _CLOSE_RETURNS_VALUE = sys.version_info >= (3, 13)
+# 3.11 closes a coroutine that never started by throwing into it, which
+# clears its frame (its arguments go); 3.12 only marks it finished.
+_CLOSE_AT_START_CLEARS_FRAME = sys.version_info < (3, 12)
 
 
 class _Exhausted:
@@ -251,9 +254,14 @@ def _named_after_function(code, cls, generated):
 def _resume_function(cls):
     """The function of ``cls`` whose code is, or makes, its resume: ``resume`` or ``make_resume``."""
     make_resume = cls.__dict__.get("make_resume")
-    if make_resume is None and "_resume_maker" in cls.__dict__:  # in the enclosing class's
+    if make_resume is None and "_resume_maker" in cls.__dict__ and cls._enclosing is not None:  # in the enclosing class's
         return _resume_function(cls._enclosing())
     return cls.resume if make_resume is None else make_resume.__func__
+
+
+def _resume_globals(cls):
+    """The globals ``cls``'s resume runs in."""
+    return cls._globals if cls._globals is not None else _resume_function(cls).__globals__
 
 
 def _resume_made_by(make_resume):
@@ -300,6 +308,26 @@ def _with_nested_machines_finished(cls, code):
         if _deletes_attributes(finished):
             nested.__delattr__ = Machine._delete_local
     return code
+
+
+def _finish_plain_maker(cls, maker, namespace):
+    """Give ``cls`` the code of its resume, made by ``maker`` (the code of a plain function's resume_maker)."""
+    made = _resume_made_by_code(maker)
+    finished = made
+    if made.co_name == "resume":  # not compiled by the import hook
+        finished = _named_after_function(made, cls, made.co_qualname)
+    finished = _with_nested_machines_finished(cls, finished)
+    cls._maker_source = maker
+    cls._maker_code = maker if finished is made else _with_constant(maker, made, finished)
+    cls._resume_code = finished
+    cls._globals = namespace
+    _note_cells(cls, cls._maker_code, finished)
+    if _deletes_attributes(finished):
+        cls.__delattr__ = Machine._delete_local
+
+
+def _resume_made_by_code(maker):
+    return next(c for c in maker.co_consts if type(c) is CodeType)
 
 
 def _with_constant(code, old, new):
@@ -529,6 +557,9 @@ def _await_iterator(awaitable):
     if type(iterator) is GeneratorType:  # the usual ``def __await__(self): yield``
         return iterator
     return _checked_iterator(iterator)
+
+
+handling._await_iterator = _await_iterator  # for Handling.__await__ (see there)
 
 
 def _checked_iterator(iterator):
@@ -783,7 +814,9 @@ class Machine:
             code = _resume_made_by(make_resume)
             generated = f"{cls.__qualname__}.make_resume.<locals>.resume"
         elif type(resume) is not FunctionType:
-            return  # no machine, or one whose resume the enclosing class finds (its _resume_maker)
+            if "_resume_maker" in namespace:  # its resume is made where its async def stands
+                cls.__name__ = cls._kind.replace(" ", "_")
+            return  # no machine, or one whose resume its _resume_maker makes (see there)
         else:
             code = resume.__code__
             generated = f"{cls.__qualname__}.resume"
@@ -825,6 +858,29 @@ class Machine:
             # call through it, ten times dearer; so only the functions that
             # ``del`` a local get it, for the error of deleting it unbound.
             cls.__delattr__ = Machine._delete_local
+
+    @classmethod
+    def resume_maker(cls, maker):
+        """Decorate the function that makes the resume of ``cls``'s coroutines, in the plain function its async def is in.
+
+        Discussion: the class of an async def in a plain function that uses
+        the function's variables is made once, at module level; its resume
+        closes over them, so it is made in that function, by ``maker``
+        (emit.machine.write_resume_maker), defined at each call of it.  The
+        class learns its resume's code from the first: named after the
+        async def (as the import hook names it already), what frames run.
+        Later calls hand back ``maker`` as it is, or with that code.
+        """
+        code = maker.__code__
+        if code is not cls._maker_code:
+            if code is not cls._maker_source:
+                _finish_plain_maker(cls, code, maker.__globals__)
+            maker.__code__ = cls._maker_code
+        return maker
+
+    _maker_source = None  # the code of the resume_maker above as compiled, and as named
+    _maker_code = None
+    _globals = None  # the globals its resume runs in
 
     def resume(self, value, error):
         """Run from the current state to the next await; generated for each function."""
@@ -1015,6 +1071,8 @@ class Machine:
     def close(self):
         """Raise GeneratorExit at the current await, so that cleanup code runs."""
         if self.state <= 0 and self._awaiting is None:
+            if self.state == 0 and _CLOSE_AT_START_CLEARS_FRAME:  # its arguments go, as 3.11 clears its frame
+                self._release_locals()
             self.state = DONE  # not started, or already finished
             return None
         exit_ = GeneratorExit()
@@ -1866,7 +1924,7 @@ class SuspendedFrame:
         self._machine = _weak_ref(machine)
         kind = type(machine)
         self.f_code = kind._resume_code
-        self.f_globals = _resume_function(kind).__globals__
+        self.f_globals = _resume_globals(kind)
 
     @property
     def f_builtins(self):

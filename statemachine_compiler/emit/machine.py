@@ -43,7 +43,7 @@ __all__ = ["MachineSpec", "write_machine", "write_resume_maker", "build_stub", "
 # What the class body above defines, besides what the base class has.
 CLASS_BODY_NAMES = (
     "__slots__", "_name", "_qualname", "_lines", "_source_digest", "_temporaries", "_renamed",
-    "_may_read_unbound", "_parameters",
+    "_may_read_unbound", "_parameters", "_resume_maker",
     "__init__", "resume", "make_resume",
 )
 LOCALS_SLOT = "_f_locals"  # the dict locals() returns, when the function calls it (3.11, 3.12)
@@ -182,8 +182,16 @@ def make_resume_call(spec: MachineSpec) -> str:
     return f"{maker}({', '.join(arguments)})"
 
 
-def write_resume_maker(spec: MachineSpec, enclosing, body: list[Node], render, render_expression, linemap=None) -> Writer:
-    """Write, for the enclosing resume, what a nested async def's stub makes its coroutines' resume with.
+def write_resume_maker(
+    spec: MachineSpec,
+    enclosing,
+    body: list[Node],
+    render,
+    render_expression,
+    linemap=None,
+    plain: tuple[str, str] | None = None,
+) -> Writer:
+    """Write, where the async def stands, what its stub makes its coroutines' resume with.
 
     Discussion: such a class is made once, an attribute of the enclosing
     machine's class; but its resume uses cells of the enclosing call, so
@@ -191,16 +199,32 @@ def write_resume_maker(spec: MachineSpec, enclosing, body: list[Node], render, r
     stood, closes over them as the native function does.  The stub reaches
     the class through a local (``_main_add = self._main_add``), so that
     neither it nor the coroutines it makes hold the enclosing machine.
+
+    ``plain``: where the async def stands, in a plain function (or a
+    class in a function), and that function's name (``enclosing`` is then None).  Its class is made once too, at module
+    level; this function, made at each call of that function, closes over
+    its variables.  Decorated by the class's ``resume_maker``, which names
+    the resume's code after the async def (once, for the class).
     """
     w = Writer(linemap)
     w.source = spec.lines[0]
-    w.line(f"# The class, for {spec.name}(): it holds no {enclosing.machine}.")
-    w.line(f"{spec.class_name} = {enclosing.machine}.{spec.class_name}")
-    write_make_resume(w, spec, lambda: _write_resume_body(w, spec, body, render, render_expression), enclosing.name)
+    if plain is None:
+        w.line(f"# The class, for {spec.name}(): it holds no {enclosing.machine}.")
+        w.line(f"{spec.class_name} = {enclosing.machine}.{spec.class_name}")
+        where = f"{enclosing.name}'s resume"
+        variables = f"{enclosing.name}'s cells"
+    else:
+        w.line(f"@{spec.class_name}.resume_maker")
+        where, owner = plain
+        variables = f"{owner}'s variables"
+    write_body = lambda: _write_resume_body(w, spec, body, render, render_expression)  # noqa: E731
+    write_make_resume(w, spec, write_body, where, variables)
     return w
 
 
-def write_make_resume(w: Writer, spec: MachineSpec, write_body, enclosing: str | None = None) -> None:
+def write_make_resume(
+    w: Writer, spec: MachineSpec, write_body, where: str | None = None, variables: str | None = None
+) -> None:
     """Write ``make_resume``, which makes the resume of one coroutine over cells of its own.
 
     Discussion: natively a local that a nested function uses lives in a
@@ -222,8 +246,8 @@ def write_make_resume(w: Writer, spec: MachineSpec, write_body, enclosing: str |
         w.line(f"def make_resume({', '.join([reference, *parameters])}):")
     with w.indented():
         if spec.resume_maker:
-            w.line(f"# Made here, in {enclosing}'s resume, so that {spec.name}'s coroutines close over")
-            w.line(f"# {enclosing}'s cells, as natively; {reference}: a weak reference, no cycle.")
+            w.line(f"# Made here, in {where}, so that {spec.name}'s coroutines close over")
+            w.line(f"# {variables}, as natively; {reference}: a weak reference, no cycle.")
         else:
             w.line("# Made for each coroutine, so that the variables nested functions share")
             w.line(f"# with it are cells, as natively; {reference}: a weak reference, no cycle.")

@@ -580,7 +580,10 @@ class NameRewriter(Transformer):
             returns=node.returns.visit(outer) if node.returns is not None else None,
             body=node.body.visit(inner),
         )
-        new = _drop_machine_nonlocals(new, self.stack, getattr(self.compile_nested, "linemap", None))
+        linemap = getattr(self.compile_nested, "linemap", None)
+        if linemap is not None:  # its lines are the def's (after_module_machines moves it)
+            linemap.note_origin(new, original_node)
+        new = _drop_machine_nonlocals(new, self.stack, linemap)
         new, copies = self.define(new)
         return self.after_module_machines([new, *copies])
 

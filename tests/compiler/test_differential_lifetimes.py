@@ -868,6 +868,16 @@ RETURNING_LOOPS = {
                 log.append("finally")
                 await tick()
         """,
+    "await_in_finally": """
+        async def ready():
+            return "ready"
+
+        async def main():
+            try:
+                await Pause()
+            finally:
+                print(await ready())
+        """,
     "async_for": """
         class Items(Tracked):
             def __aiter__(self):
@@ -1691,5 +1701,332 @@ def test_an_abandoned_coroutine_is_closed_while_a_nested_coroutine_lives():
             del coro
             log.append("dropped")
             log.append(await box[0])
+        """
+    )
+
+
+# -- a copy that fails partway leaves nothing to close or warn about ------------------------
+
+
+@pytest.mark.parametrize(
+    "how, started",
+    [("copy", True), ("deepcopy", True), ("deepcopy", False)],
+    ids=["copy-suspended", "deepcopy-suspended", "deepcopy-not-started"],
+)
+def test_a_copy_that_fails_partway_leaves_no_half_built_machine(how, started):
+    # Compiled only (a native coroutine cannot be copied): the half-built
+    # copy is dropped, and its __del__ must neither fail ("Exception
+    # ignored") nor warn that it was never awaited.
+    import copy
+    import sys
+    import warnings
+
+    from runtime.machines.durable import CannotSave
+    from tests.compiler.differential import load
+
+    namespace = load(
+        textwrap.dedent(
+            """
+            class Uncopyable:
+                def __deepcopy__(self, memo):
+                    raise ValueError("no deep copy")
+
+            class Opaque:
+                def __await__(self):  # a generator: cannot be copied
+                    yield
+
+            async def main(kept):
+                await Opaque()
+            """
+        ),
+        compiled=True,
+    )
+    original = namespace["main"](namespace["Uncopyable"]())
+    if started:
+        original.send(None)
+    reported = []
+    hook, sys.unraisablehook = sys.unraisablehook, reported.append
+    try:
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            with pytest.raises(CannotSave):
+                getattr(copy, how)(original)
+    finally:
+        sys.unraisablehook = hook
+    assert [r.exc_value for r in reported] == []
+    assert [str(w.message) for w in warned] == []
+    original.close()
+
+
+# -- a module's global coroutine closed as the interpreter exits ----------------------------
+
+AT_EXIT = {
+    "async_with": """
+        @contextlib.asynccontextmanager
+        async def manager():
+            try:
+                yield
+            finally:
+                print("manager's finally")
+
+        async def main():
+            async with manager():
+                await Pause()
+        """,
+    "await_in_except": """
+        async def main():
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                await Pause()
+            finally:
+                print("finally")
+        """,
+    "finally_around_a_compiled_await": """
+        async def inner():
+            try:
+                await Pause()
+            finally:
+                print("inner's finally")
+
+        async def main():
+            try:
+                await inner()
+            finally:
+                print("finally")
+        """,
+    "await_in_finally": """
+        async def ready():
+            return "ready"
+
+        async def main():
+            try:
+                await Pause()
+            finally:
+                print(await ready())
+        """,
+    "async_for": """
+        async def numbers():
+            try:
+                yield 1
+                await Pause()
+            finally:
+                print("generator's finally")
+
+        async def main():
+            async for n in numbers():
+                await Pause()
+        """,
+}
+
+
+@pytest.mark.parametrize("case", AT_EXIT)
+def test_a_global_suspended_coroutine_is_closed_quietly_at_exit(tmp_path, case):
+    # Natively the module's globals are cleared at exit and the coroutine is
+    # closed, its finally run, nothing else printed: imports no longer work then.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from statemachine_compiler import compile_source
+
+    source = textwrap.dedent(
+        """
+        import contextlib
+
+        class Pause:
+            def __await__(self):
+                yield
+        """
+    ) + textwrap.dedent(AT_EXIT[case]) + "\nrunning = main()\nrunning.send(None)\nprint('end')\n"
+    native = tmp_path / "native.py"
+    native.write_text(source)
+    compiled = tmp_path / "compiled.py"
+    compiled.write_text(compile_source(source, str(native)).code)
+    root = str(Path(__file__).resolve().parents[2])
+
+    def run(path):
+        result = subprocess.run(
+            [sys.executable, str(path)], capture_output=True, text=True, timeout=60,
+            env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin"},
+        )
+        return result.returncode, result.stdout, result.stderr
+
+    assert run(compiled) == run(native)
+
+
+# -- aclose() lets go of an async generator's locals before its await returns -----------------
+
+ACLOSED = {
+    "suspended in try/finally": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+            finally:
+                log.append("finally")
+        """,
+    "a finally that awaits": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+            finally:
+                await tick("in finally")
+                log.append("finally")
+        """,
+    "in async with": """
+        class Manager:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc_info):
+                await tick("in __aexit__")
+                log.append(("exit", exc_info[0].__name__))
+
+        async def numbers(kept):
+            local = Tracked("local")
+            async with Manager():
+                yield 1
+        """,
+    "in async with and try/finally": """
+        class Manager:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc_info):
+                await tick("in __aexit__")
+
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                async with Manager():
+                    yield 1
+            finally:
+                await tick("in finally")
+        """,
+    "never started": """
+        async def numbers(kept):
+            local = Tracked("local")
+            yield 1
+        """,
+    "after athrow": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+            except ValueError:
+                await tick("in except")
+            try:
+                yield 2
+            finally:
+                await tick("in finally")
+        """,
+    "suspended in an except clause": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                raise KeyError("handled")
+            except KeyError:
+                yield 1
+                await tick("in except")
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            case,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a yield in an except clause: the exception handled there holds resume's "
+                "frame, whose f_back is the machinery's finished frames, which hold the generator",
+            ),
+        )
+        if case == "suspended in an except clause"
+        else case
+        for case in ACLOSED
+    ],
+)
+def test_aclose_lets_go_of_the_generators_locals_before_its_await_returns(case):
+    started = case != "never started"
+    check(
+        ACLOSED[case]
+        + f"""
+        async def main():
+            generator = numbers(Tracked("argument"))
+            # The generator itself goes with its last reference too: no cycle.
+            watch = weakref.ref(generator, lambda _: log.append("generator freed"))
+            if {started}:
+                log.append(await generator.__anext__())
+            if {case == "after athrow"}:
+                log.append(await generator.athrow(ValueError))
+            await generator.aclose()
+            log.append("closed")
+            del generator
+            log.append("dropped")
+        """
+    )
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "close",
+        pytest.param(
+            "throw",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="natively the arguments live as long as the exception's traceback holds the "
+                "frame; compiled, as long as the coroutine (no traceback holds the machine's slots)",
+            ),
+        ),
+    ],
+)
+def test_a_coroutine_closed_or_thrown_into_before_it_started_lets_go_of_its_arguments(how):
+    check(
+        f"""
+        async def work(kept):
+            await tick()
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            watch = weakref.ref(coroutine, lambda _: log.append("coroutine freed"))
+            try:
+                if {how == "close"}:
+                    coroutine.close()
+                else:
+                    coroutine.throw(KeyError("thrown"))
+            except KeyError:
+                log.append("raised")
+            log.append("{how}d")
+            del coroutine
+            log.append("dropped")
+        """
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="natively the arguments live as long as the exception's traceback holds the frame; "
+    "compiled, as long as the generator (as for a coroutine thrown into before it started)",
+)
+def test_athrow_into_an_async_generator_that_never_started():
+    check(
+        """
+        async def numbers(kept):
+            yield 1
+
+        async def main():
+            generator = numbers(Tracked("argument"))
+            try:
+                await generator.athrow(KeyError("thrown"))
+            except KeyError:
+                log.append("raised")
+            log.append("thrown")
+            del generator
+            log.append("dropped")
         """
     )

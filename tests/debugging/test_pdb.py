@@ -168,6 +168,10 @@ SESSIONS = {
     ]),
     # the stack starts as pdb's: bdb's run(), the "<string>" statement it runs the script with
     "where_at_module_level_shows_the_string_statement": (CLOSURE, ["b 5", "c", "w", "c"]),
+    # a breakpoint on the line of an async def stops where the def runs, never in its coroutine's
+    # start (its resume, made over cells, reaching its machine) nor in what makes that resume
+    "breakpoint_on_the_line_of_a_coroutine_over_cells": (CELLS, ["b 3", "c", "c", "c"]),
+    "breakpoint_on_the_line_of_a_nested_coroutine": (NESTED_COROUTINE, ["b 5", "c", "w", "c", "c"]),
     # next over an await that suspends stops at the next line of the function
     "next_over_await_stops_at_the_next_line": (ASYNCIO, [
         "b 4", "c", "n", "n", "n", "n", "n", "n", "n", "c",

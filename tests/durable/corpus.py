@@ -291,6 +291,36 @@ async def main():
     bumped = await counter()()
     return first, second, bumped
 ''',
+    "closures_calling_themselves_and_in_methods": '''
+def make(k):
+    async def countdown(n):
+        if n:
+            return [n + await Pause(("countdown", n))] + await countdown(n - 1)
+        return [k]
+    return countdown
+
+
+class Account:
+    def __init__(self, balance):
+        self.balance = balance
+
+    def reader(self):
+        async def read(extra):
+            return self.balance + extra + await Pause("read")
+        return read
+
+
+def numbers(limit):
+    async def counting():
+        for i in range(limit):
+            yield i + await Pause(("counting", i))
+    return counting
+
+
+async def main():
+    counted = [n async for n in numbers(2)()]
+    return await make(7)(2), await Account(5).reader()(1), counted
+''',
     "locals_in_cells": '''
 async def main(step=2):
     count = 0

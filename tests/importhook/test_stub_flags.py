@@ -93,3 +93,36 @@ def test_a_plain_def_replacing_a_stub_at_once_stays_plain(modules):
         import replaced
     assert not inspect.iscoroutinefunction(replaced.f)
     assert replaced.f() == 2
+
+
+CLOSURES = '''
+def make(k):
+    async def inner():
+        return k
+
+    return inner
+
+
+class Account:
+    def reader(self):
+        async def read():
+            return self
+
+        return read
+'''
+
+
+def test_the_hook_names_the_resume_an_async_def_in_a_function_makes_there(modules):
+    # Its class is made once, at module level; its resume by a function
+    # where it stands (``@_make_inner.resume_maker``), whose code the hook
+    # names as it compiles: nothing is renamed when it runs.
+    modules.write("closures.py", CLOSURES)
+    with install_import_hook(["closures"]):
+        import closures
+    for made in (closures.make(1), closures.Account().reader()):
+        coroutine = made()
+        cls = type(coroutine)
+        assert cls._maker_code is cls._maker_source  # the function's own code, as compiled
+        assert (cls._resume_code.co_name, cls._resume_code.co_qualname) == (made.__name__, made.__qualname__)
+        assert coroutine.cr_code is cls._resume_code
+        coroutine.close()
