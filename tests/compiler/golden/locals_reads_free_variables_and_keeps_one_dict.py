@@ -24,19 +24,15 @@ def make(base):
 
         def resume(self, value, error):
             if self.state == 0:
-                awaitable = fetch(self.x)
                 # line 3: await fetch(x)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self.y = value
-                value = None
-                return base * self.y, self.saved_locals({"base": lambda: base})
+                value = self.run_now(fetch(self.x), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                value = self.resumed(value, error)
+            self.y = value
+            value = None
+            return base * self.y, self.saved_locals({"base": lambda: base})
 
     @coroutine_function
     def scaled(x):
