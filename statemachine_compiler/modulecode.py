@@ -113,8 +113,7 @@ def _map_positions(node, linemap, columns, parent_line):
         _place(node, *span)
         # A method call takes its line from where the method's name ends:
         # the await's first line, not its last.
-        call = node.value
-        _place(call.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
+        _place(node.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
         return
     if _is_fast_await(node):
         # Running the awaited coroutine's first step: natively the frame is
@@ -161,9 +160,8 @@ def _source_columns(node, columns, line, end):
 
 
 def _is_resume_point(node) -> bool:
-    """``self.resumed(value, error)`` (or ``value = ...``): where an await's outcome comes out."""
-    value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
-    return _calls_with_names(value, "resumed", 2)
+    """``self.raise_(error)`` in ``self.state = self.raise_(error) if error else 0``: an await's exception comes out."""
+    return _calls_with_names(node, "raise_", 1)
 
 
 def _is_fast_await(node) -> bool:

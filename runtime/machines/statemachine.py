@@ -1222,19 +1222,20 @@ class Machine:
             awaitable._release_locals()
         return result
 
-    def resumed(self, value, error):
-        """Carry on after an await: the state is 0 again, and the await's outcome comes out.
+    def raise_(self, error):
+        """Carry on after an await that ended with ``error``: the state is 0 again, and it is raised.
 
-        What the generated ``resume`` calls at the resume point of an await,
-        as ``value = self.resumed(value, error)``: returns ``value``, the
-        await's result, or raises ``error``, the exception it ended with,
-        as ``reraise`` does (its ``__context__`` as it is, and no frame of
-        this method in its traceback: the code is ``reraise``'s, inline,
-        since calling it would add this frame).
+        The resume point of an await in the generated ``resume`` is
+        ``self.state = self.raise_(error) if error else 0``: with no
+        exception a store, no call (every resumption after a real
+        suspension comes this way).  ``error`` is None or a ``_Raised``
+        (never a bare exception, whose class might define ``__len__``):
+        the machinery boxes what it resumes with.  Raised as ``reraise``
+        raises it: its ``__context__`` as it is, and no frame of this
+        method in its traceback (the code is ``reraise``'s, inline, since
+        calling it would add this frame).
         """
         self.state = 0
-        if error is None:
-            return value
         if type(error) is _Raised:
             box = error
             error, box.error = box.error, None

@@ -105,7 +105,6 @@ class ResumeEmitter:
         self.machine = machine
         self.state = f"{machine}.state"
         self.reraise = f"{machine}.reraise"
-        self.resumed = f"{machine}.resumed"
         self.value = value
         self.error = error
         self.render = render  # list of statements -> list of rewritten statements
@@ -152,7 +151,7 @@ class ResumeEmitter:
             end = index + 1
             while end < len(nodes) and isinstance(nodes[end], Plain):
                 end += 1
-            self.resume_point(node, nodes[index + 1 : end])
+            self.resume_point(node)
             # What follows runs at state 0 however the await ended (at once,
             # or resumed): with the code before the next await, if any.
             return end, [_Taking(node, nodes[index + 1 : end])]
@@ -251,13 +250,11 @@ class ResumeEmitter:
             return "True"
         return " or ".join(f'{self.render_expression(jump)} == "raise"' for jump in node.handling)
 
-    def resume_point(self, node: Suspend, after: list[Plain]) -> None:
-        """``elif self.state == k:``: resumed there, the state is 0 again and the outcome comes out."""
+    def resume_point(self, node: Suspend) -> None:
+        """``elif self.state == k:``: resumed there, the state is 0 again, or the await's exception raised."""
         self.w.line(f"elif {self.state} == {node.state}:")
         with self.w.indented():
-            outcome = f"{self.resumed}({self.value}, {self.error})"
-            taken = node.target is not None or any(_uses(s, self.value) for p in after for s in p.statements)
-            self.w.line(f"{self.value} = {outcome}" if taken else outcome)
+            self.w.line(f"{self.state} = {self.machine}.raise_({self.error}) if {self.error} else 0")
 
     def take(self, taking: _Taking) -> None:
         """The code after an await, which takes its result first: let go of the result once taken."""

@@ -28,7 +28,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self._t1 = value
         if self.state == 0:
             self.x = self._t1
@@ -41,7 +41,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 2:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self._t2 = value
         self.y = self._t2
         self._t2 = None

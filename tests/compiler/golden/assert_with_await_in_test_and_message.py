@@ -24,7 +24,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             if (self.state == 0 and not value) or self.state == 2:
                 if self.state == 0:
                     # line 2: await fetch(n)
@@ -32,7 +32,7 @@ class _f(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 2:
-                    value = self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
                 try:
                     raise AssertionError(f"bad {value}")
                 finally:

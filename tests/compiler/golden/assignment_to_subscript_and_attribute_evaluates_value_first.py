@@ -26,7 +26,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._t1 = value
             self._t2 = self.d
@@ -35,7 +35,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 2:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self._t2[value] = self._t1
@@ -47,7 +47,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 3:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self.box.value = value
@@ -58,7 +58,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 4:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         try:
             self.a, self.b = value
         finally:

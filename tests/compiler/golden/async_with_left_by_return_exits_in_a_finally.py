@@ -29,7 +29,7 @@ class _first_row(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self.connection = value
             value = None
@@ -52,7 +52,7 @@ class _first_row(StateMachine):
                                 if self.state:  # suspended: wait for it
                                     return value
                             elif self.state == 2:
-                                value = self.resumed(value, error)
+                                self.state = self.raise_(error) if error else 0
                             self.row = value
                             value = None
                         except StopAsyncIteration:
@@ -70,7 +70,7 @@ class _first_row(StateMachine):
                         if self.state:  # suspended: wait for it
                             return value
                     elif self.state == 3:
-                        self.resumed(value, error)
+                        self.state = self.raise_(error) if error else 0
                     if not value:
                         raise
                 self._exc1 = None
@@ -95,7 +95,7 @@ class _first_row(StateMachine):
                         if self.state:  # suspended: wait for it
                             return value
                     elif self.state == 4:
-                        self.resumed(value, error)
+                        self.state = self.raise_(error) if error else 0
                 self._pending1 = None
                 if self._jump1 == "return":
                     return self._ret1

@@ -29,7 +29,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self._t1 += value
@@ -44,7 +44,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 2:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self._t3 -= value
@@ -60,7 +60,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 3:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         try:
             self._t6 *= value
         finally:

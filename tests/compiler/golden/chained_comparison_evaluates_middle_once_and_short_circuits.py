@@ -24,7 +24,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._t2 = value
             self._t3 = self._t1 < self._t2
@@ -39,7 +39,7 @@ class _f(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 2:
-                    value = self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
                 try:
                     self._t5 = self._t4 < value
                 finally:

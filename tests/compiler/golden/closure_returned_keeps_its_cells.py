@@ -48,7 +48,7 @@ class _make_counter(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             return self.bump
 
         return resume

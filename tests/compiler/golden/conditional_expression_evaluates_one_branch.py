@@ -24,7 +24,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self._t1 = value
         else:
             if self.state == 0:
@@ -33,7 +33,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 2:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self._t1 = value
         return self._t1
 

@@ -27,7 +27,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self.t = (1, *self._t1, value)
@@ -40,7 +40,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 2:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self.s = {*self._t2, value}
@@ -53,7 +53,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 3:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._t4 = value
             # line 4: await fetch(5)
@@ -61,7 +61,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 4:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         try:
             self.m = {**self._t3, "k": self._t4, value: 6}
         finally:

@@ -35,7 +35,7 @@ class _f(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 1:
-                    self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
             except BaseException as caught:
                 # except*: each clause below takes the part of it that it matches
                 self._star1 = ExceptStar(caught)
@@ -69,7 +69,7 @@ class _f(StateMachine):
                                     if self.state:  # suspended: wait for it
                                         return value
                                 elif self.state == 2:
-                                    self.resumed(value, error)
+                                    self.state = self.raise_(error) if error else 0
                             except BaseException as caught1:
                                 # What a clause raises is kept for the end: the next clauses run first.
                                 self._star1.raised(caught1)

@@ -45,7 +45,7 @@ class _close_all(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 1:
-                    self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
             except OSError as caught:
                 self._exc1 = self.entered_except(caught)
                 if self.state == 0:
@@ -55,7 +55,7 @@ class _close_all(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 2:
-                    self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._exc1 = None
             self._jump1 = None
@@ -69,7 +69,7 @@ class _close_all(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 3:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
         except BaseException as caught1:
             self._pending1 = self.entered_except(caught1)
             self._jump1 = "raise"
@@ -88,7 +88,7 @@ class _close_all(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 4:
-                    self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
                 self._pending1 = None
 
 
@@ -127,7 +127,7 @@ class _numbers(AsyncGeneratorMachine):
                 self.state = 1
                 return yielded
             elif self.state == 1:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
         self._exc1 = None
 
 

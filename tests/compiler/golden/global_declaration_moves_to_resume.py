@@ -31,7 +31,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         total = value
         value = None
         total += 1

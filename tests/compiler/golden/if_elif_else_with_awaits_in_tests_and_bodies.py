@@ -29,7 +29,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self.r = value
             value = None
         else:
@@ -39,7 +39,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 2:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             if self.state == 0 and value == 1:
                 self.r = "one"
             else:
@@ -49,7 +49,7 @@ class _f(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 3:
-                    value = self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
                 self.r = value
                 value = None
         return self.r

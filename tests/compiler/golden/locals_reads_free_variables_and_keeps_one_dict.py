@@ -29,7 +29,7 @@ def make(base):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self.y = value
             value = None
             return base * self.y, self.saved_locals({"base": lambda: base})

@@ -31,7 +31,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             matched = 0
             try:
@@ -53,7 +53,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 2:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self.result = self.direction
         elif (self.state == 0 and matched == 3) or self.state == 3:
             if self.state == 0:
@@ -62,7 +62,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 3:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self.result = value
             value = None
         return self.result

@@ -28,7 +28,7 @@ class _Client_get(StateMachine):
             if frame.state:  # suspended: wait for it
                 return value
         elif frame.state == 1:
-            value = frame.resumed(value, error)
+            frame.state = frame.raise_(error) if error else 0
         frame.response = value
         value = None
         return frame.response.upper()

@@ -26,7 +26,7 @@ class _test_fetch_main(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         return value
 
 

@@ -52,7 +52,7 @@ class _main(StateMachine):
                             if frame.state:  # suspended: wait for it
                                 return value
                         elif frame.state == 1:
-                            value = frame.resumed(value, error)
+                            frame.state = frame.raise_(error) if error else 0
                         return value
 
                     return resume
@@ -72,7 +72,7 @@ class _main(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             return value
 
         return resume

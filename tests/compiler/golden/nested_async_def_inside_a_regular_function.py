@@ -31,7 +31,7 @@ def make_worker(base):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self.y = value
             value = None
             return base + self.y * scale

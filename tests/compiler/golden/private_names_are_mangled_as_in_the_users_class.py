@@ -35,7 +35,7 @@ class _Account_deposit(StateMachine):
             if frame.state:  # suspended: wait for it
                 return value
         elif frame.state == 1:
-            value = frame.resumed(value, error)
+            frame.state = frame.raise_(error) if error else 0
         try:
             frame.self._Account__balance = value
         finally:
@@ -74,7 +74,7 @@ class ___(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         self.init_ = value
         value = None
         return self.__hit, self.init_

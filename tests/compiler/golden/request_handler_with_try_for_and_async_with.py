@@ -56,7 +56,7 @@ class _handle(StateMachine):
                         if self.state:  # suspended: wait for it
                             return value
                     elif self.state == 1:
-                        value = self.resumed(value, error)
+                        self.state = self.raise_(error) if error else 0
                     if self.state == 0:
                         self.body = value
                         value = None
@@ -76,7 +76,7 @@ class _handle(StateMachine):
                             if self.state:  # suspended: wait for it
                                 return value
                         elif self.state == 2:
-                            value = self.resumed(value, error)
+                            self.state = self.raise_(error) if error else 0
                         if self.state == 0:
                             self.tx = value
                             value = None
@@ -89,7 +89,7 @@ class _handle(StateMachine):
                                 if self.state:  # suspended: wait for it
                                     return value
                             elif self.state == 3:
-                                self.resumed(value, error)
+                                self.state = self.raise_(error) if error else 0
                         except BaseException as caught:
                             self._exc1 = self.entered_except(caught)
                             if self.state == 0:
@@ -100,7 +100,7 @@ class _handle(StateMachine):
                                 if self.state:  # suspended: wait for it
                                     return value
                             elif self.state == 4:
-                                self.resumed(value, error)
+                                self.state = self.raise_(error) if error else 0
                             if not value:
                                 raise
                         else:
@@ -110,7 +110,7 @@ class _handle(StateMachine):
                                 if self.state:  # suspended: wait for it
                                     return value
                             elif self.state == 5:
-                                self.resumed(value, error)
+                                self.state = self.raise_(error) if error else 0
                         self._exc1 = None
                         self.saved += 1
                         continue  # back to the test (3.11 specialises the loop here)
@@ -142,7 +142,7 @@ class _handle(StateMachine):
                     if self.state:  # suspended: wait for it
                         return value
                 elif self.state == 6:
-                    self.resumed(value, error)
+                    self.state = self.raise_(error) if error else 0
                 self._pending1 = None
         self.log.info("done %s", self.status)
         return self.status

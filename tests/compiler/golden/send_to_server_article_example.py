@@ -46,7 +46,7 @@ class _http_get(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         return Response(data=str(len(self.addr) % 3))
 
 
@@ -83,14 +83,14 @@ class _send_to_server(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             if self.state == 0:
                 # line 21: await http_get(addr)
                 value = self.run_now(http_get(self.addr), 2)
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 2:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self.resp = value
             value = None
             self.time_before_next_request = int(self.resp.data)

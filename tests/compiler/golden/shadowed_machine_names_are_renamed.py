@@ -24,7 +24,7 @@ class _f(StateMachine):
             if frame.state:  # suspended: wait for it
                 return value1
         elif frame.state == 1:
-            value1 = frame.resumed(value1, error)
+            frame.state = frame.raise_(error) if error else 0
         frame.resume_ = value1
         value1 = None
         return (

@@ -25,7 +25,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._t3 = value
             self._t4 = {**self.options}
@@ -34,7 +34,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 2:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         try:
             return self._t1(*self._t2, self._t3, **self._t4, last=value)
         finally:

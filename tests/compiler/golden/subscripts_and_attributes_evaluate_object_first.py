@@ -27,7 +27,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self.x = self._t1[value]
@@ -39,7 +39,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 2:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             try:
                 self.y = value.value
@@ -51,7 +51,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 3:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._t3 = value
             # line 4: await fetch(2)
@@ -59,7 +59,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 4:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         try:
             self.z = self._t2[self._t3 : value]
         finally:

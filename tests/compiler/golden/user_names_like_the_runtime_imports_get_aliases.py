@@ -37,7 +37,7 @@ class _fetch(StateMachine_):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                value = self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             self.reply = value
             value = None
             if self.reply:

@@ -25,7 +25,7 @@ class _f(StateMachine):
             if self.state:  # suspended: wait for it
                 return value
         elif self.state == 1:
-            value = self.resumed(value, error)
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._t1 = value
             self.m = self._t1

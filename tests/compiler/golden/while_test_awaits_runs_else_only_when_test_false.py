@@ -34,7 +34,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             if not value < self.n:
                 self._ended1 = True
                 break

@@ -37,7 +37,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 1:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
             if value == "stop":
                 break
             continue  # back to the test (3.11 specialises the loop here)
@@ -48,7 +48,7 @@ class _f(StateMachine):
                 if self.state:  # suspended: wait for it
                     return value
             elif self.state == 2:
-                self.resumed(value, error)
+                self.state = self.raise_(error) if error else 0
         return self.i
 
 
