@@ -6,12 +6,18 @@ code must get from its first line to that await without running anything on
 the way, and then carry on as if it had never stopped.  Python has no
 ``goto``, so every statement on the way gets a small guard:
 
-- code before an await runs only ``if self.state == 0``;
-- ``if self.state == 4:`` is the resume point of await 4: it sets the state
-  back to 0, raises the exception the await ended with (if any), and stores
-  the result.  ``self.reraise(error)`` raises it with the ``__context__`` it
-  came with, where a plain ``raise`` would chain it to whatever is being
-  handled there: CPython's await does not;
+- code before an await runs only ``if self.state == 0``, and so does the
+  await's first step, ``value = self.run_now(awaitable, 4)``: a compiled
+  coroutine that finishes at once leaves the state 0 and its result in
+  ``value``; otherwise the state is 4 and ``value`` is what to wait for,
+  which ``if self.state:`` returns;
+- ``elif self.state == 4:`` is the resume point of await 4:
+  ``self.state = self.raise_(error) if error else 0`` sets the state back
+  to 0, or raises the exception the await ended with, with the
+  ``__context__`` it came with, where a plain ``raise`` would chain it to
+  whatever is being handled there: CPython's await does not.  The code
+  after the await (which takes the result from ``value``) runs at state 0
+  however the await ended, under the next await's ``if self.state == 0:``;
 - a compound statement with awaits inside is entered when the state is one of
   them, without evaluating its test: ``if (self.state == 0 and test) or
   self.state in (4, 5):``, likewise ``while``.
