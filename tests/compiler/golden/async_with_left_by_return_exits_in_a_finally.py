@@ -66,7 +66,7 @@ class _first_row(StateMachine):
                     if self.state == 0:
                         self._ait1 = None
                         # line 2: async with pool.connection() as connection
-                        value = self.run_now(Handling(self._with1.exit(caught)), 3)
+                        value = self.run_now(self._with1.exit(caught), 3)
                         if self.state:  # suspended: wait for it
                             return value
                     elif self.state == 3:

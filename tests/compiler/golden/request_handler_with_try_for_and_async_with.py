@@ -94,9 +94,7 @@ class _handle(StateMachine):
                             self._exc1 = self.entered_except(caught)
                             if self.state == 0:
                                 # line 9: async with db.transaction() as tx
-                                value = self.run_now(
-                                    Handling(self._with1.exit(caught)), 4
-                                )
+                                value = self.run_now(self._with1.exit(caught), 4)
                                 if self.state:  # suspended: wait for it
                                     return value
                             elif self.state == 4:
