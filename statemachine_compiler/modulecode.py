@@ -105,7 +105,7 @@ def _map_positions(node, linemap, columns, parent_line):
     map them they are dropped (-1), so that tracebacks show no caret rather
     than a caret under the wrong characters.
     """
-    if _is_resume_point_raise(node):
+    if _is_resume_point(node):
         line = _source_line(linemap, node.lineno) or parent_line
         # No await on the line: the resume point of an ``async for`` or
         # ``async with``, which natively shows no caret either.
@@ -113,14 +113,21 @@ def _map_positions(node, linemap, columns, parent_line):
         _place(node, *span)
         # A method call takes its line from where the method's name ends:
         # the await's first line, not its last.
-        _place(node.value.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
+        _place(node.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
         return
     if _is_fast_await(node):
         # Running the awaited coroutine's first step: natively the frame is
-        # at its await then, which stack walks (inspect.stack()) show.
+        # at its await then, which stack walks (inspect.stack()) show.  The
+        # awaitable, the call's first argument, is the user's code: mapped as such.
         line = _source_line(linemap, node.lineno) or parent_line
         span = columns.await_span(line, take=False) or (line, -1, line, -1)
+        call = node.value
+        awaitable, call.args = call.args[0], call.args[1:]
         _place(node, *span)
+        # (the call's line: where the method's name ends, as for ``resumed``)
+        _place(call.func, span[0], span[1], span[0], span[1] + len("await") if span[1] >= 0 else -1)
+        call.args = [awaitable, *call.args]
+        _map_positions(awaitable, linemap, columns, line)
         return
     line = parent_line
     if "lineno" in node._attributes and getattr(node, "lineno", None) is not None:
@@ -152,24 +159,31 @@ def _source_columns(node, columns, line, end):
     return first[0], last[1]
 
 
-def _is_resume_point_raise(node) -> bool:
-    """``self.reraise(error)``: where the exception an await ended with comes out."""
-    return isinstance(node, ast.Expr) and _calls_with_a_name(node.value, "reraise")
+def _is_resume_point(node) -> bool:
+    """``self.raise_(error)`` in ``self.state = self.raise_(error) if error else 0``: an await's exception comes out."""
+    return _calls_with_names(node, "raise_", 1)
 
 
 def _is_fast_await(node) -> bool:
-    """``value, error, awaitable = self.run_now(awaitable)``: an await's first step."""
-    return isinstance(node, ast.Assign) and _calls_with_a_name(node.value, "run_now")
+    """``value = self.run_now(awaitable, k)``: an await's first step."""
+    return (
+        isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "run_now"
+        and len(node.value.args) == 2
+        and isinstance(node.value.args[1], ast.Constant)
+    )
 
 
-def _calls_with_a_name(node, method: str) -> bool:
-    """``x.method(name)``: a call of the machine's ``method`` with one plain name."""
+def _calls_with_names(node, method: str, count: int) -> bool:
+    """``x.method(a, b)``: a call of the machine's ``method`` with ``count`` plain names."""
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == method
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.Name)
+        and len(node.args) == count
+        and all(isinstance(argument, ast.Name) for argument in node.args)
     )
 
 

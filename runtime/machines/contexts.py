@@ -7,14 +7,20 @@ left the body or with three ``None``.  The generated code keeps the manager
 in one slot of the machine, as this object::
 
     self._with1 = AsyncWith(db.transaction())
-    awaitable = self._with1.enter()            # then awaited
+    value = self.run_now(self._with1.enter(), 2)    # awaited
     try:
-        ...                                    # the body
+        ...                                         # the body
     except BaseException as caught1:
-        awaitable = Handling(self._with1.exit(caught1))
-        ...                                    # awaited; raise again unless it says True
+        value = self.run_now(self._with1.exit(caught1), 4)
+        ...                                         # awaited; raise again unless it says True
     else:
-        awaitable = self._with1.exit()         # awaited
+        value = self.run_now(self._with1.exit(), 5)  # awaited
+
+``AsyncWith.exit(caught1)``, called in the except clause, returns what
+``__aexit__`` returned in a ``Handling``, as an await in an except clause
+awaits it (so that the awaited code sees the exception being handled, and
+an exception thrown in there is chained to it): the compiler does not wrap
+that await again.
 
 Discussion: natively the interpreter keeps the bound exit method (and through
 it the manager) on its stack and pops it when the statement ends, so the
@@ -26,6 +32,7 @@ every way out of the body, that is where the statement ends.
 
 from types import GeneratorType
 
+from runtime.machines.handling import Handling
 from runtime.machines.statemachine import _MISSING, CO_ITERABLE_COROUTINE, special_method
 
 __all__ = ["AsyncWith", "With"]
@@ -116,7 +123,7 @@ class AsyncWith(With):
             result = exit_(manager, type(error), error, error.__traceback__)
         if not hasattr(type(result), "__await__"):
             _check_awaitable(result, "__aexit__")
-        return result
+        return result if error is None else Handling(result)  # (awaited in the except clause)
 
 
 def _check_awaitable(result, name):

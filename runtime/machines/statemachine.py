@@ -647,7 +647,7 @@ def _three_argument_warning(method):
     return f"the (type, exc, tb) signature of {method}() is deprecated, use the single-arg signature instead."
 
 _refcount = sys.getrefcount
-_HELD_BY_RUN_NOW = 3  # the awaiting resume's local, run_now's, getrefcount's argument
+_HELD_BY_RUN_NOW = 2  # run_now's local (the awaiting resume's argument), getrefcount's argument
 
 
 # What a special method found on a type may be, to be called as ``method(obj, ...)``.
@@ -1216,17 +1216,18 @@ class Machine:
         cls._release_locals = _unbinding(cls._released)
         cls._release_locals(self)
 
-    def run_now(self, awaitable):
+    def run_now(self, awaitable, state):
         """The fast path of ``await``: run a compiled coroutine that has not started, right here.
 
         What the generated ``resume`` calls at an ``await`` of a call, as
-        ``value, error, awaitable = self.run_now(awaitable)``.  Returns
-        ``(result, None, None)`` when the coroutine returned without
-        suspending: ``resume`` carries on at the await's resume point with
-        the result (and no error).  Otherwise ``(None, None, awaitable)``:
-        ``resume`` returns the awaitable to this class, which drives it (an
-        awaitable that is no compiled coroutine, not started, is returned
-        untouched).
+        ``value = self.run_now(awaitable, k)``, ``k`` the await's state.
+        When the coroutine returns without suspending, the answer is its
+        result and the state stays 0: ``resume`` carries on after the
+        await, running.  Otherwise the state is ``k`` and the answer is
+        what to wait for, which ``resume`` returns to this class, which
+        drives it (an awaitable that is no compiled coroutine, not
+        started, is returned untouched).  So ``if self.state:`` after the
+        call tells the two apart, with nothing built for the answer.
 
         Discussion: only the coroutine's first ``resume`` runs here.  If it
         awaits something, it is left waiting with its first step to take
@@ -1237,13 +1238,15 @@ class Machine:
         resumes with it as with any other: the exception is then no local
         of a running ``resume``, which its traceback would keep alive.
         """
+        held = _HELD_BY_RUN_NOW
         if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
             if type(awaitable) is Handling and awaitable.exception is None:
                 # Awaited in a ``finally`` that runs with no exception on its way
                 # (an ``async with`` left normally): nothing is handled, so it is
                 # awaited as it is, and can take the fast path too.
-                awaitable = awaitable.awaitable
+                awaitable, held = awaitable.awaitable, held + 1  # (the Handling holds it too)
             if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
+                self.state = state
                 return _not_run_now(awaitable)
         awaitable._awaiting = _RUNNING
         try:
@@ -1253,26 +1256,61 @@ class Machine:
             if isinstance(raised, StopIteration):
                 raised = _stop_iteration_error(awaitable, raised)
             error = _Raised(_without_machinery(raised))
+            self.state = state
             # Its traceback holds the frame of the coroutine's resume, and so
             # this one (its f_back): an except clause that keeps it must not
             # keep the awaiting machine through it (see _release_frames).
             del self, awaitable
-            return None, None, error
+            return error
         if awaitable.state:
             # This frame lets go of what it waits on: a traceback that holds the
             # frame of its resume holds this one too, through f_back.
             awaitable._awaiting, result = _FirstStep(result), None
-            return None, None, awaitable
+            self.state = state
+            return awaitable
         awaitable._awaiting = None
         awaitable.state = DONE
-        # Discussion: held by nothing but the awaiting resume's local and this
-        # frame's (getrefcount counts its own argument too), the machine goes
-        # as soon as resume takes the result, its locals with it, the moment
-        # CPython clears a finished frame: unbinding each first would be work
-        # for nothing.  Held elsewhere too, it lets go of them now.
-        if _refcount(awaitable) > _HELD_BY_RUN_NOW:
+        # Discussion: held by nothing but this frame's local (getrefcount
+        # counts its own argument too: the awaiting resume handed it over
+        # as the call's argument), the machine goes as soon as this returns,
+        # its locals with it, the moment CPython clears a finished frame:
+        # unbinding each first would be work for nothing.  Held elsewhere
+        # too, it lets go of them now.
+        if _refcount(awaitable) > held:
             awaitable._release_locals()
-        return result, None, None
+        return result
+
+    def raise_(self, error):
+        """Carry on after an await that ended with ``error``: the state is 0 again, and it is raised.
+
+        The resume point of an await in the generated ``resume`` is
+        ``self.state = self.raise_(error) if error else 0``: with no
+        exception a store, no call (every resumption after a real
+        suspension comes this way).  ``error`` is None or a ``_Raised``
+        (never a bare exception, whose class might define ``__len__``):
+        the machinery boxes what it resumes with.  Raised as ``reraise``
+        raises it: its ``__context__`` as it is, and no frame of this
+        method in its traceback (the code is ``reraise``'s, inline, since
+        calling it would add this frame).
+        """
+        self.state = 0
+        if type(error) is _Raised:
+            box = error
+            error, box.error = box.error, None
+            box = None
+        context = error.__context__
+        traceback = error.__traceback__
+        link = _link_to(sys.exception(), error)
+        try:
+            raise error
+        except BaseException:
+            error.__context__ = context
+            error.__traceback__ = traceback
+            if link is not None:
+                link.__context__ = error
+            raise
+        finally:
+            error = context = traceback = None
 
     def assign(self, attribute, value):
         """Store a local from inside an expression: what ``(x := value)`` becomes."""
@@ -1592,9 +1630,9 @@ def _await_error(awaitable):
 
 def _not_run_now(awaitable):
     """``run_now``'s answer for an awaitable that is no compiled coroutine waiting to start."""
-    if awaitable is None:  # None is the "nothing to wait for" of the answer
-        return None, None, _Raised(_await_error(awaitable))
-    return None, None, awaitable
+    if awaitable is None:  # raised at once, at the await (as _advance would)
+        return _Raised(_await_error(awaitable))
+    return awaitable
 
 
 class _FirstStep:

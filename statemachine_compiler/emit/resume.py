@@ -6,12 +6,18 @@ code must get from its first line to that await without running anything on
 the way, and then carry on as if it had never stopped.  Python has no
 ``goto``, so every statement on the way gets a small guard:
 
-- code before an await runs only ``if self.state == 0``;
-- ``if self.state == 4:`` is the resume point of await 4: it sets the state
-  back to 0, raises the exception the await ended with (if any), and stores
-  the result.  ``self.reraise(error)`` raises it with the ``__context__`` it
-  came with, where a plain ``raise`` would chain it to whatever is being
-  handled there: CPython's await does not;
+- code before an await runs only ``if self.state == 0``, and so does the
+  await's first step, ``value = self.run_now(awaitable, 4)``: a compiled
+  coroutine that finishes at once leaves the state 0 and its result in
+  ``value``; otherwise the state is 4 and ``value`` is what to wait for,
+  which ``if self.state:`` returns;
+- ``elif self.state == 4:`` is the resume point of await 4:
+  ``self.state = self.raise_(error) if error else 0`` sets the state back
+  to 0, or raises the exception the await ended with, with the
+  ``__context__`` it came with, where a plain ``raise`` would chain it to
+  whatever is being handled there: CPython's await does not.  The code
+  after the await (which takes the result from ``value``) runs at state 0
+  however the await ended, under the next await's ``if self.state == 0:``;
 - a compound statement with awaits inside is entered when the state is one of
   them, without evaluating its test: ``if (self.state == 0 and test) or
   self.state in (4, 5):``, likewise ``while``.
@@ -141,8 +147,8 @@ class ResumeEmitter:
         if pending:
             self.plain(pending)  # nothing after it suspends: runs whenever reached
 
-    def node(self, nodes: list[Node], index: int, pending: list[Plain]):
-        """Write ``nodes[index]``; return the next index and the plain code still pending."""
+    def node(self, nodes: list[Node], index: int, pending: list):
+        """Write ``nodes[index]``; return the next index and the code still pending (run at state 0)."""
         node = nodes[index]
         if isinstance(node, Plain):
             return index + 1, [*pending, node]
@@ -151,8 +157,10 @@ class ResumeEmitter:
             end = index + 1
             while end < len(nodes) and isinstance(nodes[end], Plain):
                 end += 1
-            self.resume_point(node, nodes[index + 1 : end])
-            return end, []
+            self.resume_point(node)
+            # What follows runs at state 0 however the await ended (at once,
+            # or resumed): with the code before the next await, if any.
+            return end, [_Taking(node, nodes[index + 1 : end])]
         if pending:
             self.running(pending)
         skip = bool(points_of(nodes[index + 1 :]))
@@ -169,9 +177,16 @@ class ResumeEmitter:
             self.try_(node)
         return index + 1, []
 
-    def plain(self, nodes: list[Plain]) -> None:
+    def plain(self, nodes: list) -> None:
         statements: list[cst.BaseStatement] = []
         for node in nodes:
+            if isinstance(node, _Taking):
+                if statements:
+                    self.w.statement(*self.render(statements))
+                    statements = []
+                with self.w.at(node.node.line):  # (the code taking the result: the await's line)
+                    self.take(node)
+                continue
             if node.comments:
                 if statements:
                     self.w.statement(*self.render(statements))
@@ -182,7 +197,7 @@ class ResumeEmitter:
         if statements:
             self.w.statement(*self.render(statements))
 
-    def running(self, nodes: list[Plain]) -> None:
+    def running(self, nodes: list) -> None:
         if not any(node.statements for node in nodes):
             self.plain(nodes)  # comments only: nothing to guard
             return
@@ -215,18 +230,18 @@ class ResumeEmitter:
             comment = self.comments.pop(node.line, None)
             if comment is not None and comment not in node.source:  # not shown twice
                 self.w.line(comment)
-            self.w.line(f"{local} = {expression}")
             # On a line of its own: black would wrap a long one into ``self.state = (3  # ...)``.
             self.w.line(f"# line {node.line}: {node.source}")
-            self.w.line(f"{self.state} = {node.state}")
             if self.run_now is not None and local == self.awaitable and isinstance(node.awaitable, cst.Call):
                 # A compiled coroutine that returns at once carries on right
-                # here, at the resume point below, with its result.
-                self.w.line(f"{self.value}, {self.error}, {local} = {self.run_now}({local})")
-                self.w.line(f"if {local} is not None:  # something to wait for")
+                # here, after the await, with its result (the state still 0).
+                self.w.line(f"{self.value} = {self.run_now}({expression}, {node.state})")
+                self.w.line(f"if {self.state}:  # suspended: wait for it")
                 with self.w.indented():
-                    self.w.line(f"return {local}")
+                    self.w.line(f"return {self.value}")
             else:
+                self.w.line(f"{local} = {expression}")
+                self.w.line(f"{self.state} = {node.state}")
                 self.w.line(f"return {local}")
 
     def handling(self, node: Suspend) -> str | None:
@@ -241,25 +256,44 @@ class ResumeEmitter:
             return "True"
         return " or ".join(f'{self.render_expression(jump)} == "raise"' for jump in node.handling)
 
-    def resume_point(self, node: Suspend, after: list[Plain]) -> None:
-        self.w.line(f"if {self.state} == {node.state}:")
+    def resume_point(self, node: Suspend) -> None:
+        """``elif self.state == k:``: resumed there, the state is 0 again, or the await's exception raised."""
+        self.w.line(f"elif {self.state} == {node.state}:")
         with self.w.indented():
-            self.w.line(f"{self.state} = 0")
-            self.w.line(f"if {self.error} is not None:")
-            with self.w.indented():
-                self.w.line(f"{self.reraise}({self.error})")
-            statements = [s for plain in after for s in plain.statements]
-            if node.target is not None:
-                target = cst.AssignTarget(node.target)
-                statements.insert(0, cst.SimpleStatementLine([cst.Assign([target], cst.Name(self.value))]))
-            # The result is let go of once the statement that takes it has run:
-            # natively it is on the value stack only until then.
-            using = next((i for i, s in enumerate(statements) if _uses(s, self.value)), None)
-            if using is not None and not self.spills(statements[using]):
-                taking, statements = statements[: using + 1], statements[using + 1 :]
-                self.let_go_after(taking)
-            if statements:
-                self.w.statement(*self.render(statements))
+            self.w.line(f"{self.state} = {self.machine}.raise_({self.error}) if {self.error} else 0")
+
+    def take(self, taking: _Taking) -> None:
+        """The code after an await, which takes its result first: let go of the result once taken."""
+        node = taking.node
+        items: list = []  # statements, and the user's comments (str) above them
+        if node.target is not None:
+            target = cst.AssignTarget(node.target)
+            items.append(cst.SimpleStatementLine([cst.Assign([target], cst.Name(self.value))]))
+        for plain in taking.after:
+            items.extend(plain.comments)
+            items.extend(plain.statements)
+        # The result is let go of once the statement that takes it has run:
+        # natively it is on the value stack only until then.
+        using = next((i for i, s in enumerate(items) if not isinstance(s, str) and _uses(s, self.value)), None)
+        if using is not None and not self.spills(items[using]):
+            self.write_items(items[:using])
+            self.let_go_after([items[using]])
+            items = items[using + 1 :]
+        self.write_items(items)
+
+    def write_items(self, items: list) -> None:
+        """Write statements, and comments (str) between them, in order."""
+        statements: list[cst.BaseStatement] = []
+        for item in items:
+            if isinstance(item, str):
+                if statements:
+                    self.w.statement(*self.render(statements))
+                    statements = []
+                self.w.line(item)
+            else:
+                statements.append(item)
+        if statements:
+            self.w.statement(*self.render(statements))
 
     def let_go_after(self, statements: list[cst.BaseStatement]) -> None:
         """Write ``statements``, the last of which takes the await's result, and let go of it then.
@@ -470,14 +504,33 @@ class ResumeEmitter:
                 self.w.line(line)
 
 
+class _Taking:
+    """The plain code after an await, which runs at state 0 and takes the await's result first."""
+
+    __slots__ = ("node", "after")
+
+    def __init__(self, node: Suspend, after: list[Plain]):
+        self.node = node
+        self.after = after
+
+    @property
+    def statements(self) -> bool:
+        return self.node.target is not None or any(plain.statements for plain in self.after)
+
+
 def _guards_itself(block: list[Node]) -> bool:
     """Whether every line of ``block`` runs only while running or resuming at one of its awaits.
 
-    So it is when it is only plain code and awaits: code before an await runs
-    under its ``if self.state == 0:``, code after one at its resume point.
-    Such a block needs no guard of its own where it must be stepped over (a
-    ``try`` resumed in its ``else`` or ``finally``, a ``finally`` run by a
-    suspension).
+    So it is when it is only plain code and awaits, and nothing runs after
+    its last await: code before an await runs under its ``if self.state ==
+    0:``, the resume point under its ``elif self.state == k:``; code after
+    the last await is guarded by nothing (it runs at state 0 however the
+    await ended).  Such a block needs no guard of its own where it must be
+    stepped over (a ``try`` resumed in its ``else`` or ``finally``, a
+    ``finally`` run by a suspension).
     """
     kinds = {type(node) for node in block}
-    return Suspend in kinds and kinds <= {Plain, Suspend}
+    if not (Suspend in kinds and kinds <= {Plain, Suspend}):
+        return False
+    last = max(index for index, node in enumerate(block) if isinstance(node, Suspend))
+    return block[last].target is None and not any(node.statements for node in block[last + 1 :])

@@ -4,8 +4,9 @@
 and for each compiled function keeps its state graph (from the lowered form,
 ``flow``), its lines in the source and in the generated code, and which of
 those lines belong to which state: in the source, the line of the await; in
-the generated code, where ``resume`` suspends (``self.state = k``) and where
-it goes on (``if self.state == k:``).
+the generated code, where ``resume`` suspends (``self.state = k``, or
+``value = self.run_now(awaitable, k)``) and where it goes on (``elif
+self.state == k:``).
 """
 
 from __future__ import annotations
@@ -141,8 +142,32 @@ def _state_lines(code: str, span: tuple[int, int], skipped: list[tuple[int, int]
         if any(first <= number <= last for first, last in skipped):
             continue
         match = STATE_LINE.search(lines[number - 1])
-        if match:
-            state = int(match.group(1) or match.group(2))
-            if state:  # state 0 is "running", not a state of the graph
-                found.setdefault(number, []).append(state)
+        state = int(match.group(1) or match.group(2)) if match else _run_now_state(lines, number - 1)
+        if state:  # state 0 is "running", not a state of the graph
+            found.setdefault(number, []).append(state)
     return found
+
+
+_RUN_NOW = re.compile(r"\.run_now\((.*), (\d+)\)$")
+_LAST_ARGUMENT = re.compile(r"(?:^|, )(\d+),?$")
+
+
+def _run_now_state(lines: list[str], index: int) -> int | None:
+    """The state of ``value = self.run_now(awaitable, k)`` starting on ``lines[index]``, or None.
+
+    Black may wrap the call: ``k`` is then its last argument, on the line
+    before the one that closes it, at the call's own indentation.
+    """
+    line = lines[index]
+    if ".run_now(" not in line:
+        return None
+    match = _RUN_NOW.search(line)
+    if match:
+        return int(match.group(2))
+    indent = len(line) - len(line.lstrip())
+    for following in range(index + 1, len(lines)):
+        text = lines[following]
+        if text.strip() == ")" and len(text) - len(text.lstrip()) == indent:
+            last = _LAST_ARGUMENT.search(lines[following - 1].strip())
+            return int(last.group(1)) if last else None
+    return None

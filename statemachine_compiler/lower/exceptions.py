@@ -320,6 +320,9 @@ class ExceptionLowering:
         self.current = (line, self.current[1])
         # One slot keeps the manager until its exit is called (runtime.machines.contexts).
         statement = self.new_temp("_with", holds="statement")
+        if asynchronous:
+            # Its exit with an exception comes in a Handling already (runtime.machines.contexts).
+            self.handling_exits.add(statement.value)
         kind = self.builtin("AsyncWith" if asynchronous else "With")
         self.emit(assign(statement, cst.Call(kind, [cst.Arg(self.expression(item.item))])))
         entered = cst.Call(cst.Attribute(statement, cst.Name("enter")))

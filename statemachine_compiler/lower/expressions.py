@@ -109,6 +109,17 @@ class ExpressionLowering:
 
     # -- one method per expression type --------------------------------------------
 
+    def _exit_in_a_handling(self, awaitable: cst.BaseExpression) -> bool:
+        """Whether ``awaitable`` is ``_with1.exit(caught)`` of an ``async with``: a Handling already."""
+        return (
+            isinstance(awaitable, cst.Call)
+            and len(awaitable.args) == 1
+            and isinstance(awaitable.func, cst.Attribute)
+            and awaitable.func.attr.value == "exit"
+            and isinstance(awaitable.func.value, cst.Name)
+            and awaitable.func.value.value in self.handling_exits
+        )
+
     def expr_Await(self, node: cst.Await) -> cst.BaseExpression:
         awaitable = self.expression(node.expression)
         # A suspended coroutine is at its await's line, not its statement's first.
@@ -119,7 +130,7 @@ class ExpressionLowering:
             target=None,
             line=line,
             source=self.source_of(node),
-            handling=self.handling_now(),
+            handling=False if self._exit_in_a_handling(awaitable) else self.handling_now(),
         )
         self.out.append(suspend)
         result = cst.Name(self.value_name)

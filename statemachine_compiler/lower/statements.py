@@ -130,6 +130,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # (nothing an object's lifetime depends on).
         self.temp_kinds: dict[str, str] = {}
         self.let_go: set[str] = set()  # the values already let go of after their statement
+        self.handling_exits: set[str] = set()  # the async with slots whose exit(caught) is a Handling
         # The iterators of the loops lowered, and of those a return can leave.
         self.loop_iterators: set[str] = set()
         self.returning_loops: set[str] = set()

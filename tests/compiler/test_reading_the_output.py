@@ -60,10 +60,10 @@ def test_no_state_assignment_is_wrapped_by_black(name):
 
 
 def test_the_request_handler_stays_as_short_as_measured():
-    # Issue 16's handler: 244 lines before, 159 now (tools/output_ratio.py).
+    # Issue 16's handler: 244 lines before, 159, then 138 with the two-line await (tools/output_ratio.py).
     name = "golden/request_handler_with_try_for_and_async_with"
     lines = compiled(name, INPUTS[name]).count("\n")
-    assert lines <= 160, f"the request handler grew to {lines} lines"
+    assert lines <= 140, f"the request handler grew to {lines} lines"
 
 
 def resume_header(source: str) -> str:

@@ -58,3 +58,16 @@ def test_graph_and_explain_work(path):
         assert generated == {s.number for s in function.graph.states}, (
             f"{function.qualname}: generated code marks states {sorted(generated)}"
         )
+
+
+def test_every_await_of_the_request_handler_is_found_where_it_suspends_and_resumes():
+    # Each await suspends at ``value = self.run_now(awaitable, k)`` (black may
+    # wrap it, the state then on a line of its own) and resumes at ``elif self.state == k:``.
+    path = ROOT / "tests" / "compiler" / "golden" / "request_handler_with_try_for_and_async_with.py"
+    exploration = explore_source(source_of(path), str(path))
+    (function,) = exploration.functions
+    code = exploration.generated.splitlines()
+    for state in range(1, 7):
+        lines = [code[line - 1].strip() for line, states in function.generated_states.items() if state in states]
+        assert any(line.startswith("value = self.run_now(") for line in lines), (state, lines)
+        assert f"elif self.state == {state}:" in lines, (state, lines)

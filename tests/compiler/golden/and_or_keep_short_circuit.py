@@ -23,34 +23,26 @@ class _f(StateMachine):
             self._t1 = self.a
         if (self.state == 0 and self._t1) or self.state == 1:
             if self.state == 0:
-                awaitable = fetch("and")
                 # line 2: await fetch("and")
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self._t1 = value
+                value = self.run_now(fetch("and"), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            self._t1 = value
         if self.state == 0:
             self.x = self._t1
             self._t1 = None
             self._t2 = self.b
         if (self.state == 0 and not self._t2) or self.state == 2:
             if self.state == 0:
-                awaitable = fetch("or")
                 # line 3: await fetch("or")
-                self.state = 2
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 2:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self._t2 = value
+                value = self.run_now(fetch("or"), 2)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 2:
+                self.state = self.raise_(error) if error else 0
+            self._t2 = value
         self.y = self._t2
         self._t2 = None
         return self.x, self.y

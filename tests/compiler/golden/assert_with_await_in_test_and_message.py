@@ -19,32 +19,24 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and __debug__) or self.state in (1, 2):
             if self.state == 0:
-                awaitable = fetch(self.n)
                 # line 2: await fetch(n)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+                value = self.run_now(fetch(self.n), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
             if (self.state == 0 and not value) or self.state == 2:
                 if self.state == 0:
-                    awaitable = fetch(self.n)
                     # line 2: await fetch(n)
-                    self.state = 2
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 2:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
-                    try:
-                        raise AssertionError(f"bad {value}")
-                    finally:
-                        value = None
+                    value = self.run_now(fetch(self.n), 2)
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 2:
+                    self.state = self.raise_(error) if error else 0
+                try:
+                    raise AssertionError(f"bad {value}")
+                finally:
+                    value = None
         return self.n
 
 

@@ -21,65 +21,49 @@ class _f(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
-            awaitable = fetch("value")
             # line 2: await fetch("value")
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch("value"), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             self._t1 = value
             self._t2 = self.d
-        if self.state == 0:
-            awaitable = fetch("key")
             # line 2: await fetch("key")
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch("key"), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self._t2[value] = self._t1
             finally:
                 value = None
             self._t1 = self._t2 = None
-        if self.state == 0:
-            awaitable = fetch(1)
             # line 3: await fetch(1)
-            self.state = 3
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 3:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(1), 3)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 3:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self.box.value = value
             finally:
                 value = None
-        if self.state == 0:
-            awaitable = fetch((1, 2))
             # line 4: await fetch((1, 2))
-            self.state = 4
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 4:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                self.a, self.b = value
-            finally:
-                value = None
-            return self.a + self.b
+            value = self.run_now(fetch((1, 2)), 4)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 4:
+            self.state = self.raise_(error) if error else 0
+        try:
+            self.a, self.b = value
+        finally:
+            value = None
+        return self.a + self.b
 
 
 @coroutine_function

@@ -24,16 +24,13 @@ class _first_row(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._with1 = AsyncWith(self.pool.connection())
-            awaitable = self._with1.enter()
             # line 2: async with pool.connection() as connection
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self._with1.enter(), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             self.connection = value
             value = None
             self._jump1 = None
@@ -50,18 +47,14 @@ class _first_row(StateMachine):
                     while True:
                         try:
                             if self.state == 0:
-                                awaitable = next_awaitable(self._ait1)
                                 # line 3: async for row in connection.execute(query)
-                                self.state = 2
-                                value, error, awaitable = self.run_now(awaitable)
-                                if awaitable is not None:  # something to wait for
-                                    return awaitable
-                            if self.state == 2:
-                                self.state = 0
-                                if error is not None:
-                                    self.reraise(error)
-                                self.row = value
-                                value = None
+                                value = self.run_now(next_awaitable(self._ait1), 2)
+                                if self.state:  # suspended: wait for it
+                                    return value
+                            elif self.state == 2:
+                                self.state = self.raise_(error) if error else 0
+                            self.row = value
+                            value = None
                         except StopAsyncIteration:
                             break
                         self._ret1 = self.row
@@ -72,16 +65,12 @@ class _first_row(StateMachine):
                     self._exc1 = self.entered_except(caught)
                     if self.state == 0:
                         self._ait1 = None
-                        awaitable = Handling(self._with1.exit(caught))
                         # line 2: async with pool.connection() as connection
-                        self.state = 3
-                        value, error, awaitable = self.run_now(awaitable)
-                        if awaitable is not None:  # something to wait for
-                            return awaitable
-                    if self.state == 3:
-                        self.state = 0
-                        if error is not None:
-                            self.reraise(error)
+                        value = self.run_now(self._with1.exit(caught), 3)
+                        if self.state:  # suspended: wait for it
+                            return value
+                    elif self.state == 3:
+                        self.state = self.raise_(error) if error else 0
                     if not value:
                         raise
                 self._exc1 = None
@@ -96,18 +85,17 @@ class _first_row(StateMachine):
                     self._ait1 = None
                 if (self.state == 0 and not self._with1.exited) or self.state == 4:
                     if self.state == 0:
-                        awaitable = Handling(
-                            self._with1.exit(), pending=self._jump1 == "raise"
-                        )
                         # line 2: async with pool.connection() as connection
-                        self.state = 4
-                        value, error, awaitable = self.run_now(awaitable)
-                        if awaitable is not None:  # something to wait for
-                            return awaitable
-                    if self.state == 4:
-                        self.state = 0
-                        if error is not None:
-                            self.reraise(error)
+                        value = self.run_now(
+                            Handling(
+                                self._with1.exit(), pending=self._jump1 == "raise"
+                            ),
+                            4,
+                        )
+                        if self.state:  # suspended: wait for it
+                            return value
+                    elif self.state == 4:
+                        self.state = self.raise_(error) if error else 0
                 self._pending1 = None
                 if self._jump1 == "return":
                     return self._ret1

@@ -24,16 +24,13 @@ class _f(StateMachine):
         if self.state == 0:
             self.total = 1
             self._t1 = self.total
-            awaitable = fetch(2)
             # line 3: await fetch(2)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(2), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self._t1 += value
             finally:
@@ -42,17 +39,13 @@ class _f(StateMachine):
             self._t1 = None
             self._t2 = self.box
             self._t3 = self._t2.count
-        if self.state == 0:
-            awaitable = fetch(3)
             # line 4: await fetch(3)
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(3), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self._t3 -= value
             finally:
@@ -62,24 +55,19 @@ class _f(StateMachine):
             self._t4 = self.d
             self._t5 = self.k
             self._t6 = self._t4[self._t5]
-        if self.state == 0:
-            awaitable = fetch(4)
             # line 5: await fetch(4)
-            self.state = 3
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 3:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                self._t6 *= value
-            finally:
-                value = None
-            self._t4[self._t5] = self._t6
-            self._t4 = self._t5 = self._t6 = None
-            return self.total
+            value = self.run_now(fetch(4), 3)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 3:
+            self.state = self.raise_(error) if error else 0
+        try:
+            self._t6 *= value
+        finally:
+            value = None
+        self._t4[self._t5] = self._t6
+        self._t4 = self._t5 = self._t6 = None
+        return self.total
 
 
 @coroutine_function

@@ -19,35 +19,27 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a * 2
-            awaitable = fetch(self.a)
             # line 2: await fetch(a)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(self.a), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self._t2 = self._t1 + value
             finally:
                 value = None
-        if self.state == 0:
-            awaitable = fetch(3)
             # line 2: (await fetch(3))
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                return self._t2 - -value
-            finally:
-                value = None
+            value = self.run_now(fetch(3), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        try:
+            return self._t2 - -value
+        finally:
+            value = None
 
 
 @coroutine_function

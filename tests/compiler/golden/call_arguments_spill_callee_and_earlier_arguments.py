@@ -21,34 +21,24 @@ class _f(StateMachine):
             self._t1 = self.g
             self._t2 = log(1)
             self._t3 = (*self.items,)
-            awaitable = fetch(2)
             # line 2: await fetch(2)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            self._t4 = value
+            value = self.run_now(fetch(2), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = fetch(3)
+            self._t4 = value
             # line 2: await fetch(3)
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                return self._t1(
-                    self._t2, *self._t3, self._t4, key=value, **self.options
-                )
-            finally:
-                value = None
+            value = self.run_now(fetch(3), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        try:
+            return self._t1(self._t2, *self._t3, self._t4, key=value, **self.options)
+        finally:
+            value = None
 
 
 @coroutine_function

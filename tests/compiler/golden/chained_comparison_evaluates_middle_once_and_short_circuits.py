@@ -19,16 +19,13 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a
-            awaitable = fetch(self.b)
             # line 2: await fetch(b)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(self.b), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             self._t2 = value
             self._t3 = self._t1 < self._t2
         if (self.state == 0 and self._t3) or self.state == 2:
@@ -37,20 +34,16 @@ class _f(StateMachine):
                 self._t5 = self._t2 <= self._t4
             if (self.state == 0 and self._t5) or self.state == 2:
                 if self.state == 0:
-                    awaitable = fetch(self.a)
                     # line 2: await fetch(a)
-                    self.state = 2
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 2:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
-                    try:
-                        self._t5 = self._t4 < value
-                    finally:
-                        value = None
+                    value = self.run_now(fetch(self.a), 2)
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 2:
+                    self.state = self.raise_(error) if error else 0
+                try:
+                    self._t5 = self._t4 < value
+                finally:
+                    value = None
             self._t3 = self._t5
         return self._t3
 

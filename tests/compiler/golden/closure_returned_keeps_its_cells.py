@@ -43,17 +43,13 @@ class _make_counter(StateMachine):
                     return count
 
                 self.bump = bump
-                awaitable = sleep(0)
                 # line 9: await sleep(0)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                return self.bump
+                value = self.run_now(sleep(0), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            return self.bump
 
         return resume
 

@@ -19,30 +19,22 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and self.flag) or self.state == 1:
             if self.state == 0:
-                awaitable = fetch("yes")
                 # line 2: (await fetch("yes"))
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self._t1 = value
+                value = self.run_now(fetch("yes"), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            self._t1 = value
         else:
             if self.state == 0:
-                awaitable = fetch("no")
                 # line 2: (await fetch("no"))
-                self.state = 2
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 2:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self._t1 = value
+                value = self.run_now(fetch("no"), 2)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 2:
+                self.state = self.raise_(error) if error else 0
+            self._t1 = value
         return self._t1
 
 

@@ -20,23 +20,19 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.d
-            awaitable = fetch("k")
             # line 2: await fetch("k")
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                del self._t1[value]
-            finally:
-                value = None
-            del self.d["other"]
-            self._t1 = None
-            return self.d
+            value = self.run_now(fetch("k"), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        try:
+            del self._t1[value]
+        finally:
+            value = None
+        del self.d["other"]
+        self._t1 = None
+        return self.d
 
 
 @coroutine_function

@@ -22,68 +22,52 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = (*self.xs,)
-            awaitable = fetch(2)
             # line 2: await fetch(2)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(2), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self.t = (1, *self._t1, value)
             finally:
                 value = None
             self._t1 = None
             self._t2 = (*self.xs,)
-        if self.state == 0:
-            awaitable = fetch(3)
             # line 3: await fetch(3)
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(3), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self.s = {*self._t2, value}
             finally:
                 value = None
             self._t2 = None
             self._t3 = {**self.d}
-        if self.state == 0:
-            awaitable = fetch(4)
             # line 4: await fetch(4)
-            self.state = 3
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 3:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            self._t4 = value
+            value = self.run_now(fetch(4), 3)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 3:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = fetch(5)
+            self._t4 = value
             # line 4: await fetch(5)
-            self.state = 4
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 4:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                self.m = {**self._t3, "k": self._t4, value: 6}
-            finally:
-                value = None
-            self._t3 = self._t4 = None
-            return [self.t, self.s, self.m]
+            value = self.run_now(fetch(5), 4)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 4:
+            self.state = self.raise_(error) if error else 0
+        try:
+            self.m = {**self._t3, "k": self._t4, value: 6}
+        finally:
+            value = None
+        self._t3 = self._t4 = None
+        return [self.t, self.s, self.m]
 
 
 @coroutine_function

@@ -30,16 +30,12 @@ class _f(StateMachine):
         if self.state == 0 or self.state == 1:
             try:
                 if self.state == 0:
-                    awaitable = self.client.send_all()
                     # line 3: await client.send_all()
-                    self.state = 1
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 1:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
+                    value = self.run_now(self.client.send_all(), 1)
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 1:
+                    self.state = self.raise_(error) if error else 0
             except BaseException as caught:
                 # except*: each clause below takes the part of it that it matches
                 self._star1 = ExceptStar(caught)
@@ -66,16 +62,14 @@ class _f(StateMachine):
                         try:
                             try:
                                 if self.state == 0:
-                                    awaitable = Handling(self.client.report(self.group))
                                     # line 5: await client.report(group)
-                                    self.state = 2
-                                    value, error, awaitable = self.run_now(awaitable)
-                                    if awaitable is not None:  # something to wait for
-                                        return awaitable
-                                if self.state == 2:
-                                    self.state = 0
-                                    if error is not None:
-                                        self.reraise(error)
+                                    value = self.run_now(
+                                        Handling(self.client.report(self.group)), 2
+                                    )
+                                    if self.state:  # suspended: wait for it
+                                        return value
+                                elif self.state == 2:
+                                    self.state = self.raise_(error) if error else 0
                             except BaseException as caught1:
                                 # What a clause raises is kept for the end: the next clauses run first.
                                 self._star1.raised(caught1)

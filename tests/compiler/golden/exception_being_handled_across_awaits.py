@@ -40,30 +40,22 @@ class _close_all(StateMachine):
                 if self.state == 2:
                     self.reraise(self._exc1)
                 if self.state == 0:
-                    awaitable = self.connections.flush()
                     # line 3: await connections.flush()
-                    self.state = 1
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 1:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
+                    value = self.run_now(self.connections.flush(), 1)
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 1:
+                    self.state = self.raise_(error) if error else 0
             except OSError as caught:
                 self._exc1 = self.entered_except(caught)
                 if self.state == 0:
                     # an await inside except: the awaited code still sees the OSError
-                    awaitable = Handling(self.connections.reset())
                     # line 6: await connections.reset()
-                    self.state = 2
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 2:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
+                    value = self.run_now(Handling(self.connections.reset()), 2)
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 2:
+                    self.state = self.raise_(error) if error else 0
         if self.state == 0:
             self._exc1 = None
             self._jump1 = None
@@ -72,35 +64,31 @@ class _close_all(StateMachine):
                 # the finally resumes with it in flight
                 self.reraise(self._pending1)
             if self.state == 0:
-                awaitable = self.connections.drain()
                 # line 8: await connections.drain()
-                self.state = 3
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 3:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+                value = self.run_now(self.connections.drain(), 3)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 3:
+                self.state = self.raise_(error) if error else 0
         except BaseException as caught1:
             self._pending1 = self.entered_except(caught1)
             self._jump1 = "raise"
             raise
         finally:
-            if self.state == 0:
-                # handled here only when an exception is on its way through
-                awaitable = Handling(
-                    self.connections.close(), pending=self._jump1 == "raise"
-                )
-                # line 11: await connections.close()
-                self.state = 4
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 4:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+            if self.state == 0 or self.state == 4:
+                if self.state == 0:
+                    # handled here only when an exception is on its way through
+                    # line 11: await connections.close()
+                    value = self.run_now(
+                        Handling(
+                            self.connections.close(), pending=self._jump1 == "raise"
+                        ),
+                        4,
+                    )
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 4:
+                    self.state = self.raise_(error) if error else 0
                 self._pending1 = None
 
 
@@ -134,14 +122,12 @@ class _numbers(AsyncGeneratorMachine):
         except KeyError as caught:
             self._exc1 = self.entered_except(caught)
             if self.state == 0:
-                yielded = YieldValue(0, handling=True)
                 # line 18: yield 0
+                yielded = YieldValue(0, handling=True)
                 self.state = 1
                 return yielded
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
         self._exc1 = None
 
 

@@ -36,22 +36,18 @@ class _f(StateMachine):
                 if self.row is None:
                     break
                 self._t1 = self.total
-                awaitable = fetch(self.row)
                 # line 6: await fetch(row)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                try:
-                    self._t1 += value
-                finally:
-                    value = None
-                self.total = self._t1
-                self._t1 = None
+                value = self.run_now(fetch(self.row), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            try:
+                self._t1 += value
+            finally:
+                value = None
+            self.total = self._t1
+            self._t1 = None
             continue  # back to the test (3.11 specialises the loop here)
         else:
             self._it1 = None

@@ -19,20 +19,16 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = f"{self.name!r}"
-            awaitable = fetch(self.name)
             # line 2: await fetch(name)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                return f"{self._t1}: {value:>8} ({len(self.name)})"
-            finally:
-                value = None
+            value = self.run_now(fetch(self.name), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        try:
+            return f"{self._t1}: {value:>8} ({len(self.name)})"
+        finally:
+            value = None
 
 
 @coroutine_function

@@ -26,20 +26,16 @@ class _f(StateMachine):
     def resume(self, value, error):
         global total
         if self.state == 0:
-            awaitable = fetch(5)
             # line 6: await fetch(5)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            total = value
-            value = None
-            total += 1
-            return total
+            value = self.run_now(fetch(5), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        total = value
+        value = None
+        total += 1
+        return total
 
 
 @coroutine_function

@@ -24,46 +24,34 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and self.n == 0) or self.state == 1:
             if self.state == 0:
-                awaitable = fetch("zero")
                 # line 3: await fetch("zero")
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self.r = value
-                value = None
+                value = self.run_now(fetch("zero"), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            self.r = value
+            value = None
         else:
             if self.state == 0:
-                awaitable = fetch(self.n)
                 # line 4: await fetch(n)
-                self.state = 2
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 2:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+                value = self.run_now(fetch(self.n), 2)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 2:
+                self.state = self.raise_(error) if error else 0
             if self.state == 0 and value == 1:
                 self.r = "one"
             else:
                 if self.state == 0:
-                    awaitable = fetch("many")
                     # line 7: await fetch("many")
-                    self.state = 3
-                    value, error, awaitable = self.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if self.state == 3:
-                    self.state = 0
-                    if error is not None:
-                        self.reraise(error)
-                    self.r = value
-                    value = None
+                    value = self.run_now(fetch("many"), 3)
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 3:
+                    self.state = self.raise_(error) if error else 0
+                self.r = value
+                value = None
         return self.r
 
 

@@ -31,19 +31,15 @@ def make(base):
         def resume(value, error):
             self = machine()
             if self.state == 0:
-                awaitable = fetch(self.x)
                 # line 3: await fetch(x)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self.y = value
-                value = None
-                return base * self.y, self.saved_locals({"base": lambda: base})
+                value = self.run_now(fetch(self.x), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            self.y = value
+            value = None
+            return base * self.y, self.saved_locals({"base": lambda: base})
 
         return resume
 

@@ -31,137 +31,89 @@ class _countdown(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
-            awaitable = self.say(12)
             # line 2: await say(12)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(12), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(11)
             # line 3: await say(11)
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(11), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(10)
             # line 4: await say(10)
-            self.state = 3
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 3:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(10), 3)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 3:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(9)
             # line 5: await say(9)
-            self.state = 4
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 4:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(9), 4)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 4:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(8)
             # line 6: await say(8)
-            self.state = 5
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 5:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(8), 5)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 5:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(7)
             # line 7: await say(7)
-            self.state = 6
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 6:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(7), 6)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 6:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(6)
             # line 8: await say(6)
-            self.state = 7
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 7:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(6), 7)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 7:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(5)
             # line 9: await say(5)
-            self.state = 8
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 8:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(5), 8)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 8:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(4)
             # line 10: await say(4)
-            self.state = 9
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 9:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(4), 9)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 9:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(3)
             # line 11: await say(3)
-            self.state = 10
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 10:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(3), 10)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 10:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(2)
             # line 12: await say(2)
-            self.state = 11
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 11:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(2), 11)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 11:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = self.say(1)
             # line 13: await say(1)
-            self.state = 12
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 12:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(self.say(1), 12)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 12:
+            self.state = self.raise_(error) if error else 0
 
 
 @coroutine_function

@@ -26,16 +26,13 @@ class _f(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
-            awaitable = fetch(self.command)
             # line 2: await fetch(command)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(self.command), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             matched = 0
             try:
                 match value:
@@ -51,31 +48,23 @@ class _f(StateMachine):
                 value = None
         if (self.state == 0 and matched == 1) or self.state == 2:
             if self.state == 0:
-                awaitable = fetch(self.direction)
                 # line 4: await fetch(direction)
-                self.state = 2
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 2:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self.result = self.direction
+                value = self.run_now(fetch(self.direction), 2)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 2:
+                self.state = self.raise_(error) if error else 0
+            self.result = self.direction
         elif (self.state == 0 and matched == 3) or self.state == 3:
             if self.state == 0:
-                awaitable = fetch(None)
                 # line 9: await fetch(None)
-                self.state = 3
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 3:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self.result = value
-                value = None
+                value = self.run_now(fetch(None), 3)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 3:
+                self.state = self.raise_(error) if error else 0
+            self.result = value
+            value = None
         return self.result
 
 

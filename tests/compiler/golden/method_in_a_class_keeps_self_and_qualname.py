@@ -23,19 +23,15 @@ class _Client_get(StateMachine):
 
     def resume(frame, value, error):
         if frame.state == 0:
-            awaitable = fetch(frame.self.host + frame.path)
             # line 7: await fetch(self.host + path)
-            frame.state = 1
-            value, error, awaitable = frame.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if frame.state == 1:
-            frame.state = 0
-            if error is not None:
-                frame.reraise(error)
-            frame.response = value
-            value = None
-            return frame.response.upper()
+            value = frame.run_now(fetch(frame.self.host + frame.path), 1)
+            if frame.state:  # suspended: wait for it
+                return value
+        elif frame.state == 1:
+            frame.state = frame.raise_(error) if error else 0
+        frame.response = value
+        value = None
+        return frame.response.upper()
 
 
 class Client:

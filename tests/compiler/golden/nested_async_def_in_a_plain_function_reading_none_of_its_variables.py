@@ -21,17 +21,13 @@ class _test_fetch_main(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
-            awaitable = fetch(1)
             # line 4: await fetch(1)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            return value
+            value = self.run_now(fetch(1), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        return value
 
 
 def test_fetch():

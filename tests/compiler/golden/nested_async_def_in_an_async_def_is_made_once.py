@@ -47,17 +47,13 @@ class _main(StateMachine):
                         frame = machine()
                         if frame.state == 0:
                             total += frame.j + k
-                            awaitable = fetch(total)
                             # line 7: await fetch(total)
-                            frame.state = 1
-                            value, error, awaitable = frame.run_now(awaitable)
-                            if awaitable is not None:  # something to wait for
-                                return awaitable
-                        if frame.state == 1:
-                            frame.state = 0
-                            if error is not None:
-                                frame.reraise(error)
-                            return value
+                            value = frame.run_now(fetch(total), 1)
+                            if frame.state:  # suspended: wait for it
+                                return value
+                        elif frame.state == 1:
+                            frame.state = frame.raise_(error) if error else 0
+                        return value
 
                     return resume
 
@@ -71,17 +67,13 @@ class _main(StateMachine):
                     return frame
 
                 self.add = add
-                awaitable = self.add(1)
                 # line 9: await add(1)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                return value
+                value = self.run_now(self.add(1), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            return value
 
         return resume
 

@@ -30,21 +30,17 @@ class _Account_deposit(StateMachine):
 
     def resume(frame, value, error):
         if frame.state == 0:
-            awaitable = fetch(frame.amount)
             # line 6: await fetch(amount)
-            frame.state = 1
-            value, error, awaitable = frame.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if frame.state == 1:
-            frame.state = 0
-            if error is not None:
-                frame.reraise(error)
-            try:
-                frame.self._Account__balance = value
-            finally:
-                value = None
-            return dict(__kw=frame._Account__note), frame.self._Account__balance
+            value = frame.run_now(fetch(frame.amount), 1)
+            if frame.state:  # suspended: wait for it
+                return value
+        elif frame.state == 1:
+            frame.state = frame.raise_(error) if error else 0
+        try:
+            frame.self._Account__balance = value
+        finally:
+            value = None
+        return dict(__kw=frame._Account__note), frame.self._Account__balance
 
 
 class _Account:
@@ -73,19 +69,15 @@ class ___(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self.__hit = __cache.get(self.key)
-            awaitable = fetch(self.key)
             # line 12: await fetch(key)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            self.init_ = value
-            value = None
-            return self.__hit, self.init_
+            value = self.run_now(fetch(self.key), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        self.init_ = value
+        value = None
+        return self.__hit, self.init_
 
 
 @coroutine_function

@@ -51,16 +51,13 @@ class _handle(StateMachine):
                 try:
                     if self.state == 0:
                         # the whole body, at once
-                        awaitable = self.request.read()
                         # line 5: await request.read()
-                        self.state = 1
-                        value, error, awaitable = self.run_now(awaitable)
-                        if awaitable is not None:  # something to wait for
-                            return awaitable
-                    if self.state == 1:
-                        self.state = 0
-                        if error is not None:
-                            self.reraise(error)
+                        value = self.run_now(self.request.read(), 1)
+                        if self.state:  # suspended: wait for it
+                            return value
+                    elif self.state == 1:
+                        self.state = self.raise_(error) if error else 0
+                    if self.state == 0:
                         self.body = value
                         value = None
                         self.saved = 0
@@ -74,59 +71,44 @@ class _handle(StateMachine):
                             del item1
                             # every item goes through one transaction
                             self._with1 = AsyncWith(self.db.transaction())
-                            awaitable = self._with1.enter()
                             # line 9: async with db.transaction() as tx
-                            self.state = 2
-                            value, error, awaitable = self.run_now(awaitable)
-                            if awaitable is not None:  # something to wait for
-                                return awaitable
-                        if self.state == 2:
-                            self.state = 0
-                            if error is not None:
-                                self.reraise(error)
+                            value = self.run_now(self._with1.enter(), 2)
+                            if self.state:  # suspended: wait for it
+                                return value
+                        elif self.state == 2:
+                            self.state = self.raise_(error) if error else 0
+                        if self.state == 0:
                             self.tx = value
                             value = None
                         try:
                             if self.state == 4:
                                 self.reraise(self._exc1)
                             if self.state == 0:
-                                awaitable = self.tx.insert(self.item)
                                 # line 10: await tx.insert(item)
-                                self.state = 3
-                                value, error, awaitable = self.run_now(awaitable)
-                                if awaitable is not None:  # something to wait for
-                                    return awaitable
-                            if self.state == 3:
-                                self.state = 0
-                                if error is not None:
-                                    self.reraise(error)
+                                value = self.run_now(self.tx.insert(self.item), 3)
+                                if self.state:  # suspended: wait for it
+                                    return value
+                            elif self.state == 3:
+                                self.state = self.raise_(error) if error else 0
                         except BaseException as caught:
                             self._exc1 = self.entered_except(caught)
                             if self.state == 0:
-                                awaitable = Handling(self._with1.exit(caught))
                                 # line 9: async with db.transaction() as tx
-                                self.state = 4
-                                value, error, awaitable = self.run_now(awaitable)
-                                if awaitable is not None:  # something to wait for
-                                    return awaitable
-                            if self.state == 4:
-                                self.state = 0
-                                if error is not None:
-                                    self.reraise(error)
+                                value = self.run_now(self._with1.exit(caught), 4)
+                                if self.state:  # suspended: wait for it
+                                    return value
+                            elif self.state == 4:
+                                self.state = self.raise_(error) if error else 0
                             if not value:
                                 raise
                         else:
                             if self.state == 0:
-                                awaitable = self._with1.exit()
                                 # line 9: async with db.transaction() as tx
-                                self.state = 5
-                                value, error, awaitable = self.run_now(awaitable)
-                                if awaitable is not None:  # something to wait for
-                                    return awaitable
-                            if self.state == 5:
-                                self.state = 0
-                                if error is not None:
-                                    self.reraise(error)
+                                value = self.run_now(self._with1.exit(), 5)
+                                if self.state:  # suspended: wait for it
+                                    return value
+                            elif self.state == 5:
+                                self.state = self.raise_(error) if error else 0
                         self._exc1 = None
                         self.saved += 1
                         continue  # back to the test (3.11 specialises the loop here)
@@ -147,20 +129,18 @@ class _handle(StateMachine):
             self._jump1 = "raise"
             raise
         finally:
-            if self.state == 0:
-                # the connection, whatever happened
-                awaitable = Handling(
-                    self.request.close(), pending=self._jump1 == "raise"
-                )
-                # line 17: await request.close()
-                self.state = 6
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 6:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+            if self.state == 0 or self.state == 6:
+                if self.state == 0:
+                    # the connection, whatever happened
+                    # line 17: await request.close()
+                    value = self.run_now(
+                        Handling(self.request.close(), pending=self._jump1 == "raise"),
+                        6,
+                    )
+                    if self.state:  # suspended: wait for it
+                        return value
+                elif self.state == 6:
+                    self.state = self.raise_(error) if error else 0
                 self._pending1 = None
         self.log.info("done %s", self.status)
         return self.status

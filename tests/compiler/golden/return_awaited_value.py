@@ -20,32 +20,24 @@ class _f(StateMachine):
     def resume(self, value, error):
         if (self.state == 0 and self.x) or self.state == 1:
             if self.state == 0:
-                awaitable = fetch(self.x)
                 # line 3: await fetch(x)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                return value
+                value = self.run_now(fetch(self.x), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            return value
         if self.state == 0:
-            awaitable = fetch(None)
             # line 4: await fetch(None)
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                return value + 1
-            finally:
-                value = None
+            value = self.run_now(fetch(None), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        try:
+            return value + 1
+        finally:
+            value = None
 
 
 @coroutine_function

@@ -41,17 +41,13 @@ class _http_get(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             # Stands in for a real request: the server answers with the next delay.
-            awaitable = runtime.sleep(0)
             # line 8: await runtime.sleep(0)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            return Response(data=str(len(self.addr) % 3))
+            value = self.run_now(runtime.sleep(0), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        return Response(data=str(len(self.addr) % 3))
 
 
 @coroutine_function
@@ -82,30 +78,22 @@ class _send_to_server(StateMachine):
             self.time_before_next_request = 0
         while True:
             if self.state == 0:
-                awaitable = runtime.sleep(self.time_before_next_request)
                 # line 20: await runtime.sleep(time_before_next_request)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+                value = self.run_now(runtime.sleep(self.time_before_next_request), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
             if self.state == 0:
-                awaitable = http_get(self.addr)
                 # line 21: await http_get(addr)
-                self.state = 2
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 2:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self.resp = value
-                value = None
-                self.time_before_next_request = int(self.resp.data)
+                value = self.run_now(http_get(self.addr), 2)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 2:
+                self.state = self.raise_(error) if error else 0
+            self.resp = value
+            value = None
+            self.time_before_next_request = int(self.resp.data)
 
 
 @coroutine_function

@@ -19,26 +19,22 @@ class _f(StateMachine):
 
     def resume(frame, value1, error):
         if frame.state == 0:
-            awaitable = fetch(frame.state_)
             # line 2: await fetch(state)
-            frame.state = 1
-            value1, error, awaitable = frame.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if frame.state == 1:
-            frame.state = 0
-            if error is not None:
-                frame.reraise(error)
-            frame.resume_ = value1
-            value1 = None
-            return (
-                frame.state_,
-                frame.send_,
-                frame.value,
-                frame.error,
-                frame.self,
-                frame.resume_,
-            )
+            value1 = frame.run_now(fetch(frame.state_), 1)
+            if frame.state:  # suspended: wait for it
+                return value1
+        elif frame.state == 1:
+            frame.state = frame.raise_(error) if error else 0
+        frame.resume_ = value1
+        value1 = None
+        return (
+            frame.state_,
+            frame.send_,
+            frame.value,
+            frame.error,
+            frame.self,
+            frame.resume_,
+        )
 
 
 @coroutine_function

@@ -20,33 +20,25 @@ class _f(StateMachine):
         if self.state == 0:
             self._t1 = self.g
             self._t2 = (*self.items,)
-            awaitable = fetch(1)
             # line 2: await fetch(1)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(1), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             self._t3 = value
             self._t4 = {**self.options}
-        if self.state == 0:
-            awaitable = fetch(2)
             # line 2: await fetch(2)
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                return self._t1(*self._t2, self._t3, **self._t4, last=value)
-            finally:
-                value = None
+            value = self.run_now(fetch(2), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        try:
+            return self._t1(*self._t2, self._t3, **self._t4, last=value)
+        finally:
+            value = None
 
 
 @coroutine_function

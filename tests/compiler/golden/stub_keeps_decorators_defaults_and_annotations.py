@@ -25,20 +25,16 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.a
-            awaitable = fetch(self.b)
             # line 7: await fetch(b)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                return self._t1 + value
-            finally:
-                value = None
+            value = self.run_now(fetch(self.b), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        try:
+            return self._t1 + value
+        finally:
+            value = None
 
 
 @functools.lru_cache

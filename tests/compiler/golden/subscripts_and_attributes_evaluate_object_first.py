@@ -22,66 +22,50 @@ class _f(StateMachine):
     def resume(self, value, error):
         if self.state == 0:
             self._t1 = self.box.items
-            awaitable = fetch("k")
             # line 2: await fetch("k")
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch("k"), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self.x = self._t1[value]
             finally:
                 value = None
             self._t1 = None
-        if self.state == 0:
-            awaitable = fetch(self.box)
             # line 3: (await fetch(box))
-            self.state = 2
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 2:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(self.box), 2)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 2:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             try:
                 self.y = value.value
             finally:
                 value = None
             self._t2 = self.d
-        if self.state == 0:
-            awaitable = fetch(1)
             # line 4: await fetch(1)
-            self.state = 3
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 3:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            self._t3 = value
+            value = self.run_now(fetch(1), 3)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 3:
+            self.state = self.raise_(error) if error else 0
         if self.state == 0:
-            awaitable = fetch(2)
+            self._t3 = value
             # line 4: await fetch(2)
-            self.state = 4
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 4:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
-            try:
-                self.z = self._t2[self._t3 : value]
-            finally:
-                value = None
-            self._t2 = self._t3 = None
-            return self.x, self.y, self.z
+            value = self.run_now(fetch(2), 4)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 4:
+            self.state = self.raise_(error) if error else 0
+        try:
+            self.z = self._t2[self._t3 : value]
+        finally:
+            value = None
+        self._t2 = self._t3 = None
+        return self.x, self.y, self.z
 
 
 @coroutine_function

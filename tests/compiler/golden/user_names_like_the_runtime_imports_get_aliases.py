@@ -32,20 +32,16 @@ class _fetch(StateMachine_):
             if self.state == 0:
                 self.attempt = item
                 del item
-                awaitable = get(self.url)
                 # line 6: await get(url)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
-                self.reply = value
-                value = None
-                if self.reply:
-                    return StateMachine(self.reply)
+                value = self.run_now(get(self.url), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
+            self.reply = value
+            value = None
+            if self.reply:
+                return StateMachine(self.reply)
             continue  # back to the test (3.11 specialises the loop here)
         self._it1 = None
 

@@ -20,16 +20,13 @@ class _f(StateMachine):
 
     def resume(self, value, error):
         if self.state == 0:
-            awaitable = fetch(self.n)
             # line 2: await fetch(n)
-            self.state = 1
-            value, error, awaitable = self.run_now(awaitable)
-            if awaitable is not None:  # something to wait for
-                return awaitable
-        if self.state == 1:
-            self.state = 0
-            if error is not None:
-                self.reraise(error)
+            value = self.run_now(fetch(self.n), 1)
+            if self.state:  # suspended: wait for it
+                return value
+        elif self.state == 1:
+            self.state = self.raise_(error) if error else 0
+        if self.state == 0:
             self._t1 = value
             self.m = self._t1
         if self._t1 > 1:

@@ -29,16 +29,12 @@ class _f(StateMachine):
             self._ended1 = False
         while True:
             if self.state == 0:
-                awaitable = fetch(self.i)
                 # line 3: await fetch(i)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+                value = self.run_now(fetch(self.i), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
             if not value < self.n:
                 self._ended1 = True
                 break

@@ -32,31 +32,23 @@ class _f(StateMachine):
                 self.i += 1
                 if self.i == 2:
                     continue
-                awaitable = fetch(self.i)
                 # line 7: await fetch(i)
-                self.state = 1
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 1:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+                value = self.run_now(fetch(self.i), 1)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 1:
+                self.state = self.raise_(error) if error else 0
             if value == "stop":
                 break
             continue  # back to the test (3.11 specialises the loop here)
         else:
             if self.state == 0:
-                awaitable = fetch("else")
                 # line 10: await fetch("else")
-                self.state = 2
-                value, error, awaitable = self.run_now(awaitable)
-                if awaitable is not None:  # something to wait for
-                    return awaitable
-            if self.state == 2:
-                self.state = 0
-                if error is not None:
-                    self.reraise(error)
+                value = self.run_now(fetch("else"), 2)
+                if self.state:  # suspended: wait for it
+                    return value
+            elif self.state == 2:
+                self.state = self.raise_(error) if error else 0
         return self.i
 
 
