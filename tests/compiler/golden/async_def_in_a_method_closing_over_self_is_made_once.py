@@ -35,20 +35,16 @@ class Account:
                 frame = machine()
                 if frame.state == 0:
                     frame._t1 = self.balance + extra
-                    awaitable = fetch()
                     # line 5: await fetch()
-                    frame.state = 1
-                    value, error, awaitable = frame.run_now(awaitable)
-                    if awaitable is not None:  # something to wait for
-                        return awaitable
-                if frame.state == 1:
-                    frame.state = 0
-                    if error is not None:
-                        frame.reraise(error)
-                    try:
-                        return frame._t1 + value
-                    finally:
-                        value = None
+                    value = frame.run_now(fetch(), 1)
+                    if frame.state:  # suspended: wait for it
+                        return value
+                elif frame.state == 1:
+                    frame.state = frame.raise_(error) if error else 0
+                try:
+                    return frame._t1 + value
+                finally:
+                    value = None
 
             return resume
 
