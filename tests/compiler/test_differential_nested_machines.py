@@ -824,3 +824,26 @@ def test_coroutines_nested_in_a_coroutine_in_a_plain_function_read_the_functions
             return await make(1)(2), await make(3)(4)
         """
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the function a resume maker defines is named resume, which shadows an enclosing variable resume "
+    "(a fresh name needs the runtime's, durable's and the debugger's co_name == 'resume' checks changed)",
+)
+@pytest.mark.parametrize("enclosing", ["def", "async def"])
+def test_a_nested_coroutine_reads_an_enclosing_variable_named_resume(enclosing):
+    check(
+        f"""
+        {enclosing} make():
+            resume = "the user's"
+            async def inner():
+                await tick("inner")
+                return resume
+            return inner
+
+        async def main():
+            inner = make() if {enclosing == "def"} else await make()
+            return await inner()
+        """
+    )
