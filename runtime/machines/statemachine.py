@@ -321,6 +321,35 @@ def _requalified(code, old, new):
     return code.replace(co_consts=tuple(consts), co_qualname=qualname)
 
 
+# The base class's methods every send, resumption and collection runs.
+_HOT_PATHS = ("send", "_advance", "__del__")
+
+
+def _give_own_hot_paths(cls):
+    """Give ``cls`` its own copy of each of the base class's hot methods: the same code, a copy of it.
+
+    Discussion: CPython specialises an attribute access (``self._awaiting``,
+    ``self.state``, ``self.resume``) for the one type it sees there, in the
+    code object.  One ``send`` shared by every machine class sees them all
+    in a program, and takes the generic (several times dearer) path at
+    each; a chain of three coroutines of three classes is such a program.
+    A copy of the code per class keeps every site of it seeing one type.
+    """
+    for name in _HOT_PATHS:
+        if name in cls.__dict__:
+            continue  # the class's own (an async generator's, or one of the compiler's)
+        method = getattr(cls, name, None)
+        if type(method) is not FunctionType:
+            continue
+        copy = FunctionType(method.__code__.replace(), method.__globals__, method.__name__,
+                            method.__defaults__, method.__closure__)
+        copy.__kwdefaults__ = method.__kwdefaults__
+        copy.__doc__ = method.__doc__
+        copy.__qualname__ = method.__qualname__
+        copy.__module__ = method.__module__
+        setattr(cls, name, copy)
+
+
 def _opcode(name, numbers):
     """The number of the opcode ``name`` in this Python: ``numbers`` (3.11 on), else ``opcode``'s."""
     number = numbers.get(sys.version_info[:2])
@@ -407,7 +436,8 @@ def _names_read_by_nested_machines(cls):
         if isinstance(nested, type) and issubclass(nested, Machine):
             for method in vars(nested).values():
                 method = getattr(method, "__func__", method)  # make_resume is a staticmethod
-                if type(method) is FunctionType:
+                # (Not the copies of this module's methods it has: see _give_own_hot_paths.)
+                if type(method) is FunctionType and method.__code__.co_filename != __file__:
                     names |= _names_in(method.__code__)
             if nested._resume_code is not None:  # made by its _resume_maker, in cls's resume
                 names |= _names_in(nested._resume_code)
@@ -770,6 +800,8 @@ class Machine:
         if not _STACKS_INSTALLED and "traceback" in sys.modules:
             _install_stacks()  # see runtime.machines.stacks
         namespace = cls.__dict__
+        if "_name" in namespace:  # a compiled function's class (not a base class of ours)
+            _give_own_hot_paths(cls)
         resume = namespace.get("resume")
         if namespace.get("_may_read_unbound"):
             # Discussion: a class with a __getattr__ gets none of 3.11's
