@@ -1736,8 +1736,10 @@ class StateMachine(Machine):
                         continue
                 # _advance's first turn, spelled out (see above): resume with value.
                 try:
-                    # The result handed on, not kept in this frame: see _advance.
-                    awaitable = self.resume((value, value := None)[0], None)
+                    if value is None:  # (a first step, or a plain ``yield``'s: no tuple to make)
+                        awaitable = self.resume(None, None)
+                    else:  # the result handed on, not kept in this frame: see _advance
+                        awaitable = self.resume((value, value := None)[0], None)
                 except StopIteration as stop:
                     self._raised_out()
                     raise RuntimeError(f"{self._kind} raised StopIteration") from stop
