@@ -323,6 +323,9 @@ def _requalified(code, old, new):
 
 # The base class's methods every send, resumption and collection runs.
 _HOT_PATHS = ("send", "_advance", "__del__")
+# What ``send`` tests at a first step: true in the base class's code, false in a class's copy.
+_SHARED_BY_EVERY_CLASS = True
+_OWN_COPY = False
 
 
 def _give_own_hot_paths(cls):
@@ -334,6 +337,11 @@ def _give_own_hot_paths(cls):
     in a program, and takes the generic (several times dearer) path at
     each; a chain of three coroutines of three classes is such a program.
     A copy of the code per class keeps every site of it seeing one type.
+    A copy costs about as much as making the class, so it is made at the
+    first step a coroutine of the class takes in ``send`` (the base class's
+    code, which tests ``_SHARED_BY_EVERY_CLASS`` there: the copies test
+    ``_OWN_COPY``), not at import: a class whose coroutines are only ever
+    run by ``run_now`` never needs one.
     """
     for name in _HOT_PATHS:
         if name in cls.__dict__:
@@ -341,7 +349,9 @@ def _give_own_hot_paths(cls):
         method = getattr(cls, name, None)
         if type(method) is not FunctionType:
             continue
-        copy = FunctionType(method.__code__.replace(), method.__globals__, method.__name__,
+        code = method.__code__
+        names = tuple("_OWN_COPY" if n == "_SHARED_BY_EVERY_CLASS" else n for n in code.co_names)
+        copy = FunctionType(code.replace(co_names=names), method.__globals__, method.__name__,
                             method.__defaults__, method.__closure__)
         copy.__kwdefaults__ = method.__kwdefaults__
         copy.__doc__ = method.__doc__
@@ -800,8 +810,6 @@ class Machine:
         if not _STACKS_INSTALLED and "traceback" in sys.modules:
             _install_stacks()  # see runtime.machines.stacks
         namespace = cls.__dict__
-        if "_name" in namespace:  # a compiled function's class (not a base class of ours)
-            _give_own_hot_paths(cls)
         resume = namespace.get("resume")
         if namespace.get("_may_read_unbound"):
             # Discussion: a class with a __getattr__ gets none of 3.11's
@@ -885,6 +893,8 @@ class Machine:
         try:
             awaiting = self._awaiting
             if awaiting is None or type(awaiting) is _FirstStep:
+                if _SHARED_BY_EVERY_CLASS:  # the class's first coroutine's first step: see _give_own_hot_paths
+                    _give_own_hot_paths(type(self))
                 if awaiting is not None:  # started by run_now: its first step is to come
                     result = self._advance(None, None, awaiting.awaitable)
                 else:  # not started (or an async generator at a yield)
@@ -1693,6 +1703,8 @@ class StateMachine(Machine):
         try:
             awaiting = self._awaiting
             if type(awaiting) in _NOT_STEPPED:
+                if _SHARED_BY_EVERY_CLASS:  # the class's first coroutine's first step: see _give_own_hot_paths
+                    _give_own_hot_paths(type(self))
                 if awaiting is _RUNNING:
                     raise ValueError(f"{self._kind} already executing")
                 if awaiting is None:  # not started (resumed below), or finished
