@@ -4,7 +4,7 @@
 
 On a shared machine wall-clock times are noise; the number of instructions
 a case executes is not.  Each case of ``compiler_bench.py`` (await, suspend,
-chain, create) and ``program_bench.py``'s program (per request) is run in a
+chain, create, create_closure, create_nested) and ``program_bench.py``'s program (per request) is run in a
 fresh ``valgrind --tool=callgrind`` process twice, with a small and a larger
 count of operations; the difference of the two totals divided by the
 difference of the counts is the cost of one operation in steady state
@@ -28,16 +28,18 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
 sys.path.insert(0, ROOT)
 
-MICRO_CASES = ("await", "suspend", "chain", "create")
+MICRO_CASES = ("await", "suspend", "chain", "create", "create_closure", "create_nested")
 CASES = MICRO_CASES + ("program",)
 # As compiler_bench.py runs them (not imported from there: it imports the
 # compiler, which is not to be loaded under valgrind).
 MICRO_ENTRY_POINTS = {"await": "await_leaf", "suspend": "suspend_loop", "chain": "chain_loop",
-                      "create": "nothing"}
+                      "create": "nothing", "create_closure": "closure",
+                      "create_nested": "nested_over_cells"}
 PROGRAM_TASKS = 20
 # case -> (small count, large count) of operations per run
 COUNTS = {"await": (200, 2200), "suspend": (200, 2200), "chain": (200, 2200),
-          "create": (200, 2200), "program": (10, 60)}
+          "create": (200, 2200), "create_closure": (200, 2200), "create_nested": (200, 2200),
+          "program": (10, 60)}
 
 
 def child(case, path, n):
@@ -54,7 +56,7 @@ def child(case, path, n):
         return
     gc.disable()
     function = namespace[MICRO_ENTRY_POINTS[case]]
-    if case == "create":
+    if case.startswith("create"):
         for _ in range(n):
             coro = function()
             try:

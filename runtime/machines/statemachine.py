@@ -349,6 +349,45 @@ def _requalified(code, old, new):
     return code.replace(co_consts=tuple(consts), co_qualname=qualname)
 
 
+# The base class's methods every send, resumption and collection runs.
+_HOT_PATHS = ("send", "_advance", "__del__")
+# What ``send`` tests at a first step: true in the base class's code, false in a class's copy.
+_SHARED_BY_EVERY_CLASS = True
+_OWN_COPY = False
+
+
+def _give_own_hot_paths(cls):
+    """Give ``cls`` its own copy of each of the base class's hot methods: the same code, a copy of it.
+
+    Discussion: CPython specialises an attribute access (``self._awaiting``,
+    ``self.state``, ``self.resume``) for the one type it sees there, in the
+    code object.  One ``send`` shared by every machine class sees them all
+    in a program, and takes the generic (several times dearer) path at
+    each; a chain of three coroutines of three classes is such a program.
+    A copy of the code per class keeps every site of it seeing one type.
+    A copy costs about as much as making the class, so it is made at the
+    first step a coroutine of the class takes in ``send`` (the base class's
+    code, which tests ``_SHARED_BY_EVERY_CLASS`` there: the copies test
+    ``_OWN_COPY``), not at import: a class whose coroutines are only ever
+    run by ``run_now`` never needs one.
+    """
+    for name in _HOT_PATHS:
+        if name in cls.__dict__:
+            continue  # the class's own (an async generator's, or one of the compiler's)
+        method = getattr(cls, name, None)
+        if type(method) is not FunctionType:
+            continue
+        code = method.__code__
+        names = tuple("_OWN_COPY" if n == "_SHARED_BY_EVERY_CLASS" else n for n in code.co_names)
+        copy = FunctionType(code.replace(co_names=names), method.__globals__, method.__name__,
+                            method.__defaults__, method.__closure__)
+        copy.__kwdefaults__ = method.__kwdefaults__
+        copy.__doc__ = method.__doc__
+        copy.__qualname__ = method.__qualname__
+        copy.__module__ = method.__module__
+        setattr(cls, name, copy)
+
+
 def _opcode(name, numbers):
     """The number of the opcode ``name`` in this Python: ``numbers`` (3.11 on), else ``opcode``'s."""
     number = numbers.get(sys.version_info[:2])
@@ -435,7 +474,8 @@ def _names_read_by_nested_machines(cls):
         if isinstance(nested, type) and issubclass(nested, Machine):
             for method in vars(nested).values():
                 method = getattr(method, "__func__", method)  # make_resume is a staticmethod
-                if type(method) is FunctionType:
+                # (Not the copies of this module's methods it has: see _give_own_hot_paths.)
+                if type(method) is FunctionType and method.__code__.co_filename != __file__:
                     names |= _names_in(method.__code__)
             if nested._resume_code is not None:  # made by its _resume_maker, in cls's resume
                 names |= _names_in(nested._resume_code)
@@ -909,6 +949,8 @@ class Machine:
         try:
             awaiting = self._awaiting
             if awaiting is None or type(awaiting) is _FirstStep:
+                if _SHARED_BY_EVERY_CLASS:  # the class's first coroutine's first step: see _give_own_hot_paths
+                    _give_own_hot_paths(type(self))
                 if awaiting is not None:  # started by run_now: its first step is to come
                     result = self._advance(None, None, awaiting.awaitable)
                 else:  # not started (or an async generator at a yield)
@@ -1757,6 +1799,8 @@ class StateMachine(Machine):
         try:
             awaiting = self._awaiting
             if type(awaiting) in _NOT_STEPPED:
+                if _SHARED_BY_EVERY_CLASS:  # the class's first coroutine's first step: see _give_own_hot_paths
+                    _give_own_hot_paths(type(self))
                 if awaiting is _RUNNING:
                     raise ValueError(f"{self._kind} already executing")
                 if awaiting is None:  # not started (resumed below), or finished
@@ -1800,8 +1844,10 @@ class StateMachine(Machine):
                         continue
                 # _advance's first turn, spelled out (see above): resume with value.
                 try:
-                    # The result handed on, not kept in this frame: see _advance.
-                    awaitable = self.resume((value, value := None)[0], None)
+                    if value is None:  # (a first step, or a plain ``yield``'s: no tuple to make)
+                        awaitable = self.resume(None, None)
+                    else:  # the result handed on, not kept in this frame: see _advance
+                        awaitable = self.resume((value, value := None)[0], None)
                 except StopIteration as stop:
                     self._raised_out()
                     raise RuntimeError(f"{self._kind} raised StopIteration") from stop

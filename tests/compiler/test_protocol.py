@@ -825,3 +825,48 @@ def test_stack_depth_is_the_same_for_send_throw_and_later_sends(compiled, levels
     len_later = coro.send(None)
     coro.close()
     assert len_send == len_throw == len_later, (len_send, len_throw, len_later)
+
+
+# -- each class's own copy of the hot paths (runtime.machines.statemachine._give_own_hot_paths) --
+
+OWN_HOT_PATHS = """
+import types
+
+@types.coroutine
+def pause():
+    yield
+
+async def leaf():
+    return 1
+
+async def inner():
+    await pause()
+    return await leaf()
+
+async def outer():
+    return await inner() + await leaf()
+"""
+
+
+def test_a_class_gets_its_own_copy_of_the_hot_paths_at_its_first_step_and_not_before():
+    from runtime.machines.statemachine import Machine, StateMachine
+
+    namespace = load(OWN_HOT_PATHS, compiled=True)
+    coro = namespace["outer"]()
+    unstarted = [namespace[name]() for name in ("outer", "inner", "leaf")]
+    outer, inner, leaf = (type(each) for each in unstarted)
+    for each in unstarted:
+        each.close()
+    assert not {"send", "_advance", "__del__"} & set(vars(outer)), "made at import"
+    assert coro.send(None) is None  # outer, then inner (by run_now), suspended in pause()
+    with pytest.raises(StopIteration) as stop:
+        coro.send(None)
+    assert stop.value.value == 2
+    for cls in (outer, inner):  # stepped by send: each its own copy of the same code
+        for name, base in (("send", StateMachine), ("_advance", Machine), ("__del__", Machine)):
+            own, shared = vars(cls)[name], vars(base)[name]
+            assert own is not shared and own.__code__ is not shared.__code__, (cls, name)
+            assert own.__code__.co_code == shared.__code__.co_code
+            assert own.__qualname__ == shared.__qualname__
+    # Only ever run by run_now, never stepped by send: nothing made for it.
+    assert not {"send", "_advance", "__del__"} & set(vars(leaf))
