@@ -27,6 +27,7 @@ scope chain, walks the whole module to find the async functions to compile.
 
 from __future__ import annotations
 
+import operator
 from typing import Callable
 
 import libcst as cst
@@ -284,7 +285,9 @@ class NameRewriter(Transformer):
             if self.global_seen_through_machine_class(original_node.value):
                 return self.global_item(original_node.value, updated_node)
             return updated_node
-        return attribute.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        if updated_node.lpar or updated_node.rpar:
+            return attribute.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return attribute
 
     def global_seen_through_machine_class(self, name: str) -> bool:
         """Whether ``name`` here is a private global that the machine class would mangle.
@@ -346,10 +349,15 @@ class NameRewriter(Transformer):
         )
 
     # Names that are not variable references: put the original back.
+    # (Rebuilt only where the name was rewritten: a copy of each node changed was a cost of its own.)
     def leave_Attribute(self, original_node, updated_node):
+        if updated_node.attr is original_node.attr:
+            return updated_node
         return updated_node.with_changes(attr=original_node.attr)
 
     def leave_Arg(self, original_node, updated_node):
+        if updated_node.keyword is original_node.keyword:
+            return updated_node
         return updated_node.with_changes(keyword=original_node.keyword)
 
     def leave_MatchKeywordElement(self, original_node, updated_node):
@@ -398,12 +406,16 @@ class NameRewriter(Transformer):
         for small in line.body:
             if isinstance(small, (cst.Global, cst.Nonlocal)):
                 continue  # declared once, at the top of resume
-            kept.append(small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
+            if small.semicolon is not cst.MaybeSentinel.DEFAULT:
+                small = small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            kept.append(small)
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 kept += [copy.body[0] for copy in self.copies(_imported_names(small))]
             elif type(small).__name__ == "TypeAlias":  # ``type X = ...`` (3.12)
                 kept += [copy.body[0] for copy in self.copies([small.name.value])]
         if kept:
+            if len(kept) == len(line.body) and all(map(operator.is_, kept, line.body)):
+                return line  # nothing dropped, added or changed
             return line.with_changes(body=kept)
         # A line of declarations only: gone, its block drops it (``leave_IndentedBlock``).
         return line.with_changes(body=[cst.Pass() if isinstance(line, cst.SimpleStatementSuite) else _DROPPED])
@@ -781,12 +793,11 @@ class NameRewriter(Transformer):
 # The hooks of NameRewriter that may change what they are given: their nodes are always visited.
 # The others give a node back as it is when nothing inside it changed: the names
 # it puts back (``_RESTORED``), a call (but of ``_FRAME_READERS``), an f-string.
+# (Its own methods: ``dir`` of a libcst transformer, a thousand names, cost the import a hundredth of a second.)
 _REWRITING: frozenset[type] = frozenset(
     getattr(cst, name.partition("_")[2])
-    for name in dir(NameRewriter)
-    if name.startswith(("visit_", "leave_"))
-    and isinstance(getattr(cst, name.partition("_")[2], None), type)
-    and getattr(NameRewriter, name) is not getattr(cst.CSTTransformer, name, None)  # not libcst's no-op
+    for name in vars(NameRewriter)
+    if name.startswith(("visit_", "leave_")) and isinstance(getattr(cst, name.partition("_")[2], None), type)
 ) - {cst.Name, cst.Attribute, cst.Arg, cst.MatchKeywordElement, cst.Call, cst.FormattedString}
 # Node class -> its field ``leave_<class>`` puts back as it was (not a variable reference).
 _RESTORED = {cst.Attribute: "attr", cst.Arg: "keyword", cst.MatchKeywordElement: "key"}
