@@ -54,6 +54,7 @@ from statemachine_compiler.emit.machine import (
     write_machine,
     write_resume_maker,
 )
+from statemachine_compiler.emit.writer import code_of
 from statemachine_compiler.format import (
     black,
     format_generated,
@@ -471,7 +472,11 @@ class FunctionCompiler:
         return self.printed[starts[where.start.line - 1] : starts[end.line - 1] + end.column]
 
     def _printed_again(self, node: cst.FunctionDef) -> str:
-        return self.module.code_for_node(node.with_changes(decorators=[], leading_lines=[]))
+        return self.code_of(node.with_changes(decorators=[], leading_lines=[]))
+
+    def code_of(self, node: cst.CSTNode) -> str:
+        """``self.module.code_for_node(node)`` (``emit.writer.code_of``)."""
+        return code_of(node, self.module.default_indent, self.module.default_newline)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         found = self.positions.get(self.linemap.origin(node))
@@ -509,7 +514,7 @@ class FunctionCompiler:
                 body,
                 self.class_names,
                 self.runtime_names.get,
-                self.module.code_for_node,
+                self.code_of,
                 self.linemap.note_origin,
                 self.genexprs,
             )
@@ -641,7 +646,7 @@ class FunctionCompiler:
             fresh=fresh,
             resume_local=resume_local,
             positions=self.position,
-            source_of=self.module.code_for_node,
+            source_of=self.code_of,
             first_line=where[0],
             note_origin=self.linemap.note_origin,
         )
@@ -657,7 +662,7 @@ class FunctionCompiler:
             self.on_lowered(
                 LoweredFunction(
                     qualname, class_name, where[0], generator, body, lowerer.lines,
-                    self.position, self.module.code_for_node,
+                    self.position, self.code_of,
                 )
             )
 
@@ -669,7 +674,7 @@ class FunctionCompiler:
             return list(cst.Module(body=nodes).visit(inner).body)
 
         def render_expression(expression):
-            code = self.module.code_for_node(expression.visit(inner))
+            code = self.code_of(expression.visit(inner))
             if isinstance(expression, cst.Tuple) and not expression.lpar:
                 code = f"({code})"  # ``yield a, b``: it becomes an argument
             elif "\n" in code and not (code.startswith("(") and code.endswith(")")):
