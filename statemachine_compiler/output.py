@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from dataclasses import dataclass
 
@@ -156,7 +155,8 @@ def _create_temporary(target: str) -> str:
     """Create an empty file next to ``target``, with the umask's permissions."""
     directory, name = os.path.split(target)
     while True:
-        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        # os.urandom, as secrets.token_hex: importing secrets (and random) was a cost of every start.
+        temporary = os.path.join(directory, f".{name}.{os.urandom(4).hex()}.tmp")
         try:
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
         except FileExistsError:

@@ -31,6 +31,7 @@ import libcst as cst
 
 from statemachine_compiler.analysis import suspensions
 from statemachine_compiler.analysis.assignment import may_read_unbound, read_unbound_by_itself
+from statemachine_compiler.analysis.census import survey
 from statemachine_compiler.analysis.scopes import (
     Scope,
     all_identifiers,
@@ -39,7 +40,6 @@ from statemachine_compiler.analysis.scopes import (
     function_bindings,
     normalize_identifiers,
     plain_names,
-    star_imports,
     type_parameter_names,
 )
 from statemachine_compiler.analysis.suspensions import contains_yield
@@ -54,6 +54,7 @@ from statemachine_compiler.emit.machine import (
     write_machine,
     write_resume_maker,
 )
+from statemachine_compiler.emit.writer import code_of
 from statemachine_compiler.format import (
     black,
     format_generated,
@@ -421,11 +422,12 @@ class FunctionCompiler:
         self.module = module
         self.positions = positions
         self.options = options
-        identifiers = all_identifiers(module)
+        self.survey = survey(module)  # its identifiers, and what each async def holds
+        identifiers = self.survey.module.identifiers
         self.class_names = Fresh(identifiers | set(RUNTIME_NAMES))
         # How generated code spells each runtime name (see RUNTIME_IMPORTS).
         clashes = identifiers - set(RUNTIME_IMPORTS["builtins"]) | bound_names(module)
-        if star_imports(module):
+        if self.survey.module.star_import:
             clashes |= set(RUNTIME_IMPORTS["builtins"])
         self.runtime_names = {
             name: self.class_names(name + "_") if name in clashes else name
@@ -470,7 +472,11 @@ class FunctionCompiler:
         return self.printed[starts[where.start.line - 1] : starts[end.line - 1] + end.column]
 
     def _printed_again(self, node: cst.FunctionDef) -> str:
-        return self.module.code_for_node(node.with_changes(decorators=[], leading_lines=[]))
+        return self.code_of(node.with_changes(decorators=[], leading_lines=[]))
+
+    def code_of(self, node: cst.CSTNode) -> str:
+        """``self.module.code_for_node(node)`` (``emit.writer.code_of``)."""
+        return code_of(node, self.module.default_indent, self.module.default_newline)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
         found = self.positions.get(self.linemap.origin(node))
@@ -495,19 +501,23 @@ class FunctionCompiler:
         where = self.position(node) or (1, 1)
         generator = contains_yield(node.body)
         original = node
-        # Before any rewriting: a ``=`` field prints its source text.
-        body = spell_out_self_documenting_fields(
-            node.body, self.module, self.positions, self.linemap.note_origin, self.source_lines
-        )
-        # Asynchronous generator expressions become hidden async generators.
-        body = hoist_async_generator_expressions(
-            body,
-            self.class_names,
-            self.runtime_names.get,
-            self.module.code_for_node,
-            self.linemap.note_origin,
-            self.genexprs,
-        )
+        census = self.survey.take(node)  # None: walk to find out
+        body = node.body
+        if census is None or cst.FormattedString in census.kinds:
+            # Before any rewriting: a ``=`` field prints its source text.
+            body = spell_out_self_documenting_fields(
+                body, self.module, self.positions, self.linemap.note_origin, self.source_lines
+            )
+        if census is None or cst.GeneratorExp in census.kinds:
+            # Asynchronous generator expressions become hidden async generators.
+            body = hoist_async_generator_expressions(
+                body,
+                self.class_names,
+                self.runtime_names.get,
+                self.code_of,
+                self.linemap.note_origin,
+                self.genexprs,
+            )
         if body is not node.body:
             node = node.with_changes(body=body)
             self.linemap.note_origin(node, original)
@@ -521,7 +531,7 @@ class FunctionCompiler:
         qualname = _qualname(stack, shown_name)
         # Never a private name (``__Mixin_get`` for ``_Mixin.get``): the stub
         # in the class body would mangle it.
-        identifiers = all_identifiers(node)
+        identifiers = census.identifiers if census is not None and node is original else all_identifiers(node)
         if _mangles_nothing(classes) and any(is_private(name) for name in identifiers):
             # Outside a class that mangles, Python leaves ``__x`` as written;
             # a class named only with "_"s mangles nothing either.
@@ -622,7 +632,7 @@ class FunctionCompiler:
             # An async def nested in it reads __class__ from here.
             scope.bound.add("__class__")
             scope.attributes["__class__"] = attributes[owner]
-        if _calls_locals(node.body):
+        if (census is None or census.identifiers & FRAME_READERS) and _calls_locals(node.body):
             scope.locals_slot = LOCALS_SLOT
 
         # -- lower --------------------------------------------------------------------
@@ -647,7 +657,7 @@ class FunctionCompiler:
             fresh=fresh,
             resume_local=resume_local,
             positions=self.position,
-            source_of=self.module.code_for_node,
+            source_of=self.code_of,
             first_line=where[0],
             note_origin=self.linemap.note_origin,
         )
@@ -663,7 +673,7 @@ class FunctionCompiler:
             self.on_lowered(
                 LoweredFunction(
                     qualname, class_name, where[0], generator, body, lowerer.lines,
-                    self.position, self.module.code_for_node,
+                    self.position, self.code_of,
                 )
             )
 
@@ -675,7 +685,7 @@ class FunctionCompiler:
             return list(cst.Module(body=nodes).visit(inner).body)
 
         def render_expression(expression):
-            code = self.module.code_for_node(expression.visit(inner))
+            code = self.code_of(expression.visit(inner))
             if isinstance(expression, cst.Tuple) and not expression.lpar:
                 code = f"({code})"  # ``yield a, b``: it becomes an argument
             elif "\n" in code and not (code.startswith("(") and code.endswith(")")):
@@ -726,6 +736,7 @@ class FunctionCompiler:
             compiler_slots.insert(0, outer_slot)
         if scope.locals_slot is not None:
             compiler_slots.append(scope.locals_slot)
+        definition = self.definition_code(original)
         spec = MachineSpec(
             class_name=class_name,
             header=self.genexprs.sources[name_written] if genexpr else _header(self.module, original),
@@ -743,14 +754,16 @@ class FunctionCompiler:
                 **({attributes[self.genexprs.parameters[name_written]]: ".0"} if genexpr else {}),
             },
             lines=lowerer.lines,
-            source_digest=_source_digest(self.definition_code(original)),
+            source_digest=_source_digest(definition),
             value=lowerer.value_name,
             error=lowerer.error_name,
             declarations=declarations,
             base=base,
             suspending=(resume_local("awaitable"), resume_local("yielded")),
             spelling=self.runtime_names,
-            comments=_awaiting_line_comments(node.body, self.position, set(lowerer.lines[1:])),
+            comments=_awaiting_line_comments(node.body, self.position, set(lowerer.lines[1:]))
+            if "#" in definition  # (none in its text: no comment to look for)
+            else {},
             may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals - in_cells),
             cells=sorted(in_cells),
             machine_reference=machine_reference,
@@ -1086,7 +1099,7 @@ class _LocalsCalls(Walker):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Name) and func.value in ("locals", "vars", "dir", "eval", "exec"):
+        if isinstance(func, cst.Name) and func.value in FRAME_READERS:
             self.found = True
 
     def visit_FunctionDef(self, node) -> bool:
@@ -1097,6 +1110,9 @@ class _LocalsCalls(Walker):
 
     def visit_ClassDef(self, node) -> bool:
         return False
+
+
+FRAME_READERS = frozenset({"locals", "vars", "dir", "eval", "exec"})  # what reads the frame's locals
 
 
 def _calls_locals(body: cst.CSTNode) -> bool:

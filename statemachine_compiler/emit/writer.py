@@ -16,7 +16,45 @@ from libcst._nodes.internal import CodegenState
 
 from statemachine_compiler.linemap import positioned_code
 
-__all__ = ["Writer"]
+__all__ = ["Writer", "code_of"]
+
+
+class _NoRecord:
+    """A context that does nothing, entered and left as ``with`` does."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exception) -> None:
+        return None
+
+
+_NO_RECORD = _NoRecord()
+
+
+class _CodeState(CodegenState):
+    """libcst's printing state, recording no positions at no cost.
+
+    Discussion: libcst's state records none either, but through a
+    ``@contextmanager`` made and entered for most nodes printed; the user's
+    code printed into the machines paid that for each (issue 12).
+    """
+
+    __slots__ = ()
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        return _NO_RECORD
+
+
+def code_of(node: cst.CSTNode, indent: str = "    ", newline: str = "\n", depth: int = 0) -> str:
+    """``Module.code_for_node(node)`` for a module indented with ``indent``, ``depth`` indents in."""
+    state = _CodeState(default_indent=indent, default_newline=newline)
+    if depth:
+        state.indent_tokens = [indent] * depth
+    node._codegen(state)
+    return "".join(state.tokens)
 
 
 class Writer:
@@ -62,11 +100,7 @@ class Writer:
             code, positions = positioned_code(nodes, self.depth)
             sources = self.linemap.table_of(nodes, code, positions, default=self.source)
         else:
-            state = CodegenState(default_indent="    ", default_newline="\n")
-            state.indent_tokens = ["    "] * self.depth
-            for node in nodes:
-                node._codegen(state)
-            code = "".join(state.tokens)
+            code = "".join([code_of(node, depth=self.depth) for node in nodes])
         text_lines = code.split("\n")
         if text_lines and text_lines[-1] == "":
             text_lines.pop()

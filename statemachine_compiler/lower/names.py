@@ -27,6 +27,7 @@ scope chain, walks the whole module to find the async functions to compile.
 
 from __future__ import annotations
 
+import operator
 from typing import Callable
 
 import libcst as cst
@@ -39,7 +40,7 @@ from statemachine_compiler.analysis.scopes import (
     target_names,
     type_parameter_names,
 )
-from statemachine_compiler.analysis.walk import TOKENS
+from statemachine_compiler.analysis.walk import TOKENS, children
 from statemachine_compiler.lower.methods import is_dunder, is_private, mangled
 from statemachine_compiler.transform import Transformer, placed_nodes
 
@@ -143,13 +144,61 @@ class NameRewriter(Transformer):
         self.hoisted: list[cst.BaseStatement] = []  # machine classes waiting for a class to pass
         self.plain_names: dict[int, cst.Name] = {}  # Name nodes that must stay names
         self.fstring_quotes: list[str] = []  # quotes of the f-strings around the node visited
+        self._unchanged: dict[int, tuple[cst.CSTNode, bool]] = {}  # id -> (node, whether rewriting leaves it as it is)
+        self._names_kept: dict[str, bool] = {}  # name -> whether leave_Name leaves it as it is
+        self._kept: cst.CSTNode | None = None  # the node on_visit just kept whole
+
+    # -- what needs no rewriting --------------------------------------------------
+
+    def unchanged(self, node: cst.CSTNode) -> bool:
+        """Whether rewriting ``node`` would give it back as it is: then it is kept, not visited.
+
+        Discussion: libcst rebuilds every node a transformer visits, and the
+        name rewriter goes through all the user's code; most of what it
+        rebuilt (literals, attribute and keyword names, calls of globals) came
+        out the same (issue 12).  A subtree is kept when it holds no node
+        this class has a hook for that can change it, and no name that
+        ``leave_Name`` or ``leave_Call`` would rewrite.  Found once per node
+        (a rewriter stands for one scope chain, which does not change).
+        """
+        found = self._unchanged.get(id(node))
+        if found is not None and found[0] is node:
+            return found[1]
+        cls = node.__class__
+        if cls is cst.Name:
+            return self._name_kept(node.value)
+        if cls in _REWRITING:
+            return False
+        restored = _RESTORED.get(cls)
+        restored = getattr(node, restored) if restored is not None else None
+        kept = all(
+            child.__class__ in TOKENS or child is restored or self.unchanged(child) for child in children(node)
+        )
+        self._unchanged[id(node)] = (node, kept)
+        return kept
+
+    def _name_kept(self, name: str) -> bool:
+        kept = self._names_kept.get(name)
+        if kept is None:
+            kept = self._names_kept[name] = not (
+                resolve(name, self.stack) is not None
+                or is_private(name)  # a global the machine class would mangle (global_item)
+                or self.builtin(name) != name  # a runtime name the compiler wrote, spelled otherwise
+                or name in _FRAME_READERS  # locals() and the like (leave_Call)
+            )
+        return kept
 
     def on_visit(self, node) -> bool:
         # Whitespace, punctuation and operators hold no names: kept as they are, not rebuilt.
-        return node.__class__ not in TOKENS and super().on_visit(node)
+        if node.__class__ in TOKENS:
+            return False
+        if self.unchanged(node):
+            self._kept = node
+            return False
+        return super().on_visit(node)
 
     def on_leave(self, original_node, updated_node):
-        if original_node is updated_node and original_node.__class__ in TOKENS:
+        if original_node is updated_node and (original_node.__class__ in TOKENS or original_node is self._kept):
             return original_node
         result = super().on_leave(original_node, updated_node)
         linemap = getattr(self.compile_nested, "linemap", None)
@@ -236,7 +285,9 @@ class NameRewriter(Transformer):
             if self.global_seen_through_machine_class(original_node.value):
                 return self.global_item(original_node.value, updated_node)
             return updated_node
-        return attribute.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        if updated_node.lpar or updated_node.rpar:
+            return attribute.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return attribute
 
     def global_seen_through_machine_class(self, name: str) -> bool:
         """Whether ``name`` here is a private global that the machine class would mangle.
@@ -298,10 +349,15 @@ class NameRewriter(Transformer):
         )
 
     # Names that are not variable references: put the original back.
+    # (Rebuilt only where the name was rewritten: a copy of each node changed was a cost of its own.)
     def leave_Attribute(self, original_node, updated_node):
+        if updated_node.attr is original_node.attr:
+            return updated_node
         return updated_node.with_changes(attr=original_node.attr)
 
     def leave_Arg(self, original_node, updated_node):
+        if updated_node.keyword is original_node.keyword:
+            return updated_node
         return updated_node.with_changes(keyword=original_node.keyword)
 
     def leave_MatchKeywordElement(self, original_node, updated_node):
@@ -350,12 +406,16 @@ class NameRewriter(Transformer):
         for small in line.body:
             if isinstance(small, (cst.Global, cst.Nonlocal)):
                 continue  # declared once, at the top of resume
-            kept.append(small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
+            if small.semicolon is not cst.MaybeSentinel.DEFAULT:
+                small = small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            kept.append(small)
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 kept += [copy.body[0] for copy in self.copies(_imported_names(small))]
             elif type(small).__name__ == "TypeAlias":  # ``type X = ...`` (3.12)
                 kept += [copy.body[0] for copy in self.copies([small.name.value])]
         if kept:
+            if len(kept) == len(line.body) and all(map(operator.is_, kept, line.body)):
+                return line  # nothing dropped, added or changed
             return line.with_changes(body=kept)
         # A line of declarations only: gone, its block drops it (``leave_IndentedBlock``).
         return line.with_changes(body=[cst.Pass() if isinstance(line, cst.SimpleStatementSuite) else _DROPPED])
@@ -731,6 +791,21 @@ class NameRewriter(Transformer):
 
     def leave_DictComp(self, original_node, updated_node):
         return self._comprehension(original_node, ["key", "value"])
+
+
+# The hooks of NameRewriter that may change what they are given: their nodes are always visited.
+# The others give a node back as it is when nothing inside it changed: the names
+# it puts back (``_RESTORED``), a call (but of ``_FRAME_READERS``), an f-string.
+# (Its own methods: ``dir`` of a libcst transformer, a thousand names, cost the import a hundredth of a second.)
+_REWRITING: frozenset[type] = frozenset(
+    getattr(cst, name.partition("_")[2])
+    for name in vars(NameRewriter)
+    if name.startswith(("visit_", "leave_")) and isinstance(getattr(cst, name.partition("_")[2], None), type)
+) - {cst.Name, cst.Attribute, cst.Arg, cst.MatchKeywordElement, cst.Call, cst.FormattedString}
+# Node class -> its field ``leave_<class>`` puts back as it was (not a variable reference).
+_RESTORED = {cst.Attribute: "attr", cst.Arg: "keyword", cst.MatchKeywordElement: "key"}
+# The calls ``leave_Call`` rewrites, by the name called.
+_FRAME_READERS = frozenset({"locals", "vars", "dir", "eval", "exec"})
 
 
 def blank_lines(stack: list[Scope]) -> list[cst.EmptyLine]:
