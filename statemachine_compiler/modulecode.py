@@ -245,21 +245,25 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
         if isinstance(statement, ast.ClassDef):
             described = _class_constants(statement)
             if "_name" in described and "_qualname" in described and "_resume_maker" in described:
-                made_elsewhere[statement.name] = (described["_name"], described["_qualname"])
+                made_elsewhere[statement.name] = (
+                    (described["_name"], described["_qualname"]),
+                    described.get("_resume_function", "resume"),
+                )
 
     def visit(body, prefix):
         for statement in body:
             if isinstance(statement, ast.ClassDef):
                 qualname = prefix + statement.name
                 described = _class_constants(statement)
-                resume = _resume_of(statement)
+                resume = _resume_of(statement, described.get("_resume_function", "resume"))
                 if "_name" in described and "_qualname" in described and resume is not None:
                     renames[qualname + resume] = (described["_name"], described["_qualname"])
                 visit(statement.body, qualname + ".")
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                machine = _resume_made_for(statement, made_elsewhere)
-                if machine is not None:
-                    renames[prefix + statement.name + ".<locals>.resume"] = machine
+                made = _resume_made_for(statement, made_elsewhere)
+                if made is not None:
+                    machine, function = made
+                    renames[prefix + statement.name + ".<locals>." + function] = machine
                 visit(statement.body, prefix + statement.name + ".<locals>.")
             else:
                 # Classes and functions defined under if/try/with/for keep the prefix.
@@ -273,7 +277,7 @@ def _machine_names(tree: ast.Module) -> dict[str, tuple[str, str]]:
 
 
 def _resume_made_for(function, made_elsewhere):
-    """The (name, qualname) of the machine whose resume ``function`` makes (``@_f_inner.resume_maker``), or None."""
+    """The machine whose resume ``function`` makes (``@_f_inner.resume_maker``): ((name, qualname), the def's name), or None."""
     for decorator in function.decorator_list:
         if (
             isinstance(decorator, ast.Attribute)
@@ -285,13 +289,13 @@ def _resume_made_for(function, made_elsewhere):
     return None
 
 
-def _resume_of(machine: ast.ClassDef) -> str | None:
-    """Where ``resume`` is, under the class's qualified name: a method, or made by ``make_resume`` over cells."""
+def _resume_of(machine: ast.ClassDef, function: str) -> str | None:
+    """Where ``resume`` is, under the class's qualified name: a method, or made by ``make_resume`` over cells (``function``)."""
     for statement in machine.body:
         if isinstance(statement, ast.FunctionDef) and statement.name == "resume":
             return ".resume"
         if isinstance(statement, ast.FunctionDef) and statement.name == "make_resume":
-            return ".make_resume.<locals>.resume"
+            return ".make_resume.<locals>." + function
     return None
 
 

@@ -730,6 +730,8 @@ class FunctionCompiler:
         # Over cells, resume is made per coroutine and kept in a slot (emit.machine.write_make_resume).
         over_cells = bool(in_cells) or resume_maker is not None
         machine_reference = fresh("machine") if over_cells else None
+        # A method resume shadows nothing; a def resume in make_resume would.
+        resume_function = fresh("resume") if over_cells else "resume"
         if over_cells:
             compiler_slots.append("resume")
         if outer_slot is not None:
@@ -767,6 +769,7 @@ class FunctionCompiler:
             may_read_unbound=may_read_unbound(bindings.params, node.body, bindings.locals - in_cells),
             cells=sorted(in_cells),
             machine_reference=machine_reference,
+            resume_function=resume_function,
             resume_maker=resume_maker,
             listed_parameters=user_parameters if in_cells & set(user_parameters) else [],
         )

@@ -296,7 +296,7 @@ def _with_nested_machines_finished(cls, code):
         maker = next(c for c in code.co_consts if type(c) is CodeType and c.co_name == maker_name)
         made = next(c for c in maker.co_consts if type(c) is CodeType)
         finished = made
-        if made.co_name == "resume":
+        if made.co_name == nested._resume_function:  # not compiled by the import hook
             finished = _named_after_function(made, nested, made.co_qualname)
         finished = _with_nested_machines_finished(nested, finished)
         if finished is not made:
@@ -314,7 +314,7 @@ def _finish_plain_maker(cls, maker, namespace):
     """Give ``cls`` the code of its resume, made by ``maker`` (the code of a plain function's resume_maker)."""
     made = _resume_made_by_code(maker)
     finished = made
-    if made.co_name == "resume":  # not compiled by the import hook
+    if made.co_name == cls._resume_function:  # not compiled by the import hook
         finished = _named_after_function(made, cls, made.co_qualname)
     finished = _with_nested_machines_finished(cls, finished)
     cls._maker_source = maker
@@ -825,6 +825,7 @@ class Machine:
     _durable_slots = None  # {slot: descriptor}, filled per class when first pickled or copied
     _deletes_locals = False  # the import hook's word that resume may ``del`` an attribute
     _resume_code = None  # the code of the class's resume (see __init_subclass__): what frames run
+    _resume_function = "resume"  # the name resume is defined by (emit.machine.MachineSpec.resume_function)
     _cells = ()  # the locals kept in cells, when resume is made per coroutine over them (make_resume)
     _reference = None  # then: where in resume's closure its weak reference to the machine is
     _parameters = ()  # the function's parameters, given when one of them is kept in a cell
@@ -852,7 +853,7 @@ class Machine:
         if make_resume is not None:  # resume is made per coroutine, over cells
             make_resume = make_resume.__func__
             code = _resume_made_by(make_resume)
-            generated = f"{cls.__qualname__}.make_resume.<locals>.resume"
+            generated = f"{cls.__qualname__}.make_resume.<locals>.{cls._resume_function}"
         elif type(resume) is not FunctionType:
             if "_resume_maker" in namespace:  # its resume is made where its async def stands
                 cls.__name__ = cls._kind.replace(" ", "_")
@@ -868,7 +869,7 @@ class Machine:
         # on 3.11).  Its __qualname__ stays the generated class's: its repr,
         # pickle and the import hook find it by that.
         cls.__name__ = cls._kind.replace(" ", "_")
-        if code.co_name != "resume":
+        if code.co_name != cls._resume_function:
             deletes = namespace.get("_deletes_locals", False)  # compiled by the import hook
         else:
             if "_name" in namespace:

@@ -101,6 +101,10 @@ class MachineSpec:
     # the function, written in the enclosing resume, that makes its resume
     # (write_resume_maker); the class then has none of its own.
     resume_maker: str | None = None
+    # What the function that make_resume or the resume maker defines is called:
+    # ``resume``, unless the async def reads an enclosing variable so named,
+    # which a def of that name would shadow.
+    resume_function: str = "resume"
 
     def spelled(self, name: str) -> str:
         return self.spelling.get(name, name)
@@ -145,6 +149,8 @@ def write_machine(
             _rows(w, "_parameters", [_quoted(p) for p in spec.listed_parameters], comment="locals() lists them first")
         if spec.resume_maker:
             w.line(f"_resume_maker = {spec.resume_maker!r}  # where its resume is made")
+        if spec.resume_function != "resume":
+            w.line(f"_resume_function = {spec.resume_function!r}  # not resume: a variable of the user's")
         w.line()
         if not stub_builds_machine(spec):
             parameters = "".join(f", {p}" for p, _ in spec.parameters)
@@ -253,9 +259,9 @@ def write_make_resume(
             w.line(f"# with it are cells, as natively; {reference}: a weak reference, no cycle.")
         for cell in spec.cells:
             if cell not in parameters:
-                w.line(f'{cell}: "cell"  # unbound until resume binds it')
+                w.line(f'{cell}: "cell"  # unbound until {spec.resume_function} binds it')
         w.line()
-        w.line(f"def resume({spec.value}, {spec.error}):")
+        w.line(f"def {spec.resume_function}({spec.value}, {spec.error}):")
         with w.indented():
             if spec.cells:
                 w.line(f"nonlocal {', '.join(spec.cells)}")
@@ -264,7 +270,7 @@ def write_make_resume(
             w.line(f"{m} = {reference}()")
             write_body()
         w.line()
-        w.line("return resume")
+        w.line(f"return {spec.resume_function}")
 
 
 def _write_resume_body(w: Writer, spec: MachineSpec, body: list[Node], render, render_expression) -> None:

@@ -826,11 +826,6 @@ def test_coroutines_nested_in_a_coroutine_in_a_plain_function_read_the_functions
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the function a resume maker defines is named resume, which shadows an enclosing variable resume "
-    "(a fresh name needs the runtime's, durable's and the debugger's co_name == 'resume' checks changed)",
-)
 @pytest.mark.parametrize("enclosing", ["def", "async def"])
 def test_a_nested_coroutine_reads_an_enclosing_variable_named_resume(enclosing):
     check(
@@ -845,5 +840,48 @@ def test_a_nested_coroutine_reads_an_enclosing_variable_named_resume(enclosing):
         async def main():
             inner = make() if {enclosing == "def"} else await make()
             return await inner()
+        """
+    )
+
+
+def test_a_coroutine_whose_own_local_resume_a_closure_shares_reads_it_unbound_as_natively():
+    # make_resume's def of the generated resume would bind the user's cell.
+    check(
+        """
+        import sys
+
+        async def main():
+            def read():
+                return resume
+            try:
+                read()
+            except NameError as error:
+                log.append(str(error))
+            resume = "the user's"
+            await tick("main")
+            return read(), sys._getframe().f_code.co_name
+
+        log = []
+
+        async def run_main():
+            return await main(), log
+        """,
+        call="run_main()",
+    )
+
+
+def test_a_nested_async_generator_reads_an_enclosing_variable_named_resume_and_is_named_as_natively():
+    check(
+        """
+        import sys
+
+        def make(resume):
+            async def items():
+                await tick("items")
+                yield resume, sys._getframe().f_code.co_name, sys._getframe().f_code.co_qualname
+            return items
+
+        async def main():
+            return [item async for item in make("the user's")()]
         """
     )
