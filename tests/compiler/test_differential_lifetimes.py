@@ -1795,16 +1795,7 @@ AT_EXIT = {
             finally:
                 print("finally")
         """,
-    "await_in_finally": """
-        async def ready():
-            return "ready"
-
-        async def main():
-            try:
-                await Pause()
-            finally:
-                print(await ready())
-        """,
+    "await_in_finally": RETURNING_LOOPS["await_in_finally"],
     "async_for": """
         async def numbers():
             try:

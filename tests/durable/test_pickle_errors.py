@@ -248,7 +248,7 @@ async def outer():
 
 
 def test_an_async_def_in_an_async_def_in_a_function_shares_the_cells_it_is_saved_with(compiled):
-    # outer's class is made per call of make; inner's is found in it again,
+    # outer's class is made once, at module level; inner's is found in it again,
     # and its resume's maker in outer's resume, over the loaded cells.
     module = compiled('''
 def make(k):
