@@ -31,6 +31,7 @@ from runtime.machines.statemachine import (
     _delegate_of,
     _leave_machinery,
     _named_as_natively,
+    _raise_before_start,
     _Raised,
     _release_frames,
     _three_argument_warning,
@@ -168,7 +169,14 @@ class AsyncGeneratorMachine(Machine):
             if type(result) is YieldValue:
                 self._awaiting = None
                 self._handled_at_yield = result.handled
-                raise StopIteration(result.value)
+                if result.handled is not None:
+                    # A yield in an except clause: the exception handled there
+                    # holds, through its traceback, the frames of resume (which
+                    # hold it, and the generator) and so this one, their f_back,
+                    # which lets go of the YieldValue holding it: a cycle that
+                    # kept a generator closed by aclose() alive (see _release_frames).
+                    _release_frames(result.handled, type(self)._resume_code)
+                raise StopIteration((result.value, result := None)[0])
             try:
                 self._awaiting = delegate = _delegate_of(result)
             except BaseException as raised:
@@ -453,9 +461,10 @@ class _Step:
             if generator.state == 0:
                 # Thrown into a generator that never started (it is over
                 # now): nothing in it handles the exception, and nothing
-                # chains it.
+                # chains it; raised from a frame of the function that holds
+                # its arguments as long as the exception lives, as natively.
                 generator.state = DONE
-                reraise((error, error := None)[0])
+                _raise_before_start(generator, (error, error := None)[0])
             return generator.throw((error, error := None)[0])  # athrow() warned already
         # aclose()
         if generator.state <= 0:

@@ -39,6 +39,7 @@ from _collections_abc import Coroutine
 from _thread import get_ident as _get_ident
 from _weakref import ref as _weak_ref
 from types import (
+    CellType,
     CodeType,
     CoroutineType,
     FunctionType,
@@ -633,8 +634,103 @@ def _unstarted_throw(machine, error):
     else:
         return error
     raised = RuntimeError(f"{machine._kind} raised {stopped}")
-    raised.__cause__ = error
+    raised.__cause__ = raised.__context__ = error  # as _PyErr_FormatFromCause
     return raised
+
+
+def _raise_unstarted(machine, error):
+    """Raise what ``throw(error)`` raises from ``machine``, which never started (see _raise_before_start)."""
+    raised = _unstarted_throw(machine, error)
+    if raised is error:
+        # Handed on, not kept: this frame is on the exception's traceback.
+        raised = None
+        _raise_before_start((machine, machine := None)[0], (error, error := None)[0])
+    try:
+        _raise_before_start(machine, error)  # on 3.11 the cause is what the function's frame raised
+    except BaseException:
+        _without_machinery(error)
+    machine = error = None
+    reraise((raised, raised := None)[0])
+
+
+def _raise_before_start(machine, error):
+    """Raise ``error``, thrown into ``machine`` before it started, from a frame of the function holding its arguments.
+
+    Natively the exception is raised in the coroutine's frame, at its
+    ``def`` line, before the first line runs: the traceback has an entry
+    of the function, and holds that frame, and the frame the arguments,
+    which live as long as the exception (or its traceback) does, however
+    long the coroutine object lives.  Here the arguments move into such a
+    frame (a function named as the async def, of its file and line, whose
+    parameters they are), and the machine lets go of them: nothing of the
+    function ran, so nothing else reads them.
+    """
+    cls = type(machine)
+    arguments = [(name, value) for name, value in machine._local_values() if value is not _UNBOUND]
+    for slot in cls.__dict__.get("__slots__", ()):
+        object.__setattr__(machine, slot, _UNBOUND)
+    machine = None
+    start = _start_function(cls, tuple(name for name, _ in arguments))
+    values = [value for _, value in arguments]
+    arguments = None
+    context = error.__context__
+    link = _link_to(sys.exception(), error)
+    start.__closure__[0].cell_contents = error
+    try:
+        start(*(values, values := None)[0])
+    except BaseException:
+        # Raised with nothing chained, as natively (see reraise).
+        error.__context__ = context
+        if link is not None:
+            link.__context__ = error
+        raise
+    finally:
+        # The frame's only local are the arguments: its cell lets go of the
+        # exception, which holds the frame.
+        del start.__closure__[0].cell_contents
+        error = context = link = start = None
+
+
+def _start_function(cls, names):
+    """A function of ``cls``'s async def's name, file and first line, taking ``names`` and raising its cell's contents."""
+    cached = cls.__dict__.get("_start_code")
+    if cached is None or cached[0] != names:
+        cached = (names, _start_code(cls, names))
+        type.__setattr__(cls, "_start_code", cached)
+    return FunctionType(cached[1], _resume_globals(cls), cls._name, None, (CellType(),))
+
+
+def _start_code(cls, names):
+    # The cell's name is none of the parameters'; positional-only parameters,
+    # so that any names do; the line without columns, as a frame's first
+    # instruction (no carets in a traceback).
+    thrown = "thrown"
+    while thrown in names:
+        thrown += "_"
+    parameters = ", ".join(names) + ", /" if names else ""
+    source = f"def outer():\n    {thrown} = None\n    def start({parameters}): raise {thrown}\n    return start\n"
+    outer = compile(source, __file__, "exec").co_consts[0]
+    code = next(c for c in outer.co_consts if type(c) is CodeType)
+    line = cls._lines[0]
+    return code.replace(
+        co_name=cls._name,
+        co_qualname=cls._qualname,
+        co_filename=cls._resume_code.co_filename,
+        co_firstlineno=line,
+        co_linetable=_one_line_without_columns(len(code.co_code) // 2),
+    )
+
+
+def _one_line_without_columns(units):
+    """A ``co_linetable`` (3.11+'s format) giving each of ``units`` code units the first line, no columns."""
+    # Each entry: 0x80 | code << 3 | (length - 1); code 13 says "no columns",
+    # followed by the line's delta from the previous entry (a signed varint: 0).
+    table = bytearray()
+    while units > 0:
+        length = min(units, 8)
+        table += bytes((0x80 | 13 << 3 | (length - 1), 0))
+        units -= length
+    return bytes(table)
 
 
 def thrown_exception(typ, val=_MISSING, tb=_MISSING):
@@ -1047,17 +1143,24 @@ class Machine:
             else:
                 error, refused = None, (typ, val, tb)
         typ = val = tb = None  # see send
+        if self.state == 0 and awaiting is None:
+            # Not started: the exception is raised before the first line,
+            # where no handler of the function can see it (a StopIteration
+            # too, with the function's frame on its traceback, as natively).
+            self.state = DONE
+            try:
+                _raise_unstarted(self, error)
+            except BaseException as raised:
+                _leave_machinery(raised)
+                raise
+            finally:
+                error = self = None  # see send, and _release_frames
         try:
             if awaiting is _RUNNING:
                 raise ValueError("coroutine already executing")
             if awaiting is None or type(awaiting) is _FirstStep:
                 if self.state == DONE:
                     raise RuntimeError("cannot reuse already awaited coroutine")
-                if self.state == 0 and awaiting is None:
-                    # Not started: the exception is raised before the first line,
-                    # where no handler of the function can see it.
-                    self.state = DONE
-                    reraise(_unstarted_throw(self, error))
                 result = self._advance(None, _Raised(_chained(error, self._handled())))
             else:
                 handled = self._handled()
