@@ -2208,30 +2208,27 @@ def _warn_never_awaited(machine):
     """CPython's RuntimeWarning for a coroutine collected before it ran.
 
     As ``_PyErr_WarnUnawaitedCoroutine`` does: ``warnings._warn_unawaited_coroutine``
-    words it; an error (a warning turned into one, or a broken warnings
-    module) is reported as unraisable with the coroutine as its object
-    (raising from ``__del__`` would name ``__del__`` instead), and the C
+    words and issues it; an error (a warning turned into one, or a broken
+    warnings module) is reported as unraisable with the coroutine as its
+    object (raising from ``__del__`` would name ``__del__`` instead), and the C
     warning is the fallback: what is left at interpreter exit, when the
     warnings module is gone, and prints ``sys:1: RuntimeWarning: ...``.
 
-    Discussion: natively the warning names the line running when the
-    coroutine was freed; here ``__del__`` and this function run on top of
-    it, so the warning is issued with a ``stacklevel`` that skips them.
-    ``warnings._warn_unawaited_coroutine`` cannot be told that: unless it was
-    replaced (then it is called, as CPython would), its steps are taken here.
+    Discussion: natively C calls it, with the line running when the
+    coroutine was freed as its caller, which its ``stacklevel=2`` names;
+    here ``__del__`` and this function run on top of that line, so it is
+    called from a frame standing for it (see _called_as_if_from): the
+    warning's location, module and registry are the line's, and a warning
+    turned into an error has the traceback it has natively.
     """
-    stacklevel = _stacklevel_past_machinery()
+    frame = _first_frame_past_machinery()
     modules = getattr(sys, "modules", None) or {}
     module = modules.get("warnings")
     wording = getattr(module, "_warn_unawaited_coroutine", None)
     warned = False
     if wording is not None:
         try:
-            if wording is _WARN_UNAWAITED_COROUTINE:
-                message = _never_awaited_message(machine)
-                module.warn(message, category=RuntimeWarning, stacklevel=stacklevel, source=machine)
-            else:
-                wording(machine)
+            _called_as_if_from(frame, wording, machine)
             warned = True
         except BaseException as error:  # noqa: BLE001 - reported, as CPython does
             warned = isinstance(error, RuntimeWarning)
@@ -2241,14 +2238,61 @@ def _warn_never_awaited(machine):
             _warn_in_c(
                 f"coroutine '{machine.__qualname__}' was never awaited",
                 RuntimeWarning,
-                stacklevel=stacklevel,
+                stacklevel=_stacklevel_past_machinery(),
                 source=machine,
             )
         except BaseException as error:  # noqa: BLE001
             _write_unraisable(error, machine)
 
 
-_WARN_UNAWAITED_COROUTINE = warnings._warn_unawaited_coroutine
+def _first_frame_past_machinery():
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _MACHINERY_FILES:
+        frame = frame.f_back
+    return frame
+
+
+# Where warnings.warn says a warning is when the stack is shorter than its stacklevel.
+_BEYOND_THE_STACK = ("<sys>", 0) if sys.version_info >= (3, 13) else ("sys", 1)
+
+
+def _calls(function, argument):
+    function(argument)
+
+
+def _called_as_if_from(frame, function, argument):
+    """Call ``function(argument)`` from a frame of ``frame``'s file, line, function and globals.
+
+    What ``warnings.warn(..., stacklevel=2)`` in ``function`` takes for its
+    caller.  A warning raised as an error leaves with the traceback it has
+    when C makes that call: from ``function``'s frame on.  With no
+    ``frame`` (at exit, nothing but the machinery runs), as ``warn`` names
+    a caller beyond the stack: ``sys``, line 1, in sys's globals.
+    """
+    if frame is None:
+        filename, line = _BEYOND_THE_STACK
+        name, namespace = "<module>", sys.__dict__
+    else:
+        filename, name, line, namespace = frame.f_code.co_filename, frame.f_code.co_name, frame.f_lineno, frame.f_globals
+    caller = _calls.__code__.replace(
+        co_filename=filename,
+        co_name=name,
+        co_qualname=name,
+        co_firstlineno=line,
+        co_linetable=_one_line_without_columns(len(_calls.__code__.co_code) // 2),
+    )
+    try:
+        FunctionType(caller, namespace)(function, argument)
+    except BaseException as error:
+        traceback = error.__traceback__
+        while traceback is not None and traceback.tb_frame.f_code in (caller, _called_as_if_from.__code__):
+            traceback = traceback.tb_next
+        error.__traceback__ = traceback
+        raise
+    finally:
+        frame = caller = namespace = None
+
+
 _warn_in_c = warnings.warn  # _warnings.warn: what C's _PyErr_WarnFormat reaches
 
 
@@ -2283,23 +2327,14 @@ def _stacklevel_past_machinery():
     return stacklevel
 
 
-def _never_awaited_message(machine):
-    """The message ``warnings._warn_unawaited_coroutine`` writes, with ``cr_origin``."""
-    lines = [f"coroutine '{machine.__qualname__}' was never awaited\n"]
-    origin = machine.cr_origin
-    if origin is not None:
-        import linecache
-        import traceback
-
-        lines.append("Coroutine created at (most recent call last)\n")
-        lines += traceback.format_list(
-            [(f, n, name, linecache.getline(f, n)) for f, n, name in reversed(origin)]
-        )
-    return "".join(lines).rstrip("\n")
-
-
 def _write_unraisable(error, obj):
-    """What C's ``PyErr_WriteUnraisable(obj)`` does: hand the error to sys.unraisablehook."""
+    """What C's ``PyErr_WriteUnraisable(obj)`` does: hand the error to sys.unraisablehook.
+
+    Without our frames: natively the warning is issued by C, with no frame
+    of a finalizer, so that a warning turned into an error at exit (the C
+    fallback) is reported with no traceback at all.
+    """
+    _without_machinery(error)
     arguments = _unraisable_type()((type(error), error, error.__traceback__, None, obj))
     sys.unraisablehook(arguments)
 
@@ -2323,6 +2358,12 @@ def _unraisable_type():
         finally:
             sys.unraisablehook = hook
         _UNRAISABLE_TYPE.append(type(caught[0]))
+        # The probe's error holds this frame (its traceback's frames link to
+        # it), which holds the error: a cycle, which through the frames below
+        # (the machine reported, the user's frame and its globals) kept the
+        # first coroutine reported, and what its line's globals hold, until
+        # the collector ran (a global's coroutine then went unreported at exit).
+        caught.clear()
     return _UNRAISABLE_TYPE[0]
 
 
