@@ -558,7 +558,10 @@ def _release_frames(error, code):
     closed by the collector, not when its last reference goes.  Still linked so: the
     frame of whoever called ``send`` or ``throw`` (a caller whose finished
     frame holds the coroutine still makes a cycle), where natively a
-    suspended coroutine's frame links to no caller.
+    suspended coroutine's frame links to no caller; but a later await or
+    yield in the clause finds the machinery's frames of that call finished,
+    and clears them too (an async generator's step, and the ``send`` of the
+    coroutine that awaited it, held the generator).
     """
     running = sys._getframe(1)  # the caller: it and the frames below it still run
     tb = error.__traceback__
@@ -568,13 +571,20 @@ def _release_frames(error, code):
         # run_now's frame, which is its frame's).
         frame = tb.tb_frame
         while frame is not None and frame is not running:
-            if frame.f_code is code:
+            frame_code = frame.f_code
+            if frame_code is code or (
+                frame_code.co_filename in _MACHINERY_FILES and not frame_code.co_flags & _SUSPENDABLE
+            ):
                 try:
                     frame.clear()
                 except RuntimeError:
                     pass  # still executing: leave it
             frame = frame.f_back
         tb = tb.tb_next
+
+
+# The code of a generator or coroutine: clearing its frame would close it.
+_SUSPENDABLE = 0x20 | 0x80 | 0x200  # CO_GENERATOR, CO_COROUTINE, CO_ASYNC_GENERATOR
 
 
 def _await_iterator(awaitable):
@@ -1088,7 +1098,9 @@ class Machine:
             raise StopIteration(result) if result is not None else StopIteration  # no args for None, as natively
         except StopIteration as stop:
             # Finished: natively the caller's frame is the first of its traceback.
+            # (Or an async generator's yield: see runtime.machines.asyncgen._Step.send.)
             stop.__traceback__ = None
+            self = None
             raise
         except BaseException as error:
             _leave_machinery(error)
@@ -1241,8 +1253,11 @@ class Machine:
         finally:
             # However it ended, the GeneratorExit's traceback holds this frame,
             # which holds it, and the frames of resume, which hold the machine:
-            # a cycle only the collector would free.
-            exit_ = None
+            # a cycle only the collector would free.  Nor does this frame hold
+            # the machine: the traceback may be held by what the function
+            # awaits now (an ``async with``'s ``__aexit__`` has it among its
+            # arguments), which the machine holds (see _release_frames).
+            exit_ = self = None
 
     def __await__(self):
         return _AwaitIterator(self)
