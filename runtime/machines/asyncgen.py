@@ -31,6 +31,7 @@ from runtime.machines.statemachine import (
     _delegate_of,
     _leave_machinery,
     _named_as_natively,
+    _raise_before_start,
     _Raised,
     _release_frames,
     _three_argument_warning,
@@ -168,7 +169,15 @@ class AsyncGeneratorMachine(Machine):
             if type(result) is YieldValue:
                 self._awaiting = None
                 self._handled_at_yield = result.handled
-                raise StopIteration(result.value)
+                if result.handled is not None:
+                    # A yield in an except clause: the exception handled there
+                    # holds, through its traceback, the frames of resume (which
+                    # hold it, and the generator) and so this one, their f_back,
+                    # which lets go of the YieldValue holding it: a cycle that
+                    # kept a generator closed by aclose() alive (see _release_frames).
+                    _release_frames(result.handled, type(self)._resume_code)
+                    self = None  # see _release_frames: nor do the frames below hold it (_Step.send)
+                raise StopIteration((result.value, result := None)[0])
             try:
                 self._awaiting = delegate = _delegate_of(result)
             except BaseException as raised:
@@ -275,9 +284,18 @@ class _Step:
         return _STEP_NAMES  # as the native type's: see Machine.__dir__
 
     def __next__(self):
-        return self.send(None)
+        try:
+            return self.send(None)
+        finally:
+            self = None  # see send
 
     def send(self, value):
+        # Discussion: each frame of a step lets go of the step and the generator
+        # as it ends (the ``finally`` clauses here and in _start and _guard): at a
+        # yield in an except clause, the exception handled there holds the
+        # frames of that step's call of resume, and through their f_back these,
+        # while the generator holds the exception: a cycle, which kept a
+        # generator dropped there alive until the collector ran.
         try:
             state = self.state
             generator = self.generator
@@ -309,6 +327,8 @@ class _Step:
         except BaseException as error:
             _leave_machinery(error)
             raise
+        finally:
+            self = generator = None
 
     def _sent_into_athrow(self, value):
         """A later send of an athrow() step: its end leaves it open, as CPython's athrow_send.
@@ -427,43 +447,47 @@ class _Step:
                 _warn_never_awaited_method(self.generator, _METHOD[self.action])
 
     def _start(self):
-        generator = self.generator
-        if self.action == "send":
-            if generator.state == DONE:
-                raise StopAsyncIteration
-            return generator.send(self.argument)
-        if self.action == "throw":
-            if generator.state == DONE:
-                raise StopIteration  # as natively: nothing is thrown into a generator that is over
-            try:
-                error = thrown_exception(*self.argument)
-            except TypeError:
+        try:
+            generator = self.generator
+            if self.action == "send":
+                if generator.state == DONE:
+                    raise StopAsyncIteration
+                return generator.send(self.argument)
+            if self.action == "throw":
+                if generator.state == DONE:
+                    raise StopIteration  # as natively: nothing is thrown into a generator that is over
+                try:
+                    error = thrown_exception(*self.argument)
+                except TypeError:
+                    if generator.state == 0:
+                        raise  # refused: the generator has not started, and still can
+                    error = None
+                if error is None:
+                    # Refused arguments are handed on as they are to what the
+                    # generator awaits, as natively (outside the except block:
+                    # what comes of them is not chained to our TypeError).
+                    return _throw_as_given(generator.throw, *self.argument)
+                # Handed on with nothing of the step or this frame holding it:
+                # the frame is on the exception's traceback and holds the step,
+                # and so the generator (a cycle, where natively there is none).
+                self.argument = None
                 if generator.state == 0:
-                    raise  # refused: the generator has not started, and still can
-                error = None
-            if error is None:
-                # Refused arguments are handed on as they are to what the
-                # generator awaits, as natively (outside the except block:
-                # what comes of them is not chained to our TypeError).
-                return _throw_as_given(generator.throw, *self.argument)
-            # Handed on with nothing of the step or this frame holding it:
-            # the frame is on the exception's traceback and holds the step,
-            # and so the generator (a cycle, where natively there is none).
-            self.argument = None
-            if generator.state == 0:
-                # Thrown into a generator that never started (it is over
-                # now): nothing in it handles the exception, and nothing
-                # chains it.
+                    # Thrown into a generator that never started (it is over
+                    # now): nothing in it handles the exception, and nothing
+                    # chains it; raised from a frame of the function that holds
+                    # its arguments as long as the exception lives, as natively.
+                    generator.state = DONE
+                    _raise_before_start(generator, (error, error := None)[0])
+                return generator.throw((error, error := None)[0])  # athrow() warned already
+            # aclose()
+            if generator.state <= 0:
+                if generator.state == 0:  # never started: its arguments go, as its frame is cleared
+                    generator._release_locals()
                 generator.state = DONE
-                reraise((error, error := None)[0])
-            return generator.throw((error, error := None)[0])  # athrow() warned already
-        # aclose()
-        if generator.state <= 0:
-            if generator.state == 0:  # never started: its arguments go, as its frame is cleared
-                generator._release_locals()
-            generator.state = DONE
-            raise StopIteration
-        return generator.throw(GeneratorExit)
+                raise StopIteration
+            return generator.throw(GeneratorExit)
+        finally:
+            self = generator = None  # see send
 
     def _guard(self, call, *args):
         """Run one step; on the last one, close the step and let go of the generator's running flag.
@@ -477,33 +501,36 @@ class _Step:
         generator = self.generator
         error = None
         try:
-            return call(*args)
-        except StopIteration as stop:
-            finished_with = stop.value  # what the generator yielded (an exception, maybe)
-            if self.action == "close" and generator.state != DONE:
-                # aclose() got a yield back instead of the end of the generator
-                error = RuntimeError("async generator ignored GeneratorExit")
-        except (GeneratorExit, StopAsyncIteration) as stop:
-            finished_with = None
-            if self.action != "close":
-                error = stop
-            else:
-                # Closed: its locals go now, as a closed native generator's
-                # frame is cleared (its GeneratorExit, which kept them for
-                # a traceback, goes no further).
-                generator._release_locals()
-        except BaseException:
+            try:
+                return call(*args)
+            except StopIteration as stop:
+                finished_with = stop.value  # what the generator yielded (an exception, maybe)
+                if self.action == "close" and generator.state != DONE:
+                    # aclose() got a yield back instead of the end of the generator
+                    error = RuntimeError("async generator ignored GeneratorExit")
+            except (GeneratorExit, StopAsyncIteration) as stop:
+                finished_with = None
+                if self.action != "close":
+                    error = stop
+                else:
+                    # Closed: its locals go now, as a closed native generator's
+                    # frame is cleared (its GeneratorExit, which kept them for
+                    # a traceback, goes no further).
+                    generator._release_locals()
+            except BaseException:
+                self.state = _CLOSED
+                generator._step = None
+                raise
             self.state = _CLOSED
             generator._step = None
-            raise
-        self.state = _CLOSED
-        generator._step = None
-        if error is not None:
-            # Raised with nothing of this frame holding it: the frame is on
-            # its traceback, and holds the step and the generator.
-            raise (error, error := None)[0]
-        # StopIteration() for None, as CPython's: no args.
-        raise StopIteration(finished_with) if finished_with is not None else StopIteration
+            if error is not None:
+                # Raised with nothing of this frame holding it: the frame is on
+                # its traceback, and holds the step and the generator.
+                raise (error, error := None)[0]
+            # StopIteration() for None, as CPython's: no args.
+            raise StopIteration(finished_with) if finished_with is not None else StopIteration
+        finally:
+            self = generator = call = args = None  # see send
 
 
 def _raise_thrown(typ, val, tb):

@@ -557,9 +557,6 @@ def reduce_machine(machine, protocol):
     """``machine.__reduce_ex__(protocol)``: its code's identity, then its state."""
     cls = type(machine)
     state = _saved_state(machine, protocol)
-    if "<locals>" in cls.__qualname__:
-        nested = _nested_class(cls, machine)
-        return _restored_nested, (nested, machine._qualname, cls._source_digest), state, None, None, _set_state
     if "_resume_maker" in vars(cls) and cls._enclosing is None and "." not in cls.__qualname__:
         _check_maker_findable(cls, machine)
     identity = (cls.__module__, cls.__qualname__, machine._qualname, cls._source_digest)
@@ -580,90 +577,19 @@ def _check_maker_findable(cls, machine):
 
 # -- async defs nested in a function or in an async def --------------------------------
 #
-# Discussion: the machine class of ``def make(k): async def inner(): ...`` is
-# made by each call of ``make``, inside it; no name reaches it.  It is saved
-# as what makes it: the code of its class body, found again in the module by
-# its qualified name (``make.<locals>._make_inner``, the compiler's), and the
-# cells of the enclosing call that the class closes over (``k``), with their
-# values.  Loaded, the class body is run again over those cells: machines
-# pickled together that shared a cell share it again.  Nested directly in
-# an async def, the class is made once, an attribute of the enclosing
-# machine's class (``_main._main_inner``), found by name as any machine
-# class; it keeps the enclosing machine, whose slots are the variables, in
-# a slot (``outer``): saved with it, so the inner machine goes on with the
-# enclosing one saved with it; a deep copy gets a copy of it.  The stub that
-# the ``async def`` statement bound (a local of the enclosing function) is
-# saved the same way: its code, found by name, over its cells (the class
-# made per call, or the enclosing machine).
-# A class body using an enclosing variable that none of its methods keeps
-# (so that its value is gone) cannot be rebuilt: refused.
-
-
-class _NestedClass:
-    """A machine class defined inside a function, pickled as how to make it again."""
-
-    __slots__ = ("cls", "body", "__weakref__")
-
-    def __init__(self, cls, body):
-        self.cls = weakref.ref(cls)  # held by _NESTED, keyed by the class: no cycle keeping it
-        self.body = body  # (qualified name, index among the module's codes of that name)
-
-    def __reduce__(self):
-        cls = self.cls()
-        return _rebuilt_class, (cls.__module__, *self.body, _written_name(cls), cls.__bases__, _class_cells(cls))
-
-
-_NESTED = weakref.WeakKeyDictionary()  # class -> its _NestedClass: one per class, for pickle's memo
-
-
-class _ClassAttribute:
-    """The class of an async def nested in an async def whose class is made per call: found in that class, made again."""
-
-    __slots__ = ("enclosing", "name", "__weakref__")
-
-    def __init__(self, enclosing, name):
-        self.enclosing = enclosing  # the enclosing class, or its _NestedClass
-        self.name = name
-
-    def __reduce__(self):
-        return getattr, (self.enclosing, self.name)
-
-
-def _nested_class(cls, machine):
-    nested = _NESTED.get(cls)
-    if nested is not None:
-        return nested
-    if "_resume_maker" in vars(cls):  # an attribute of the enclosing machine's class, made again
-        enclosing = cls._enclosing()
-        enclosing_form = _nested_class(enclosing, machine) if "<locals>" in enclosing.__qualname__ else enclosing
-        nested = _NESTED[cls] = _ClassAttribute(enclosing_form, _written_name(cls))
-        return nested
-    module = sys.modules.get(cls.__module__)
-    resume = vars(cls).get("resume")
-    candidates = _codes_named(module, cls.__qualname__) if module is not None and cls._resume_code else ()
-    if type(resume) is FunctionType:  # the class body is the code that made it: one of its constants
-        index = next(
-            (index for index, body in enumerate(candidates) if any(c is resume.__code__ for c in body.co_consts)),
-            None,
-        )
-    else:
-        # Made over cells (its make_resume's code renamed since, or made in
-        # the enclosing resume): the class body names its source's digest.
-        digest = cls.__dict__.get("_source_digest")
-        index = next((index for index, body in enumerate(candidates) if digest in body.co_consts), None)
-    if index is None:
-        raise CannotSave(
-            f"cannot save {_where(machine)}: it is an async def nested in a function that another "
-            "process cannot find (nest it in a function defined at module level or in a class)"
-        )
-    missing = set(candidates[index].co_freevars) - set(_class_cells(cls))
-    if missing:
-        raise CannotSave(
-            f"cannot save {_where(machine)}: the variables {sorted(missing)} of the function it is "
-            "nested in that it closes over are kept by none of its methods, so it cannot be made again"
-        )
-    nested = _NESTED[cls] = _NestedClass(cls, (cls.__qualname__, index))
-    return nested
+# Discussion: every machine class is made once: the class of an async def
+# in a plain function (or in a class in one) at module level, that of an
+# async def directly in an async def as an attribute of the enclosing
+# machine's class, both found by name as any machine class.  What such a
+# machine shares with the enclosing call is in cells: those of a plain
+# function's call, which its resume (made by the maker the async def
+# statement runs, emit.machine.write_resume_maker) closes over, or the
+# enclosing machine's (rule 6).  The resume's maker is saved as the class
+# it makes the resume of and its cells (``_ResumeMaker``); the stub that
+# the ``async def`` statement bound (a local of the enclosing function) as
+# its code, found by name in the module, over its cells (``_NestedStub``).
+# Found again in a new process: the function that makes the resume, among
+# the module's code by its name (``_plain_maker_found``).
 
 
 _CODES = weakref.WeakKeyDictionary()  # module -> {qualified name: [code, ...]}, in a fixed order
@@ -704,45 +630,6 @@ def _index_codes(module, index):
     add_namespace(vars(module), set())
 
 
-def _class_cells(cls):
-    """``{variable: cell}`` of the enclosing call, as the class's methods keep them.
-
-    And the methods of the classes nested in it (those of the async defs in
-    its function, which its class body makes).
-    """
-    cells = {}
-    for attribute in vars(cls).values():
-        if isinstance(attribute, type) and issubclass(attribute, Machine):
-            cells.update(_class_cells(attribute))
-            continue
-        function = getattr(attribute, "__func__", attribute)
-        closure = getattr(function, "__closure__", None)
-        if closure:
-            cells.update(zip(function.__code__.co_freevars, closure, strict=True))
-    return cells
-
-
-
-def _written_name(cls):
-    """The name of the class statement: a machine class's __name__ is its native type's (Machine.__init_subclass__)."""
-    return cls.__qualname__.rpartition(".")[2]
-
-
-def _rebuilt_class(module_name, qualname, index, name, bases, cells):
-    """The machine class, made again by its class body over the saved cells."""
-    import builtins
-
-    module = importlib.import_module(module_name)
-    candidates = _codes_named(module, qualname)
-    body = candidates[index] if index < len(candidates) else None
-    if body is None or body.co_name != name or not set(body.co_freevars) <= set(cells):
-        raise CodeChanged(
-            f"cannot restore coroutine of {qualname!r}: module {module_name!r} no longer defines it as it did"
-        )
-    closure = tuple(cells[variable] for variable in body.co_freevars)
-    return builtins.__build_class__(FunctionType(body, module.__dict__, name, None, closure), name, *bases)
-
-
 class _NestedStub:
     """The function an ``async def`` nested in a function bound: saved as its code, found by name."""
 
@@ -752,7 +639,7 @@ class _NestedStub:
         self.function = function
 
     def __reduce__(self):
-        return _rebuilt_stub, _stub_parts(self.function, _nested_or_itself)
+        return _rebuilt_stub, _stub_parts(self.function, lambda part: part)
 
 
 def _nested_stub(function, machine):
@@ -769,10 +656,6 @@ def _nested_stub(function, machine):
         return None
     for cell in closure:
         contents = cell.cell_contents if cell != _EMPTY_CELL else None
-        if isinstance(contents, type) and issubclass(contents, Machine) and "<locals>" in contents.__qualname__:
-            _nested_class(contents, machine)  # refused now, if it cannot be made again
-            _stub_code_index(function)
-            return _NestedStub(function)
         if isinstance(contents, type) and issubclass(contents, Machine) and "_resume_maker" in vars(contents):
             # Its class, from a local of the enclosing resume; its resume's maker beside it.
             _stub_code_index(function)
@@ -803,7 +686,7 @@ def _makes_nested_machine(function, namespace):
 
     An async def directly in an async def has its class made once, as an
     attribute of the enclosing machine's class: its stub closes over the
-    enclosing machine, not over a class made per call.
+    enclosing machine.
     """
     return any(
         isinstance(cls := namespace.get(name), type) and issubclass(cls, Machine)
@@ -821,14 +704,6 @@ def _stub_code_index(function):
         if candidate.replace(co_flags=code.co_flags) == code:
             return index
     raise CannotSave(f"cannot save {function!r}: its code is not found in module {function.__module__!r}")
-
-
-def _nested_or_itself(value):
-    if isinstance(value, type) and "<locals>" in value.__qualname__ and value in _NESTED:
-        return _NESTED[value]
-    if isinstance(value, type) and "<locals>" in value.__qualname__ and "_resume_maker" in vars(value):
-        return _nested_class(value, None)
-    return value
 
 
 def _stub_parts(function, convert):
@@ -873,7 +748,7 @@ class _ResumeMaker:
         return cls, cells(tuple(self.function.__closure__ or ())), self.function.__qualname__
 
     def __reduce__(self):
-        return _rebuilt_maker, self.parts(_nested_or_itself(self.cls))
+        return _rebuilt_maker, self.parts(self.cls)
 
 
 def _rebuilt_maker(cls, closure, function_qualname):
@@ -945,19 +820,6 @@ def _plain_maker_code(cls, module):
             if code.co_name == cls._resume_maker:
                 return code
     return None
-
-
-def _restored_nested(cls, qualname, digest):
-    _plain_maker_found(cls)
-    if cls._qualname != qualname or cls._source_digest != digest:
-        raise CodeChanged(
-            f"cannot restore coroutine {qualname!r} of module {cls.__module__!r}: the function's "
-            f"source changed since it was pickled (digest {digest}, now {cls._source_digest})"
-        )
-    machine = object.__new__(cls)
-    machine.state = DONE
-    machine._awaiting = None
-    return machine
 
 
 def _reduce_cell(cell):
@@ -1075,8 +937,7 @@ class _SavedHandling:
 
 def deepcopy_machine(machine, memo):
     """``copy.deepcopy(machine)``: an independent machine at the same point."""
-    cls = _copied_class(type(machine), machine, memo)
-    twin = object.__new__(cls)
+    twin = object.__new__(type(machine))
     twin.state = DONE  # finished until its state is set: a copy that fails leaves nothing to close
     twin._awaiting = None
     memo[id(machine)] = twin
@@ -1090,24 +951,6 @@ def deepcopy_machine(machine, memo):
         except Exception as error:
             raise _cannot_save(machine, [(name, value)], error, copy.deepcopy, None) from error
     _set_state(twin, state)
-    return twin
-
-
-def _copied_class(cls, machine, memo):
-    """The class itself; for a closure, the class made again over copies of its cells (rule 5)."""
-    if "<locals>" not in cls.__qualname__:
-        return cls
-    twin = memo.get(id(cls))
-    if twin is None and "_resume_maker" in vars(cls):  # found in the enclosing class, made again
-        twin = memo[id(cls)] = getattr(_copied_class(cls._enclosing(), machine, memo), _written_name(cls))
-        memo.setdefault(id(memo), []).append(cls)
-    if twin is None:
-        nested = _nested_class(cls, machine)
-        cells = copy.deepcopy(_class_cells(cls), memo)
-        twin = memo.get(id(cls))  # made meanwhile: the cells hold a machine whose locals hold the class
-        if twin is None:
-            twin = memo[id(cls)] = _rebuilt_class(cls.__module__, *nested.body, _written_name(cls), cls.__bases__, cells)
-            memo.setdefault(id(memo), []).append(cls)  # as copy does: keep what memo's ids name alive
     return twin
 
 
@@ -1133,11 +976,9 @@ def _deepcopy_value(value, memo):
 
 
 def _copied_part(value, memo):
-    """What a nested stub's cell holds, copied: its class made again over copies of the cells."""
-    if isinstance(value, type) and value in _NESTED:
-        return _copied_class(value, None, memo)
+    """What a nested stub's cell holds, copied: its resume's maker made again over copies of the enclosing cells."""
     if type(value) is _ResumeMaker:  # made again over copies of the enclosing cells
-        return _rebuilt_maker(*value.parts(_copied_class(value.cls, None, memo), lambda cells: copy.deepcopy(cells, memo)))
+        return _rebuilt_maker(*value.parts(value.cls, lambda cells: copy.deepcopy(cells, memo)))
     return copy.deepcopy(value, memo)
 
 

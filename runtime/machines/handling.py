@@ -85,9 +85,16 @@ class _HandlingIterator:
 
     def throw(self, error, *args):
         throw = getattr(self.iterator, "throw", None)
-        if throw is None:
-            raise error  # as CPython does: raised at the await itself
-        return throw(error, *args)
+        try:
+            if throw is None:
+                raise error  # as CPython does: raised at the await itself
+            return throw(error, *args)
+        finally:
+            # The exception that comes out has this frame on its traceback (or
+            # as the f_back of the awaited code's frames there): holding it
+            # here would be a cycle, keeping it and the awaiting machine, whose
+            # resume's frame it holds, alive until the collector ran.
+            error = args = throw = None
 
     def close(self):
         close = getattr(self.iterator, "close", None)

@@ -39,6 +39,7 @@ from _collections_abc import Coroutine
 from _thread import get_ident as _get_ident
 from _weakref import ref as _weak_ref
 from types import (
+    CellType,
     CodeType,
     CoroutineType,
     FunctionType,
@@ -557,7 +558,10 @@ def _release_frames(error, code):
     closed by the collector, not when its last reference goes.  Still linked so: the
     frame of whoever called ``send`` or ``throw`` (a caller whose finished
     frame holds the coroutine still makes a cycle), where natively a
-    suspended coroutine's frame links to no caller.
+    suspended coroutine's frame links to no caller; but a later await or
+    yield in the clause finds the machinery's frames of that call finished,
+    and clears them too (an async generator's step, and the ``send`` of the
+    coroutine that awaited it, held the generator).
     """
     running = sys._getframe(1)  # the caller: it and the frames below it still run
     tb = error.__traceback__
@@ -567,13 +571,20 @@ def _release_frames(error, code):
         # run_now's frame, which is its frame's).
         frame = tb.tb_frame
         while frame is not None and frame is not running:
-            if frame.f_code is code:
+            frame_code = frame.f_code
+            if frame_code is code or (
+                frame_code.co_filename in _MACHINERY_FILES and not frame_code.co_flags & _SUSPENDABLE
+            ):
                 try:
                     frame.clear()
                 except RuntimeError:
                     pass  # still executing: leave it
             frame = frame.f_back
         tb = tb.tb_next
+
+
+# The code of a generator or coroutine: clearing its frame would close it.
+_SUSPENDABLE = 0x20 | 0x80 | 0x200  # CO_GENERATOR, CO_COROUTINE, CO_ASYNC_GENERATOR
 
 
 def _await_iterator(awaitable):
@@ -633,8 +644,103 @@ def _unstarted_throw(machine, error):
     else:
         return error
     raised = RuntimeError(f"{machine._kind} raised {stopped}")
-    raised.__cause__ = error
+    raised.__cause__ = raised.__context__ = error  # as _PyErr_FormatFromCause
     return raised
+
+
+def _raise_unstarted(machine, error):
+    """Raise what ``throw(error)`` raises from ``machine``, which never started (see _raise_before_start)."""
+    raised = _unstarted_throw(machine, error)
+    if raised is error:
+        # Handed on, not kept: this frame is on the exception's traceback.
+        raised = None
+        _raise_before_start((machine, machine := None)[0], (error, error := None)[0])
+    try:
+        _raise_before_start(machine, error)  # on 3.11 the cause is what the function's frame raised
+    except BaseException:
+        _without_machinery(error)
+    machine = error = None
+    reraise((raised, raised := None)[0])
+
+
+def _raise_before_start(machine, error):
+    """Raise ``error``, thrown into ``machine`` before it started, from a frame of the function holding its arguments.
+
+    Natively the exception is raised in the coroutine's frame, at its
+    ``def`` line, before the first line runs: the traceback has an entry
+    of the function, and holds that frame, and the frame the arguments,
+    which live as long as the exception (or its traceback) does, however
+    long the coroutine object lives.  Here the arguments move into such a
+    frame (a function named as the async def, of its file and line, whose
+    parameters they are), and the machine lets go of them: nothing of the
+    function ran, so nothing else reads them.
+    """
+    cls = type(machine)
+    arguments = [(name, value) for name, value in machine._local_values() if value is not _UNBOUND]
+    for slot in cls.__dict__.get("__slots__", ()):
+        object.__setattr__(machine, slot, _UNBOUND)
+    machine = None
+    start = _start_function(cls, tuple(name for name, _ in arguments))
+    values = [value for _, value in arguments]
+    arguments = None
+    context = error.__context__
+    link = _link_to(sys.exception(), error)
+    start.__closure__[0].cell_contents = error
+    try:
+        start(*(values, values := None)[0])
+    except BaseException:
+        # Raised with nothing chained, as natively (see reraise).
+        error.__context__ = context
+        if link is not None:
+            link.__context__ = error
+        raise
+    finally:
+        # The frame's only local are the arguments: its cell lets go of the
+        # exception, which holds the frame.
+        del start.__closure__[0].cell_contents
+        error = context = link = start = None
+
+
+def _start_function(cls, names):
+    """A function of ``cls``'s async def's name, file and first line, taking ``names`` and raising its cell's contents."""
+    cached = cls.__dict__.get("_start_code")
+    if cached is None or cached[0] != names:
+        cached = (names, _start_code(cls, names))
+        type.__setattr__(cls, "_start_code", cached)
+    return FunctionType(cached[1], _resume_globals(cls), cls._name, None, (CellType(),))
+
+
+def _start_code(cls, names):
+    # The cell's name is none of the parameters'; positional-only parameters,
+    # so that any names do; the line without columns, as a frame's first
+    # instruction (no carets in a traceback).
+    thrown = "thrown"
+    while thrown in names:
+        thrown += "_"
+    parameters = ", ".join(names) + ", /" if names else ""
+    source = f"def outer():\n    {thrown} = None\n    def start({parameters}): raise {thrown}\n    return start\n"
+    outer = compile(source, __file__, "exec").co_consts[0]
+    code = next(c for c in outer.co_consts if type(c) is CodeType)
+    line = cls._lines[0]
+    return code.replace(
+        co_name=cls._name,
+        co_qualname=cls._qualname,
+        co_filename=cls._resume_code.co_filename,
+        co_firstlineno=line,
+        co_linetable=_one_line_without_columns(len(code.co_code) // 2),
+    )
+
+
+def _one_line_without_columns(units):
+    """A ``co_linetable`` (3.11+'s format) giving each of ``units`` code units the first line, no columns."""
+    # Each entry: 0x80 | code << 3 | (length - 1); code 13 says "no columns",
+    # followed by the line's delta from the previous entry (a signed varint: 0).
+    table = bytearray()
+    while units > 0:
+        length = min(units, 8)
+        table += bytes((0x80 | 13 << 3 | (length - 1), 0))
+        units -= length
+    return bytes(table)
 
 
 def thrown_exception(typ, val=_MISSING, tb=_MISSING):
@@ -992,7 +1098,9 @@ class Machine:
             raise StopIteration(result) if result is not None else StopIteration  # no args for None, as natively
         except StopIteration as stop:
             # Finished: natively the caller's frame is the first of its traceback.
+            # (Or an async generator's yield: see runtime.machines.asyncgen._Step.send.)
             stop.__traceback__ = None
+            self = None
             raise
         except BaseException as error:
             _leave_machinery(error)
@@ -1047,17 +1155,24 @@ class Machine:
             else:
                 error, refused = None, (typ, val, tb)
         typ = val = tb = None  # see send
+        if self.state == 0 and awaiting is None:
+            # Not started: the exception is raised before the first line,
+            # where no handler of the function can see it (a StopIteration
+            # too, with the function's frame on its traceback, as natively).
+            self.state = DONE
+            try:
+                _raise_unstarted(self, error)
+            except BaseException as raised:
+                _leave_machinery(raised)
+                raise
+            finally:
+                error = self = None  # see send, and _release_frames
         try:
             if awaiting is _RUNNING:
                 raise ValueError("coroutine already executing")
             if awaiting is None or type(awaiting) is _FirstStep:
                 if self.state == DONE:
                     raise RuntimeError("cannot reuse already awaited coroutine")
-                if self.state == 0 and awaiting is None:
-                    # Not started: the exception is raised before the first line,
-                    # where no handler of the function can see it.
-                    self.state = DONE
-                    reraise(_unstarted_throw(self, error))
                 result = self._advance(None, _Raised(_chained(error, self._handled())))
             else:
                 handled = self._handled()
@@ -1138,8 +1253,11 @@ class Machine:
         finally:
             # However it ended, the GeneratorExit's traceback holds this frame,
             # which holds it, and the frames of resume, which hold the machine:
-            # a cycle only the collector would free.
-            exit_ = None
+            # a cycle only the collector would free.  Nor does this frame hold
+            # the machine: the traceback may be held by what the function
+            # awaits now (an ``async with``'s ``__aexit__`` has it among its
+            # arguments), which the machine holds (see _release_frames).
+            exit_ = self = None
 
     def __await__(self):
         return _AwaitIterator(self)
@@ -2105,30 +2223,27 @@ def _warn_never_awaited(machine):
     """CPython's RuntimeWarning for a coroutine collected before it ran.
 
     As ``_PyErr_WarnUnawaitedCoroutine`` does: ``warnings._warn_unawaited_coroutine``
-    words it; an error (a warning turned into one, or a broken warnings
-    module) is reported as unraisable with the coroutine as its object
-    (raising from ``__del__`` would name ``__del__`` instead), and the C
+    words and issues it; an error (a warning turned into one, or a broken
+    warnings module) is reported as unraisable with the coroutine as its
+    object (raising from ``__del__`` would name ``__del__`` instead), and the C
     warning is the fallback: what is left at interpreter exit, when the
     warnings module is gone, and prints ``sys:1: RuntimeWarning: ...``.
 
-    Discussion: natively the warning names the line running when the
-    coroutine was freed; here ``__del__`` and this function run on top of
-    it, so the warning is issued with a ``stacklevel`` that skips them.
-    ``warnings._warn_unawaited_coroutine`` cannot be told that: unless it was
-    replaced (then it is called, as CPython would), its steps are taken here.
+    Discussion: natively C calls it, with the line running when the
+    coroutine was freed as its caller, which its ``stacklevel=2`` names;
+    here ``__del__`` and this function run on top of that line, so it is
+    called from a frame standing for it (see _called_as_if_from): the
+    warning's location, module and registry are the line's, and a warning
+    turned into an error has the traceback it has natively.
     """
-    stacklevel = _stacklevel_past_machinery()
+    frame = _first_frame_past_machinery()
     modules = getattr(sys, "modules", None) or {}
     module = modules.get("warnings")
     wording = getattr(module, "_warn_unawaited_coroutine", None)
     warned = False
     if wording is not None:
         try:
-            if wording is _WARN_UNAWAITED_COROUTINE:
-                message = _never_awaited_message(machine)
-                module.warn(message, category=RuntimeWarning, stacklevel=stacklevel, source=machine)
-            else:
-                wording(machine)
+            _called_as_if_from(frame, wording, machine)
             warned = True
         except BaseException as error:  # noqa: BLE001 - reported, as CPython does
             warned = isinstance(error, RuntimeWarning)
@@ -2138,14 +2253,61 @@ def _warn_never_awaited(machine):
             _warn_in_c(
                 f"coroutine '{machine.__qualname__}' was never awaited",
                 RuntimeWarning,
-                stacklevel=stacklevel,
+                stacklevel=_stacklevel_past_machinery(),
                 source=machine,
             )
         except BaseException as error:  # noqa: BLE001
             _write_unraisable(error, machine)
 
 
-_WARN_UNAWAITED_COROUTINE = warnings._warn_unawaited_coroutine
+def _first_frame_past_machinery():
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _MACHINERY_FILES:
+        frame = frame.f_back
+    return frame
+
+
+# Where warnings.warn says a warning is when the stack is shorter than its stacklevel.
+_BEYOND_THE_STACK = ("<sys>", 0) if sys.version_info >= (3, 13) else ("sys", 1)
+
+
+def _calls(function, argument):
+    function(argument)
+
+
+def _called_as_if_from(frame, function, argument):
+    """Call ``function(argument)`` from a frame of ``frame``'s file, line, function and globals.
+
+    What ``warnings.warn(..., stacklevel=2)`` in ``function`` takes for its
+    caller.  A warning raised as an error leaves with the traceback it has
+    when C makes that call: from ``function``'s frame on.  With no
+    ``frame`` (at exit, nothing but the machinery runs), as ``warn`` names
+    a caller beyond the stack: ``sys``, line 1, in sys's globals.
+    """
+    if frame is None:
+        filename, line = _BEYOND_THE_STACK
+        name, namespace = "<module>", sys.__dict__
+    else:
+        filename, name, line, namespace = frame.f_code.co_filename, frame.f_code.co_name, frame.f_lineno, frame.f_globals
+    caller = _calls.__code__.replace(
+        co_filename=filename,
+        co_name=name,
+        co_qualname=name,
+        co_firstlineno=line,
+        co_linetable=_one_line_without_columns(len(_calls.__code__.co_code) // 2),
+    )
+    try:
+        FunctionType(caller, namespace)(function, argument)
+    except BaseException as error:
+        traceback = error.__traceback__
+        while traceback is not None and traceback.tb_frame.f_code in (caller, _called_as_if_from.__code__):
+            traceback = traceback.tb_next
+        error.__traceback__ = traceback
+        raise
+    finally:
+        frame = caller = namespace = None
+
+
 _warn_in_c = warnings.warn  # _warnings.warn: what C's _PyErr_WarnFormat reaches
 
 
@@ -2180,23 +2342,14 @@ def _stacklevel_past_machinery():
     return stacklevel
 
 
-def _never_awaited_message(machine):
-    """The message ``warnings._warn_unawaited_coroutine`` writes, with ``cr_origin``."""
-    lines = [f"coroutine '{machine.__qualname__}' was never awaited\n"]
-    origin = machine.cr_origin
-    if origin is not None:
-        import linecache
-        import traceback
-
-        lines.append("Coroutine created at (most recent call last)\n")
-        lines += traceback.format_list(
-            [(f, n, name, linecache.getline(f, n)) for f, n, name in reversed(origin)]
-        )
-    return "".join(lines).rstrip("\n")
-
-
 def _write_unraisable(error, obj):
-    """What C's ``PyErr_WriteUnraisable(obj)`` does: hand the error to sys.unraisablehook."""
+    """What C's ``PyErr_WriteUnraisable(obj)`` does: hand the error to sys.unraisablehook.
+
+    Without our frames: natively the warning is issued by C, with no frame
+    of a finalizer, so that a warning turned into an error at exit (the C
+    fallback) is reported with no traceback at all.
+    """
+    _without_machinery(error)
     arguments = _unraisable_type()((type(error), error, error.__traceback__, None, obj))
     sys.unraisablehook(arguments)
 
@@ -2220,6 +2373,12 @@ def _unraisable_type():
         finally:
             sys.unraisablehook = hook
         _UNRAISABLE_TYPE.append(type(caught[0]))
+        # The probe's error holds this frame (its traceback's frames link to
+        # it), which holds the error: a cycle, which through the frames below
+        # (the machine reported, the user's frame and its globals) kept the
+        # first coroutine reported, and what its line's globals hold, until
+        # the collector ran (a global's coroutine then went unreported at exit).
+        caught.clear()
     return _UNRAISABLE_TYPE[0]
 
 

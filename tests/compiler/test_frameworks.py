@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -486,6 +487,40 @@ def test_never_awaited_at_exit_reads_as_natively():
     )
     assert "program.py:6: RuntimeWarning: coroutine 'f' was never awaited" in native.stderr
     assert compiled.stderr == native.stderr
+
+
+NEVER_AWAITED_ON_A_LINE = AT_EXIT.replace(
+    """
+    drop()
+    kept = f()""",
+    """
+    drop()
+    print(type(f()) is type(f()))
+    kept = f()""",
+)
+
+
+@pytest.mark.parametrize("action", ["default", "error"])
+def test_never_awaited_warnings_and_errors_read_as_natively(action):
+    # Natively C calls warnings._warn_unawaited_coroutine from the line that
+    # freed the coroutine: its location and registry are that line's, and
+    # turned into an error the warning is reported with that function's
+    # frame as its traceback (at exit, with none): no frame of the runtime.
+    def run(*compiled):
+        return subprocess.run(
+            [sys.executable, "-W", action, "-c", textwrap.dedent(NEVER_AWAITED_ON_A_LINE), *compiled],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    native, compiled = run(), run("compiled")
+    assert "coroutine 'f' was never awaited" in native.stderr
+    assert native.stdout == compiled.stdout == "True\n"
+    # (A compiled coroutine's repr says its state: a deliberate difference.)
+    assert re.sub(r"0x[0-9a-f]+", "0x", compiled.stderr.replace(": not started {}", "")) == re.sub(
+        r"0x[0-9a-f]+", "0x", native.stderr
+    )
 
 
 IGNORING_GENERATOR_EXIT = """
