@@ -172,7 +172,7 @@ def main():
     table = sources()
     names = args.server or SERVERS
     print(f"one echo round trip, Python {sys.version.split()[0]}")
-    print(f"  {'server':<10}{'Python calls':>14}{'instructions':>14}{'vs asyncio':>12}")
+    print(f"  {'server':<10}{'Python calls':>14}{'instructions':>14}")
     with tempfile.TemporaryDirectory() as scratch:
         rows = {}
         for name in names:
@@ -182,10 +182,8 @@ def main():
             calls = per_round_trip(name, path, valgrind=False)
             instructions = None if args.calls_only else per_round_trip(name, path, valgrind=True)
             rows[name] = calls, instructions
-            base = rows.get("asyncio", (None, None))[1]
-            ratio = f"{base / instructions:>11.2f}x" if base and instructions else ""
             shown = "" if instructions is None else f"{instructions:,.0f}"
-            print(f"  {name:<10}{calls:>14.1f}{shown:>14}{ratio}", flush=True)
+            print(f"  {name:<10}{calls:>14.1f}{shown:>14}", flush=True)
         if "asyncio" in rows and rows["asyncio"][1]:
             base = rows["asyncio"][1]
             print("  asyncio's instructions over each server's (the speed-up, as runtime_bench's ratio):")
