@@ -1,14 +1,20 @@
 """Benchmark the runtime against asyncio (and uvloop when importable), side by side in one run.
 
-    python bench/runtime_bench.py [--quick]
+    python bench/runtime_bench.py [--only echo|sleep] [--rounds N]
 
 Two measurements, each in fresh processes so that no run inherits another's heap:
 
 echo   A coroutine-per-connection echo server (``sock_recv_into`` / ``sock_sendall``)
        pinned to CPU 0 ("compiled": the runtime's, its coroutines compiled); a bare epoll client in another process pinned to CPU 1
        keeps 100 connections busy with 1 KiB messages and counts round trips/s
-       over 3 s after a 0.5 s warm-up; the best of 3 alternating rounds is kept.
-       A bare level-triggered epoll server (no coroutines) is the reference ceiling.
+       over 3 s after a 0.5 s warm-up; the best of 3 alternating rounds (--rounds)
+       is kept, and how far the worst round fell below it is shown: on this
+       shared 2-CPU machine the spread says how much to trust a ratio.  A bare
+       level-triggered epoll server (no coroutines) is the reference ceiling.
+       Also shown: the server's CPU time per round trip (its lowest round),
+       and asyncio's over it: steadier than the rates when the machine is
+       busy.  bench/echo_counts.py counts the same servers' cost per round trip
+       (instructions, Python calls), which no other load on the machine moves.
 sleep  100,000 tasks each sleep three random short times (same seed for every
        loop): wall time, and peak RSS growth divided by the number of tasks.
 """
@@ -199,7 +205,7 @@ def echo_client(port):
     buf = bytearray(MESSAGE * 4)
     for s in socks.values():
         s.send(message)
-    count = 0
+    count = total = 0  # round trips measured; and all of them, the warm-up's too
     start = time.perf_counter()
     measuring = False
     end = start + WARMUP
@@ -209,6 +215,7 @@ def echo_client(port):
             remaining = left[fd] - n
             if remaining <= 0:
                 count += 1
+                total += 1
                 socks[fd].send(message)
                 remaining = MESSAGE
             left[fd] = remaining
@@ -224,17 +231,32 @@ def echo_client(port):
     rate = count / (now - start)
     for s in socks.values():
         s.close()
-    print(f"{rate:.0f}", flush=True)
+    print(f"{rate:.0f} {total}", flush=True)
+
+
+def cpu_seconds(pid):
+    """User and system CPU time of process ``pid`` so far (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            fields = file.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure_echo(name):
+    """(round trips/s, the server's CPU microseconds per round trip or None)."""
     server = subprocess.Popen([sys.executable, __file__, "--serve", name],
                               stdout=subprocess.PIPE, text=True)
     try:
         port = int(server.stdout.readline())
+        before = cpu_seconds(server.pid)
         out = subprocess.run([sys.executable, __file__, "--client", str(port)],
                              capture_output=True, text=True, check=True).stdout
-        return float(out)
+        after = cpu_seconds(server.pid)
+        rate, total = out.split()
+        cpu = None if before is None or after is None else (after - before) * 1e6 / int(total)
+        return float(rate), cpu
     finally:
         server.kill()
         server.wait()
@@ -322,6 +344,7 @@ def main():
     parser.add_argument("--client", type=int)
     parser.add_argument("--sleepers")
     parser.add_argument("--only", choices=["echo", "sleep"])
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="echo rounds per server (best kept)")
     args = parser.parse_args()
     if args.serve:
         pin(0)
@@ -349,13 +372,23 @@ def main():
         # so that a burst of load from elsewhere on the machine hurts no one loop.
         # "compiled": the runtime with the server's coroutines compiled, against
         # asyncio with native ones (issue 13's target: at least 2.5x).
-        rates = dict.fromkeys(loops[:1] + ["compiled"] + loops[1:] + ["bare epoll"], 0.0)
-        for _ in range(ROUNDS):
-            for name in rates:
-                rates[name] = max(rates[name], measure_echo(name))
-        print(f"  {'server':<12}{'round trips/s':>15}{'vs asyncio':>12}   (best of {ROUNDS} rounds)")
-        for name, rate in rates.items():
-            print(f"  {name:<12}{rate:>15,.0f}{rate / rates['asyncio']:>11.2f}x")
+        # The server's CPU time per round trip (user and system, warm-up
+        # included) is the steadier figure: time the server spends descheduled,
+        # or waiting for a client slowed by other load, is not in it.
+        rounds = {name: [] for name in loops[:1] + ["compiled"] + loops[1:] + ["bare epoll"]}
+        for _ in range(args.rounds):
+            for name, results in rounds.items():
+                results.append(measure_echo(name))
+        best = {name: max(rate for rate, _ in results) for name, results in rounds.items()}
+        cpu = {name: min((us for _, us in results if us), default=None) for name, results in rounds.items()}
+        print(f"  {'server':<12}{'round trips/s':>15}{'vs asyncio':>12}{'worst round':>13}"
+              f"{'CPU us/trip':>13}{'vs asyncio':>12}   (best of {args.rounds} rounds)")
+        for name, rate in best.items():
+            spread = min(rate for rate, _ in rounds[name]) / rate - 1
+            line = f"  {name:<12}{rate:>15,.0f}{rate / best['asyncio']:>11.2f}x{spread:>+12.0%}"
+            if cpu[name] and cpu["asyncio"]:
+                line += f"{cpu[name]:>13.1f}{cpu['asyncio'] / cpu[name]:>11.2f}x"
+            print(line)
         print()
 
     if args.only in (None, "sleep"):
