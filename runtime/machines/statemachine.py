@@ -712,17 +712,21 @@ def _start_function(cls, names):
 
 def _start_code(cls, names):
     # The cell's name is none of the parameters'; positional-only parameters,
-    # so that any names do; the line without columns, as a frame's first
-    # instruction (no carets in a traceback).
+    # so that any names do; placeholders in the source, the names given to
+    # the code (a generator expression's first is ``.0``, no identifier);
+    # the line without columns, as a frame's first instruction (no carets in
+    # a traceback).
     thrown = "thrown"
     while thrown in names:
         thrown += "_"
-    parameters = ", ".join(names) + ", /" if names else ""
+    placeholders = [f"{thrown}{i}" for i in range(len(names))]
+    parameters = ", ".join(placeholders) + ", /" if names else ""
     source = f"def outer():\n    {thrown} = None\n    def start({parameters}): raise {thrown}\n    return start\n"
     outer = compile(source, __file__, "exec").co_consts[0]
     code = next(c for c in outer.co_consts if type(c) is CodeType)
     line = cls._lines[0]
     return code.replace(
+        co_varnames=names,
         co_name=cls._name,
         co_qualname=cls._qualname,
         co_filename=cls._resume_code.co_filename,
@@ -1401,6 +1405,9 @@ class Machine:
         """
         held = _HELD_BY_RUN_NOW
         if not isinstance(awaitable, StateMachine) or awaitable._awaiting is not None or awaitable.state:
+            if type(awaitable) is CoroutineType:  # a native coroutine: send's loop steps it
+                self.state = state
+                return awaitable
             if type(awaitable) is Handling and awaitable.exception is None:
                 # Awaited in a ``finally`` that runs with no exception on its way
                 # (an ``async with`` left normally): nothing is handled, so it is
@@ -1981,7 +1988,16 @@ class StateMachine(Machine):
                     break
                 method = getattr(type(awaitable), "__await__", None)
                 if method is None or method is _machine_await or method is _coroutine_await:
-                    # Not awaitable, a compiled coroutine, a native one: _advance's checks.
+                    if method is _coroutine_await and awaitable.cr_await is None:
+                        # A native coroutine (asyncio.sleep, the runtime's sock_recv):
+                        # _await_iterator's answer spelled out, and its first step
+                        # taken in this loop, as every later one.
+                        awaiting = awaitable.__await__()
+                        handling = False
+                        method = awaitable = None
+                        continue
+                    # Not awaitable, a compiled coroutine, a native one awaited
+                    # already: _advance's checks.
                     result = self._advance(None, None, (awaitable, awaitable := None)[0])
                 else:
                     try:
