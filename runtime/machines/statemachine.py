@@ -499,16 +499,24 @@ def _unbinding(slots):
     more than the rest of the return (compiled try/with leave some unbound).
     One chained assignment (``machine.a = machine.b = _UNBOUND``) is a
     store per slot, where a loop of ``setattr`` was a call per slot.  It
-    is compiled under this module's name, so that it is machinery to
-    tracebacks and stack walks, as the rest of the base class is.
+    has this module's file name, so that it is machinery to tracebacks and
+    stack walks, as the rest of the base class is.
+
+    The source is run by ``exec``, not compiled by ``compile()`` first:
+    the first ``compile()`` of a process sets up the ``ast`` module's
+    types, three milliseconds at the first return of a compiled program
+    that imports nothing that has done it already (asyncio does, through
+    inspect); ``exec`` of a string compiles without them.
     """
     stores = "".join(f"machine.{slot} = " for slot in slots)
     source = f"def _release_locals(machine):\n    {stores}_UNBOUND\n" if slots else (
         "def _release_locals(machine):\n    pass\n"
     )
     namespace = {}
-    exec(compile(source, __file__, "exec"), {"_UNBOUND": _UNBOUND}, namespace)
-    return namespace["_release_locals"]
+    exec(source, {"_UNBOUND": _UNBOUND}, namespace)
+    release = namespace["_release_locals"]
+    release.__code__ = release.__code__.replace(co_filename=__file__)
+    return release
 
 
 def _delegate_of(awaitable):
