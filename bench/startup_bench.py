@@ -26,6 +26,12 @@ far less than wall time.
    plain ``def`` makes one function object.  (``import_bench.py`` gives
    the ratio for real modules: issue 13's target there is 1.5x.)
 
+``--counts`` adds what a loaded machine does not disturb, for each pair of
+processes of 1 and 2: the modules each imports (``-X importtime``: how
+many, and those the compiled one imports that the native one does not) and
+the instructions each executes, counted by callgrind (``valgrind``; a fresh
+process each, with ``PYTHONHASHSEED=0``; system time is not in them).
+
 ``--tree DIR`` imports the compiler and runtime from another checkout (an
 older commit, say), so that two versions can be compared on one machine.
 """
@@ -35,6 +41,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -99,6 +107,51 @@ def cpu_time(command: list[str], env: dict) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def imported_modules(command: list[str], env: dict) -> list[str]:
+    """The modules a process running ``command`` (a Python one) imports, in order (``-X importtime``)."""
+    run = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]], env=env, check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    names = []
+    for line in run.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if line.startswith("import time:") and len(fields) == 3 and fields[0].strip().isdigit():
+            names.append(fields[2].strip())
+    return names
+
+
+def instructions(command: list[str], env: dict) -> int:
+    """The instructions a fresh process running ``command`` executes (callgrind)."""
+    with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
+        run = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}", *command],
+            env=dict(env, PYTHONHASHSEED="0"), stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True,
+        )
+    if run.returncode:
+        raise RuntimeError(f"{command}: {run.stderr[-2000:]}")
+    return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+
+
+def print_counts(what: str, native: list[str], compiled: list[str], env: dict) -> None:
+    """Modules imported and instructions executed by the two commands, and what tells them apart."""
+    native_modules, compiled_modules = (imported_modules(c, env) for c in (native, compiled))
+    extra = [name for name in compiled_modules if name not in set(native_modules)]
+    print(
+        f"  {what}: modules native {len(native_modules)}, compiled {len(compiled_modules)}"
+        f" (+{len(extra)}: {' '.join(extra)})"
+    )
+    if shutil.which("valgrind") is None:
+        print("    (no valgrind: no instruction counts)")
+        return
+    native_count, compiled_count = (instructions(c, env) for c in (native, compiled))
+    print(
+        f"    instructions native {native_count / 1e6:.2f}M, compiled {compiled_count / 1e6:.2f}M"
+        f"   ({(compiled_count - native_count) / 1e6:+.2f}M)"
+    )
+
+
 def alternating(
     commands: list[list[str]], env: dict, processes: int, measure=elapsed
 ) -> list[float]:
@@ -160,6 +213,10 @@ def main() -> int:
     parser.add_argument(
         "--tree", default=ROOT, help="checkout to import the compiler and runtime from"
     )
+    parser.add_argument(
+        "--counts", action="store_true",
+        help="also count modules imported and instructions executed (callgrind)",
+    )
     options = parser.parse_args()
     tree = os.path.abspath(options.tree)
     print(f"compiler and runtime from {tree}")
@@ -205,6 +262,12 @@ def main() -> int:
                     f"  import {stem}, {what}: native {native_ms:6.1f} ms, compiled {compiled_ms:6.1f} ms"
                     f"   ({compiled_ms - native_ms:+.1f} ms; target +5 ms)"
                 )
+        if options.counts:
+            print("deterministic counts, one fresh process each")
+            print_counts("run app.py / python app.py", native, compiled, env)
+            for stem, names in pairs.items():
+                commands = [[sys.executable, "-c", f"import {name}"] for name in names]
+                print_counts(f"import {stem}", *commands, import_env)
         native_s, compiled_s, ratio = warm_imports(directory, tree, *pairs["lib"], options.imports)
         per_function = (compiled_s - native_s) / options.functions
         print(
