@@ -221,6 +221,10 @@ def main() -> int:
     tree = os.path.abspath(options.tree)
     print(f"compiler and runtime from {tree}")
     with tempfile.TemporaryDirectory() as directory:
+        # Every process starts in the temporary directory: ``python -c`` and
+        # ``-m`` put the working directory first on sys.path, which in a
+        # checkout would give its compiler and runtime whatever --tree says.
+        os.chdir(directory)
         path = os.path.join(directory, "app.py")
         with open(path, "w") as file:
             file.write(script(options.functions))
