@@ -30,7 +30,10 @@ far less than wall time.
 processes of 1 and 2: the modules each imports (``-X importtime``: how
 many, and those the compiled one imports that the native one does not) and
 the instructions each executes, counted by callgrind (``valgrind``; a fresh
-process each, with ``PYTHONHASHSEED=0``; system time is not in them).
+process each, with ``PYTHONHASHSEED=0``; system time is not in them); and
+the instructions of one second import of 3, native and compiled, the
+difference of a process making 25 and one making 5 (what the module's
+previous copy costs the collector is in them, as in the times).
 
 ``--tree DIR`` imports the compiler and runtime from another checkout (an
 older commit, say), so that two versions can be compared on one machine.
@@ -132,6 +135,28 @@ def instructions(command: list[str], env: dict) -> int:
     if run.returncode:
         raise RuntimeError(f"{command}: {run.stderr[-2000:]}")
     return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+
+
+# A child process that imports ``name`` once, then ``n`` times more.
+SECOND_IMPORTS = """\
+import importlib, sys
+sys.dont_write_bytecode = False
+sys.path[:0] = [{directory!r}, {tree!r}]
+importlib.import_module({name!r})
+for _ in range({n}):
+    del sys.modules[{name!r}]
+    importlib.import_module({name!r})
+"""
+
+
+def second_import_instructions(directory: str, tree: str, name: str, env: dict) -> float:
+    """The instructions of one second import of ``name`` (callgrind; see SECOND_IMPORTS)."""
+    few, many = (
+        instructions([sys.executable, "-c", SECOND_IMPORTS.format(
+            directory=directory, tree=tree, name=name, n=n)], env)
+        for n in (5, 25)
+    )
+    return (many - few) / 20
 
 
 def print_counts(what: str, native: list[str], compiled: list[str], env: dict) -> None:
@@ -272,6 +297,15 @@ def main() -> int:
             for stem, names in pairs.items():
                 commands = [[sys.executable, "-c", f"import {name}"] for name in names]
                 print_counts(f"import {stem}", *commands, import_env)
+            if shutil.which("valgrind") is not None:
+                native_count, compiled_count = (
+                    second_import_instructions(directory, tree, name, env) for name in pairs["lib"]
+                )
+                print(
+                    f"  second import of lib: instructions native {native_count / 1e3:.0f}k,"
+                    f" compiled {compiled_count / 1e3:.0f}k ({compiled_count / native_count:.2f}x);"
+                    f" {(compiled_count - native_count) / options.functions / 1e3:.1f}k per async def"
+                )
         native_s, compiled_s, ratio = warm_imports(directory, tree, *pairs["lib"], options.imports)
         per_function = (compiled_s - native_s) / options.functions
         print(
