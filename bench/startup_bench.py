@@ -26,6 +26,15 @@ far less than wall time.
    plain ``def`` makes one function object.  (``import_bench.py`` gives
    the ratio for real modules: issue 13's target there is 1.5x.)
 
+``--counts`` adds what a loaded machine does not disturb, for each pair of
+processes of 1 and 2: the modules each imports (``-X importtime``: how
+many, and those the compiled one imports that the native one does not) and
+the instructions each executes, counted by callgrind (``valgrind``; a fresh
+process each, with ``PYTHONHASHSEED=0``; system time is not in them); and
+the instructions of one second import of 3, native and compiled, the
+difference of a process making 25 and one making 5 (what the module's
+previous copy costs the collector is in them, as in the times).
+
 ``--tree DIR`` imports the compiler and runtime from another checkout (an
 older commit, say), so that two versions can be compared on one machine.
 """
@@ -35,6 +44,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -99,6 +110,73 @@ def cpu_time(command: list[str], env: dict) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def imported_modules(command: list[str], env: dict) -> list[str]:
+    """The modules a process running ``command`` (a Python one) imports, in order (``-X importtime``)."""
+    run = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]], env=env, check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    names = []
+    for line in run.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if line.startswith("import time:") and len(fields) == 3 and fields[0].strip().isdigit():
+            names.append(fields[2].strip())
+    return names
+
+
+def instructions(command: list[str], env: dict) -> int:
+    """The instructions a fresh process running ``command`` executes (callgrind)."""
+    with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
+        run = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}", *command],
+            env=dict(env, PYTHONHASHSEED="0"), stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True,
+        )
+    if run.returncode:
+        raise RuntimeError(f"{command}: {run.stderr[-2000:]}")
+    return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
+
+
+# A child process that imports ``name`` once, then ``n`` times more.
+SECOND_IMPORTS = """\
+import importlib, sys
+sys.dont_write_bytecode = False
+sys.path[:0] = [{directory!r}, {tree!r}]
+importlib.import_module({name!r})
+for _ in range({n}):
+    del sys.modules[{name!r}]
+    importlib.import_module({name!r})
+"""
+
+
+def second_import_instructions(directory: str, tree: str, name: str, env: dict) -> float:
+    """The instructions of one second import of ``name`` (callgrind; see SECOND_IMPORTS)."""
+    few, many = (
+        instructions([sys.executable, "-c", SECOND_IMPORTS.format(
+            directory=directory, tree=tree, name=name, n=n)], env)
+        for n in (5, 25)
+    )
+    return (many - few) / 20
+
+
+def print_counts(what: str, native: list[str], compiled: list[str], env: dict) -> None:
+    """Modules imported and instructions executed by the two commands, and what tells them apart."""
+    native_modules, compiled_modules = (imported_modules(c, env) for c in (native, compiled))
+    extra = [name for name in compiled_modules if name not in set(native_modules)]
+    print(
+        f"  {what}: modules native {len(native_modules)}, compiled {len(compiled_modules)}"
+        f" (+{len(extra)}: {' '.join(extra)})"
+    )
+    if shutil.which("valgrind") is None:
+        print("    (no valgrind: no instruction counts)")
+        return
+    native_count, compiled_count = (instructions(c, env) for c in (native, compiled))
+    print(
+        f"    instructions native {native_count / 1e6:.2f}M, compiled {compiled_count / 1e6:.2f}M"
+        f"   ({(compiled_count - native_count) / 1e6:+.2f}M)"
+    )
+
+
 def alternating(
     commands: list[list[str]], env: dict, processes: int, measure=elapsed
 ) -> list[float]:
@@ -160,10 +238,18 @@ def main() -> int:
     parser.add_argument(
         "--tree", default=ROOT, help="checkout to import the compiler and runtime from"
     )
+    parser.add_argument(
+        "--counts", action="store_true",
+        help="also count modules imported and instructions executed (callgrind)",
+    )
     options = parser.parse_args()
     tree = os.path.abspath(options.tree)
     print(f"compiler and runtime from {tree}")
     with tempfile.TemporaryDirectory() as directory:
+        # Every process starts in the temporary directory: ``python -c`` and
+        # ``-m`` put the working directory first on sys.path, which in a
+        # checkout would give its compiler and runtime whatever --tree says.
+        os.chdir(directory)
         path = os.path.join(directory, "app.py")
         with open(path, "w") as file:
             file.write(script(options.functions))
@@ -204,6 +290,21 @@ def main() -> int:
                 print(
                     f"  import {stem}, {what}: native {native_ms:6.1f} ms, compiled {compiled_ms:6.1f} ms"
                     f"   ({compiled_ms - native_ms:+.1f} ms; target +5 ms)"
+                )
+        if options.counts:
+            print("deterministic counts, one fresh process each")
+            print_counts("run app.py / python app.py", native, compiled, env)
+            for stem, names in pairs.items():
+                commands = [[sys.executable, "-c", f"import {name}"] for name in names]
+                print_counts(f"import {stem}", *commands, import_env)
+            if shutil.which("valgrind") is not None:
+                native_count, compiled_count = (
+                    second_import_instructions(directory, tree, name, env) for name in pairs["lib"]
+                )
+                print(
+                    f"  second import of lib: instructions native {native_count / 1e3:.0f}k,"
+                    f" compiled {compiled_count / 1e3:.0f}k ({compiled_count / native_count:.2f}x);"
+                    f" {(compiled_count - native_count) / options.functions / 1e3:.1f}k per async def"
                 )
         native_s, compiled_s, ratio = warm_imports(directory, tree, *pairs["lib"], options.imports)
         per_function = (compiled_s - native_s) / options.functions

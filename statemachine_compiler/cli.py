@@ -13,9 +13,12 @@ reports.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["main"]
 
@@ -52,6 +55,10 @@ Graphviz's dot program (apt-get install graphviz)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # argparse is imported here, not above: a plain ``run`` command line is
+    # read without it (runline), at the start of every program run.
+    import argparse
+
     from statemachine_compiler import __version__
 
     parser = argparse.ArgumentParser(prog="statemachine-compiler", description=DESCRIPTION)
@@ -77,6 +84,8 @@ def _add_traceback_option(parser, default) -> None:
 
 
 def _add_compile_command(commands) -> None:
+    import argparse
+
     compile_ = commands.add_parser(
         "compile", help="print or write the compiled source",
         description=COMPILE_DESCRIPTION, usage="%(prog)s [-o OUTPUT] [-j N] [--no-format] [--traceback] SOURCE",
@@ -101,9 +110,11 @@ def _add_compile_command(commands) -> None:
 
 
 def _add_run_command(commands) -> None:
+    import argparse
+
     run = commands.add_parser(
         "run", help="run a program with its async functions compiled",
-        description=RUN_DESCRIPTION, formatter_class=_RunHelpFormatter,
+        description=RUN_DESCRIPTION, formatter_class=_run_help_formatter(),
         usage="%(prog)s [--include PATTERN]... [--pdb] (SCRIPT | -m MODULE) [ARGS...]",
     )
     run.add_argument(
@@ -127,6 +138,8 @@ def _add_run_command(commands) -> None:
 
 
 def _add_graph_command(commands) -> None:
+    import argparse
+
     graph = commands.add_parser(
         "graph", help="print or draw each compiled function's states",
         description=GRAPH_DESCRIPTION,
@@ -144,6 +157,8 @@ def _add_graph_command(commands) -> None:
 
 
 def _add_explain_command(commands) -> None:
+    import argparse
+
     explain = commands.add_parser(
         "explain", help="write an HTML page lining up source, generated code and states",
         description=EXPLAIN_DESCRIPTION,
@@ -156,13 +171,18 @@ def _add_explain_command(commands) -> None:
     _add_traceback_option(explain, argparse.SUPPRESS)
 
 
-class _RunHelpFormatter(argparse.HelpFormatter):
-    """Shows ``-m MODULE [ARGS...]``: argparse spells any rest-of-line argument ``...``."""
+def _run_help_formatter():
+    import argparse
 
-    def _format_args(self, action, default_metavar):
-        if action.nargs == argparse.REMAINDER and action.metavar:
-            return action.metavar
-        return super()._format_args(action, default_metavar)
+    class RunHelpFormatter(argparse.HelpFormatter):
+        """Shows ``-m MODULE [ARGS...]``: argparse spells any rest-of-line argument ``...``."""
+
+        def _format_args(self, action, default_metavar):
+            if action.nargs == argparse.REMAINDER and action.metavar:
+                return action.metavar
+            return super()._format_args(action, default_metavar)
+
+    return RunHelpFormatter
 
 
 def _positive(text: str) -> int:
@@ -171,12 +191,18 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
+        import argparse
+
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
     return value
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from statemachine_compiler.runline import plain_run_arguments
+
+    args = plain_run_arguments(sys.argv[1:] if argv is None else argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     args.traceback = getattr(args, "traceback", False) or os.environ.get(
         TRACEBACK_VARIABLE, ""
     ) not in ("", "0")

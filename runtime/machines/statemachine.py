@@ -500,16 +500,50 @@ def _unbinding(slots):
     more than the rest of the return (compiled try/with leave some unbound).
     One chained assignment (``machine.a = machine.b = _UNBOUND``) is a
     store per slot, where a loop of ``setattr`` was a call per slot.  It
-    is compiled under this module's name, so that it is machinery to
-    tracebacks and stack walks, as the rest of the base class is.
+    has this module's file name, so that it is machinery to tracebacks and
+    stack walks, as the rest of the base class is.
+
+    Each class gets a code object of its own (CPython specialises each
+    store for the one type it sees there), made from the code compiled
+    once for that number of slots with placeholder names, the class's
+    put in its place: compiling it for every class was a good part of the
+    first run of a program of many async functions.
     """
-    stores = "".join(f"machine.{slot} = " for slot in slots)
-    source = f"def _release_locals(machine):\n    {stores}_UNBOUND\n" if slots else (
-        "def _release_locals(machine):\n    pass\n"
-    )
-    namespace = {}
-    exec(compile(source, __file__, "exec"), {"_UNBOUND": _UNBOUND}, namespace)
-    return namespace["_release_locals"]
+    code = _unbinding_code(len(slots))
+    if slots:
+        code = code.replace(co_names=("_UNBOUND", *slots))
+    return FunctionType(code, _UNBINDING_GLOBALS)
+
+
+_UNBINDING_GLOBALS = {"_UNBOUND": _UNBOUND}
+_UNBINDING_CODE = {}  # number of slots -> the code of _release_locals for as many placeholders
+
+
+def _unbinding_code(count):
+    """The code of ``_release_locals`` storing ``_UNBOUND`` to ``count`` placeholder attributes.
+
+    Discussion: the source is run by ``exec``, not compiled by
+    ``compile()`` first: the first ``compile()`` of a process sets up the
+    ``ast`` module's types, three milliseconds at the first return of a
+    compiled program that imports nothing that has done it already
+    (asyncio does, through inspect); ``exec`` of a string compiles without
+    them.
+    """
+    code = _UNBINDING_CODE.get(count)
+    if code is None:
+        placeholders = [f"_{index}" for index in range(count)]
+        stores = "".join(f"machine.{name} = " for name in placeholders)
+        source = f"def _release_locals(machine):\n    {stores}_UNBOUND\n" if count else (
+            "def _release_locals(machine):\n    pass\n"
+        )
+        namespace = {}
+        exec(source, {}, namespace)
+        code = namespace["_release_locals"].__code__.replace(co_filename=__file__)
+        # The value's name first, then the attributes', in order: what
+        # _unbinding replaces.
+        assert code.co_names == (("_UNBOUND",) if count else ()) + tuple(placeholders)
+        _UNBINDING_CODE[count] = code
+    return code
 
 
 def _delegate_of(awaitable):

@@ -195,6 +195,63 @@ def test_unchanged_script_imports_neither_the_debugger_nor_what_compiling_needs(
     assert (done.returncode, done.stdout) == (0, "True []\n"), done.stderr
 
 
+def test_unchanged_script_imports_nothing_to_read_the_command_line(tmp_path):
+    # argparse (gettext, and shutil with the compression modules) reads
+    # only the command lines the plain reading leaves to it.
+    dear = ("argparse", "gettext", "shutil")
+    source = f"import sys\nprint(sorted(m for m in {dear!r} if m in sys.modules))\n"
+    write(tmp_path, "prog.py", source)
+    native = subprocess.run(
+        [sys.executable, "prog.py"], cwd=tmp_path, env=subprocess_env(), capture_output=True,
+        text=True, timeout=120,
+    )
+    assert native.stdout == "[]\n", native.stderr
+    assert run(tmp_path, "prog.py").returncode == 0
+    for arguments in (["prog.py"], ["--include", "x.*", "--include=y", "prog.py", "a"]):
+        done = run(tmp_path, *arguments)
+        assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+    assert run(tmp_path, "--inc", "x", "prog.py").stdout == "['argparse', 'gettext', 'shutil']\n"
+
+
+# Command lines read the plain way, as argparse reads them.
+PLAIN_COMMAND_LINES = [
+    ["run", "app.py"],
+    ["run", "app.py", "a", "--include", "-m", "b", "--pdb", "--", "-h"],
+    ["run", "--include", "x", "app.py", "-m", "y"],
+    ["run", "--include=x.*", "--include", "y", "--include=", "--include=a=b", "app.py"],
+    ["run", "--include", "", "app.py"],
+    ["run", "--pdb", "app.py", "--pdb"],
+    ["run", "--pdb", "--include", "p", "--pdb", "-m", "mod", "--include", "q"],
+    ["run", "-m", "mod", "a", "-m", "b"],
+    ["run", "-m", "pdb", "-c", "continue", "app.py"],
+    ["run", "--include", "a", "-m", "pdb", "-m", "mod"],
+    ["run", "with space.py", "-"],
+    ["run", "run"],
+]
+# Left to argparse: help, abbreviations, --, a missing value, a dash where a name stands.
+ARGPARSE_COMMAND_LINES = [
+    ["run"], ["run", "-h"], ["run", "-m"], ["run", "--pdb"], ["run", "--", "app.py"],
+    ["run", "--inc", "x", "app.py"], ["run", "--include"], ["run", "--include", "-x", "app.py"],
+    ["run", "-m", "-x"], ["run", "-mmod"], ["run", "-", "a"], ["run", "-1"],
+    ["--traceback", "run", "app.py"], ["compile", "app.py"], [],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("argv", PLAIN_COMMAND_LINES, ids=" ".join)
+def test_a_plain_run_command_line_reads_as_argparse_reads_it(argv):
+    from statemachine_compiler.cli import build_parser
+    from statemachine_compiler.runline import plain_run_arguments
+
+    assert vars(plain_run_arguments(argv)) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", ARGPARSE_COMMAND_LINES, ids=" ".join)
+def test_any_other_command_line_is_left_to_argparse(argv):
+    from statemachine_compiler.runline import plain_run_arguments
+
+    assert plain_run_arguments(argv) is None
+
+
 def test_changed_script_is_compiled_again(tmp_path, script_cache):
     write(tmp_path, "prog.py", REPORT)
     assert run(tmp_path, "prog.py").stdout == "__main__ [] 42 compiled\n"

@@ -112,6 +112,26 @@ def test_a_warm_import_through_the_hook_imports_neither_the_compiler_nor_ast_or_
     assert [m for m in loaded if m not in interpreter] == ["statemachine_compiler"]
 
 
+def test_a_compiled_program_compiles_nothing_as_it_runs(tmp_path):
+    # The first compile() of a process sets up the ast module's types (a few
+    # milliseconds): a compiled program that returns from its coroutines,
+    # closes an async generator and leaves an async with must not pay it.
+    # (The import system compiles the program's own source, when its .pyc
+    # is not written yet: that one is left out.)
+    (tmp_path / "program.py").write_text(compile_source(PROGRAM).code)
+    spy = (
+        "import builtins; compiled = []; real = builtins.compile\n"
+        "builtins.compile = lambda *a, **k: compiled.append(a[1]) or real(*a, **k)\n"
+        "import program\n"
+        "print([name for name in compiled if name != program.__file__])"
+    )
+    check = f"import sys; sys.path[:0] = [{str(tmp_path)!r}, {ROOT!r}]\n{spy}"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", check], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["[]"]
+
+
 @pytest.mark.parametrize("name", ["DELETE_ATTR", "GET_YIELD_FROM_ITER"])
 def test_opcode_numbers_are_this_pythons(name):
     assert getattr(statemachine, "_" + name) == opcode.opmap[name]
