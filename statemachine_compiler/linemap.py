@@ -17,9 +17,14 @@ above (a blank line or a comment has no code to point at).
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import re
 from contextlib import contextmanager
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst._position import CodePosition, CodeRange
 from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
@@ -47,6 +52,87 @@ class _PositionsState(PositionProvidingCodegenState):
             super().after_codegen(node)
 
 
+class _CountingState(CodegenState):
+    """Printing that notes where each node starts and ends as counts of tokens printed.
+
+    Discussion: libcst's position state works out the line and column after
+    every token (a regular expression split each), and records a node's
+    syntactic position through a ``@contextmanager`` made and entered for
+    each: printing the module for its positions was a tenth of a compile
+    (issue 12).  Here a node's start and end are the number of tokens
+    printed by then, turned into lines and columns once, at the end, from
+    the text's line starts.  The same rules as libcst's: the syntactic
+    position where the node records one (or its ``start_node``'s start and
+    ``end_node``'s end), else the whole of what the node printed.
+    """
+
+    def __init__(self, default_indent: str, default_newline: str):
+        super().__init__(default_indent=default_indent, default_newline=default_newline)
+        self.spans: dict[cst.CSTNode, tuple[int, int]] = {}  # node -> (first token, token after its last)
+        self.starts: list[int] = []
+        self.popped = False  # the module's last newline, which it does not end with
+
+    def pop_trailing_newline(self) -> None:
+        # Kept, and left out of the code at the end: the positions count it, as libcst's do.
+        self.popped = bool(self.tokens)
+
+    def code(self) -> str:
+        return "".join(self.tokens[:-1] if self.popped else self.tokens)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            self.starts.append(len(self.tokens))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            start = self.starts.pop()
+            if node not in self.spans:  # its syntactic position, recorded already, stays
+                self.spans[node] = (start, len(self.tokens))
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        return _SyntacticSpan(self, node, start_node, end_node)
+
+    def positions(self) -> dict:
+        """Each node's ``CodeRange`` (KeyError: a start or end node with none, as libcst's own state)."""
+        tokens = self.tokens
+        offsets = list(itertools.accumulate(map(len, tokens), initial=0))
+        code = "".join(tokens)
+        line_starts = [0]
+        line_starts += [match.end() for match in re.finditer("\n", code)]
+        places: dict[int, CodePosition] = {}
+
+        def place(token: int) -> CodePosition:
+            found = places.get(token)
+            if found is None:
+                offset = offsets[token]
+                line = bisect.bisect_right(line_starts, offset)
+                found = places[token] = CodePosition(line, offset - line_starts[line - 1])
+            return found
+
+        return {node: CodeRange(place(start), place(end)) for node, (start, end) in self.spans.items()}
+
+
+class _SyntacticSpan:
+    """``record_syntactic_position`` of ``_CountingState``: a plain context manager, no generator."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: _CountingState, node, start_node, end_node):
+        self.state = state
+        self.node = node
+        self.start_node = start_node
+        self.end_node = end_node
+
+    def __enter__(self) -> None:
+        self.start = len(self.state.tokens)
+
+    def __exit__(self, *exception) -> None:
+        spans = self.state.spans
+        start = spans[self.start_node][0] if self.start_node is not None else self.start
+        end = spans[self.end_node][1] if self.end_node is not None else len(self.state.tokens)
+        spans[self.node] = (start, end)
+
+
 def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = "\n"):
     """The code of ``nodes`` (statements, or a module) at ``depth``, and each node's position in it.
 
@@ -54,11 +140,24 @@ def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = 
     from the one printing that makes the code too: libcst's own way printed
     the tree twice, and the writer asked it for every group of statements it
     wrote (with ``--no-format``, more than a third of a compile).  Whitespace,
-    punctuation and operators get none (see ``_UNPOSITIONED``).
+    punctuation and operators get none (see ``_UNPOSITIONED``).  Lines are
+    counted as libcst counts them: at ``\\n`` alone here (``_CountingState``),
+    by libcst's state where the code has a ``\\r``.
     """
+    state = _CountingState(indent, newline)
+    for _ in range(depth):
+        state.increase_indent(indent)
+    try:
+        for node in nodes:
+            node._codegen(state)
+        code = state.code()
+        if "\r" not in code and not (state.popped and len(nodes) > 1):
+            return code, state.positions()
+    except KeyError:  # a node libcst ends another's position with had none
+        pass
     try:
         return _printed(_PositionsState, nodes, depth, indent, newline)
-    except KeyError:  # a node libcst ends another's position with had none: all of them get one
+    except KeyError:  # all of them get one
         return _printed(PositionProvidingCodegenState, nodes, depth, indent, newline)
 
 

@@ -54,6 +54,7 @@ from statemachine_compiler.emit.machine import (
     write_machine,
     write_resume_maker,
 )
+from statemachine_compiler.emit.source_text import SourceText
 from statemachine_compiler.emit.writer import code_of
 from statemachine_compiler.format import (
     black,
@@ -440,6 +441,29 @@ class FunctionCompiler:
         # their variables: made once, at module level, before the statement they are in.
         self.module_machines: list[GeneratedCode] = []
         self._source_lines: list[str] | None = None
+        self._source_text: SourceText | None = None
+
+    def source_text(self) -> SourceText | None:
+        """The module's printed text, for nodes printed as they were written (``emit.source_text``)."""
+        if self._source_text is None and self.printed is not None:
+            self._source_text = SourceText(self.printed_lines(), self.positions, self.linemap.origin)
+        return self._source_text
+
+    def printed_lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.printed.split("\n")
+            self._line_starts = list(itertools.accumulate((len(line) + 1 for line in self._lines), initial=0))
+        return self._lines
+
+    def header_of(self, statement: cst.BaseStatement) -> str | None:
+        source = self.source_text()
+        return source.first_line(statement) if source is not None else None
+
+    def print_statement(self, node: cst.BaseStatement, depth: int) -> str:
+        """``code_of(node, depth=depth)`` as the writer prints the user's statements, from the source where it can."""
+        source = self.source_text()
+        text = source.statement(node, depth) if source is not None else None
+        return text if text is not None else code_of(node, depth=depth)
 
     def source_lines(self) -> list[str]:
         """The module's lines, printed once for all its functions (not once each)."""
@@ -460,10 +484,7 @@ class FunctionCompiler:
         where = self.positions.get(node)
         if where is None or where.start.column or node.lines_after_decorators or self.printed is None:
             return self._printed_again(node)
-        if self._lines is None:
-            self._lines = self.printed.split("\n")
-            self._line_starts = list(itertools.accumulate((len(line) + 1 for line in self._lines), initial=0))
-        lines, end = self._lines, where.end
+        lines, end = self.printed_lines(), where.end
         after = [lines[end.line - 1][end.column :]]
         after += itertools.takewhile(lambda line: not line[:1].strip(), lines[end.line :])
         if any("#" in line for line in after):
@@ -475,7 +496,11 @@ class FunctionCompiler:
         return self.code_of(node.with_changes(decorators=[], leading_lines=[]))
 
     def code_of(self, node: cst.CSTNode) -> str:
-        """``self.module.code_for_node(node)`` (``emit.writer.code_of``)."""
+        """``self.module.code_for_node(node)`` (``emit.writer.code_of``), from the source where it can."""
+        source = self.source_text()
+        text = source.code(node) if source is not None else None
+        if text is not None:
+            return text
         return code_of(node, self.module.default_indent, self.module.default_newline)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
@@ -660,6 +685,7 @@ class FunctionCompiler:
             source_of=self.code_of,
             first_line=where[0],
             note_origin=self.linemap.note_origin,
+            header_of=self.header_of,
         )
         statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else [
             cst.SimpleStatementLine(list(node.body.body))
@@ -774,7 +800,9 @@ class FunctionCompiler:
             listed_parameters=user_parameters if in_cells & set(user_parameters) else [],
         )
         linemap = None if self.options.format else self.linemap
-        writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))
+        writer = write_machine(
+            spec, body, render, render_expression, linemap, depth=_class_depth(stack), print_statement=self.print_statement
+        )
         made_here = []  # what stands in the enclosing resume (or plain function) before the stub
         if resume_maker is not None:  # its body's nested classes are written then
             made_here = self._resume_maker(spec, body, render, render_expression, parent, stack)
@@ -871,7 +899,9 @@ class FunctionCompiler:
         """
         linemap = None if self.options.format else self.linemap
         plain = None if parent is not None else _enclosing_function_name(stack)
-        writer = write_resume_maker(spec, parent, body, render, render_expression, linemap, plain=plain)
+        writer = write_resume_maker(
+            spec, parent, body, render, render_expression, linemap, plain=plain, print_statement=self.print_statement
+        )
         code = writer.text()
         if plain is not None and self.options.format:  # no enclosing machine's class is formatted with it
             code = format_generated(code)

@@ -101,6 +101,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         first_line,
         note_origin=None,
         resume_local=None,
+        header_of=None,
     ):
         self.filename = filename
         self.scope = scope
@@ -109,6 +110,8 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # note_origin(new, original): a node rebuilt from a source node keeps its line
         self.note_origin = note_origin or (lambda new, original: None)
         self.code_of = source_of
+        # header_of(statement): its first line as the source has it, or None (then printed)
+        self.header_of = header_of or (lambda statement: None)
         self.out: list[Node] = []
         self.lines = [first_line]  # source line of each state; state 0 is the def
         self.last_result: cst.Name | None = None
@@ -283,7 +286,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             return
         if self.positions(node) is not None:
             self.current = self.position(node)
-            header = first_line_of(node.with_changes(leading_lines=[]))
+            header = self.header_of(node) or first_line_of(node.with_changes(leading_lines=[]))
             self.statement_text = header.rstrip(":").strip()
             comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
             if comments:  # kept above what the statement becomes
