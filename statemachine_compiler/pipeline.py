@@ -73,6 +73,7 @@ from statemachine_compiler.lower.methods import (
 from statemachine_compiler.lower.names import NameRewriter, blank_lines, machine_attribute, resolve
 from statemachine_compiler.lower.statements import Lowerer
 from statemachine_compiler.parsing import parse_module
+from statemachine_compiler.transform import placed_nodes
 
 __all__ = ["LoweredFunction", "Options", "Result", "compile_source"]
 
@@ -235,8 +236,13 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
     # The machines were checked one by one as they were made (peak memory
     # was compiling all the output at once); the rest of it here.
     if options.check:
-        check_output(rewritten.visit(_WithoutGeneratedCode()).code, filename)
-    return Result(rewritten.code, compiler.compiled, linemap)
+        check_output(_code(rewritten.visit(_WithoutGeneratedCode())), filename)
+    return Result(_code(rewritten), compiler.compiled, linemap)
+
+
+def _code(module: cst.Module) -> str:
+    """``module.code``, printed without recording positions (``emit.writer.code_of``)."""
+    return code_of(module, module.default_indent, module.default_newline)
 
 
 def check_syntax(text: str, filename: str) -> None:
@@ -324,7 +330,7 @@ def _add_runtime_import(
         index += 1
     # The spellings the code uses as words, found in one pass over it (not one per name).
     spellings = sorted(set(spelling.values()), key=len, reverse=True)
-    words = set(re.findall(rf"\b(?:{'|'.join(map(re.escape, spellings))})\b", module.code))
+    words = set(re.findall(rf"\b(?:{'|'.join(map(re.escape, spellings))})\b", _code(module)))
     imports = []
     for module_name, names in RUNTIME_IMPORTS.items():
         used = [
@@ -708,7 +714,9 @@ class FunctionCompiler:
         outer = NameRewriter(stack, self)
 
         def render(nodes):
-            return list(cst.Module(body=nodes).visit(inner).body)
+            # Each statement visited alone, as a module's body visits them (a
+            # module made around them for it was a cost of its own, each time).
+            return [placed for node in nodes for placed in placed_nodes(node.visit(inner))]
 
         def render_expression(expression):
             code = self.code_of(expression.visit(inner))
@@ -838,7 +846,7 @@ class FunctionCompiler:
             return made_here, self._nested_stub(stub, where, qualname)
 
         # -- format -------------------------------------------------------------------
-        stub_code = cst.Module(body=[stub]).code
+        stub_code = _code(cst.Module(body=[stub]))
         code = machine_code + "\n\n" + stub_code
         if self.options.format:
             code, stub_start = format_generated_split(code)
@@ -919,7 +927,7 @@ class FunctionCompiler:
         The user's blank lines and comments above the async def stay above it.
         """
         leading = stub.leading_lines
-        stub_code = cst.Module(body=[stub.with_changes(leading_lines=[])]).code
+        stub_code = _code(cst.Module(body=[stub.with_changes(leading_lines=[])]))
         if self.options.format:
             stub_code = format_generated(stub_code)
         parsed = cst.parse_module(stub_code).body[0].with_changes(leading_lines=leading)
@@ -1218,5 +1226,5 @@ def _header(module: cst.Module, node: cst.FunctionDef) -> str:
     header = node.with_changes(
         decorators=[], leading_lines=[], body=cst.SimpleStatementLine([cst.Pass()])
     )
-    code = module.code_for_node(header).strip()
+    code = code_of(header, module.default_indent, module.default_newline).strip()
     return code.removesuffix(": pass").removesuffix(":pass")
