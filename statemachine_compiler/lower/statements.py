@@ -30,7 +30,7 @@ from statemachine_compiler.lower.expressions import (
     with_defaults,
 )
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
-from statemachine_compiler.lower.jumps import record_jumps
+from statemachine_compiler.lower.jumps import jump_kinds
 from statemachine_compiler.lower.templates import parse_template_statement
 
 __all__ = ["Lowerer", "first_line_of"]
@@ -167,7 +167,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         """The slot of a loop's iterator, which a ``finally`` after the loop lets go of first."""
         iterator = self.new_temp(prefix, holds="statement")
         self.loop_iterators.add(iterator.value)
-        if "return" in record_jumps(_statements(body), cst.Name("_"), cst.Name("_"))[1]:
+        if "return" in jump_kinds(_statements(body)):
             self.returning_loops.add(iterator.value)
         return iterator
 
