@@ -530,9 +530,10 @@ class FunctionCompiler:
 
     def _compile_function(self, node: cst.FunctionDef, stack: list[Scope]):
         where = self.position(node) or (1, 1)
-        generator = contains_yield(node.body)
         original = node
         census = self.survey.take(node)  # None: walk to find out
+        # (No yield anywhere in it, nested scopes included: no walk to look for one.)
+        generator = (census is None or cst.Yield in census.kinds) and contains_yield(node.body)
         body = node.body
         if census is None or cst.FormattedString in census.kinds:
             # Before any rewriting: a ``=`` field prints its source text.
