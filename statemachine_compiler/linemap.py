@@ -17,9 +17,6 @@ above (a blank line or a comment has no code to point at).
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import re
 from contextlib import contextmanager
 
 import libcst as cst
@@ -53,69 +50,57 @@ class _PositionsState(PositionProvidingCodegenState):
 
 
 class _CountingState(CodegenState):
-    """Printing that notes where each node starts and ends as counts of tokens printed.
+    """libcst's printing with positions, for the nodes not in ``_UNPOSITIONED``, counted more cheaply.
 
-    Discussion: libcst's position state works out the line and column after
-    every token (a regular expression split each), and records a node's
-    syntactic position through a ``@contextmanager`` made and entered for
-    each: printing the module for its positions was a tenth of a compile
-    (issue 12).  Here a node's start and end are the number of tokens
-    printed by then, turned into lines and columns once, at the end, from
-    the text's line starts.  The same rules as libcst's: the syntactic
-    position where the node records one (or its ``start_node``'s start and
-    ``end_node``'s end), else the whole of what the node printed.
+    Discussion: libcst's position state splits every token with a regular
+    expression to count its lines, and records a node's syntactic position
+    through a ``@contextmanager`` made and entered for each: printing the
+    module for its positions was a tenth of a compile (issue 12).  Here a
+    token's newlines are counted (``\\n`` alone: the caller checks the code
+    has no ``\\r``), and the syntactic position is a plain context manager.
+    The same rules as libcst's: the syntactic position where the node
+    records one (or its ``start_node``'s start and ``end_node``'s end), else
+    the whole of what it printed.
     """
 
     def __init__(self, default_indent: str, default_newline: str):
         super().__init__(default_indent=default_indent, default_newline=default_newline)
-        self.spans: dict[cst.CSTNode, tuple[int, int]] = {}  # node -> (first token, token after its last)
-        self.starts: list[int] = []
-        self.popped = False  # the module's last newline, which it does not end with
+        self.positions: dict[cst.CSTNode, CodeRange] = {}
+        self.starts: list[CodePosition] = []
+        self.line = 1
+        self.column = 0
 
-    def pop_trailing_newline(self) -> None:
-        # Kept, and left out of the code at the end: the positions count it, as libcst's do.
-        self.popped = bool(self.tokens)
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        newlines = value.count("\n")
+        if newlines:
+            self.line += newlines
+            self.column = len(value) - value.rindex("\n") - 1
+        else:
+            self.column += len(value)
 
-    def code(self) -> str:
-        return "".join(self.tokens[:-1] if self.popped else self.tokens)
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        self.column += sum(map(len, self.indent_tokens))  # (an indent has no newline)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if node.__class__ not in _UNPOSITIONED:
-            self.starts.append(len(self.tokens))
+            self.starts.append(CodePosition(self.line, self.column))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         if node.__class__ not in _UNPOSITIONED:
             start = self.starts.pop()
-            if node not in self.spans:  # its syntactic position, recorded already, stays
-                self.spans[node] = (start, len(self.tokens))
+            if node not in self.positions:  # its syntactic position, recorded already, stays
+                self.positions[node] = CodeRange(start, CodePosition(self.line, self.column))
 
     def record_syntactic_position(self, node, *, start_node=None, end_node=None):
-        return _SyntacticSpan(self, node, start_node, end_node)
-
-    def positions(self) -> dict:
-        """Each node's ``CodeRange`` (KeyError: a start or end node with none, as libcst's own state)."""
-        tokens = self.tokens
-        offsets = list(itertools.accumulate(map(len, tokens), initial=0))
-        code = "".join(tokens)
-        line_starts = [0]
-        line_starts += [match.end() for match in re.finditer("\n", code)]
-        places: dict[int, CodePosition] = {}
-
-        def place(token: int) -> CodePosition:
-            found = places.get(token)
-            if found is None:
-                offset = offsets[token]
-                line = bisect.bisect_right(line_starts, offset)
-                found = places[token] = CodePosition(line, offset - line_starts[line - 1])
-            return found
-
-        return {node: CodeRange(place(start), place(end)) for node, (start, end) in self.spans.items()}
+        return _SyntacticPosition(self, node, start_node, end_node)
 
 
-class _SyntacticSpan:
+class _SyntacticPosition:
     """``record_syntactic_position`` of ``_CountingState``: a plain context manager, no generator."""
 
-    __slots__ = ("state", "node", "start_node", "end_node", "start")
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
 
     def __init__(self, state: _CountingState, node, start_node, end_node):
         self.state = state
@@ -124,13 +109,21 @@ class _SyntacticSpan:
         self.end_node = end_node
 
     def __enter__(self) -> None:
-        self.start = len(self.state.tokens)
+        self.line = self.state.line
+        self.column = self.state.column
 
     def __exit__(self, *exception) -> None:
-        spans = self.state.spans
-        start = spans[self.start_node][0] if self.start_node is not None else self.start
-        end = spans[self.end_node][1] if self.end_node is not None else len(self.state.tokens)
-        spans[self.node] = (start, end)
+        state = self.state
+        positions = state.positions
+        if self.start_node is not None:
+            start = positions[self.start_node].start
+        else:
+            start = CodePosition(self.line, self.column)
+        if self.end_node is not None:
+            end = positions[self.end_node].end
+        else:
+            end = CodePosition(state.line, state.column)
+        positions[self.node] = CodeRange(start, end)
 
 
 def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = "\n"):
@@ -150,9 +143,9 @@ def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = 
     try:
         for node in nodes:
             node._codegen(state)
-        code = state.code()
-        if "\r" not in code and not (state.popped and len(nodes) > 1):
-            return code, state.positions()
+        code = "".join(state.tokens)
+        if "\r" not in code:
+            return code, state.positions
     except KeyError:  # a node libcst ends another's position with had none
         pass
     try:
