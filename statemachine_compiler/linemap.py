@@ -20,6 +20,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst._position import CodePosition, CodeRange
 from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
@@ -47,6 +49,83 @@ class _PositionsState(PositionProvidingCodegenState):
             super().after_codegen(node)
 
 
+class _CountingState(CodegenState):
+    """libcst's printing with positions, for the nodes not in ``_UNPOSITIONED``, counted more cheaply.
+
+    Discussion: libcst's position state splits every token with a regular
+    expression to count its lines, and records a node's syntactic position
+    through a ``@contextmanager`` made and entered for each: printing the
+    module for its positions was a tenth of a compile (issue 12).  Here a
+    token's newlines are counted (``\\n`` alone: the caller checks the code
+    has no ``\\r``), and the syntactic position is a plain context manager.
+    The same rules as libcst's: the syntactic position where the node
+    records one (or its ``start_node``'s start and ``end_node``'s end), else
+    the whole of what it printed.
+    """
+
+    def __init__(self, default_indent: str, default_newline: str):
+        super().__init__(default_indent=default_indent, default_newline=default_newline)
+        self.positions: dict[cst.CSTNode, CodeRange] = {}
+        self.starts: list[CodePosition] = []
+        self.line = 1
+        self.column = 0
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        newlines = value.count("\n")
+        if newlines:
+            self.line += newlines
+            self.column = len(value) - value.rindex("\n") - 1
+        else:
+            self.column += len(value)
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        self.column += sum(map(len, self.indent_tokens))  # (an indent has no newline)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            self.starts.append(CodePosition(self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if node.__class__ not in _UNPOSITIONED:
+            start = self.starts.pop()
+            if node not in self.positions:  # its syntactic position, recorded already, stays
+                self.positions[node] = CodeRange(start, CodePosition(self.line, self.column))
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        return _SyntacticPosition(self, node, start_node, end_node)
+
+
+class _SyntacticPosition:
+    """``record_syntactic_position`` of ``_CountingState``: a plain context manager, no generator."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, state: _CountingState, node, start_node, end_node):
+        self.state = state
+        self.node = node
+        self.start_node = start_node
+        self.end_node = end_node
+
+    def __enter__(self) -> None:
+        self.line = self.state.line
+        self.column = self.state.column
+
+    def __exit__(self, *exception) -> None:
+        state = self.state
+        positions = state.positions
+        if self.start_node is not None:
+            start = positions[self.start_node].start
+        else:
+            start = CodePosition(self.line, self.column)
+        if self.end_node is not None:
+            end = positions[self.end_node].end
+        else:
+            end = CodePosition(state.line, state.column)
+        positions[self.node] = CodeRange(start, end)
+
+
 def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = "\n"):
     """The code of ``nodes`` (statements, or a module) at ``depth``, and each node's position in it.
 
@@ -54,11 +133,24 @@ def positioned_code(nodes, depth: int = 0, indent: str = "    ", newline: str = 
     from the one printing that makes the code too: libcst's own way printed
     the tree twice, and the writer asked it for every group of statements it
     wrote (with ``--no-format``, more than a third of a compile).  Whitespace,
-    punctuation and operators get none (see ``_UNPOSITIONED``).
+    punctuation and operators get none (see ``_UNPOSITIONED``).  Lines are
+    counted as libcst counts them: at ``\\n`` alone here (``_CountingState``),
+    by libcst's state where the code has a ``\\r``.
     """
+    state = _CountingState(indent, newline)
+    for _ in range(depth):
+        state.increase_indent(indent)
+    try:
+        for node in nodes:
+            node._codegen(state)
+        code = "".join(state.tokens)
+        if "\r" not in code:
+            return code, state.positions
+    except KeyError:  # a node libcst ends another's position with had none
+        pass
     try:
         return _printed(_PositionsState, nodes, depth, indent, newline)
-    except KeyError:  # a node libcst ends another's position with had none: all of them get one
+    except KeyError:  # all of them get one
         return _printed(PositionProvidingCodegenState, nodes, depth, indent, newline)
 
 

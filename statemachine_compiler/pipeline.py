@@ -54,6 +54,7 @@ from statemachine_compiler.emit.machine import (
     write_machine,
     write_resume_maker,
 )
+from statemachine_compiler.emit.source_text import SourceText
 from statemachine_compiler.emit.writer import code_of
 from statemachine_compiler.format import (
     black,
@@ -72,6 +73,7 @@ from statemachine_compiler.lower.methods import (
 from statemachine_compiler.lower.names import NameRewriter, blank_lines, machine_attribute, resolve
 from statemachine_compiler.lower.statements import Lowerer
 from statemachine_compiler.parsing import parse_module
+from statemachine_compiler.transform import placed_nodes
 
 __all__ = ["LoweredFunction", "Options", "Result", "compile_source"]
 
@@ -234,8 +236,13 @@ def _compile(text: str, filename: str, options: Options, on_lowered=None) -> Res
     # The machines were checked one by one as they were made (peak memory
     # was compiling all the output at once); the rest of it here.
     if options.check:
-        check_output(rewritten.visit(_WithoutGeneratedCode()).code, filename)
-    return Result(rewritten.code, compiler.compiled, linemap)
+        check_output(_code(rewritten.visit(_WithoutGeneratedCode())), filename)
+    return Result(_code(rewritten), compiler.compiled, linemap)
+
+
+def _code(module: cst.Module) -> str:
+    """``module.code``, printed without recording positions (``emit.writer.code_of``)."""
+    return code_of(module, module.default_indent, module.default_newline)
 
 
 def check_syntax(text: str, filename: str) -> None:
@@ -323,7 +330,7 @@ def _add_runtime_import(
         index += 1
     # The spellings the code uses as words, found in one pass over it (not one per name).
     spellings = sorted(set(spelling.values()), key=len, reverse=True)
-    words = set(re.findall(rf"\b(?:{'|'.join(map(re.escape, spellings))})\b", module.code))
+    words = set(re.findall(rf"\b(?:{'|'.join(map(re.escape, spellings))})\b", _code(module)))
     imports = []
     for module_name, names in RUNTIME_IMPORTS.items():
         used = [
@@ -440,6 +447,29 @@ class FunctionCompiler:
         # their variables: made once, at module level, before the statement they are in.
         self.module_machines: list[GeneratedCode] = []
         self._source_lines: list[str] | None = None
+        self._source_text: SourceText | None = None
+
+    def source_text(self) -> SourceText | None:
+        """The module's printed text, for nodes printed as they were written (``emit.source_text``)."""
+        if self._source_text is None and self.printed is not None:
+            self._source_text = SourceText(self.printed_lines(), self.positions, self.linemap.origin)
+        return self._source_text
+
+    def printed_lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.printed.split("\n")
+            self._line_starts = list(itertools.accumulate((len(line) + 1 for line in self._lines), initial=0))
+        return self._lines
+
+    def header_of(self, statement: cst.BaseStatement) -> str | None:
+        source = self.source_text()
+        return source.first_line(statement) if source is not None else None
+
+    def print_statement(self, node: cst.BaseStatement, depth: int) -> str:
+        """``code_of(node, depth=depth)`` as the writer prints the user's statements, from the source where it can."""
+        source = self.source_text()
+        text = source.statement(node, depth) if source is not None else None
+        return text if text is not None else code_of(node, depth=depth)
 
     def source_lines(self) -> list[str]:
         """The module's lines, printed once for all its functions (not once each)."""
@@ -460,10 +490,7 @@ class FunctionCompiler:
         where = self.positions.get(node)
         if where is None or where.start.column or node.lines_after_decorators or self.printed is None:
             return self._printed_again(node)
-        if self._lines is None:
-            self._lines = self.printed.split("\n")
-            self._line_starts = list(itertools.accumulate((len(line) + 1 for line in self._lines), initial=0))
-        lines, end = self._lines, where.end
+        lines, end = self.printed_lines(), where.end
         after = [lines[end.line - 1][end.column :]]
         after += itertools.takewhile(lambda line: not line[:1].strip(), lines[end.line :])
         if any("#" in line for line in after):
@@ -475,7 +502,11 @@ class FunctionCompiler:
         return self.code_of(node.with_changes(decorators=[], leading_lines=[]))
 
     def code_of(self, node: cst.CSTNode) -> str:
-        """``self.module.code_for_node(node)`` (``emit.writer.code_of``)."""
+        """``self.module.code_for_node(node)`` (``emit.writer.code_of``), from the source where it can."""
+        source = self.source_text()
+        text = source.code(node) if source is not None else None
+        if text is not None:
+            return text
         return code_of(node, self.module.default_indent, self.module.default_newline)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int] | None:
@@ -499,9 +530,10 @@ class FunctionCompiler:
 
     def _compile_function(self, node: cst.FunctionDef, stack: list[Scope]):
         where = self.position(node) or (1, 1)
-        generator = contains_yield(node.body)
         original = node
         census = self.survey.take(node)  # None: walk to find out
+        # (No yield anywhere in it, nested scopes included: no walk to look for one.)
+        generator = (census is None or cst.Yield in census.kinds) and contains_yield(node.body)
         body = node.body
         if census is None or cst.FormattedString in census.kinds:
             # Before any rewriting: a ``=`` field prints its source text.
@@ -660,6 +692,7 @@ class FunctionCompiler:
             source_of=self.code_of,
             first_line=where[0],
             note_origin=self.linemap.note_origin,
+            header_of=self.header_of,
         )
         statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else [
             cst.SimpleStatementLine(list(node.body.body))
@@ -682,7 +715,9 @@ class FunctionCompiler:
         outer = NameRewriter(stack, self)
 
         def render(nodes):
-            return list(cst.Module(body=nodes).visit(inner).body)
+            # Each statement visited alone, as a module's body visits them (a
+            # module made around them for it was a cost of its own, each time).
+            return [placed for node in nodes for placed in placed_nodes(node.visit(inner))]
 
         def render_expression(expression):
             code = self.code_of(expression.visit(inner))
@@ -774,7 +809,9 @@ class FunctionCompiler:
             listed_parameters=user_parameters if in_cells & set(user_parameters) else [],
         )
         linemap = None if self.options.format else self.linemap
-        writer = write_machine(spec, body, render, render_expression, linemap, depth=_class_depth(stack))
+        writer = write_machine(
+            spec, body, render, render_expression, linemap, depth=_class_depth(stack), print_statement=self.print_statement
+        )
         made_here = []  # what stands in the enclosing resume (or plain function) before the stub
         if resume_maker is not None:  # its body's nested classes are written then
             made_here = self._resume_maker(spec, body, render, render_expression, parent, stack)
@@ -810,7 +847,7 @@ class FunctionCompiler:
             return made_here, self._nested_stub(stub, where, qualname)
 
         # -- format -------------------------------------------------------------------
-        stub_code = cst.Module(body=[stub]).code
+        stub_code = _code(cst.Module(body=[stub]))
         code = machine_code + "\n\n" + stub_code
         if self.options.format:
             code, stub_start = format_generated_split(code)
@@ -871,7 +908,9 @@ class FunctionCompiler:
         """
         linemap = None if self.options.format else self.linemap
         plain = None if parent is not None else _enclosing_function_name(stack)
-        writer = write_resume_maker(spec, parent, body, render, render_expression, linemap, plain=plain)
+        writer = write_resume_maker(
+            spec, parent, body, render, render_expression, linemap, plain=plain, print_statement=self.print_statement
+        )
         code = writer.text()
         if plain is not None and self.options.format:  # no enclosing machine's class is formatted with it
             code = format_generated(code)
@@ -889,7 +928,7 @@ class FunctionCompiler:
         The user's blank lines and comments above the async def stay above it.
         """
         leading = stub.leading_lines
-        stub_code = cst.Module(body=[stub.with_changes(leading_lines=[])]).code
+        stub_code = _code(cst.Module(body=[stub.with_changes(leading_lines=[])]))
         if self.options.format:
             stub_code = format_generated(stub_code)
         parsed = cst.parse_module(stub_code).body[0].with_changes(leading_lines=leading)
@@ -1188,5 +1227,5 @@ def _header(module: cst.Module, node: cst.FunctionDef) -> str:
     header = node.with_changes(
         decorators=[], leading_lines=[], body=cst.SimpleStatementLine([cst.Pass()])
     )
-    code = module.code_for_node(header).strip()
+    code = code_of(header, module.default_indent, module.default_newline).strip()
     return code.removesuffix(": pass").removesuffix(":pass")

@@ -111,13 +111,20 @@ class MachineSpec:
 
 
 def write_machine(
-    spec: MachineSpec, body: list[Node], render, render_expression, linemap=None, depth: int = 0
+    spec: MachineSpec,
+    body: list[Node],
+    render,
+    render_expression,
+    linemap=None,
+    depth: int = 0,
+    print_statement=None,
 ) -> Writer:
     """Write the machine class as text, each line knowing its source line.
 
-    ``depth``: how many classes it stands in (those of enclosing machines).
+    ``depth``: how many classes it stands in (those of enclosing machines);
+    ``print_statement``: how the user's statements are printed (``Writer``).
     """
-    w = Writer(linemap)
+    w = Writer(linemap, print_statement)
     w.depth = depth
     w.source = spec.lines[0]
     m = spec.machine
@@ -196,6 +203,7 @@ def write_resume_maker(
     render_expression,
     linemap=None,
     plain: tuple[str, str] | None = None,
+    print_statement=None,
 ) -> Writer:
     """Write, where the async def stands, what its stub makes its coroutines' resume with.
 
@@ -212,7 +220,7 @@ def write_resume_maker(
     its variables.  Decorated by the class's ``resume_maker``, which names
     the resume's code after the async def (once, for the class).
     """
-    w = Writer(linemap)
+    w = Writer(linemap, print_statement)
     w.source = spec.lines[0]
     if plain is None:
         w.line(f"# The class, for {spec.name}(): it holds no {enclosing.machine}.")

@@ -57,8 +57,14 @@ def code_of(node: cst.CSTNode, indent: str = "    ", newline: str = "\n", depth:
     return "".join(state.tokens)
 
 
+def _printed(node: cst.CSTNode, depth: int) -> str:
+    return code_of(node, depth=depth)
+
+
 class Writer:
-    def __init__(self, linemap=None):
+    def __init__(self, linemap=None, print_statement=None):
+        """``print_statement(node, depth)``: a statement's code at ``depth`` (``code_of``'s, however found)."""
+        self.print_statement = print_statement or _printed
         self.lines: list[str] = []
         self.sources: list[int] = []  # source line of each line written
         self.depth = 0
@@ -100,7 +106,7 @@ class Writer:
             code, positions = positioned_code(nodes, self.depth)
             sources = self.linemap.table_of(nodes, code, positions, default=self.source)
         else:
-            code = "".join([code_of(node, depth=self.depth) for node in nodes])
+            code = "".join([self.print_statement(node, self.depth) for node in nodes])
         text_lines = code.split("\n")
         if text_lines and text_lines[-1] == "":
             text_lines.pop()

@@ -24,7 +24,12 @@ from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
 from statemachine_compiler.lower.expressions import assign
 from statemachine_compiler.lower.ir import Handler, Plain, Try, points_of
-from statemachine_compiler.lower.jumps import leaves_by_jump, let_go_before_jumps, record_jumps
+from statemachine_compiler.lower.jumps import (
+    jump_kinds,
+    leaves_by_jump,
+    let_go_before_jumps,
+    record_jumps,
+)
 from statemachine_compiler.lower.templates import parse_template_statement
 
 WITH_AT_MANAGERS_LINE = sys.version_info >= (3, 13)
@@ -154,9 +159,9 @@ class ExceptionLowering:
             protected = [node.with_changes(finalbody=None)]
         else:
             protected = _statements(node.body)
-        _, kinds = record_jumps(protected, cst.Name("_"), cst.Name("_"))  # which jumps leave it
+        kinds = jump_kinds(protected)  # which jumps leave it
         final_statements = _statements(node.finalbody.body)
-        _, final_kinds = record_jumps(final_statements, cst.Name("_"), cst.Name("_"))
+        final_kinds = jump_kinds(final_statements)
         jump = self.new_temp("_jump", holds="flag")
         # The value of a return, kept while the finally suspends: only if there is one.
         returns = "return" in kinds or "return" in final_kinds

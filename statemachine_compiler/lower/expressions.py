@@ -24,6 +24,7 @@ import libcst as cst
 from statemachine_compiler.analysis.scopes import function_bindings, target_names
 from statemachine_compiler.analysis.suspensions import contains_await
 from statemachine_compiler.diagnostics import unsupported
+from statemachine_compiler.emit.writer import code_of
 from statemachine_compiler.lower.ir import If, Suspend
 
 __all__ = ["ExpressionLowering", "signature_parts", "with_defaults"]
@@ -41,7 +42,7 @@ def standalone(node: cst.BaseExpression) -> cst.BaseExpression:
     Inside the brackets of the expression it came from, a line break was
     fine; standing on its own it needs brackets of its own.
     """
-    if node.lpar or "\n" not in cst.Module([]).code_for_node(node):
+    if node.lpar or "\n" not in code_of(node):
         return node
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from statemachine_compiler.analysis.walk import children
 from statemachine_compiler.linemap import LineKeepingTransformer
 
-__all__ = ["let_go_before_jumps", "leaves_by_jump", "record_jumps"]
+__all__ = ["jump_kinds", "let_go_before_jumps", "leaves_by_jump", "record_jumps"]
 
 # What can hold a statement; nothing else holds a jump.
 _HOLDS_STATEMENTS = (
@@ -153,10 +154,65 @@ class _LetGoBeforeJumps(_JumpRecorder):
         return cst.FlattenSentinel([cst.SimpleStatementLine([s]) for s in statements])
 
 
+_SPLIT = "a line split"  # (what jump_kinds notes for a line of several statements)
+
+
+def _found(node: cst.CSTNode, into_finally: bool, loop_depth: int, found: set[str]) -> None:
+    """What ``_JumpRecorder`` would record under ``node`` (and whether it splits a line), walked, not rebuilt.
+
+    The same way through as the recorder's: only what holds statements, not
+    into nested scopes, a loop's body one loop deeper, a ``try`` with a
+    ``finally`` and a ``with`` only ``into_finally``.
+    """
+    cls = node.__class__
+    if cls is cst.SimpleStatementLine:
+        body = node.body
+        if len(body) > 1:
+            found.add(_SPLIT)  # each statement gets a line of its own
+        for small in body:
+            kind = small.__class__
+            if kind is cst.Return:
+                found.add("return")
+            elif kind is cst.Break and loop_depth == 0:
+                found.add("break")
+            elif kind is cst.Continue and loop_depth == 0:
+                found.add("continue")
+        return
+    if not _holds_statements(cls) or cls is cst.FunctionDef or cls is cst.ClassDef:
+        return
+    if cls is cst.Try or cls is cst.TryStar:
+        if not (into_finally or node.finalbody is None):
+            return
+    elif cls is cst.With:
+        if not into_finally:
+            return
+    elif cls is cst.For or cls is cst.While:
+        _found(node.body, into_finally, loop_depth + 1, found)
+        if node.orelse is not None:
+            _found(node.orelse, into_finally, loop_depth, found)
+        return
+    for child in children(node):
+        _found(child, into_finally, loop_depth, found)
+
+
+def _recorded(statements, into_finally: bool = True) -> set[str]:
+    found: set[str] = set()
+    for statement in statements:
+        _found(statement, into_finally, 0, found)
+    return found
+
+
+def jump_kinds(statements: list[cst.BaseStatement]) -> set[str]:
+    """The kinds of jump that leave ``statements`` (``record_jumps``'s, without rebuilding them)."""
+    return _recorded(statements) - {_SPLIT}
+
+
 def let_go_before_jumps(
     statements: list[cst.BaseStatement], names: list[cst.Name], result: cst.Name, note_origin=None
 ):
     """The statements with ``names`` let go of before each jump that leaves them."""
+    if not _recorded(statements, into_finally=False):
+        return list(statements)  # nothing to let go of before, nothing rebuilt
     module = cst.Module(body=statements).visit(_LetGoBeforeJumps(names, result, note_origin))
     return list(module.body)
 
@@ -167,7 +223,10 @@ def record_jumps(
     """Return the statements with their leaving jumps recorded, and the kinds found.
 
     ``note_origin(new, original)`` is told of every rebuilt node (see ``linemap``).
+    Where there is nothing to record, they are given back as they are.
     """
+    if not _recorded(statements):
+        return list(statements), set()
     recorder = _JumpRecorder(jump, result, note_origin)
     module = cst.Module(body=statements).visit(recorder)
     return list(module.body), recorder.kinds
@@ -175,5 +234,4 @@ def record_jumps(
 
 def leaves_by_jump(suite: cst.BaseSuite) -> bool:
     """Whether a ``return``, or a ``break``/``continue`` of a loop around it, can leave ``suite``."""
-    _, kinds = record_jumps([cst.If(test=cst.Name("True"), body=suite)], cst.Name("_"), cst.Name("_"))
-    return bool(kinds)
+    return bool(jump_kinds([cst.If(test=cst.Name("True"), body=suite)]))

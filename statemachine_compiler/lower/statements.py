@@ -30,7 +30,7 @@ from statemachine_compiler.lower.expressions import (
     with_defaults,
 )
 from statemachine_compiler.lower.ir import If, Node, Plain, Suspend, While
-from statemachine_compiler.lower.jumps import record_jumps
+from statemachine_compiler.lower.jumps import jump_kinds
 from statemachine_compiler.lower.templates import parse_template_statement
 
 __all__ = ["Lowerer", "first_line_of"]
@@ -101,6 +101,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         first_line,
         note_origin=None,
         resume_local=None,
+        header_of=None,
     ):
         self.filename = filename
         self.scope = scope
@@ -109,6 +110,8 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # note_origin(new, original): a node rebuilt from a source node keeps its line
         self.note_origin = note_origin or (lambda new, original: None)
         self.code_of = source_of
+        # header_of(statement): its first line as the source has it, or None (then printed)
+        self.header_of = header_of or (lambda statement: None)
         self.out: list[Node] = []
         self.lines = [first_line]  # source line of each state; state 0 is the def
         self.last_result: cst.Name | None = None
@@ -164,7 +167,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         """The slot of a loop's iterator, which a ``finally`` after the loop lets go of first."""
         iterator = self.new_temp(prefix, holds="statement")
         self.loop_iterators.add(iterator.value)
-        if "return" in record_jumps(_statements(body), cst.Name("_"), cst.Name("_"))[1]:
+        if "return" in jump_kinds(_statements(body)):
             self.returning_loops.add(iterator.value)
         return iterator
 
@@ -283,7 +286,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             return
         if self.positions(node) is not None:
             self.current = self.position(node)
-            header = first_line_of(node.with_changes(leading_lines=[]))
+            header = self.header_of(node) or first_line_of(node.with_changes(leading_lines=[]))
             self.statement_text = header.rstrip(":").strip()
             comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
             if comments:  # kept above what the statement becomes

@@ -15,6 +15,10 @@ SOURCES = sorted((ROOT / "tests" / "compiler" / "golden").glob("*.py")) + sorted
 SMALL = [
     "from m import (a, b)\nfrom n import *\nx = f'{y=}'\r\ns = '''a\rb'''\n",
     "if x:\n    async def f():\n        return await (g)\n",
+    # (counted from tokens, not token by token: linemap._CountingState)
+    "def f():\n\tx = 1 + \\\n\t\t2\n\treturn (x)",  # tabs, a continuation, no final newline
+    "résumé = 'é'; ｘ = résumé\nif ｘ:\n    y = f'{ｘ!r:>{résumé}}'  # é\n",
+    "x = 1\f+ 2\n\n# the end\n\n",
 ]
 
 
