@@ -110,6 +110,21 @@ class _JumpRecorder(LineKeepingTransformer):
         statements.append(then)
         return cst.FlattenSentinel([cst.SimpleStatementLine([s]) for s in statements])
 
+    def leave_SimpleStatementSuite(self, original_node, updated_node):
+        # ``if x: return 1``: a one-line body with a jump becomes a block of
+        # one line per statement (its comment on the header's line), each
+        # recorded as a line of its own would be.
+        if not any(_leaves(small, self.loop_depth) for small in updated_node.body):
+            return updated_node
+        lines = []
+        for small in updated_node.body:
+            line = cst.SimpleStatementLine([small])
+            recorded = self.leave_SimpleStatementLine(line, line)
+            for new in recorded.nodes if isinstance(recorded, cst.FlattenSentinel) else [recorded]:
+                self.note_origin(new, original_node)
+                lines.append(new)
+        return cst.IndentedBlock(body=lines, header=updated_node.trailing_whitespace)
+
     def leave_SimpleStatementLine(self, original_node, updated_node):
         # Each jump gets its own lines, so a jump never shares a line.
         new = []
@@ -157,6 +172,12 @@ class _LetGoBeforeJumps(_JumpRecorder):
 _SPLIT = "a line split"  # (what jump_kinds notes for a line of several statements)
 
 
+def _leaves(small: cst.BaseSmallStatement, loop_depth: int) -> bool:
+    """Whether ``small`` is a jump that the recorder records (a loop's own break/continue is not)."""
+    kind = small.__class__
+    return kind is cst.Return or (loop_depth == 0 and (kind is cst.Break or kind is cst.Continue))
+
+
 def _found(node: cst.CSTNode, into_finally: bool, loop_depth: int, found: set[str]) -> None:
     """What ``_JumpRecorder`` would record under ``node`` (and whether it splits a line), walked, not rebuilt.
 
@@ -165,10 +186,10 @@ def _found(node: cst.CSTNode, into_finally: bool, loop_depth: int, found: set[st
     ``finally`` and a ``with`` only ``into_finally``.
     """
     cls = node.__class__
-    if cls is cst.SimpleStatementLine:
+    if cls is cst.SimpleStatementLine or cls is cst.SimpleStatementSuite:
         body = node.body
-        if len(body) > 1:
-            found.add(_SPLIT)  # each statement gets a line of its own
+        if len(body) > 1 and cls is cst.SimpleStatementLine:
+            found.add(_SPLIT)  # each statement gets a line of its own (a suite's only with a jump)
         for small in body:
             kind = small.__class__
             if kind is cst.Return:

@@ -246,6 +246,43 @@ def test_grid_normal_raise_throw_close_at_every_suspension(form, awaits, call, t
 # -- single bullets ----------------------------------------------------------------------
 
 CASES = {
+    # A jump in a one-line body (``if x: return 1``) leaves the try as one on
+    # a line of its own: recorded, so the awaiting finally completes it (its
+    # value was lost: None returned).
+    "jumps_in_one_line_bodies_leave_a_try_whose_finally_awaits": (
+        """
+        async def f(kind):
+            for i in range(3):
+                try:
+                    if kind == "return": return ("returned", i)  # kept comment
+                    if kind == "break": log.append("breaking"); break
+                    if kind == "continue": log.append(i); continue
+                    while kind == "inner": break
+                    if kind == "raise": raise KeyError(i)
+                    log.append(("body end", i))
+                finally:
+                    await tick(("finally", i))
+                    log.append(("finally done", i))
+            else:
+                return "loop ended"
+            return "broke out"
+        """,
+        ["f('return')", "f('break')", "f('continue')", "f('inner')", "f('raise')", "f('none')"],
+    ),
+    "jumps_in_one_line_bodies_leave_an_async_with_and_a_with_in_it": (
+        """
+        async def f(kind):
+            for i in range(2):
+                async with ACM("outer"):
+                    with CM("inner"):
+                        if kind == "return": x = i; return ("returned", x)
+                        if kind == "break": break
+                        if kind == "continue": continue
+                    await tick(("after with", i))
+            return "end"
+        """,
+        ["f('return')", "f('break')", "f('continue')", "f('none')"],
+    ),
     "several_except_clauses_and_tuples": (
         """
         async def f(kind):
