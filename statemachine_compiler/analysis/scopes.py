@@ -122,12 +122,16 @@ def target_names(target: cst.BaseExpression) -> list[str]:
 
 
 def parameter_names(params: cst.Parameters) -> list[str]:
-    """Return the parameter names in the order Python binds them."""
+    """Return the parameter names in the order of a code object's ``co_varnames`` (and ``locals()``).
+
+    That is the keyword-only parameters before ``*args``: CPython lays out
+    the named ones first, then the two that collect the rest.
+    """
     names = [p.name.value for p in params.posonly_params]
     names += [p.name.value for p in params.params]
+    names += [p.name.value for p in params.kwonly_params]
     if isinstance(params.star_arg, cst.Param):
         names.append(params.star_arg.name.value)
-    names += [p.name.value for p in params.kwonly_params]
     if params.star_kwarg is not None:
         names.append(params.star_kwarg.name.value)
     return names

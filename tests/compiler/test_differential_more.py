@@ -553,3 +553,39 @@ def test_compiled_coroutines_run_under_asyncio():
         [4, 6, "slept"],
         8,
     )
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["a, /, b, *rest, k=2, **kw", "*rest, k, j=3", "a, *, k, **kw", "a, b=1, *rest"],
+)
+def test_locals_list_the_parameters_in_code_order_keyword_only_before_star_args(signature):
+    # co_varnames puts keyword-only parameters before *args: locals(),
+    # getcoroutinelocals() and cr_frame.f_locals list them so (the order was
+    # the source's: rest before k).
+    source = f"""
+        import inspect
+
+        async def f({signature}):
+            inner = lambda: k if "k" in dir() else None  # a parameter in a cell too
+            log.append(list(locals()))
+            await tick()
+            log.append(list(locals()))
+
+        async def g({signature}):
+            await tick()
+
+        async def main():
+            kwargs = dict(k=1, j=2, z=4) if "**kw" in "{signature}" else dict(k=1, j=2)
+            if "j" not in "{signature}":
+                kwargs.pop("j")
+            if "k" not in "{signature}":
+                kwargs.pop("k")
+            await f(*range({signature.count(",") + 1}), **kwargs)
+            c = g(*range({signature.count(",") + 1}), **kwargs)
+            c.send(None)
+            log.append(list(inspect.getcoroutinelocals(c)))
+            log.append(list(c.cr_frame.f_locals))
+            c.close()
+        """
+    assert_same(source, "main()")

@@ -16,7 +16,7 @@ class _f(StateMachine):
     """async def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int, line 5"""
 
     _temporaries = ("_t1",)
-    __slots__ = ("a", "b", "args", "c", "kwargs") + _temporaries
+    __slots__ = ("a", "b", "c", "args", "kwargs") + _temporaries
     _name = "f"
     _qualname = "f"
     _lines = (5, 7)  # source line of each state
@@ -46,7 +46,7 @@ def f(a: int, b: str = "x", *args, c=None, **kwargs) -> int:
     self._awaiting = None
     self.a = a
     self.b = b
-    self.args = args
     self.c = c
+    self.args = args
     self.kwargs = kwargs
     return self
