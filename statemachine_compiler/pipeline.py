@@ -583,12 +583,12 @@ class FunctionCompiler:
         # of their own around it.
         type_parameters = Scope("type parameters", set(type_parameter_names(node)))
         enclosing = [*stack, type_parameters] if type_parameters.bound else list(stack)
-        free, cells = free_and_cell_names(node.params, node.body)
+        bindings = function_bindings(node.params, node.body)
+        free, cells = free_and_cell_names(node.params, node.body, bindings)
         free = sorted(n for n in free if _is_free(n, enclosing))
         # Free variables the machine class cannot see where it stands (type
         # parameters, __class__): the stub passes them in, they become slots.
         hidden = [n for n in free if n in _hidden_names(enclosing)]
-        bindings = function_bindings(node.params, node.body)
         # The locals nested functions share, kept in cells, as natively (a
         # nested async def's machine too closes over them: _resume_maker).
         in_cells = cells - set(self.genexprs.sources) - {"__class__"}

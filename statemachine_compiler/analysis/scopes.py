@@ -585,9 +585,16 @@ def free_names(params: cst.Parameters | None, body: cst.CSTNode) -> set[str]:
     return free_and_cell_names(params, body)[0]
 
 
-def free_and_cell_names(params: cst.Parameters | None, body: cst.CSTNode) -> tuple[set[str], set[str]]:
-    """``free_names``, and the function's locals that scopes nested in it use: natively, its cells."""
-    bindings = function_bindings(params, body)
+def free_and_cell_names(
+    params: cst.Parameters | None, body: cst.CSTNode, bindings: FunctionBindings | None = None
+) -> tuple[set[str], set[str]]:
+    """``free_names``, and the function's locals that scopes nested in it use: natively, its cells.
+
+    ``bindings``, where given, is ``function_bindings(params, body)``, already
+    found by the caller: not walked for again (issue 12).
+    """
+    if bindings is None:
+        bindings = function_bindings(params, body)
     uses = _Uses()
     uses.walk(body)
     free = ((uses.used | uses.nested) - bindings.locals - bindings.globals) | bindings.nonlocals
