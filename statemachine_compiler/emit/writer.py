@@ -50,11 +50,73 @@ class _CodeState(CodegenState):
 
 def code_of(node: cst.CSTNode, indent: str = "    ", newline: str = "\n", depth: int = 0) -> str:
     """``Module.code_for_node(node)`` for a module indented with ``indent``, ``depth`` indents in."""
+    text = _plain_expression(node) if node.__class__ is not cst.SimpleStatementLine else (
+        _plain_assignment(node, indent * depth, newline)
+    )
+    if text is not None:
+        return text
     state = _CodeState(default_indent=indent, default_newline=newline)
     if depth:
         state.indent_tokens = [indent] * depth
     node._codegen(state)
     return "".join(state.tokens)
+
+
+# What most of the compiler's own code is made of, printed without libcst.
+#
+# Discussion: half the nodes printed into the machines are a name or a
+# dotted name (``self._jump1``, ``KeyError``), and most of the statements the
+# compiler makes (``self.tx = value``, ``self._it1 = None``) an assignment of
+# one to another; libcst prints each through a dozen calls and a generator
+# context (brackets) per expression (issue 12).  Their text is their tokens
+# in order, as libcst's ``_codegen_impl`` of each class adds them: here only
+# for nodes with no brackets, no semicolon, no comment and no space but
+# ``SimpleWhitespace``; anything else (None) is printed by libcst.
+_LEAVES = frozenset({cst.Name, cst.SimpleString, cst.Integer})
+
+
+def _plain_expression(node: cst.CSTNode) -> str | None:
+    """The code of a name, a plain literal or a dotted name of them, as libcst prints it; None for others."""
+    cls = node.__class__
+    if cls in _LEAVES:
+        return None if node.lpar else node.value
+    if cls is not cst.Attribute or node.lpar:
+        return None
+    dot = node.dot
+    if dot.__class__ is not cst.Dot:
+        return None
+    before, after = dot.whitespace_before, dot.whitespace_after
+    if before.__class__ is not cst.SimpleWhitespace or after.__class__ is not cst.SimpleWhitespace:
+        return None
+    value = _plain_expression(node.value)
+    attribute = node.attr
+    if value is None or attribute.lpar:
+        return None
+    return f"{value}{before.value}.{after.value}{attribute.value}"
+
+
+def _plain_assignment(line: cst.SimpleStatementLine, indentation: str, newline: str) -> str | None:
+    """The code of a line ``a = b = c`` of plain expressions (``_plain_expression``), as libcst prints it; else None."""
+    if line.leading_lines or len(line.body) != 1:
+        return None
+    assign, trailing = line.body[0], line.trailing_whitespace
+    if assign.__class__ is not cst.Assign or assign.semicolon is not cst.MaybeSentinel.DEFAULT:
+        return None
+    if trailing.comment is not None or trailing.whitespace.__class__ is not cst.SimpleWhitespace:
+        return None
+    pieces = [indentation]
+    for target in assign.targets:
+        text = _plain_expression(target.target)
+        before, after = target.whitespace_before_equal, target.whitespace_after_equal
+        if text is None or before.__class__ is not cst.SimpleWhitespace or after.__class__ is not cst.SimpleWhitespace:
+            return None
+        pieces += [text, before.value, "=", after.value]
+    value = _plain_expression(assign.value)
+    if value is None:
+        return None
+    end = trailing.newline.value
+    pieces += [value, trailing.whitespace.value, newline if end is None else end]
+    return "".join(pieces)
 
 
 def _printed(node: cst.CSTNode, depth: int) -> str:
