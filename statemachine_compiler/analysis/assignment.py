@@ -39,7 +39,8 @@ class _MayBeUnbound(Exception):
 
 def may_read_unbound(params: list[str], body: cst.BaseSuite, local_names: set[str]) -> bool:
     """Whether the function with these parameters and body may read a local unbound."""
-    flow = _Flow(local_names, _unbound_names(body))
+    unbound = _unbound_names(body)
+    flow = _Flow(local_names, unbound, unbound)
     try:
         flow.block(body, frozenset(params))
     except _MayBeUnbound:
@@ -56,9 +57,22 @@ def _meet(*outcomes):
 
 
 class _Flow:
-    def __init__(self, local_names: set[str], ever_unbound: set[str]):
+    def __init__(self, local_names: set[str], ever_unbound: set[str], unbinding: set[str]):
         self.locals = local_names
         self.ever_unbound = ever_unbound  # deleted somewhere: never bound for good
+        # At least every name a statement of the body deletes or unbinds (``_unbound_names``).
+        self.unbinding = unbinding
+
+    def without_unbound(self, bound: frozenset[str], node) -> frozenset[str]:
+        """``bound - _unbound_names(node)``, walked for only where ``node`` could unbind one of them.
+
+        Discussion: each compound statement asked it of its whole subtree, so
+        a statement nested n deep was walked n times (issue 12); most
+        functions delete nothing that is bound there.
+        """
+        if bound.isdisjoint(self.unbinding):
+            return bound
+        return bound - _unbound_names(node)
 
     # -- statements: each returns the locals bound after it, None when it never completes
 
@@ -126,14 +140,14 @@ class _Flow:
         return _meet(taken, self.block(node.orelse.body, bound))
 
     def on_While(self, node, bound):
-        bound = self.reads(node.test, bound - _unbound_names(node))
+        bound = self.reads(node.test, self.without_unbound(bound, node))
         self.block(node.body, bound)
         if node.orelse is not None:
             self.block(node.orelse.body, bound)
         return bound
 
     def on_For(self, node, bound):
-        bound = self.reads(node.iter, bound) - _unbound_names(node)
+        bound = self.without_unbound(self.reads(node.iter, bound), node)
         self.block(node.body, self.bind(node.target, bound))
         if node.orelse is not None:
             self.block(node.orelse.body, bound)
@@ -145,11 +159,11 @@ class _Flow:
             if item.asname is not None:
                 bound = self.bind(item.asname.name, bound)
         self.block(node.body, bound)
-        return bound - _unbound_names(node.body)
+        return self.without_unbound(bound, node.body)
 
     def on_Try(self, node, bound):
         body = self.block(node.body, bound)
-        at_handler = bound - _unbound_names(node.body)
+        at_handler = self.without_unbound(bound, node.body)
         outcomes = []
         for handler in node.handlers:
             start = at_handler
@@ -167,7 +181,7 @@ class _Flow:
         if node.finalbody is None:
             return after
         # However the try ended (part of it run, an exception pending), then as it ended normally.
-        self.block(node.finalbody.body, bound - _unbound_names(node))
+        self.block(node.finalbody.body, self.without_unbound(bound, node))
         return None if after is None else self.block(node.finalbody.body, after)
 
     on_TryStar = on_Try
@@ -384,7 +398,7 @@ def read_unbound_by_itself(params: list[str], body: cst.BaseSuite, names: set[st
     maybe = names & finder.names
     for name in sorted(names - maybe):
         try:
-            _OwnReads({name}, frozenset()).block(body, frozenset(params))
+            _OwnReads({name}, frozenset(), finder.names).block(body, frozenset(params))
         except _MayBeUnbound:
             maybe.add(name)
     return maybe
