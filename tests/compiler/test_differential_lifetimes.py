@@ -2210,6 +2210,247 @@ ESCAPING_WHILE_HELD = {
             del generator
             log.append("dropped")
         """,
+    "raised from an async generator's body": """
+        async def numbers(kept):
+            local = Tracked("local")
+            yield 1
+            raise KeyError("k")
+
+        async def main():
+            generator = numbers(Tracked("argument"))
+            log.append(await generator.__anext__())
+            try:
+                await generator.__anext__()
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del generator
+            log.append("dropped")
+        """,
+    "thrown in and not caught": """
+        async def work(kept):
+            local = Tracked("local")
+            await tick()
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            coroutine.send(None)
+            try:
+                coroutine.throw(KeyError("k"))
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "close() raising from a finally": """
+        async def work(kept):
+            local = Tracked("local")
+            try:
+                await tick()
+            finally:
+                raise KeyError("k")
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            coroutine.send(None)
+            try:
+                coroutine.close()
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "aclose() raising from a finally": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+            finally:
+                raise KeyError("k")
+
+        async def main():
+            generator = numbers(Tracked("argument"))
+            log.append(await generator.__anext__())
+            try:
+                await generator.aclose()
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del generator
+            log.append("dropped")
+        """,
+    "raised again by a finally that awaited": """
+        async def work(kept):
+            local = Tracked("local")
+            try:
+                raise KeyError("k")
+            finally:
+                await tick("in finally")
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            coroutine.send(None)
+            try:
+                coroutine.send(None)
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "raised again by an except clause that awaited": """
+        async def work(kept):
+            local = Tracked("local")
+            try:
+                raise KeyError("k")
+            except KeyError:
+                await tick("in except")
+                raise
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            coroutine.send(None)
+            try:
+                coroutine.send(None)
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "StopIteration turned into RuntimeError": """
+        async def work(kept):
+            local = Tracked("local")
+            await tick()
+            raise StopIteration("s")
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            coroutine.send(None)
+            try:
+                coroutine.send(None)
+            except RuntimeError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "StopAsyncIteration turned into RuntimeError": """
+        async def numbers(kept):
+            local = Tracked("local")
+            yield 1
+            raise StopAsyncIteration("s")
+
+        async def main():
+            generator = numbers(Tracked("argument"))
+            log.append(await generator.__anext__())
+            try:
+                await generator.__anext__()
+            except RuntimeError:
+                log.append("raised")
+            log.append("after the clause")
+            del generator
+            log.append("dropped")
+        """,
+    "raised by a generator-based __await__": """
+        class Failing:
+            def __await__(self):
+                yield "failing"
+                raise KeyError("k")
+
+        async def work(kept):
+            local = Tracked("local")
+            await Failing()
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            coroutine.send(None)
+            try:
+                coroutine.send(None)
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "awaited while held, raising at once": """
+        async def work(kept):
+            local = Tracked("local")
+            raise KeyError("k")
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            try:
+                await coroutine
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "awaited while held, raising after a suspension": """
+        async def work(kept):
+            local = Tracked("local")
+            await tick()
+            raise KeyError("k")
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            try:
+                await coroutine
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "awaited while held, the awaiting clause awaiting": """
+        async def work(kept):
+            local = Tracked("local")
+            await tick()
+            raise KeyError("k")
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            try:
+                await coroutine
+            except KeyError:
+                await tick("in the clause")
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "driven by an asyncio task": """
+        import asyncio
+
+        async def work(kept):
+            local = Tracked("local")
+            await asyncio.sleep(0)
+            raise KeyError("k")
+
+        async def watch(coroutine):
+            task = asyncio.ensure_future(coroutine)
+            try:
+                await task
+            except KeyError:
+                log.append("raised")
+            del task
+            log.append("after the clause")
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            loop = asyncio.new_event_loop()
+            try:
+                loop.run_until_complete(watch(coroutine))
+            finally:
+                loop.close()
+            log.append("loop closed")
+            del coroutine
+            log.append("dropped")
+        """,
 }
 
 
