@@ -51,6 +51,11 @@ class ColumnMap:
         self._tokens: dict[str, list[tuple[int, int, str]]] = {}
         self._awaits: dict[int, list[tuple[int, int, int, int]]] | None = None
         self._awaits_taken: dict[int, int] = {}
+        self._withs_taken: dict[int, int] = {}
+        # The slot of each ``with`` item's manager (``_with1``) -> the span of
+        # its enter and exit calls (``manager_span``), kept by ``modulecode``
+        # as it maps positions.
+        self.managers: dict[str, tuple[int, int, int, int]] = {}
 
     def span(self, generated_line: int, source_line: int, start: int, end: int | None):
         """Source ``(start, end)`` columns of ``[start, end)`` of a generated line, or None.
@@ -117,24 +122,7 @@ class ColumnMap:
         span.  None when there is none left (or the source does not parse).
         """
         if self._awaits is None:
-            self._awaits = {}
-            try:
-                tree = ast.parse(self.source_text)
-            except (SyntaxError, ValueError):
-                tree = None
-            self._statements = {}
-            for node in ast.walk(tree) if tree is not None else ():
-                span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset) if hasattr(
-                    node, "lineno"
-                ) else None
-                if isinstance(node, ast.Await):
-                    self._awaits.setdefault(node.lineno, []).append(span)
-                elif isinstance(node, ast.AsyncFor):
-                    self._statements.setdefault(node.lineno, [span])
-                elif isinstance(node, ast.AsyncWith):
-                    self._statements.setdefault(node.lineno, _async_with_spans(node, span))
-            for spans in self._awaits.values():
-                spans.sort()
+            self._read_statements()
         spans = self._awaits.get(source_line, ())
         if not spans:
             # The awaits of ``async for`` and ``async with``, as they are
@@ -147,9 +135,55 @@ class ColumnMap:
             self._awaits_taken[source_line] = taken + 1
         return spans[taken]
 
+    def manager_span(self, source_line: int):
+        """Where natively the next item of the ``with`` statement on ``source_line`` has its methods called.
 
-# 3.13 puts the await of ``__aexit__`` at the context expression, before at the statement.
-_EXIT_AT_EXPRESSION = sys.version_info >= (3, 13)
+        Each call takes the next item, in source order, as the generated
+        code keeps their managers; see ``MANAGER_AT_EXPRESSION``.  None when
+        there is none left (or the source does not parse).
+        """
+        if self._awaits is None:
+            self._read_statements()
+        spans = self._withs.get(source_line, ())
+        taken = self._withs_taken.get(source_line, 0)
+        if taken >= len(spans):
+            return None
+        self._withs_taken[source_line] = taken + 1
+        return spans[taken]
+
+    def _read_statements(self) -> None:
+        """Find the source's awaits, and its ``async for`` and ``with`` statements, by line."""
+        self._awaits, self._statements, self._withs = {}, {}, {}
+        try:
+            tree = ast.parse(self.source_text)
+        except (SyntaxError, ValueError):
+            return
+        for node in ast.walk(tree):
+            if not hasattr(node, "lineno"):
+                continue
+            span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+            if isinstance(node, ast.Await):
+                self._awaits.setdefault(node.lineno, []).append(span)
+            elif isinstance(node, ast.AsyncFor):
+                self._statements.setdefault(node.lineno, [span])
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                self._withs.setdefault(
+                    node.lineno,
+                    [_span_of(item.context_expr) if MANAGER_AT_EXPRESSION else span for item in node.items],
+                )
+                if isinstance(node, ast.AsyncWith):
+                    self._statements.setdefault(node.lineno, _async_with_spans(node, span))
+        for spans in self._awaits.values():
+            spans.sort()
+
+
+# 3.13 puts the calls of a manager's enter and exit methods (and for
+# ``async with`` their awaits) at its context expression, before at the statement.
+MANAGER_AT_EXPRESSION = sys.version_info >= (3, 13)
+
+
+def _span_of(node: ast.expr):
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
 
 
 def _async_with_spans(node: ast.AsyncWith, statement):
@@ -158,13 +192,9 @@ def _async_with_spans(node: ast.AsyncWith, statement):
     The enters, then for each item from the last, its two exits (with an
     exception, and without).
     """
-    spans = [statement] * len(node.items)
+    if not MANAGER_AT_EXPRESSION:
+        return [statement] * (3 * len(node.items))
+    spans = [_span_of(item.context_expr) for item in node.items]
     for item in reversed(node.items):
-        expression = item.context_expr
-        exit_ = (
-            (expression.lineno, expression.col_offset, expression.end_lineno, expression.end_col_offset)
-            if _EXIT_AT_EXPRESSION
-            else statement
-        )
-        spans += [exit_, exit_]
+        spans += [_span_of(item.context_expr)] * 2
     return spans

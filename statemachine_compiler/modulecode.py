@@ -130,6 +130,12 @@ def _map_positions(node, linemap, columns, parent_line):
         _map_positions(awaitable, linemap, columns, line)
         return
     line = parent_line
+    if _is_manager_call(node, columns):
+        line, column, end_line, end_column = columns.managers[node.func.value.attr]
+        _place(node, line, column, end_line, end_column)
+        # (A method call takes its line from where the method's name ends: its first here.)
+        _place(node.func, line, column, line, end_column if end_line == line else column)
+        return
     if "lineno" in node._attributes and getattr(node, "lineno", None) is not None:
         line = _source_line(linemap, node.lineno) or parent_line
         end = _source_line(linemap, node.end_lineno or node.lineno) or line
@@ -140,6 +146,31 @@ def _map_positions(node, linemap, columns, parent_line):
         node.col_offset, node.end_col_offset = start_column, end_column
     for child in ast.iter_child_nodes(node):
         _map_positions(child, linemap, columns, line)
+    if _is_manager(node):
+        columns.managers[node.targets[0].attr] = columns.manager_span(line) or (line, -1, line, -1)
+
+
+def _is_manager(node) -> bool:
+    """``self._with1 = With(manager)``: a ``with`` (or ``async with``) item's manager kept."""
+    return (
+        isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Attribute)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id in ("With", "AsyncWith")
+        and len(node.value.args) == 1
+    )
+
+
+def _is_manager_call(node, columns) -> bool:
+    """``self._with1.enter()`` or ``.exit(...)`` of a manager ``_is_manager`` saw kept."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("enter", "exit")
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr in columns.managers
+    )
 
 
 def _source_columns(node, columns, line, end):

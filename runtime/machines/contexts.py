@@ -33,9 +33,18 @@ every way out of the body, that is where the statement ends.
 from types import GeneratorType
 
 from runtime.machines.handling import Handling
-from runtime.machines.statemachine import _MISSING, CO_ITERABLE_COROUTINE, special_method
+from runtime.machines.statemachine import (
+    _MACHINERY_FILES,
+    _MISSING,
+    CO_ITERABLE_COROUTINE,
+    special_method,
+)
 
 __all__ = ["AsyncWith", "With"]
+
+# Natively the interpreter calls the enter and exit methods itself: no frame
+# of ours is between the function's and theirs, in a traceback or a stack walk.
+_MACHINERY_FILES.add(__file__)
 
 
 class With:

@@ -257,6 +257,47 @@ async def main():
 asyncio.run(main())
 """
 
+WITH_AWAITING_BODIES = """\
+import asyncio, traceback
+
+class Manager:
+    def __init__(self, fails):
+        self.fails = fails
+
+    def __enter__(self):
+        if self.fails == "enter":
+            raise KeyError("enter")
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.fails == "exit":
+            raise KeyError("exit")
+
+    async def __aenter__(self):
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info):
+        self.__exit__(*exc_info)
+
+async def plain(first, second):
+    with Manager(first) as a, Manager(second):
+        await asyncio.sleep(0)
+
+async def asynchronous(first, second):
+    async with Manager(first) as a, Manager(second):
+        await asyncio.sleep(0)
+
+async def main():
+    for function in plain, asynchronous:
+        for fails in ("enter", None), (None, "enter"), ("exit", None), (None, "exit"):
+            try:
+                await function(*fails)
+            except KeyError:
+                traceback.print_exc()
+
+asyncio.run(main())
+"""
+
 SCRIPTS = {
     "await_chain_under_asyncio": CHAIN,
     "await_chain_on_the_runtime": ON_THE_RUNTIME,
@@ -267,6 +308,7 @@ SCRIPTS = {
     "keyboard_interrupt": INTERRUPTED,
     "ctrl_c_under_asyncio": SIGINT,
     "async_with_enter_and_exit": ASYNC_WITH,
+    "with_and_async_with_around_awaits": WITH_AWAITING_BODIES,
     "task_stacks_of_the_running_task": RUNNING_TASK,
     "inspect_stack_and_extract_stack_inside_coroutines": INSPECT_STACK,
 }
