@@ -52,6 +52,7 @@ class ColumnMap:
         self._awaits: dict[int, list[tuple[int, int, int, int]]] | None = None
         self._awaits_taken: dict[int, int] = {}
         self._withs_taken: dict[int, int] = {}
+        self._supers_taken: dict[int, int] = {}
         # The slot of each ``with`` item's manager (``_with1``) -> the span of
         # its enter and exit calls (``manager_span``), kept by ``modulecode``
         # as it maps positions.
@@ -151,9 +152,27 @@ class ColumnMap:
         self._withs_taken[source_line] = taken + 1
         return spans[taken]
 
+    def super_span(self, source_line: int, optimized: bool):
+        """The span of the next zero-argument ``super()`` on ``source_line``, or None.
+
+        ``optimized``: in a function with a positional parameter, where from
+        3.12 ``super().name`` is one instruction (``LOAD_SUPER_ATTR``),
+        positioned at the attribute, not at the call.
+        """
+        if self._awaits is None:
+            self._read_statements()
+        spans = self._supers.get(source_line, ())
+        taken = self._supers_taken.get(source_line, 0)
+        if taken >= len(spans):
+            return None
+        self._supers_taken[source_line] = taken + 1
+        call, attribute = spans[taken]
+        return attribute if optimized and attribute is not None and SUPER_ATTRIBUTE_AT_ATTRIBUTE else call
+
     def _read_statements(self) -> None:
         """Find the source's awaits, and its ``async for`` and ``with`` statements, by line."""
-        self._awaits, self._statements, self._withs = {}, {}, {}
+        self._awaits, self._statements, self._withs, self._supers = {}, {}, {}, {}
+        attributes = {}  # id of a super() call -> the span of the attribute taken of it
         try:
             tree = ast.parse(self.source_text)
         except (SyntaxError, ValueError):
@@ -164,6 +183,10 @@ class ColumnMap:
             span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
             if isinstance(node, ast.Await):
                 self._awaits.setdefault(node.lineno, []).append(span)
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call) and _is_bare_super(node.value):
+                attributes[id(node.value)] = span  # (ast.walk gives a node before what is in it)
+            elif isinstance(node, ast.Call) and _is_bare_super(node):
+                self._supers.setdefault(node.lineno, []).append((span, attributes.get(id(node))))
             elif isinstance(node, ast.AsyncFor):
                 self._statements.setdefault(node.lineno, [span])
             elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -173,13 +196,21 @@ class ColumnMap:
                 )
                 if isinstance(node, ast.AsyncWith):
                     self._statements.setdefault(node.lineno, _async_with_spans(node, span))
-        for spans in self._awaits.values():
+        for spans in (*self._awaits.values(), *self._supers.values()):
             spans.sort()
 
+
+# From 3.12 ``super().name`` in a function with a positional parameter is one
+# instruction, at the attribute's position.
+SUPER_ATTRIBUTE_AT_ATTRIBUTE = sys.version_info >= (3, 12)
 
 # 3.13 puts the calls of a manager's enter and exit methods (and for
 # ``async with`` their awaits) at its context expression, before at the statement.
 MANAGER_AT_EXPRESSION = sys.version_info >= (3, 13)
+
+
+def _is_bare_super(node: ast.Call) -> bool:
+    return isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args and not node.keywords
 
 
 def _span_of(node: ast.expr):

@@ -130,8 +130,16 @@ def _map_positions(node, linemap, columns, parent_line):
         _map_positions(awaitable, linemap, columns, line)
         return
     line = parent_line
-    if _is_manager_call(node, columns):
-        line, column, end_line, end_column = columns.managers[node.func.value.attr]
+    if _is_manager_call(node, columns) or _is_refused_super(node):
+        if _is_refused_super(node):
+            # ``super_without_arguments()`` where the source says ``super()``: its carets.
+            own = _source_line(linemap, node.lineno) or parent_line
+            # (``super_in_comprehension``: in a comprehension, whose iterator is its first argument)
+            optimized = node.func.id.startswith("super_in_comprehension")
+            span = columns.super_span(own, optimized) or (own, -1, own, -1)
+        else:
+            span = columns.managers[node.func.value.attr]
+        line, column, end_line, end_column = span
         _place(node, line, column, end_line, end_column)
         # (A method call takes its line from where the method's name ends: its first here.)
         _place(node.func, line, column, line, end_column if end_line == line else column)
@@ -146,6 +154,11 @@ def _map_positions(node, linemap, columns, parent_line):
         node.col_offset, node.end_col_offset = start_column, end_column
     for child in ast.iter_child_nodes(node):
         _map_positions(child, linemap, columns, line)
+    if _is_super_given_arguments(node, columns):
+        # ``super(Owner, self)`` written for ``super()``: what fails in it (the
+        # argument read, once deleted) fails where natively ``super()`` does.
+        for argument in node.args:
+            _place(argument, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
     if _is_manager(node):
         columns.managers[node.targets[0].attr] = columns.manager_span(line) or (line, -1, line, -1)
 
@@ -157,8 +170,30 @@ def _is_manager(node) -> bool:
         and isinstance(node.targets[0], ast.Attribute)
         and isinstance(node.value, ast.Call)
         and isinstance(node.value.func, ast.Name)
-        and node.value.func.id in ("With", "AsyncWith")
+        and node.value.func.id.rstrip("_") in ("With", "AsyncWith")  # (or as the module spells them)
         and len(node.value.args) == 1
+    )
+
+
+def _is_super_given_arguments(node, columns) -> bool:
+    """A ``super(...)`` call the map put on a source ``super()``: its arguments are the compiler's."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "super"
+        and node.args
+        and node.col_offset >= 0
+        and node.lineno == node.end_lineno
+        and columns.source[node.lineno - 1].encode()[node.col_offset : node.end_col_offset] == b"super()"
+    )
+
+
+def _is_refused_super(node) -> bool:
+    """A call of ``runtime.machines.supers``: a ``super()`` the compiler made fail as natively."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id.rstrip("_") in ("super_without_arguments", "super_in_comprehension", "super_of_deletable")
     )
 
 

@@ -298,6 +298,40 @@ async def main():
 asyncio.run(main())
 """
 
+SUPER_REFUSED = """\
+import asyncio, traceback
+
+class Base:
+    def m(self):
+        return 1
+
+class Child(Base):
+    def no_argument(self):
+        async def inner():
+            await asyncio.sleep(0)
+            return super().m()
+        return inner()
+
+    async def in_a_generator_expression(self):
+        await asyncio.sleep(0)
+        return list(super().m() for _ in range(1))
+
+    async def deleting_self(self):
+        await asyncio.sleep(0)
+        del self
+        return super().m()
+
+async def main():
+    child = Child()
+    for coroutine in child.no_argument(), child.in_a_generator_expression(), child.deleting_self():
+        try:
+            await coroutine
+        except (RuntimeError, TypeError, NameError):  # (3.12+: the read of a deleted self)
+            traceback.print_exc()
+
+asyncio.run(main())
+"""
+
 SCRIPTS = {
     "await_chain_under_asyncio": CHAIN,
     "await_chain_on_the_runtime": ON_THE_RUNTIME,
@@ -309,6 +343,7 @@ SCRIPTS = {
     "ctrl_c_under_asyncio": SIGINT,
     "async_with_enter_and_exit": ASYNC_WITH,
     "with_and_async_with_around_awaits": WITH_AWAITING_BODIES,
+    "super_refused_as_natively": SUPER_REFUSED,
     "task_stacks_of_the_running_task": RUNNING_TASK,
     "inspect_stack_and_extract_stack_inside_coroutines": INSPECT_STACK,
 }
