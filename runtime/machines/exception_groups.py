@@ -31,7 +31,11 @@ becomes::
                         handler
                     except BaseException as raised:
                         _star1.raised(raised)
-        _star1.reraise()
+        try:
+            _star1.reraise()
+        except BaseException as caught:
+            _star1.reraising(caught)
+            raise
 
 ``ExceptStar`` holds what the interpreter keeps on its stack meanwhile, and
 does what its ``CHECK_EG_MATCH`` and ``PREP_RERAISE_STAR`` steps do:
@@ -49,8 +53,12 @@ does what its ``CHECK_EG_MATCH`` and ``PREP_RERAISE_STAR`` steps do:
    its traceback, cause and context are still the original's), kept in the
    original's nesting, next to whatever the clauses raised, in a new
    ``ExceptionGroup("", [...])`` when there is more than one.  Natively that
-   is a re-raise, which sets no ``__context__``: neither does ``reraise``.
+   is a re-raise, which sets no ``__context__``: neither does ``reraise``;
+   nor does it add a line of the function to the traceback, which
+   ``reraising`` takes off again before the bare ``raise`` (a re-raise too).
 """
+
+import sys
 
 __all__ = ["ExceptStar"]
 
@@ -124,6 +132,18 @@ class ExceptStar:
             # (``runtime.machines.statemachine.reraise`` would leave this one in).
             result.__context__ = context
             result.__traceback__ = traceback
+
+    @staticmethod
+    def reraising(exception):
+        """Take off the line the function's frame got as ``reraise`` raised ``exception`` into it.
+
+        Natively the statement ends with a re-raise (``RERAISE``), which
+        adds no line to the traceback; the bare ``raise`` that follows this
+        call in the generated code does not either.
+        """
+        traceback = exception.__traceback__
+        if traceback is not None and traceback.tb_frame is sys._getframe(1):
+            exception.__traceback__ = traceback.tb_next
 
 
 def _check_clause_types(types):

@@ -247,14 +247,22 @@ class ExceptionLowering:
         )
         self.protect(catch, names)
         catch = catch.with_changes(body=node.body, orelse=node.orelse)
-        reraise = parse_template_statement(
-            "# Raise what no clause handled, together with what the clauses raised.\n{star}.reraise()\n",
-            star=star,
-        )
         clauses = parse_template_statement("if {star} is not None:\n    pass\n", star=star)
-        clauses = clauses.with_changes(
-            body=clauses.body.with_changes(body=[*(self._star_clause(star, h) for h in node.handlers), reraise])
+        handlers = [self._star_clause(star, handler) for handler in node.handlers]
+        reraise = parse_template_statement(
+            "try:\n"
+            "    # Raise what no clause handled, together with what the clauses raised.\n"
+            "    {star}.reraise()\n"
+            "except {BaseException} as {raised}:\n"
+            "    # A re-raise, as natively: no line of this statement added to its traceback.\n"
+            "    {star}.reraising({raised})\n"
+            "    raise\n",
+            star=star,
+            BaseException=cst.Name("BaseException"),
+            raised=cst.Name(self.fresh("caught")),
         )
+        self.protect(reraise, {"BaseException"})
+        clauses = clauses.with_changes(body=clauses.body.with_changes(body=[*handlers, reraise]))
         statements = [assign(star, cst.Name("None")), catch, clauses]
         if node.finalbody is not None:
             statements = [cst.Try(body=cst.IndentedBlock(statements), finalbody=node.finalbody)]

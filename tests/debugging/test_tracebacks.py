@@ -332,6 +332,44 @@ async def main():
 asyncio.run(main())
 """
 
+EXCEPT_STAR = """\
+import asyncio, traceback
+
+def group():
+    return ExceptionGroup("g", [KeyError(1), ValueError(2)])
+
+async def unhandled_part():
+    try:
+        await asyncio.sleep(0)
+        raise group()
+    except* KeyError:
+        await asyncio.sleep(0)
+
+async def raised_again():
+    try:
+        await asyncio.sleep(0)
+        raise group()
+    except* KeyError:
+        await asyncio.sleep(0)
+        raise
+
+async def raising_another():
+    try:
+        raise group()
+    except* ValueError as caught:
+        await asyncio.sleep(0)
+        raise TypeError("from the clause")
+
+async def main():
+    for function in unhandled_part, raised_again, raising_another:
+        try:
+            await function()
+        except* Exception:
+            traceback.print_exc()
+
+asyncio.run(main())
+"""
+
 SCRIPTS = {
     "await_chain_under_asyncio": CHAIN,
     "await_chain_on_the_runtime": ON_THE_RUNTIME,
@@ -344,6 +382,7 @@ SCRIPTS = {
     "async_with_enter_and_exit": ASYNC_WITH,
     "with_and_async_with_around_awaits": WITH_AWAITING_BODIES,
     "super_refused_as_natively": SUPER_REFUSED,
+    "except_star_leaving_part_unhandled": EXCEPT_STAR,
     "task_stacks_of_the_running_task": RUNNING_TASK,
     "inspect_stack_and_extract_stack_inside_coroutines": INSPECT_STACK,
 }

@@ -55,9 +55,9 @@ class _f(StateMachine):
                             self.reraise(self._star1.enter())
                         # The clause runs while the part it matched is handled.
                         raise self._star1.enter()
-                    except BaseException as caught3:
+                    except BaseException as caught4:
                         if self.state == 0:
-                            self.group = caught3
+                            self.group = caught4
                         self._star1.entered()  # undo what raising it changed: traceback, context
                         try:
                             try:
@@ -93,8 +93,13 @@ class _f(StateMachine):
                         except BaseException as caught2:
                             # What a clause raises is kept for the end: the next clauses run first.
                             self._star1.raised(caught2)
-            # Raise what no clause handled, together with what the clauses raised.
-            self._star1.reraise()
+            try:
+                # Raise what no clause handled, together with what the clauses raised.
+                self._star1.reraise()
+            except BaseException as caught3:
+                # A re-raise, as natively: no line of this statement added to its traceback.
+                self._star1.reraising(caught3)
+                raise
         self._star1 = None
         return "done"
 
