@@ -1157,7 +1157,8 @@ class Machine:
         """
         self._awaiting = None
         self.state = DONE
-        for name in self._temporaries:
+        # Innermost (last made) first, as the stack is unwound.
+        for name in reversed(self._temporaries):
             object.__setattr__(self, name, None)
 
     def _check_resumable(self, value):

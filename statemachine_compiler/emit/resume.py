@@ -457,6 +457,9 @@ class ResumeEmitter:
             clause += f" as {handler.name}"
         self.w.line(clause + ":")
         with self.w.indented():
+            if handler.unwound is not None:  # popped as the stack unwinds, at the line that raised
+                with self.w.at(handler.unwound.line):
+                    self.w.statement(*self.render(handler.unwound.statements))
             if handler.pending is not None:
                 # Resumed with it raised again, entered_except drops the traceback
                 # entry that raise added: it was there already.

@@ -106,9 +106,6 @@ class ExceptionLowering:
         with self.handling_exception():
             body = self.lower_suite(node.body)
         awaits = bool(points_of(body))
-        unwound = self.let_go_of(list(held))
-        if unwound is not None:
-            body.insert(0, unwound)
         name = bind = None
         if node.name is not None:
             user = node.name.name
@@ -127,6 +124,7 @@ class ExceptionLowering:
             saved=self.new_temp("_exc", holds="statement") if awaits and clause_of is None else None,
             line=self.line_of(node),
             jumps=leaves_by_jump(node.body),
+            unwound=self.unwinding(held),
         )
         if clause_of is not None:
             # The ExceptStar keeps what this clause handles; raising it again
@@ -176,13 +174,13 @@ class ExceptionLowering:
         # (and what its statements held is let go of, as the stack unwinds).
         caught = self.fresh("caught")
         recording = [assign(jump, cst.SimpleString('"raise"')), cst.SimpleStatementLine([cst.Raise()])]
-        unwound = self.let_go_of(held)
         record = Handler(
             type=self.builtin("BaseException"),
             name=caught,
-            body=[*([unwound] if unwound is not None else []), Plain(recording, line=line)],
+            body=[Plain(recording, line=line)],
             line=line,
             pending=pending,  # the emitter keeps the exception there (emit.resume)
+            unwound=self.unwinding(held),
         )
         self._where(where)
         # A jump out of the finally drops the exception on its way through.

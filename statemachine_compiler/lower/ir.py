@@ -134,6 +134,9 @@ class Handler:
     # Whether a break, continue or return can leave the clause: then what it
     # keeps is let go of in a finally of its own, not after the statement.
     jumps: bool = False
+    # What the statements of the try body held, let go of on entering the
+    # clause, before anything else (``Lowerer.unwinding``).
+    unwound: Plain | None = None
 
     @property
     def points(self) -> tuple[int, ...]:

@@ -132,6 +132,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         # when it ends, the handler it is left for when it raises) or "flag"
         # (nothing an object's lifetime depends on).
         self.temp_kinds: dict[str, str] = {}
+        self.temp_lines: dict[str, int] = {}  # the line of the statement that made each
         self.let_go: set[str] = set()  # the values already let go of after their statement
         self.handling_exits: set[str] = set()  # the async with slots whose exit(caught) is a Handling
         # The iterators of the loops lowered, and of those a return can leave.
@@ -151,6 +152,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.scope.bound.add(name)
         self.scope.temporaries.append(name)
         self.temp_kinds[name] = holds
+        self.temp_lines[name] = self.current[0]
         return cst.Name(name)
 
     def let_go_of(self, names: list[str]) -> Plain | None:
@@ -162,6 +164,20 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
             return None
         targets = [cst.AssignTarget(cst.Name(name)) for name in names]
         return Plain([cst.SimpleStatementLine([cst.Assign(targets, cst.Name("None"))])], line=self.current[0])
+
+    def unwinding(self, held: list[str]) -> Plain | None:
+        """``_t2 = _t1 = _it1 = None``, for a handler an exception leaves ``held`` for.
+
+        Natively what they hold is popped off the stack as the exception
+        unwinds it: innermost (last made) first, at the line that raised,
+        before the handler is entered.  The line is taken to be that of the
+        statement that made the last of them: the one that raised, when a
+        statement holding values does.
+        """
+        unwound = self.let_go_of(list(reversed(held)))
+        if unwound is not None:
+            unwound.line = self.temp_lines[held[-1]]
+        return unwound
 
     def new_iterator(self, prefix: str, body: cst.BaseSuite) -> cst.Name:
         """The slot of a loop's iterator, which a ``finally`` after the loop lets go of first."""

@@ -26,6 +26,7 @@ import textwrap
 import pytest
 
 from statemachine_compiler import compile_source
+from statemachine_compiler.modulecode import module_code
 
 PRELUDE = '''
 log = []
@@ -85,12 +86,17 @@ def no_collector():
         gc.collect()
 
 
-def load(source: str, compiled: bool, name: str = "subject"):
+def load(source: str, compiled: bool, name: str = "subject", mapped: bool = False):
+    """The namespace ``source`` runs in; ``mapped``: compiled as the import hook does, lines the source's."""
     text = PRELUDE + textwrap.dedent(source)
-    if compiled:
-        text = compile_source(text, f"<{name}>").code
+    if compiled and mapped:
+        code = module_code(text, f"<{name}>")
+    else:
+        if compiled:
+            text = compile_source(text, f"<{name}>").code
+        code = compile(text, f"<{name}>", "exec")
     namespace = {"__name__": name}
-    exec(compile(text, f"<{name}>", "exec"), namespace)
+    exec(code, namespace)
     return namespace
 
 
@@ -122,24 +128,28 @@ def drive(coroutine, script=()):
         step += 1
 
 
-def run(source: str, call: str, script=(), compiled=False):
-    namespace = load(source, compiled)
+def run(source: str, call: str, script=(), compiled=False, mapped=False):
+    namespace = load(source, compiled, mapped=mapped)
     coroutine = eval(call, namespace)
     trace = drive(coroutine, script)
     return trace, list(namespace["log"])
 
 
-def run_both(source: str, call: str, script=()):
-    """Return (native, compiled) observations; each is (trace, log)."""
+def run_both(source: str, call: str, script=(), mapped=False):
+    """Return (native, compiled) observations; each is (trace, log).
+
+    ``mapped``: the compiled code's lines are the source's (``module_code``),
+    for sources that log line numbers.
+    """
     sys_exc = sys.exc_info()
     native = run(source, call, script, compiled=False)
-    compiled = run(source, call, script, compiled=True)
+    compiled = run(source, call, script, compiled=True, mapped=mapped)
     assert sys.exc_info() == sys_exc
     return native, compiled
 
 
-def assert_same(source: str, call: str, script=()):
-    native, compiled = run_both(source, call, script)
+def assert_same(source: str, call: str, script=(), mapped=False):
+    native, compiled = run_both(source, call, script, mapped=mapped)
     assert compiled == native, (
         f"compiled differs from native for {call} with script {script!r}\n"
         f"native:   {native}\ncompiled: {compiled}"

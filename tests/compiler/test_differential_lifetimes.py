@@ -34,8 +34,8 @@ class Tracked:
 pytestmark = pytest.mark.usefixtures("no_collector")
 
 
-def check(source: str, call: str = "main()", script=()):
-    assert_same(TRACKED + textwrap.dedent(source), call, script)
+def check(source: str, call: str = "main()", script=(), mapped=False):
+    assert_same(TRACKED + textwrap.dedent(source), call, script, mapped=mapped)
 
 
 # -- item 1: what closures captured outlives the coroutine --------------------------------
@@ -713,6 +713,136 @@ def test_values_an_expression_evaluated_go_when_an_exception_leaves_it():
             log.append("after")
             await tick()
         """
+    )
+
+
+# What the stack held when an exception left a statement is popped innermost
+# first, at the line that raised, before the handler is entered: ``Unwound``
+# logs the order and the line.  (Natively no exception is being handled yet
+# while the stack unwinds; Python code can only run there inside a clause,
+# which handles it: ``sys.exc_info()`` in such a ``__del__`` is the one
+# difference left, docs/conformance.md.)
+UNWOUND = """
+import sys
+
+
+class Unwound(Tracked):
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return 1
+
+    def __del__(self):
+        if WHERE:
+            log.append(("freed", self.name, sys._getframe(1).f_lineno))
+        else:
+            log.append(("freed", self.name))
+
+
+WHERE = True
+
+
+async def fail():
+    await tick()
+    raise KeyError("k")
+
+
+def pair(first, second):
+    return first, second
+
+"""
+
+UNWINDING = {
+    "into_an_except_clause": """
+        async def main():
+            try:
+                for i in Unwound("iterator"):
+                    pair(Unwound("argument"), await fail())
+            except KeyError:
+                log.append("caught")
+            log.append("after")
+    """,
+    "into_an_except_clause_that_awaits": """
+        async def main():
+            try:
+                for i in Unwound("iterator"):
+                    pair(Unwound("argument"), await fail())
+            except KeyError:
+                await tick()
+                log.append("caught")
+            log.append("after")
+    """,
+    "into_an_awaiting_finally": """
+        async def main():
+            try:
+                try:
+                    for i in Unwound("iterator"):
+                        pair(Unwound("argument"), await fail())
+                finally:
+                    await tick()
+                    log.append("finally")
+            except KeyError:
+                log.append("caught")
+    """,
+    # Out of the coroutine, they are let go of by the machinery, once resume's
+    # frame has finished (``StateMachine._raised_out``): in the right order,
+    # but in a frame of the runtime (docs/conformance.md).
+    "out_of_the_coroutine": """
+        WHERE = False
+
+        async def inner():
+            for i in Unwound("iterator"):
+                pair(Unwound("argument"), await fail())
+
+        async def main():
+            try:
+                await inner()
+            except KeyError:
+                log.append("caught")
+    """,
+    "two_statements_second_raising": """
+        async def main():
+            try:
+                pair(Unwound("first"), await tick())
+                pair(Unwound("second"), await fail())
+            except KeyError:
+                log.append("caught")
+    """,
+}
+
+
+@pytest.mark.parametrize("body", UNWINDING)
+def test_what_a_raising_statement_held_goes_innermost_first_at_its_line(body):
+    check(UNWOUND + textwrap.dedent(UNWINDING[body]), mapped=True)
+
+
+def test_a_coroutine_made_before_a_raising_await_warns_at_its_line():
+    # The "never awaited" warning points at the frame the coroutine is freed in.
+    check(
+        """
+        import warnings
+
+        async def fail():
+            await tick()
+            raise KeyError("k")
+
+        async def make():
+            pass
+
+        def pair(first, second):
+            return first, second
+
+        async def main():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    pair(make(), await fail())
+                except KeyError:
+                    log.append("caught")
+            log.append([(str(w.message), w.lineno) for w in caught])
+        """,
+        mapped=True,
     )
 
 

@@ -62,9 +62,9 @@ class _first_row(StateMachine):
                         return self._ret1
                     self._ait1 = None
                 except BaseException as caught:
+                    self._ait1 = None
                     self._exc1 = self.entered_except(caught)
                     if self.state == 0:
-                        self._ait1 = None
                         # line 2: async with pool.connection() as connection
                         value = self.run_now(self._with1.exit(caught), 3)
                         if self.state:  # suspended: wait for it
@@ -75,8 +75,8 @@ class _first_row(StateMachine):
                         raise
                 self._exc1 = None
         except BaseException as caught1:
+            self._exc1 = self._ait1 = None
             self._pending1 = self.entered_except(caught1)
-            self._ait1 = self._exc1 = None
             self._jump1 = "raise"
             raise
         finally:

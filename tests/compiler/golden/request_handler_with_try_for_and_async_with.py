@@ -115,17 +115,17 @@ class _handle(StateMachine):
                     self._it1 = None
                     self.status = 200
                 except ValueError as caught1:
+                    self._exc1 = self._with1 = self._it1 = None
                     self.error = caught1
                     try:
-                        self._it1 = self._with1 = self._exc1 = None
                         self.log.warning("bad body: %s", self.error)
                         self.status = 400
                     finally:
                         self.error = None
                         del self.error
         except BaseException as caught2:
+            self._exc1 = self._with1 = self._it1 = None
             self._pending1 = self.entered_except(caught2)
-            self._it1 = self._with1 = self._exc1 = None
             self._jump1 = "raise"
             raise
         finally:
