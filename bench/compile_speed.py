@@ -73,6 +73,31 @@ def handler_module(handlers: int) -> str:
     return '"""Request handlers."""\n' + "".join(HANDLER.format(i=i) for i in range(handlers))
 
 
+def _reference_work() -> int:
+    """A fixed pure-Python workload (dicts, tuples, strings, a loop): what the compiler's time is made of."""
+    total = 0
+    items: dict[int, tuple[int, str]] = {}
+    for i in range(200_000):
+        items[i & 1023] = (i, str(i))
+        total += len(items[i & 1023][1])
+    return total
+
+
+def reference_seconds(repeats: int = 5) -> float:
+    """The least CPU time of ``_reference_work``: the speed of this machine and interpreter.
+
+    Discussion: the same compile took 0.9 s on one machine of this kind and
+    2.4 s on another, three times slower at everything: the figures are only
+    comparable across machines in units of this.
+    """
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        _reference_work()
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def cpu_seconds(text: str, options: Options, repeats: int) -> float:
     """The least process CPU time of ``repeats`` compiles of ``text``."""
     best = float("inf")
@@ -181,6 +206,10 @@ def main(argv=None) -> int:
               f" {statistics.median(command):.2f} s median of {len(command)} (target < 1 s)")
     print(f"  the compile command on the large module: {large_command:.2f} s,"
           f" peak RSS {large_rss / 2**20:,.0f} MB (target < 200 MB)")
+    reference = reference_seconds()
+    print(f"  this machine: the reference workload (bench/compile_speed.py, _reference_work) takes"
+          f" {reference * 1000:.0f} ms; the small module's compile is {small_cpu / reference:.1f} of it,"
+          f" the cold command {min(cold) / reference:.1f}")
     ratio = large_cpu / small_cpu / args.scale
     print(f"  scaling: {args.scale}x the handlers costs {large_cpu / small_cpu:.1f}x"
           f" (ratio {ratio:.2f}; 1.00 is linear)")

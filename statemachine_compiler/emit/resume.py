@@ -445,6 +445,8 @@ class ResumeEmitter:
                     condition += f" or {self.resuming_in(final_points)}"
                 self.w.line(f"if {condition}:")
                 with self.w.indented():
+                    if node.unwound is not None:
+                        self.unwind(node.unwound)
                     self.block(node.finalbody)
 
     def handler(self, handler: Handler) -> None:
@@ -457,9 +459,8 @@ class ResumeEmitter:
             clause += f" as {handler.name}"
         self.w.line(clause + ":")
         with self.w.indented():
-            if handler.unwound is not None:  # popped as the stack unwinds, at the line that raised
-                with self.w.at(handler.unwound.line):
-                    self.w.statement(*self.render(handler.unwound.statements))
+            if handler.unwound is not None:
+                self.unwind(handler.unwound)
             if handler.pending is not None:
                 # Resumed with it raised again, entered_except drops the traceback
                 # entry that raise added: it was there already.
@@ -494,6 +495,11 @@ class ResumeEmitter:
             with self.w.indented():
                 unbind = [f"{bound} = None", f"del {bound}"] if bound else []
                 self.guarded(handler.points, unbind + ([f"{saved} = None"] if saved else []))
+
+    def unwind(self, unwound: Plain) -> None:
+        """What the stack held, let go of as it unwinds: at the line that raised (``Lowerer.unwinding``)."""
+        with self.w.at(unwound.line):
+            self.w.statement(*self.render(unwound.statements))
 
     def guarded(self, points: tuple[int, ...], lines: list[str]) -> None:
         """Write ``lines`` to run only while running, when there are ``points`` to resume at around them."""

@@ -67,11 +67,12 @@ class ExceptionLowering:
             handlers.append(self._handler(handler, star, clause_of, held))
         self._where(where)
         orelse = self.lower_suite(node.orelse.body) if node.orelse is not None else []
-        if finalbody:
-            left = self.iterators_left(self.held_in(made, len(self.scope.temporaries)))
-            if left is not None:
-                finalbody.insert(0, left)
-        self.out.append(Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line))
+        # Whatever left the try (an exception, a return) popped what its
+        # statements held before the finally runs.
+        unwound = self.unwinding(self.held_in(made, len(self.scope.temporaries))) if finalbody else None
+        self.out.append(
+            Try(body=body, handlers=handlers, orelse=orelse, finalbody=finalbody, line=line, unwound=unwound)
+        )
         # The exceptions the clauses kept while they awaited (one bound to a
         # name of yours, or that a jump can leave, is let go of in the clause's
         # own finally, see emit.resume).

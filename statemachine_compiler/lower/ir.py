@@ -156,6 +156,9 @@ class Try(Node):
     # the finally raises the pending exception again, so that the finally runs
     # with it in flight (sys.exc_info(), __context__) as it first did.
     records: tuple[cst.BaseExpression, cst.BaseExpression] | None = None
+    # What the try's statements held, let go of first in the finally
+    # (``Lowerer.unwinding``): whatever left them popped it.
+    unwound: Plain | None = None
 
     @property
     def points(self) -> tuple[int, ...]:

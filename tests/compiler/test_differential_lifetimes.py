@@ -748,6 +748,11 @@ async def fail():
     raise KeyError("k")
 
 
+async def fail_in_a_group():
+    await tick()
+    raise ExceptionGroup("group", [KeyError("k")])
+
+
 def pair(first, second):
     return first, second
 
@@ -800,6 +805,53 @@ UNWINDING = {
                 await inner()
             except KeyError:
                 log.append("caught")
+    """,
+    "into_a_finally": """
+        async def main():
+            try:
+                try:
+                    for i in Unwound("iterator"):
+                        pair(Unwound("argument"), await fail())
+                finally:
+                    log.append("finally")
+            except KeyError:
+                log.append("caught")
+    """,
+    # Before the finally, as natively; at the loop's line, not the return's
+    # (a loop's iterator is let go of at the line of the statement that made
+    # it: docs/conformance.md).
+    "returning_through_a_finally": """
+        WHERE = False
+
+        async def main():
+            try:
+                for i in Unwound("iterator"):
+                    await tick()
+                    return i
+            finally:
+                log.append("finally")
+    """,
+    "into_an_except_star_clause": """
+        async def main():
+            try:
+                pair(Unwound("argument"), await fail_in_a_group())
+            except* KeyError:
+                await tick()
+                log.append("caught")
+    """,
+    "into_an_async_with_exit": """
+        class Suppressing:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc_info):
+                log.append("exit")
+                return True
+
+        async def main():
+            async with Suppressing():
+                pair(Unwound("argument"), await fail())
+            log.append("after")
     """,
     "two_statements_second_raising": """
         async def main():
