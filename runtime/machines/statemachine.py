@@ -557,30 +557,46 @@ def _keep_locals(machine):
     """Move the locals of ``machine``, which an exception left, into a machine of its class that only they are in.
 
     The answer, done, is what ``kept_locals`` finds for debuggers (pdb's
-    post-mortem reads the function's locals there); None when no local was
-    bound.  What ``_release_locals`` would leave (the captured locals, cells
-    natively too) stays.
+    post-mortem reads the function's locals there); None when the function
+    has none.  What ``_release_locals`` would leave (the captured locals,
+    cells natively too) stays.
     """
     cls = type(machine)
-    released = cls._released
-    release = cls._release_locals if released is not None else _give_release_locals(cls)
-    kept = None
-    get = object.__getattribute__
-    for slot in cls._released:
-        try:
-            value = get(machine, slot)
-        except AttributeError:
-            continue
-        if value is _UNBOUND:
-            continue
-        if kept is None:
-            kept = object.__new__(cls)
-            kept.state = DONE
-            kept._awaiting = None
-        object.__setattr__(kept, slot, value)
-    if kept is not None:
-        release(machine)
+    move = cls.__dict__.get("_move_locals")
+    if move is None:
+        released = cls._released if cls._released is not None else _released_slots(cls)
+        move = _moving(released) if released else False
+        type.__setattr__(cls, "_move_locals", move)
+    if move is False:
+        return None
+    kept = object.__new__(cls)
+    kept.state = DONE
+    kept._awaiting = None
+    move(machine, kept)
     return kept
+
+
+def _moving(slots):
+    """A function moving each of ``slots`` of a machine to another (an unset one stays unset), as ``_unbinding``."""
+    code = _MOVING_CODE.get(len(slots))
+    if code is None:
+        placeholders = [f"_{index}" for index in range(len(slots))]
+        moves = "".join(
+            f"    try:\n        kept.{name} = machine.{name}\n    except (AttributeError, NameError):\n        pass\n"
+            for name in placeholders
+        )
+        stores = "".join(f"machine.{name} = " for name in placeholders)
+        source = f"def _move_locals(machine, kept):\n{moves}    {stores}_UNBOUND\n"
+        namespace = {}
+        exec(source, {}, namespace)
+        code = _MOVING_CODE[len(slots)] = namespace["_move_locals"].__code__.replace(co_filename=__file__)
+    names = dict(zip((f"_{index}" for index in range(len(slots))), slots, strict=True))
+    code = code.replace(co_names=tuple(names.get(name, name) for name in code.co_names))
+    return FunctionType(code, _MOVING_GLOBALS)
+
+
+_MOVING_GLOBALS = {"_UNBOUND": _UNBOUND, "AttributeError": AttributeError, "NameError": NameError}
+_MOVING_CODE = {}  # number of slots -> the code of _move_locals for as many placeholders
 
 
 def kept_locals(frame, machine):
