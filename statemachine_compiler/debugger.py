@@ -45,7 +45,7 @@ from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE
 
 from runtime.machines import stacks
 from runtime.machines.asyncgen import YieldValue
-from runtime.machines.statemachine import SuspendedFrame
+from runtime.machines.statemachine import SuspendedFrame, kept_locals
 from statemachine_compiler import jumps
 
 __all__ = ["Pdb", "set_trace", "breakpointhook", "run_script", "run_module"]
@@ -329,6 +329,8 @@ class Pdb(pdb.Pdb):
             return self._curframe_locals
         cached = self._machine_locals
         if cached is None or cached[0] is not self.curframe:
+            # An exception left the function: its locals are where its traceback keeps them.
+            machine = kept_locals(self.curframe, machine)
             cached = self._machine_locals = (self.curframe, MachineLocals(machine, self.curframe))
         return cached[1]
 

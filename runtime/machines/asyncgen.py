@@ -155,10 +155,10 @@ class AsyncGeneratorMachine(Machine):
             try:
                 result = self.resume((value, value := None)[0], error)  # see Machine._advance
             except (StopIteration, StopAsyncIteration) as stop:
-                self._raised_out()
+                kept_locals = self._raised_out()  # (see Machine._raised_out)
                 raise RuntimeError(f"async generator raised {type(stop).__name__}") from stop
             except BaseException:
-                self._raised_out()
+                kept_locals = self._raised_out()  # noqa: F841 (see Machine._raised_out)
                 value = error = None  # see Machine.send
                 raise
             if self.state == 0:  # returned: the iteration is over

@@ -546,6 +546,74 @@ def _unbinding_code(count):
     return code
 
 
+def _give_release_locals(cls):
+    """Give ``cls`` its ``_released`` slots and its own ``_release_locals``; return the latter."""
+    cls._released = _released_slots(cls)
+    cls._release_locals = release = _unbinding(cls._released)
+    return release
+
+
+def _keep_locals(machine):
+    """Move the locals of ``machine``, which an exception left, into a machine of its class that only they are in.
+
+    The answer, done, is what ``kept_locals`` finds for debuggers (pdb's
+    post-mortem reads the function's locals there); None when the function
+    has none.  What ``_release_locals`` would leave (the captured locals,
+    cells natively too) stays.
+    """
+    cls = type(machine)
+    move = cls.__dict__.get("_move_locals")
+    if move is None:
+        released = cls._released if cls._released is not None else _released_slots(cls)
+        move = _moving(released) if released else False
+        type.__setattr__(cls, "_move_locals", move)
+    if move is False:
+        return None
+    kept = object.__new__(cls)
+    kept.state = DONE
+    kept._awaiting = None
+    move(machine, kept)
+    return kept
+
+
+def _moving(slots):
+    """A function moving each of ``slots`` of a machine to another (an unset one stays unset), as ``_unbinding``."""
+    code = _MOVING_CODE.get(len(slots))
+    if code is None:
+        placeholders = [f"_{index}" for index in range(len(slots))]
+        moves = "".join(
+            f"    try:\n        kept.{name} = machine.{name}\n    except (AttributeError, NameError):\n        pass\n"
+            for name in placeholders
+        )
+        stores = "".join(f"machine.{name} = " for name in placeholders)
+        source = f"def _move_locals(machine, kept):\n{moves}    {stores}_UNBOUND\n"
+        namespace = {}
+        exec(source, {}, namespace)
+        code = _MOVING_CODE[len(slots)] = namespace["_move_locals"].__code__.replace(co_filename=__file__)
+    names = dict(zip((f"_{index}" for index in range(len(slots))), slots, strict=True))
+    code = code.replace(co_names=tuple(names.get(name, name) for name in code.co_names))
+    return FunctionType(code, _MOVING_GLOBALS)
+
+
+_MOVING_GLOBALS = {"_UNBOUND": _UNBOUND, "AttributeError": AttributeError, "NameError": NameError}
+_MOVING_CODE = {}  # number of slots -> the code of _move_locals for as many placeholders
+
+
+def kept_locals(frame, machine):
+    """The machine holding the locals of ``machine`` as the finished ``frame`` of its resume sees them.
+
+    ``machine`` itself, but for one an exception left: then the one its
+    locals moved to (``_keep_locals``), which the frame that called resume
+    (the frame's ``f_back``) holds, if it is still there.
+    """
+    caller = frame.f_back if machine.state == DONE else None
+    if caller is not None and "kept_locals" in caller.f_code.co_varnames:
+        kept = caller.f_locals.get("kept_locals")
+        if type(kept) is type(machine):
+            return kept
+    return machine
+
+
 def _delegate_of(awaitable):
     """What ``await awaitable`` steps: the iterator ``yield from`` would drive.
 
@@ -597,22 +665,42 @@ def _release_frames(error, code):
     and clears them too (an async generator's step, and the ``send`` of the
     coroutine that awaited it, held the generator).
     """
-    running = sys._getframe(1)  # the caller: it and the frames below it still run
+    # The caller and the frames below it still run: f_locals is not to be
+    # looked at there (before 3.13 it would keep what it saw, after they finish).
+    running = set()
+    frame = sys._getframe(1)
+    while frame is not None:
+        running.add(frame)
+        frame = frame.f_back
     tb = error.__traceback__
     while tb is not None:
         # The frame, and those it links to (an earlier call of resume that
         # awaited a coroutine run at once, which raised, is the f_back of
         # run_now's frame, which is its frame's).
         frame = tb.tb_frame
-        while frame is not None and frame is not running:
+        while frame is not None and frame not in running:
             frame_code = frame.f_code
             if frame_code is code or (
                 frame_code.co_filename in _MACHINERY_FILES and not frame_code.co_flags & _SUSPENDABLE
             ):
-                try:
-                    frame.clear()
-                except RuntimeError:
-                    pass  # still executing: leave it
+                if "kept_locals" in frame_code.co_varnames:
+                    # Left as it is if it holds the locals of a coroutine the
+                    # exception left (natively its frame, which the traceback
+                    # holds: see _raised_out).  Else cleared, and so is the
+                    # dict f_locals made before 3.13, which frame.clear()
+                    # leaves: a new look at f_locals empties it.
+                    if frame.f_locals.get("kept_locals") is None:
+                        try:
+                            frame.clear()
+                        except RuntimeError:
+                            pass  # running in another thread: leave it
+                        else:
+                            frame.f_locals  # noqa: B018
+                else:
+                    try:
+                        frame.clear()
+                    except RuntimeError:
+                        pass  # still executing: leave it
             frame = frame.f_back
         tb = tb.tb_next
 
@@ -1145,21 +1233,37 @@ class Machine:
             raise
 
     def _raised_out(self):
-        """The function ended by raising: it is done, and the compiler's own slots let go.
+        """The function ended by raising: it is done, the compiler's own slots let go; its locals, kept.
 
         Discussion: natively an exception leaving a coroutine is referred to
         by nothing of the finished frame.  The machine's temporaries may hold
         it (the exception an ``async with`` or an awaiting ``except`` clause
         handles, a ``finally``'s pending one), and its traceback holds
         resume's frame, which holds the machine: a cycle, freed by the
-        collector only.  The function's own locals stay, as natively the
-        traceback's frame keeps them, for whoever looks at them.
+        collector only.  The function's own locals live on as natively the
+        traceback's frame keeps them: as long as the exception's traceback,
+        however long the coroutine object lives (a list given to gather, a
+        task's coroutine).  They move into the answer (see ``_keep_locals``),
+        which the caller, the frame that called resume, keeps in its local
+        ``kept_locals``: resume's finished frame links to that frame
+        (``f_back``), so the traceback holds them, and the machine does not.
+        Where the traceback has no entry of that call of resume (an
+        exception raised again by an ``except`` or ``finally`` clause that
+        awaited: its entry is that of the call that raised it first), they
+        stay in the machine (docs/conformance.md).
         """
         self._awaiting = None
         self.state = DONE
         # Innermost (last made) first, as the stack is unwound.
         for name in reversed(self._temporaries):
             object.__setattr__(self, name, None)
+        caller = sys._getframe(1)
+        tb = sys.exception().__traceback__
+        while tb is not None and tb.tb_frame is not caller:
+            tb = tb.tb_next
+        if tb is None or tb.tb_next is None or tb.tb_next.tb_frame.f_back is not caller:
+            return None
+        return _keep_locals(self)
 
     def _check_resumable(self, value):
         """Raise CPython's error for sending ``value`` to a machine that awaits nothing."""
@@ -1359,13 +1463,13 @@ class Machine:
                         # of it there.
                         awaitable = self.resume((value, value := None)[0], error)
                 except StopIteration as stop:
-                    self._raised_out()
+                    kept_locals = self._raised_out()  # (see _raised_out)
                     raise RuntimeError(f"{self._kind} raised StopIteration") from stop
                 except BaseException:
                     # Discussion: the frames in the traceback are not cleared here:
                     # whoever looks at the exception (pdb.post_mortem, pytest)
                     # wants to see them as they were.
-                    self._raised_out()
+                    kept_locals = self._raised_out()  # noqa: F841 (see _raised_out)
                     value = error = None  # see send
                     raise
                 if self.state == 0:  # resume returned from the function itself
@@ -1411,10 +1515,7 @@ class Machine:
         This first call for a class gives the class its own
         ``_release_locals`` (``_unbinding``), which the following calls run.
         """
-        cls = type(self)
-        cls._released = _released_slots(cls)
-        cls._release_locals = _unbinding(cls._released)
-        cls._release_locals(self)
+        _give_release_locals(type(self))(self)
 
     def run_now(self, awaitable, state):
         """The fast path of ``await``: run a compiled coroutine that has not started, right here.
@@ -1455,7 +1556,7 @@ class Machine:
         try:
             result = awaitable.resume(None, None)
         except BaseException as raised:
-            awaitable._raised_out()
+            kept_locals = awaitable._raised_out()  # noqa: F841 (see _raised_out)
             if isinstance(raised, StopIteration):
                 raised = _stop_iteration_error(awaitable, raised)
             error = _Raised(_without_machinery(raised))
@@ -2010,10 +2111,10 @@ class StateMachine(Machine):
                     else:  # the result handed on, not kept in this frame: see _advance
                         awaitable = self.resume((value, value := None)[0], None)
                 except StopIteration as stop:
-                    self._raised_out()
+                    kept_locals = self._raised_out()  # (see _raised_out)
                     raise RuntimeError(f"{self._kind} raised StopIteration") from stop
                 except BaseException:
-                    self._raised_out()
+                    kept_locals = self._raised_out()  # noqa: F841 (see _raised_out)
                     raise
                 if self.state == 0:  # resume returned from the function itself
                     self._awaiting = None

@@ -90,6 +90,42 @@ SUITES = {
         arguments=["-o", "addopts=", "tests"],  # its addopts ask for pytest-cov
         plugins=["pytest_asyncio.plugin"],
     ),
+    "async-lru": Suite(
+        "async-lru",
+        tests=["test_*", "conftest"],
+        library=["async_lru.*"],
+        # Its addopts ask for pytest-cov; its filterwarnings (errors) stay, and
+        # make pytest-asyncio's warning about an unset loop scope an error.
+        arguments=["-o", "addopts=", "-o", "asyncio_default_fixture_loop_scope=function", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "aiolimiter": Suite(
+        "aiolimiter",
+        tests=["tests.*"],
+        library=["aiolimiter.*"],
+        arguments=["-o", "addopts=", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "async-timeout": Suite(
+        "async-timeout",
+        tests=["test_*"],
+        library=["async_timeout.*"],
+        arguments=["-o", "addopts=", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "tenacity": Suite(
+        "tenacity",
+        tests=["tests.*"],
+        library=["tenacity.*"],
+        # Its asyncio tests (and what they import); the rest is synchronous.
+        arguments=["tests/test_asyncio.py", "tests/test_issue_478.py"],
+    ),
+    "aiosqlite": Suite(
+        "aiosqlite",
+        tests=["aiosqlite.tests.*"],
+        library=["aiosqlite.*"],
+        arguments=["aiosqlite/tests/smoke.py"],  # unittest's; not named test_*.py
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
@@ -132,7 +168,9 @@ def _install_fingerprint():
 def source_tree(venv, interpreter, name, version):
     """Download and unpack the source distribution of ``name==version`` once; its directory."""
     sources = os.path.join(venv, "sources")
-    directory = os.path.join(sources, f"{name}-{version}")
+    # A newer sdist spells its name with underscores (async_lru-2.4.0.tar.gz).
+    stem = f"{name.replace('-', '_')}-{version}"
+    directory = os.path.join(sources, stem)
     if os.path.isdir(directory):
         return directory
     os.makedirs(sources, exist_ok=True)
@@ -141,7 +179,7 @@ def source_tree(venv, interpreter, name, version):
         [*download, "--no-deps", "--no-binary", ":all:", "-d", sources, f"{name}=={version}"],
         check=True,
     )
-    archive = os.path.join(sources, f"{name}-{version}.tar.gz")
+    archive = os.path.join(sources, f"{stem}.tar.gz")
     with tarfile.open(archive) as tar:
         tar.extractall(sources, filter="data")
     return directory
