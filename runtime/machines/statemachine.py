@@ -1845,19 +1845,6 @@ class Machine:
         # dir(type(machine))'s.
         return dir(self._native_type)
 
-    def __iter__(self):
-        # ``yield from machine`` in a @types.coroutine generator delegates to
-        # it, as to a native coroutine; everything else cannot iterate it.
-        caller = sys._getframe(1)
-        if caller.f_code.co_code[caller.f_lasti] == _GET_YIELD_FROM_ITER:
-            if caller.f_code.co_flags & CO_ITERABLE_COROUTINE:
-                return _AwaitIterator(self)
-            raise TypeError(
-                f"cannot 'yield from' a {self._kind} object in a non-coroutine generator"
-            )
-        # CPython's message names the type, 'coroutine'.
-        raise TypeError(f"'{self._kind.replace(' ', '_')}' object is not iterable")
-
     def __repr__(self):
         if self.state == DONE:
             where = "done"
@@ -2039,6 +2026,22 @@ class StateMachine(Machine):
     """The base class of every compiled coroutine: a ``collections.abc.Coroutine``."""
 
     __slots__ = ("_origin",)  # set only while origin tracking is on
+
+    def __iter__(self):
+        # ``yield from machine`` in a @types.coroutine generator delegates to
+        # it, as to a native coroutine; everything else cannot iterate it.
+        # Discussion: only a coroutine has it.  An async generator has none, as
+        # natively, so that it is no ``collections.abc.Iterable``: websockets'
+        # send() and httpx's content= ask that before AsyncIterable.
+        caller = sys._getframe(1)
+        if caller.f_code.co_code[caller.f_lasti] == _GET_YIELD_FROM_ITER:
+            if caller.f_code.co_flags & CO_ITERABLE_COROUTINE:
+                return _AwaitIterator(self)
+            raise TypeError(
+                f"cannot 'yield from' a {self._kind} object in a non-coroutine generator"
+            )
+        # CPython's message names the type, 'coroutine'.
+        raise TypeError(f"'{self._kind}' object is not iterable")
 
     def send(self, value):
         """``Machine.send``, with a coroutine's usual suspension spelled out.

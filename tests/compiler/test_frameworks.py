@@ -405,6 +405,84 @@ def test_coroutine_protocol_methods_are_named_as_natively():
     assert compiled["run"]() == expected
 
 
+OBJECT_KINDS = """
+    import collections.abc
+    import types
+
+    ABCS = ("Iterable", "Iterator", "Generator", "AsyncIterable", "AsyncIterator",
+            "AsyncGenerator", "Awaitable", "Coroutine")
+
+    async def numbers():
+        yield 1
+
+    async def job():
+        pass
+
+    def kinds(o):
+        return [name for name in ABCS if isinstance(o, getattr(collections.abc, name))]
+
+    def send(message):
+        # websockets' Connection.send and httpx's encode_content: a str or
+        # bytes first, then a plain iterable of fragments, then an async one.
+        if isinstance(message, (str, bytes)):
+            return "whole"
+        if isinstance(message, collections.abc.Iterable):
+            return "fragments: " + repr(list(message))
+        if isinstance(message, collections.abc.AsyncIterable):
+            return "async fragments"
+        return "unsupported"
+
+    def error(call):
+        try:
+            call()
+        except TypeError as e:
+            return str(e)
+
+    @types.coroutine
+    def delegate(awaitable):
+        return (yield from awaitable)
+
+    def run():
+        generator = numbers()
+        answers = [kinds(generator), hasattr(generator, "__iter__"), send(generator)]
+        answers.append(error(lambda: iter(generator)))
+        answers.append(error(lambda: delegate(generator).send(None)))
+        return answers
+"""
+
+
+def test_an_async_generator_is_no_plain_iterable():
+    # websockets' send(async_generator) and httpx's content=async_generator
+    # took a compiled async generator for a plain iterable of fragments and
+    # called iter() on it (TypeError; httpx: "Attempted to send a sync
+    # request with an AsyncClient instance"): Machine.__iter__, there for
+    # ``yield from coroutine`` in a @types.coroutine generator.
+    native, compiled = both(OBJECT_KINDS)
+    expected = native["run"]()
+    assert expected[:3] == [["AsyncIterable", "AsyncIterator", "AsyncGenerator"], False, "async fragments"]
+    assert compiled["run"]() == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="yield from a compiled coroutine in a @types.coroutine generator needs its __iter__, and so"
+    " collections.abc.Iterable sees one (docs/conformance.md, 'Differences frameworks can see')",
+)
+def test_a_coroutine_is_no_plain_iterable():
+    native, compiled = both(OBJECT_KINDS)
+
+    def answers(namespace):
+        coroutine = namespace["job"]()
+        try:
+            return [namespace["kinds"](coroutine), hasattr(coroutine, "__iter__")]
+        finally:
+            coroutine.close()
+
+    expected = answers(native)
+    assert expected == [["Awaitable", "Coroutine"], False]
+    assert answers(compiled) == expected
+
+
 def test_async_generator_awaitables_are_named_as_natively():
     # trio's test_task_iter_await_frames_async_gen: a task iterating an async
     # generator showed only its own frame.

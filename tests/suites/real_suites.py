@@ -126,6 +126,51 @@ SUITES = {
         library=["aiosqlite.*"],
         arguments=["aiosqlite/tests/smoke.py"],  # unittest's; not named test_*.py
     ),
+    "asgiref": Suite(
+        "asgiref",
+        tests=["test_*", "conftest"],
+        library=["asgiref.*"],
+        arguments=["tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "janus": Suite(
+        "janus",
+        tests=["test_*", "conftest"],
+        library=["janus.*"],
+        arguments=["-o", "addopts=", "tests"],  # its addopts ask for pytest-cov
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "aiofiles": Suite(
+        "aiofiles",
+        tests=["test_*", "conftest"],
+        library=["aiofiles.*"],
+        arguments=["tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "aiocache": Suite(
+        "aiocache",
+        tests=["tests.*"],
+        library=["aiocache.*"],
+        # The memory backend only: no redis or memcached server here.
+        arguments=[
+            "-o",
+            "addopts=",  # its addopts ask for pytest-cov
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",  # unset: a warning, an error here
+            "-k",
+            "not redis and not memcached",
+            "tests/ut",
+            "tests/acceptance",
+        ],
+        plugins=["pytest_asyncio.plugin", "pytest_mock"],
+    ),
+    "starlette": Suite(
+        "starlette",
+        tests=["tests.*"],
+        library=["starlette.*"],
+        arguments=["tests"],
+        plugins=["anyio.pytest_plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
@@ -176,7 +221,7 @@ def source_tree(venv, interpreter, name, version):
     os.makedirs(sources, exist_ok=True)
     download = [interpreter, "-m", "pip", "download", "-q", "--disable-pip-version-check"]
     subprocess.run(
-        [*download, "--no-deps", "--no-binary", ":all:", "-d", sources, f"{name}=={version}"],
+        [*download, "--no-deps", "--no-binary", name, "-d", sources, f"{name}=={version}"],
         check=True,
     )
     archive = os.path.join(sources, f"{stem}.tar.gz")
