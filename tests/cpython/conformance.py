@@ -1,4 +1,4 @@
-"""CPython's own coroutine tests, run natively and compiled: ``make conformance``.
+"""CPython's own coroutine and asyncio tests, run natively and compiled: ``make conformance``.
 
     python tests/cpython/conformance.py [--strict] [MODULE...]
 
@@ -6,10 +6,18 @@ Each of ``test_coroutines``, ``test_asyncgen`` and ``test_contextlib_async`` is
 copied from this interpreter's ``Lib/test`` into a temporary directory; the
 only edit is the relaxation ``RELAXED`` describes.  Each is run twice by
 ``unit_driver.py``: natively, and through ``statemachine-compiler run
---include MODULE``, which compiles it on import.  The report gives the pass
-counts, and every test that passes natively but not compiled.  A module the
-compiler cannot compile is reported as such, with the compiler's error: there
-is no per-function fallback.
+--include MODULE``, which compiles it on import.
+
+Then every module of the ``test.test_asyncio`` package (``MODULE`` may name one,
+as ``test.test_asyncio.test_tasks``) is run from the standard library, unedited,
+three times: natively; with the package's modules compiled
+(``--include 'test.test_asyncio.*'``); and with asyncio itself compiled too
+(``--include 'asyncio.*'``), so that asyncio's own coroutines (tasks, streams,
+locks, queues, ...) are state machines driving its event loop.
+
+The report gives the pass counts, and every test that passes natively but not
+compiled.  A module the compiler cannot compile is reported as such, with the
+compiler's error: there is no per-function fallback.
 
 Tests listed in ``docs/conformance.md`` (lines ``- `test id`: reason``) are
 deliberate differences.  ``--strict`` makes the exit status 1 when any other
@@ -17,6 +25,7 @@ test passes natively and not compiled.
 """
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -28,6 +37,13 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MODULES = ("test_coroutines", "test_asyncgen", "test_contextlib_async")
+ASYNCIO_TESTS = "test.test_asyncio"
+# How each kind of module is run compiled: what the hook compiles, per column.
+COPIED_MODES = {"compiled": ["{name}"]}
+PACKAGE_MODES = {
+    "tests compiled": [ASYNCIO_TESTS + ".*"],
+    "asyncio compiled too": [ASYNCIO_TESTS + ".*", "asyncio.*"],
+}
 DIFFERENCES = os.path.join(ROOT, "docs", "conformance.md")
 
 # The driver helpers assert that the object is a built-in coroutine; a compiled
@@ -65,16 +81,24 @@ def copy_relaxed(name, directory):
         file.write(text)
 
 
-def run_driver(name, directory, compiled):
-    output = os.path.join(directory, f"{name}.{'compiled' if compiled else 'native'}.json")
+def asyncio_test_modules():
+    package = os.path.join(cpython_test_directory(), "test_asyncio")
+    names = sorted(entry[: -len(".py")] for entry in os.listdir(package) if re.fullmatch(r"test_\w+\.py", entry))
+    return [f"{ASYNCIO_TESTS}.{name}" for name in names]
+
+
+def run_driver(name, directory, include):
+    """Run NAME's tests natively (INCLUDE empty) or with the modules INCLUDE selects compiled."""
+    output = os.path.join(directory, f"{name}.{len(include)}.json")
     driver = os.path.join(directory, "unit_driver.py")
     command = [sys.executable, driver, name, output]
-    if compiled:
-        command = [sys.executable, "-m", "statemachine_compiler", "run", "--include", name, *command[1:]]
+    if include:
+        selected = [option for pattern in include for option in ("--include", pattern)]
+        command = [sys.executable, "-m", "statemachine_compiler", "run", *selected, *command[1:]]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
     done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, timeout=1800)
     if not os.path.exists(output):
-        return {"import_error": f"driver exited {done.returncode}: {done.stderr.strip()[-2000:]}"}
+        return {"import_error": f"driver exited {done.returncode}: {done.stderr.strip()[-2000:]}", "compiled_modules": []}
     with open(output, encoding="utf-8") as file:
         return json.load(file)
 
@@ -90,43 +114,67 @@ def passed(report):
     return {test for test, outcome in report.get("outcomes", {}).items() if outcome == "pass"}
 
 
+def compare(name, directory, modes, differences):
+    """Run NAME natively and in each of MODES; return its row's columns, its details, and
+    how many natively passing tests fail in some mode without being listed."""
+    native = run_driver(name, directory, [])
+    columns = [f"{len(passed(native))}/{len(native.get('outcomes', {}))}"]
+    details = [f"{name}: native run failed: {native['import_error']}"] if "import_error" in native else []
+    unexplained = set()
+    for mode, include in modes.items():
+        patterns = [pattern.format(name=name) for pattern in include]
+        compiled = run_driver(name, directory, patterns)
+        for pattern in patterns:
+            if not any(fnmatch.fnmatchcase(module, pattern) for module in compiled["compiled_modules"]):
+                details.append(f"{name}: {mode}: no module matching {pattern} was compiled")
+                unexplained.add(f"{mode}: {pattern}")
+        if "import_error" in compiled:
+            columns.append("not compilable")
+            details.append(f"{name}: {mode}: module not compilable: {compiled['import_error']}")
+            continue
+        columns.append(f"{len(passed(compiled))}/{len(compiled['outcomes'])}")
+        missing = passed(native) - passed(compiled)
+        listed = {test for test in missing if test.split(".")[-1] in differences or test in differences}
+        unexplained |= missing - listed
+        for test in sorted(missing - listed):
+            details.append(f"{name}: {mode}: passes natively, not compiled ({compiled['outcomes'].get(test, 'missing')}): {test}")
+        for test in sorted(listed):
+            details.append(f"{name}: {mode}: listed in docs/conformance.md, not compiled: {test}")
+    return columns, details, len(unexplained)
+
+
+def report(title, names, modes, directory, differences):
+    """Print one table (a row per module); return its details and unexplained count."""
+    headings = ["native", *modes]
+    print(f"\n{title:<40}" + "".join(f"{heading:>22}" for heading in headings))
+    details, unexplained = [], 0
+    for name in names:
+        if name in MODULES:
+            copy_relaxed(name, directory)
+        columns, more, missing = compare(name, directory, modes, differences)
+        print(f"{name.removeprefix(ASYNCIO_TESTS + '.'):<40}" + "".join(f"{column:>22}" for column in columns), flush=True)
+        details += more
+        unexplained += missing
+    return details, unexplained
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true", help="exit 1 on an unlisted difference")
-    parser.add_argument("modules", nargs="*", default=list(MODULES))
+    parser.add_argument("modules", nargs="*", help="modules to run (default: all)")
     args = parser.parse_args()
+    copied = [name for name in args.modules or MODULES if name in MODULES]
+    packaged = [name for name in args.modules or asyncio_test_modules() if name not in MODULES]
 
     differences = deliberate_differences()
-    unexplained = 0
     directory = tempfile.mkdtemp(prefix="conformance.")
     try:
         shutil.copy(os.path.join(HERE, "unit_driver.py"), directory)
         print(f"CPython {sys.version.split()[0]} tests from {cpython_test_directory()}")
-        print(f"{'module':<24} {'native':>14} {'compiled':>14}")
-        details = []
-        for name in args.modules:
-            copy_relaxed(name, directory)
-            native = run_driver(name, directory, compiled=False)
-            compiled = run_driver(name, directory, compiled=True)
-            total = len(native.get("outcomes", {}))
-            native_column = f"{len(passed(native))}/{total}"
-            if "import_error" in compiled:
-                compiled_column = "not compilable"
-                details.append(f"{name}: module not compilable: {compiled['import_error']}")
-                missing = passed(native)
-            else:
-                compiled_column = f"{len(passed(compiled))}/{len(compiled['outcomes'])}"
-                missing = passed(native) - passed(compiled)
-            listed = {test for test in missing if test.split(".")[-1] in differences or test in differences}
-            unexplained += len(missing - listed)
-            print(f"{name:<24} {native_column:>14} {compiled_column:>14}")
-            if "import_error" in native:
-                details.append(f"{name}: native run failed: {native['import_error']}")
-            for test in sorted(missing - listed):
-                if "import_error" not in compiled:
-                    details.append(f"{name}: passes natively, not compiled ({compiled['outcomes'].get(test, 'missing')}): {test}")
-            for test in sorted(listed):
-                details.append(f"{name}: listed in docs/conformance.md, not compiled: {test}")
+        details, unexplained = report("module (copied)", copied, COPIED_MODES, directory, differences)
+        if packaged:
+            more, missing = report(f"{ASYNCIO_TESTS} module", packaged, PACKAGE_MODES, directory, differences)
+            details, unexplained = details + more, unexplained + missing
         print()
         for line in details:
             print(line)
