@@ -3,7 +3,7 @@
     python bench/run.py
 
 compiler_bench.py, program_bench.py, compile_speed.py, runtime_bench.py,
-import_bench.py, startup_bench.py and durable_bench.py are run with this same
+import_bench.py, startup_bench.py, durable_bench.py and output_size.py are run with this same
 interpreter, from the repository root, their output streamed as it comes.  A
 module that does not exist (yet) is skipped with a note.  The exit status is
 non-zero when any benchmark that ran failed.
@@ -24,6 +24,7 @@ MODULES = (
     "import_bench.py",
     "startup_bench.py",
     "durable_bench.py",
+    "output_size.py",
 )
 
 
