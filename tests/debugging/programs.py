@@ -1,6 +1,7 @@
 """Running one script natively and compiled, in child processes, for the debugging tests."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +22,20 @@ def environment(**changes):
     return env
 
 
+def _interruptible():
+    """Let Ctrl-C in, in the child: run from a background job (``make test &``),
+    the tests inherit SIGINT ignored, Python keeps it ignored, and asyncio then
+    installs no handler of its own: a script that sends itself SIGINT would
+    just carry on."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_native(script, *arguments, stdin=None, python=()):
     """``python [python...] script arguments...``."""
     return subprocess.run(
         [sys.executable, *python, str(script), *arguments],
         input=stdin, capture_output=True, text=True, env=environment(), cwd=script.parent, timeout=120,
+        preexec_fn=_interruptible,
     )
 
 
@@ -34,6 +44,7 @@ def run_compiled(script, *arguments, stdin=None, options=()):
     return subprocess.run(
         [sys.executable, "-m", "statemachine_compiler", "run", *options, str(script), *arguments],
         input=stdin, capture_output=True, text=True, env=environment(), cwd=script.parent, timeout=120,
+        preexec_fn=_interruptible,
     )
 
 
