@@ -282,6 +282,7 @@ def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, bu
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_interruptible,
         )
         try:
             process.wait(timeout=budget)
@@ -291,6 +292,12 @@ def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, bu
             process.wait()
             cut_short = True
     return suite_results.read_run(record), time.monotonic() - started, cut_short
+
+
+def _interruptible():
+    """SIGINT as from a terminal: a run started from a shell's background job inherits
+    it ignored, and the suites' KI (Ctrl-C) tests would then fail natively."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 # -- the report ----------------------------------------------------------------------
