@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,11 +97,19 @@ def run_driver(name, directory, include):
         selected = [option for pattern in include for option in ("--include", pattern)]
         command = [sys.executable, "-m", "statemachine_compiler", "run", *selected, *command[1:]]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
-    done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        command, cwd=directory, env=env, capture_output=True, text=True, timeout=1800, preexec_fn=_interruptible
+    )
     if not os.path.exists(output):
         return {"import_error": f"driver exited {done.returncode}: {done.stderr.strip()[-2000:]}", "compiled_modules": []}
     with open(output, encoding="utf-8") as file:
         return json.load(file)
+
+
+def _interruptible():
+    """SIGINT as from a terminal, whatever this was started from (a background job
+    inherits it ignored, and asyncio's Ctrl-C tests would see no KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def deliberate_differences():
