@@ -75,7 +75,7 @@ class _Absent:
 class AsyncGeneratorMachine(Machine):
     """A suspended async generator: ``async for`` and ``anext()`` drive it."""
 
-    __slots__ = ("_hooked", "_finalizer", "_step", "_handled_at_yield")
+    __slots__ = ("_hooked", "_finalizer", "_step", "_handled_at_yield", "_closed")
 
     _kind = "async generator"
     _native_type = AsyncGeneratorType  # what dir() lists (see Machine.__dir__)
@@ -88,6 +88,7 @@ class AsyncGeneratorMachine(Machine):
         self._finalizer = None
         self._step = None  # the asend/athrow awaitable running now, if any
         self._handled_at_yield = None  # the exception being handled at the current yield
+        self._closed = False  # aclose() ran it (CPython's ag_closed): see _Step.send
 
     # -- the async iterator protocol ---------------------------------------------
 
@@ -132,9 +133,10 @@ class AsyncGeneratorMachine(Machine):
             return
         if self._reference is not None:
             self._reach_again()  # see there: the cycle collector let go of its weak references
-        if self._hooked and self._finalizer is not None:
+        if self._hooked and self._finalizer is not None and not self._closed:
             # The event loop will aclose() it: one that never ran too, as
-            # natively, once a step of it was made.
+            # natively, once a step of it was made.  Not one aclose() ran
+            # already (it yielded instead of ending): that is closed here.
             self._finalizer(self)
         elif state > 0:
             Machine.__del__(self)  # closed here, as CPython does without hooks
@@ -300,6 +302,11 @@ class _Step:
             state = self.state
             generator = self.generator
             if state == _INIT and generator._step is None:  # the first send of a step: every item's
+                if generator._closed and self.action != "send" and generator.state != DONE:
+                    # athrow()/aclose() of a generator aclose() ran already, which
+                    # yielded instead of ending: it is not run again.
+                    self.state = _CLOSED
+                    raise StopAsyncIteration
                 self.state = _ITER
                 generator._step = self
                 if value is not None and self.action == "send":
@@ -479,7 +486,8 @@ class _Step:
                     generator.state = DONE
                     _raise_before_start(generator, (error, error := None)[0])
                 return generator.throw((error, error := None)[0])  # athrow() warned already
-            # aclose()
+            # aclose(): the generator is closed from now on, whatever it does
+            generator._closed = True
             if generator.state <= 0:
                 if generator.state == 0:  # never started: its arguments go, as its frame is cleared
                     generator._release_locals()

@@ -329,6 +329,60 @@ def test_aclose_of_generator_that_yields_again_says_ignored_generatorexit():
     assert native[0][-1][1][:2] == ("RuntimeError", ("'async generator ignored GeneratorExit'",))
 
 
+ACLOSED = """
+    import gc
+
+    async def stubborn():
+        try:
+            yield 1
+        finally:
+            log.append("finally runs")
+            yield 12
+            log.append("after the yield in finally")
+
+    async def outcome(awaitable):
+        try:
+            return ("value", await awaitable)
+        except BaseException as error:
+            return ("raised", type(error).__name__, str(error))
+
+    async def f():
+        g = stubborn()
+        log.append(await g.__anext__())
+        log.append(await outcome(g.aclose()))
+        log.append(await outcome(g.aclose()))
+        log.append(await outcome(g.athrow(KeyError("k"))))
+        log.append(await outcome(g.__anext__()))
+        log.append(await outcome(g.__anext__()))
+        old = sys.get_asyncgen_hooks()
+        finalized = []
+        sys.set_asyncgen_hooks(firstiter=None, finalizer=lambda gen: finalized.append(gen.__name__))
+        try:
+            h = stubborn()
+            log.append(await h.__anext__())
+            log.append(await outcome(h.aclose()))
+            del h
+            gc.collect()
+        finally:
+            sys.set_asyncgen_hooks(*old)
+        log.append(("the finalizer hook was called for", finalized))
+        return "done"
+"""
+
+
+def test_a_generator_aclose_was_used_on_is_closed_for_later_steps_and_its_finalizer():
+    """Natively ``aclose()`` marks the generator closed (``ag_closed``) before it throws
+    GeneratorExit in, even when the generator yields instead of ending: a later
+    aclose() or athrow() raises StopAsyncIteration without running it (asend() still
+    runs it), and once collected it is closed there and then, not handed to the
+    event loop's finalizer hook (asyncio's aclose() task, which a loop closed
+    first never runs: 3.13 then warns that aclose() was never awaited; CPython's
+    test_asyncgen aclose_06 and aclose_11)."""
+    native = check(source(ACLOSED), "f()")
+    assert ("raised", "StopAsyncIteration", "") in native[1], native
+    assert ("the finalizer hook was called for", []) in native[1], native
+
+
 # -- hooks, asyncio, contextlib ----------------------------------------------------------
 
 HOOKS = """
