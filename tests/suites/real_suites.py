@@ -171,6 +171,16 @@ SUITES = {
         arguments=["tests"],
         plugins=["anyio.pytest_plugin"],
     ),
+    "aioitertools": Suite(
+        "aioitertools",
+        tests=["aioitertools.tests.*"],
+        library=["aioitertools.*"],
+        # unittest's, inside the package; its modules are not named test_*.py
+        arguments=[
+            f"aioitertools/tests/{module}.py"
+            for module in ("asyncio", "builtins", "helpers", "itertools", "more_itertools")
+        ],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
