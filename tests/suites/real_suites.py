@@ -181,6 +181,14 @@ SUITES = {
             for module in ("asyncio", "builtins", "helpers", "itertools", "more_itertools")
         ],
     ),
+    "aiorwlock": Suite(
+        "aiorwlock",
+        tests=["test_*", "conftest"],
+        library=["aiorwlock.*"],
+        # Its filterwarnings (errors) stay: pytest-asyncio's warning about an unset loop scope too.
+        arguments=["-o", "asyncio_default_fixture_loop_scope=function", "tests"],
+        plugins=["pytest_asyncio.plugin", "suite_event_loop"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
