@@ -189,6 +189,20 @@ SUITES = {
         arguments=["-o", "asyncio_default_fixture_loop_scope=function", "tests"],
         plugins=["pytest_asyncio.plugin", "suite_event_loop"],
     ),
+    "aiojobs": Suite(
+        "aiojobs",
+        tests=["tests.*"],
+        library=["aiojobs.*"],
+        # Its sdist has no pytest configuration; its async tests are unmarked.
+        arguments=[
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "tests",
+        ],
+        plugins=["pytest_asyncio.plugin", "pytest_aiohttp.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
