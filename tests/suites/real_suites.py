@@ -203,6 +203,13 @@ SUITES = {
         ],
         plugins=["pytest_asyncio.plugin", "pytest_aiohttp.plugin"],
     ),
+    "async-generator": Suite(
+        "async-generator",
+        tests=["async_generator._tests.*"],
+        library=["async_generator.*"],
+        # Its conftest runs the async tests itself (a send(None) loop).
+        arguments=["async_generator/_tests"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
