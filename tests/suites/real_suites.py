@@ -210,6 +210,15 @@ SUITES = {
         # Its conftest runs the async tests itself (a send(None) loop).
         arguments=["async_generator/_tests"],
     ),
+    "aioconsole": Suite(
+        "aioconsole",
+        tests=["test_*", "conftest"],
+        library=["aioconsole.*"],
+        # Its addopts ask for pytest-cov and pytest-repeat (each test twice).
+        # Its tests run on asyncio's loop and on uvloop's.
+        arguments=["-o", "addopts=", "-o", "asyncio_default_fixture_loop_scope=function", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
