@@ -2,9 +2,9 @@
 
     python tests/suites/real_suites.py [--python PY] [--venv DIR] [--timeout S] [--budget S] [SUITE...]
 
-The suites are trio's (shipped in its wheel: ``trio._tests``, ``trio._core._tests``),
-anyio's, asyncstdlib's and aiostream's (from their source distributions), at
-the versions ``requirements.txt`` pins.  They are installed into a venv of
+The suites are those of ``SUITES`` below: trio's (shipped in its wheel:
+``trio._tests``, ``trio._core._tests``), the others' from their source
+distributions, at the versions ``requirements.txt`` pins.  They are installed into a venv of
 their own (``.venv-conformance``), made here: none of them is a dependency of
 the project.
 
