@@ -50,8 +50,8 @@ bench: $(STAMP)
 
 # CPython's test_coroutines, test_asyncgen and test_contextlib_async, native and compiled;
 # then nineteen real libraries' own suites (trio, anyio, ...: tests/suites/real_suites.py),
-# native and compiled, in a
-# venv of their own (SUITES_VENV, made with SUITES_PYTHON; docs/conformance.md).
+# native and compiled, in a venv of their own (SUITES_VENV, made with SUITES_PYTHON;
+# docs/conformance.md).
 SUITES_PYTHON ?= $(PYTHON)
 SUITES_VENV   ?= .venv-conformance
 conformance: $(STAMP)
