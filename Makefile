@@ -49,8 +49,9 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 # CPython's test_coroutines, test_asyncgen and test_contextlib_async, native and compiled;
-# then trio's, anyio's, asyncstdlib's and aiostream's own suites, native and compiled, in a
-# venv of their own (SUITES_VENV, made with SUITES_PYTHON; docs/conformance.md).
+# then nineteen real libraries' own suites (trio, anyio, ...: tests/suites/real_suites.py),
+# native and compiled, in a venv of their own (SUITES_VENV, made with SUITES_PYTHON;
+# docs/conformance.md).
 SUITES_PYTHON ?= $(PYTHON)
 SUITES_VENV   ?= .venv-conformance
 conformance: $(STAMP)

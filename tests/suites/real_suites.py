@@ -2,9 +2,9 @@
 
     python tests/suites/real_suites.py [--python PY] [--venv DIR] [--timeout S] [--budget S] [SUITE...]
 
-The suites are trio's (shipped in its wheel: ``trio._tests``, ``trio._core._tests``),
-anyio's, asyncstdlib's and aiostream's (from their source distributions), at
-the versions ``requirements.txt`` pins.  They are installed into a venv of
+The suites are those of ``SUITES`` below: trio's (shipped in its wheel:
+``trio._tests``, ``trio._core._tests``), the others' from their source
+distributions, at the versions ``requirements.txt`` pins.  They are installed into a venv of
 their own (``.venv-conformance``), made here: none of them is a dependency of
 the project.
 
@@ -170,6 +170,54 @@ SUITES = {
         library=["starlette.*"],
         arguments=["tests"],
         plugins=["anyio.pytest_plugin"],
+    ),
+    "aioitertools": Suite(
+        "aioitertools",
+        tests=["aioitertools.tests.*"],
+        library=["aioitertools.*"],
+        # unittest's, inside the package; its modules are not named test_*.py
+        arguments=[
+            f"aioitertools/tests/{module}.py"
+            for module in ("asyncio", "builtins", "helpers", "itertools", "more_itertools")
+        ],
+    ),
+    "aiorwlock": Suite(
+        "aiorwlock",
+        tests=["test_*", "conftest"],
+        library=["aiorwlock.*"],
+        # Its filterwarnings (errors) stay: pytest-asyncio's warning about an unset loop scope too.
+        arguments=["-o", "asyncio_default_fixture_loop_scope=function", "tests"],
+        plugins=["pytest_asyncio.plugin", "suite_event_loop"],
+    ),
+    "aiojobs": Suite(
+        "aiojobs",
+        tests=["tests.*"],
+        library=["aiojobs.*"],
+        # Its sdist has no pytest configuration; its async tests are unmarked.
+        arguments=[
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "tests",
+        ],
+        plugins=["pytest_asyncio.plugin", "pytest_aiohttp.plugin"],
+    ),
+    "async-generator": Suite(
+        "async-generator",
+        tests=["async_generator._tests.*"],
+        library=["async_generator.*"],
+        # Its conftest runs the async tests itself (a send(None) loop).
+        arguments=["async_generator/_tests"],
+    ),
+    "aioconsole": Suite(
+        "aioconsole",
+        tests=["test_*", "conftest"],
+        library=["aioconsole.*"],
+        # Its addopts ask for pytest-cov and pytest-repeat (each test twice).
+        # Its tests run on asyncio's loop and on uvloop's.
+        arguments=["-o", "addopts=", "-o", "asyncio_default_fixture_loop_scope=function", "tests"],
+        plugins=["pytest_asyncio.plugin"],
     ),
 }
 
