@@ -171,6 +171,21 @@ SUITES = {
         arguments=["tests"],
         plugins=["anyio.pytest_plugin"],
     ),
+    "httpcore": Suite(
+        "httpcore",
+        tests=["tests.*"],
+        library=["httpcore.*"],
+        arguments=["tests"],
+        # Its tests/_async run on anyio's plugin, and a few on pytest-trio's.
+        plugins=["anyio.pytest_plugin", "pytest_trio.plugin"],
+    ),
+    "httpx": Suite(
+        "httpx",
+        tests=["tests.*"],
+        library=["httpx.*"],
+        arguments=["-m", "not network", "tests"],
+        plugins=["anyio.pytest_plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
