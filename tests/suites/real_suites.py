@@ -186,6 +186,21 @@ SUITES = {
         arguments=["-m", "not network", "tests"],
         plugins=["anyio.pytest_plugin"],
     ),
+    "aiosmtpd": Suite(
+        "aiosmtpd",
+        tests=["aiosmtpd.tests.*"],
+        library=["aiosmtpd.*"],
+        # Its addopts ask for pytest-cov; its asyncio_mode=auto and
+        # filterwarnings (errors) stay.
+        arguments=[
+            "-o",
+            "addopts=",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "aiosmtpd/tests",
+        ],
+        plugins=["pytest_asyncio.plugin", "pytest_mock"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
