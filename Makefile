@@ -49,7 +49,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 # CPython's test_coroutines, test_asyncgen and test_contextlib_async, native and compiled;
-# then nineteen real libraries' own suites (trio, anyio, ...: tests/suites/real_suites.py),
+# then twenty-two real libraries' own suites (trio, anyio, ...: tests/suites/real_suites.py),
 # native and compiled, in a venv of their own (SUITES_VENV, made with SUITES_PYTHON;
 # docs/conformance.md).
 SUITES_PYTHON ?= $(PYTHON)

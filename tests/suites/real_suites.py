@@ -219,6 +219,36 @@ SUITES = {
         arguments=["-o", "addopts=", "-o", "asyncio_default_fixture_loop_scope=function", "tests"],
         plugins=["pytest_asyncio.plugin"],
     ),
+    "httpcore": Suite(
+        "httpcore",
+        tests=["tests.*"],
+        library=["httpcore.*"],
+        arguments=["tests"],
+        # Its tests/_async run on anyio's plugin, and a few on pytest-trio's.
+        plugins=["anyio.pytest_plugin", "pytest_trio.plugin"],
+    ),
+    "httpx": Suite(
+        "httpx",
+        tests=["tests.*"],
+        library=["httpx.*"],
+        arguments=["-m", "not network", "tests"],
+        plugins=["anyio.pytest_plugin"],
+    ),
+    "aiosmtpd": Suite(
+        "aiosmtpd",
+        tests=["aiosmtpd.tests.*"],
+        library=["aiosmtpd.*"],
+        # Its addopts ask for pytest-cov; its asyncio_mode=auto and
+        # filterwarnings (errors) stay.
+        arguments=[
+            "-o",
+            "addopts=",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "aiosmtpd/tests",
+        ],
+        plugins=["pytest_asyncio.plugin", "pytest_mock"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
