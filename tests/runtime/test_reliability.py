@@ -75,13 +75,23 @@ def test_a_cancelled_task_is_not_reported(caplog):
     assert caplog.records == []
 
 
+@pytest.fixture
+def interruptible():
+    """SIGINT raising KeyboardInterrupt, as Python sets it up from a terminal: run from a
+    background job (``make test &``) the process inherits it ignored, and the signal
+    the test sends itself would be lost."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def _interrupt_soon(delay=0.05):
     timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     return timer
 
 
-def test_keyboard_interrupt_while_waiting_cancels_tasks_runs_finally_and_reraises():
+def test_keyboard_interrupt_while_waiting_cancels_tasks_runs_finally_and_reraises(interruptible):
     log = []
 
     async def child():
