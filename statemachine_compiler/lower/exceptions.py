@@ -189,7 +189,7 @@ class ExceptionLowering:
         with self.handling_exception(jump):  # an exception may be on its way through
             finalbody = self.lower_block(final_statements)
         # (an exception has let go of them already, in record)
-        left = self.iterators_left(held, returning_only=True)
+        left = self.iterators_returned_from(held)
         if left is not None:
             finalbody.insert(0, left)
         # Re-raised at the end, the exception is only in flight: the machine lets go of it.

@@ -135,8 +135,7 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
         self.temp_lines: dict[str, int] = {}  # the line of the statement that made each
         self.let_go: set[str] = set()  # the values already let go of after their statement
         self.handling_exits: set[str] = set()  # the async with slots whose exit(caught) is a Handling
-        # The iterators of the loops lowered, and of those a return can leave.
-        self.loop_iterators: set[str] = set()
+        # The iterators of the loops a return can leave.
         self.returning_loops: set[str] = set()
 
     # -- verbs ----------------------------------------------------------------------
@@ -182,19 +181,18 @@ class Lowerer(ExpressionLowering, ExceptionLowering):
     def new_iterator(self, prefix: str, body: cst.BaseSuite) -> cst.Name:
         """The slot of a loop's iterator, which a ``finally`` after the loop lets go of first."""
         iterator = self.new_temp(prefix, holds="statement")
-        self.loop_iterators.add(iterator.value)
         if "return" in jump_kinds(_statements(body)):
             self.returning_loops.add(iterator.value)
         return iterator
 
-    def iterators_left(self, held: list[str], returning_only: bool = False) -> Plain | None:
-        """``_it2 = _it1 = None``: a ``finally`` starting lets go of the loops it is after, innermost first.
+    def iterators_returned_from(self, held: list[str]) -> Plain | None:
+        """``_it2 = _it1 = None``: an awaiting ``finally`` starting lets go of the loops a return left, innermost first.
 
-        Natively a return, or an exception, pops a loop's iterator as it
-        leaves the loop: before the ``finally`` around it runs.
+        Natively a return pops a loop's iterator as it leaves the loop:
+        before the ``finally`` around it runs (an exception's are let go
+        of in the clause that records it: ``unwinding``).
         """
-        loops = self.returning_loops if returning_only else self.loop_iterators
-        return self.let_go_of([name for name in reversed(held) if name in loops])
+        return self.let_go_of([name for name in reversed(held) if name in self.returning_loops])
 
     def values_made_since(self, made: int) -> list[str]:
         """The values the temporaries made since ``made`` hold that no statement has let go of yet."""
