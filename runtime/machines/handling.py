@@ -12,6 +12,7 @@ awaited code runs inside an ``except`` block for it again.
 """
 
 import sys
+from types import TracebackType
 
 __all__ = ["Handling", "entered_except", "exc_info"]
 
@@ -27,9 +28,22 @@ def entered_except(machine, caught):
     To resume inside the clause, ``resume`` raises it again at the top of its
     ``try`` (``machine.state`` is then the await's, not 0), which puts that
     frame in its traceback a second time: the raise is dropped from it.
+
+    Discussion: the entry it was caught at first, by an earlier call of
+    resume, stays, with its line, but now names this call's frame.  Natively
+    there is one frame, which the traceback holds, and with it the
+    function's locals: if the clause raises the exception again, they go
+    when its traceback does.  Compiled, they then move to the caller of this
+    call (``Machine._raised_out``), which this frame's ``f_back`` links to;
+    the earlier call's frame, cleared when the clause suspended, links to a
+    call of the machinery that has finished.
     """
     if machine.state:
-        caught.__traceback__ = caught.__traceback__.tb_next
+        here = caught.__traceback__
+        first = here.tb_next
+        if first is not None and first.tb_frame.f_code is here.tb_frame.f_code:
+            first = TracebackType(first.tb_next, here.tb_frame, first.tb_lasti, first.tb_lineno)
+        caught.__traceback__ = first
     return caught
 
 

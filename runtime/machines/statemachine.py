@@ -1247,10 +1247,11 @@ class Machine:
         which the caller, the frame that called resume, keeps in its local
         ``kept_locals``: resume's finished frame links to that frame
         (``f_back``), so the traceback holds them, and the machine does not.
-        Where the traceback has no entry of that call of resume (an
-        exception raised again by an ``except`` or ``finally`` clause that
-        awaited: its entry is that of the call that raised it first), they
-        stay in the machine (docs/conformance.md).
+        (An exception raised again by an ``except`` or ``finally`` clause
+        that awaited has the entry it was first caught at, which
+        ``entered_except`` gave the frame of each later call.)  Where the
+        traceback has no entry of that call of resume, they stay in the
+        machine.
         """
         self._awaiting = None
         self.state = DONE

@@ -2502,6 +2502,49 @@ ESCAPING_WHILE_HELD = {
             del coroutine
             log.append("dropped")
         """,
+    "raised again by an except clause that awaited twice": """
+        async def work(kept):
+            local = Tracked("local")
+            try:
+                raise KeyError("k")
+            except KeyError:
+                await tick("in except")
+                await tick("in except again")
+                raise
+
+        async def main():
+            coroutine = work(Tracked("argument"))
+            coroutine.send(None)
+            coroutine.send(None)
+            try:
+                coroutine.send(None)
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del coroutine
+            log.append("dropped")
+        """,
+    "raised again by an async generator's except clause that awaited": """
+        async def numbers(kept):
+            local = Tracked("local")
+            try:
+                yield 1
+                raise KeyError("k")
+            except KeyError:
+                await tick("in except")
+                raise
+
+        async def main():
+            generator = numbers(Tracked("argument"))
+            log.append(await generator.__anext__())
+            try:
+                await generator.__anext__()
+            except KeyError:
+                log.append("raised")
+            log.append("after the clause")
+            del generator
+            log.append("dropped")
+        """,
     "StopIteration turned into RuntimeError": """
         async def work(kept):
             local = Tracked("local")
@@ -2636,36 +2679,39 @@ ESCAPING_WHILE_HELD = {
 }
 
 
-# Raised again by a clause that awaited: the traceback's entry of the function
-# is that of the call of resume that raised the exception first, whose frame
-# links to a frame of the machinery that is gone; the locals stay in the machine.
-RAISED_AGAIN_AFTER_AN_AWAIT = {
-    "through an async with",
-    "raised again by a finally that awaited",
-    "raised again by an except clause that awaited",
-}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            case,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="natively the locals of a coroutine an exception left live as long as "
-                "the exception's traceback holds its frame; compiled, when a clause that awaited "
-                "raised it again, as long as the machine, which its caller still holds (the "
-                "traceback's entry is that of the earlier call of resume: docs/conformance.md)",
-            ),
-        )
-        if case in RAISED_AGAIN_AFTER_AN_AWAIT
-        else case
-        for case in ESCAPING_WHILE_HELD
-    ],
-)
+@pytest.mark.parametrize("case", ESCAPING_WHILE_HELD)
 def test_the_locals_of_a_coroutine_still_held_go_with_the_exception_that_left_it(case):
     """Natively a coroutine an exception left has no frame: holding it (a list given to
     gather, a task's coroutine) keeps none of its locals, which go with the exception
     (async-lru's test_alru_exception_reference_cleanup, with the library compiled)."""
     check(ESCAPING_WHILE_HELD[case])
+
+
+def test_an_exception_raised_again_after_its_clause_awaited_keeps_the_line_it_was_raised_at():
+    """Its traceback's entry for the function is where it was raised, the clause's
+    awaits between (each call of resume gives the entry its own frame: entered_except)."""
+    check(
+        """
+        import traceback
+
+        async def work():
+            try:
+                raise KeyError("k")
+            except KeyError:
+                await tick("in except")
+                await tick("in except again")
+                raise
+
+        async def main():
+            coroutine = work()
+            coroutine.send(None)
+            coroutine.send(None)
+            try:
+                coroutine.send(None)
+            except KeyError as error:
+                entries = traceback.extract_tb(error.__traceback__)
+                log.append([(entry.name, entry.lineno, entry.line) for entry in entries[1:]])
+                log.append(traceback.format_exception_only(error))
+        """,
+        mapped=True,
+    )
