@@ -67,6 +67,25 @@ async def outer():
 runtime.run(outer())
 """
 
+# The exception is raised again by the clause that caught it, after it awaited.
+RAISED_AGAIN = """\
+import runtime
+
+async def inner(x):
+    y = x + 1
+    try:
+        return {}[y]
+    except KeyError:
+        await runtime.sleep(0)
+        raise
+
+async def outer():
+    v = await inner(1)
+    return v
+
+runtime.run(outer())
+"""
+
 GENERATOR = """\
 import asyncio
 
@@ -205,6 +224,10 @@ SESSIONS = {
     # next over a yield goes to the consumer, as natively
     "next_through_an_async_generator": (GENERATOR, ["b 5", "c", "n", "n", "n", "n", "n", "w", "c"]),
     "post_mortem_of_an_exception_on_the_runtime": (RUNTIME, ["c", "w", "p y", "up", "p x", "q"]),
+    # its entry is the line that raised it first; the locals are the function's, as it ended
+    "post_mortem_of_an_exception_raised_again_after_its_clause_awaited": (
+        RAISED_AGAIN, ["c", "w", "p x, y", "up", "p v", "q"],
+    ),
 }
 
 # The launcher's frames: pdb's main(), or ours.  (The "<string>" statement
