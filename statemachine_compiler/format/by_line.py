@@ -128,6 +128,7 @@ def format_generated_split(code: str) -> tuple[str, int | None]:
         _templates.clear()
         _texts.clear()
         _wholes.clear()
+        missing = sorted({unit.key for unit in units})  # (what was known is gone too)
     shapes = {key: shape_of(key) for key in missing}  # each unit's shape, found once
     for keys in _by_shape(missing, shapes):
         if not _format_units(keys, shapes):

@@ -312,3 +312,15 @@ def test_the_generated_code_is_read_without_the_ast_parse(monkeypatch):
             scanned += 1
             assert found == _units_by_ast(text), text
     assert scanned >= len(texts) * 3 // 4, f"{scanned} of {len(texts)} read line by line"
+
+
+def test_a_text_formatted_when_the_caches_start_again_has_every_line(monkeypatch):
+    """The caches start again when full, between finding the lines to format and
+    putting them together: the lines already known were gone then (a KeyError
+    after 2,000 machines in one process: a long hypothesis run, a big app's imports)."""
+    source = "async def f(a):\n    x = await a\n    return x\n"
+    compile_source(source, "<f>")  # its lines known
+    other = source.replace("def f(", "def g(")
+    unformatted = compile_source(other, "<g>", Options(format=False)).code
+    monkeypatch.setattr(by_line, "WHOLES_KEPT", -1)  # full: they start again
+    assert compile_source(other, "<g>").code == black(unformatted)
