@@ -47,6 +47,7 @@ class Suite:
     arguments: list  # pytest's arguments after the common ones
     sdist: bool = True  # the tests come from the source distribution (else the wheel)
     plugins: list = field(default_factory=list)  # -p plugins the suite's own config names
+    environment: dict = field(default_factory=dict)  # variables set for its runs
 
 
 SUITES = {
@@ -249,6 +250,40 @@ SUITES = {
         ],
         plugins=["pytest_asyncio.plugin", "pytest_mock"],
     ),
+    "aiohttp": Suite(
+        "aiohttp",
+        tests=["test_*", "conftest"],
+        library=["aiohttp.*"],
+        # Pure Python (its own switch), from the source tree.  Its addopts ask
+        # for pytest-xdist and pytest-cov; its marker selection, its
+        # filterwarnings (errors) and xfail_strict stay.  Its web server and
+        # client end to end, websockets and sendfile: 11 of its 70 test
+        # modules (the whole suite takes over 20 minutes here).
+        arguments=[
+            "-o",
+            "addopts=",
+            "-m",
+            "not dev_mode and not autobahn and not internal",
+            *[
+                f"tests/test_{module}.py"
+                for module in (
+                    "web_functional",
+                    "client_functional",
+                    "web_response",
+                    "streams",
+                    "web_middleware",
+                    "client_session",
+                    "client_ws_functional",
+                    "web_websocket_functional",
+                    "web_sendfile_functional",
+                    "test_utils",
+                    "web_server",
+                )
+            ],
+        ],
+        plugins=["pytest_mock"],  # its conftest names aiohttp.pytest_plugin itself
+        environment={"AIOHTTP_NO_EXTENSIONS": "1"},
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
@@ -323,6 +358,7 @@ def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, bu
         PYTHONPATH=os.pathsep.join([HERE, ROOT]),
         # Only the plugins named here: each suite sees the same ones natively and compiled.
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        **suite.environment,
     )
     env.pop("STATEMACHINE_COMPILER_INCLUDE", None)
     # Compiled modules must be cached: compiling trio's tests alone takes minutes.
