@@ -249,6 +249,22 @@ SUITES = {
         ],
         plugins=["pytest_asyncio.plugin", "pytest_mock"],
     ),
+    "hypercorn": Suite(
+        "hypercorn",
+        # tests/protocol has no __init__.py: its modules are imported as test_h11, ...
+        tests=["tests.*", "test_*"],
+        library=["hypercorn.*"],
+        # Its addopts ask for pytest-cov; its asyncio_mode=strict stays.  Its
+        # tests run on asyncio (pytest-asyncio) and on trio (pytest-trio).
+        arguments=[
+            "-o",
+            "addopts=--strict-markers",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "tests",
+        ],
+        plugins=["pytest_asyncio.plugin", "pytest_trio.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
