@@ -265,6 +265,22 @@ SUITES = {
         ],
         plugins=["pytest_asyncio.plugin", "pytest_trio.plugin"],
     ),
+    "uvicorn": Suite(
+        "uvicorn",
+        tests=["tests.*"],
+        library=["uvicorn.*"],
+        # Its addopts without -n 8 (pytest-xdist); its benchmarks' marker is
+        # pytest-codspeed's, registered here so that they run as plain tests.
+        # Its filterwarnings (errors) stay.
+        arguments=[
+            "-o",
+            "addopts=-rxXs --strict-config --strict-markers",
+            "-o",
+            "markers=benchmark: a CodSpeed benchmark (run once here)",
+            "tests",
+        ],
+        plugins=["anyio.pytest_plugin", "pytest_mock"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
