@@ -50,6 +50,9 @@ class Suite:
     # The sdist's version when it is not the one requirements.txt pins (its
     # tests then import the package from the source tree, not the installed one).
     version: str = ""
+    # Installed for this suite's runs alone (pip --target, first on its path):
+    # packages that would change what another suite's tests see.
+    packages: list = field(default_factory=list)
 
 
 SUITES = {
@@ -277,11 +280,13 @@ SUITES = {
         # 0.55.0's own code while httpx's tests keep the uvicorn 0.32.1 they
         # expect installed.
         version="0.55.0",
+        packages=["httptools==0.9.0", "websockets==17.4"],
         # Its addopts without -n 8 (pytest-xdist); its benchmarks' marker is
         # pytest-codspeed's, registered here so that they run as plain tests.
         # Its filterwarnings (errors) stay.  Without its httptools
         # parametrizations (the C parser; h11's cover HTTP/1.1 in pure Python,
         # zttp's HTTP/2 too): all of it took 390 s natively, this 185 s.
+        # Its other tests still import httptools (test_server.py at the top).
         arguments=[
             "-o",
             "addopts=-rxXs --strict-config --strict-markers",
@@ -324,6 +329,25 @@ def ensure_venv(venv, python):
     return interpreter
 
 
+def suite_packages(venv, interpreter, suite):
+    """Install ``suite.packages`` into a directory of their own, once; its path (or None)."""
+    if not suite.packages:
+        return None
+    target = os.path.join(venv, "suite-packages", suite.name)
+    stamp = os.path.join(target, ".installed")
+    wanted = "\n".join(suite.packages)
+    if os.path.exists(stamp):
+        with open(stamp, encoding="utf-8") as file:
+            if file.read() == wanted:
+                return target
+    shutil.rmtree(target, ignore_errors=True)
+    pip = [interpreter, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps"]
+    subprocess.run([*pip, "--target", target, *suite.packages], check=True)
+    with open(stamp, "w", encoding="utf-8") as file:
+        file.write(wanted)
+    return target
+
+
 def _install_fingerprint():
     digest = hashlib.sha256()
     for path in (REQUIREMENTS, os.path.join(ROOT, "pyproject.toml")):
@@ -355,7 +379,9 @@ def source_tree(venv, interpreter, name, version):
 # -- running a suite -----------------------------------------------------------------
 
 
-def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, budget):
+def run_suite(
+    suite, mode, interpreter, directory, records, per_test_timeout, budget, packages=None
+):
     """Run ``suite`` once in ``mode``; return the Run read back, and how long it took."""
     record = os.path.join(records, f"{suite.name}.{mode.replace(' ', '-')}.jsonl")
     if os.path.exists(record):
@@ -364,7 +390,7 @@ def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, bu
     env = dict(
         os.environ,
         SUITE_RECORD=record,
-        PYTHONPATH=os.pathsep.join([HERE, ROOT]),
+        PYTHONPATH=os.pathsep.join([HERE, ROOT, *([packages] if packages else [])]),
         # Only the plugins named here: each suite sees the same ones natively and compiled.
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
     )
@@ -469,6 +495,7 @@ def main():
             # The tests are imported from the wheel; pytest runs in an empty directory.
             directory = os.path.join(records, f"{name}-cwd")
             os.makedirs(directory, exist_ok=True)
+        packages = suite_packages(venv, interpreter, suite)
         runs = {}
         kept_native = os.path.join(records, f"{name}.native.jsonl")
         if "native" not in modes and args.records and os.path.exists(kept_native):
@@ -479,7 +506,7 @@ def main():
             if mode in runs:
                 continue
             run, seconds, cut_short = run_suite(
-                suite, mode, interpreter, directory, records, args.timeout, args.budget
+                suite, mode, interpreter, directory, records, args.timeout, args.budget, packages
             )
             runs[mode] = run
             details.append(
