@@ -48,6 +48,12 @@ class Suite:
     sdist: bool = True  # the tests come from the source distribution (else the wheel)
     plugins: list = field(default_factory=list)  # -p plugins the suite's own config names
     environment: dict = field(default_factory=dict)  # variables set for its runs
+    # The sdist's version when it is not the one requirements.txt pins (its
+    # tests then import the package from the source tree, not the installed one).
+    version: str = ""
+    # Installed for this suite's runs alone (pip --target, first on its path):
+    # packages that would change what another suite's tests see.
+    packages: list = field(default_factory=list)
 
 
 SUITES = {
@@ -284,6 +290,49 @@ SUITES = {
         plugins=["pytest_mock"],  # its conftest names aiohttp.pytest_plugin itself
         environment={"AIOHTTP_NO_EXTENSIONS": "1"},
     ),
+    "hypercorn": Suite(
+        "hypercorn",
+        # tests/protocol has no __init__.py: its modules are imported as test_h11, ...
+        tests=["tests.*", "test_*"],
+        library=["hypercorn.*"],
+        # Its addopts ask for pytest-cov; its asyncio_mode=strict stays.  Its
+        # tests run on asyncio (pytest-asyncio) and on trio (pytest-trio).
+        arguments=[
+            "-o",
+            "addopts=--strict-markers",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "tests",
+        ],
+        plugins=["pytest_asyncio.plugin", "pytest_trio.plugin"],
+    ),
+    "uvicorn": Suite(
+        "uvicorn",
+        tests=["tests.*"],
+        library=["uvicorn.*"],
+        # Its sdist keeps the package beside tests/ (with an __init__.py), so
+        # pytest puts the source tree first on sys.path: the suite tests
+        # 0.55.0's own code while httpx's tests keep the uvicorn 0.32.1 they
+        # expect installed.
+        version="0.55.0",
+        packages=["httptools==0.9.0", "websockets==17.4"],
+        # Its addopts without -n 8 (pytest-xdist); its benchmarks' marker is
+        # pytest-codspeed's, registered here so that they run as plain tests.
+        # Its filterwarnings (errors) stay.  Without its httptools
+        # parametrizations (the C parser; h11's cover HTTP/1.1 in pure Python,
+        # zttp's HTTP/2 too): all of it took 390 s natively, this 185 s.
+        # Its other tests still import httptools (test_server.py at the top).
+        arguments=[
+            "-o",
+            "addopts=-rxXs --strict-config --strict-markers",
+            "-o",
+            "markers=benchmark: a CodSpeed benchmark (run once here)",
+            "-k",
+            "not httptools",
+            "tests",
+        ],
+        plugins=["anyio.pytest_plugin", "pytest_mock"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
@@ -313,6 +362,25 @@ def ensure_venv(venv, python):
     with open(stamp, "w", encoding="utf-8") as file:
         file.write(wanted)
     return interpreter
+
+
+def suite_packages(venv, interpreter, suite):
+    """Install ``suite.packages`` into a directory of their own, once; its path (or None)."""
+    if not suite.packages:
+        return None
+    target = os.path.join(venv, "suite-packages", suite.name)
+    stamp = os.path.join(target, ".installed")
+    wanted = "\n".join(suite.packages)
+    if os.path.exists(stamp):
+        with open(stamp, encoding="utf-8") as file:
+            if file.read() == wanted:
+                return target
+    shutil.rmtree(target, ignore_errors=True)
+    pip = [interpreter, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps"]
+    subprocess.run([*pip, "--target", target, *suite.packages], check=True)
+    with open(stamp, "w", encoding="utf-8") as file:
+        file.write(wanted)
+    return target
 
 
 def _install_fingerprint():
@@ -346,7 +414,9 @@ def source_tree(venv, interpreter, name, version):
 # -- running a suite -----------------------------------------------------------------
 
 
-def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, budget):
+def run_suite(
+    suite, mode, interpreter, directory, records, per_test_timeout, budget, packages=None
+):
     """Run ``suite`` once in ``mode``; return the Run read back, and how long it took."""
     record = os.path.join(records, f"{suite.name}.{mode.replace(' ', '-')}.jsonl")
     if os.path.exists(record):
@@ -355,7 +425,7 @@ def run_suite(suite, mode, interpreter, directory, records, per_test_timeout, bu
     env = dict(
         os.environ,
         SUITE_RECORD=record,
-        PYTHONPATH=os.pathsep.join([HERE, ROOT]),
+        PYTHONPATH=os.pathsep.join([HERE, ROOT, *([packages] if packages else [])]),
         # Only the plugins named here: each suite sees the same ones natively and compiled.
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         **suite.environment,
@@ -454,13 +524,14 @@ def main():
     details = []
     for name in args.suites:
         suite = SUITES[name]
-        version = versions[name]
+        version = suite.version or versions[name]
         if suite.sdist:
             directory = source_tree(venv, interpreter, name, version)
         else:
             # The tests are imported from the wheel; pytest runs in an empty directory.
             directory = os.path.join(records, f"{name}-cwd")
             os.makedirs(directory, exist_ok=True)
+        packages = suite_packages(venv, interpreter, suite)
         runs = {}
         kept_native = os.path.join(records, f"{name}.native.jsonl")
         if "native" not in modes and args.records and os.path.exists(kept_native):
@@ -471,7 +542,7 @@ def main():
             if mode in runs:
                 continue
             run, seconds, cut_short = run_suite(
-                suite, mode, interpreter, directory, records, args.timeout, args.budget
+                suite, mode, interpreter, directory, records, args.timeout, args.budget, packages
             )
             runs[mode] = run
             details.append(
