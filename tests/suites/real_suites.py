@@ -249,6 +249,34 @@ SUITES = {
         ],
         plugins=["pytest_asyncio.plugin", "pytest_mock"],
     ),
+    "grpclib": Suite(
+        "grpclib",
+        tests=["test_*"],
+        library=["grpclib.*"],
+        # Its source distribution ships the test modules but not the files
+        # the others import (conftest.py, conn.py, stubs.py, dummy_pb2.py,
+        # dummy_grpc.py): the modules that need none of them.  Its config's
+        # asyncio_mode=strict and filterwarnings (errors) stay.
+        arguments=[
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            *[
+                f"tests/test_{module}.py"
+                for module in (
+                    "client_methods",
+                    "compat",
+                    "config",
+                    "events",
+                    "health_check",
+                    "health_service",
+                    "metadata",
+                    "server",
+                    "utils",
+                )
+            ],
+        ],
+        plugins=["pytest_asyncio.plugin", "suite_loop"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
