@@ -277,6 +277,15 @@ SUITES = {
         ],
         plugins=["pytest_asyncio.plugin", "suite_loop"],
     ),
+    "pyee": Suite(
+        "pyee",
+        tests=["test_*", "conftest"],
+        library=["pyee.*"],
+        # Its asyncio, trio and twisted emitters' tests; its addopts (-s,
+        # --verbose) stay.
+        arguments=["-o", "asyncio_default_fixture_loop_scope=function", "tests"],
+        plugins=["pytest_asyncio.plugin", "pytest_trio.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
