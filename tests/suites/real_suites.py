@@ -286,6 +286,17 @@ SUITES = {
         arguments=["-o", "asyncio_default_fixture_loop_scope=function", "tests"],
         plugins=["pytest_asyncio.plugin", "pytest_trio.plugin"],
     ),
+    "asyncclick": Suite(
+        "asyncclick",
+        tests=["test_*", "conftest"],
+        library=["asyncclick.*"],
+        # Its config's addopts (-m 'not stress') and filterwarnings (errors)
+        # stay, less pytest 9's deprecation of a non-collection iterable given
+        # to parametrize (test_basic.py's itertools.chain): an error, its
+        # module would not be collected natively.
+        arguments=["-W", "ignore::pytest.PytestRemovedIn10Warning", "tests"],
+        plugins=["anyio.pytest_plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
