@@ -297,6 +297,15 @@ SUITES = {
         arguments=["-W", "ignore::pytest.PytestRemovedIn10Warning", "tests"],
         plugins=["anyio.pytest_plugin"],
     ),
+    "aiohappyeyeballs": Suite(
+        "aiohappyeyeballs",
+        tests=["tests.*"],
+        library=["aiohappyeyeballs.*"],
+        # Its addopts ask for pytest-cov; its asyncio_mode=auto and
+        # pythonpath=src (the same version as installed) stay.
+        arguments=["-o", "addopts=", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
