@@ -333,6 +333,63 @@ SUITES = {
         ],
         plugins=["anyio.pytest_plugin", "pytest_mock"],
     ),
+    "grpclib": Suite(
+        "grpclib",
+        tests=["test_*"],
+        library=["grpclib.*"],
+        # Its source distribution ships the test modules but not the files
+        # the others import (conftest.py, conn.py, stubs.py, dummy_pb2.py,
+        # dummy_grpc.py): the modules that need none of them.  Its config's
+        # asyncio_mode=strict and filterwarnings (errors) stay.
+        arguments=[
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            *[
+                f"tests/test_{module}.py"
+                for module in (
+                    "client_methods",
+                    "compat",
+                    "config",
+                    "events",
+                    "health_check",
+                    "health_service",
+                    "metadata",
+                    "server",
+                    "utils",
+                )
+            ],
+        ],
+        plugins=["pytest_asyncio.plugin", "suite_loop"],
+    ),
+    "pyee": Suite(
+        "pyee",
+        tests=["test_*", "conftest"],
+        library=["pyee.*"],
+        # Its asyncio, trio and twisted emitters' tests; its addopts (-s,
+        # --verbose) stay.
+        arguments=["-o", "asyncio_default_fixture_loop_scope=function", "tests"],
+        plugins=["pytest_asyncio.plugin", "pytest_trio.plugin"],
+    ),
+    "asyncclick": Suite(
+        "asyncclick",
+        tests=["test_*", "conftest"],
+        library=["asyncclick.*"],
+        # Its config's addopts (-m 'not stress') and filterwarnings (errors)
+        # stay, less pytest 9's deprecation of a non-collection iterable given
+        # to parametrize (test_basic.py's itertools.chain): an error, its
+        # module would not be collected natively.
+        arguments=["-W", "ignore::pytest.PytestRemovedIn10Warning", "tests"],
+        plugins=["anyio.pytest_plugin"],
+    ),
+    "aiohappyeyeballs": Suite(
+        "aiohappyeyeballs",
+        tests=["tests.*"],
+        library=["aiohappyeyeballs.*"],
+        # Its addopts ask for pytest-cov; its asyncio_mode=auto and
+        # pythonpath=src (the same version as installed) stay.
+        arguments=["-o", "addopts=", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")

@@ -19,7 +19,11 @@ Discussion: a "was never awaited" warning is issued when the coroutine is
 freed.  A native coroutine is freed at once; one caught in a reference cycle
 only by the collector, possibly during a later test.  A full collection after
 each test (inside the test's warning capture) charges the warning to the test
-that made the coroutine.  It costs a few milliseconds a test.
+that made the coroutine.  What collection made (modules, the test items,
+those deselected too: pytest's terminal keeps them) is frozen out of the
+collector's scans once collection ends (``gc.freeze``), so a collection
+costs what the test left; without it asyncclick's 1,870 tests, with 61,000
+stress tests deselected, took 70 ms to 0.5 s each in ``gc.collect`` alone.
 """
 
 import gc
@@ -39,6 +43,10 @@ class Recorder:
 
     def write(self, **record):
         self.file.write(json.dumps(record) + "\n")
+
+    def pytest_collection_finish(self, session):
+        gc.collect()
+        gc.freeze()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item):
