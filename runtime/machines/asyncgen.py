@@ -78,7 +78,7 @@ class AsyncGeneratorMachine(Machine):
     __slots__ = ("_hooked", "_finalizer", "_step", "_handled_at_yield", "_closed")
 
     _kind = "async generator"
-    _native_type = AsyncGeneratorType  # what dir() lists (see Machine.__dir__)
+    __class__ = AsyncGeneratorType  # what isinstance and dir() see (see Machine.__class__)
     __await__ = None  # an async generator is iterated, not awaited
 
     def __init__(self):

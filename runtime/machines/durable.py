@@ -189,7 +189,7 @@ def _check(value, machine, what, protocol):
                 "function: pickle saves functions and classes by name, and it has none"
             )
         return
-    if isinstance(value, _NEVER_SAVED):
+    if type(value) in _NEVER_SAVED:  # final types; a machine's __class__ says CoroutineType
         raise CannotSave(f"cannot save {_where(machine)}: {what} is {_describe(value)}, which cannot be pickled")
 
 

@@ -1046,7 +1046,12 @@ class Machine:
     __slots__ = ("state", "_awaiting", "__weakref__", "_own_name", "_own_qualname")
 
     _kind = "coroutine"
-    _native_type = CoroutineType  # what dir() lists (see __dir__)
+    # What ``isinstance`` and ``inspect.iscoroutine`` see: ``isinstance(x, C)``
+    # asks ``x.__class__`` when ``type(x)`` is not C, as for proxies (wrapt,
+    # unittest.mock).  A class attribute, not a property: reading it calls
+    # nothing.  ``type(x)`` stays the machine's class, and ``Machine.__class__``
+    # ``type``: only the instances answer so.
+    __class__ = CoroutineType
     _name = "<coroutine>"
     _qualname = "<coroutine>"
     _lines = (0,)
@@ -1844,7 +1849,7 @@ class Machine:
         # What dir() of the native object lists: a traceback's "Did you mean"
         # suggestions are made from it.  The machine's own attributes are
         # dir(type(machine))'s.
-        return dir(self._native_type)
+        return dir(self.__class__)
 
     def __repr__(self):
         if self.state == DONE:

@@ -20,7 +20,7 @@ try:
     coroutine.send(None)
 except StopIteration as stop:
     result = stop.value
-compiled = not isinstance(coroutine, types.CoroutineType)
+compiled = type(coroutine) is not types.CoroutineType
 print(__name__, sys.argv[1:], result, "compiled" if compiled else "native")
 """
 
@@ -171,7 +171,7 @@ import sys
 async def answer():
     return 42
 
-print(answer().__class__.__qualname__ != "coroutine", "libcst" in sys.modules)
+print(type(answer()).__qualname__ != "coroutine", "libcst" in sys.modules)
 """
 
 
