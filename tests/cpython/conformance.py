@@ -3,8 +3,8 @@
     python tests/cpython/conformance.py [--strict] [MODULE...]
 
 Each of ``test_coroutines``, ``test_asyncgen`` and ``test_contextlib_async`` is
-copied from this interpreter's ``Lib/test`` into a temporary directory; the
-only edit is the relaxation ``RELAXED`` describes.  Each is run twice by
+copied, unedited, from this interpreter's ``Lib/test`` into a temporary
+directory.  Each is run twice by
 ``unit_driver.py``: natively, and through ``statemachine-compiler run
 --include MODULE``, which compiles it on import.
 
@@ -47,39 +47,14 @@ PACKAGE_MODES = {
 }
 DIFFERENCES = os.path.join(ROOT, "docs", "conformance.md")
 
-# The driver helpers assert that the object is a built-in coroutine; a compiled
-# one is a StateMachine (DESIGN.md section 5).  Nothing else is edited.
-RELAXED = {
-    "test_coroutines": [
-        (
-            "def run_async(coro):\n    assert coro.__class__ in {types.GeneratorType, types.CoroutineType}\n",
-            "def run_async(coro):\n    assert coro.__class__ in {types.GeneratorType, types.CoroutineType}"
-            ' or hasattr(coro, "cr_await")\n',
-        ),
-        (
-            "def run_async__await__(coro):\n    assert coro.__class__ is types.CoroutineType\n",
-            "def run_async__await__(coro):\n    assert coro.__class__ is types.CoroutineType"
-            ' or hasattr(coro, "cr_await")\n',
-        ),
-    ],
-}
-
-
 def cpython_test_directory():
     import test
 
     return os.path.dirname(test.__file__)
 
 
-def copy_relaxed(name, directory):
-    with open(os.path.join(cpython_test_directory(), name + ".py"), encoding="utf-8") as file:
-        text = file.read()
-    for before, after in RELAXED.get(name, []):
-        if text.count(before) != 1:
-            raise SystemExit(f"{name}: the driver helper to relax is not there as expected")
-        text = text.replace(before, after)
-    with open(os.path.join(directory, name + ".py"), "w", encoding="utf-8") as file:
-        file.write(text)
+def copy_module(name, directory):
+    shutil.copyfile(os.path.join(cpython_test_directory(), name + ".py"), os.path.join(directory, name + ".py"))
 
 
 def asyncio_test_modules():
@@ -159,7 +134,7 @@ def report(title, names, modes, directory, differences):
     details, unexplained = [], 0
     for name in names:
         if name in MODULES:
-            copy_relaxed(name, directory)
+            copy_module(name, directory)
         columns, more, missing = compare(name, directory, modes, differences)
         print(f"{name.removeprefix(ASYNCIO_TESTS + '.'):<40}" + "".join(f"{column:>22}" for column in columns), flush=True)
         details += more
