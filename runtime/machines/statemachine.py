@@ -32,6 +32,7 @@ native coroutines cannot tell the difference.
 # imported by the debugging path that needs one); the opcodes looked for
 # are numbered below, ``opcode`` being imported only where Python is newer
 # than this table.
+import builtins
 import gc
 import sys
 import warnings
@@ -512,10 +513,14 @@ def _unbinding(slots):
     code = _unbinding_code(len(slots))
     if slots:
         code = code.replace(co_names=("_UNBOUND", *slots))
-    return FunctionType(code, _UNBINDING_GLOBALS)
+    return FunctionType(code, _RELEASING_GLOBALS)
 
 
-_UNBINDING_GLOBALS = {"_UNBOUND": _UNBOUND}
+# Globals of a module, not bare dicts: what the stores free runs in the
+# releasing frame, and C code there that imports (the "never awaited" warning
+# of a native coroutine, PyImport_ImportModule) reads ``__builtins__`` from the
+# running frame's globals, and a warning its module and registry.
+_RELEASING_GLOBALS = {"__name__": __name__, "__builtins__": builtins, "_UNBOUND": _UNBOUND}
 _UNBINDING_CODE = {}  # number of slots -> the code of _release_locals for as many placeholders
 
 
@@ -592,10 +597,9 @@ def _moving(slots):
         code = _MOVING_CODE[len(slots)] = namespace["_move_locals"].__code__.replace(co_filename=__file__)
     names = dict(zip((f"_{index}" for index in range(len(slots))), slots, strict=True))
     code = code.replace(co_names=tuple(names.get(name, name) for name in code.co_names))
-    return FunctionType(code, _MOVING_GLOBALS)
+    return FunctionType(code, _RELEASING_GLOBALS)
 
 
-_MOVING_GLOBALS = {"_UNBOUND": _UNBOUND, "AttributeError": AttributeError, "NameError": NameError}
 _MOVING_CODE = {}  # number of slots -> the code of _move_locals for as many placeholders
 
 

@@ -416,6 +416,46 @@ def test_locals_freed_at_return_of_a_coroutine_run_at_once_that_something_else_h
     )
 
 
+def test_a_native_coroutine_a_local_held_warns_never_awaited_when_released():
+    """C code run by what the release frees finds the builtins in the releasing frame's globals.
+
+    A native coroutine (``asyncio.sleep``'s, not compiled) warns "never
+    awaited" when freed: ``_PyErr_WarnUnawaitedCoroutine`` imports
+    ``warnings`` with ``PyImport_Import``, which reads ``__builtins__`` from
+    the running frame's globals (as does any C code that imports).  Freed by
+    ``_release_locals`` or ``_move_locals`` at return or at an escaping
+    exception, that frame is the runtime's.  (Where the warning points is the
+    runtime's line, the difference documented for what an exception unwinds.)
+    """
+    check(
+        """
+        import asyncio
+        import warnings
+
+        async def hold():
+            pending = asyncio.sleep(0)
+            await tick()
+            return "returned"
+
+        async def raise_holding():
+            pending = asyncio.sleep(0)
+            await tick()
+            raise KeyError("k")
+
+        async def main():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                log.append(await hold())
+                try:
+                    await raise_holding()
+                except KeyError as error:
+                    log.append(repr(error))
+                    del error
+            log.append([(type(w.message).__name__, str(w.message)) for w in caught])
+        """
+    )
+
+
 # -- item 2: what a statement keeps goes when the statement ends ----------------------------
 #
 # Natively ``with``/``async with`` keep the bound ``__exit__`` (and through it the
