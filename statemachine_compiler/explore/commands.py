@@ -30,9 +30,9 @@ def graph_format(output: str | None) -> str:
 
 def graph_bytes(path: str, function: str | None, output: str | None) -> bytes:
     format = graph_format(output)
+    exploration = _explore(path)  # the source's errors first, as a compiler's
     if format != "dot":
-        require_dot()  # before the work, and before anything is written
-    exploration = _explore(path)
+        require_dot()  # before anything is written
     graphs = [f.graph for f in exploration.functions]
     if function is not None:
         chosen = [g for g in graphs if function in (g.qualname, g.qualname.rsplit(".", 1)[-1])]
@@ -45,8 +45,9 @@ def graph_bytes(path: str, function: str | None, output: str | None) -> bytes:
 
 
 def explain_bytes(path: str) -> bytes:
+    exploration = _explore(path)  # the source's errors first, as a compiler's
     require_dot()
-    return explorer_page(_explore(path)).encode("utf-8")
+    return explorer_page(exploration).encode("utf-8")
 
 
 def _explore(path: str) -> Exploration:

@@ -68,6 +68,17 @@ def test_syntax_error_is_reported_as_path_line_col(tmp_path, capsys):
         assert "Traceback" not in err
 
 
+def test_the_sources_errors_come_before_a_missing_dot(tmp_path, capsys, monkeypatch):
+    # As a compiler would: what is wrong with the input is said first.
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    path = write(tmp_path / "bad.py", "async def f(:\n    pass\n")
+    for command, out in (("graph", tmp_path / "states.svg"), ("explain", tmp_path / "page.html")):
+        assert main([command, str(path), "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"{path}:1:") and "SyntaxError" in err
+        assert not out.exists()
+
+
 def test_graph_writes_dot_to_a_file(tmp_path, capsys):
     out = tmp_path / "states.dot"
     assert main(["graph", str(TWO_SERVERS), "--function", "send_to_server", "-o", str(out)]) == 0
