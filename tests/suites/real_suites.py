@@ -390,6 +390,16 @@ SUITES = {
         arguments=["-o", "addopts=", "tests"],
         plugins=["pytest_asyncio.plugin"],
     ),
+    "python-engineio": Suite(
+        "python-engineio",
+        # tests/ is no package: its modules are async.test_* and common.test_*.
+        tests=["async.*", "common.*"],
+        library=["engineio.*"],
+        # Its tox command's -p no:logging (its tests read the loggers they
+        # configure); its asyncio_mode=auto and session loop scope stay.
+        arguments=["-p", "no:logging", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
