@@ -543,12 +543,25 @@ def _unbinding_code(count):
         )
         namespace = {}
         exec(source, {}, namespace)
-        code = namespace["_release_locals"].__code__.replace(co_filename=__file__)
+        code = _as_if_at(namespace["_release_locals"].__code__, StateMachine._release_locals)
         # The value's name first, then the attributes', in order: what
         # _unbinding replaces.
         assert code.co_names == (("_UNBOUND",) if count else ()) + tuple(placeholders)
         _UNBINDING_CODE[count] = code
     return code
+
+
+def _as_if_at(code, function):
+    """``code``, made from a string, with each instruction at the first line of ``function`` of this file.
+
+    Where a warning or a traceback from what it frees points: the
+    runtime's function that stands for it, not line 2 of this file.
+    """
+    return code.replace(
+        co_filename=__file__,
+        co_firstlineno=function.__code__.co_firstlineno,
+        co_linetable=_one_line_without_columns(len(code.co_code) // 2),
+    )
 
 
 def _give_release_locals(cls):
@@ -594,7 +607,7 @@ def _moving(slots):
         source = f"def _move_locals(machine, kept):\n{moves}    {stores}_UNBOUND\n"
         namespace = {}
         exec(source, {}, namespace)
-        code = _MOVING_CODE[len(slots)] = namespace["_move_locals"].__code__.replace(co_filename=__file__)
+        code = _MOVING_CODE[len(slots)] = _as_if_at(namespace["_move_locals"].__code__, _keep_locals)
     names = dict(zip((f"_{index}" for index in range(len(slots))), slots, strict=True))
     code = code.replace(co_names=tuple(names.get(name, name) for name in code.co_names))
     return FunctionType(code, _RELEASING_GLOBALS)

@@ -10,6 +10,7 @@ whether it went when CPython lets it go.
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import pytest
@@ -454,6 +455,39 @@ def test_a_native_coroutine_a_local_held_warns_never_awaited_when_released():
             log.append([(type(w.message).__name__, str(w.message)) for w in caught])
         """
     )
+
+
+def test_what_the_release_frees_warns_at_the_runtime_function_that_stands_for_it():
+    # Not at line 2 of the runtime's file (the generated _release_locals is
+    # made from a string): at StateMachine._release_locals, which it stands for.
+    import linecache
+    import warnings
+
+    from tests.compiler.differential import load
+
+    namespace = load(
+        textwrap.dedent(
+            """
+            import asyncio
+
+            async def hold():
+                pending = asyncio.sleep(0)
+                await asyncio.sleep(0)
+                return "returned"
+            """
+        ),
+        compiled=True,
+    )
+    coroutine = namespace["hold"]()
+    coroutine.send(None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(StopIteration):
+            coroutine.send(None)
+    (warning,) = caught
+    assert str(warning.message) == "coroutine 'sleep' was never awaited"
+    assert warning.filename.endswith(os.path.join("runtime", "machines", "statemachine.py"))
+    assert linecache.getline(warning.filename, warning.lineno).strip() == "def _release_locals(self):"
 
 
 # -- item 2: what a statement keeps goes when the statement ends ----------------------------
