@@ -400,6 +400,33 @@ SUITES = {
         arguments=["-p", "no:logging", "tests"],
         plugins=["pytest_asyncio.plugin"],
     ),
+    "python-socketio": Suite(
+        "python-socketio",
+        tests=["tests.*"],
+        library=["socketio.*"],
+        # As its tox command, less coverage: -p no:logging.
+        arguments=["-p", "no:logging", "tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "aiosmtplib": Suite(
+        "aiosmtplib",
+        tests=["tests.*"],
+        library=["aiosmtplib.*"],
+        # Its config stays whole: --import-mode=importlib, asyncio_mode=auto,
+        # pythonpath=src (the version installed).
+        arguments=["tests"],
+        plugins=["pytest_asyncio.plugin"],
+    ),
+    "aioftp": Suite(
+        "aioftp",
+        # tests/ is no package.
+        tests=["test_*", "conftest"],
+        library=["aioftp.*"],
+        # Its addopts less -x (a first failure would end the run), --cov and
+        # --durations; its --import-mode=importlib and strict asyncio mode stay.
+        arguments=["-o", "addopts=", "--import-mode=importlib", "tests"],
+        plugins=["pytest_asyncio.plugin", "pytest_mock"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
