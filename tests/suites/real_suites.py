@@ -427,6 +427,20 @@ SUITES = {
         arguments=["-o", "addopts=", "--import-mode=importlib", "tests"],
         plugins=["pytest_asyncio.plugin", "pytest_mock"],
     ),
+    "fastapi": Suite(
+        "fastapi",
+        # Its tests import the tutorial's apps from docs_src: compiled with them.
+        tests=["tests.*", "docs_src.*"],
+        library=["fastapi.*"],
+        # Its config stays whole (strict markers, warnings as errors, 20 s a test).
+        arguments=["tests"],
+        plugins=[
+            "anyio.pytest_plugin",
+            "inline_snapshot.pytest_plugin",
+            "xdist.plugin",  # its xdist_group marker
+            "pytest_codspeed.plugin",  # the benchmarks' fixture
+        ],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
