@@ -79,7 +79,6 @@ class AsyncGeneratorMachine(Machine):
 
     _kind = "async generator"
     __class__ = AsyncGeneratorType  # what isinstance and dir() see (see Machine.__class__)
-    __await__ = None  # an async generator is iterated, not awaited
 
     def __init__(self):
         self.state = 0  # not started

@@ -1425,9 +1425,6 @@ class Machine:
             # arguments), which the machine holds (see _release_frames).
             exit_ = self = None
 
-    def __await__(self):
-        return _AwaitIterator(self)
-
     def __del__(self):
         # As CPython does when a coroutine object is collected: close it if it
         # is suspended (its finally blocks run), warn if it never ran.
@@ -2050,6 +2047,11 @@ class StateMachine(Machine):
 
     __slots__ = ("_origin",)  # set only while origin tracking is on
 
+    def __await__(self):
+        # Only a coroutine has it: an async generator has no ``__await__`` at
+        # all, as natively (graphql-core's is_awaitable asks ``hasattr``).
+        return _AwaitIterator(self)
+
     def __iter__(self):
         # ``yield from machine`` in a @types.coroutine generator delegates to
         # it, as to a native coroutine; everything else cannot iterate it.
@@ -2280,7 +2282,7 @@ if sys.get_coroutine_origin_tracking_depth():
 
 
 # How the machinery recognises a compiled coroutine it can run directly.
-_machine_await = Machine.__await__
+_machine_await = StateMachine.__await__
 _coroutine_await = CoroutineType.__await__  # a native coroutine's: _await_iterator checks it
 
 
