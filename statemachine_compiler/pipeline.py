@@ -640,7 +640,7 @@ class FunctionCompiler:
             if n not in hidden
         )
         makes_resume_here = (parent is not None and (bool(enclosing_cells) or reads_function_variables)) or closes_over
-        resume_maker = self.class_names(f"make{class_name}_resume") if makes_resume_here else None
+        resume_maker = self.class_names(f"_make{class_name}_resume") if makes_resume_here else None
         # It holds the enclosing machine only to read a local of it kept in a slot.
         reads_slots = resume_maker is None or any(resolve(n, stack) is not None for n in free)
         outer_slot = fresh("outer") if parent is not None and reads_slots else None

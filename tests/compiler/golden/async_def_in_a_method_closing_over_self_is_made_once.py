@@ -20,14 +20,14 @@ class _Account_reader_inner(StateMachine):
     _qualname = "Account.reader.<locals>.inner"
     _lines = (4, 5)  # source line of each state
     _source_digest = "0f342b70cda14d1e"  # checked when a pickle is loaded
-    _resume_maker = "make_Account_reader_inner_resume"  # where its resume is made
+    _resume_maker = "_make_Account_reader_inner_resume"  # where its resume is made
 
 
 class Account:
     def reader(self, extra):
         # its class is made once, at module level; its resume at each call, here
         @_Account_reader_inner.resume_maker
-        def make_Account_reader_inner_resume(machine):
+        def _make_Account_reader_inner_resume(machine):
             # Made here, in reader, so that inner's coroutines close over
             # reader's variables, as natively; machine: a weak reference, no cycle.
 
@@ -53,7 +53,7 @@ class Account:
             frame = _Account_reader_inner()
             frame.state = 0  # not started
             frame._awaiting = None
-            frame.resume = make_Account_reader_inner_resume(weak_reference(frame))
+            frame.resume = _make_Account_reader_inner_resume(weak_reference(frame))
             return frame
 
         return inner

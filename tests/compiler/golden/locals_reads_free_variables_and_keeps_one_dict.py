@@ -19,12 +19,12 @@ class _make_scaled(StateMachine):
     _qualname = "make.<locals>.scaled"
     _lines = (2, 3)  # source line of each state
     _source_digest = "a838053be0d68b08"  # checked when a pickle is loaded
-    _resume_maker = "make_make_scaled_resume"  # where its resume is made
+    _resume_maker = "_make_make_scaled_resume"  # where its resume is made
 
 
 def make(base):
     @_make_scaled.resume_maker
-    def make_make_scaled_resume(machine):
+    def _make_make_scaled_resume(machine):
         # Made here, in make, so that scaled's coroutines close over
         # make's variables, as natively; machine: a weak reference, no cycle.
 
@@ -49,7 +49,7 @@ def make(base):
         self.state = 0  # not started
         self._awaiting = None
         self.x = x
-        self.resume = make_make_scaled_resume(weak_reference(self))
+        self.resume = _make_make_scaled_resume(weak_reference(self))
         return self
 
     return scaled

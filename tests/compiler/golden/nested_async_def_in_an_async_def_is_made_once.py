@@ -38,7 +38,7 @@ class _main(StateMachine):
                 # The class, for add(): it holds no self.
                 _main_add = self._main_add
 
-                def make_main_add_resume(machine):
+                def _make_main_add_resume(machine):
                     # Made here, in main's resume, so that add's coroutines close over
                     # main's cells, as natively; machine: a weak reference, no cycle.
 
@@ -63,7 +63,7 @@ class _main(StateMachine):
                     frame.state = 0  # not started
                     frame._awaiting = None
                     frame.j = j
-                    frame.resume = make_main_add_resume(weak_reference(frame))
+                    frame.resume = _make_main_add_resume(weak_reference(frame))
                     return frame
 
                 self.add = add
@@ -86,7 +86,7 @@ class _main(StateMachine):
         _qualname = "main.<locals>.add"
         _lines = (4, 7)  # source line of each state
         _source_digest = "518dd0ebd4b9792c"  # checked when a pickle is loaded
-        _resume_maker = "make_main_add_resume"  # where its resume is made
+        _resume_maker = "_make_main_add_resume"  # where its resume is made
 
 
 @coroutine_function

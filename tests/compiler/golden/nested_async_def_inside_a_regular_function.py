@@ -21,14 +21,14 @@ class _make_worker_worker(StateMachine):
     _qualname = "make_worker.<locals>.worker"
     _lines = (4, 5)  # source line of each state
     _source_digest = "a3756e5dbcf19edf"  # checked when a pickle is loaded
-    _resume_maker = "make_make_worker_worker_resume"  # where its resume is made
+    _resume_maker = "_make_make_worker_worker_resume"  # where its resume is made
 
 
 def make_worker(base):
     scale = 2
 
     @_make_worker_worker.resume_maker
-    def make_make_worker_worker_resume(machine):
+    def _make_make_worker_worker_resume(machine):
         # Made here, in make_worker, so that worker's coroutines close over
         # make_worker's variables, as natively; machine: a weak reference, no cycle.
 
@@ -53,7 +53,7 @@ def make_worker(base):
         self.state = 0  # not started
         self._awaiting = None
         self.x = x
-        self.resume = make_make_worker_worker_resume(weak_reference(self))
+        self.resume = _make_make_worker_worker_resume(weak_reference(self))
         return self
 
     return worker
