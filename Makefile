@@ -50,7 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 # CPython's test_coroutines, test_asyncgen, test_contextlib_async and test.test_asyncio, native and compiled;
-# then thirty-four real libraries' own suites (trio, anyio, ...: tests/suites/real_suites.py),
+# then thirty-five real libraries' own suites (trio, anyio, ...: tests/suites/real_suites.py),
 # native and compiled, in a venv of their own (SUITES_VENV, made with SUITES_PYTHON;
 # docs/conformance.md).
 SUITES_PYTHON ?= $(PYTHON)

@@ -441,6 +441,15 @@ SUITES = {
             "pytest_codspeed.plugin",  # the benchmarks' fixture
         ],
     ),
+    "graphql-core": Suite(
+        "graphql-core",
+        tests=["tests.*"],
+        library=["graphql.*"],
+        # Its config stays whole (--benchmark-disable, 100 s a test; the
+        # tests' own anyio marks); the benchmarks run once each, as there.
+        arguments=["tests"],
+        plugins=["anyio.pytest_plugin", "pytest_describe.plugin", "pytest_benchmark.plugin"],
+    ),
 }
 
 MODES = ("native", "tests compiled", "library compiled too")
