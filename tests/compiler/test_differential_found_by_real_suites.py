@@ -1,8 +1,9 @@
 """Native CPython versus compiled: runtime differences that real libraries' suites found (issue 11).
 
-Each case is the reduction of a test of anyio's suite that passes natively and
-failed compiled (docs/conformance.md, "Real libraries' test suites"), each a
-cycle through an exception's traceback or a repr; all fixed in the runtime.
+Each case is the reduction of a test of a real suite that passes natively and
+failed compiled (docs/conformance.md, "Real libraries' test suites"): anyio's
+(a cycle through an exception's traceback, a repr) and graphql-core's (what
+``hasattr`` and ``locals()`` show); all fixed.
 """
 
 from __future__ import annotations
